@@ -1,0 +1,206 @@
+//! The command-line definition. `--help`, the man page and the shell completions are all
+//! generated from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  postmortem report sosreport-node1.tar.xz -o node1.html
+  postmortem report bundle.zip --format md > ticket.md
+  postmortem report bundle/ --format json -o report.json
+  postmortem inspect bundle.tar.gz
+  postmortem inspect bundle.tar.gz --facts | jq .kernel_logs
+  postmortem timeline bundle.tar.gz --since 2018-01-23T12:00:00Z
+  postmortem rules mm.external-fragmentation";
+
+/// Turn a Linux support bundle into a postmortem report.
+///
+/// postmortem reads a support bundle (a sosreport, a collector tarball, a zip of pasted files or a
+/// plain directory), recognises every file, parses it into typed facts, puts the events on one
+/// clock, and explains what happened: symptom, mechanism, condition and contributing factors, each
+/// backed by lines of the bundle, with recommendations ranked by risk. It works offline.
+#[derive(Debug, Parser)]
+#[command(name = "postmortem", version, about, long_about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse a bundle and write the postmortem report (Markdown, HTML or JSON).
+    Report(ReportArgs),
+    /// List what the bundle holds: every entry, its kind, how it was recognised, parse warnings.
+    Inspect(InspectArgs),
+    /// Show the merged timeline of the bundle's events on one wall clock.
+    Timeline(TimelineArgs),
+    /// List the finding catalogue, or explain one finding id.
+    Rules(RulesArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    #[command(hide = true)]
+    Man,
+}
+
+/// Limits on what a bundle may make postmortem read.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Most uncompressed bytes read from the bundle (suffixes K, M, G accepted).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "16G")]
+    pub max_bytes: u64,
+    /// Most entries (files, links, folders) read from the bundle.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_entries: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The bundle: a directory, .tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2 or .zip.
+    pub bundle: PathBuf,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report format; by default the extension of --output decides, else Markdown.
+    #[arg(short, long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Exit with status 1 when a finding reaches this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Put the generation time into the report (reports are byte-identical without it).
+    #[arg(long)]
+    pub stamp: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+    /// Dump the typed facts parsed from the bundle (JSON).
+    #[arg(long)]
+    pub facts: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Only events at or after this time (RFC 3339, e.g. 2018-01-23T12:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events at or before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A finding id to explain (`mm.external-fragmentation`).
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// Parse `16G`, `512M`, `100000` into bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let mult: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size suffix {c:?} (use K, M, G or T)")),
+            };
+            (&s[..i], mult)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?}"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size too large: {s:?}"))
+}
+
+/// Make bundle-derived text safe for a terminal: control characters (ESC above all) are shown
+/// escaped, never passed through.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\n' || c == '\t' {
+            out.push(c);
+        } else if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16G"), Ok(16 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("5Q").is_err());
+    }
+
+    #[test]
+    fn sanitize_escapes_terminal_controls() {
+        assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(sanitize("line\nnext"), "line\nnext");
+    }
+
+    #[test]
+    fn cli_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

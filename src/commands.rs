@@ -1,0 +1,259 @@
+//! What each subcommand does, from validated arguments to bytes on stdout or in a file.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use clap::CommandFactory;
+
+use postmortem::bundle::Limits;
+use postmortem::pipeline::{self, Loaded, ReportOptions};
+use postmortem::render::{self, Format};
+use postmortem::report::Severity;
+use postmortem::timeline;
+
+use crate::cli::{self, Cli, Command, FormatArg, LimitArgs, ListFormat, SeverityArg};
+
+pub fn run(args: Cli) -> Result<ExitCode> {
+    match args.command {
+        Command::Report(a) => report(a),
+        Command::Inspect(a) => inspect(a),
+        Command::Timeline(a) => timeline_cmd(a),
+        Command::Rules(a) => rules(a),
+        Command::Completions(a) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "postmortem", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            let mut out = Vec::new();
+            man.render(&mut out)?;
+            write_stdout(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn limits(a: &LimitArgs) -> Limits {
+    Limits {
+        max_total_bytes: a.max_bytes,
+        max_entries: a.max_entries,
+        ..Limits::default()
+    }
+}
+
+fn load(path: &Path, limits: &Limits) -> Result<Loaded> {
+    Ok(pipeline::load(path, limits)?)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn report(a: cli::ReportArgs) -> Result<ExitCode> {
+    let format = match (a.format, &a.output) {
+        (Some(FormatArg::Md), _) => Format::Markdown,
+        (Some(FormatArg::Html), _) => Format::Html,
+        (Some(FormatArg::Json), _) => Format::Json,
+        (None, Some(out)) => Format::from_extension(out).unwrap_or(Format::Markdown),
+        (None, None) => Format::Markdown,
+    };
+    let loaded = load(&a.bundle, &limits(&a.limits))?;
+    let options = ReportOptions {
+        stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+    };
+    let report = pipeline::build_report(&loaded, None, &options);
+    let text = render::render(&report, format)?;
+    match &a.output {
+        Some(out) => fs::write(out, text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?,
+        None => write_stdout(text.as_bytes())?,
+    }
+    if let Some(threshold) = a.fail_on {
+        let threshold = match threshold {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Critical => Severity::Critical,
+        };
+        if report.findings.iter().any(|f| f.severity >= threshold) {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
+    let loaded = load(&a.bundle, &limits(&a.limits))?;
+    if a.facts {
+        let mut s = serde_json::to_string_pretty(&loaded.facts)?;
+        s.push('\n');
+        write_stdout(s.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tl = timeline::build(&loaded.facts);
+    let bundle = pipeline::bundle_info(&loaded, &tl);
+    let sources = pipeline::source_entries(&loaded.facts);
+    match a.format {
+        ListFormat::Json => {
+            let v = serde_json::json!({ "bundle": bundle, "sources": sources });
+            let mut s = serde_json::to_string_pretty(&v)?;
+            s.push('\n');
+            write_stdout(s.as_bytes())?;
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            out.push_str(&format!(
+                "bundle    {} ({}, layout {})\n",
+                bundle.name, bundle.container, bundle.layout
+            ));
+            if let Some(h) = &bundle.hostname {
+                out.push_str(&format!("host      {h}\n"));
+            }
+            if let Some(k) = &bundle.kernel {
+                out.push_str(&format!("kernel    {k}\n"));
+            }
+            out.push_str(&format!("sources   {}\n\n", sources.len()));
+            let width = sources
+                .iter()
+                .map(|s| s.path.chars().count())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            out.push_str(&format!(
+                "{:<width$}  {:>10}  {:<17}  {:<8}  {:>7}\n",
+                "PATH", "SIZE", "KIND", "BY", "RECORDS"
+            ));
+            for s in &sources {
+                out.push_str(&format!(
+                    "{:<width$}  {:>10}  {:<17}  {:<8}  {:>7}\n",
+                    s.path, s.size, s.kind, s.detected_by, s.records
+                ));
+                if let Some(p) = &s.problem {
+                    out.push_str(&format!("    problem: {p}\n"));
+                }
+                for w in &s.warnings {
+                    out.push_str(&format!("    warning: {w}\n"));
+                }
+            }
+            for p in &bundle.problems {
+                out.push_str(&format!("problem: {p}\n"));
+            }
+            write_stdout(cli::sanitize(&out).as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_time(s: &str, flag: &str) -> Result<jiff::Timestamp> {
+    s.parse::<jiff::Timestamp>().with_context(|| {
+        format!("{flag} {s:?} is not an RFC 3339 time (e.g. 2018-01-23T12:00:00Z)")
+    })
+}
+
+fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| parse_time(s, "--since"))
+        .transpose()?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|s| parse_time(s, "--until"))
+        .transpose()?;
+    let loaded = load(&a.bundle, &limits(&a.limits))?;
+    let tl = timeline::build(&loaded.facts);
+    let events: Vec<_> = tl
+        .events
+        .iter()
+        .filter(|e| {
+            let t = e
+                .time
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+            match t {
+                Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
+                // Events with no wall-clock time are kept unless a window was asked for.
+                None => since.is_none() && until.is_none(),
+            }
+        })
+        .collect();
+    match a.format {
+        ListFormat::Json => {
+            let bundle = pipeline::bundle_info(&loaded, &tl);
+            let v = serde_json::json!({ "bundle": bundle, "timeline": events });
+            let mut s = serde_json::to_string_pretty(&v)?;
+            s.push('\n');
+            write_stdout(s.as_bytes())?;
+        }
+        ListFormat::Text => {
+            let mut out = format!(
+                "clock: {} (boot {}, uncertainty {})\nzone:  {}\n\n",
+                tl.clock.method,
+                tl.clock
+                    .boot_time
+                    .map(pipeline::rfc3339)
+                    .unwrap_or_else(|| "unknown".into()),
+                tl.clock
+                    .uncertainty_s
+                    .map(|u| format!("±{u}s"))
+                    .unwrap_or_else(|| "unknown".into()),
+                tl.clock.zone_description
+            );
+            for e in events {
+                let when = match (&e.time, e.uptime_s) {
+                    (Some(t), _) => t.clone(),
+                    (None, Some(u)) => format!("[{u:>14.6}]"),
+                    (None, None) => "(time unknown)".to_string(),
+                };
+                let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                out.push_str(&format!(
+                    "{when:<27}  {:<8}  {:<16}  {}\n    {}{line}",
+                    e.severity.as_str(),
+                    e.kind,
+                    e.text,
+                    e.source
+                ));
+                if let Some(r) = &e.repeat {
+                    out.push_str(&format!(" (x{})", r.count));
+                }
+                for c in &e.also_in {
+                    let l = c.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    out.push_str(&format!(", {}{l}", c.source));
+                }
+                out.push('\n');
+            }
+            write_stdout(cli::sanitize(&out).as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules(a: cli::RulesArgs) -> Result<ExitCode> {
+    use postmortem::analyze::{rule, RULES};
+    match a.id {
+        Some(id) => match rule(&id) {
+            Some(r) => write_stdout(r.doc().as_bytes())?,
+            None => bail!("no finding id {id:?}; `postmortem rules` lists them"),
+        },
+        None => {
+            let mut out = String::new();
+            for r in RULES {
+                out.push_str(&format!(
+                    "{:<34} {:<12} {}\n",
+                    r.id(),
+                    format!("{:?}", r.role()).to_lowercase(),
+                    r.summary()
+                ));
+            }
+            write_stdout(out.as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

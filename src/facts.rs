@@ -1,0 +1,849 @@
+//! The typed, parsed bundle.
+//!
+//! Every parser in [`crate::parse`] produces values of the types below, and every later stage
+//! ([`crate::timeline`], [`crate::analyze`]) reads only these types, never raw text. A value that
+//! may become evidence in a report carries the [`Line`] it was read from, so a finding can cite
+//! `path:line` with the exact text of the bundle.
+//!
+//! Sizes are stored in the unit the kernel counts in and the field name says which (`_kb`,
+//! `_pages`, `_bytes`), because mixing them up is the classic misreading of these files.
+
+use std::collections::BTreeMap;
+
+use jiff::civil;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::sources::{Detection, SourceKind};
+
+/// One physical line of a bundle file: its 1-based number and its text (lossy UTF-8, line
+/// terminator removed). Evidence quotes `text` verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub no: u32,
+    pub text: String,
+}
+
+impl Line {
+    pub fn new(no: u32, text: impl Into<String>) -> Line {
+        Line {
+            no,
+            text: text.into(),
+        }
+    }
+}
+
+/// A parse problem: what could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn at(line: u32, message: impl Into<String>) -> Warning {
+        Warning {
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+    pub fn file(message: impl Into<String>) -> Warning {
+        Warning {
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(n) => write!(f, "line {n}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A fact together with the bundle path it was read from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sourced<T> {
+    pub path: String,
+    pub value: T,
+}
+
+/// When something happened, in whichever clocks the line itself gave.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stamp {
+    /// Seconds since boot on the monotonic clock (raw dmesg `[ 12.345678]`, journal monotonic).
+    pub uptime_s: Option<f64>,
+    /// A wall-clock reading, as precise as the line gave it.
+    pub wall: Option<WallClock>,
+}
+
+/// A wall-clock reading. Only [`WallClock::Instant`] is a point in time by itself; the other
+/// forms need the bundle's zone (and year) that the timeline stage works out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
+pub enum WallClock {
+    /// An exact instant: RFC 3339 with an offset, an epoch value, a journal `__REALTIME_TIMESTAMP`.
+    Instant { at: Timestamp },
+    /// Civil time without an offset (`dmesg -T`, `date` without `%z`), with the zone abbreviation
+    /// when the text carried one (`CST`, which is ambiguous).
+    Local {
+        at: civil::DateTime,
+        zone_abbrev: Option<String>,
+    },
+    /// A syslog (RFC 3164) stamp: no year, no zone.
+    NoYear {
+        month: i8,
+        day: i8,
+        hour: i8,
+        minute: i8,
+        second: i8,
+        nanosecond: i32,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel log
+// ---------------------------------------------------------------------------------------------
+
+/// How a kernel log file stamps its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelLogFormat {
+    /// `[ 12.345678] msg` (raw dmesg, also `<6>[...]` with levels).
+    DmesgRaw,
+    /// No prefix at all (printk.time off, old kernels).
+    DmesgNoTimestamp,
+    /// `[Tue Jan 23 20:10:01 2018] msg` (`dmesg -T`).
+    DmesgHuman,
+    /// `Jan 23 20:10:01 host kernel: msg` (rsyslog traditional, `#012` for newlines).
+    Syslog,
+    /// `2018-01-23T20:10:01.288+08:00 host kernel: msg` (rsyslog high-precision).
+    SyslogIso,
+    /// `journalctl` short/short-iso/short-precise/short-monotonic.
+    JournalShort,
+    /// `journalctl -o json` (one object per line).
+    JournalJson,
+}
+
+/// Everything read from one kernel log (dmesg, syslog or journal) that later stages use. Plain
+/// lines are not kept: only lines that matter to a postmortem, and multi-line reports parsed
+/// whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct KernelLog {
+    pub format: KernelLogFormat,
+    /// Number of lines read (all lines, not just kernel ones).
+    pub lines: u32,
+    /// Number of kernel messages read.
+    pub kernel_messages: u32,
+    pub first: Option<Stamp>,
+    pub last: Option<Stamp>,
+    /// Kernel release seen in the log (`Linux version ...` banner or a `CPU: ... 3.10.0-...` line).
+    pub kernel_release: Option<String>,
+    pub alloc_failures: Vec<AllocFailure>,
+    pub oom_kills: Vec<OomKill>,
+    pub slub_failures: Vec<SlubFailure>,
+    pub cache_create_failures: Vec<CacheCreateFailure>,
+    /// Notable single-line messages (see [`KernelMessageKind`]).
+    pub messages: Vec<KernelMessage>,
+    /// Lines from other syslog/journal tags (dockerd, containerd, kubelet, ...) are handed to the
+    /// daemon log parser; its records land in [`Facts::daemon_logs`] under the same path.
+    pub hostnames: Vec<String>,
+}
+
+/// A kernel message that matters on its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct KernelMessage {
+    pub line: Line,
+    pub stamp: Stamp,
+    pub kind: KernelMessageKind,
+    /// The message body without the log prefix, as printed by the kernel.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KernelMessageKind {
+    /// `Linux version 3.10.0-... ` banner: a boot.
+    Boot { release: String },
+    /// `nf_conntrack: table full, dropping packet`.
+    ConntrackTableFull,
+    /// `unregister_netdevice: waiting for lo to become free. Usage count = 1`.
+    UnregisterNetdevice {
+        device: String,
+        usage_count: Option<i64>,
+    },
+    /// `INFO: task X:PID blocked for more than N seconds.`
+    HungTask {
+        task: String,
+        pid: Option<u32>,
+        seconds: Option<u64>,
+    },
+    /// `vmalloc: allocation failure, allocated X of Y bytes`.
+    VmallocFailure {
+        allocated: Option<u64>,
+        requested: Option<u64>,
+    },
+    /// `Unable to create nf_conn slab cache`.
+    NfConnCacheFailure,
+    /// `page allocation stall for N ms` (4.11-4.14).
+    AllocStall {
+        task: Option<String>,
+        millis: Option<u64>,
+    },
+    /// `oom_reaper: reaped process ...`.
+    OomReaper {
+        pid: Option<u32>,
+        comm: Option<String>,
+    },
+    /// `BUG:`, `Oops`, `Kernel panic`, `general protection fault`.
+    Oops,
+    /// `net_ratelimit: N callbacks suppressed`.
+    RateLimited { suppressed: Option<u64> },
+    /// `docker0: port 1(vethX) entered disabled state` and kin: container network churn.
+    BridgePort {
+        bridge: String,
+        port: String,
+        state: String,
+    },
+}
+
+/// GFP mask of an allocation, as printed and as decoded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GfpMask {
+    pub raw: u64,
+    /// Flag names when the kernel printed them (`(GFP_KERNEL|__GFP_COMP)`, 4.5+).
+    pub printed: Vec<String>,
+    /// Flag names decoded from `raw` for the kernel version (3.10's `0x10c0d0` =
+    /// GFP_KERNEL|__GFP_COMP|__GFP_ZERO|__GFP_KMEMCG). Empty when the version is unknown and
+    /// the kernel did not print names.
+    pub decoded: Vec<String>,
+}
+
+/// A `page allocation failure` report, parsed whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct AllocFailure {
+    /// The `...: page allocation failure: order:6, mode:0x10c0d0` line.
+    pub header: Line,
+    pub stamp: Stamp,
+    pub task: String,
+    pub pid: Option<u32>,
+    pub order: u32,
+    pub gfp: GfpMask,
+    pub nodemask: Option<String>,
+    pub cpuset: Option<String>,
+    pub mems_allowed: Option<String>,
+    /// Kernel release from the `CPU: 5 PID: 839206 Comm: ... 3.10.0-514.26.2.el7.x86_64 #1` line.
+    pub kernel_release: Option<String>,
+    /// Function names of the call trace, innermost first (`dump_stack`, `warn_alloc_failed`, ...).
+    pub call_trace: Vec<String>,
+    /// The trace lines themselves, for evidence.
+    pub trace_lines: Vec<Line>,
+    pub mem_info: Option<MemInfoDump>,
+    /// Last line of the report.
+    pub end_line: u32,
+}
+
+impl AllocFailure {
+    /// Bytes requested: 4 KiB pages shifted by order.
+    pub fn bytes(&self) -> u64 {
+        4096u64 << self.order.min(40)
+    }
+}
+
+/// The `Mem-Info:` block (show_free_areas) that follows failure and OOM reports, or SysRq-m.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MemInfoDump {
+    pub first_line: u32,
+    /// The leading counters, in pages: `active_anon`, `inactive_anon`, ..., `free`, `free_pcp`, `free_cma`.
+    pub counters_pages: BTreeMap<String, u64>,
+    pub zones: Vec<ZoneDump>,
+    pub total_pagecache_pages: Option<u64>,
+    pub swap_cache_pages: Option<u64>,
+    pub free_swap_kb: Option<u64>,
+    pub total_swap_kb: Option<u64>,
+    pub pages_ram: Option<u64>,
+    pub pages_highmem: Option<u64>,
+    pub pages_reserved: Option<u64>,
+}
+
+/// One zone of a Mem-Info block: the `Node 0 Normal free:...kB min:...` line, its
+/// `lowmem_reserve[]` line, and its buddy free-list line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ZoneDump {
+    pub node: Option<u32>,
+    pub zone: String,
+    pub free_kb: Option<u64>,
+    pub min_kb: Option<u64>,
+    pub low_kb: Option<u64>,
+    pub high_kb: Option<u64>,
+    /// Every other `name:NkB` field of the zone line, in kB (`managed`, `slab_reclaimable`, ...).
+    pub fields_kb: BTreeMap<String, u64>,
+    pub line: Option<Line>,
+    /// `lowmem_reserve[]: 0 2815 15868 15868`, in pages, one per zone index.
+    pub lowmem_reserve: Vec<u64>,
+    pub lowmem_reserve_line: Option<Line>,
+    pub free_lists: Option<FreeLists>,
+}
+
+/// A buddy free-list line: `Node 0 Normal: 15952*4kB (UEM) 2235*8kB (UEM) ... = 95976kB`.
+/// This is a buddyinfo snapshot taken at the moment of the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FreeLists {
+    /// Free blocks per order, order 0 first.
+    pub counts: Vec<u64>,
+    /// Migratetype letters per order (`"UEM"`, empty when none printed).
+    pub migratetypes: Vec<String>,
+    /// The `= NkB` total as printed.
+    pub total_kb: Option<u64>,
+    /// Size of an order-0 block in kB (4 on x86).
+    pub page_kb: u64,
+    pub line: Line,
+}
+
+/// An OOM kill, global or memcg, of any era.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OomKill {
+    pub stamp: Stamp,
+    /// `X invoked oom-killer: gfp_mask=..., order=N, oom_score_adj=N`.
+    pub header: Option<Line>,
+    pub invoker: Option<String>,
+    pub gfp: Option<GfpMask>,
+    pub order: Option<u32>,
+    pub oom_score_adj: Option<i64>,
+    pub scope: OomScope,
+    /// `constraint=CONSTRAINT_MEMCG` from the 4.19+ summary line.
+    pub constraint: Option<String>,
+    /// The cgroup whose limit was hit (`oom_memcg=` or `limit of /docker/<id>`).
+    pub memcg: Option<String>,
+    /// The cgroup of the victim task (`task_memcg=` or `Task in /docker/<id>`).
+    pub task_memcg: Option<String>,
+    pub memcg_line: Option<Line>,
+    /// `memory: usage 262144kB, limit 262144kB, failcnt 1234`.
+    pub memory_usage_kb: Option<u64>,
+    pub memory_limit_kb: Option<u64>,
+    pub memory_failcnt: Option<u64>,
+    pub memory_line: Option<Line>,
+    /// `kmem: usage ..., limit ..., failcnt ...`.
+    pub kmem_usage_kb: Option<u64>,
+    pub kmem_limit_kb: Option<u64>,
+    pub kmem_failcnt: Option<u64>,
+    pub kmem_line: Option<Line>,
+    pub victim: Option<OomVictim>,
+    /// Number of rows in the task table.
+    pub tasks: u32,
+    pub mem_info: Option<MemInfoDump>,
+    pub end_line: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OomScope {
+    /// The host ran out (`Out of memory:`, `global_oom`).
+    Global,
+    /// A memory cgroup hit its limit (`Memory cgroup out of memory:`, `CONSTRAINT_MEMCG`).
+    Memcg,
+    #[default]
+    Unknown,
+}
+
+/// The task the OOM killer killed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OomVictim {
+    pub pid: Option<u32>,
+    pub comm: String,
+    pub total_vm_kb: Option<u64>,
+    pub anon_rss_kb: Option<u64>,
+    pub file_rss_kb: Option<u64>,
+    pub shmem_rss_kb: Option<u64>,
+    pub uid: Option<u32>,
+    /// `Killed process ...` (or the pre-5.0 `Kill process ... or sacrifice child`).
+    pub line: Line,
+}
+
+/// `SLUB: Unable to allocate memory on node -1 (gfp=0x8020)` with its `cache:` line.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlubFailure {
+    pub line: Line,
+    pub stamp: Stamp,
+    pub node: i32,
+    pub gfp: Option<GfpMask>,
+    /// Cache name without the per-memcg suffix (`ip6_dst_cache`).
+    pub cache: Option<String>,
+    /// `(id:cgroup)` suffix: this cache is a per-memcg copy.
+    pub memcg_id: Option<String>,
+    pub memcg_name: Option<String>,
+    pub object_size: Option<u64>,
+    pub buffer_size: Option<u64>,
+    pub default_order: Option<u32>,
+    pub min_order: Option<u32>,
+    pub cache_line: Option<Line>,
+}
+
+/// `kmem_cache_create(nf_conntrack_ffff88036ea66180) failed with error -12`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheCreateFailure {
+    pub line: Line,
+    pub stamp: Stamp,
+    pub cache: String,
+    /// Negative errno as printed (-12 = ENOMEM).
+    pub error: i32,
+    /// Function names of the call trace that follows, when one does.
+    pub call_trace: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc and /sys tables
+// ---------------------------------------------------------------------------------------------
+
+/// `/proc/buddyinfo`: free blocks per order per zone.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuddyInfo {
+    pub zones: Vec<BuddyZone>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BuddyZone {
+    pub node: u32,
+    pub zone: String,
+    /// Free blocks per order, order 0 first; as many as the kernel printed.
+    pub counts: Vec<u64>,
+    pub line: Line,
+}
+
+/// `/proc/pagetypeinfo`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageTypeInfo {
+    pub page_block_order: Option<u32>,
+    pub pages_per_block: Option<u64>,
+    pub free: Vec<PageTypeFree>,
+    /// Migratetype names of the `Number of blocks type` header, in printed order.
+    pub block_types: Vec<String>,
+    pub blocks: Vec<PageTypeBlocks>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageTypeFree {
+    pub node: u32,
+    pub zone: String,
+    pub migratetype: String,
+    /// Free blocks per order; `None` where newer kernels print `>100000`.
+    pub counts: Vec<Option<u64>>,
+    pub line: Line,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageTypeBlocks {
+    pub node: u32,
+    pub zone: String,
+    /// Pageblock counts, one per [`PageTypeInfo::block_types`] entry.
+    pub counts: Vec<u64>,
+    pub line: Line,
+}
+
+/// debugfs `extfrag/extfrag_index` or `extfrag/unusable_index` (same shape).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FragIndexTable {
+    pub zones: Vec<FragIndexZone>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FragIndexZone {
+    pub node: u32,
+    pub zone: String,
+    /// One value per order as printed (`-1.000`, `0.919`).
+    pub values: Vec<f64>,
+    pub line: Line,
+}
+
+/// `/proc/slabinfo` (2.x) or `slabtop -o`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SlabInfo {
+    /// `2.1` for slabinfo; `None` for slabtop.
+    pub version: Option<String>,
+    pub caches: Vec<SlabCache>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlabCache {
+    /// Name as printed, including any per-memcg suffix (`dentry(1234:docker)`).
+    pub name: String,
+    pub active_objs: u64,
+    pub num_objs: u64,
+    pub objsize: u64,
+    pub objperslab: Option<u64>,
+    pub pagesperslab: Option<u64>,
+    pub active_slabs: Option<u64>,
+    pub num_slabs: Option<u64>,
+    /// Memory held by the cache in bytes: slabs x pages per slab x 4096 when known, else
+    /// objects x object size (slabtop's `CACHE SIZE` when read from slabtop).
+    pub bytes: u64,
+    pub line: Line,
+}
+
+/// A `key value` table: `/proc/meminfo` (kB), `/proc/vmstat` (counts), sysctl `vm.*`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct KeyValues {
+    pub entries: Vec<KeyValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyValue {
+    pub key: String,
+    /// The value as a number when it is one (meminfo: kB as printed; unit-less lines as is).
+    pub value: Option<i64>,
+    /// The value as printed (sysctl values can be lists or words).
+    pub raw: String,
+    pub line: Line,
+}
+
+impl KeyValues {
+    pub fn get(&self, key: &str) -> Option<&KeyValue> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+    pub fn value(&self, key: &str) -> Option<i64> {
+        self.get(key).and_then(|e| e.value)
+    }
+}
+
+/// `/proc/zoneinfo`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ZoneInfo {
+    pub zones: Vec<ZoneInfoZone>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneInfoZone {
+    pub node: u32,
+    pub zone: String,
+    /// Values in pages: `pages free`, `min`, `low`, `high`, `spanned`, `present`, `managed`, and
+    /// the `nr_*` counters of the zone.
+    pub pages: BTreeMap<String, u64>,
+    /// `protection: (0, 2815, 15868, 15868)` = lowmem_reserve.
+    pub protection: Vec<u64>,
+    pub line: Line,
+}
+
+/// `/proc/cgroups`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Cgroups {
+    pub controllers: Vec<CgroupController>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CgroupController {
+    pub name: String,
+    pub hierarchy: u32,
+    pub num_cgroups: u64,
+    pub enabled: bool,
+    pub line: Line,
+}
+
+/// `free` output, any procps version, any unit flag. All sizes in bytes (as precise as the
+/// unit allowed: `-h` values are rounded by `free` itself).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Free {
+    /// Old procps with `-/+ buffers/cache`, or new with `available`.
+    pub layout: FreeLayout,
+    /// The unit the values were printed in (`KiB`, `MiB`, `human`...).
+    pub unit: String,
+    pub mem: FreeRow,
+    pub swap: Option<FreeRow>,
+    pub mem_line: Option<Line>,
+    pub swap_line: Option<Line>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FreeLayout {
+    #[default]
+    Available,
+    BuffersCache,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FreeRow {
+    pub total_bytes: Option<u64>,
+    pub used_bytes: Option<u64>,
+    pub free_bytes: Option<u64>,
+    pub shared_bytes: Option<u64>,
+    pub buffers_bytes: Option<u64>,
+    pub cache_bytes: Option<u64>,
+    pub buff_cache_bytes: Option<u64>,
+    pub available_bytes: Option<u64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host
+// ---------------------------------------------------------------------------------------------
+
+/// `uname -a`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uname {
+    pub kernel_name: String,
+    pub hostname: Option<String>,
+    pub release: String,
+    pub version: Option<String>,
+    pub machine: Option<String>,
+    pub line: Line,
+}
+
+/// `uptime` output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uptime {
+    /// Time of day printed first (`20:10:01`), without a date.
+    pub time_of_day: Option<civil::Time>,
+    /// Uptime in seconds; minute precision (`up 31 days, 20:10` ).
+    pub uptime_s: Option<u64>,
+    pub users: Option<u32>,
+    pub load: Option<[f64; 3]>,
+    pub line: Line,
+}
+
+/// `date` output (`Tue Jan 23 20:12:40 CST 2018`, RFC 3339, `+%s`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DateOutput {
+    pub wall: WallClock,
+    pub line: Line,
+}
+
+/// `/proc/uptime`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcUptime {
+    pub uptime_s: f64,
+    pub idle_s: Option<f64>,
+    pub line: Line,
+}
+
+/// `/proc/stat` (only what the analysis uses).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcStat {
+    /// Boot time, seconds since the epoch.
+    pub btime: Option<i64>,
+    pub btime_line: Option<Line>,
+    pub processes: Option<u64>,
+    pub procs_running: Option<u64>,
+    pub cpus: u32,
+}
+
+/// Time zone evidence: `/etc/localtime` (TZif), `/etc/timezone`, `timedatectl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimezoneInfo {
+    /// IANA name when known (`Asia/Shanghai`).
+    pub name: Option<String>,
+    /// Fixed offset in seconds when that is all that is known (`+0800` in timedatectl).
+    pub offset_s: Option<i32>,
+    /// TZif bytes of `/etc/localtime`, when the bundle had it (not serialized).
+    #[serde(skip)]
+    pub tzif: Option<Vec<u8>>,
+    pub line: Option<Line>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers and runtimes
+// ---------------------------------------------------------------------------------------------
+
+/// One `docker events` event, text (current or pre-1.10) or JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct DockerEvent {
+    pub time: Option<WallClock>,
+    /// `container`, `network`, `image`... (empty for pre-1.10 text).
+    pub object_type: String,
+    /// `create`, `start`, `die`, `oom`, `exec_create: sh`...
+    pub action: String,
+    pub actor_id: String,
+    pub attributes: BTreeMap<String, String>,
+    pub line: Line,
+}
+
+impl DockerEvent {
+    /// The container name, when the event carried one.
+    pub fn name(&self) -> Option<&str> {
+        self.attributes.get("name").map(String::as_str)
+    }
+    pub fn exit_code(&self) -> Option<i64> {
+        self.attributes.get("exitCode").and_then(|v| v.parse().ok())
+    }
+}
+
+/// Which engine wrote an inspect document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    Docker,
+    Podman,
+    Oci,
+    Unknown,
+}
+
+/// A container's configuration and state: `docker inspect`, `podman inspect` or OCI `config.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Container {
+    pub engine: Engine,
+    pub id: String,
+    pub name: Option<String>,
+    pub image: Option<String>,
+    pub created: Option<WallClock>,
+    pub state: ContainerState,
+    pub memory: MemoryLimits,
+    /// Environment variable names (values are never kept: they hold secrets).
+    pub env_names: Vec<String>,
+    pub command: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub cgroup_parent: Option<String>,
+    pub runtime: Option<String>,
+    /// The line that starts this container's document.
+    pub line: Line,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ContainerState {
+    pub status: Option<String>,
+    pub running: Option<bool>,
+    pub oom_killed: Option<bool>,
+    pub oom_killed_line: Option<Line>,
+    pub exit_code: Option<i64>,
+    pub exit_code_line: Option<Line>,
+    /// `State.Error`: the start failure text.
+    pub error: Option<String>,
+    pub error_line: Option<Line>,
+    pub started_at: Option<WallClock>,
+    pub finished_at: Option<WallClock>,
+}
+
+/// Memory settings in bytes; `None` when absent or null, `Some(0)` when set to 0 (docker's
+/// "unlimited").
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MemoryLimits {
+    pub limit_bytes: Option<i64>,
+    pub limit_line: Option<Line>,
+    pub reservation_bytes: Option<i64>,
+    pub swap_bytes: Option<i64>,
+    pub kernel_bytes: Option<i64>,
+    pub kernel_tcp_bytes: Option<i64>,
+    pub swappiness: Option<i64>,
+    pub oom_kill_disable: Option<bool>,
+}
+
+/// A record of a daemon log (dockerd, containerd, kubelet): logrus `time=... level=... msg=...`,
+/// journald or syslog framing.
+#[derive(Debug, Clone, Serialize)]
+pub struct DaemonRecord {
+    pub daemon: String,
+    pub time: Option<WallClock>,
+    /// `error`, `warning`, `info`... as printed (`E`/`W`/`I` klog letters mapped).
+    pub level: Option<String>,
+    pub message: String,
+    /// Other logrus fields (`error=...`, `container=...`, `module=...`).
+    pub fields: BTreeMap<String, String>,
+    pub line: Line,
+}
+
+/// A container runtime error found in any text (daemon log, pasted CLI output, `State.Error`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeError {
+    pub line: Line,
+    pub time: Option<WallClock>,
+    pub kind: RuntimeErrorKind,
+    /// `exit status N` of runc's nsexec: a bail-site counter of that runc build, never an errno.
+    pub exit_status: Option<i32>,
+    /// The `nsenter:`/`nsexec` step that failed (`failed to unshare namespaces`).
+    pub failed_step: Option<String>,
+    /// The errno text after it (`Cannot allocate memory`, `Invalid argument`).
+    pub errno_text: Option<String>,
+    /// `mkdir /sys/fs/cgroup/memory/...` path for cgroup creation failures.
+    pub cgroup_path: Option<String>,
+    /// `container_linux.go:262` style source locations, in order.
+    pub go_locations: Vec<String>,
+    /// A container name or id near the error, when the text named one.
+    pub container: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuntimeErrorKind {
+    /// `oci runtime error` / `OCI runtime create failed` / `starting container process caused`.
+    StartFailure,
+    /// `mkdir /sys/fs/cgroup/...: no space left on device` / `cannot allocate memory`.
+    CgroupCreate,
+    /// Any other runtime error text (`getting the final child's pid from pipe caused EOF`).
+    Other,
+}
+
+/// `manifest.json` of the postmortem collector.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Manifest {
+    pub collector: Option<String>,
+    pub version: Option<String>,
+    pub hostname: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub commands: Vec<ManifestCommand>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestCommand {
+    pub command: String,
+    /// Output file inside the bundle.
+    pub output: Option<String>,
+    pub exit_status: Option<i32>,
+    pub started_at: Option<Timestamp>,
+    pub duration_s: Option<f64>,
+    pub bytes: Option<u64>,
+    pub truncated: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bundle's facts
+// ---------------------------------------------------------------------------------------------
+
+/// What was read from one bundle entry, and how.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub path: String,
+    pub size: u64,
+    pub kind: SourceKind,
+    pub detection: Detection,
+    pub records: u64,
+    pub warnings: Vec<Warning>,
+    /// The entry could not be read (or was skipped): why.
+    pub problem: Option<String>,
+    /// File modification time in the archive, seconds since the epoch (weakest clock anchor).
+    pub mtime: Option<i64>,
+}
+
+/// Everything parsed from a bundle. Collections keep bundle order (the order entries were read),
+/// which the bundle reader makes deterministic.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
+    pub sources: Vec<SourceInfo>,
+
+    pub kernel_logs: Vec<Sourced<KernelLog>>,
+    pub daemon_logs: Vec<Sourced<Vec<DaemonRecord>>>,
+    pub runtime_errors: Vec<Sourced<Vec<RuntimeError>>>,
+
+    pub free: Vec<Sourced<Free>>,
+    pub meminfo: Vec<Sourced<KeyValues>>,
+    pub vmstat: Vec<Sourced<KeyValues>>,
+    pub sysctl: Vec<Sourced<KeyValues>>,
+    pub buddyinfo: Vec<Sourced<BuddyInfo>>,
+    pub pagetypeinfo: Vec<Sourced<PageTypeInfo>>,
+    pub extfrag_index: Vec<Sourced<FragIndexTable>>,
+    pub unusable_index: Vec<Sourced<FragIndexTable>>,
+    pub slabinfo: Vec<Sourced<SlabInfo>>,
+    pub zoneinfo: Vec<Sourced<ZoneInfo>>,
+    pub cgroups: Vec<Sourced<Cgroups>>,
+
+    pub uname: Vec<Sourced<Uname>>,
+    pub hostname: Vec<Sourced<Line>>,
+    pub uptime: Vec<Sourced<Uptime>>,
+    pub date: Vec<Sourced<DateOutput>>,
+    pub proc_uptime: Vec<Sourced<ProcUptime>>,
+    pub proc_stat: Vec<Sourced<ProcStat>>,
+    pub timezone: Vec<Sourced<TimezoneInfo>>,
+
+    pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
+    pub containers: Vec<Sourced<Container>>,
+    pub manifest: Vec<Sourced<Manifest>>,
+}

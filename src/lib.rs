@@ -1,0 +1,21 @@
+//! postmortem turns a Linux support bundle into a postmortem report: what failed, when, why, and
+//! what to do, every claim backed by a line of the bundle.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! bundle -> sources -> parse -> (facts) -> timeline -> analyze -> render
+//! ```
+//!
+//! [`pipeline`] strings the stages together; the binary only parses the command line, calls it,
+//! and prints.
+
+pub mod analyze;
+pub mod bundle;
+pub mod facts;
+pub mod parse;
+pub mod pipeline;
+pub mod render;
+pub mod report;
+pub mod sources;
+pub mod timeline;

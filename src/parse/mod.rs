@@ -1,0 +1,251 @@
+//! Parsers: one module per format, each a pure function from text to typed facts.
+//!
+//! Third stage of the pipeline. Parsers are tolerant of real-world variation (extra columns,
+//! trailing and non-breaking spaces, CRLF, pasted prompts, a truncated last line) and strict about
+//! meaning: a value that cannot be read becomes a [`Warning`] with its line number, never a guess.
+//! No parser panics on any input.
+//!
+//! [`parse_into`] routes a source of a known kind to its parser and files the result into
+//! [`Facts`].
+
+use crate::facts::{Facts, Line, Sourced, Warning};
+use crate::sources::SourceKind;
+
+pub mod text;
+
+pub mod buddyinfo;
+pub mod cgroups;
+pub mod container_inspect;
+pub mod daemon_log;
+pub mod docker_events;
+pub mod fragindex;
+pub mod free;
+pub mod gfp;
+pub mod host;
+pub mod kernel_log;
+pub mod keyvalue;
+pub mod manifest;
+pub mod oci_config;
+pub mod pagetypeinfo;
+pub mod runtime_error;
+pub mod slabinfo;
+pub mod zoneinfo;
+
+/// A parser's output: the value and what could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed<T> {
+    pub value: T,
+    pub warnings: Vec<Warning>,
+}
+
+impl<T> Parsed<T> {
+    pub fn new(value: T, warnings: Vec<Warning>) -> Parsed<T> {
+        Parsed { value, warnings }
+    }
+}
+
+/// What parsing one source gave: how many records, and the warnings.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub records: u64,
+    pub warnings: Vec<Warning>,
+}
+
+/// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.
+pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8]) -> Outcome {
+    if kind == SourceKind::Timezone {
+        let p = host::parse_timezone(path, bytes);
+        return file_one(&mut facts.timezone, path, p);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.as_ref();
+    match kind {
+        SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => {
+            let out = kernel_log::parse(text, kind);
+            let records = u64::from(out.log.kernel_messages)
+                + out.daemon.len() as u64
+                + out.runtime_errors.len() as u64;
+            push_nonempty(&mut facts.daemon_logs, path, out.daemon);
+            push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
+            facts.kernel_logs.push(Sourced {
+                path: path.to_string(),
+                value: out.log,
+            });
+            Outcome {
+                records,
+                warnings: out.warnings,
+            }
+        }
+        SourceKind::Free => file_one(&mut facts.free, path, free::parse(text)),
+        SourceKind::Meminfo => file_kv(&mut facts.meminfo, path, keyvalue::parse_meminfo(text)),
+        SourceKind::Vmstat => file_kv(&mut facts.vmstat, path, keyvalue::parse_vmstat(text)),
+        SourceKind::Sysctl => file_kv(&mut facts.sysctl, path, keyvalue::parse_sysctl(text)),
+        SourceKind::Buddyinfo => {
+            let p = buddyinfo::parse(text);
+            let n = p.value.zones.len() as u64;
+            file_counted(&mut facts.buddyinfo, path, p, n)
+        }
+        SourceKind::Pagetypeinfo => {
+            let p = pagetypeinfo::parse(text);
+            let n = (p.value.free.len() + p.value.blocks.len()) as u64;
+            file_counted(&mut facts.pagetypeinfo, path, p, n)
+        }
+        SourceKind::ExtfragIndex => {
+            let p = fragindex::parse(text);
+            let n = p.value.zones.len() as u64;
+            file_counted(&mut facts.extfrag_index, path, p, n)
+        }
+        SourceKind::UnusableIndex => {
+            let p = fragindex::parse(text);
+            let n = p.value.zones.len() as u64;
+            file_counted(&mut facts.unusable_index, path, p, n)
+        }
+        SourceKind::Slabinfo => {
+            let p = slabinfo::parse_slabinfo(text);
+            let n = p.value.caches.len() as u64;
+            file_counted(&mut facts.slabinfo, path, p, n)
+        }
+        SourceKind::Slabtop => {
+            let p = slabinfo::parse_slabtop(text);
+            let n = p.value.caches.len() as u64;
+            file_counted(&mut facts.slabinfo, path, p, n)
+        }
+        SourceKind::Zoneinfo => {
+            let p = zoneinfo::parse(text);
+            let n = p.value.zones.len() as u64;
+            file_counted(&mut facts.zoneinfo, path, p, n)
+        }
+        SourceKind::Cgroups => {
+            let p = cgroups::parse(text);
+            let n = p.value.controllers.len() as u64;
+            file_counted(&mut facts.cgroups, path, p, n)
+        }
+        SourceKind::ProcStat => file_one(&mut facts.proc_stat, path, host::parse_proc_stat(text)),
+        SourceKind::Uptime => file_one(&mut facts.uptime, path, host::parse_uptime(text)),
+        SourceKind::ProcUptime => {
+            file_one(&mut facts.proc_uptime, path, host::parse_proc_uptime(text))
+        }
+        SourceKind::Date => file_one(&mut facts.date, path, host::parse_date(text)),
+        SourceKind::Uname => file_one(&mut facts.uname, path, host::parse_uname(text)),
+        SourceKind::Hostname => file_one(&mut facts.hostname, path, host::parse_hostname(text)),
+        SourceKind::DockerEvents => {
+            let p = docker_events::parse(text);
+            let n = p.value.len() as u64;
+            let warnings = p.warnings;
+            push_nonempty(&mut facts.docker_events, path, p.value);
+            Outcome {
+                records: n,
+                warnings,
+            }
+        }
+        SourceKind::ContainerInspect => {
+            let p = container_inspect::parse(text);
+            file_many(&mut facts.containers, path, p)
+        }
+        SourceKind::OciConfig => {
+            let p = oci_config::parse(text);
+            file_one(&mut facts.containers, path, p)
+        }
+        SourceKind::DaemonLog => {
+            let out = daemon_log::parse(text);
+            let records = (out.records.len() + out.runtime_errors.len()) as u64;
+            push_nonempty(&mut facts.daemon_logs, path, out.records);
+            push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
+            Outcome {
+                records,
+                warnings: out.warnings,
+            }
+        }
+        SourceKind::RuntimeError => {
+            let p = runtime_error::parse(text);
+            let n = p.value.len() as u64;
+            push_nonempty(&mut facts.runtime_errors, path, p.value);
+            Outcome {
+                records: n,
+                warnings: p.warnings,
+            }
+        }
+        SourceKind::Manifest => file_one(&mut facts.manifest, path, manifest::parse(text)),
+        SourceKind::Unknown => {
+            // A file of unknown kind may still hold runtime error text (a pasted ticket, a
+            // script's output): scan it, quietly.
+            let p = runtime_error::parse(text);
+            let n = p.value.len() as u64;
+            push_nonempty(&mut facts.runtime_errors, path, p.value);
+            Outcome {
+                records: n,
+                warnings: Vec::new(),
+            }
+        }
+        SourceKind::Timezone => Outcome::default(),
+    }
+}
+
+fn push_nonempty<T>(into: &mut Vec<Sourced<Vec<T>>>, path: &str, value: Vec<T>) {
+    if !value.is_empty() {
+        into.push(Sourced {
+            path: path.to_string(),
+            value,
+        });
+    }
+}
+
+fn file_one<T>(into: &mut Vec<Sourced<T>>, path: &str, parsed: Parsed<Option<T>>) -> Outcome {
+    let records = u64::from(parsed.value.is_some());
+    if let Some(value) = parsed.value {
+        into.push(Sourced {
+            path: path.to_string(),
+            value,
+        });
+    }
+    Outcome {
+        records,
+        warnings: parsed.warnings,
+    }
+}
+
+fn file_many<T>(into: &mut Vec<Sourced<T>>, path: &str, parsed: Parsed<Vec<T>>) -> Outcome {
+    let records = parsed.value.len() as u64;
+    for value in parsed.value {
+        into.push(Sourced {
+            path: path.to_string(),
+            value,
+        });
+    }
+    Outcome {
+        records,
+        warnings: parsed.warnings,
+    }
+}
+
+fn file_counted<T>(
+    into: &mut Vec<Sourced<T>>,
+    path: &str,
+    parsed: Parsed<T>,
+    records: u64,
+) -> Outcome {
+    if records > 0 {
+        into.push(Sourced {
+            path: path.to_string(),
+            value: parsed.value,
+        });
+    }
+    Outcome {
+        records,
+        warnings: parsed.warnings,
+    }
+}
+
+fn file_kv(
+    into: &mut Vec<Sourced<crate::facts::KeyValues>>,
+    path: &str,
+    parsed: Parsed<crate::facts::KeyValues>,
+) -> Outcome {
+    let n = parsed.value.entries.len() as u64;
+    file_counted(into, path, parsed, n)
+}
+
+/// Build a [`Line`] from a line number and text (helper for parsers).
+pub fn line(no: u32, text: &str) -> Line {
+    Line::new(no, text)
+}

@@ -1,0 +1,278 @@
+//! The report model: what every renderer renders.
+//!
+//! The JSON form of [`Report`] is the contract of `contract/report.schema.json`: its required
+//! fields keep their names and meaning. Fields beyond the contract (the `details` section that
+//! the Markdown and HTML reports draw their tables and charts from) are additions, which the
+//! contract allows.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The report's schema id.
+pub const SCHEMA: &str = "postmortem.report/v1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub generator: Generator,
+    pub bundle: BundleInfo,
+    pub sources: Vec<SourceEntry>,
+    pub timeline: Vec<TimelineEvent>,
+    pub findings: Vec<Finding>,
+    pub root_cause: Option<RootCause>,
+    /// Tables and series for the human-readable reports (not part of the contract's required set).
+    pub details: Details,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Generator {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// Generation time, only with `--stamp` (reports are deterministic otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleInfo {
+    pub name: String,
+    pub sha256: Option<String>,
+    pub container: String,
+    pub layout: String,
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    /// RFC 3339 UTC.
+    pub collected_at: Option<String>,
+    pub clock: Clock,
+    /// Problems with the bundle as a whole (links outside it, unreadable entries, `..` paths).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clock {
+    /// RFC 3339 UTC.
+    pub boot_time: Option<String>,
+    /// How uptime stamps were tied to the wall clock, or `none`.
+    pub method: String,
+    pub uncertainty_s: Option<f64>,
+    /// The zone used for zone-less stamps and how it was found (`Asia/Shanghai from
+    /// etc/localtime`, `UTC (assumed: nothing in the bundle gave a zone)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Other anchors and how far they disagree, in plain words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceEntry {
+    pub path: String,
+    pub kind: String,
+    pub records: u64,
+    pub warnings: Vec<String>,
+    /// `path` or `content`.
+    pub detected_by: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// A place in the bundle: path and line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Citation {
+    pub source: String,
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    /// RFC 3339 UTC, or null when the wall-clock time is unknown.
+    pub time: Option<String>,
+    pub uptime_s: Option<f64>,
+    pub source: String,
+    pub line: Option<u32>,
+    /// `alloc_failure`, `oom_kill`, `container_die`, `daemon_error`, `runtime_error`, `boot`, ...
+    pub kind: String,
+    /// One-line summary.
+    pub text: String,
+    /// Other places that hold the same event (the same kernel line in dmesg, messages, journal).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<Citation>,
+    /// Folded repeats: how many times, and the last occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
+    /// `critical`, `warning` or `info`: how much the event matters to the postmortem.
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Repeat {
+    pub count: u64,
+    pub last_time: Option<String>,
+    pub last_uptime_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Symptom,
+    Mechanism,
+    Condition,
+    Factor,
+    Observation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    None,
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub role: Role,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub title: String,
+    /// Markdown written by postmortem; bundle text only inside code spans.
+    pub explanation: String,
+    pub metrics: BTreeMap<String, serde_json::Value>,
+    pub evidence: Vec<Evidence>,
+    pub recommendations: Vec<Recommendation>,
+    pub references: Vec<String>,
+}
+
+/// A line of the bundle quoted as evidence: it is the text at `path:line`, verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub path: String,
+    pub line: Option<u32>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    pub action: String,
+    pub command: Option<String>,
+    pub risk: Risk,
+    pub when: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RootCause {
+    /// Id of the condition or factor that best explains the symptom.
+    pub verdict: String,
+    /// Finding ids from symptom to factors.
+    pub chain: Vec<String>,
+    /// Three to five sentences a support engineer can paste as is.
+    pub summary: String,
+}
+
+/// The tables and series the Markdown and HTML reports show.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Details {
+    /// Per-zone memory state: at the failure (from the report's free lists) and at collection.
+    pub zones: Vec<ZoneState>,
+    /// The order of the failed request, when there was one.
+    pub requested_order: Option<u32>,
+    pub memory: Option<MemoryComposition>,
+    /// Largest slab caches, biggest first.
+    pub slab_top: Vec<SlabRow>,
+    pub slab_total_bytes: Option<u64>,
+    pub slab_reclaimable_bytes: Option<u64>,
+    pub containers: Vec<ContainerRow>,
+    /// What the bundle lacked that the analysis would have used.
+    pub gaps: Vec<String>,
+}
+
+/// One zone at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneState {
+    pub node: u32,
+    pub zone: String,
+    /// `failure` (free lists inside the kernel report) or `collection` (`/proc/buddyinfo`).
+    pub moment: String,
+    pub source: Citation,
+    /// Free blocks per order.
+    pub free_blocks: Vec<u64>,
+    pub free_kb: Option<u64>,
+    pub min_kb: Option<u64>,
+    pub low_kb: Option<u64>,
+    pub high_kb: Option<u64>,
+    /// Fragmentation index per order as the kernel computes it (`-1.0` where a block exists).
+    pub extfrag_index: Vec<f64>,
+    /// Unusable free index per order.
+    pub unusable_index: Vec<f64>,
+    /// Whether an order-N request passes this zone's watermark check (for the requested order).
+    pub watermark_ok: Option<bool>,
+}
+
+/// Where the host's RAM was, in bytes (from meminfo, or the Mem-Info counters).
+#[derive(Debug, Clone, Serialize)]
+pub struct MemoryComposition {
+    pub source: Citation,
+    pub total_bytes: Option<u64>,
+    pub free_bytes: u64,
+    pub anon_bytes: u64,
+    pub file_bytes: u64,
+    pub slab_reclaimable_bytes: u64,
+    pub slab_unreclaimable_bytes: u64,
+    pub other_bytes: Option<u64>,
+    pub available_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlabRow {
+    pub name: String,
+    pub bytes: u64,
+    pub objects: u64,
+    pub object_size: u64,
+    /// A per-namespace (`nf_conntrack_<addr>`) or per-memcg (`name(id:cgroup)`) copy.
+    pub per_instance: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerRow {
+    pub name: String,
+    pub id: String,
+    pub image: Option<String>,
+    pub memory_limit_bytes: Option<i64>,
+    pub kernel_memory_bytes: Option<i64>,
+    pub status: Option<String>,
+    pub exit_code: Option<i64>,
+    pub oom_killed: Option<bool>,
+    pub error: Option<String>,
+    pub source: Citation,
+}
