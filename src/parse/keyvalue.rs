@@ -126,10 +126,7 @@ pub fn parse_sysctl(text: &str) -> Parsed<KeyValues> {
         // Multi-value settings print their values separated by tabs; keep them with single
         // spaces so a reader can compare them.
         let raw_value = fields(value).collect::<Vec<_>>().join(" ");
-        let number = match raw_value.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => None,
-        };
+        let number = raw_value.parse::<i64>().ok();
         entries.push(KeyValue {
             key: key.to_string(),
             value: number,

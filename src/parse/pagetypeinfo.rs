@@ -78,10 +78,10 @@ pub fn parse(text: &str) -> Parsed<PageTypeInfo> {
                 let mut counts = Vec::new();
                 let mut bad = None;
                 for token in row.rest.iter().skip(2) {
-                    if token.starts_with('>') {
+                    if let Some(cap) = token.strip_prefix('>') {
                         // The kernel stopped counting this free list: the count is unknown,
                         // only known to be larger than the printed cap.
-                        if token[1..].parse::<u64>().is_ok() {
+                        if cap.parse::<u64>().is_ok() {
                             counts.push(None);
                             continue;
                         }
