@@ -130,5 +130,36 @@ mod tests {
         fn never_panics(s in "\\PC*") {
             let _ = parse(&s);
         }
+
+        /// Rows printed the way the kernel prints them (`%2d.%03d` of index/1000) read back.
+        #[test]
+        fn generated_tables_parse_back(
+            rows in prop::collection::vec(
+                (
+                    0u32..4,
+                    "[A-Z][A-Za-z0-9]{0,7}",
+                    prop::collection::vec(prop_oneof![Just(-1000i32), 0i32..=1000], 11),
+                ),
+                1..5,
+            )
+        ) {
+            let mut text = String::new();
+            for (node, zone, values) in &rows {
+                text.push_str(&format!("Node {node}, zone {zone:>8} "));
+                for v in values {
+                    text.push_str(&format!("{:2}.{:03} ", v / 1000, (v % 1000).abs()));
+                }
+                text.push('\n');
+            }
+            let p = parse(&text);
+            prop_assert!(p.warnings.is_empty());
+            prop_assert_eq!(p.value.zones.len(), rows.len());
+            for (z, (node, zone, values)) in p.value.zones.iter().zip(&rows) {
+                prop_assert_eq!(z.node, *node);
+                prop_assert_eq!(&z.zone, zone);
+                let expected: Vec<f64> = values.iter().map(|v| f64::from(*v) / 1000.0).collect();
+                prop_assert_eq!(&z.values, &expected);
+            }
+        }
     }
 }

@@ -126,6 +126,10 @@ fn split_version(after: &[&str]) -> (Option<String>, Option<String>) {
 pub fn parse_uptime(text: &str) -> Parsed<Option<Uptime>> {
     let mut warnings = Vec::new();
     for (no, raw, cleaned) in content_lines(text) {
+        // Prose that says "came up" is not an uptime line: the real one names users or load.
+        if !(cleaned.contains("load average") || cleaned.contains(" user")) {
+            continue;
+        }
         let Some(up_at) = cleaned
             .find(" up ")
             .or_else(|| cleaned.starts_with("up ").then_some(0))
@@ -924,19 +928,37 @@ mod tests {
     }
 
     #[test]
-    fn tzif_from_the_system_database() {
-        // The build host's own zone files, when it has them: the bytes are kept and the name
-        // comes from the path.
-        let path = "/usr/share/zoneinfo/Asia/Shanghai";
-        let Ok(bytes) = std::fs::read(path) else {
-            return;
-        };
-        let t = parse_timezone(path, &bytes).value.expect("tz");
+    fn tzif_bytes_and_name_from_path() {
+        // tzdata's Asia/Shanghai, as /etc/localtime links to it.
+        let path = format!(
+            "{}/tests/data/timezone/Asia-Shanghai.tzif",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).expect("tzif test data");
+        let t = parse_timezone("usr/share/zoneinfo/Asia/Shanghai", &bytes)
+            .value
+            .expect("tz");
         assert_eq!(t.name.as_deref(), Some("Asia/Shanghai"));
         assert_eq!(t.tzif.as_deref(), Some(bytes.as_slice()));
+        let t = parse_timezone("usr/share/zoneinfo/posix/Asia/Shanghai", &bytes)
+            .value
+            .expect("tz");
+        assert_eq!(t.name.as_deref(), Some("Asia/Shanghai"));
         let t = parse_timezone("etc/localtime", &bytes).value.expect("tz");
         assert_eq!(t.name, None);
         assert!(t.tzif.is_some());
+    }
+
+    #[test]
+    fn uptime_ignores_prose() {
+        let p = parse_uptime(
+            "the node came up at noon\n 20:12:40 up 3 min,  1 user,  load average: 1.00, 0.50, 0.25\n",
+        );
+        assert!(p.warnings.is_empty());
+        assert_eq!(
+            p.value.map(|u| (u.line.no, u.uptime_s)),
+            Some((2, Some(180)))
+        );
     }
 
     proptest! {
