@@ -212,6 +212,16 @@ mod tests {
     }
 
     #[test]
+    fn vmstat_sample() {
+        let p = parse_vmstat(&test_data("vmstat/linux-6x-compact.txt"));
+        assert!(p.warnings.is_empty());
+        assert_eq!(p.value.entries.len(), 11);
+        assert_eq!(p.value.value("nr_free_pages"), Some(817833));
+        assert_eq!(p.value.value("compact_stall"), Some(0));
+        assert_eq!(p.value.get("compact_fail").map(|e| e.line.no), Some(7));
+    }
+
+    #[test]
     fn sysctl_output() {
         let text = "[root@beta_004 ~]# sysctl -a | grep vm\nvm.extfrag_threshold = 500\n\
                     net.ipv4.tcp_rmem = 4096\t87380\t6291456\nkernel.core_pattern = |/usr/lib/systemd/systemd-coredump %P\n\

@@ -271,6 +271,22 @@ mod tests {
         assert_eq!(p.warnings[0].line, Some(11));
     }
 
+    #[test]
+    fn slabtop_procps_ng_4() {
+        let p = parse_slabtop(&test_data("slabtop/procps-ng-6x-o.txt"));
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let s = &p.value;
+        assert_eq!(s.caches.len(), 13);
+        let bh = &s.caches[0];
+        assert_eq!(bh.name, "buffer_head");
+        assert_eq!((bh.num_objs, bh.active_objs), (565695, 563420));
+        assert_eq!(bh.objsize, 102);
+        assert_eq!(bh.num_slabs, Some(14505));
+        assert_eq!(bh.bytes, 58020 * 1024);
+        assert_eq!(bh.line.no, 8);
+        assert_eq!(cache(s, "dentry").bytes, 23016 * 1024);
+    }
+
     proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
