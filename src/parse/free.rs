@@ -347,12 +347,10 @@ pub fn parse(text: &str) -> Parsed<Option<Free>> {
             }
         },
     };
-    let layout = if has_buffers_row
-        || (columns.contains(&Col::Cache)
-            && !columns.contains(&Col::Available)
-            && columns.contains(&Col::Buffers)
-            && header.iter().any(|h| h == "cached"))
-    {
+    // Old procps prints `cached` (new prints `cache`) and, unless run with `-o`, the
+    // `-/+ buffers/cache` row.
+    let old_header = header.iter().any(|h| h == "cached");
+    let layout = if has_buffers_row || (old_header && !columns.contains(&Col::Available)) {
         FreeLayout::BuffersCache
     } else {
         FreeLayout::Available
@@ -611,10 +609,43 @@ mod tests {
         assert_eq!(p.warnings[0].line, Some(4));
     }
 
+    #[test]
+    fn old_layout_without_buffers_row() {
+        let text = "$ free -o\n             total       used       free     shared    buffers     cached\n\
+                    Mem:       1914328    1574184     340144          0     233380     458080\n\
+                    Swap:            0          0          0\n";
+        let p = parse(text);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let f = p.value.expect("table");
+        assert_eq!(f.layout, FreeLayout::BuffersCache);
+        assert_eq!(f.mem.cache_bytes, Some(458080 * K));
+    }
+
     proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
             let _ = parse(&s);
+        }
+
+        #[test]
+        fn generated_kib_tables_parse_back(values in prop::collection::vec(0u64..(1 << 40), 9)) {
+            let mut text = String::from("[root@host ~]# free -k\n               total        used        free      shared  buff/cache   available\nMem:   ");
+            for v in &values[..6] {
+                text.push_str(&format!(" {v:>11}"));
+            }
+            text.push_str("\nSwap:  ");
+            for v in &values[6..] {
+                text.push_str(&format!(" {v:>11}"));
+            }
+            text.push('\n');
+            let p = parse(&text);
+            prop_assert!(p.warnings.is_empty());
+            let f = p.value.expect("table");
+            let kib = |i: usize| Some(values[i] * K);
+            prop_assert_eq!(f.mem.total_bytes, kib(0));
+            prop_assert_eq!(f.mem.shared_bytes, kib(3));
+            prop_assert_eq!(f.mem.available_bytes, kib(5));
+            prop_assert_eq!(f.swap.and_then(|s| s.free_bytes), kib(8));
         }
 
         #[test]
