@@ -7,6 +7,11 @@
 
 use serde::Serialize;
 
+use sniff::{Shape, Strength};
+
+mod path_rules;
+mod sniff;
+
 /// The kind of a bundle source. The names are the contract's `sources.kind` values
 /// (`contract/report.schema.json`): add kinds, never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -152,10 +157,385 @@ impl Detection {
 
 /// Decide the kind of an entry from its path inside the bundle and the first bytes of its
 /// content (up to [`SNIFF_BYTES`]).
+///
+/// The path decides when the content confirms it or says nothing; the content decides when it
+/// clearly says another kind, or when the path is not known. A pasted prompt line's command
+/// (`cat /proc/buddyinfo`) counts as content. Binary content is `Unknown` unless it is a TZif
+/// file or the path says it is `etc/localtime`.
 pub fn detect(path: &str, head: &[u8]) -> (SourceKind, Detection) {
-    let _ = (path, head);
-    (SourceKind::Unknown, Detection::None)
+    let by_path = path_rules::kind_by_path(path);
+    let content = sniff::sniff(head);
+    if content.shape == Shape::Binary {
+        return match (by_path, content.found) {
+            (Some(SourceKind::Timezone), _) => (SourceKind::Timezone, Detection::Path),
+            (_, Some(found)) => (found.kind, Detection::Content),
+            _ => (SourceKind::Unknown, Detection::None),
+        };
+    }
+    let strong = content.found.filter(|f| f.strength == Strength::Strong);
+    let weak = content.found.filter(|f| f.strength == Strength::Weak);
+    let Some(path_kind) = by_path else {
+        return match strong
+            .map(|f| f.kind)
+            .or(content.hint)
+            .or(weak.map(|f| f.kind))
+        {
+            Some(kind) => (kind, Detection::Content),
+            None => (SourceKind::Unknown, Detection::None),
+        };
+    };
+    let said = strong.map(|f| f.kind).or(content.hint);
+    match said {
+        Some(kind) if kind != path_kind && !path_allows(path_kind, kind) => {
+            (kind, Detection::Content)
+        }
+        Some(_) => (path_kind, Detection::Path),
+        None if weak.is_some() => (path_kind, Detection::Path),
+        // A JSON document without the keys of the kind its name promises is something else
+        // (a docker image `manifest.json`, a `docker network inspect` dump).
+        None if content.shape == Shape::Json && is_json_kind(path_kind) => {
+            (SourceKind::Unknown, Detection::None)
+        }
+        None => (path_kind, Detection::Path),
+    }
+}
+
+/// Whether content of kind `content` fits a file whose path says `path`: the formats share a
+/// framing and the path is the more precise of the two.
+fn path_allows(path: SourceKind, content: SourceKind) -> bool {
+    use SourceKind as K;
+    matches!(
+        (path, content),
+        // journalctl short output without its header line reads exactly like syslog.
+        (K::Journal, K::Syslog)
+            // `journalctl -u docker` and syslog files of the daemon are daemon logs, and they
+            // carry the runtime's error text.
+            | (K::DaemonLog, K::Syslog | K::Journal | K::RuntimeError)
+    )
+}
+
+fn is_json_kind(kind: SourceKind) -> bool {
+    matches!(
+        kind,
+        SourceKind::ContainerInspect | SourceKind::OciConfig | SourceKind::Manifest
+    )
 }
 
 /// How many leading bytes of an entry [`detect`] looks at.
 pub const SNIFF_BYTES: usize = 16 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SourceKind as K;
+
+    /// Every published sample, its kind, and a path it would naturally have in a bundle.
+    const SAMPLES: &[(&str, SourceKind, &str)] = &[
+        (
+            "buddyinfo/bianbu-riscv-12-orders-trailing-space.txt",
+            K::Buddyinfo,
+            "sosreport-n/proc/buddyinfo",
+        ),
+        (
+            "buddyinfo/insights-1node-fragmented.txt",
+            K::Buddyinfo,
+            "buddyinfo",
+        ),
+        (
+            "buddyinfo/insights-2node-dma-dma32-normal.txt",
+            K::Buddyinfo,
+            "buddyinfo.txt",
+        ),
+        (
+            "buddyinfo/insights-parser-docstring.txt",
+            K::Buddyinfo,
+            "proc/buddyinfo",
+        ),
+        (
+            "buddyinfo/procfs-1node-dma-dma32-normal.txt",
+            K::Buddyinfo,
+            "proc/buddyinfo",
+        ),
+        (
+            "dmesg/insights-no-timestamps-rhel6.txt",
+            K::Dmesg,
+            "sosreport-n/sos_commands/kernel/dmesg",
+        ),
+        (
+            "dmesg/insights-raw-rhel7-862-linux-version.txt",
+            K::Dmesg,
+            "sosreport-n/var/log/dmesg",
+        ),
+        ("dmesg/insights-raw-rhel7-boot.txt", K::Dmesg, "dmesg.txt"),
+        (
+            "dmesg_meminfo_dump/bianbu-sysrq-m-6x.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_meminfo_dump/dcache-issue-3787-zone-lines.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/aks-syslog-cgroupv2-memcg-oom-5.15-azure.txt",
+            K::Syslog,
+            "sosreport-n/var/log/syslog",
+        ),
+        (
+            "dmesg_oom/cadvisor-docker-memcg-oom-4.8-two-events.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/cadvisor-global-oom-3.13-gce.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/cadvisor-memcg-oom-3.13-ubuntu.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/moby-15621-docker-for-mac-mangled.txt",
+            K::Dmesg,
+            "dmesg.txt",
+        ),
+        (
+            "docker_events/cli-docs-text-filters.txt",
+            K::DockerEvents,
+            "docker-events.log",
+        ),
+        (
+            "docker_events/for-linux-670-k8s-oom-json-in-attrs.txt",
+            K::DockerEvents,
+            "sosreport-n/sos_commands/docker/docker_events_--since_24h",
+        ),
+        (
+            "docker_events/moby-16074-docker1.8-legacy-text.txt",
+            K::DockerEvents,
+            "docker-events.log",
+        ),
+        (
+            "docker_events/moby-18470-legacy-json-api.txt",
+            K::DockerEvents,
+            "docker_events.json",
+        ),
+        (
+            "docker_events/moby-27247-oom-repeated-1.11.txt",
+            K::DockerEvents,
+            "docker-events.txt",
+        ),
+        (
+            "docker_inspect/insights-docker1.10-rhel7-devicemapper.txt",
+            K::ContainerInspect,
+            "sosreport-n/sos_commands/docker/docker_inspect_97d7cd1a5d8f",
+        ),
+        (
+            "podman_inspect/insights-podman-rhel8.txt",
+            K::ContainerInspect,
+            "sosreport-n/sos_commands/podman/podman_inspect_66db151828e9",
+        ),
+        (
+            "extfrag_index/netdata-issue-15001.txt",
+            K::ExtfragIndex,
+            "sosreport-n/sys/kernel/debug/extfrag/extfrag_index",
+        ),
+        ("free/new-procps-4-mt-ubuntu2204.txt", K::Free, "free.txt"),
+        ("free/new-procps-b-bytes-lxc.txt", K::Free, "free-b.txt"),
+        ("free/new-procps-fr-locale.txt", K::Free, "free"),
+        ("free/new-procps-g-gigabytes.txt", K::Free, "free-g.txt"),
+        ("free/new-procps-h-centos73.txt", K::Free, "free-mh.txt"),
+        ("free/new-procps-hwt-wide-total.txt", K::Free, "free_-hwt"),
+        (
+            "free/new-procps-k-centos7.txt",
+            K::Free,
+            "sosreport-n/sos_commands/memory/free",
+        ),
+        ("free/new-procps-kb-nri-flex.txt", K::Free, "free.txt"),
+        (
+            "free/new-procps-m-available.txt",
+            K::Free,
+            "sosreport-n/sos_commands/memory/free_-m",
+        ),
+        ("free/new-procps-w-wide-kb.txt", K::Free, "free-w.txt"),
+        (
+            "free/old-procps-buffers-cache-line.txt",
+            K::Free,
+            "free.txt",
+        ),
+        ("free/old-procps-k-centos6.txt", K::Free, "free.txt"),
+        (
+            "free/old-procps-m-centos6-trailing-space.txt",
+            K::Free,
+            "free-m.txt",
+        ),
+        ("free/old-procps-m-tm-total.txt", K::Free, "free-m.txt"),
+        ("free/old-procps-raspbian.txt", K::Free, "free.txt"),
+        (
+            "journalctl/insights-short-logs-begin-header.txt",
+            K::Journal,
+            "sosreport-n/sos_commands/logs/journalctl_--no-pager",
+        ),
+        (
+            "meminfo/insights-rhel7.1.txt",
+            K::Meminfo,
+            "sosreport-n/proc/meminfo",
+        ),
+        ("meminfo/kernel-doc-6x-full.txt", K::Meminfo, "meminfo"),
+        (
+            "meminfo/procfs-fixture-zswap-no-memavailable.txt",
+            K::Meminfo,
+            "meminfo.txt",
+        ),
+        (
+            "messages/insights-syslog-rhel6.txt",
+            K::Syslog,
+            "sosreport-n/var/log/messages",
+        ),
+        (
+            "pagetypeinfo/bianbu-riscv-cma-12-orders.txt",
+            K::Pagetypeinfo,
+            "sosreport-n/proc/pagetypeinfo",
+        ),
+        (
+            "pagetypeinfo/kernel-doc-2.6-reserve-type.txt",
+            K::Pagetypeinfo,
+            "pagetypeinfo",
+        ),
+        (
+            "proc_stat/insights-8cpu-btime.txt",
+            K::ProcStat,
+            "sosreport-n/proc/stat",
+        ),
+        (
+            "proc_stat/procfs-8cpu-btime-1418183276.txt",
+            K::ProcStat,
+            "proc-stat.txt",
+        ),
+        (
+            "slabinfo/insights-memcg-docstring.txt",
+            K::Slabinfo,
+            "slabinfo",
+        ),
+        (
+            "slabinfo/insights-v2.1-rhel7.txt",
+            K::Slabinfo,
+            "sosreport-n/proc/slabinfo",
+        ),
+        (
+            "slabinfo/procfs-v2.1-nvidia-kvm.txt",
+            K::Slabinfo,
+            "slabinfo.txt",
+        ),
+        (
+            "uname/insights-foreman-command-prefix.txt",
+            K::Uname,
+            "uname.txt",
+        ),
+        (
+            "uname/insights-rhel5-9-rt-boot2docker.txt",
+            K::Uname,
+            "sosreport-n/sos_commands/kernel/uname_-a",
+        ),
+        (
+            "uptime/insights-variants.txt",
+            K::Uptime,
+            "sosreport-n/uptime",
+        ),
+        (
+            "zoneinfo/procfs-5x-dma-dma32-normal-movable-device.txt",
+            K::Zoneinfo,
+            "sosreport-n/proc/zoneinfo",
+        ),
+    ];
+
+    fn sample(rel: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(rel);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// The sample without its two `# source:` / `# note:` header lines, as the real file was.
+    fn without_header(bytes: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(bytes);
+        let body: Vec<&str> = text
+            .split_inclusive('\n')
+            .skip_while(|l| l.starts_with("# source:") || l.starts_with("# note:"))
+            .collect();
+        body.concat().into_bytes()
+    }
+
+    fn head(bytes: &[u8]) -> &[u8] {
+        bytes.get(..SNIFF_BYTES).unwrap_or(bytes)
+    }
+
+    #[test]
+    fn every_sample_is_recognised_from_content_alone() {
+        for &(rel, want, _) in SAMPLES {
+            let with_header = sample(rel);
+            let real = without_header(&with_header);
+            assert_ne!(real.len(), with_header.len(), "{rel} has its header lines");
+            for bytes in [&with_header, &real] {
+                assert_eq!(
+                    detect("x.txt", head(bytes)),
+                    (want, Detection::Content),
+                    "{rel} as x.txt"
+                );
+                assert_eq!(
+                    detect("case-42/attachments/notes", head(bytes)),
+                    (want, Detection::Content),
+                    "{rel} as notes"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_sample_is_recognised_at_its_natural_path() {
+        for &(rel, want, path) in SAMPLES {
+            let real = without_header(&sample(rel));
+            assert_eq!(
+                detect(path, head(&real)),
+                (want, Detection::Path),
+                "{rel} at {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_sample_folder_is_covered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let listed: std::collections::BTreeSet<&str> =
+            SAMPLES.iter().map(|(rel, _, _)| *rel).collect();
+        for folder in [
+            "buddyinfo",
+            "dmesg",
+            "dmesg_meminfo_dump",
+            "dmesg_oom",
+            "docker_events",
+            "docker_inspect",
+            "extfrag_index",
+            "free",
+            "journalctl",
+            "meminfo",
+            "messages",
+            "pagetypeinfo",
+            "podman_inspect",
+            "proc_stat",
+            "slabinfo",
+            "uname",
+            "uptime",
+            "zoneinfo",
+        ] {
+            let entries =
+                std::fs::read_dir(dir.join(folder)).unwrap_or_else(|e| panic!("{folder}: {e}"));
+            for entry in entries.flatten() {
+                let rel = format!("{folder}/{}", entry.file_name().to_string_lossy());
+                assert!(listed.contains(rel.as_str()), "{rel} is not in SAMPLES");
+            }
+        }
+    }
+}
