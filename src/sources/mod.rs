@@ -538,4 +538,354 @@ mod tests {
             }
         }
     }
+
+    /// Tricky cases: (path, content, expected kind, expected detection).
+    const CASES: &[(&str, &str, SourceKind, Detection)] = &[
+        // The content says another framing than the name.
+        (
+            "var/log/kern.log",
+            "[2751018.215519] docker_gwbridge: port 16(veth4c02c8b) entered disabled state\n\
+             [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "var/log/messages",
+            "Jan 23 20:10:01 beta_004 kernel: runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Syslog,
+            Detection::Path,
+        ),
+        (
+            "dmesg",
+            "Jan 23 20:10:01 beta_004 kernel: [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6\n",
+            K::Syslog,
+            Detection::Content,
+        ),
+        (
+            "inspect.json",
+            "{\n  \"ociVersion\": \"1.0.0\",\n  \"process\": {\"args\": [\"sh\"]}\n}\n",
+            K::OciConfig,
+            Detection::Content,
+        ),
+        (
+            "config.json",
+            "[{\"Id\": \"abc\", \"State\": {\"Status\": \"created\"}, \"HostConfig\": {\"Memory\": 268435456}}]",
+            K::ContainerInspect,
+            Detection::Content,
+        ),
+        // A docker image's manifest.json is not the collector's.
+        (
+            "image/manifest.json",
+            "[{\"Config\":\"a.json\",\"RepoTags\":[\"nginx:latest\"],\"Layers\":[\"l/layer.tar\"]}]",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "manifest.json",
+            "{\"collector\": \"postmortem-collect\", \"version\": \"0.1.0\", \"commands\": []}",
+            K::Manifest,
+            Detection::Path,
+        ),
+        (
+            "x.json",
+            "{\"collector\": \"postmortem-collect\", \"version\": \"0.1.0\", \"commands\": []}",
+            K::Manifest,
+            Detection::Content,
+        ),
+        // Pasted text: a prompt line, non-breaking spaces, a blank line inside the table, CRLF.
+        (
+            "bi.txt",
+            "[root@beta_004 ~]# cat /proc/buddyinfo\r\n\
+             Node 0, zone\u{a0}\u{a0} DMA\u{a0}\u{a0} 1\u{a0}\u{a0} 0\u{a0}\u{a0} 1 \r\n\
+             \r\n\
+             Node 0, zone\u{a0}\u{a0}Normal\u{a0}\u{a0}8860\u{a0}11464\u{a0}\u{a0}488\u{a0}\u{a0}174\u{a0}\u{a0}27\u{a0}\u{a0}0\u{a0}\r\n",
+            K::Buddyinfo,
+            Detection::Content,
+        ),
+        (
+            "notes.txt",
+            "\u{feff}[root@beta_004 vm]# cat /sys/kernel/debug/extfrag/extfrag_index\n\
+             Node 0, zone\u{a0}\u{a0}\u{a0}DMA -1.000 -1.000 -1.000\u{a0}\n\
+             Node 0, zone\u{a0}\u{a0}\u{a0}Normal -1.000 -1.000 -1.000 -1.000 0.919 0.960\u{a0}\n",
+            K::ExtfragIndex,
+            Detection::Content,
+        ),
+        (
+            "ticket.txt",
+            "[root@ ~]# free -mh\n\
+             \u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}total\u{a0}\u{a0}used\u{a0}\u{a0}free\u{a0}\u{a0}shared\u{a0}\u{a0}buff/cache\u{a0}\u{a0}available\n\
+             Mem:\u{a0}\u{a0}\u{a0}15G\u{a0}\u{a0}5.5G\u{a0}\u{a0}270M\u{a0}\u{a0}278M\u{a0}\u{a0}9.7G\u{a0}\u{a0}6.3G\n\
+             Swap:\u{a0}\u{a0}0B\u{a0}\u{a0}0B\u{a0}\u{a0}0B\n",
+            K::Free,
+            Detection::Content,
+        ),
+        // Only the prompt line's command tells.
+        ("paste.txt", "[root@h ~]# free -mh\n", K::Free, Detection::Content),
+        (
+            "x.txt",
+            "# cat /sys/kernel/debug/extfrag/unusable_index\nNode 0, zone Normal 0.000 0.000 0.000\n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        (
+            "extfrag_index",
+            "# cat /sys/kernel/debug/extfrag/unusable_index\nNode 0, zone Normal 0.000 0.000 0.000\n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        // extfrag versus unusable: ambiguous values follow the path, telling ones overrule it.
+        (
+            "sys/kernel/debug/extfrag/extfrag_index",
+            "Node 0, zone Normal 0.000 0.000 0.000\n",
+            K::ExtfragIndex,
+            Detection::Path,
+        ),
+        (
+            "sys/kernel/debug/extfrag/extfrag_index",
+            "Node 0, zone   Normal 0.000 0.664 0.851 0.994 1.000 1.000 1.000 \n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "Node 0, zone   Normal 0.000 0.664 0.851 0.994 1.000 1.000 1.000 \n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        // Kernel logs in their forms.
+        (
+            "x.txt",
+            "[Tue Jan 23 20:10:01 2018] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n\
+             [Tue Jan 23 20:10:01 2018] Call Trace:\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "notes.txt",
+            "The node could not start containers. The kernel said:\n\
+             runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "-- Journal begins at Mon 2018-01-01 00:00:01 CST, ends at Tue 2018-01-23 20:15:00 CST. --\n\
+             Jan 23 20:10:01 beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "2018-01-23T20:10:01+0800 beta_004 kernel: Call Trace:\n\
+             2018-01-23T20:10:01+0800 beta_004 dockerd[1102]: time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"x\"\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "Jan 23 20:10:01.288012 beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1516709401288012\",\"MESSAGE\":\"Call Trace:\"}\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        // journalctl short output without header reads like syslog: the path keeps it.
+        (
+            "sos_commands/logs/journalctl_--no-pager",
+            "Jan 23 20:10:01 beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Path,
+        ),
+        // Syslog lines of the container daemons only are still syslog.
+        (
+            "x.txt",
+            "Jan 23 20:10:01 beta_004 dockerd[1102]: time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"Handler for POST /containers/x/start returned error\"\n\
+             Jan 23 20:10:01 beta_004 containerd[1080]: time=\"2018-01-23T20:10:01+08:00\" level=info msg=\"shim reaped\"\n",
+            K::Syslog,
+            Detection::Content,
+        ),
+        (
+            "sos_commands/docker/journalctl_--no-pager_--unit_docker",
+            "Jan 23 20:10:01 beta_004 dockerd[1102]: time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"x\"\n",
+            K::DaemonLog,
+            Detection::Path,
+        ),
+        (
+            "x.txt",
+            "time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"Create container failed with error: oci runtime error\"\n",
+            K::DaemonLog,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "E0123 20:10:01.288012    1234 pod_workers.go:186] Error syncing pod\n",
+            K::DaemonLog,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "docker: Error response from daemon: oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\".\n",
+            K::RuntimeError,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "[root@beta_004 ~]# docker run -m 256m nginx\nsomething went wrong\n",
+            K::RuntimeError,
+            Detection::Content,
+        ),
+        // Docker events.
+        (
+            "x.txt",
+            "2018-01-23T20:10:01.126549130+08:00 container create 3f2a (image=nginx, name=web)\n\
+             2018-01-23T20:10:01.402365312+08:00 container die 3f2a (exitCode=128, image=nginx, name=web)\n",
+            K::DockerEvents,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "{\"status\":\"die\",\"id\":\"3f2a\",\"from\":\"nginx\",\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"3f2a\",\"Attributes\":{\"exitCode\":\"128\"}},\"time\":1516709401,\"timeNano\":1516709401402365312}\n",
+            K::DockerEvents,
+            Detection::Content,
+        ),
+        // /proc tables and host facts.
+        (
+            "x.txt",
+            "Page block order: 9\nPages per block:  512\n",
+            K::Pagetypeinfo,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            " Active / Total Objects (% used)    : 10397425 / 10489580 (99.1%)\n",
+            K::Slabtop,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "compact_migrate_scanned 1\ncompact_stall 2\ncompact_fail 2\ncompact_success 0\n",
+            K::Vmstat,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t2\t4\t1\nmemory\t4\t9211\t1\n",
+            K::Cgroups,
+            Detection::Content,
+        ),
+        ("x.txt", "2753678.52 43163200.14\n", K::ProcUptime, Detection::Content),
+        (
+            "uptime",
+            "2753678.52 43163200.14\n",
+            K::ProcUptime,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            " 20:14:41 up 31 days, 20:54,  2 users,  load average: 14.21, 13.07, 12.88\n",
+            K::Uptime,
+            Detection::Content,
+        ),
+        ("x.txt", "Tue Jan 23 20:14:41 CST 2018\n", K::Date, Detection::Content),
+        ("x.txt", "2018-01-23T20:14:41+08:00\n", K::Date, Detection::Content),
+        ("x.txt", "Tue, 23 Jan 2018 20:14:41 +0800\n", K::Date, Detection::Content),
+        ("x.txt", "2018年 01月 23日 星期二 20:14:41 CST\n", K::Date, Detection::Content),
+        ("x.txt", "1516709681\n", K::Date, Detection::Content),
+        ("date", "1516709681\n", K::Date, Detection::Path),
+        (
+            "x.txt",
+            "Linux beta_004 3.10.0-514.26.2.el7.x86_64 #1 SMP Tue Jul 4 15:04:05 UTC 2017 x86_64 x86_64 x86_64 GNU/Linux\n",
+            K::Uname,
+            Detection::Content,
+        ),
+        ("x.txt", "3.10.0-514.26.2.el7.x86_64\n", K::Uname, Detection::Content),
+        (
+            "x.txt",
+            "vm.extfrag_threshold = 500\nvm.min_free_kbytes = 67584\nvm.swappiness = 30\n",
+            K::Sysctl,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "      Local time: Tue 2018-01-23 20:14:41 CST\n  Universal time: Tue 2018-01-23 12:14:41 UTC\n       Time zone: Asia/Shanghai (CST, +0800)\n",
+            K::Timezone,
+            Detection::Content,
+        ),
+        ("etc/timezone", "Asia/Shanghai\n", K::Timezone, Detection::Path),
+        ("x.txt", "Asia/Shanghai\n", K::Timezone, Detection::Content),
+        ("hostname", "beta_004\n", K::Hostname, Detection::Path),
+        // Nothing to go on.
+        ("x.txt", "", K::Unknown, Detection::None),
+        ("proc/meminfo", "", K::Meminfo, Detection::Path),
+        ("x.txt", "hello\nworld\n", K::Unknown, Detection::None),
+    ];
+
+    #[test]
+    fn tricky_cases() {
+        for &(path, content, kind, how) in CASES {
+            assert_eq!(
+                detect(path, content.as_bytes()),
+                (kind, how),
+                "{path}: {content:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn binary_content() {
+        let tzif = b"TZif2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x03";
+        assert_eq!(detect("x.bin", tzif), (K::Timezone, Detection::Content));
+        assert_eq!(
+            detect("etc/localtime", tzif),
+            (K::Timezone, Detection::Path)
+        );
+        let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0";
+        assert_eq!(detect("dmesg", elf), (K::Unknown, Detection::None));
+        assert_eq!(detect("x.bin", elf), (K::Unknown, Detection::None));
+        // A localtime that is a copy of something odd is still the path's.
+        assert_eq!(detect("etc/localtime", elf), (K::Timezone, Detection::Path));
+    }
+
+    #[test]
+    fn a_head_cut_mid_line_and_mid_character_is_still_read() {
+        let mut text = String::new();
+        let mut n = 0u32;
+        while text.len() < SNIFF_BYTES + 100 {
+            text.push_str(&format!(
+                "[{n:>5}.000000] 内存 page allocation failure: order:6, mode:0x10c0d0\n"
+            ));
+            n += 1;
+        }
+        for cut in [SNIFF_BYTES, SNIFF_BYTES - 1, SNIFF_BYTES - 2] {
+            let head = text.as_bytes().get(..cut).unwrap_or_default();
+            assert_eq!(detect("x.txt", head), (K::Dmesg, Detection::Content));
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_test_case() {
+        let mut seen: std::collections::BTreeSet<SourceKind> =
+            SAMPLES.iter().map(|(_, k, _)| *k).collect();
+        seen.extend(CASES.iter().map(|(_, _, k, _)| *k));
+        seen.insert(K::Timezone);
+        for kind in SourceKind::ALL {
+            assert!(seen.contains(kind), "{kind} is not tested");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn detect_never_panics(path in ".{0,40}", head in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = detect(&path, &head);
+        }
+
+        #[test]
+        fn detect_never_panics_on_text(path in "[a-z/._-]{0,30}", head in "(Node 0, zone|Mem:|\\[ *[0-9.]+\\]|-1.000|0.5|#|\\$|\\{|\\[|\"|:| |\u{a0}|\n|[a-z]{1,6}|[0-9]{1,4}){0,80}") {
+            let _ = detect(&path, head.as_bytes());
+        }
+    }
 }
