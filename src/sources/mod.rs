@@ -752,6 +752,37 @@ mod tests {
             K::DockerEvents,
             Detection::Content,
         ),
+        (
+            "x.txt",
+            "kern  :warn  : [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "Tue 2018-01-23 20:10:01 CST beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "[2751018.239907] beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "__CURSOR=s=6b1c;i=1f2\n__REALTIME_TIMESTAMP=1516709401240000\nMESSAGE=Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "2018-01-23 20:10:01.304662950 +0800 CST container died 3f2a8c1e9b7d (image=docker.io/library/nginx:latest, name=web)\n",
+            K::DockerEvents,
+            Detection::Content,
+        ),
+        ("x.txt", "up 4 weeks, 3 days, 20 hours, 14 minutes\n", K::Uptime, Detection::Content),
         // /proc tables and host facts.
         (
             "x.txt",

@@ -15,7 +15,7 @@ const COMPRESSION_SUFFIXES: &[&str] = &[".gz", ".xz", ".bz2", ".zst", ".lz4", ".
 const NEUTRAL_EXTENSIONS: &[&str] = &[".txt", ".log", ".out", ".text"];
 
 /// The kind the path suggests, if any rule matches.
-pub fn kind_by_path(path: &str) -> Option<SourceKind> {
+pub(crate) fn kind_by_path(path: &str) -> Option<SourceKind> {
     let lowered = path.replace('\\', "/").to_lowercase();
     let comps: Vec<&str> = lowered
         .split('/')

@@ -20,7 +20,7 @@ use crate::parse::text;
 
 /// How sure a content rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strength {
+pub(crate) enum Strength {
     /// The content says this kind and no other.
     Strong,
     /// The content fits this kind but also fits another one; a path may overrule it.
@@ -29,14 +29,14 @@ pub enum Strength {
 
 /// A kind recognised from content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sniffed {
-    pub kind: SourceKind,
-    pub strength: Strength,
+pub(crate) struct Sniffed {
+    pub(crate) kind: SourceKind,
+    pub(crate) strength: Strength,
 }
 
 /// The broad shape of the content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// Nothing but white space, header or prompt lines.
     Empty,
     /// NUL bytes: not text (a TZif file is binary too, and is recognised by its magic).
@@ -48,15 +48,15 @@ pub enum Shape {
 
 /// What the content says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sniff {
-    pub shape: Shape,
-    pub found: Option<Sniffed>,
+pub(crate) struct Sniff {
+    pub(crate) shape: Shape,
+    pub(crate) found: Option<Sniffed>,
     /// The kind a pasted prompt line's command names (`cat /proc/buddyinfo`, `free -mh`).
-    pub hint: Option<SourceKind>,
+    pub(crate) hint: Option<SourceKind>,
 }
 
 /// Sniff the first bytes of an entry.
-pub fn sniff(head: &[u8]) -> Sniff {
+pub(crate) fn sniff(head: &[u8]) -> Sniff {
     if head.starts_with(b"TZif") {
         return Sniff {
             shape: Shape::Binary,
@@ -322,6 +322,10 @@ regex!(
 regex!(UNAME_A, r"^Linux\s+\S+\s+\d+\.\d+\S*\s+#\d+");
 regex!(UNAME_R, r"^\d+\.\d+(?:\.\d+)?-\S+$");
 regex!(UPTIME, r"^\d{1,2}:\d\d(?::\d\d)?\s+up\s+.*load averages?:");
+regex!(
+    UPTIME_PRETTY,
+    r"^up\s+\d+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
+);
 regex!(PROC_UPTIME, r"^\d+\.\d+\s+\d+(?:\.\d+)?$");
 regex!(
     TZ_NAME,
@@ -345,7 +349,10 @@ regex!(
 regex!(DATE_ZH, r"^\d{4}年\s*\d{1,2}月\s*\d{1,2}日");
 regex!(DATE_EPOCH, r"^@?\d{9,10}(?:\.\d+)?$");
 
-regex!(DMESG_RAW, r"^(?:<\d+>)?\[\s*\d+\.\d+\]");
+regex!(
+    DMESG_RAW,
+    r"^(?:<\d+>|[a-z]+\s*:[a-z]+\s*:\s)?\[\s*\d+\.\d+\]"
+);
 static DMESG_T: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
         r"^\[{DAYS}\s+{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d\s+\d{{4}}\]"
@@ -367,6 +374,15 @@ regex!(
 regex!(
     JOURNAL_MONOTONIC,
     r"^\[\s*\d+\.\d+\]\s+[^\s:\[\]]+\s+(?:kernel|[^\s:\[]+\[\d+\]):(?:\s|$)"
+);
+static JOURNAL_FULL: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^{DAYS}\s+\d{{4}}-\d\d-\d\d\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+\S+\s+\S+\s+[^\s:\[]+(?:\[\d+\])?:(?:\s|$)"
+    ))
+});
+regex!(
+    EVENT_PODMAN,
+    r"^\d{4}-\d\d-\d\d\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+[+-]\d{4}\s+\S+\s+(?:container|image|pod|volume|network|system)\s+\S+"
 );
 regex!(
     EVENT_TEXT,
@@ -617,7 +633,7 @@ fn sniff_host(body: &[Cow<'_, str>], first: &str) -> Option<Sniffed> {
     if UNAME_A.is_match(first) {
         return strong(K::Uname);
     }
-    if UPTIME.is_match(first) {
+    if UPTIME.is_match(first) || UPTIME_PRETTY.is_match(first) {
         return strong(K::Uptime);
     }
     if body.len() == 1 && PROC_UPTIME.is_match(first) {
@@ -667,13 +683,13 @@ fn framing(line: &str) -> Option<Framing> {
             Framing::Syslog
         });
     }
-    if EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) {
+    if EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) || EVENT_PODMAN.is_match(line) {
         return Some(Framing::DockerEvent);
     }
     if JOURNAL_ISO.is_match(line) {
         return Some(Framing::IsoHostTag);
     }
-    if JOURNAL_MONOTONIC.is_match(line) {
+    if JOURNAL_MONOTONIC.is_match(line) || JOURNAL_FULL.is_match(line) {
         return Some(Framing::JournalOnly);
     }
     if DMESG_RAW.is_match(line) || DMESG_T.is_match(line) || DMESG_ISO.is_match(line) {
@@ -686,7 +702,10 @@ fn framing(line: &str) -> Option<Framing> {
 }
 
 fn is_journal_header(line: &str) -> bool {
-    line.starts_with("-- Logs begin at")
+    // `journalctl -o export` starts every entry with its cursor and timestamps.
+    line.starts_with("__CURSOR=s=")
+        || line.starts_with("__REALTIME_TIMESTAMP=")
+        || line.starts_with("-- Logs begin at")
         || line.starts_with("-- Journal begins at")
         || line.starts_with("-- No entries --")
         || line.starts_with("-- Reboot --")
@@ -912,6 +931,10 @@ mod tests {
             &EVENT_LEGACY,
             &LOGRUS,
             &KLOG,
+            &JOURNAL_FULL,
+            &EVENT_PODMAN,
+            &UPTIME_PRETTY,
+            &DMESG_RAW,
         ] {
             assert!(!re.as_str().is_empty());
         }
