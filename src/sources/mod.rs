@@ -496,12 +496,15 @@ mod tests {
     #[test]
     fn every_sample_is_recognised_at_its_natural_path() {
         for &(rel, want, path) in SAMPLES {
-            let real = without_header(&sample(rel));
-            assert_eq!(
-                detect(path, head(&real)),
-                (want, Detection::Path),
-                "{rel} at {path}"
-            );
+            let with_header = sample(rel);
+            let real = without_header(&with_header);
+            for bytes in [&with_header, &real] {
+                assert_eq!(
+                    detect(path, head(bytes)),
+                    (want, Detection::Path),
+                    "{rel} at {path}"
+                );
+            }
         }
     }
 
