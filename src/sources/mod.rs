@@ -7,6 +7,11 @@
 
 use serde::Serialize;
 
+use sniff::{Shape, Strength};
+
+mod path_rules;
+mod sniff;
+
 /// The kind of a bundle source. The names are the contract's `sources.kind` values
 /// (`contract/report.schema.json`): add kinds, never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -152,10 +157,769 @@ impl Detection {
 
 /// Decide the kind of an entry from its path inside the bundle and the first bytes of its
 /// content (up to [`SNIFF_BYTES`]).
+///
+/// The path decides when the content confirms it or says nothing; the content decides when it
+/// clearly says another kind, or when the path is not known. A pasted prompt line's command
+/// (`cat /proc/buddyinfo`) counts as content. Binary content is `Unknown` unless it is a TZif
+/// file or the path says it is `etc/localtime`.
 pub fn detect(path: &str, head: &[u8]) -> (SourceKind, Detection) {
-    let _ = (path, head);
-    (SourceKind::Unknown, Detection::None)
+    let by_path = path_rules::kind_by_path(path);
+    let content = sniff::sniff(head);
+    if content.shape == Shape::Binary {
+        return match (by_path, content.found) {
+            (Some(SourceKind::Timezone), _) => (SourceKind::Timezone, Detection::Path),
+            (_, Some(found)) => (found.kind, Detection::Content),
+            _ => (SourceKind::Unknown, Detection::None),
+        };
+    }
+    let strong = content.found.filter(|f| f.strength == Strength::Strong);
+    let weak = content.found.filter(|f| f.strength == Strength::Weak);
+    let Some(path_kind) = by_path else {
+        return match strong
+            .map(|f| f.kind)
+            .or(content.hint)
+            .or(weak.map(|f| f.kind))
+        {
+            Some(kind) => (kind, Detection::Content),
+            None => (SourceKind::Unknown, Detection::None),
+        };
+    };
+    let said = strong.map(|f| f.kind).or(content.hint);
+    match said {
+        Some(kind) if kind != path_kind && !path_allows(path_kind, kind) => {
+            (kind, Detection::Content)
+        }
+        Some(_) => (path_kind, Detection::Path),
+        None if weak.is_some() => (path_kind, Detection::Path),
+        // A JSON document without the keys of the kind its name promises is something else
+        // (a docker image `manifest.json`, a `docker network inspect` dump).
+        None if content.shape == Shape::Json && is_json_kind(path_kind) => {
+            (SourceKind::Unknown, Detection::None)
+        }
+        None => (path_kind, Detection::Path),
+    }
+}
+
+/// Whether content of kind `content` fits a file whose path says `path`: the formats share a
+/// framing and the path is the more precise of the two.
+fn path_allows(path: SourceKind, content: SourceKind) -> bool {
+    use SourceKind as K;
+    matches!(
+        (path, content),
+        // journalctl short output without its header line reads exactly like syslog.
+        (K::Journal, K::Syslog)
+            // `journalctl -u docker` and syslog files of the daemon are daemon logs, and they
+            // carry the runtime's error text.
+            | (K::DaemonLog, K::Syslog | K::Journal | K::RuntimeError)
+    )
+}
+
+fn is_json_kind(kind: SourceKind) -> bool {
+    matches!(
+        kind,
+        SourceKind::ContainerInspect | SourceKind::OciConfig | SourceKind::Manifest
+    )
 }
 
 /// How many leading bytes of an entry [`detect`] looks at.
 pub const SNIFF_BYTES: usize = 16 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SourceKind as K;
+
+    /// Every published sample, its kind, and a path it would naturally have in a bundle.
+    const SAMPLES: &[(&str, SourceKind, &str)] = &[
+        (
+            "buddyinfo/bianbu-riscv-12-orders-trailing-space.txt",
+            K::Buddyinfo,
+            "sosreport-n/proc/buddyinfo",
+        ),
+        (
+            "buddyinfo/insights-1node-fragmented.txt",
+            K::Buddyinfo,
+            "buddyinfo",
+        ),
+        (
+            "buddyinfo/insights-2node-dma-dma32-normal.txt",
+            K::Buddyinfo,
+            "buddyinfo.txt",
+        ),
+        (
+            "buddyinfo/insights-parser-docstring.txt",
+            K::Buddyinfo,
+            "proc/buddyinfo",
+        ),
+        (
+            "buddyinfo/procfs-1node-dma-dma32-normal.txt",
+            K::Buddyinfo,
+            "proc/buddyinfo",
+        ),
+        (
+            "dmesg/insights-no-timestamps-rhel6.txt",
+            K::Dmesg,
+            "sosreport-n/sos_commands/kernel/dmesg",
+        ),
+        (
+            "dmesg/insights-raw-rhel7-862-linux-version.txt",
+            K::Dmesg,
+            "sosreport-n/var/log/dmesg",
+        ),
+        ("dmesg/insights-raw-rhel7-boot.txt", K::Dmesg, "dmesg.txt"),
+        (
+            "dmesg_meminfo_dump/bianbu-sysrq-m-6x.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_meminfo_dump/dcache-issue-3787-zone-lines.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/aks-syslog-cgroupv2-memcg-oom-5.15-azure.txt",
+            K::Syslog,
+            "sosreport-n/var/log/syslog",
+        ),
+        (
+            "dmesg_oom/cadvisor-docker-memcg-oom-4.8-two-events.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/cadvisor-global-oom-3.13-gce.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/cadvisor-memcg-oom-3.13-ubuntu.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "dmesg_oom/moby-15621-docker-for-mac-mangled.txt",
+            K::Dmesg,
+            "dmesg.txt",
+        ),
+        (
+            "docker_events/cli-docs-text-filters.txt",
+            K::DockerEvents,
+            "docker-events.log",
+        ),
+        (
+            "docker_events/for-linux-670-k8s-oom-json-in-attrs.txt",
+            K::DockerEvents,
+            "sosreport-n/sos_commands/docker/docker_events_--since_24h",
+        ),
+        (
+            "docker_events/moby-16074-docker1.8-legacy-text.txt",
+            K::DockerEvents,
+            "docker-events.log",
+        ),
+        (
+            "docker_events/moby-18470-legacy-json-api.txt",
+            K::DockerEvents,
+            "docker_events.json",
+        ),
+        (
+            "docker_events/moby-27247-oom-repeated-1.11.txt",
+            K::DockerEvents,
+            "docker-events.txt",
+        ),
+        (
+            "docker_inspect/insights-docker1.10-rhel7-devicemapper.txt",
+            K::ContainerInspect,
+            "sosreport-n/sos_commands/docker/docker_inspect_97d7cd1a5d8f",
+        ),
+        (
+            "podman_inspect/insights-podman-rhel8.txt",
+            K::ContainerInspect,
+            "sosreport-n/sos_commands/podman/podman_inspect_66db151828e9",
+        ),
+        (
+            "extfrag_index/netdata-issue-15001.txt",
+            K::ExtfragIndex,
+            "sosreport-n/sys/kernel/debug/extfrag/extfrag_index",
+        ),
+        ("free/new-procps-4-mt-ubuntu2204.txt", K::Free, "free.txt"),
+        ("free/new-procps-b-bytes-lxc.txt", K::Free, "free-b.txt"),
+        ("free/new-procps-fr-locale.txt", K::Free, "free"),
+        ("free/new-procps-g-gigabytes.txt", K::Free, "free-g.txt"),
+        ("free/new-procps-h-centos73.txt", K::Free, "free-mh.txt"),
+        ("free/new-procps-hwt-wide-total.txt", K::Free, "free_-hwt"),
+        (
+            "free/new-procps-k-centos7.txt",
+            K::Free,
+            "sosreport-n/sos_commands/memory/free",
+        ),
+        ("free/new-procps-kb-nri-flex.txt", K::Free, "free.txt"),
+        (
+            "free/new-procps-m-available.txt",
+            K::Free,
+            "sosreport-n/sos_commands/memory/free_-m",
+        ),
+        ("free/new-procps-w-wide-kb.txt", K::Free, "free-w.txt"),
+        (
+            "free/old-procps-buffers-cache-line.txt",
+            K::Free,
+            "free.txt",
+        ),
+        ("free/old-procps-k-centos6.txt", K::Free, "free.txt"),
+        (
+            "free/old-procps-m-centos6-trailing-space.txt",
+            K::Free,
+            "free-m.txt",
+        ),
+        ("free/old-procps-m-tm-total.txt", K::Free, "free-m.txt"),
+        ("free/old-procps-raspbian.txt", K::Free, "free.txt"),
+        (
+            "journalctl/insights-short-logs-begin-header.txt",
+            K::Journal,
+            "sosreport-n/sos_commands/logs/journalctl_--no-pager",
+        ),
+        (
+            "meminfo/insights-rhel7.1.txt",
+            K::Meminfo,
+            "sosreport-n/proc/meminfo",
+        ),
+        ("meminfo/kernel-doc-6x-full.txt", K::Meminfo, "meminfo"),
+        (
+            "meminfo/procfs-fixture-zswap-no-memavailable.txt",
+            K::Meminfo,
+            "meminfo.txt",
+        ),
+        (
+            "messages/insights-syslog-rhel6.txt",
+            K::Syslog,
+            "sosreport-n/var/log/messages",
+        ),
+        (
+            "pagetypeinfo/bianbu-riscv-cma-12-orders.txt",
+            K::Pagetypeinfo,
+            "sosreport-n/proc/pagetypeinfo",
+        ),
+        (
+            "pagetypeinfo/kernel-doc-2.6-reserve-type.txt",
+            K::Pagetypeinfo,
+            "pagetypeinfo",
+        ),
+        (
+            "proc_stat/insights-8cpu-btime.txt",
+            K::ProcStat,
+            "sosreport-n/proc/stat",
+        ),
+        (
+            "proc_stat/procfs-8cpu-btime-1418183276.txt",
+            K::ProcStat,
+            "proc-stat.txt",
+        ),
+        (
+            "slabinfo/insights-memcg-docstring.txt",
+            K::Slabinfo,
+            "slabinfo",
+        ),
+        (
+            "slabinfo/insights-v2.1-rhel7.txt",
+            K::Slabinfo,
+            "sosreport-n/proc/slabinfo",
+        ),
+        (
+            "slabinfo/procfs-v2.1-nvidia-kvm.txt",
+            K::Slabinfo,
+            "slabinfo.txt",
+        ),
+        (
+            "uname/insights-foreman-command-prefix.txt",
+            K::Uname,
+            "uname.txt",
+        ),
+        (
+            "uname/insights-rhel5-9-rt-boot2docker.txt",
+            K::Uname,
+            "sosreport-n/sos_commands/kernel/uname_-a",
+        ),
+        (
+            "uptime/insights-variants.txt",
+            K::Uptime,
+            "sosreport-n/uptime",
+        ),
+        (
+            "zoneinfo/procfs-5x-dma-dma32-normal-movable-device.txt",
+            K::Zoneinfo,
+            "sosreport-n/proc/zoneinfo",
+        ),
+    ];
+
+    fn sample(rel: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(rel);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// The sample without its two `# source:` / `# note:` header lines, as the real file was.
+    fn without_header(bytes: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(bytes);
+        let body: Vec<&str> = text
+            .split_inclusive('\n')
+            .skip_while(|l| l.starts_with("# source:") || l.starts_with("# note:"))
+            .collect();
+        body.concat().into_bytes()
+    }
+
+    fn head(bytes: &[u8]) -> &[u8] {
+        bytes.get(..SNIFF_BYTES).unwrap_or(bytes)
+    }
+
+    #[test]
+    fn every_sample_is_recognised_from_content_alone() {
+        for &(rel, want, _) in SAMPLES {
+            let with_header = sample(rel);
+            let real = without_header(&with_header);
+            assert_ne!(real.len(), with_header.len(), "{rel} has its header lines");
+            for bytes in [&with_header, &real] {
+                assert_eq!(
+                    detect("x.txt", head(bytes)),
+                    (want, Detection::Content),
+                    "{rel} as x.txt"
+                );
+                assert_eq!(
+                    detect("case-42/attachments/notes", head(bytes)),
+                    (want, Detection::Content),
+                    "{rel} as notes"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_sample_is_recognised_at_its_natural_path() {
+        for &(rel, want, path) in SAMPLES {
+            let with_header = sample(rel);
+            let real = without_header(&with_header);
+            for bytes in [&with_header, &real] {
+                assert_eq!(
+                    detect(path, head(bytes)),
+                    (want, Detection::Path),
+                    "{rel} at {path}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_sample_folder_is_covered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let listed: std::collections::BTreeSet<&str> =
+            SAMPLES.iter().map(|(rel, _, _)| *rel).collect();
+        for folder in [
+            "buddyinfo",
+            "dmesg",
+            "dmesg_meminfo_dump",
+            "dmesg_oom",
+            "docker_events",
+            "docker_inspect",
+            "extfrag_index",
+            "free",
+            "journalctl",
+            "meminfo",
+            "messages",
+            "pagetypeinfo",
+            "podman_inspect",
+            "proc_stat",
+            "slabinfo",
+            "uname",
+            "uptime",
+            "zoneinfo",
+        ] {
+            let entries =
+                std::fs::read_dir(dir.join(folder)).unwrap_or_else(|e| panic!("{folder}: {e}"));
+            for entry in entries.flatten() {
+                let rel = format!("{folder}/{}", entry.file_name().to_string_lossy());
+                assert!(listed.contains(rel.as_str()), "{rel} is not in SAMPLES");
+            }
+        }
+    }
+
+    /// Tricky cases: (path, content, expected kind, expected detection).
+    const CASES: &[(&str, &str, SourceKind, Detection)] = &[
+        // The content says another framing than the name.
+        (
+            "var/log/kern.log",
+            "[2751018.215519] docker_gwbridge: port 16(veth4c02c8b) entered disabled state\n\
+             [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "var/log/messages",
+            "Jan 23 20:10:01 beta_004 kernel: runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Syslog,
+            Detection::Path,
+        ),
+        (
+            "dmesg",
+            "Jan 23 20:10:01 beta_004 kernel: [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6\n",
+            K::Syslog,
+            Detection::Content,
+        ),
+        (
+            "inspect.json",
+            "{\n  \"ociVersion\": \"1.0.0\",\n  \"process\": {\"args\": [\"sh\"]}\n}\n",
+            K::OciConfig,
+            Detection::Content,
+        ),
+        (
+            "config.json",
+            "[{\"Id\": \"abc\", \"State\": {\"Status\": \"created\"}, \"HostConfig\": {\"Memory\": 268435456}}]",
+            K::ContainerInspect,
+            Detection::Content,
+        ),
+        // A docker image's manifest.json is not the collector's.
+        (
+            "image/manifest.json",
+            "[{\"Config\":\"a.json\",\"RepoTags\":[\"nginx:latest\"],\"Layers\":[\"l/layer.tar\"]}]",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "manifest.json",
+            "{\"collector\": \"postmortem-collect\", \"version\": \"0.1.0\", \"commands\": []}",
+            K::Manifest,
+            Detection::Path,
+        ),
+        (
+            "x.json",
+            "{\"collector\": \"postmortem-collect\", \"version\": \"0.1.0\", \"commands\": []}",
+            K::Manifest,
+            Detection::Content,
+        ),
+        // Pasted text: a prompt line, non-breaking spaces, a blank line inside the table, CRLF.
+        (
+            "bi.txt",
+            "[root@beta_004 ~]# cat /proc/buddyinfo\r\n\
+             Node 0, zone\u{a0}\u{a0} DMA\u{a0}\u{a0} 1\u{a0}\u{a0} 0\u{a0}\u{a0} 1 \r\n\
+             \r\n\
+             Node 0, zone\u{a0}\u{a0}Normal\u{a0}\u{a0}8860\u{a0}11464\u{a0}\u{a0}488\u{a0}\u{a0}174\u{a0}\u{a0}27\u{a0}\u{a0}0\u{a0}\r\n",
+            K::Buddyinfo,
+            Detection::Content,
+        ),
+        (
+            "notes.txt",
+            "\u{feff}[root@beta_004 vm]# cat /sys/kernel/debug/extfrag/extfrag_index\n\
+             Node 0, zone\u{a0}\u{a0}\u{a0}DMA -1.000 -1.000 -1.000\u{a0}\n\
+             Node 0, zone\u{a0}\u{a0}\u{a0}Normal -1.000 -1.000 -1.000 -1.000 0.919 0.960\u{a0}\n",
+            K::ExtfragIndex,
+            Detection::Content,
+        ),
+        (
+            "ticket.txt",
+            "[root@ ~]# free -mh\n\
+             \u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}total\u{a0}\u{a0}used\u{a0}\u{a0}free\u{a0}\u{a0}shared\u{a0}\u{a0}buff/cache\u{a0}\u{a0}available\n\
+             Mem:\u{a0}\u{a0}\u{a0}15G\u{a0}\u{a0}5.5G\u{a0}\u{a0}270M\u{a0}\u{a0}278M\u{a0}\u{a0}9.7G\u{a0}\u{a0}6.3G\n\
+             Swap:\u{a0}\u{a0}0B\u{a0}\u{a0}0B\u{a0}\u{a0}0B\n",
+            K::Free,
+            Detection::Content,
+        ),
+        // Only the prompt line's command tells.
+        ("paste.txt", "[root@h ~]# free -mh\n", K::Free, Detection::Content),
+        (
+            "x.txt",
+            "# cat /sys/kernel/debug/extfrag/unusable_index\nNode 0, zone Normal 0.000 0.000 0.000\n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        (
+            "extfrag_index",
+            "# cat /sys/kernel/debug/extfrag/unusable_index\nNode 0, zone Normal 0.000 0.000 0.000\n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        // extfrag versus unusable: ambiguous values follow the path, telling ones overrule it.
+        (
+            "sys/kernel/debug/extfrag/extfrag_index",
+            "Node 0, zone Normal 0.000 0.000 0.000\n",
+            K::ExtfragIndex,
+            Detection::Path,
+        ),
+        (
+            "sys/kernel/debug/extfrag/extfrag_index",
+            "Node 0, zone   Normal 0.000 0.664 0.851 0.994 1.000 1.000 1.000 \n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "Node 0, zone   Normal 0.000 0.664 0.851 0.994 1.000 1.000 1.000 \n",
+            K::UnusableIndex,
+            Detection::Content,
+        ),
+        // Kernel logs in their forms.
+        (
+            "x.txt",
+            "[Tue Jan 23 20:10:01 2018] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n\
+             [Tue Jan 23 20:10:01 2018] Call Trace:\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "notes.txt",
+            "The node could not start containers. The kernel said:\n\
+             runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "-- Journal begins at Mon 2018-01-01 00:00:01 CST, ends at Tue 2018-01-23 20:15:00 CST. --\n\
+             Jan 23 20:10:01 beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "2018-01-23T20:10:01+0800 beta_004 kernel: Call Trace:\n\
+             2018-01-23T20:10:01+0800 beta_004 dockerd[1102]: time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"x\"\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "Jan 23 20:10:01.288012 beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1516709401288012\",\"MESSAGE\":\"Call Trace:\"}\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        // journalctl short output without header reads like syslog: the path keeps it.
+        (
+            "sos_commands/logs/journalctl_--no-pager",
+            "Jan 23 20:10:01 beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Path,
+        ),
+        // Syslog lines of the container daemons only are still syslog.
+        (
+            "x.txt",
+            "Jan 23 20:10:01 beta_004 dockerd[1102]: time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"Handler for POST /containers/x/start returned error\"\n\
+             Jan 23 20:10:01 beta_004 containerd[1080]: time=\"2018-01-23T20:10:01+08:00\" level=info msg=\"shim reaped\"\n",
+            K::Syslog,
+            Detection::Content,
+        ),
+        (
+            "sos_commands/docker/journalctl_--no-pager_--unit_docker",
+            "Jan 23 20:10:01 beta_004 dockerd[1102]: time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"x\"\n",
+            K::DaemonLog,
+            Detection::Path,
+        ),
+        (
+            "x.txt",
+            "time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"Create container failed with error: oci runtime error\"\n",
+            K::DaemonLog,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "E0123 20:10:01.288012    1234 pod_workers.go:186] Error syncing pod\n",
+            K::DaemonLog,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "docker: Error response from daemon: oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\".\n",
+            K::RuntimeError,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "[root@beta_004 ~]# docker run -m 256m nginx\nsomething went wrong\n",
+            K::RuntimeError,
+            Detection::Content,
+        ),
+        // Docker events.
+        (
+            "x.txt",
+            "2018-01-23T20:10:01.126549130+08:00 container create 3f2a (image=nginx, name=web)\n\
+             2018-01-23T20:10:01.402365312+08:00 container die 3f2a (exitCode=128, image=nginx, name=web)\n",
+            K::DockerEvents,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "{\"status\":\"die\",\"id\":\"3f2a\",\"from\":\"nginx\",\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"3f2a\",\"Attributes\":{\"exitCode\":\"128\"}},\"time\":1516709401,\"timeNano\":1516709401402365312}\n",
+            K::DockerEvents,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "kern  :warn  : [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n",
+            K::Dmesg,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "Tue 2018-01-23 20:10:01 CST beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "[2751018.239907] beta_004 kernel: Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "__CURSOR=s=6b1c;i=1f2\n__REALTIME_TIMESTAMP=1516709401240000\nMESSAGE=Call Trace:\n",
+            K::Journal,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "2018-01-23 20:10:01.304662950 +0800 CST container died 3f2a8c1e9b7d (image=docker.io/library/nginx:latest, name=web)\n",
+            K::DockerEvents,
+            Detection::Content,
+        ),
+        ("x.txt", "up 4 weeks, 3 days, 20 hours, 14 minutes\n", K::Uptime, Detection::Content),
+        // /proc tables and host facts.
+        (
+            "x.txt",
+            "Page block order: 9\nPages per block:  512\n",
+            K::Pagetypeinfo,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            " Active / Total Objects (% used)    : 10397425 / 10489580 (99.1%)\n",
+            K::Slabtop,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "compact_migrate_scanned 1\ncompact_stall 2\ncompact_fail 2\ncompact_success 0\n",
+            K::Vmstat,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t2\t4\t1\nmemory\t4\t9211\t1\n",
+            K::Cgroups,
+            Detection::Content,
+        ),
+        ("x.txt", "2753678.52 43163200.14\n", K::ProcUptime, Detection::Content),
+        (
+            "uptime",
+            "2753678.52 43163200.14\n",
+            K::ProcUptime,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            " 20:14:41 up 31 days, 20:54,  2 users,  load average: 14.21, 13.07, 12.88\n",
+            K::Uptime,
+            Detection::Content,
+        ),
+        ("x.txt", "Tue Jan 23 20:14:41 CST 2018\n", K::Date, Detection::Content),
+        ("x.txt", "2018-01-23T20:14:41+08:00\n", K::Date, Detection::Content),
+        ("x.txt", "Tue, 23 Jan 2018 20:14:41 +0800\n", K::Date, Detection::Content),
+        ("x.txt", "2018年 01月 23日 星期二 20:14:41 CST\n", K::Date, Detection::Content),
+        ("x.txt", "1516709681\n", K::Date, Detection::Content),
+        ("date", "1516709681\n", K::Date, Detection::Path),
+        (
+            "x.txt",
+            "Linux beta_004 3.10.0-514.26.2.el7.x86_64 #1 SMP Tue Jul 4 15:04:05 UTC 2017 x86_64 x86_64 x86_64 GNU/Linux\n",
+            K::Uname,
+            Detection::Content,
+        ),
+        ("x.txt", "3.10.0-514.26.2.el7.x86_64\n", K::Uname, Detection::Content),
+        (
+            "x.txt",
+            "vm.extfrag_threshold = 500\nvm.min_free_kbytes = 67584\nvm.swappiness = 30\n",
+            K::Sysctl,
+            Detection::Content,
+        ),
+        (
+            "x.txt",
+            "      Local time: Tue 2018-01-23 20:14:41 CST\n  Universal time: Tue 2018-01-23 12:14:41 UTC\n       Time zone: Asia/Shanghai (CST, +0800)\n",
+            K::Timezone,
+            Detection::Content,
+        ),
+        ("etc/timezone", "Asia/Shanghai\n", K::Timezone, Detection::Path),
+        ("x.txt", "Asia/Shanghai\n", K::Timezone, Detection::Content),
+        ("hostname", "beta_004\n", K::Hostname, Detection::Path),
+        // Nothing to go on.
+        ("x.txt", "", K::Unknown, Detection::None),
+        ("proc/meminfo", "", K::Meminfo, Detection::Path),
+        ("x.txt", "hello\nworld\n", K::Unknown, Detection::None),
+    ];
+
+    #[test]
+    fn tricky_cases() {
+        for &(path, content, kind, how) in CASES {
+            assert_eq!(
+                detect(path, content.as_bytes()),
+                (kind, how),
+                "{path}: {content:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn binary_content() {
+        let tzif = b"TZif2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x03";
+        assert_eq!(detect("x.bin", tzif), (K::Timezone, Detection::Content));
+        assert_eq!(
+            detect("etc/localtime", tzif),
+            (K::Timezone, Detection::Path)
+        );
+        let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0";
+        assert_eq!(detect("dmesg", elf), (K::Unknown, Detection::None));
+        assert_eq!(detect("x.bin", elf), (K::Unknown, Detection::None));
+        // A localtime that is a copy of something odd is still the path's.
+        assert_eq!(detect("etc/localtime", elf), (K::Timezone, Detection::Path));
+    }
+
+    #[test]
+    fn a_head_cut_mid_line_and_mid_character_is_still_read() {
+        let mut text = String::new();
+        let mut n = 0u32;
+        while text.len() < SNIFF_BYTES + 100 {
+            text.push_str(&format!(
+                "[{n:>5}.000000] 内存 page allocation failure: order:6, mode:0x10c0d0\n"
+            ));
+            n += 1;
+        }
+        for cut in [SNIFF_BYTES, SNIFF_BYTES - 1, SNIFF_BYTES - 2] {
+            let head = text.as_bytes().get(..cut).unwrap_or_default();
+            assert_eq!(detect("x.txt", head), (K::Dmesg, Detection::Content));
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_test_case() {
+        let mut seen: std::collections::BTreeSet<SourceKind> =
+            SAMPLES.iter().map(|(_, k, _)| *k).collect();
+        seen.extend(CASES.iter().map(|(_, _, k, _)| *k));
+        seen.insert(K::Timezone);
+        for kind in SourceKind::ALL {
+            assert!(seen.contains(kind), "{kind} is not tested");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn detect_never_panics(path in ".{0,40}", head in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = detect(&path, &head);
+        }
+
+        #[test]
+        fn detect_never_panics_on_text(path in "[a-z/._-]{0,30}", head in "(Node 0, zone|Mem:|\\[ *[0-9.]+\\]|-1.000|0.5|#|\\$|\\{|\\[|\"|:| |\u{a0}|\n|[a-z]{1,6}|[0-9]{1,4}){0,80}") {
+            let _ = detect(&path, head.as_bytes());
+        }
+    }
+}

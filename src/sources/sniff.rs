@@ -1,0 +1,942 @@
+//! Content sniffing: what a file holds, judged by its first bytes whatever its name.
+//!
+//! Customers rename files (`bi.txt`), paste command output into tickets (non-breaking spaces,
+//! CRLF, a BOM, a `[root@host ~]# cat /proc/buddyinfo` prompt line, blank lines inside a table)
+//! and send a `kern.log` that holds raw ring-buffer lines. Each rule here looks for what the
+//! producing program always prints: a header, a line shape, a key. Lines are compared after
+//! [`text::clean`], so pasted white space does not matter.
+//!
+//! A rule reports a [`Strength`]: `Weak` when the shape is shared with another kind (a lone
+//! `Asia/Shanghai` line, an extfrag/unusable table without a telling value), so that a path rule
+//! can still decide.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{SourceKind, SNIFF_BYTES};
+use crate::parse::text;
+
+/// How sure a content rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strength {
+    /// The content says this kind and no other.
+    Strong,
+    /// The content fits this kind but also fits another one; a path may overrule it.
+    Weak,
+}
+
+/// A kind recognised from content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sniffed {
+    pub(crate) kind: SourceKind,
+    pub(crate) strength: Strength,
+}
+
+/// The broad shape of the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Nothing but white space, header or prompt lines.
+    Empty,
+    /// NUL bytes: not text (a TZif file is binary too, and is recognised by its magic).
+    Binary,
+    /// A JSON document or JSON lines.
+    Json,
+    Text,
+}
+
+/// What the content says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sniff {
+    pub(crate) shape: Shape,
+    pub(crate) found: Option<Sniffed>,
+    /// The kind a pasted prompt line's command names (`cat /proc/buddyinfo`, `free -mh`).
+    pub(crate) hint: Option<SourceKind>,
+}
+
+/// Sniff the first bytes of an entry.
+pub(crate) fn sniff(head: &[u8]) -> Sniff {
+    if head.starts_with(b"TZif") {
+        return Sniff {
+            shape: Shape::Binary,
+            found: strong(SourceKind::Timezone),
+            hint: None,
+        };
+    }
+    if head.contains(&0) {
+        return Sniff {
+            shape: Shape::Binary,
+            found: None,
+            hint: None,
+        };
+    }
+    let decoded = String::from_utf8_lossy(head);
+    let prepared = Prepared::new(&decoded, head.len() >= SNIFF_BYTES);
+    let hint = prepared.commands.iter().find_map(|c| kind_of_command(c));
+    if prepared.body.is_empty() {
+        return Sniff {
+            shape: Shape::Empty,
+            found: None,
+            hint,
+        };
+    }
+    if prepared.looks_like_json() {
+        return Sniff {
+            shape: Shape::Json,
+            found: sniff_json(&prepared.joined()),
+            hint,
+        };
+    }
+    Sniff {
+        shape: Shape::Text,
+        found: sniff_text(&prepared.body),
+        hint,
+    }
+}
+
+/// The head split into meaningful lines: cleaned, without blank lines, without the two
+/// `# source:` / `# note:` header lines that published samples carry, and with pasted prompt
+/// lines set aside as commands.
+struct Prepared<'a> {
+    body: Vec<Cow<'a, str>>,
+    commands: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(decoded: &'a str, truncated: bool) -> Prepared<'a> {
+        let mut raw: Vec<&str> = text::numbered_lines(decoded).map(|(_, l)| l).collect();
+        // A head cut at the sniff limit ends mid-line; that partial line would mislead rules
+        // that look at every line.
+        if truncated && raw.len() > 1 {
+            raw.pop();
+        }
+        let mut body = Vec::new();
+        let mut commands = Vec::new();
+        let mut at_start = true;
+        for line in raw {
+            let cleaned = text::clean(line);
+            if cleaned.is_empty() {
+                continue;
+            }
+            if at_start && (cleaned.starts_with("# source:") || cleaned.starts_with("# note:")) {
+                continue;
+            }
+            at_start = false;
+            if is_prompt(&cleaned) {
+                commands.push(prompt_command(&cleaned).to_string());
+                continue;
+            }
+            body.push(cleaned);
+        }
+        Prepared { body, commands }
+    }
+
+    fn looks_like_json(&self) -> bool {
+        let Some(first) = self.body.first() else {
+            return false;
+        };
+        if first.starts_with('{') {
+            return true;
+        }
+        match first.strip_prefix('[') {
+            Some(rest) => {
+                let rest = rest.trim_start();
+                rest.is_empty() || rest.starts_with(['{', '"', ']'])
+            }
+            None => false,
+        }
+    }
+
+    fn joined(&self) -> String {
+        self.body.join("\n")
+    }
+}
+
+/// A pasted shell prompt line, but not a slabinfo column header (`# name <active_objs> ...`).
+fn is_prompt(line: &str) -> bool {
+    !line.starts_with("# name") && text::is_prompt_line(line)
+}
+
+/// The command part of a prompt line: `[root@host ~]# cat /proc/buddyinfo` -> `cat /proc/buddyinfo`.
+fn prompt_command(line: &str) -> &str {
+    if let Some(rest) = line.strip_prefix("COMMAND>") {
+        return rest.trim();
+    }
+    if let Some(rest) = line.strip_prefix("$ ").or_else(|| line.strip_prefix("# ")) {
+        return rest.trim();
+    }
+    if line.starts_with('[') {
+        if let Some(end) = line.find("]#").or_else(|| line.find("]$")) {
+            return line.get(end + 2..).unwrap_or("").trim();
+        }
+    }
+    match line.find("# ").or_else(|| line.find("$ ")) {
+        Some(pos) => line.get(pos + 2..).unwrap_or("").trim(),
+        None => "",
+    }
+}
+
+/// The kind of output a command line produces, when it is one we read.
+fn kind_of_command(command: &str) -> Option<SourceKind> {
+    use SourceKind as K;
+    let first_stage = command.split('|').next().unwrap_or("");
+    let mut words: Vec<&str> = text::fields(first_stage).collect();
+    while let Some(&w) = words.first() {
+        if w == "sudo" || w == "command" || w.contains('=') {
+            words.remove(0);
+        } else {
+            break;
+        }
+    }
+    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
+    let args: Vec<&str> = words.iter().skip(1).copied().collect();
+    let operands: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let sub = operands.first().copied().unwrap_or("");
+    match program {
+        "free" => Some(K::Free),
+        "uname" => Some(K::Uname),
+        "uptime" => Some(K::Uptime),
+        "date" => Some(K::Date),
+        "dmesg" => Some(K::Dmesg),
+        "slabtop" => Some(K::Slabtop),
+        "sysctl" => Some(K::Sysctl),
+        "hostname" => Some(K::Hostname),
+        "timedatectl" => Some(K::Timezone),
+        "journalctl" => {
+            let daemon = ["docker", "containerd", "kubelet", "crio"]
+                .iter()
+                .any(|d| args.iter().any(|a| a.contains(d)));
+            Some(if daemon { K::DaemonLog } else { K::Journal })
+        }
+        "docker" | "podman" | "nerdctl" => match sub {
+            "events" => Some(K::DockerEvents),
+            "inspect" => Some(K::ContainerInspect),
+            "container" if operands.get(1) == Some(&"inspect") => Some(K::ContainerInspect),
+            "system" if operands.get(1) == Some(&"events") => Some(K::DockerEvents),
+            "run" | "start" | "create" | "exec" => Some(K::RuntimeError),
+            "container" if matches!(operands.get(1), Some(&("run" | "start" | "create"))) => {
+                Some(K::RuntimeError)
+            }
+            _ => None,
+        },
+        "cat" | "less" | "more" | "head" | "tail" | "zcat" | "xzcat" | "bzcat" => operands
+            .first()
+            .and_then(|p| super::path_rules::kind_by_path(p)),
+        "grep" | "egrep" | "zgrep" => operands
+            .last()
+            .filter(|_| operands.len() >= 2)
+            .and_then(|p| super::path_rules::kind_by_path(p)),
+        _ => None,
+    }
+}
+
+fn strong(kind: SourceKind) -> Option<Sniffed> {
+    Some(Sniffed {
+        kind,
+        strength: Strength::Strong,
+    })
+}
+
+fn weak(kind: SourceKind) -> Option<Sniffed> {
+    Some(Sniffed {
+        kind,
+        strength: Strength::Weak,
+    })
+}
+
+/// Whether `json` has `key` as an object key (`"key"` followed by a colon).
+fn has_key(json: &str, key: &str) -> bool {
+    let quoted = format!("\"{key}\"");
+    let mut rest = json;
+    while let Some(pos) = rest.find(&quoted) {
+        let after = rest.get(pos + quoted.len()..).unwrap_or("");
+        if after.trim_start().starts_with(':') {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+fn sniff_json(json: &str) -> Option<Sniffed> {
+    use SourceKind as K;
+    let key = |k: &str| has_key(json, k);
+    if key("__REALTIME_TIMESTAMP") || key("__CURSOR") {
+        return strong(K::Journal);
+    }
+    if key("timeNano") && (key("status") || key("Action")) {
+        return strong(K::DockerEvents);
+    }
+    if key("ociVersion") {
+        return strong(K::OciConfig);
+    }
+    if key("collector") && (key("commands") || json.contains("postmortem-collect")) {
+        return strong(K::Manifest);
+    }
+    if key("HostConfig")
+        || (key("State") && (key("Image") || key("Config") || key("Id") || key("ID")))
+    {
+        return strong(K::ContainerInspect);
+    }
+    if key("level") && key("msg") {
+        return strong(K::DaemonLog);
+    }
+    None
+}
+
+/// Compile one of the literal patterns below; the unit tests compile every one of them.
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a literal pattern of the sniffing rules")
+}
+
+macro_rules! regex {
+    ($name:ident, $re:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| compile($re));
+    };
+}
+
+const MONTHS: &str = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const DAYS: &str = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+
+regex!(NODE_ZONE, r"^Node\s+\d+,\s*zone\s+\S+(.*)$");
+regex!(CPU_LINE, r"^cpu\s+\d+(?:\s+\d+){3,}");
+regex!(CPU_N_LINE, r"^cpu\d+\s+\d+(?:\s+\d+){3,}");
+regex!(
+    PROC_STAT_OTHER,
+    r"^(?:btime|ctxt|intr|processes|procs_running)\s+\d+"
+);
+regex!(
+    CGROUP_LINE,
+    r"^(?:cpuset|cpu|cpuacct|memory|devices|freezer|net_cls|blkio|perf_event|hugetlb|pids|net_prio|rdma|misc|debug)\s+\d+\s+\d+\s+[01]$"
+);
+regex!(KEY_NUMBER, r"^[a-z][a-z0-9_]*\s+-?\d+$");
+regex!(
+    SYSCTL_LINE,
+    r"^[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-*/]+)+\s*=\s*"
+);
+regex!(UNAME_A, r"^Linux\s+\S+\s+\d+\.\d+\S*\s+#\d+");
+regex!(UNAME_R, r"^\d+\.\d+(?:\.\d+)?-\S+$");
+regex!(UPTIME, r"^\d{1,2}:\d\d(?::\d\d)?\s+up\s+.*load averages?:");
+regex!(
+    UPTIME_PRETTY,
+    r"^up\s+\d+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
+);
+regex!(PROC_UPTIME, r"^\d+\.\d+\s+\d+(?:\.\d+)?$");
+regex!(
+    TZ_NAME,
+    r"^(?:[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC|Etc/UTC|GMT)$"
+);
+
+static DATE_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^{DAYS}\s+{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(?:\s+\S+)?\s+\d{{4}}$"
+    ))
+});
+static DATE_RFC2822: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^{DAYS},\s+\d{{1,2}}\s+{MONTHS}\s+\d{{4}}\s+\d\d:\d\d:\d\d\s+[+-]\d{{4}}$"
+    ))
+});
+regex!(
+    DATE_ISO,
+    r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?\s*(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5})?$"
+);
+regex!(DATE_ZH, r"^\d{4}年\s*\d{1,2}月\s*\d{1,2}日");
+regex!(DATE_EPOCH, r"^@?\d{9,10}(?:\.\d+)?$");
+
+regex!(
+    DMESG_RAW,
+    r"^(?:<\d+>|[a-z]+\s*:[a-z]+\s*:\s)?\[\s*\d+\.\d+\]"
+);
+static DMESG_T: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^\[{DAYS}\s+{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d\s+\d{{4}}\]"
+    ))
+});
+regex!(
+    DMESG_ISO,
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:?\d\d\s"
+);
+static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(\.\d+)?\s+\S+\s+\S"
+    ))
+});
+regex!(
+    JOURNAL_ISO,
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s+\S+\s+[^\s:\[]+(?:\[\d+\])?:(?:\s|$)"
+);
+regex!(
+    JOURNAL_MONOTONIC,
+    r"^\[\s*\d+\.\d+\]\s+[^\s:\[\]]+\s+(?:kernel|[^\s:\[]+\[\d+\]):(?:\s|$)"
+);
+static JOURNAL_FULL: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^{DAYS}\s+\d{{4}}-\d\d-\d\d\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+\S+\s+\S+\s+[^\s:\[]+(?:\[\d+\])?:(?:\s|$)"
+    ))
+});
+regex!(
+    EVENT_PODMAN,
+    r"^\d{4}-\d\d-\d\d\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+[+-]\d{4}\s+\S+\s+(?:container|image|pod|volume|network|system)\s+\S+"
+);
+regex!(
+    EVENT_TEXT,
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*\s+(?:container|image|network|volume|plugin|service|node|secret|config|daemon|builder|pod)\s+\S+"
+);
+regex!(
+    EVENT_LEGACY,
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*\s+\S+:\s+\(from\s+[^)]*\)\s+\S+"
+);
+regex!(LOGRUS, r#"(?:^|\s)time="[^"]*"\s+level=\w+"#);
+regex!(
+    KLOG,
+    r"^[IWEF]\d{4}\s+\d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+:\d+\]"
+);
+
+fn sniff_text(body: &[Cow<'_, str>]) -> Option<Sniffed> {
+    let first = body.first()?.as_ref();
+    let lines = || body.iter().map(|l| l.as_ref());
+
+    if let Some(found) = sniff_tables(body) {
+        return Some(found);
+    }
+    if let Some(found) = sniff_host(body, first) {
+        return Some(found);
+    }
+    if let Some(found) = sniff_logs(body) {
+        return Some(found);
+    }
+    if lines().any(has_runtime_error_marker) {
+        return strong(SourceKind::RuntimeError);
+    }
+    if looks_like_kernel_text(body) {
+        return strong(SourceKind::Dmesg);
+    }
+    if body.len() == 1 {
+        if UNAME_R.is_match(first) {
+            return weak(SourceKind::Uname);
+        }
+        if TZ_NAME.is_match(first) {
+            return weak(SourceKind::Timezone);
+        }
+    }
+    None
+}
+
+/// `/proc` and debugfs tables, `free`, `slabtop`.
+fn sniff_tables(body: &[Cow<'_, str>]) -> Option<Sniffed> {
+    use SourceKind as K;
+    let lines = || body.iter().map(|l| l.as_ref());
+    if lines().any(|l| l.starts_with("slabinfo - version:") || l.starts_with("# name ")) {
+        return strong(K::Slabinfo);
+    }
+    if lines().any(|l| {
+        l.starts_with("Active / Total Objects")
+            || (l.starts_with("OBJS ACTIVE") && l.contains("OBJ SIZE"))
+    }) {
+        return strong(K::Slabtop);
+    }
+    if lines().any(|l| {
+        l.starts_with("Page block order:")
+            || l.starts_with("Free pages count per migrate type")
+            || l.starts_with("Number of blocks type")
+    }) {
+        return strong(K::Pagetypeinfo);
+    }
+    if let Some(found) = sniff_node_zone(body) {
+        return Some(found);
+    }
+    if lines().any(|l| l.starts_with("MemTotal:"))
+        || (lines().any(|l| l.starts_with("MemFree:"))
+            && lines().any(|l| l.starts_with("Buffers:") || l.starts_with("Cached:")))
+    {
+        return strong(K::Meminfo);
+    }
+    if lines().any(|l| l.starts_with("#subsys_name")) {
+        return strong(K::Cgroups);
+    }
+    let cgroup_lines = lines().filter(|l| CGROUP_LINE.is_match(l)).count();
+    if cgroup_lines >= 2 && cgroup_lines * 2 >= body.len() {
+        return strong(K::Cgroups);
+    }
+    // The `intr` line can be longer than the sniffed head, hiding `btime` behind it; per-CPU
+    // lines come first.
+    if lines().any(|l| CPU_LINE.is_match(l))
+        && lines().any(|l| PROC_STAT_OTHER.is_match(l) || CPU_N_LINE.is_match(l))
+    {
+        return strong(K::ProcStat);
+    }
+    if lines().any(is_free_mem_row) {
+        return strong(K::Free);
+    }
+    let key_numbers: Vec<&str> = lines().filter(|l| KEY_NUMBER.is_match(l)).collect();
+    let vmstat_keys = key_numbers.iter().filter(|l| is_vmstat_key(l)).count();
+    if key_numbers.iter().any(|l| l.starts_with("nr_free_pages "))
+        || (vmstat_keys >= 1 && key_numbers.len() * 5 >= body.len() * 3)
+    {
+        return strong(K::Vmstat);
+    }
+    let settings: Vec<&str> = lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with(';') && !l.starts_with("sysctl:"))
+        .collect();
+    let sysctl_lines = settings.iter().filter(|l| SYSCTL_LINE.is_match(l)).count();
+    if sysctl_lines >= 1 && sysctl_lines * 5 >= settings.len() * 3 {
+        return strong(K::Sysctl);
+    }
+    None
+}
+
+/// `Node 0, zone  Normal ...` lines: zoneinfo, buddyinfo, extfrag_index or unusable_index.
+fn sniff_node_zone(body: &[Cow<'_, str>]) -> Option<Sniffed> {
+    use SourceKind as K;
+    let mut buddy = 0usize;
+    let mut frag_lines = 0usize;
+    let mut extfrag_evidence = 0usize;
+    let mut unusable_evidence = 0usize;
+    for (i, line) in body.iter().enumerate() {
+        let Some(caps) = NODE_ZONE.captures(line) else {
+            continue;
+        };
+        let rest = caps.get(1).map_or("", |m| m.as_str());
+        let values: Vec<&str> = text::fields(rest).collect();
+        if values.is_empty() {
+            let next = body.get(i + 1).map(|l| l.as_ref()).unwrap_or("");
+            if next.starts_with("pages free") || next.starts_with("per-node stats") {
+                return strong(K::Zoneinfo);
+            }
+            continue;
+        }
+        if values.iter().all(|v| v.parse::<u64>().is_ok()) {
+            buddy += 1;
+            continue;
+        }
+        if !values.iter().all(|v| is_index_value(v)) {
+            continue;
+        }
+        frag_lines += 1;
+        let negative = values.iter().any(|v| v.starts_with('-'));
+        // extfrag_index prints each value as `%2d.%03d `, so a non-negative value follows two
+        // spaces; unusable_index prints `%d.%03d ` with one.
+        let wide = rest
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b' ' && w[1] == b' ' && w[2].is_ascii_digit());
+        let reaches_one = values.iter().any(|v| index_thousandths(v) >= Some(1000));
+        // unusable_index at order 0 is 0.000 (or 1.000 with no free page at all); extfrag at
+        // order 0 is -1.000, or 0.000 only when the zone has no free block, and then every
+        // order is 0.000.
+        let zero_then_positive = values.first() == Some(&"0.000")
+            && values
+                .iter()
+                .skip(1)
+                .any(|v| index_thousandths(v) > Some(0));
+        if negative || wide {
+            extfrag_evidence += 1;
+        }
+        if reaches_one || zero_then_positive {
+            unusable_evidence += 1;
+        }
+    }
+    if buddy > 0 && frag_lines == 0 {
+        return strong(K::Buddyinfo);
+    }
+    if frag_lines == 0 {
+        return None;
+    }
+    match (extfrag_evidence, unusable_evidence) {
+        (e, 0) if e > 0 => strong(K::ExtfragIndex),
+        (0, u) if u > 0 => strong(K::UnusableIndex),
+        (e, u) if e > u => weak(K::ExtfragIndex),
+        // No telling value: values in 0.000..1.000 printed without a sign column are how
+        // unusable_index looks.
+        _ => weak(K::UnusableIndex),
+    }
+}
+
+fn is_index_value(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    match digits.split_once('.') {
+        Some((int, frac)) => {
+            !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.len() == 3
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// An index value in thousandths (`0.919` -> 919), for non-negative values.
+fn index_thousandths(v: &str) -> Option<u32> {
+    let (int, frac) = v.split_once('.')?;
+    let int: u32 = int.parse().ok()?;
+    let frac: u32 = frac.parse().ok()?;
+    int.checked_mul(1000)?.checked_add(frac)
+}
+
+/// A `free` row of memory figures: `Mem:  15G  5.5G  270M ...` or `Mem: 16267516 5742860 ...`.
+fn is_free_mem_row(line: &str) -> bool {
+    let mut fields = text::fields(line);
+    if fields.next() != Some("Mem:") {
+        return false;
+    }
+    fields.filter(|f| is_size_figure(f)).count() >= 3
+}
+
+/// `1015732`, `5.5G`, `0B`, `8,2M` (comma decimals in some locales), `3.6Gi`.
+fn is_size_figure(f: &str) -> bool {
+    let number_end = f
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(f.len());
+    let (number, unit) = f.split_at(number_end);
+    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    matches!(
+        unit,
+        "" | "B" | "K" | "M" | "G" | "T" | "P" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi"
+    )
+}
+
+fn is_vmstat_key(line: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "nr_",
+        "pg",
+        "compact_",
+        "numa_",
+        "thp_",
+        "workingset_",
+        "allocstall",
+        "kswapd_",
+        "pswp",
+        "slabs_scanned",
+        "unevictable_",
+        "drop_",
+        "balloon_",
+        "htlb_",
+        "zone_reclaim",
+        "oom_kill",
+        "swap_ra",
+        "nr_dirty_",
+    ];
+    PREFIXES.iter().any(|p| line.starts_with(p))
+}
+
+/// One-line host facts: uname, uptime, /proc/uptime, timedatectl, date.
+fn sniff_host(body: &[Cow<'_, str>], first: &str) -> Option<Sniffed> {
+    use SourceKind as K;
+    if UNAME_A.is_match(first) {
+        return strong(K::Uname);
+    }
+    if UPTIME.is_match(first) || UPTIME_PRETTY.is_match(first) {
+        return strong(K::Uptime);
+    }
+    if body.len() == 1 && PROC_UPTIME.is_match(first) {
+        return strong(K::ProcUptime);
+    }
+    if body
+        .iter()
+        .any(|l| l.starts_with("Time zone:") || l.starts_with("Universal time:"))
+    {
+        return strong(K::Timezone);
+    }
+    if body.len() <= 3 {
+        let full = |l: &str| {
+            DATE_DEFAULT.is_match(l)
+                || DATE_RFC2822.is_match(l)
+                || DATE_ISO.is_match(l)
+                || DATE_ZH.is_match(l)
+        };
+        if body.iter().all(|l| full(l)) {
+            return strong(K::Date);
+        }
+        if body.iter().all(|l| full(l) || DATE_EPOCH.is_match(l)) {
+            return weak(K::Date);
+        }
+    }
+    None
+}
+
+/// The framing of one log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Dmesg,
+    Syslog,
+    /// journalctl short-precise (`Jan 23 20:10:01.123456 host tag:`) or short-monotonic.
+    JournalOnly,
+    /// An ISO stamp, host and tag: journalctl short-iso, or rsyslog's RFC 3339 file format.
+    IsoHostTag,
+    DockerEvent,
+    Daemon,
+}
+
+fn framing(line: &str) -> Option<Framing> {
+    if let Some(caps) = SYSLOG.captures(line) {
+        return Some(if caps.get(1).is_some() {
+            Framing::JournalOnly
+        } else {
+            Framing::Syslog
+        });
+    }
+    if EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) || EVENT_PODMAN.is_match(line) {
+        return Some(Framing::DockerEvent);
+    }
+    if JOURNAL_ISO.is_match(line) {
+        return Some(Framing::IsoHostTag);
+    }
+    if JOURNAL_MONOTONIC.is_match(line) || JOURNAL_FULL.is_match(line) {
+        return Some(Framing::JournalOnly);
+    }
+    if DMESG_RAW.is_match(line) || DMESG_T.is_match(line) || DMESG_ISO.is_match(line) {
+        return Some(Framing::Dmesg);
+    }
+    if LOGRUS.is_match(line) || KLOG.is_match(line) {
+        return Some(Framing::Daemon);
+    }
+    None
+}
+
+fn is_journal_header(line: &str) -> bool {
+    // `journalctl -o export` starts every entry with its cursor and timestamps.
+    line.starts_with("__CURSOR=s=")
+        || line.starts_with("__REALTIME_TIMESTAMP=")
+        || line.starts_with("-- Logs begin at")
+        || line.starts_with("-- Journal begins at")
+        || line.starts_with("-- No entries --")
+        || line.starts_with("-- Reboot --")
+        || (line.starts_with("-- Boot ") && line.ends_with(" --"))
+}
+
+/// Kernel, syslog, journal, docker events and daemon logs, by the framing most lines share.
+fn sniff_logs(body: &[Cow<'_, str>]) -> Option<Sniffed> {
+    use SourceKind as K;
+    if body.iter().any(|l| is_journal_header(l)) {
+        return strong(K::Journal);
+    }
+    let mut counts = [0usize; 6];
+    for line in body {
+        if let Some(f) = framing(line) {
+            let slot = match f {
+                Framing::Dmesg => 0,
+                Framing::Syslog => 1,
+                Framing::JournalOnly => 2,
+                Framing::IsoHostTag => 3,
+                Framing::DockerEvent => 4,
+                Framing::Daemon => 5,
+            };
+            if let Some(c) = counts.get_mut(slot) {
+                *c += 1;
+            }
+        }
+    }
+    let (slot, best) = counts
+        .iter()
+        .copied()
+        .enumerate()
+        .max_by_key(|&(i, c)| (c, std::cmp::Reverse(i)))?;
+    // Multi-line kernel reports have unstamped continuation lines, and pasted logs carry
+    // prose around them: a third of the lines, or five, is enough.
+    if best == 0 || (best * 3 < body.len() && best < 5) {
+        return None;
+    }
+    match slot {
+        0 => strong(K::Dmesg),
+        1 => strong(K::Syslog),
+        2 => strong(K::Journal),
+        3 => weak(K::Journal),
+        4 => strong(K::DockerEvents),
+        _ => strong(K::DaemonLog),
+    }
+}
+
+fn has_runtime_error_marker(line: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "oci runtime error",
+        "oci runtime create failed",
+        "oci runtime start failed",
+        "oci runtime exec failed",
+        "starting container process caused",
+        "error response from daemon",
+        "failed to unshare namespaces",
+        "failed to create shim",
+        "runc create failed",
+        "running exec setns process",
+        "container_linux.go:",
+        "process_linux.go:",
+    ];
+    let lower = line.to_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// Kernel messages without a timestamp (`printk.time` off, or text copied from a report).
+fn looks_like_kernel_text(body: &[Cow<'_, str>]) -> bool {
+    const TELLING: &[&str] = &[
+        "Linux version ",
+        "page allocation failure",
+        "Call Trace:",
+        "invoked oom-killer",
+        "Out of memory: Kill",
+        "Out of memory: Killed",
+        "Killed process ",
+        "Memory cgroup out of memory",
+        "oom-kill:constraint=",
+        "Mem-Info:",
+        "lowmem_reserve[]:",
+        "SLUB: Unable to allocate",
+        "kmem_cache_create(",
+        "Unable to create nf_conn",
+        "Kernel panic",
+        "BUG: ",
+        "Tainted: ",
+        "mems_allowed=",
+        "pages reserved",
+        "total pagecache pages",
+    ];
+    const USUAL: &[&str] = &[
+        "entered disabled state",
+        "entered forwarding state",
+        "entered blocking state",
+        "promiscuous mode",
+        "Dropping TSO",
+        "MSI/MSI-X",
+        "irq_desc",
+        "ANSI: ",
+        "link is not ready",
+        "link becomes ready",
+        "NETDEV_UP",
+        "EXT4-fs",
+        "XFS (",
+        "SELinux: ",
+        "Freeing unused kernel memory",
+        "BIOS-e820",
+        "Kernel command line:",
+        "nf_conntrack: ",
+        "renamed from veth",
+    ];
+    let mut telling = 0usize;
+    let mut usual = 0usize;
+    let mut stamped = 0usize;
+    for line in body {
+        let l = line.as_ref();
+        if TELLING.iter().any(|k| l.contains(k)) {
+            telling += 1;
+        }
+        if USUAL.iter().any(|k| l.contains(k)) {
+            usual += 1;
+        }
+        if DMESG_RAW.is_match(l) {
+            stamped += 1;
+        }
+    }
+    telling >= 1 || usual >= 3 || (stamped >= 1 && usual >= 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> Option<(SourceKind, Strength)> {
+        sniff(text.as_bytes()).found.map(|s| (s.kind, s.strength))
+    }
+
+    #[test]
+    fn prompt_commands_name_kinds() {
+        use SourceKind as K;
+        let cases: &[(&str, Option<SourceKind>)] = &[
+            ("cat /proc/buddyinfo", Some(K::Buddyinfo)),
+            (
+                "cat /sys/kernel/debug/extfrag/extfrag_index",
+                Some(K::ExtfragIndex),
+            ),
+            (
+                "sudo cat /sys/kernel/debug/extfrag/unusable_index",
+                Some(K::UnusableIndex),
+            ),
+            ("cat /proc/vmstat | grep compact", Some(K::Vmstat)),
+            ("free -mh", Some(K::Free)),
+            ("uname -a", Some(K::Uname)),
+            ("dmesg | tail -n 5", Some(K::Dmesg)),
+            ("docker events --since 1h", Some(K::DockerEvents)),
+            ("docker container inspect web", Some(K::ContainerInspect)),
+            ("docker run -m 256m nginx", Some(K::RuntimeError)),
+            ("journalctl -u docker --no-pager", Some(K::DaemonLog)),
+            ("journalctl -k", Some(K::Journal)),
+            ("grep -i fail /var/log/messages", Some(K::Syslog)),
+            ("cat extfrag_threshold", None),
+            ("python /waste_memory.py", None),
+            ("", None),
+        ];
+        for (command, want) in cases {
+            assert_eq!(kind_of_command(command), *want, "{command}");
+        }
+    }
+
+    #[test]
+    fn prompt_command_extraction() {
+        assert_eq!(
+            prompt_command("[root@beta_004 ~]# cat /proc/buddyinfo"),
+            "cat /proc/buddyinfo"
+        );
+        assert_eq!(prompt_command("root@host:~# dmesg"), "dmesg");
+        assert_eq!(prompt_command("COMMAND> uname -a"), "uname -a");
+        assert_eq!(prompt_command("$ free -m"), "free -m");
+        assert_eq!(prompt_command("# free -m"), "free -m");
+    }
+
+    #[test]
+    fn index_values() {
+        assert!(is_index_value("-1.000"));
+        assert!(is_index_value("0.919"));
+        assert!(!is_index_value("0.91"));
+        assert!(!is_index_value("12"));
+        assert_eq!(index_thousandths("0.919"), Some(919));
+        assert_eq!(index_thousandths("1.000"), Some(1000));
+        assert_eq!(index_thousandths("-1.000"), None);
+    }
+
+    #[test]
+    fn extfrag_and_unusable_are_told_apart() {
+        use SourceKind as K;
+        // The kernel's own spacing: `%2d.%03d ` leaves two spaces before a positive value.
+        let extfrag = "Node 0, zone   Normal -1.000 -1.000 -1.000 -1.000  0.919  0.960 \n";
+        assert_eq!(kind(extfrag), Some((K::ExtfragIndex, Strength::Strong)));
+        let extfrag_positive_only = "Node 0, zone   Normal  0.919  0.960  0.980 \n";
+        assert_eq!(
+            kind(extfrag_positive_only),
+            Some((K::ExtfragIndex, Strength::Strong))
+        );
+        let unusable = "Node 0, zone   Normal 0.000 0.664 0.851 0.994 1.000 1.000 \n";
+        assert_eq!(kind(unusable), Some((K::UnusableIndex, Strength::Strong)));
+        let ambiguous = "Node 0, zone   Normal 0.000 0.000 0.000\n";
+        assert_eq!(kind(ambiguous), Some((K::UnusableIndex, Strength::Weak)));
+    }
+
+    #[test]
+    fn regexes_compile() {
+        for re in [
+            &NODE_ZONE,
+            &CPU_LINE,
+            &DATE_DEFAULT,
+            &DATE_RFC2822,
+            &DMESG_T,
+            &SYSLOG,
+            &JOURNAL_ISO,
+            &JOURNAL_MONOTONIC,
+            &EVENT_TEXT,
+            &EVENT_LEGACY,
+            &LOGRUS,
+            &KLOG,
+            &JOURNAL_FULL,
+            &EVENT_PODMAN,
+            &UPTIME_PRETTY,
+            &DMESG_RAW,
+        ] {
+            assert!(!re.as_str().is_empty());
+        }
+    }
+}
