@@ -1,0 +1,457 @@
+//! Clock anchors: what ties uptime stamps to the wall clock, strongest first.
+//!
+//! 1. The same kernel line seen with an uptime stamp (raw dmesg, journal monotonic) and a
+//!    wall-clock stamp (journal, syslog, `dmesg -T`), or both stamps on one line (rsyslog
+//!    keeping the kernel's `[uptime]` in the message): boot = wall - uptime. The journal reads
+//!    its own clock when the line arrives; syslog prints whole seconds; `dmesg -T` is itself
+//!    computed from an estimate of the boot time that goes wrong after a suspend, so it ranks
+//!    below the other two.
+//! 2. `/proc/stat` `btime`: the kernel's own estimate, to the second.
+//! 3. `date` with `/proc/uptime` (or `uptime`, to the minute) captured together.
+//! 4. The archive's modification time of `/proc/uptime`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::facts::{Facts, KernelLog, KernelLogFormat, Stamp, WallClock};
+
+use super::zone::same_file;
+use super::{add_seconds, from_seconds, seconds, ClockResolution};
+
+/// One way of knowing the boot time.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    /// How, in words (becomes [`ClockResolution::method`]).
+    pub method: String,
+    /// Short name of the wall clock used, for notes (`the journal`, `dmesg -T`).
+    pub clock_name: String,
+    pub boot: Timestamp,
+    pub uncertainty_s: f64,
+    /// Strength: lower is stronger.
+    pub rank: u8,
+    /// The log whose wall-clock stamps gave this anchor, for kernel-line anchors.
+    pub wall_source: Option<String>,
+    pub wall_format: Option<KernelLogFormat>,
+}
+
+/// A kernel line of a log reduced to what identifies it across copies of the log.
+#[derive(Debug, Clone)]
+pub struct KernelItem<'a> {
+    /// The same for every copy of one kernel line, whatever the log's framing.
+    pub key: String,
+    pub stamp: &'a Stamp,
+    pub line: u32,
+}
+
+/// The identifying keys of the notable lines of a kernel log, in file order.
+pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
+    let mut items = Vec::new();
+    for a in &log.alloc_failures {
+        items.push(KernelItem {
+            key: format!("alloc {} {:?} {} {:x}", a.task, a.pid, a.order, a.gfp.raw),
+            stamp: &a.stamp,
+            line: a.header.no,
+        });
+    }
+    for o in &log.oom_kills {
+        let key = match &o.victim {
+            Some(v) => format!("oom {:?} {}", v.pid, v.comm),
+            None => format!("oom {:?} {:?}", o.invoker, o.order),
+        };
+        let line = o
+            .header
+            .as_ref()
+            .map(|l| l.no)
+            .or(o.victim.as_ref().map(|v| v.line.no))
+            .unwrap_or(0);
+        items.push(KernelItem {
+            key,
+            stamp: &o.stamp,
+            line,
+        });
+    }
+    for s in &log.slub_failures {
+        items.push(KernelItem {
+            key: format!(
+                "slub {} {:?} {:?}",
+                s.node,
+                s.cache,
+                s.gfp.as_ref().map(|g| g.raw)
+            ),
+            stamp: &s.stamp,
+            line: s.line.no,
+        });
+    }
+    for c in &log.cache_create_failures {
+        items.push(KernelItem {
+            key: format!("kmem {} {}", c.cache, c.error),
+            stamp: &c.stamp,
+            line: c.line.no,
+        });
+    }
+    for m in &log.messages {
+        items.push(KernelItem {
+            key: format!("msg {}", m.message.trim()),
+            stamp: &m.stamp,
+            line: m.line.no,
+        });
+    }
+    items.sort_by_key(|i| i.line);
+    items
+}
+
+/// Rank and names of a wall clock of kernel lines by log format.
+fn wall_clock_kind(format: KernelLogFormat) -> (u8, &'static str, &'static str) {
+    match format {
+        KernelLogFormat::JournalJson | KernelLogFormat::JournalShort => {
+            (0, "journal", "the journal")
+        }
+        KernelLogFormat::Syslog | KernelLogFormat::SyslogIso => (1, "syslog", "syslog"),
+        _ => (2, "dmesg -T", "dmesg -T"),
+    }
+}
+
+/// Median of boot estimates, and the half-spread of those that agree with it.
+fn summarize(estimates: &mut [f64], precision: f64) -> Option<(f64, f64, usize)> {
+    if estimates.is_empty() {
+        return None;
+    }
+    estimates.sort_by(f64::total_cmp);
+    let median = estimates[estimates.len() / 2];
+    let inliers: Vec<f64> = estimates
+        .iter()
+        .copied()
+        .filter(|e| (e - median).abs() <= precision + 2.0)
+        .collect();
+    let spread = inliers
+        .iter()
+        .map(|e| (e - median).abs())
+        .fold(0.0_f64, f64::max);
+    Some((median, spread, inliers.len()))
+}
+
+/// Anchors from kernel lines seen with both clocks, one per log that gave wall-clock stamps.
+fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
+    // Uptime-side occurrences by key, from every log, in file order.
+    let mut uptime_side: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut per_log: Vec<(&str, KernelLogFormat, Vec<KernelItem<'_>>)> = Vec::new();
+    for log in &facts.kernel_logs {
+        let items = kernel_items(&log.value);
+        for i in &items {
+            if let (Some(up), None) = (i.stamp.uptime_s, &i.stamp.wall) {
+                uptime_side.entry(i.key.clone()).or_default().push(up);
+            }
+        }
+        per_log.push((&log.path, log.value.format, items));
+    }
+    let mut anchors = Vec::new();
+    for (path, format, items) in &per_log {
+        let mut walls: BTreeMap<&str, Vec<(Timestamp, Option<f64>)>> = BTreeMap::new();
+        for i in items {
+            let Some(w) = &i.stamp.wall else { continue };
+            let Some(t) = clock.resolve_wall(w) else {
+                continue;
+            };
+            walls.entry(&i.key).or_default().push((t, i.stamp.uptime_s));
+        }
+        let mut estimates = Vec::new();
+        let mut same_line = 0usize;
+        let mut subsecond = false;
+        for (key, occ) in &walls {
+            // Repeated lines are paired in order, and only when both sides saw as many.
+            let ups = uptime_side.get(*key);
+            for (idx, (t, own_up)) in occ.iter().enumerate() {
+                let up = match own_up {
+                    Some(u) => {
+                        same_line += 1;
+                        Some(*u)
+                    }
+                    None => ups
+                        .filter(|u| u.len() == occ.len())
+                        .and_then(|u| u.get(idx).copied()),
+                };
+                if let Some(up) = up {
+                    subsecond |= t.subsec_nanosecond() != 0;
+                    estimates.push(seconds(*t) - up);
+                }
+            }
+        }
+        let precision = if subsecond { 0.001 } else { 1.0 };
+        let Some((boot, spread, n)) = summarize(&mut estimates, precision) else {
+            continue;
+        };
+        let Some(boot) = from_seconds(boot) else {
+            continue;
+        };
+        let (rank, name, clock_name) = wall_clock_kind(*format);
+        let method = if same_line == n {
+            format!("{name} kernel lines carrying both uptime and wall-clock stamps ({path})")
+        } else {
+            format!("{name} and dmesg copies of the same kernel lines ({path})")
+        };
+        anchors.push(Anchor {
+            method,
+            clock_name: clock_name.to_string(),
+            boot,
+            uncertainty_s: precision + spread,
+            rank,
+            wall_source: Some(path.to_string()),
+            wall_format: Some(*format),
+        });
+    }
+    anchors
+}
+
+/// The manifest's start time of the command whose output is `path`.
+fn manifest_start(facts: &Facts, path: &str) -> Option<Timestamp> {
+    facts.manifest.iter().find_map(|m| {
+        m.value.commands.iter().find_map(|c| {
+            c.output
+                .as_deref()
+                .filter(|o| same_file(o, path))
+                .and(c.started_at)
+        })
+    })
+}
+
+/// Seconds assumed between two commands of one collection when nothing records when they ran.
+const SAME_COLLECTION_S: f64 = 5.0;
+
+fn wall_precision(w: &WallClock) -> f64 {
+    match w {
+        WallClock::Instant { at } if at.subsec_nanosecond() != 0 => 0.001,
+        _ => 1.0,
+    }
+}
+
+/// Every anchor the bundle offers, in no particular order.
+pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
+    let mut anchors = kernel_line_anchors(facts, clock);
+    for s in &facts.proc_stat {
+        if let Some(boot) = s.value.btime.and_then(|b| Timestamp::from_second(b).ok()) {
+            anchors.push(Anchor {
+                method: format!("/proc/stat btime ({})", s.path),
+                clock_name: "/proc/stat btime".to_string(),
+                boot,
+                uncertainty_s: 1.0,
+                rank: 3,
+                wall_source: None,
+                wall_format: None,
+            });
+        }
+    }
+    for d in &facts.date {
+        let Some(now) = clock.resolve_wall(&d.value.wall) else {
+            continue;
+        };
+        let date_start = manifest_start(facts, &d.path);
+        let precision = wall_precision(&d.value.wall);
+        for p in &facts.proc_uptime {
+            let gap = match (date_start, manifest_start(facts, &p.path)) {
+                (Some(a), Some(b)) => (seconds(a) - seconds(b)).abs(),
+                _ => SAME_COLLECTION_S,
+            };
+            if let Some(boot) = add_seconds(now, -p.value.uptime_s) {
+                anchors.push(Anchor {
+                    method: format!(
+                        "date and /proc/uptime taken together ({} and {})",
+                        d.path, p.path
+                    ),
+                    clock_name: "date and /proc/uptime".to_string(),
+                    boot,
+                    uncertainty_s: precision + gap,
+                    rank: 4,
+                    wall_source: None,
+                    wall_format: None,
+                });
+            }
+        }
+        for u in &facts.uptime {
+            let Some(up) = u.value.uptime_s else { continue };
+            let gap = match (date_start, manifest_start(facts, &u.path)) {
+                (Some(a), Some(b)) => (seconds(a) - seconds(b)).abs(),
+                _ => SAME_COLLECTION_S,
+            };
+            if let Some(boot) = add_seconds(now, -(up as f64)) {
+                anchors.push(Anchor {
+                    method: format!("date and uptime taken together ({} and {})", d.path, u.path),
+                    clock_name: "date and uptime".to_string(),
+                    boot,
+                    uncertainty_s: precision + gap + 60.0,
+                    rank: 5,
+                    wall_source: None,
+                    wall_format: None,
+                });
+            }
+        }
+    }
+    for p in &facts.proc_uptime {
+        let mtime = facts
+            .sources
+            .iter()
+            .find(|s| s.path == p.path)
+            .and_then(|s| s.mtime)
+            .and_then(|m| Timestamp::from_second(m).ok());
+        if let Some(boot) = mtime.and_then(|m| add_seconds(m, -p.value.uptime_s)) {
+            anchors.push(Anchor {
+                method: format!(
+                    "modification time of {} in the archive, with its value",
+                    p.path
+                ),
+                clock_name: "the archive's file times".to_string(),
+                boot,
+                uncertainty_s: 1.0 + SAME_COLLECTION_S,
+                rank: 6,
+                wall_source: None,
+                wall_format: None,
+            });
+        }
+    }
+    anchors
+}
+
+/// Pick the strongest anchor, and say where the others disagree beyond their uncertainties.
+/// Returns the chosen anchor, the notes, and wall-clock corrections for `dmesg -T` logs whose
+/// clock was found off.
+pub fn choose(mut anchors: Vec<Anchor>) -> (Option<Anchor>, Vec<String>, BTreeMap<String, f64>) {
+    anchors.sort_by(|a, b| {
+        a.rank
+            .cmp(&b.rank)
+            .then(a.uncertainty_s.total_cmp(&b.uncertainty_s))
+            .then(a.method.cmp(&b.method))
+    });
+    let mut notes = Vec::new();
+    let mut corrections = BTreeMap::new();
+    let Some(best) = anchors.first().cloned() else {
+        return (None, notes, corrections);
+    };
+    for other in anchors.iter().skip(1) {
+        let diff = seconds(other.boot) - seconds(best.boot);
+        let allowed = other.uncertainty_s + best.uncertainty_s + 1.0;
+        if diff.abs() <= allowed {
+            continue;
+        }
+        let way = if diff > 0.0 { "ahead of" } else { "behind" };
+        if other.wall_format == Some(KernelLogFormat::DmesgHuman) {
+            notes.push(format!(
+                "dmesg -T stamps are {:.0} s {way} {}: the host was suspended, or its clock was \
+                 changed; {} is used",
+                diff.abs(),
+                best.clock_name,
+                best.clock_name
+            ));
+            if let Some(src) = &other.wall_source {
+                corrections.insert(src.clone(), -diff);
+            }
+        } else {
+            notes.push(format!(
+                "{} puts boot {:.0} s {} {} (uncertainties {:.3} s and {:.3} s); {} is used",
+                other.method,
+                diff.abs(),
+                if diff > 0.0 {
+                    "later than"
+                } else {
+                    "earlier than"
+                },
+                best.clock_name,
+                other.uncertainty_s,
+                best.uncertainty_s,
+                best.clock_name
+            ));
+        }
+    }
+    (Some(best), notes, corrections)
+}
+
+/// When the bundle was collected, how that was found, and the line that says so.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    pub at: Timestamp,
+    pub how: String,
+    pub source: String,
+    pub line: Option<u32>,
+}
+
+/// When the bundle was collected: the `date` output, the manifest, the newest file time, or the
+/// last stamp of the logs, in that order.
+pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected> {
+    for d in &facts.date {
+        if let Some(at) = clock.resolve_wall(&d.value.wall) {
+            return Some(Collected {
+                at,
+                how: format!("collection time from the date output in {}", d.path),
+                source: d.path.clone(),
+                line: Some(d.value.line.no),
+            });
+        }
+    }
+    for m in &facts.manifest {
+        if let Some(at) = m.value.started_at {
+            return Some(Collected {
+                at,
+                how: format!("collection time from the manifest {}", m.path),
+                source: m.path.clone(),
+                line: None,
+            });
+        }
+    }
+    let newest = facts
+        .sources
+        .iter()
+        .filter_map(|s| s.mtime.map(|m| (m, &s.path)))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)));
+    if let Some((m, path)) = newest {
+        if let Ok(at) = Timestamp::from_second(m) {
+            return Some(Collected {
+                at,
+                how: format!(
+                    "collection time from the newest file modification time in the archive ({path})"
+                ),
+                source: path.clone(),
+                line: None,
+            });
+        }
+    }
+    // Last resort: the latest stamp that is a point in time by itself (a syslog stamp needs the
+    // year this is looking for).
+    let mut last: Option<(Timestamp, String)> = None;
+    let mut consider = |w: Option<&WallClock>, path: &str| {
+        let t = match w {
+            Some(w @ (WallClock::Instant { .. } | WallClock::Local { .. })) => {
+                clock.resolve_wall(w)
+            }
+            _ => None,
+        };
+        if let Some(t) = t {
+            if last.as_ref().is_none_or(|(l, _)| t > *l) {
+                last = Some((t, path.to_string()));
+            }
+        }
+    };
+    for log in &facts.kernel_logs {
+        consider(
+            log.value.last.as_ref().and_then(|s| s.wall.as_ref()),
+            &log.path,
+        );
+    }
+    for log in &facts.daemon_logs {
+        for r in &log.value {
+            consider(r.time.as_ref(), &log.path);
+        }
+    }
+    for evs in &facts.docker_events {
+        for e in &evs.value {
+            consider(e.time.as_ref(), &evs.path);
+        }
+    }
+    last.map(|(at, path)| Collected {
+        at,
+        how: format!(
+            "collection time taken from the last stamp in the logs ({path}); the bundle was \
+             collected at or after it"
+        ),
+        source: path,
+        line: None,
+    })
+}
