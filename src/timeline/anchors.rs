@@ -371,6 +371,8 @@ pub struct Collected {
     pub how: String,
     pub source: String,
     pub line: Option<u32>,
+    /// Taken from the last stamp of the logs: the collection was at or after it.
+    pub from_logs: bool,
 }
 
 /// When the bundle was collected: the `date` output, the manifest, the newest file time, or the
@@ -383,6 +385,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
                 how: format!("collection time from the date output in {}", d.path),
                 source: d.path.clone(),
                 line: Some(d.value.line.no),
+                from_logs: false,
             });
         }
     }
@@ -393,6 +396,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
                 how: format!("collection time from the manifest {}", m.path),
                 source: m.path.clone(),
                 line: None,
+                from_logs: false,
             });
         }
     }
@@ -410,6 +414,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
                 ),
                 source: path.clone(),
                 line: None,
+                from_logs: false,
             });
         }
     }
@@ -453,5 +458,6 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
         ),
         source: path,
         line: None,
+        from_logs: true,
     })
 }

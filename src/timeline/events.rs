@@ -55,9 +55,9 @@ pub fn quote(text: &str) -> String {
 /// `256 KiB`, `4 MiB`.
 pub fn size_text(bytes: u64) -> String {
     const KIB: u64 = 1024;
-    if bytes >= KIB * KIB && bytes % (KIB * KIB) == 0 {
+    if bytes >= KIB * KIB && bytes.is_multiple_of(KIB * KIB) {
         format!("{} MiB", bytes / (KIB * KIB))
-    } else if bytes >= KIB && bytes % KIB == 0 {
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
         format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} B")
@@ -466,7 +466,8 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
             text,
             severity,
             identity: Some(format!("container {} {action}", short_id(&c.id))),
-            clock_quality: 1,
+            // The inspect document keeps the last state only; the event stream is the record.
+            clock_quality: 2,
             foldable: false,
         });
     };
