@@ -59,12 +59,14 @@ pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
             Some(v) => format!("oom {:?} {}", v.pid, v.comm),
             None => format!("oom {:?} {:?}", o.invoker, o.order),
         };
-        let line = o
+        let Some(line) = o
             .header
             .as_ref()
             .map(|l| l.no)
             .or(o.victim.as_ref().map(|v| v.line.no))
-            .unwrap_or(0);
+        else {
+            continue;
+        };
         items.push(KernelItem {
             key,
             stamp: &o.stamp,
@@ -112,18 +114,23 @@ fn wall_clock_kind(format: KernelLogFormat) -> (u8, &'static str, &'static str) 
     }
 }
 
-/// Median of boot estimates, and the half-spread of those that agree with it.
-fn summarize(estimates: &mut [f64], precision: f64) -> Option<(f64, f64, usize)> {
+/// Median of boot estimates, the largest distance from it among the estimates that agree with
+/// it, and how many agree. `None` when fewer than half agree: the pairs were not copies.
+fn summarize(estimates: &mut Vec<f64>, precision: f64) -> Option<(f64, f64, usize)> {
+    estimates.retain(|e| e.is_finite());
     if estimates.is_empty() {
         return None;
     }
     estimates.sort_by(f64::total_cmp);
-    let median = estimates[estimates.len() / 2];
+    let median = *estimates.get(estimates.len() / 2)?;
     let inliers: Vec<f64> = estimates
         .iter()
         .copied()
         .filter(|e| (e - median).abs() <= precision + 2.0)
         .collect();
+    if inliers.len() * 2 < estimates.len() {
+        return None;
+    }
     let spread = inliers
         .iter()
         .map(|e| (e - median).abs())
@@ -131,50 +138,74 @@ fn summarize(estimates: &mut [f64], precision: f64) -> Option<(f64, f64, usize)>
     Some((median, spread, inliers.len()))
 }
 
+/// Occurrences of each key in one log, in file order.
+type ByKey<'a, T> = BTreeMap<&'a str, Vec<T>>;
+
+/// Pair the occurrences of a line on the two sides, aligned on the latest ones: the kernel ring
+/// buffer loses the oldest lines first, and a syslog file may reach further back than the boot
+/// of the dmesg.
+fn tail_pairs<'s, A: Copy, B: Copy>(a: &'s [A], b: &'s [B]) -> impl Iterator<Item = (A, B)> + 's {
+    let n = a.len().min(b.len());
+    let a_tail = a.get(a.len() - n..).unwrap_or_default();
+    let b_tail = b.get(b.len() - n..).unwrap_or_default();
+    a_tail.iter().copied().zip(b_tail.iter().copied())
+}
+
 /// Anchors from kernel lines seen with both clocks, one per log that gave wall-clock stamps.
 fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
-    // Uptime-side occurrences by key, from every log, in file order.
-    let mut uptime_side: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut per_log: Vec<(&str, KernelLogFormat, Vec<KernelItem<'_>>)> = Vec::new();
-    for log in &facts.kernel_logs {
-        let items = kernel_items(&log.value);
-        for i in &items {
-            if let (Some(up), None) = (i.stamp.uptime_s, &i.stamp.wall) {
-                uptime_side.entry(i.key.clone()).or_default().push(up);
+    let logs: Vec<(&str, KernelLogFormat, Vec<KernelItem<'_>>)> = facts
+        .kernel_logs
+        .iter()
+        .map(|l| (l.path.as_str(), l.value.format, kernel_items(&l.value)))
+        .collect();
+    // Uptime-only occurrences, per log.
+    let uptime_logs: Vec<(&str, ByKey<'_, f64>)> = logs
+        .iter()
+        .map(|(path, _, items)| {
+            let mut by_key: ByKey<'_, f64> = BTreeMap::new();
+            for i in items {
+                if let (Some(up), None) = (i.stamp.uptime_s, &i.stamp.wall) {
+                    by_key.entry(i.key.as_str()).or_default().push(up);
+                }
             }
-        }
-        per_log.push((&log.path, log.value.format, items));
-    }
+            (*path, by_key)
+        })
+        .filter(|(_, m)| !m.is_empty())
+        .collect();
     let mut anchors = Vec::new();
-    for (path, format, items) in &per_log {
-        let mut walls: BTreeMap<&str, Vec<(Timestamp, Option<f64>)>> = BTreeMap::new();
+    for (path, format, items) in &logs {
+        let mut walls: ByKey<'_, Timestamp> = BTreeMap::new();
+        let mut estimates = Vec::new();
+        let mut subsecond = false;
+        let mut same_line = 0usize;
         for i in items {
-            let Some(w) = &i.stamp.wall else { continue };
-            let Some(t) = clock.resolve_wall(w) else {
+            let Some(t) = i.stamp.wall.as_ref().and_then(|w| clock.resolve_wall(w)) else {
                 continue;
             };
-            walls.entry(&i.key).or_default().push((t, i.stamp.uptime_s));
-        }
-        let mut estimates = Vec::new();
-        let mut same_line = 0usize;
-        let mut subsecond = false;
-        for (key, occ) in &walls {
-            // Repeated lines are paired in order, and only when both sides saw as many.
-            let ups = uptime_side.get(*key);
-            for (idx, (t, own_up)) in occ.iter().enumerate() {
-                let up = match own_up {
-                    Some(u) => {
-                        same_line += 1;
-                        Some(*u)
-                    }
-                    None => ups
-                        .filter(|u| u.len() == occ.len())
-                        .and_then(|u| u.get(idx).copied()),
-                };
-                if let Some(up) = up {
-                    subsecond |= t.subsec_nanosecond() != 0;
-                    estimates.push(seconds(*t) - up);
+            subsecond |= t.subsec_nanosecond() != 0;
+            match i.stamp.uptime_s {
+                // rsyslog keeping the kernel's `[uptime]`: both clocks on one line.
+                Some(up) => {
+                    same_line += 1;
+                    estimates.push(seconds(t) - up);
                 }
+                None => walls.entry(i.key.as_str()).or_default().push(t),
+            }
+        }
+        let mut other_log = None;
+        for (up_path, ups) in &uptime_logs {
+            if up_path == path {
+                continue;
+            }
+            let before = estimates.len();
+            for (key, occ) in &walls {
+                if let Some(u) = ups.get(key) {
+                    estimates.extend(tail_pairs(occ, u).map(|(t, up)| seconds(t) - up));
+                }
+            }
+            if estimates.len() > before {
+                other_log = Some(*up_path);
+                break;
             }
         }
         let precision = if subsecond { 0.001 } else { 1.0 };
@@ -185,10 +216,11 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
             continue;
         };
         let (rank, name, clock_name) = wall_clock_kind(*format);
-        let method = if same_line == n {
-            format!("{name} kernel lines carrying both uptime and wall-clock stamps ({path})")
-        } else {
-            format!("{name} and dmesg copies of the same kernel lines ({path})")
+        let method = match other_log {
+            Some(up_path) if same_line < n => {
+                format!("{name} and dmesg copies of the same kernel lines ({path} and {up_path})")
+            }
+            _ => format!("{name} kernel lines carrying both uptime and wall-clock stamps ({path})"),
         };
         anchors.push(Anchor {
             method,

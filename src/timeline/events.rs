@@ -3,6 +3,8 @@
 //! Every event cites the file and line it came from. The text is a one-line summary in
 //! postmortem's own words, quoting only short pieces of the bundle (a task name, an errno).
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 
 use crate::facts::{
@@ -204,27 +206,34 @@ fn message_event(
 }
 
 fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: &mut Vec<Draft>) {
-    let items = kernel_items(log);
-    let identity_at = |line: u32| items.iter().find(|i| i.line == line).map(|i| i.key.clone());
-    let mut push =
-        |stamp: &Stamp, line: u32, kind: &str, text: String, severity: Severity, fold: bool| {
-            out.push(Draft {
-                time: clock.resolve_in(path, stamp),
-                uptime_s: stamp.uptime_s,
-                source: path.to_string(),
-                line: Some(line),
-                kind: kind.to_string(),
-                text,
-                severity,
-                identity: identity_at(line),
-                clock_quality: clock_quality(log.format, stamp),
-                foldable: fold,
-            });
-        };
+    let identities: BTreeMap<u32, String> = kernel_items(log)
+        .into_iter()
+        .map(|i| (i.line, i.key))
+        .collect();
+    let identity_at = |line: Option<u32>| line.and_then(|l| identities.get(&l).cloned());
+    let mut push = |stamp: &Stamp,
+                    line: Option<u32>,
+                    kind: &str,
+                    text: String,
+                    severity: Severity,
+                    fold: bool| {
+        out.push(Draft {
+            time: clock.resolve_in(path, stamp),
+            uptime_s: stamp.uptime_s,
+            source: path.to_string(),
+            line,
+            kind: kind.to_string(),
+            text,
+            severity,
+            identity: identity_at(line),
+            clock_quality: clock_quality(log.format, stamp),
+            foldable: fold,
+        });
+    };
     for a in &log.alloc_failures {
         push(
             &a.stamp,
-            a.header.no,
+            Some(a.header.no),
             "alloc_failure",
             alloc_text(a),
             Severity::Critical,
@@ -236,8 +245,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
             .header
             .as_ref()
             .map(|l| l.no)
-            .or(o.victim.as_ref().map(|v| v.line.no))
-            .unwrap_or(0);
+            .or(o.victim.as_ref().map(|v| v.line.no));
         push(
             &o.stamp,
             line,
@@ -255,7 +263,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
         };
         push(
             &s.stamp,
-            s.line.no,
+            Some(s.line.no),
             "slub_failure",
             format!("SLUB: unable to allocate memory on node {}{cache}", s.node),
             Severity::Warning,
@@ -266,7 +274,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
         let errno = if c.error == -12 { " (ENOMEM)" } else { "" };
         push(
             &c.stamp,
-            c.line.no,
+            Some(c.line.no),
             "cache_create_failure",
             format!(
                 "kmem_cache_create({}) failed with error {}{errno}",
@@ -278,7 +286,14 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
     }
     for m in &log.messages {
         if let Some((kind, text, severity)) = message_event(&m.kind, &m.message) {
-            push(&m.stamp, m.line.no, kind, text, severity, kind != "boot");
+            push(
+                &m.stamp,
+                Some(m.line.no),
+                kind,
+                text,
+                severity,
+                kind != "boot",
+            );
         }
     }
 }

@@ -26,6 +26,9 @@ use super::seconds;
 /// Largest gap between two repeats that still folds them into one event.
 pub const FOLD_WINDOW_S: f64 = 600.0;
 
+/// How many earlier happenings with the same identity a copy is compared with.
+const LOOK_BACK: usize = 64;
+
 /// Largest uptime difference between two copies of one kernel line.
 const SAME_UPTIME_S: f64 = 0.5;
 
@@ -123,7 +126,9 @@ fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
             continue;
         };
         let candidates = by_identity.entry(id).or_default();
-        let found = candidates.iter().rev().copied().find(|&g| {
+        // Copies sit next to each other in time order; looking back a little is enough and
+        // keeps a log of thousands of identical lines linear.
+        let found = candidates.iter().rev().take(LOOK_BACK).copied().find(|&g| {
             let members = &groups[g].members;
             members.iter().all(|&m| drafts[m].source != d.source)
                 && members.iter().any(|&m| close(&drafts[m], d, tolerance_s))

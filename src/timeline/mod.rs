@@ -569,7 +569,7 @@ mod tests {
         let t = build(&facts);
         assert_eq!(
             t.clock.method,
-            "journal and dmesg copies of the same kernel lines (journal.json)"
+            "journal and dmesg copies of the same kernel lines (journal.json and dmesg)"
         );
         assert!(t.clock.uncertainty_s.unwrap() < 0.01);
         assert_eq!(t.clock.boot_time, Some(ts("2018-01-23T12:01:41.176544Z")));
@@ -848,5 +848,116 @@ mod tests {
         assert_eq!(die.also_in.len(), 1);
         assert_eq!(die.also_in[0].source, "docker_inspect_web");
         assert_eq!(die.also_in[0].line, Some(20));
+    }
+
+    #[test]
+    fn zone_from_syslog_and_journal_copies_of_one_line() {
+        let mut facts = Facts::default();
+        facts.date.push(date_at("2018-01-23T12:20:00Z"));
+        let mut messages = kernel_log(KernelLogFormat::Syslog);
+        messages
+            .messages
+            .push(hung(7, wall(no_year(1, 23, 20, 10, 1))));
+        let mut journal = kernel_log(KernelLogFormat::JournalJson);
+        journal
+            .messages
+            .push(hung(3, wall(instant("2018-01-23T12:10:01.300000Z"))));
+        facts
+            .kernel_logs
+            .push(sourced("var/log/messages", messages));
+        facts.kernel_logs.push(sourced("journal.json", journal));
+        let t = build(&facts);
+        assert_eq!(
+            t.clock.zone_description,
+            "UTC+08:00 from kernel lines kept in civil time and as instants \
+             (var/log/messages against journal.json)"
+        );
+        assert_eq!(t.events.iter().filter(|e| e.kind == "hung_task").count(), 1);
+    }
+
+    #[test]
+    fn zone_from_date_against_the_manifest() {
+        let mut facts = Facts::default();
+        facts.date.push(sourced(
+            "cmd/date",
+            DateOutput {
+                wall: WallClock::Local {
+                    at: date(2024, 7, 1).at(6, 30, 1, 0),
+                    zone_abbrev: Some("CST".into()),
+                },
+                line: Line::new(1, "Mon Jul  1 06:30:01 CST 2024"),
+            },
+        ));
+        facts.manifest.push(sourced(
+            "manifest.json",
+            Manifest {
+                commands: vec![ManifestCommand {
+                    command: "date".into(),
+                    output: Some("cmd/date".into()),
+                    exit_status: Some(0),
+                    started_at: Some(ts("2024-07-01T12:30:00.800Z")),
+                    duration_s: None,
+                    bytes: None,
+                    truncated: false,
+                }],
+                ..Manifest::default()
+            },
+        ));
+        let t = build(&facts);
+        assert_eq!(
+            t.clock.zone.to_offset(Timestamp::UNIX_EPOCH).seconds(),
+            -6 * 3600
+        );
+        assert!(
+            t.clock.zone_description.contains("-06:00 US Central"),
+            "{}",
+            t.clock.zone_description
+        );
+        assert_eq!(t.clock.collected_at, Some(ts("2024-07-01T12:30:01Z")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_odd_numbers(
+            uptime in proptest::num::f64::ANY,
+            proc_up in proptest::num::f64::ANY,
+            btime in proptest::num::i64::ANY,
+            mtime in proptest::num::i64::ANY,
+            month in -3i8..16,
+            day in -3i8..40,
+            year in -10000i16..10000,
+        ) {
+            let mut facts = Facts::default();
+            let mut dmesg = kernel_log(KernelLogFormat::DmesgRaw);
+            dmesg.messages.push(hung(1, up(uptime)));
+            let mut messages = kernel_log(KernelLogFormat::Syslog);
+            messages.messages.push(hung(1, Stamp {
+                uptime_s: Some(uptime),
+                wall: Some(no_year(month, day, 1, 2, 3)),
+            }));
+            facts.kernel_logs.push(sourced("dmesg", dmesg));
+            facts.kernel_logs.push(sourced("messages", messages));
+            facts.proc_stat.push(sourced("proc/stat", ProcStat {
+                btime: Some(btime),
+                btime_line: None,
+                processes: None,
+                procs_running: None,
+                cpus: 1,
+            }));
+            facts.proc_uptime.push(sourced("proc/uptime", ProcUptime {
+                uptime_s: proc_up,
+                idle_s: None,
+                line: Line::new(1, ""),
+            }));
+            facts.sources.push(source("proc/uptime", Some(mtime)));
+            if let Ok(at) = jiff::civil::DateTime::new(year, 1, 1, 0, 0, 0, 0) {
+                facts.date.push(sourced("date", DateOutput {
+                    wall: WallClock::Local { at, zone_abbrev: Some("CST".into()) },
+                    line: Line::new(1, ""),
+                }));
+            }
+            let t = build(&facts);
+            proptest::prop_assert!(t.events.len() <= 3);
+        }
     }
 }

@@ -12,9 +12,12 @@ use std::sync::OnceLock;
 
 use jiff::civil;
 use jiff::tz::{Offset, TimeZone};
+use jiff::Timestamp;
 use regex::Regex;
 
-use crate::facts::{Facts, WallClock};
+use crate::facts::{Facts, KernelLogFormat, WallClock};
+
+use super::anchors::kernel_items;
 
 /// The zone chosen for zone-less stamps and how it was found.
 #[derive(Debug, Clone)]
@@ -153,17 +156,99 @@ fn offset_from_manifest(facts: &Facts) -> Option<(i32, String)> {
                     continue;
                 }
                 let as_utc = TimeZone::UTC.to_timestamp(*at).ok()?;
-                let diff = as_utc.as_second().checked_sub(start.as_second())?;
-                let quarter = 900;
-                let rounded = (diff as f64 / quarter as f64).round() as i64 * quarter;
-                if (diff - rounded).abs() <= 120 && rounded.abs() <= 14 * 3600 {
-                    let s = i32::try_from(rounded).ok()?;
+                if let Some(s) = quarter_hour_offset(as_utc, start) {
                     return Some((s, format!("{} and {}", d.path, m.path)));
                 }
             }
         }
     }
     None
+}
+
+/// Offset between one clock reading as civil time and as an instant, when it is a whole number of
+/// quarter hours (within two minutes of one: the two copies were stamped by different programs).
+fn quarter_hour_offset(civil_as_utc: Timestamp, instant: Timestamp) -> Option<i32> {
+    let diff = civil_as_utc.as_second().checked_sub(instant.as_second())?;
+    let quarter = 900;
+    let rounded = (diff as f64 / f64::from(quarter)).round() as i64 * i64::from(quarter);
+    if (diff - rounded).abs() <= 120 && rounded.abs() <= 14 * 3600 {
+        i32::try_from(rounded).ok()
+    } else {
+        None
+    }
+}
+
+/// A kernel line kept by syslog in civil time and by the journal as an instant: the difference
+/// is the zone's offset. Only lines seen once on each side are used, and only syslog-style
+/// logs (`dmesg -T` computes its civil time from an estimate that drifts).
+fn offset_from_kernel_copies(facts: &Facts) -> Option<(i32, String)> {
+    let mut instants: BTreeMap<String, Vec<(Timestamp, &str)>> = BTreeMap::new();
+    for log in &facts.kernel_logs {
+        for i in kernel_items(&log.value) {
+            if let Some(WallClock::Instant { at }) = &i.stamp.wall {
+                instants.entry(i.key).or_default().push((*at, &log.path));
+            }
+        }
+    }
+    let mut votes: BTreeMap<i32, (u32, String)> = BTreeMap::new();
+    for log in &facts.kernel_logs {
+        if log.value.format == KernelLogFormat::DmesgHuman {
+            continue;
+        }
+        let items = kernel_items(&log.value);
+        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+        for i in &items {
+            *counts.entry(i.key.as_str()).or_default() += 1;
+        }
+        for i in &items {
+            if counts.get(i.key.as_str()) != Some(&1) {
+                continue;
+            }
+            let Some([(instant, instant_path)]) = instants.get(&i.key).map(Vec::as_slice) else {
+                continue;
+            };
+            let civil_as_utc = match &i.stamp.wall {
+                Some(WallClock::Local { at, .. }) => TimeZone::UTC.to_timestamp(*at).ok(),
+                Some(WallClock::NoYear {
+                    month,
+                    day,
+                    hour,
+                    minute,
+                    second,
+                    nanosecond,
+                }) => {
+                    let year = instant.to_zoned_datetime(TimeZone::UTC).year();
+                    [year, year.saturating_sub(1), year.saturating_add(1)]
+                        .into_iter()
+                        .filter_map(|y| {
+                            civil::DateTime::new(
+                                y,
+                                *month,
+                                *day,
+                                *hour,
+                                *minute,
+                                *second,
+                                *nanosecond,
+                            )
+                            .ok()
+                            .and_then(|dt| TimeZone::UTC.to_timestamp(dt).ok())
+                        })
+                        .min_by_key(|t| (t.as_second() - instant.as_second()).abs())
+                }
+                _ => None,
+            };
+            if let Some(off) = civil_as_utc.and_then(|c| quarter_hour_offset(c, *instant)) {
+                let e = votes
+                    .entry(off)
+                    .or_insert((0, format!("{} against {instant_path}", log.path)));
+                e.0 = e.0.saturating_add(1);
+            }
+        }
+    }
+    votes
+        .into_iter()
+        .max_by_key(|(o, (n, _))| (*n, std::cmp::Reverse(*o)))
+        .map(|(o, (_, src))| (o, src))
 }
 
 /// Whether a manifest output path names the bundle entry `path` (the bundle may add a top
@@ -210,6 +295,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
 
     let on_lines = offsets_on_lines(facts);
     let from_manifest = offset_from_manifest(facts);
+    let from_copies = offset_from_kernel_copies(facts);
     if let Some((path, abbrev)) = date_abbreviation(facts) {
         let candidates = abbreviation_offsets(abbrev);
         if let [(off, _)] = candidates {
@@ -241,6 +327,23 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                             "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
                              ({listing}); its reading against the collector's UTC start time \
                              ({src}) decides it",
+                            offset_text(*off)
+                        ),
+                    };
+                }
+            }
+            if let Some((off, src)) = &from_copies {
+                if let Some(zone) = candidates
+                    .iter()
+                    .find(|(o, _)| o == off)
+                    .and_then(|(o, _)| fixed(*o))
+                {
+                    return ZoneChoice {
+                        zone,
+                        description: format!(
+                            "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
+                             ({listing}); kernel lines kept in civil time and as instants \
+                             ({src}) decide it",
                             offset_text(*off)
                         ),
                     };
@@ -279,6 +382,17 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                 zone,
                 description: format!(
                     "UTC{} from the date output read against the collector's UTC start time ({src})",
+                    offset_text(off)
+                ),
+            };
+        }
+    }
+    if let Some((off, src)) = from_copies {
+        if let Some(zone) = fixed(off) {
+            return ZoneChoice {
+                zone,
+                description: format!(
+                    "UTC{} from kernel lines kept in civil time and as instants ({src})",
                     offset_text(off)
                 ),
             };
