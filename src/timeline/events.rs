@@ -322,7 +322,8 @@ fn daemon_draft(path: &str, r: &DaemonRecord, clock: &ClockResolution) -> Option
         kind: "daemon_error".to_string(),
         text: quote(&text),
         severity,
-        identity: None,
+        // The same record kept by syslog and the journal.
+        identity: Some(format!("daemon {} {}", r.daemon, r.message.trim())),
         clock_quality: 2,
         foldable: true,
     })
@@ -368,7 +369,7 @@ fn runtime_draft(path: &str, e: &RuntimeError, clock: &ClockResolution) -> Draft
         kind: "runtime_error".to_string(),
         text: quote(&text),
         severity: Severity::Critical,
-        identity: None,
+        identity: Some(format!("runtime {text}")),
         clock_quality: 2,
         foldable: true,
     }

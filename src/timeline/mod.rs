@@ -375,6 +375,10 @@ mod tests {
         assert_eq!(failure.line, Some(4));
         let failure_at = ts(failure.time.as_deref().unwrap());
         assert_eq!(
+            failure_at.round(jiff::Unit::Second).unwrap(),
+            ts("2018-01-23T12:10:01Z")
+        );
+        assert_eq!(
             failure_at.strftime("%Y-%m-%dT%H:%M").to_string(),
             "2018-01-23T12:10"
         );
@@ -959,5 +963,88 @@ mod tests {
             let t = build(&facts);
             proptest::prop_assert!(t.events.len() <= 3);
         }
+    }
+
+    #[test]
+    fn zone_from_the_bundles_localtime_bytes() {
+        let mut facts = Facts::default();
+        facts.timezone.push(sourced(
+            "etc/localtime",
+            crate::facts::TimezoneInfo {
+                name: Some("Asia/Shanghai".into()),
+                offset_s: None,
+                tzif: Some(include_bytes!("../../tests/data/timezone/Asia-Shanghai.tzif").to_vec()),
+                line: None,
+            },
+        ));
+        let mut human = kernel_log(KernelLogFormat::DmesgHuman);
+        human.messages.push(hung(
+            2,
+            wall(WallClock::Local {
+                at: date(2018, 1, 23).at(20, 10, 1, 0),
+                zone_abbrev: None,
+            }),
+        ));
+        facts.kernel_logs.push(sourced("dmesg_T", human));
+        let t = build(&facts);
+        assert_eq!(t.clock.zone_description, "Asia/Shanghai from etc/localtime");
+        assert_eq!(t.events[0].time.as_deref(), Some("2018-01-23T12:10:01Z"));
+    }
+
+    #[test]
+    fn zone_from_an_iana_name() {
+        let mut facts = Facts::default();
+        facts.timezone.push(sourced(
+            "etc/timezone",
+            crate::facts::TimezoneInfo {
+                name: Some("America/Chicago".into()),
+                offset_s: None,
+                tzif: None,
+                line: Some(Line::new(1, "America/Chicago")),
+            },
+        ));
+        let t = build(&facts);
+        assert_eq!(
+            t.clock.zone_description,
+            "America/Chicago from etc/timezone"
+        );
+        let winter = ts("2018-01-23T12:00:00Z");
+        assert_eq!(t.clock.zone.to_offset(winter).seconds(), -6 * 3600);
+    }
+
+    #[test]
+    fn anchors_that_disagree_are_noted() {
+        let mut facts = Facts::default();
+        facts.proc_stat.push(sourced(
+            "proc/stat",
+            ProcStat {
+                btime: Some(1_516_000_000),
+                btime_line: None,
+                processes: None,
+                procs_running: None,
+                cpus: 1,
+            },
+        ));
+        // `date` says 100 s later than btime + /proc/uptime would: the clock was stepped.
+        facts.date.push(date_at("2018-01-15T08:06:40Z"));
+        facts.proc_uptime.push(sourced(
+            "proc/uptime",
+            ProcUptime {
+                uptime_s: 3500.0,
+                idle_s: None,
+                line: Line::new(1, "3500.00 100.00"),
+            },
+        ));
+        let t = build(&facts);
+        assert_eq!(t.clock.method, "/proc/stat btime (proc/stat)");
+        assert_eq!(
+            t.clock.notes,
+            [
+                "collection time from the date output in date",
+                "date and /proc/uptime taken together (date and proc/uptime) puts boot 100 s \
+                 later than /proc/stat btime (uncertainties 6.000 s and 1.000 s); /proc/stat \
+                 btime is used"
+            ]
+        );
     }
 }
