@@ -33,7 +33,13 @@ pub struct Anchor {
     /// The log whose wall-clock stamps gave this anchor, for kernel-line anchors.
     pub wall_source: Option<String>,
     pub wall_format: Option<KernelLogFormat>,
+    /// Read from civil-time stamps in a zone that was only assumed: weaker than any anchor
+    /// that does not depend on the zone.
+    pub zone_unsure: bool,
 }
+
+/// Rank added to anchors whose civil-time stamps were read in an assumed zone.
+const ZONE_UNSURE_RANK: u8 = 10;
 
 /// A kernel line of a log reduced to what identifies it across copies of the log.
 #[derive(Debug, Clone)]
@@ -178,10 +184,15 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
         let mut estimates = Vec::new();
         let mut subsecond = false;
         let mut same_line = 0usize;
+        let mut zone_unsure = false;
         for i in items {
-            let Some(t) = i.stamp.wall.as_ref().and_then(|w| clock.resolve_wall(w)) else {
+            let Some(w) = i.stamp.wall.as_ref() else {
                 continue;
             };
+            let Some(t) = clock.resolve_wall(w) else {
+                continue;
+            };
+            zone_unsure |= clock.zone_unsure(w);
             subsecond |= t.subsec_nanosecond() != 0;
             match i.stamp.uptime_s {
                 // rsyslog keeping the kernel's `[uptime]`: both clocks on one line.
@@ -215,7 +226,10 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
         let Some(boot) = from_seconds(boot) else {
             continue;
         };
-        let (rank, name, clock_name) = wall_clock_kind(*format);
+        let (mut rank, name, clock_name) = wall_clock_kind(*format);
+        if zone_unsure {
+            rank += ZONE_UNSURE_RANK;
+        }
         let method = match other_log {
             Some(up_path) if same_line < n => {
                 format!("{name} and dmesg copies of the same kernel lines ({path} and {up_path})")
@@ -230,6 +244,7 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
             rank,
             wall_source: Some(path.to_string()),
             wall_format: Some(*format),
+            zone_unsure,
         });
     }
     anchors
@@ -270,6 +285,7 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                 rank: 3,
                 wall_source: None,
                 wall_format: None,
+                zone_unsure: false,
             });
         }
     }
@@ -277,6 +293,7 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
         let Some(now) = clock.resolve_wall(&d.value.wall) else {
             continue;
         };
+        let zone_unsure = clock.zone_unsure(&d.value.wall);
         let date_start = manifest_start(facts, &d.path);
         let precision = wall_precision(&d.value.wall);
         for p in &facts.proc_uptime {
@@ -293,9 +310,10 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                     clock_name: "date and /proc/uptime".to_string(),
                     boot,
                     uncertainty_s: precision + gap,
-                    rank: 4,
+                    rank: if zone_unsure { 4 + ZONE_UNSURE_RANK } else { 4 },
                     wall_source: None,
                     wall_format: None,
+                    zone_unsure,
                 });
             }
         }
@@ -311,9 +329,10 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                     clock_name: "date and uptime".to_string(),
                     boot,
                     uncertainty_s: precision + gap + 60.0,
-                    rank: 5,
+                    rank: if zone_unsure { 5 + ZONE_UNSURE_RANK } else { 5 },
                     wall_source: None,
                     wall_format: None,
+                    zone_unsure,
                 });
             }
         }
@@ -337,6 +356,7 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                 rank: 6,
                 wall_source: None,
                 wall_format: None,
+                zone_unsure: false,
             });
         }
     }
@@ -346,7 +366,10 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
 /// Pick the strongest anchor, and say where the others disagree beyond their uncertainties.
 /// Returns the chosen anchor, the notes, and wall-clock corrections for `dmesg -T` logs whose
 /// clock was found off.
-pub fn choose(mut anchors: Vec<Anchor>) -> (Option<Anchor>, Vec<String>, BTreeMap<String, f64>) {
+pub fn choose(
+    mut anchors: Vec<Anchor>,
+    clock: &ClockResolution,
+) -> (Option<Anchor>, Vec<String>, BTreeMap<String, f64>) {
     anchors.sort_by(|a, b| {
         a.rank
             .cmp(&b.rank)
@@ -365,6 +388,29 @@ pub fn choose(mut anchors: Vec<Anchor>) -> (Option<Anchor>, Vec<String>, BTreeMa
             continue;
         }
         let way = if diff > 0.0 { "ahead of" } else { "behind" };
+        let quarters = (diff / 900.0).round();
+        let whole_quarters =
+            quarters != 0.0 && (diff - quarters * 900.0).abs() <= 60.0 + allowed.min(60.0);
+        if whole_quarters && (other.zone_unsure || best.zone_unsure) {
+            let zoned = if other.zone_unsure { other } else { &best };
+            notes.push(format!(
+                "{} is {} {way} {}: a whole number of quarter hours, so its civil-time stamps \
+                 are most likely in another zone than the one used ({}); {} is used",
+                zoned.method,
+                hours_text(diff.abs()),
+                if other.zone_unsure {
+                    &best.clock_name
+                } else {
+                    &other.clock_name
+                },
+                clock.zone_description,
+                best.clock_name
+            ));
+            if let (true, Some(src)) = (other.zone_unsure, &other.wall_source) {
+                corrections.insert(src.clone(), -diff);
+            }
+            continue;
+        }
         if other.wall_format == Some(KernelLogFormat::DmesgHuman) {
             notes.push(format!(
                 "dmesg -T stamps are {:.0} s {way} {}: the host was suspended, or its clock was \
@@ -394,6 +440,16 @@ pub fn choose(mut anchors: Vec<Anchor>) -> (Option<Anchor>, Vec<String>, BTreeMa
         }
     }
     (Some(best), notes, corrections)
+}
+
+/// `8 h`, `5 h 30 min`.
+fn hours_text(seconds: f64) -> String {
+    let minutes = (seconds / 60.0).round() as i64;
+    match (minutes / 60, minutes % 60) {
+        (h, 0) => format!("{h} h"),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m} min"),
+    }
 }
 
 /// When the bundle was collected, how that was found, and the line that says so.

@@ -30,6 +30,8 @@ pub struct ClockResolution {
     pub zone: TimeZone,
     /// How the zone was found, or that UTC was assumed.
     pub zone_description: String,
+    /// Nothing in the bundle gave the zone: zone-less stamps were read as UTC.
+    pub zone_assumed: bool,
     /// When the bundle was collected, when known.
     pub collected_at: Option<Timestamp>,
     /// Disagreements between anchors and other remarks, in plain words.
@@ -49,6 +51,7 @@ impl ClockResolution {
             uncertainty_s: None,
             zone: TimeZone::UTC,
             zone_description: "UTC (assumed: nothing in the bundle gave a zone)".to_string(),
+            zone_assumed: true,
             collected_at: None,
             notes: Vec::new(),
             wall_corrections_s: BTreeMap::new(),
@@ -62,30 +65,30 @@ impl ClockResolution {
                 return Some(t);
             }
         }
-        let up = stamp.uptime_s?;
-        let boot = self.boot_time?;
-        let nanos = (up * 1e9).round();
-        if !nanos.is_finite() {
-            return None;
-        }
-        boot.checked_add(jiff::SignedDuration::from_nanos(nanos as i64))
-            .ok()
+        add_seconds(self.boot_time?, stamp.uptime_s?)
     }
 
     /// The instant of a stamp read from the source at `path`, with that source's correction.
     pub fn resolve_in(&self, path: &str, stamp: &Stamp) -> Option<Timestamp> {
-        if stamp.wall.is_some() {
-            if let Some(t) = stamp.wall.as_ref().and_then(|w| self.resolve_wall(w)) {
-                return match self.wall_corrections_s.get(path) {
-                    Some(shift) => add_seconds(t, *shift),
-                    None => Some(t),
-                };
-            }
+        let wall = stamp.wall.as_ref().and_then(|w| self.resolve_wall(w));
+        match (wall, self.wall_corrections_s.get(path)) {
+            (Some(t), Some(shift)) => add_seconds(t, *shift),
+            (Some(t), None) => Some(t),
+            (None, _) => add_seconds(self.boot_time?, stamp.uptime_s?),
         }
-        self.resolve(&Stamp {
-            uptime_s: stamp.uptime_s,
-            wall: None,
-        })
+    }
+
+    /// Whether reading `wall` depends on a zone that was only assumed.
+    pub fn zone_unsure(&self, wall: &WallClock) -> bool {
+        self.zone_assumed
+            && match wall {
+                WallClock::Instant { .. } => false,
+                WallClock::Local { zone_abbrev, .. } => zone_abbrev
+                    .as_deref()
+                    .and_then(zone::unambiguous_offset)
+                    .is_none(),
+                WallClock::NoYear { .. } => true,
+            }
     }
 
     /// The instant of a wall-clock reading, using the bundle's zone and collection year.
@@ -167,6 +170,7 @@ pub fn build(facts: &Facts) -> Timeline {
     let zone = zone::resolve_zone(facts);
     clock.zone = zone.zone;
     clock.zone_description = zone.description;
+    clock.zone_assumed = zone.assumed;
 
     // The collection date comes before the anchors: syslog stamps need its year.
     let collected = anchors::collected_at(facts, &clock);
@@ -180,7 +184,7 @@ pub fn build(facts: &Facts) -> Timeline {
         }
     }
 
-    let (best, notes, corrections) = anchors::choose(anchors::find(facts, &clock));
+    let (best, notes, corrections) = anchors::choose(anchors::find(facts, &clock), &clock);
     if let Some(best) = best {
         clock.boot_time = Some(best.boot);
         clock.method = best.method;
@@ -1046,5 +1050,48 @@ mod tests {
                  btime is used"
             ]
         );
+    }
+
+    #[test]
+    fn dmesg_t_in_an_unknown_zone_yields_to_btime() {
+        let mut facts = Facts::default();
+        facts.proc_stat.push(sourced(
+            "proc/stat",
+            ProcStat {
+                btime: Some(1_516_000_000),
+                btime_line: None,
+                processes: None,
+                procs_running: None,
+                cpus: 1,
+            },
+        ));
+        let mut dmesg = kernel_log(KernelLogFormat::DmesgRaw);
+        dmesg.messages.push(hung(3, up(100.0)));
+        let mut human = kernel_log(KernelLogFormat::DmesgHuman);
+        // 2018-01-15T07:08:20Z printed in China time, with no zone anywhere in the bundle.
+        human.messages.push(hung(
+            3,
+            wall(WallClock::Local {
+                at: date(2018, 1, 15).at(15, 8, 20, 0),
+                zone_abbrev: None,
+            }),
+        ));
+        facts.kernel_logs.push(sourced("dmesg", dmesg));
+        facts.kernel_logs.push(sourced("dmesg_T", human));
+        let t = build(&facts);
+        assert_eq!(t.clock.method, "/proc/stat btime (proc/stat)");
+        assert_eq!(
+            t.clock.notes,
+            [
+                "dmesg -T and dmesg copies of the same kernel lines (dmesg_T and dmesg) is 8 h \
+              ahead of /proc/stat btime: a whole number of quarter hours, so its civil-time \
+              stamps are most likely in another zone than the one used (UTC (assumed: nothing \
+              in the bundle gave a zone)); /proc/stat btime is used"
+            ]
+        );
+        assert_eq!(t.events.len(), 1, "{:#?}", t.events);
+        assert_eq!(t.events[0].time.as_deref(), Some("2018-01-15T07:08:20Z"));
+        assert_eq!(t.events[0].source, "dmesg");
+        assert_eq!(t.events[0].also_in[0].source, "dmesg_T");
     }
 }

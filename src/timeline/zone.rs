@@ -24,6 +24,8 @@ use super::anchors::kernel_items;
 pub struct ZoneChoice {
     pub zone: TimeZone,
     pub description: String,
+    /// Nothing in the bundle gave the zone: UTC is a guess.
+    pub assumed: bool,
 }
 
 /// UTC offsets (seconds) an abbreviation printed by `date` can stand for. Several entries for
@@ -267,6 +269,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
             let name = info.name.as_deref().unwrap_or("localtime");
             if let Ok(zone) = TimeZone::tzif(name, bytes) {
                 return ZoneChoice {
+                    assumed: false,
                     zone,
                     description: format!("{name} from {}", tz.path),
                 };
@@ -277,6 +280,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
         if let Some(name) = &tz.value.name {
             if let Ok(zone) = TimeZone::get(name) {
                 return ZoneChoice {
+                    assumed: false,
                     zone,
                     description: format!("{name} from {}", tz.path),
                 };
@@ -287,6 +291,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
         if let Some(zone) = tz.value.offset_s.and_then(fixed) {
             let off = tz.value.offset_s.unwrap_or(0);
             return ZoneChoice {
+                assumed: false,
                 zone,
                 description: format!("UTC{} from {}", offset_text(off), tz.path),
             };
@@ -301,6 +306,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
         if let [(off, _)] = candidates {
             if let Some(zone) = fixed(*off) {
                 return ZoneChoice {
+                    assumed: false,
                     zone,
                     description: format!(
                         "UTC{} from the {abbrev} of the date output in {path}",
@@ -322,6 +328,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                     .and_then(|(o, _)| fixed(*o))
                 {
                     return ZoneChoice {
+                        assumed: false,
                         zone,
                         description: format!(
                             "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
@@ -339,6 +346,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                     .and_then(|(o, _)| fixed(*o))
                 {
                     return ZoneChoice {
+                        assumed: false,
                         zone,
                         description: format!(
                             "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
@@ -356,6 +364,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
             if let Some((n, off, src)) = best {
                 if let Some(zone) = fixed(off) {
                     return ZoneChoice {
+                        assumed: false,
                         zone,
                         description: format!(
                             "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
@@ -368,6 +377,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                 }
             }
             return ZoneChoice {
+                assumed: true,
                 zone: TimeZone::UTC,
                 description: format!(
                     "UTC (assumed: the date output in {path} says {abbrev}, which is ambiguous \
@@ -379,6 +389,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
     if let Some((off, src)) = from_manifest {
         if let Some(zone) = fixed(off) {
             return ZoneChoice {
+assumed: false,
                 zone,
                 description: format!(
                     "UTC{} from the date output read against the collector's UTC start time ({src})",
@@ -390,6 +401,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
     if let Some((off, src)) = from_copies {
         if let Some(zone) = fixed(off) {
             return ZoneChoice {
+                assumed: false,
                 zone,
                 description: format!(
                     "UTC{} from kernel lines kept in civil time and as instants ({src})",
@@ -404,6 +416,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
     if let Some((off, (n, src))) = best {
         if let Some(zone) = fixed(*off) {
             return ZoneChoice {
+                assumed: false,
                 zone,
                 description: format!(
                     "UTC{} from the offset carried by {n} line(s) of the bundle (first in {src})",
@@ -413,6 +426,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
         }
     }
     ZoneChoice {
+        assumed: true,
         zone: TimeZone::UTC,
         description: "UTC (assumed: nothing in the bundle gave a zone)".to_string(),
     }
