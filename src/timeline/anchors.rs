@@ -466,16 +466,28 @@ pub struct Collected {
 /// When the bundle was collected: the `date` output, the manifest, the newest file time, or the
 /// last stamp of the logs, in that order.
 pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected> {
-    for d in &facts.date {
-        if let Some(at) = clock.resolve_wall(&d.value.wall) {
-            return Some(Collected {
+    let from_date = |sure: bool| {
+        facts.date.iter().find_map(|d| {
+            if clock.zone_unsure(&d.value.wall) == sure {
+                return None;
+            }
+            let at = clock.resolve_wall(&d.value.wall)?;
+            let caveat = if sure {
+                ""
+            } else {
+                ", read in the assumed zone"
+            };
+            Some(Collected {
                 at,
-                how: format!("collection time from the date output in {}", d.path),
+                how: format!("collection time from the date output in {}{caveat}", d.path),
                 source: d.path.clone(),
                 line: Some(d.value.line.no),
                 from_logs: false,
-            });
-        }
+            })
+        })
+    };
+    if let Some(c) = from_date(true) {
+        return Some(c);
     }
     for m in &facts.manifest {
         if let Some(at) = m.value.started_at {
@@ -505,6 +517,11 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
                 from_logs: false,
             });
         }
+    }
+    // A `date` in civil time of an unknown zone is off by the zone's offset, but still gives
+    // the year of the syslog stamps.
+    if let Some(c) = from_date(false) {
+        return Some(c);
     }
     // Last resort: the latest stamp that is a point in time by itself (a syslog stamp needs the
     // year this is looking for).
