@@ -8,7 +8,7 @@
 //! record of when `date` ran. With no evidence UTC is assumed, and said.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use jiff::civil;
 use jiff::tz::{Offset, TimeZone};
@@ -88,33 +88,33 @@ fn date_abbreviation(facts: &Facts) -> Option<(&str, &str)> {
     })
 }
 
-fn offset_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        // An ISO 8601 time with an explicit numeric offset; `Z` says nothing about the host zone
-        // (Go and journald print UTC that way whatever the host's zone).
-        Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?([+-])(\d{2}):?(\d{2})\b")
-            .unwrap_or_else(|_| unreachable!("constant pattern"))
-    })
-}
+/// An ISO 8601 time with an explicit numeric offset. `Z` says nothing about the host's zone: Go
+/// and journald print UTC that way whatever the zone.
+static OFFSET_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?([+-])(\d{2}):?(\d{2})\b")
+        .expect("the pattern is a valid constant")
+});
 
 /// Numeric offsets printed on lines of the bundle: offset -> (number of lines, first path).
 fn offsets_on_lines(facts: &Facts) -> BTreeMap<i32, (u32, String)> {
     let mut found: BTreeMap<i32, (u32, String)> = BTreeMap::new();
     let mut note = |path: &str, text: &str| {
-        if let Some(c) = offset_regex().captures(text) {
-            let hours: i32 = c[2].parse().unwrap_or(99);
-            let minutes: i32 = c[3].parse().unwrap_or(99);
-            if hours > 14 || minutes > 59 {
-                return;
-            }
-            let mut s = hours * 3600 + minutes * 60;
-            if &c[1] == "-" {
-                s = -s;
-            }
-            let e = found.entry(s).or_insert((0, path.to_string()));
-            e.0 = e.0.saturating_add(1);
+        let Some(c) = OFFSET_TIME.captures(text) else {
+            return;
+        };
+        let number = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
+        let (Some(hours), Some(minutes)) = (number(2), number(3)) else {
+            return;
+        };
+        if hours > 14 || minutes > 59 {
+            return;
         }
+        let mut s = hours * 3600 + minutes * 60;
+        if c.get(1).is_some_and(|m| m.as_str() == "-") {
+            s = -s;
+        }
+        let e = found.entry(s).or_insert((0, path.to_string()));
+        e.0 = e.0.saturating_add(1);
     };
     for log in &facts.daemon_logs {
         for r in &log.value {
