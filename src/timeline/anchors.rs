@@ -38,6 +38,8 @@ pub struct Anchor {
     pub zone_unsure: bool,
 }
 
+const MICROSECOND: f64 = 1e-6;
+
 /// Rank added to anchors whose civil-time stamps were read in an assumed zone.
 const ZONE_UNSURE_RANK: u8 = 10;
 
@@ -219,7 +221,9 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                 break;
             }
         }
-        let precision = if subsecond { 0.001 } else { 1.0 };
+        // Stamps with a fraction (journal, rsyslog high precision) are printed to the
+        // microsecond; the rest to the second.
+        let precision = if subsecond { MICROSECOND } else { 1.0 };
         let Some((boot, spread, n)) = summarize(&mut estimates, precision) else {
             continue;
         };
@@ -267,7 +271,7 @@ const SAME_COLLECTION_S: f64 = 5.0;
 
 fn wall_precision(w: &WallClock) -> f64 {
     match w {
-        WallClock::Instant { at } if at.subsec_nanosecond() != 0 => 0.001,
+        WallClock::Instant { at } if at.subsec_nanosecond() != 0 => MICROSECOND,
         _ => 1.0,
     }
 }

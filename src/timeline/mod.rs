@@ -579,7 +579,7 @@ mod tests {
             t.clock.method,
             "journal and dmesg copies of the same kernel lines (journal.json and dmesg)"
         );
-        assert!(t.clock.uncertainty_s.unwrap() < 0.01);
+        assert_eq!(t.clock.uncertainty_s, Some(1e-6));
         assert_eq!(t.clock.boot_time, Some(ts("2018-01-23T12:01:41.176544Z")));
         let hung: Vec<&TimelineEvent> = t.events.iter().filter(|e| e.kind == "hung_task").collect();
         assert_eq!(hung.len(), 1, "{:#?}", t.events);
