@@ -73,6 +73,15 @@ pub fn offset_text(seconds: i32) -> String {
     format!("{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60)
 }
 
+/// `the line of var/log/messages`, `12 lines (the first in var/log/messages)`.
+fn lines_in(n: u32, path: &str) -> String {
+    if n == 1 {
+        format!("the line of {path}")
+    } else {
+        format!("{n} lines (the first in {path})")
+    }
+}
+
 fn fixed(seconds: i32) -> Option<TimeZone> {
     Offset::from_seconds(seconds).ok().map(TimeZone::fixed)
 }
@@ -368,10 +377,10 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                         zone,
                         description: format!(
                             "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
-                             ({listing}); {n} line(s) carrying the offset {} (first in {src}) \
-                             decide it",
+                             ({listing}); the offset {} on {} decides it",
                             offset_text(off),
-                            offset_text(off)
+                            offset_text(off),
+                            lines_in(n, src)
                         ),
                     };
                 }
@@ -419,8 +428,9 @@ assumed: false,
                 assumed: false,
                 zone,
                 description: format!(
-                    "UTC{} from the offset carried by {n} line(s) of the bundle (first in {src})",
-                    offset_text(*off)
+                    "UTC{} from the offset on {}",
+                    offset_text(*off),
+                    lines_in(*n, src)
                 ),
             };
         }
