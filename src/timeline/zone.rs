@@ -524,12 +524,13 @@ mod tests {
             z.zone.to_offset(jiff::Timestamp::UNIX_EPOCH).seconds(),
             8 * 3600
         );
-        assert!(z.description.contains("ambiguous"), "{}", z.description);
-        assert!(
-            z.description.contains("var/log/messages"),
-            "{}",
-            z.description
+        assert_eq!(
+            z.description,
+            "UTC+08:00: the date output in sos_commands/general/date says CST, which is \
+             ambiguous (+08:00 China, -06:00 US Central, -05:00 Cuba); the offset +08:00 on the \
+             line of var/log/messages decides it"
         );
+        assert!(!z.assumed);
     }
 
     #[test]
