@@ -29,9 +29,9 @@ pub struct Draft {
     /// Identity shared by copies of one happening in several sources (one kernel line in dmesg,
     /// syslog and the journal; one container start in `docker events` and `docker inspect`).
     pub identity: Option<String>,
-    /// How good the source's clock is for this event (lower is better): the copy kept when
-    /// copies merge.
-    pub clock_quality: u8,
+    /// Which copy is kept when copies merge, lower first: the one read on the better clock, or
+    /// of the more telling kind.
+    pub keep_rank: u8,
     /// Whether repeats of this event may fold into one.
     pub foldable: bool,
 }
@@ -226,7 +226,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
             text,
             severity,
             identity: identity_at(line),
-            clock_quality: clock_quality(log.format, stamp),
+            keep_rank: clock_quality(log.format, stamp),
             foldable: fold,
         });
     };
@@ -324,7 +324,7 @@ fn daemon_draft(path: &str, r: &DaemonRecord, clock: &ClockResolution) -> Option
         severity,
         // The same record kept by syslog and the journal.
         identity: Some(format!("daemon {} {}", r.daemon, r.message.trim())),
-        clock_quality: 2,
+        keep_rank: 2,
         foldable: true,
     })
 }
@@ -370,7 +370,7 @@ fn runtime_draft(path: &str, e: &RuntimeError, clock: &ClockResolution) -> Draft
         text: quote(&text),
         severity: Severity::Critical,
         identity: Some(format!("runtime {text}")),
-        clock_quality: 2,
+        keep_rank: 1,
         foldable: true,
     }
 }
@@ -460,7 +460,7 @@ fn docker_event_draft(path: &str, e: &DockerEvent, clock: &ClockResolution) -> O
         text,
         severity,
         identity: Some(format!("container {} {action}", short_id(&e.actor_id))),
-        clock_quality: 1,
+        keep_rank: 1,
         foldable: false,
     })
 }
@@ -483,7 +483,7 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
             severity,
             identity: Some(format!("container {} {action}", short_id(&c.id))),
             // The inspect document keeps the last state only; the event stream is the record.
-            clock_quality: 2,
+            keep_rank: 2,
             foldable: false,
         });
     };
@@ -539,7 +539,7 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
             text: quote(&format!("container {who} state error: {err}")),
             severity: Severity::Critical,
             identity: None,
-            clock_quality: 1,
+            keep_rank: 1,
             foldable: false,
         });
     }
@@ -589,7 +589,7 @@ pub fn collect(
             text: "bundle collected".to_string(),
             severity: Severity::Info,
             identity: None,
-            clock_quality: 0,
+            keep_rank: 0,
             foldable: false,
         });
     }

@@ -149,7 +149,7 @@ fn event_of(drafts: &[Draft], group: &Group) -> Option<TimelineEvent> {
         .members
         .iter()
         .copied()
-        .min_by_key(|&m| (drafts[m].clock_quality, m))?;
+        .min_by_key(|&m| (drafts[m].keep_rank, m))?;
     let p = &drafts[primary];
     let others = group.members.iter().filter(|&&m| m != primary);
     let time = p
@@ -205,15 +205,27 @@ fn gap_s(open: &Building, next: &Building) -> Option<f64> {
 /// Order, de-duplicate and fold the drafts into the timeline. `tolerance_s` is how far apart
 /// two copies of one kernel line may be on the resolved wall clock.
 pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
-    // A runtime error read from a daemon log line is the better event for that line.
+    // A runtime error read from a daemon log line is the better event for that line. It takes
+    // over the record's identity, so copies of the record in other logs merge into it.
     let runtime_lines: BTreeSet<(String, Option<u32>)> = drafts
         .iter()
         .filter(|d| d.kind == "runtime_error")
         .map(|d| (d.source.clone(), d.line))
         .collect();
+    let mut record_identity: BTreeMap<(String, Option<u32>), Option<String>> = BTreeMap::new();
     drafts.retain(|d| {
-        d.kind != "daemon_error" || !runtime_lines.contains(&(d.source.clone(), d.line))
+        let at = (d.source.clone(), d.line);
+        if d.kind == "daemon_error" && runtime_lines.contains(&at) {
+            record_identity.insert(at, d.identity.clone());
+            return false;
+        }
+        true
     });
+    for d in drafts.iter_mut().filter(|d| d.kind == "runtime_error") {
+        if let Some(identity) = record_identity.get(&(d.source.clone(), d.line)) {
+            d.identity.clone_from(identity);
+        }
+    }
     drafts.sort_by(order);
 
     let mut built: Vec<Building> = Vec::new();

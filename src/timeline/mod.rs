@@ -1094,4 +1094,53 @@ mod tests {
         assert_eq!(t.events[0].source, "dmesg");
         assert_eq!(t.events[0].also_in[0].source, "dmesg_T");
     }
+
+    #[test]
+    fn runtime_error_replaces_the_daemon_record_of_its_line_and_copies_merge() {
+        let mut facts = seed_facts();
+        let record = facts.daemon_logs[0].value[0].clone();
+        facts.daemon_logs.push(sourced(
+            "sos_commands/logs/journalctl_--no-pager",
+            vec![DaemonRecord {
+                line: Line::new(80, "..."),
+                ..record
+            }],
+        ));
+        facts.runtime_errors.push(sourced(
+            "var/log/messages",
+            vec![crate::facts::RuntimeError {
+                line: Line::new(12, "..."),
+                time: Some(instant("2018-01-23T12:10:01.288Z")),
+                kind: crate::facts::RuntimeErrorKind::StartFailure,
+                exit_status: Some(6),
+                failed_step: Some("running exec setns process for init".into()),
+                errno_text: None,
+                cgroup_path: None,
+                go_locations: Vec::new(),
+                container: None,
+            }],
+        ));
+        let t = build(&facts);
+        let seen: Vec<(&str, &str, Option<u32>, usize)> = t
+            .events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.source.as_str(), e.line, e.also_in.len()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("alloc_failure", "dmesg", Some(4), 0),
+                ("runtime_error", "var/log/messages", Some(12), 1),
+                ("collection", "date", Some(1), 0),
+            ]
+        );
+        assert_eq!(
+            t.events[1].also_in[0].source,
+            "sos_commands/logs/journalctl_--no-pager"
+        );
+        assert_eq!(
+            t.events[1].text,
+            "container start failed: running exec setns process for init (runc exit status 6)"
+        );
+    }
 }
