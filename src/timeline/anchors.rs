@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use crate::facts::{Facts, KernelLog, KernelLogFormat, Stamp, WallClock};
+use crate::facts::{
+    AllocFailure, CacheCreateFailure, Facts, KernelLog, KernelLogFormat, KernelMessage, OomKill,
+    SlubFailure, Stamp, WallClock,
+};
 
 use super::zone::same_file;
 use super::{add_seconds, from_seconds, seconds, ClockResolution};
@@ -52,57 +55,83 @@ pub struct KernelItem<'a> {
     pub line: u32,
 }
 
+/// Identity of a page allocation failure report across copies of the log.
+pub fn alloc_key(a: &AllocFailure) -> String {
+    format!("alloc {} {:?} {} {:x}", a.task, a.pid, a.order, a.gfp.raw)
+}
+
+/// Identity of an OOM kill report across copies of the log.
+pub fn oom_key(o: &OomKill) -> String {
+    match &o.victim {
+        Some(v) => format!("oom {:?} {}", v.pid, v.comm),
+        None => format!("oom {:?} {:?}", o.invoker, o.order),
+    }
+}
+
+/// The line an OOM kill report is cited by: its header, else the kill line.
+pub fn oom_line(o: &OomKill) -> Option<u32> {
+    o.header
+        .as_ref()
+        .map(|l| l.no)
+        .or(o.victim.as_ref().map(|v| v.line.no))
+}
+
+/// Identity of a SLUB failure across copies of the log.
+pub fn slub_key(s: &SlubFailure) -> String {
+    format!(
+        "slub {} {:?} {:?}",
+        s.node,
+        s.cache,
+        s.gfp.as_ref().map(|g| g.raw)
+    )
+}
+
+/// Identity of a cache creation failure across copies of the log.
+pub fn cache_create_key(c: &CacheCreateFailure) -> String {
+    format!("kmem {} {}", c.cache, c.error)
+}
+
+/// Identity of a notable kernel message across copies of the log: its body.
+pub fn message_key(m: &KernelMessage) -> String {
+    format!("msg {}", m.message.trim())
+}
+
 /// The identifying keys of the notable lines of a kernel log, in file order.
 pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
     let mut items = Vec::new();
     for a in &log.alloc_failures {
         items.push(KernelItem {
-            key: format!("alloc {} {:?} {} {:x}", a.task, a.pid, a.order, a.gfp.raw),
+            key: alloc_key(a),
             stamp: &a.stamp,
             line: a.header.no,
         });
     }
     for o in &log.oom_kills {
-        let key = match &o.victim {
-            Some(v) => format!("oom {:?} {}", v.pid, v.comm),
-            None => format!("oom {:?} {:?}", o.invoker, o.order),
-        };
-        let Some(line) = o
-            .header
-            .as_ref()
-            .map(|l| l.no)
-            .or(o.victim.as_ref().map(|v| v.line.no))
-        else {
-            continue;
-        };
-        items.push(KernelItem {
-            key,
-            stamp: &o.stamp,
-            line,
-        });
+        if let Some(line) = oom_line(o) {
+            items.push(KernelItem {
+                key: oom_key(o),
+                stamp: &o.stamp,
+                line,
+            });
+        }
     }
     for s in &log.slub_failures {
         items.push(KernelItem {
-            key: format!(
-                "slub {} {:?} {:?}",
-                s.node,
-                s.cache,
-                s.gfp.as_ref().map(|g| g.raw)
-            ),
+            key: slub_key(s),
             stamp: &s.stamp,
             line: s.line.no,
         });
     }
     for c in &log.cache_create_failures {
         items.push(KernelItem {
-            key: format!("kmem {} {}", c.cache, c.error),
+            key: cache_create_key(c),
             stamp: &c.stamp,
             line: c.line.no,
         });
     }
     for m in &log.messages {
         items.push(KernelItem {
-            key: format!("msg {}", m.message.trim()),
+            key: message_key(m),
             stamp: &m.stamp,
             line: m.line.no,
         });

@@ -3,8 +3,6 @@
 //! Every event cites the file and line it came from. The text is a one-line summary in
 //! postmortem's own words, quoting only short pieces of the bundle (a task name, an errno).
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 
 use crate::facts::{
@@ -13,7 +11,7 @@ use crate::facts::{
 };
 use crate::report::Severity;
 
-use super::anchors::kernel_items;
+use super::anchors::{alloc_key, cache_create_key, message_key, oom_key, oom_line, slub_key};
 use super::ClockResolution;
 
 /// An event before ordering, de-duplication and folding.
@@ -206,13 +204,9 @@ fn message_event(
 }
 
 fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: &mut Vec<Draft>) {
-    let identities: BTreeMap<u32, String> = kernel_items(log)
-        .into_iter()
-        .map(|i| (i.line, i.key))
-        .collect();
-    let identity_at = |line: Option<u32>| line.and_then(|l| identities.get(&l).cloned());
     let mut push = |stamp: &Stamp,
                     line: Option<u32>,
+                    identity: String,
                     kind: &str,
                     text: String,
                     severity: Severity,
@@ -225,7 +219,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
             kind: kind.to_string(),
             text,
             severity,
-            identity: identity_at(line),
+            identity: Some(identity),
             keep_rank: clock_quality(log.format, stamp),
             foldable: fold,
         });
@@ -234,6 +228,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
         push(
             &a.stamp,
             Some(a.header.no),
+            alloc_key(a),
             "alloc_failure",
             alloc_text(a),
             Severity::Critical,
@@ -241,14 +236,10 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
         );
     }
     for o in &log.oom_kills {
-        let line = o
-            .header
-            .as_ref()
-            .map(|l| l.no)
-            .or(o.victim.as_ref().map(|v| v.line.no));
         push(
             &o.stamp,
-            line,
+            oom_line(o),
+            oom_key(o),
             "oom_kill",
             oom_text(o),
             Severity::Critical,
@@ -264,6 +255,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
         push(
             &s.stamp,
             Some(s.line.no),
+            slub_key(s),
             "slub_failure",
             format!("SLUB: unable to allocate memory on node {}{cache}", s.node),
             Severity::Warning,
@@ -275,6 +267,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
         push(
             &c.stamp,
             Some(c.line.no),
+            cache_create_key(c),
             "cache_create_failure",
             format!(
                 "kmem_cache_create({}) failed with error {}{errno}",
@@ -289,6 +282,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
             push(
                 &m.stamp,
                 Some(m.line.no),
+                message_key(m),
                 kind,
                 text,
                 severity,
