@@ -192,14 +192,15 @@ fn gap_s(open: &Building, next: &Building) -> Option<f64> {
     if let (Some(a), Some(b)) = (open.last_time, next.time) {
         return Some(seconds(b) - seconds(a));
     }
-    if let (Some(a), Some(b), None, None) =
-        (open.last_uptime_s, next.uptime_s, open.time, next.time)
-    {
-        if open.event.source == next.event.source {
-            return Some(b - a);
-        }
+    if open.time.is_some() || next.time.is_some() || open.event.source != next.event.source {
+        return None;
     }
-    None
+    match (open.last_uptime_s, next.uptime_s) {
+        (Some(a), Some(b)) => Some(b - a),
+        // A log without stamps (printk.time off): repeats in one file fold whatever the gap.
+        (None, None) => Some(0.0),
+        _ => None,
+    }
 }
 
 /// Order, de-duplicate and fold the drafts into the timeline. `tolerance_s` is how far apart
@@ -316,5 +317,59 @@ mod tests {
             normalise("unregister_netdevice: waiting for lo to become free (usage count 1)"),
             "unregister_netdevice: waiting for lo to become free (usage count #)"
         );
+    }
+
+    fn draft(source: &str, line: u32, time: Option<&str>, uptime_s: Option<f64>) -> Draft {
+        Draft {
+            time: time.map(|t| t.parse().unwrap()),
+            uptime_s,
+            source: source.into(),
+            line: Some(line),
+            kind: "hung_task".into(),
+            text: format!("task kworker/{line}:1 blocked for more than 120 s"),
+            severity: crate::report::Severity::Warning,
+            identity: Some(format!("hung {line}")),
+            keep_rank: 3,
+            foldable: true,
+        }
+    }
+
+    #[test]
+    fn repeats_without_stamps_fold_within_their_file() {
+        let drafts = vec![
+            draft("dmesg", 3, None, None),
+            draft("dmesg", 1, None, None),
+            draft("other", 2, None, None),
+        ];
+        let events = merge(drafts, 2.0);
+        let seen: Vec<(&str, Option<u32>, Option<u64>)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e.source.as_str(),
+                    e.line,
+                    e.repeat.as_ref().map(|r| r.count),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [("dmesg", Some(1), Some(2)), ("other", Some(2), None)]
+        );
+    }
+
+    #[test]
+    fn order_is_time_then_uptime_then_source_and_line() {
+        let mut a = draft("b", 9, Some("2020-01-01T00:00:01Z"), None);
+        a.foldable = false;
+        let mut b = draft("a", 5, Some("2020-01-01T00:00:01Z"), None);
+        b.foldable = false;
+        let mut c = draft("a", 1, None, Some(5.0));
+        c.foldable = false;
+        let mut d = draft("a", 2, Some("2019-12-31T23:59:59Z"), None);
+        d.foldable = false;
+        let events = merge(vec![a, b, c, d], 2.0);
+        let lines: Vec<Option<u32>> = events.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(2), Some(5), Some(9), Some(1)]);
     }
 }
