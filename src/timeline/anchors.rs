@@ -48,10 +48,10 @@ const ZONE_UNSURE_RANK: u8 = 10;
 
 /// A kernel line of a log reduced to what identifies it across copies of the log.
 #[derive(Debug, Clone)]
-pub struct KernelItem<'a> {
+pub struct KernelItem {
     /// The same for every copy of one kernel line, whatever the log's framing.
     pub key: String,
-    pub stamp: &'a Stamp,
+    pub stamp: Stamp,
     pub line: u32,
 }
 
@@ -91,18 +91,47 @@ pub fn cache_create_key(c: &CacheCreateFailure) -> String {
     format!("kmem {} {}", c.cache, c.error)
 }
 
+/// A message body that still starts with the kernel's `[ 12.345678]` (rsyslog keeps it inside
+/// the syslog message): that uptime, and the body after it.
+pub fn split_uptime_prefix(body: &str) -> (Option<f64>, &str) {
+    let trimmed = body.trim();
+    let Some(rest) = trimmed.strip_prefix('[') else {
+        return (None, trimmed);
+    };
+    let Some((inner, after)) = rest.split_once(']') else {
+        return (None, trimmed);
+    };
+    let inner = inner.trim();
+    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return (None, trimmed);
+    }
+    match inner.parse::<f64>() {
+        Ok(up) => (Some(up), after.trim_start()),
+        Err(_) => (None, trimmed),
+    }
+}
+
 /// Identity of a notable kernel message across copies of the log: its body.
 pub fn message_key(m: &KernelMessage) -> String {
-    format!("msg {}", m.message.trim())
+    format!("msg {}", split_uptime_prefix(&m.message).1)
+}
+
+/// The stamp of a message, with the uptime its body kept when the line's stamp lacks one.
+pub fn message_stamp(m: &KernelMessage) -> Stamp {
+    let mut stamp = m.stamp.clone();
+    if stamp.uptime_s.is_none() {
+        stamp.uptime_s = split_uptime_prefix(&m.message).0;
+    }
+    stamp
 }
 
 /// The identifying keys of the notable lines of a kernel log, in file order.
-pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
+pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem> {
     let mut items = Vec::new();
     for a in &log.alloc_failures {
         items.push(KernelItem {
             key: alloc_key(a),
-            stamp: &a.stamp,
+            stamp: a.stamp.clone(),
             line: a.header.no,
         });
     }
@@ -110,7 +139,7 @@ pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
         if let Some(line) = oom_line(o) {
             items.push(KernelItem {
                 key: oom_key(o),
-                stamp: &o.stamp,
+                stamp: o.stamp.clone(),
                 line,
             });
         }
@@ -118,21 +147,21 @@ pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
     for s in &log.slub_failures {
         items.push(KernelItem {
             key: slub_key(s),
-            stamp: &s.stamp,
+            stamp: s.stamp.clone(),
             line: s.line.no,
         });
     }
     for c in &log.cache_create_failures {
         items.push(KernelItem {
             key: cache_create_key(c),
-            stamp: &c.stamp,
+            stamp: c.stamp.clone(),
             line: c.line.no,
         });
     }
     for m in &log.messages {
         items.push(KernelItem {
             key: message_key(m),
-            stamp: &m.stamp,
+            stamp: message_stamp(m),
             line: m.line.no,
         });
     }
@@ -190,7 +219,7 @@ fn tail_pairs<'s, A: Copy, B: Copy>(a: &'s [A], b: &'s [B]) -> impl Iterator<Ite
 
 /// Anchors from kernel lines seen with both clocks, one per log that gave wall-clock stamps.
 fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
-    let logs: Vec<(&str, KernelLogFormat, Vec<KernelItem<'_>>)> = facts
+    let logs: Vec<(&str, KernelLogFormat, Vec<KernelItem>)> = facts
         .kernel_logs
         .iter()
         .map(|l| (l.path.as_str(), l.value.format, kernel_items(&l.value)))
@@ -598,4 +627,36 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
         line: None,
         from_logs: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_prefix_inside_a_message() {
+        assert_eq!(
+            split_uptime_prefix("[2751018.239907] runc:[1:CHILD]: page allocation failure"),
+            (
+                Some(2751018.239907),
+                "runc:[1:CHILD]: page allocation failure"
+            )
+        );
+        assert_eq!(
+            split_uptime_prefix("[  12.5] eth0: link up"),
+            (Some(12.5), "eth0: link up")
+        );
+        assert_eq!(
+            split_uptime_prefix("[drm] Initialized"),
+            (None, "[drm] Initialized")
+        );
+        assert_eq!(split_uptime_prefix("[ 1.2.3] x"), (None, "[ 1.2.3] x"));
+        assert_eq!(split_uptime_prefix("[ 12.5"), (None, "[ 12.5"));
+    }
+
+    #[test]
+    fn tails_pair_up() {
+        let pairs: Vec<(i32, i32)> = tail_pairs(&[1, 2, 3], &[20, 30]).collect();
+        assert_eq!(pairs, [(2, 20), (3, 30)]);
+    }
 }

@@ -11,7 +11,9 @@ use crate::facts::{
 };
 use crate::report::Severity;
 
-use super::anchors::{alloc_key, cache_create_key, message_key, oom_key, oom_line, slub_key};
+use super::anchors::{
+    alloc_key, cache_create_key, message_key, message_stamp, oom_key, oom_line, slub_key,
+};
 use super::ClockResolution;
 
 /// An event before ordering, de-duplication and folding.
@@ -280,7 +282,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
     for m in &log.messages {
         if let Some((kind, text, severity)) = message_event(&m.kind, &m.message) {
             push(
-                &m.stamp,
+                &message_stamp(m),
                 Some(m.line.no),
                 message_key(m),
                 kind,

@@ -1143,4 +1143,27 @@ mod tests {
             "container start failed: running exec setns process for init (runc exit status 6)"
         );
     }
+
+    #[test]
+    fn uptime_kept_inside_a_syslog_message_is_read() {
+        let mut facts = Facts::default();
+        facts.date.push(date_at("2018-01-23T13:00:00Z"));
+        let mut messages = kernel_log(KernelLogFormat::Syslog);
+        let mut inside = hung(5, wall(no_year(1, 23, 12, 0, 1)));
+        inside.message = format!("[ 3600.500000] {}", inside.message);
+        messages.messages.push(inside);
+        let mut dmesg = kernel_log(KernelLogFormat::DmesgRaw);
+        dmesg.messages.push(hung(8, up(3600.5)));
+        facts
+            .kernel_logs
+            .push(sourced("var/log/messages", messages));
+        facts.kernel_logs.push(sourced("dmesg", dmesg));
+        let t = build(&facts);
+        assert_eq!(t.clock.boot_time, Some(ts("2018-01-23T11:00:00.500000Z")));
+        let hung: Vec<&TimelineEvent> = t.events.iter().filter(|e| e.kind == "hung_task").collect();
+        assert_eq!(hung.len(), 1);
+        assert_eq!(hung[0].source, "var/log/messages");
+        assert_eq!(hung[0].uptime_s, Some(3600.5));
+        assert_eq!(hung[0].also_in[0].source, "dmesg");
+    }
 }
