@@ -659,4 +659,12 @@ mod tests {
         let pairs: Vec<(i32, i32)> = tail_pairs(&[1, 2, 3], &[20, 30]).collect();
         assert_eq!(pairs, [(2, 20), (3, 30)]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_split_never_panics(body in "\\PC*") {
+            let (_, rest) = split_uptime_prefix(&body);
+            proptest::prop_assert!(rest.len() <= body.len());
+        }
+    }
 }

@@ -611,4 +611,13 @@ mod tests {
         assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
         assert!(q.ends_with('…'));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn quote_never_panics(text in "\\PC*") {
+            let q = quote(&text);
+            proptest::prop_assert!(q.chars().count() <= QUOTE_CHARS + 1);
+            proptest::prop_assert!(!q.contains('\n'));
+        }
+    }
 }

@@ -372,4 +372,12 @@ mod tests {
         let lines: Vec<Option<u32>> = events.iter().map(|e| e.line).collect();
         assert_eq!(lines, [Some(2), Some(5), Some(9), Some(1)]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn normalise_never_panics(text in "\\PC*") {
+            let n = normalise(&text);
+            proptest::prop_assert!(!n.chars().any(|c| c.is_ascii_digit()));
+        }
+    }
 }
