@@ -144,7 +144,8 @@ fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
     groups
 }
 
-fn event_of(drafts: &[Draft], group: &Group) -> Option<TimelineEvent> {
+/// The event of a group of copies, and its time.
+fn event_of(drafts: &[Draft], group: &Group) -> Option<(TimelineEvent, Option<Timestamp>)> {
     let primary = group
         .members
         .iter()
@@ -164,7 +165,7 @@ fn event_of(drafts: &[Draft], group: &Group) -> Option<TimelineEvent> {
             line: drafts[m].line,
         })
         .collect();
-    Some(TimelineEvent {
+    let event = TimelineEvent {
         time: time.map(rfc3339),
         uptime_s,
         source: p.source.clone(),
@@ -174,7 +175,8 @@ fn event_of(drafts: &[Draft], group: &Group) -> Option<TimelineEvent> {
         also_in: also_in.into_iter().collect(),
         repeat: None,
         severity: p.severity,
-    })
+    };
+    Some((event, time))
 }
 
 /// An event being built, with its clocks kept as numbers for folding.
@@ -231,10 +233,9 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
 
     let mut built: Vec<Building> = Vec::new();
     for group in dedup(&drafts, tolerance_s) {
-        let Some(event) = event_of(&drafts, &group) else {
+        let Some((event, time)) = event_of(&drafts, &group) else {
             continue;
         };
-        let time = group.members.iter().find_map(|&m| drafts[m].time);
         let uptime_s = event.uptime_s;
         let foldable = group.members.iter().all(|&m| drafts[m].foldable);
         built.push(Building {
