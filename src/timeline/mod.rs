@@ -3,9 +3,24 @@
 //! Fourth stage. Uptime stamps (raw dmesg) are tied to the wall clock through the strongest
 //! anchor the bundle offers; zone-less stamps (syslog, `dmesg -T`) get the bundle's zone and
 //! year; copies of one kernel line in dmesg, syslog and the journal become one event.
+//!
+//! [`build`] works in this order, each step needing the one before:
+//! 1. [`zone`]: the zone of zone-less stamps (`etc/localtime`, a name, an offset, or evidence
+//!    such as a `CST` that lines with `+08:00` settle), or UTC said to be assumed;
+//! 2. the collection time ([`anchors::collected_at`]), which gives syslog stamps their year;
+//! 3. [`anchors`]: every way of knowing the boot time, the strongest chosen, disagreements noted;
+//! 4. [`events`]: facts turned into events with times resolved on that clock;
+//! 5. [`merge`]: ordered, copies merged with `also_in` citations, repeats folded.
+
+use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+
+pub mod anchors;
+pub mod events;
+pub mod merge;
+pub mod zone;
 
 use crate::facts::{Facts, Stamp, WallClock};
 use crate::report::TimelineEvent;
@@ -23,10 +38,15 @@ pub struct ClockResolution {
     pub zone: TimeZone,
     /// How the zone was found, or that UTC was assumed.
     pub zone_description: String,
+    /// Nothing in the bundle gave the zone: zone-less stamps were read as UTC.
+    pub zone_assumed: bool,
     /// When the bundle was collected, when known.
     pub collected_at: Option<Timestamp>,
     /// Disagreements between anchors and other remarks, in plain words.
     pub notes: Vec<String>,
+    /// Seconds added to the wall-clock stamps of a source whose clock was found off (a
+    /// `dmesg -T` log after suspend), by source path.
+    pub wall_corrections_s: BTreeMap<String, f64>,
 }
 
 impl ClockResolution {
@@ -39,8 +59,10 @@ impl ClockResolution {
             uncertainty_s: None,
             zone: TimeZone::UTC,
             zone_description: "UTC (assumed: nothing in the bundle gave a zone)".to_string(),
+            zone_assumed: true,
             collected_at: None,
             notes: Vec::new(),
+            wall_corrections_s: BTreeMap::new(),
         }
     }
 
@@ -51,24 +73,96 @@ impl ClockResolution {
                 return Some(t);
             }
         }
-        let up = stamp.uptime_s?;
-        let boot = self.boot_time?;
-        let nanos = (up * 1e9).round();
-        if !nanos.is_finite() {
-            return None;
+        add_seconds(self.boot_time?, stamp.uptime_s?)
+    }
+
+    /// The instant of a stamp read from the source at `path`, with that source's correction.
+    pub fn resolve_in(&self, path: &str, stamp: &Stamp) -> Option<Timestamp> {
+        let wall = stamp.wall.as_ref().and_then(|w| self.resolve_wall(w));
+        match (wall, self.wall_corrections_s.get(path)) {
+            (Some(t), Some(shift)) => add_seconds(t, *shift),
+            (Some(t), None) => Some(t),
+            (None, _) => add_seconds(self.boot_time?, stamp.uptime_s?),
         }
-        boot.checked_add(jiff::SignedDuration::from_nanos(nanos as i64))
-            .ok()
+    }
+
+    /// Whether reading `wall` depends on a zone that was only assumed.
+    pub fn zone_unsure(&self, wall: &WallClock) -> bool {
+        self.zone_assumed
+            && match wall {
+                WallClock::Instant { .. } => false,
+                WallClock::Local { zone_abbrev, .. } => zone_abbrev
+                    .as_deref()
+                    .and_then(zone::unambiguous_offset)
+                    .is_none(),
+                WallClock::NoYear { .. } => true,
+            }
     }
 
     /// The instant of a wall-clock reading, using the bundle's zone and collection year.
     pub fn resolve_wall(&self, wall: &WallClock) -> Option<Timestamp> {
         match wall {
             WallClock::Instant { at } => Some(*at),
-            WallClock::Local { at, .. } => self.zone.to_timestamp(*at).ok(),
-            WallClock::NoYear { .. } => None,
+            WallClock::Local { at, zone_abbrev } => {
+                // `date` printed the abbreviation of the offset it used: when that abbreviation
+                // names one offset only, it wins over the zone worked out for the bundle.
+                let zone = zone_abbrev
+                    .as_deref()
+                    .and_then(zone::unambiguous_offset)
+                    .unwrap_or_else(|| self.zone.clone());
+                zone.to_timestamp(*at).ok()
+            }
+            WallClock::NoYear {
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                nanosecond,
+            } => {
+                let collected = self
+                    .collected_at?
+                    .to_zoned_datetime(self.zone.clone())
+                    .date();
+                let year = zone::syslog_year(collected, *month, *day);
+                let at = jiff::civil::DateTime::new(
+                    year,
+                    *month,
+                    *day,
+                    *hour,
+                    *minute,
+                    *second,
+                    *nanosecond,
+                )
+                .ok()?;
+                self.zone.to_timestamp(at).ok()
+            }
         }
     }
+}
+
+/// Seconds since the epoch, as a float (sub-microsecond precision is not needed here).
+pub(crate) fn seconds(t: Timestamp) -> f64 {
+    t.as_second() as f64 + f64::from(t.subsec_nanosecond()) * 1e-9
+}
+
+/// `t` moved by `s` seconds, when the result is representable.
+pub(crate) fn add_seconds(t: Timestamp, s: f64) -> Option<Timestamp> {
+    let nanos = (s * 1e9).round();
+    if !nanos.is_finite() || nanos.abs() > 9e18 {
+        return None;
+    }
+    t.checked_add(jiff::SignedDuration::from_nanos(nanos as i64))
+        .ok()
+}
+
+/// The instant `s` seconds after the epoch.
+pub(crate) fn from_seconds(s: f64) -> Option<Timestamp> {
+    let nanos = (s * 1e9).round();
+    if !nanos.is_finite() || nanos.abs() > 1e28 {
+        return None;
+    }
+    Timestamp::from_nanosecond(nanos as i128).ok()
 }
 
 /// The merged timeline of a bundle.
@@ -80,9 +174,38 @@ pub struct Timeline {
 
 /// Build the timeline from the bundle's facts.
 pub fn build(facts: &Facts) -> Timeline {
-    let _ = facts;
-    Timeline {
-        clock: ClockResolution::unanchored(),
-        events: Vec::new(),
+    let mut clock = ClockResolution::unanchored();
+    let zone = zone::resolve_zone(facts);
+    clock.zone = zone.zone;
+    clock.zone_description = zone.description;
+    clock.zone_assumed = zone.assumed;
+
+    // The collection date comes before the anchors: syslog stamps need its year.
+    let collected = anchors::collected_at(facts, &clock);
+    let mut collection_cite = None;
+    if let Some(c) = collected {
+        clock.collected_at = Some(c.at);
+        clock.notes.push(c.how);
+        // A last log stamp bounds the collection from below; it is no event of its own.
+        if !c.from_logs {
+            collection_cite = Some((c.source, c.line));
+        }
     }
+
+    let (best, notes, corrections) = anchors::choose(anchors::find(facts, &clock), &clock);
+    if let Some(best) = best {
+        clock.boot_time = Some(best.boot);
+        clock.method = best.method;
+        clock.uncertainty_s = Some(best.uncertainty_s);
+    }
+    clock.notes.extend(notes);
+    clock.wall_corrections_s = corrections;
+
+    let drafts = events::collect(facts, &clock, collection_cite);
+    let tolerance_s = 2.0 + clock.uncertainty_s.unwrap_or(0.0).min(300.0);
+    let events = merge::merge(drafts, tolerance_s);
+    Timeline { clock, events }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,623 @@
+//! Facts that matter to a postmortem, turned into events on the bundle's wall clock.
+//!
+//! Every event cites the file and line it came from. The text is a one-line summary in
+//! postmortem's own words, quoting only short pieces of the bundle (a task name, an errno).
+
+use jiff::Timestamp;
+
+use crate::facts::{
+    AllocFailure, Container, DaemonRecord, DockerEvent, Facts, KernelLog, KernelLogFormat,
+    KernelMessageKind, OomKill, OomScope, RuntimeError, RuntimeErrorKind, Stamp, WallClock,
+};
+use crate::report::Severity;
+
+use super::anchors::{
+    alloc_key, cache_create_key, message_key, message_stamp, oom_key, oom_line, slub_key,
+};
+use super::ClockResolution;
+
+/// An event before ordering, de-duplication and folding.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub time: Option<Timestamp>,
+    pub uptime_s: Option<f64>,
+    pub source: String,
+    pub line: Option<u32>,
+    pub kind: String,
+    pub text: String,
+    pub severity: Severity,
+    /// Identity shared by copies of one happening in several sources (one kernel line in dmesg,
+    /// syslog and the journal; one container start in `docker events` and `docker inspect`).
+    pub identity: Option<String>,
+    /// Which copy is kept when copies merge, lower first: the one read on the better clock, or
+    /// of the more telling kind.
+    pub keep_rank: u8,
+    /// Whether repeats of this event may fold into one.
+    pub foldable: bool,
+}
+
+/// Longest quoted piece of bundle text in an event.
+const QUOTE_CHARS: usize = 160;
+
+/// `text` cut to a readable length, on a character boundary, on one line.
+pub fn quote(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = one_line.trim();
+    if trimmed.chars().count() <= QUOTE_CHARS {
+        return trimmed.to_string();
+    }
+    let mut out: String = trimmed.chars().take(QUOTE_CHARS).collect();
+    out.push('…');
+    out
+}
+
+/// `256 KiB`, `4 MiB`.
+pub fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    if bytes >= KIB * KIB && bytes.is_multiple_of(KIB * KIB) {
+        format!("{} MiB", bytes / (KIB * KIB))
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+fn clock_quality(format: KernelLogFormat, stamp: &Stamp) -> u8 {
+    let both = stamp.uptime_s.is_some() && stamp.wall.is_some();
+    match format {
+        _ if both => 0,
+        KernelLogFormat::JournalJson => 1,
+        KernelLogFormat::JournalShort | KernelLogFormat::SyslogIso => 2,
+        KernelLogFormat::DmesgRaw => 3,
+        KernelLogFormat::Syslog => 4,
+        KernelLogFormat::DmesgHuman => 5,
+        KernelLogFormat::DmesgNoTimestamp => 6,
+    }
+}
+
+fn alloc_text(a: &AllocFailure) -> String {
+    format!(
+        "{} page allocation failure: order {} ({}), mode {:#x}",
+        a.task,
+        a.order,
+        size_text(a.bytes()),
+        a.gfp.raw
+    )
+}
+
+fn oom_text(o: &OomKill) -> String {
+    let scope = match o.scope {
+        OomScope::Global => "global OOM kill".to_string(),
+        OomScope::Memcg => match &o.memcg {
+            Some(m) => format!("memory cgroup OOM kill in {m}"),
+            None => "memory cgroup OOM kill".to_string(),
+        },
+        OomScope::Unknown => "OOM kill".to_string(),
+    };
+    let victim = match &o.victim {
+        Some(v) => match v.pid {
+            Some(pid) => format!(": killed {} (pid {pid})", v.comm),
+            None => format!(": killed {}", v.comm),
+        },
+        None => String::new(),
+    };
+    let invoker = o
+        .invoker
+        .as_deref()
+        .map(|i| format!(", invoked by {i}"))
+        .unwrap_or_default();
+    format!("{scope}{victim}{invoker}")
+}
+
+/// Kind, text and severity of a notable kernel message; `None` for messages the timeline skips.
+fn message_event(
+    kind: &KernelMessageKind,
+    message: &str,
+) -> Option<(&'static str, String, Severity)> {
+    Some(match kind {
+        KernelMessageKind::Boot { release } => {
+            ("boot", format!("boot: Linux {release}"), Severity::Info)
+        }
+        KernelMessageKind::ConntrackTableFull => (
+            "conntrack_full",
+            "nf_conntrack table full: packets dropped".to_string(),
+            Severity::Warning,
+        ),
+        KernelMessageKind::UnregisterNetdevice {
+            device,
+            usage_count,
+        } => (
+            "unregister_netdevice",
+            match usage_count {
+                Some(n) => format!(
+                    "unregister_netdevice: waiting for {device} to become free (usage count {n})"
+                ),
+                None => format!("unregister_netdevice: waiting for {device} to become free"),
+            },
+            Severity::Warning,
+        ),
+        KernelMessageKind::HungTask { task, pid, seconds } => (
+            "hung_task",
+            format!(
+                "task {task}{} blocked{}",
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                seconds
+                    .map(|s| format!(" for more than {s} s"))
+                    .unwrap_or_default()
+            ),
+            Severity::Warning,
+        ),
+        KernelMessageKind::VmallocFailure {
+            allocated,
+            requested,
+        } => (
+            "vmalloc_failure",
+            match (allocated, requested) {
+                (Some(a), Some(r)) => format!(
+                    "vmalloc allocation failure: {} of {} allocated",
+                    size_text(*a),
+                    size_text(*r)
+                ),
+                _ => "vmalloc allocation failure".to_string(),
+            },
+            Severity::Critical,
+        ),
+        KernelMessageKind::NfConnCacheFailure => (
+            "nf_conn_cache_failure",
+            "unable to create the nf_conn slab cache".to_string(),
+            Severity::Critical,
+        ),
+        KernelMessageKind::AllocStall { task, millis } => (
+            "alloc_stall",
+            format!(
+                "page allocation stall{}{}",
+                task.as_deref()
+                    .map(|t| format!(" of {t}"))
+                    .unwrap_or_default(),
+                millis.map(|m| format!(" for {m} ms")).unwrap_or_default()
+            ),
+            Severity::Warning,
+        ),
+        KernelMessageKind::OomReaper { pid, comm } => (
+            "oom_reaper",
+            format!(
+                "oom_reaper reaped {}{}",
+                comm.as_deref().unwrap_or("a process"),
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            ),
+            Severity::Info,
+        ),
+        KernelMessageKind::Oops => ("kernel_oops", quote(message), Severity::Critical),
+        KernelMessageKind::RateLimited { .. } => return None,
+        KernelMessageKind::BridgePort {
+            bridge,
+            port,
+            state,
+        } => (
+            "bridge_port",
+            format!("{bridge}: port {port} entered {state} state"),
+            Severity::Info,
+        ),
+    })
+}
+
+fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: &mut Vec<Draft>) {
+    let mut push = |stamp: &Stamp,
+                    line: Option<u32>,
+                    identity: String,
+                    kind: &str,
+                    text: String,
+                    severity: Severity,
+                    fold: bool| {
+        out.push(Draft {
+            time: clock.resolve_in(path, stamp),
+            uptime_s: stamp.uptime_s,
+            source: path.to_string(),
+            line,
+            kind: kind.to_string(),
+            text,
+            severity,
+            identity: Some(identity),
+            keep_rank: clock_quality(log.format, stamp),
+            foldable: fold,
+        });
+    };
+    for a in &log.alloc_failures {
+        push(
+            &a.stamp,
+            Some(a.header.no),
+            alloc_key(a),
+            "alloc_failure",
+            alloc_text(a),
+            Severity::Critical,
+            true,
+        );
+    }
+    for o in &log.oom_kills {
+        push(
+            &o.stamp,
+            oom_line(o),
+            oom_key(o),
+            "oom_kill",
+            oom_text(o),
+            Severity::Critical,
+            false,
+        );
+    }
+    for s in &log.slub_failures {
+        let cache = match (&s.cache, &s.memcg_name) {
+            (Some(c), Some(m)) => format!(" for cache {c} (copy of memory cgroup {m})"),
+            (Some(c), None) => format!(" for cache {c}"),
+            _ => String::new(),
+        };
+        push(
+            &s.stamp,
+            Some(s.line.no),
+            slub_key(s),
+            "slub_failure",
+            format!("SLUB: unable to allocate memory on node {}{cache}", s.node),
+            Severity::Warning,
+            true,
+        );
+    }
+    for c in &log.cache_create_failures {
+        let errno = if c.error == -12 { " (ENOMEM)" } else { "" };
+        push(
+            &c.stamp,
+            Some(c.line.no),
+            cache_create_key(c),
+            "cache_create_failure",
+            format!(
+                "kmem_cache_create({}) failed with error {}{errno}",
+                c.cache, c.error
+            ),
+            Severity::Critical,
+            true,
+        );
+    }
+    for m in &log.messages {
+        if let Some((kind, text, severity)) = message_event(&m.kind, &m.message) {
+            push(
+                &message_stamp(m),
+                Some(m.line.no),
+                message_key(m),
+                kind,
+                text,
+                severity,
+                kind != "boot",
+            );
+        }
+    }
+}
+
+fn daemon_draft(path: &str, r: &DaemonRecord, clock: &ClockResolution) -> Option<Draft> {
+    let level = r.level.as_deref()?.to_ascii_lowercase();
+    let severity = match level.as_str() {
+        "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => Severity::Critical,
+        "error" | "err" | "e" => Severity::Warning,
+        "warning" | "warn" | "w" => Severity::Info,
+        _ => return None,
+    };
+    let mut text = format!("{} {level}: {}", r.daemon, r.message.trim());
+    if let Some(e) = r
+        .fields
+        .get("error")
+        .filter(|e| !r.message.contains(e.as_str()))
+    {
+        text.push_str(&format!(" ({e})"));
+    }
+    Some(Draft {
+        time: r.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        uptime_s: None,
+        source: path.to_string(),
+        line: Some(r.line.no),
+        kind: "daemon_error".to_string(),
+        text: quote(&text),
+        severity,
+        // The same record kept by syslog and the journal.
+        identity: Some(format!("daemon {} {}", r.daemon, r.message.trim())),
+        keep_rank: 2,
+        foldable: true,
+    })
+}
+
+fn runtime_draft(path: &str, e: &RuntimeError, clock: &ClockResolution) -> Draft {
+    let errno = e
+        .errno_text
+        .as_deref()
+        .map(|t| format!(": {t}"))
+        .unwrap_or_default();
+    let status = e
+        .exit_status
+        .map(|s| format!(" (runc exit status {s})"))
+        .unwrap_or_default();
+    let container = e
+        .container
+        .as_deref()
+        .map(|c| format!(" of {c}"))
+        .unwrap_or_default();
+    let text = match e.kind {
+        RuntimeErrorKind::StartFailure => format!(
+            "container start{container} failed{}{errno}{status}",
+            e.failed_step
+                .as_deref()
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default()
+        ),
+        RuntimeErrorKind::CgroupCreate => format!(
+            "cgroup creation{container} failed{}{errno}",
+            e.cgroup_path
+                .as_deref()
+                .map(|p| format!(": mkdir {p}"))
+                .unwrap_or_default()
+        ),
+        RuntimeErrorKind::Other => format!("runtime error{container}: {}", e.line.text.trim()),
+    };
+    Draft {
+        time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        uptime_s: None,
+        source: path.to_string(),
+        line: Some(e.line.no),
+        kind: "runtime_error".to_string(),
+        text: quote(&text),
+        severity: Severity::Critical,
+        identity: Some(format!("runtime {text}")),
+        keep_rank: 1,
+        foldable: true,
+    }
+}
+
+/// Docker's `0001-01-01T00:00:00Z` stands for "never"; anything before 1990 is treated so.
+fn real_time(t: Timestamp) -> Option<Timestamp> {
+    (t.as_second() >= 631_152_000).then_some(t)
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+fn container_label(name: Option<&str>, id: &str) -> String {
+    match name {
+        Some(n) if !n.is_empty() => format!("{} ({})", n.trim_start_matches('/'), short_id(id)),
+        _ => short_id(id).to_string(),
+    }
+}
+
+/// Container actions that tell the story of a container; exec, attach and the like do not.
+const CONTAINER_ACTIONS: &[&str] = &[
+    "create",
+    "start",
+    "restart",
+    "die",
+    "oom",
+    "kill",
+    "stop",
+    "destroy",
+    "pause",
+    "unpause",
+    "health_status",
+];
+
+fn docker_event_draft(path: &str, e: &DockerEvent, clock: &ClockResolution) -> Option<Draft> {
+    if !(e.object_type.is_empty() || e.object_type == "container") {
+        return None;
+    }
+    let (action, detail) = match e.action.split_once(':') {
+        Some((a, d)) => (a.trim(), Some(d.trim())),
+        None => (e.action.trim(), None),
+    };
+    if !CONTAINER_ACTIONS.contains(&action) {
+        return None;
+    }
+    let who = container_label(e.name(), &e.actor_id);
+    let (text, severity) = match action {
+        "die" => match e.exit_code() {
+            Some(0) => (
+                format!("container {who} exited with code 0"),
+                Severity::Info,
+            ),
+            Some(code) => (
+                format!("container {who} died with exit code {code}"),
+                Severity::Warning,
+            ),
+            None => (format!("container {who} died"), Severity::Warning),
+        },
+        "oom" => (
+            format!("container {who} hit its memory limit (oom event)"),
+            Severity::Critical,
+        ),
+        "kill" => (
+            match e.attributes.get("signal") {
+                Some(s) => format!("container {who} sent signal {s}"),
+                None => format!("container {who} killed"),
+            },
+            Severity::Info,
+        ),
+        "health_status" => (
+            format!("container {who} health: {}", detail.unwrap_or("unknown")),
+            if detail == Some("unhealthy") {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+        ),
+        other => (format!("container {who}: {other}"), Severity::Info),
+    };
+    Some(Draft {
+        time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        uptime_s: None,
+        source: path.to_string(),
+        line: Some(e.line.no),
+        kind: format!("container_{action}"),
+        text,
+        severity,
+        identity: Some(format!("container {} {action}", short_id(&e.actor_id))),
+        keep_rank: 1,
+        foldable: false,
+    })
+}
+
+fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mut Vec<Draft>) {
+    let who = container_label(c.name.as_deref(), &c.id);
+    let at = |w: &Option<WallClock>| {
+        w.as_ref()
+            .and_then(|w| clock.resolve_wall(w))
+            .and_then(real_time)
+    };
+    let mut push = |time: Option<Timestamp>, line: u32, action: &str, text: String, severity| {
+        out.push(Draft {
+            time,
+            uptime_s: None,
+            source: path.to_string(),
+            line: Some(line),
+            kind: format!("container_{action}"),
+            text,
+            severity,
+            identity: Some(format!("container {} {action}", short_id(&c.id))),
+            // The inspect document keeps the last state only; the event stream is the record.
+            keep_rank: 2,
+            foldable: false,
+        });
+    };
+    if let Some(t) = at(&c.created) {
+        push(
+            Some(t),
+            c.line.no,
+            "create",
+            format!("container {who}: create"),
+            Severity::Info,
+        );
+    }
+    if let Some(t) = at(&c.state.started_at) {
+        push(
+            Some(t),
+            c.line.no,
+            "start",
+            format!("container {who}: start"),
+            Severity::Info,
+        );
+    }
+    let finished = at(&c.state.finished_at);
+    let running = c.state.running == Some(true);
+    if let (Some(t), false) = (finished, running) {
+        let oom = if c.state.oom_killed == Some(true) {
+            ", killed by the OOM killer"
+        } else {
+            ""
+        };
+        let (text, severity) = match c.state.exit_code {
+            Some(0) if oom.is_empty() => (
+                format!("container {who} exited with code 0"),
+                Severity::Info,
+            ),
+            Some(code) => (
+                format!("container {who} died with exit code {code}{oom}"),
+                Severity::Warning,
+            ),
+            None => (format!("container {who} died{oom}"), Severity::Warning),
+        };
+        let line = c.state.exit_code_line.as_ref().map_or(c.line.no, |l| l.no);
+        push(Some(t), line, "die", text, severity);
+    }
+    if let Some(err) = c.state.error.as_deref().filter(|e| !e.trim().is_empty()) {
+        let time = finished.or(at(&c.state.started_at));
+        let line = c.state.error_line.as_ref().map_or(c.line.no, |l| l.no);
+        out.push(Draft {
+            time,
+            uptime_s: None,
+            source: path.to_string(),
+            line: Some(line),
+            kind: "container_error".to_string(),
+            text: quote(&format!("container {who} state error: {err}")),
+            severity: Severity::Critical,
+            identity: None,
+            keep_rank: 1,
+            foldable: false,
+        });
+    }
+}
+
+/// Every event of the bundle, unordered, with times resolved through `clock`.
+pub fn collect(
+    facts: &Facts,
+    clock: &ClockResolution,
+    collection: Option<(String, Option<u32>)>,
+) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for log in &facts.kernel_logs {
+        kernel_log_drafts(&log.path, &log.value, clock, &mut out);
+    }
+    for log in &facts.daemon_logs {
+        out.extend(
+            log.value
+                .iter()
+                .filter_map(|r| daemon_draft(&log.path, r, clock)),
+        );
+    }
+    for errs in &facts.runtime_errors {
+        out.extend(
+            errs.value
+                .iter()
+                .map(|e| runtime_draft(&errs.path, e, clock)),
+        );
+    }
+    for evs in &facts.docker_events {
+        out.extend(
+            evs.value
+                .iter()
+                .filter_map(|e| docker_event_draft(&evs.path, e, clock)),
+        );
+    }
+    for c in &facts.containers {
+        container_drafts(&c.path, &c.value, clock, &mut out);
+    }
+    if let (Some(at), Some((source, line))) = (clock.collected_at, collection) {
+        out.push(Draft {
+            time: Some(at),
+            uptime_s: None,
+            source,
+            line,
+            kind: "collection".to_string(),
+            text: "bundle collected".to_string(),
+            severity: Severity::Info,
+            identity: None,
+            keep_rank: 0,
+            foldable: false,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size_text(4096 << 6), "256 KiB");
+        assert_eq!(size_text(4096 << 10), "4 MiB");
+        assert_eq!(size_text(100), "100 B");
+    }
+
+    #[test]
+    fn quotes_stay_on_one_line_and_short() {
+        assert_eq!(quote(" a\tb\n"), "a b");
+        let long = "é".repeat(500);
+        let q = quote(&long);
+        assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
+        assert!(q.ends_with('…'));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quote_never_panics(text in "\\PC*") {
+            let q = quote(&text);
+            proptest::prop_assert!(q.chars().count() <= QUOTE_CHARS + 1);
+            proptest::prop_assert!(!q.contains('\n'));
+        }
+    }
+}

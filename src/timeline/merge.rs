@@ -1,0 +1,384 @@
+//! Ordering, de-duplication and folding of events.
+//!
+//! Order: events with a wall-clock time first, by time; then events known only by uptime, by
+//! uptime; then events with neither; ties broken by source path, line, kind and text, so the
+//! output never depends on the order facts arrived in.
+//!
+//! De-duplication: one kernel line kept by dmesg, syslog and the journal, or one container start
+//! seen in `docker events` and `docker inspect`, becomes one event citing the other copies in
+//! `also_in`. Copies must share an identity, come from different files, and sit within the
+//! clock's uncertainty of each other (uptime copies: within half a second).
+//!
+//! Folding: an event repeating with the same kind and the same text up to numbers and device
+//! names (`unregister_netdevice` every 10 s) folds into its first occurrence with a count and
+//! the last occurrence, as long as each repeat follows the previous within the fold window.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use crate::report::{Citation, Repeat, TimelineEvent};
+
+use super::events::Draft;
+use super::seconds;
+
+/// Largest gap between two repeats that still folds them into one event.
+pub const FOLD_WINDOW_S: f64 = 600.0;
+
+/// How many earlier happenings with the same identity a copy is compared with.
+const LOOK_BACK: usize = 64;
+
+/// Largest uptime difference between two copies of one kernel line.
+const SAME_UPTIME_S: f64 = 0.5;
+
+/// What events are ordered by: time, uptime, source, line, kind, text.
+type OrderKey<'a> = (
+    Option<Timestamp>,
+    Option<f64>,
+    &'a str,
+    Option<u32>,
+    &'a str,
+    &'a str,
+);
+
+fn order_keys(a: OrderKey<'_>, b: OrderKey<'_>) -> Ordering {
+    fn first_present<T>(x: Option<T>, y: Option<T>, cmp: impl Fn(T, T) -> Ordering) -> Ordering {
+        match (x, y) {
+            (Some(x), Some(y)) => cmp(x, y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    first_present(a.0, b.0, |x, y| x.cmp(&y))
+        .then_with(|| first_present(a.1, b.1, |x, y| x.total_cmp(&y)))
+        .then_with(|| a.2.cmp(b.2))
+        .then_with(|| a.3.cmp(&b.3))
+        .then_with(|| a.4.cmp(b.4))
+        .then_with(|| a.5.cmp(b.5))
+}
+
+fn draft_key(d: &Draft) -> OrderKey<'_> {
+    (d.time, d.uptime_s, &d.source, d.line, &d.kind, &d.text)
+}
+
+fn order(a: &Draft, b: &Draft) -> Ordering {
+    order_keys(draft_key(a), draft_key(b))
+}
+
+/// Whether two copies are close enough in time to be one happening.
+fn close(a: &Draft, b: &Draft, tolerance_s: f64) -> bool {
+    if let (Some(x), Some(y)) = (a.uptime_s, b.uptime_s) {
+        return (x - y).abs() <= SAME_UPTIME_S;
+    }
+    if let (Some(x), Some(y)) = (a.time, b.time) {
+        return (seconds(x) - seconds(y)).abs() <= tolerance_s;
+    }
+    false
+}
+
+/// The text with every word holding a digit replaced by `#`: `docker0: port 3(veth1a2b)` and
+/// `docker0: port 4(veth9f8e)` read the same.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            out.push('#');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// RFC 3339 UTC, with microseconds only when the instant has a fraction.
+pub fn rfc3339(t: Timestamp) -> String {
+    if t.subsec_nanosecond() == 0 {
+        t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
+/// Copies of one happening, first member in timeline order.
+struct Group {
+    members: Vec<usize>,
+}
+
+fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_identity: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        let Some(id) = d.identity.as_deref() else {
+            groups.push(Group { members: vec![i] });
+            continue;
+        };
+        let candidates = by_identity.entry(id).or_default();
+        // Copies sit next to each other in time order; looking back a little is enough and
+        // keeps a log of thousands of identical lines linear.
+        let found = candidates.iter().rev().take(LOOK_BACK).copied().find(|&g| {
+            let members = &groups[g].members;
+            members.iter().all(|&m| drafts[m].source != d.source)
+                && members.iter().any(|&m| close(&drafts[m], d, tolerance_s))
+        });
+        match found {
+            Some(g) => groups[g].members.push(i),
+            None => {
+                candidates.push(groups.len());
+                groups.push(Group { members: vec![i] });
+            }
+        }
+    }
+    groups
+}
+
+/// The event of a group of copies, and its time.
+fn event_of(drafts: &[Draft], group: &Group) -> Option<(TimelineEvent, Option<Timestamp>)> {
+    let primary = group
+        .members
+        .iter()
+        .copied()
+        .min_by_key(|&m| (drafts[m].keep_rank, m))?;
+    let p = &drafts[primary];
+    let others = group.members.iter().filter(|&&m| m != primary);
+    let time = p
+        .time
+        .or_else(|| others.clone().find_map(|&m| drafts[m].time));
+    let uptime_s = p
+        .uptime_s
+        .or_else(|| others.clone().find_map(|&m| drafts[m].uptime_s));
+    let also_in: BTreeSet<Citation> = others
+        .map(|&m| Citation {
+            source: drafts[m].source.clone(),
+            line: drafts[m].line,
+        })
+        .collect();
+    let event = TimelineEvent {
+        time: time.map(rfc3339),
+        uptime_s,
+        source: p.source.clone(),
+        line: p.line,
+        kind: p.kind.clone(),
+        text: p.text.clone(),
+        also_in: also_in.into_iter().collect(),
+        repeat: None,
+        severity: p.severity,
+    };
+    Some((event, time))
+}
+
+/// An event being built, with its clocks kept as numbers for folding.
+struct Building {
+    event: TimelineEvent,
+    time: Option<Timestamp>,
+    uptime_s: Option<f64>,
+    foldable: bool,
+    last_time: Option<Timestamp>,
+    last_uptime_s: Option<f64>,
+    count: u64,
+}
+
+fn gap_s(open: &Building, next: &Building) -> Option<f64> {
+    if let (Some(a), Some(b)) = (open.last_time, next.time) {
+        return Some(seconds(b) - seconds(a));
+    }
+    if open.time.is_some() || next.time.is_some() || open.event.source != next.event.source {
+        return None;
+    }
+    match (open.last_uptime_s, next.uptime_s) {
+        (Some(a), Some(b)) => Some(b - a),
+        // A log without stamps (printk.time off): repeats in one file fold whatever the gap.
+        (None, None) => Some(0.0),
+        _ => None,
+    }
+}
+
+/// Order, de-duplicate and fold the drafts into the timeline. `tolerance_s` is how far apart
+/// two copies of one kernel line may be on the resolved wall clock.
+pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
+    // A runtime error read from a daemon log line is the better event for that line. It takes
+    // over the record's identity, so copies of the record in other logs merge into it.
+    let runtime_lines: BTreeSet<(String, Option<u32>)> = drafts
+        .iter()
+        .filter(|d| d.kind == "runtime_error")
+        .map(|d| (d.source.clone(), d.line))
+        .collect();
+    let mut record_identity: BTreeMap<(String, Option<u32>), Option<String>> = BTreeMap::new();
+    drafts.retain(|d| {
+        let at = (d.source.clone(), d.line);
+        if d.kind == "daemon_error" && runtime_lines.contains(&at) {
+            record_identity.insert(at, d.identity.clone());
+            return false;
+        }
+        true
+    });
+    for d in drafts.iter_mut().filter(|d| d.kind == "runtime_error") {
+        if let Some(identity) = record_identity.get(&(d.source.clone(), d.line)) {
+            d.identity.clone_from(identity);
+        }
+    }
+    drafts.sort_by(order);
+
+    let mut built: Vec<Building> = Vec::new();
+    for group in dedup(&drafts, tolerance_s) {
+        let Some((event, time)) = event_of(&drafts, &group) else {
+            continue;
+        };
+        let uptime_s = event.uptime_s;
+        let foldable = group.members.iter().all(|&m| drafts[m].foldable);
+        built.push(Building {
+            event,
+            time,
+            uptime_s,
+            foldable,
+            last_time: time,
+            last_uptime_s: uptime_s,
+            count: 1,
+        });
+    }
+    built.sort_by(|a, b| order_keys(a.key(), b.key()));
+
+    let mut out: Vec<Building> = Vec::new();
+    let mut open: BTreeMap<String, usize> = BTreeMap::new();
+    for b in built {
+        if b.foldable {
+            let key = format!("{}\u{0}{}", b.event.kind, normalise(&b.event.text));
+            if let Some(&at) = open.get(&key) {
+                let target = &mut out[at];
+                if let Some(gap) = gap_s(target, &b) {
+                    if (0.0..=FOLD_WINDOW_S).contains(&gap) {
+                        target.count = target.count.saturating_add(1);
+                        target.last_time = b.time.or(target.last_time);
+                        target.last_uptime_s = b.uptime_s.or(target.last_uptime_s);
+                        target.severity_max(b.event.severity);
+                        continue;
+                    }
+                }
+            }
+            open.insert(key, out.len());
+        }
+        out.push(b);
+    }
+    out.into_iter()
+        .map(|b| {
+            let mut e = b.event;
+            if b.count > 1 {
+                e.repeat = Some(Repeat {
+                    count: b.count,
+                    last_time: b.last_time.map(rfc3339),
+                    last_uptime_s: b.last_uptime_s,
+                });
+            }
+            e
+        })
+        .collect()
+}
+
+impl Building {
+    fn key(&self) -> OrderKey<'_> {
+        let e = &self.event;
+        (
+            self.time,
+            self.uptime_s,
+            &e.source,
+            e.line,
+            &e.kind,
+            &e.text,
+        )
+    }
+
+    fn severity_max(&mut self, s: crate::report::Severity) {
+        self.event.severity = self.event.severity.max(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_device_names_normalise_away() {
+        assert_eq!(
+            normalise("docker0: port 3(veth1a2b) entered disabled state"),
+            "#: port #(#) entered disabled state"
+        );
+        assert_eq!(
+            normalise("unregister_netdevice: waiting for lo to become free (usage count 1)"),
+            "unregister_netdevice: waiting for lo to become free (usage count #)"
+        );
+    }
+
+    fn draft(source: &str, line: u32, time: Option<&str>, uptime_s: Option<f64>) -> Draft {
+        Draft {
+            time: time.map(|t| t.parse().unwrap()),
+            uptime_s,
+            source: source.into(),
+            line: Some(line),
+            kind: "hung_task".into(),
+            text: format!("task kworker/{line}:1 blocked for more than 120 s"),
+            severity: crate::report::Severity::Warning,
+            identity: Some(format!("hung {line}")),
+            keep_rank: 3,
+            foldable: true,
+        }
+    }
+
+    #[test]
+    fn repeats_without_stamps_fold_within_their_file() {
+        let drafts = vec![
+            draft("dmesg", 3, None, None),
+            draft("dmesg", 1, None, None),
+            draft("other", 2, None, None),
+        ];
+        let events = merge(drafts, 2.0);
+        let seen: Vec<(&str, Option<u32>, Option<u64>)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e.source.as_str(),
+                    e.line,
+                    e.repeat.as_ref().map(|r| r.count),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [("dmesg", Some(1), Some(2)), ("other", Some(2), None)]
+        );
+    }
+
+    #[test]
+    fn order_is_time_then_uptime_then_source_and_line() {
+        let mut a = draft("b", 9, Some("2020-01-01T00:00:01Z"), None);
+        a.foldable = false;
+        let mut b = draft("a", 5, Some("2020-01-01T00:00:01Z"), None);
+        b.foldable = false;
+        let mut c = draft("a", 1, None, Some(5.0));
+        c.foldable = false;
+        let mut d = draft("a", 2, Some("2019-12-31T23:59:59Z"), None);
+        d.foldable = false;
+        let events = merge(vec![a, b, c, d], 2.0);
+        let lines: Vec<Option<u32>> = events.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(2), Some(5), Some(9), Some(1)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalise_never_panics(text in "\\PC*") {
+            let n = normalise(&text);
+            proptest::prop_assert!(!n.chars().any(|c| c.is_ascii_digit()));
+        }
+    }
+}
