@@ -40,31 +40,23 @@ pub fn parse(text: &str) -> Parsed<Vec<Container>> {
     let mut containers = Vec::new();
     for doc in &docs {
         let body = &text[doc.start..doc.end];
-        let positions = Positions::scan(body, doc.start, 3);
+        let ctx = DocContext {
+            text,
+            index: &index,
+            positions: Positions::scan(body, doc.start, 3),
+            recovered: doc.recovered,
+        };
         match &doc.value {
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let prefix = i.to_string();
-                    read_one(
-                        item,
-                        Some(&prefix),
-                        &positions,
-                        text,
-                        &index,
-                        &mut containers,
-                        &mut warnings,
-                    );
+                    let c = read_one(&ctx, item, Some(&prefix), &mut warnings);
+                    containers.extend(c);
                 }
             }
-            item @ Value::Object(_) => read_one(
-                item,
-                None,
-                &positions,
-                text,
-                &index,
-                &mut containers,
-                &mut warnings,
-            ),
+            item @ Value::Object(_) => {
+                containers.extend(read_one(&ctx, item, None, &mut warnings));
+            }
             _ => warnings.push(Warning::at(
                 index.line_of(doc.start),
                 "JSON document is neither an array nor an object",
@@ -77,15 +69,27 @@ pub fn parse(text: &str) -> Parsed<Vec<Container>> {
     Parsed::new(containers, warnings)
 }
 
+/// One JSON document and where its values are.
+struct DocContext<'t> {
+    text: &'t str,
+    index: &'t LineIndex,
+    positions: Positions,
+    recovered: bool,
+}
+
 fn read_one(
+    ctx: &DocContext<'_>,
     item: &Value,
     prefix: Option<&str>,
-    positions: &Positions,
-    text: &str,
-    index: &LineIndex,
-    out: &mut Vec<Container>,
     warnings: &mut Vec<Warning>,
-) {
+) -> Option<Container> {
+    let DocContext {
+        text,
+        index,
+        positions,
+        recovered,
+    } = ctx;
+    let (text, index, recovered) = (*text, *index, *recovered);
     let at = |path: &[&str]| -> Option<usize> {
         let mut key = String::new();
         if let Some(p) = prefix {
@@ -106,14 +110,17 @@ fn read_one(
             start_line,
             "inspect entry is not a JSON object",
         ));
-        return;
+        return None;
     };
     if !obj.contains_key("State") && !obj.contains_key("HostConfig") {
+        if recovered {
+            return None;
+        }
         warnings.push(Warning::at(
             start_line,
             "JSON object has neither State nor HostConfig: not a container, skipped",
         ));
-        return;
+        return None;
     }
     let engine = if obj.contains_key("Id") {
         Engine::Docker
@@ -198,7 +205,7 @@ fn read_one(
         .or_else(|| r.string(obj, &["OCIRuntime"]))
         .filter(|s| !s.is_empty());
 
-    out.push(Container {
+    Some(Container {
         engine,
         id,
         name,
@@ -212,7 +219,7 @@ fn read_one(
         cgroup_parent,
         runtime,
         line: Line::new(start_line, index.line_text(text, start_line)),
-    });
+    })
 }
 
 /// Reads typed fields from a JSON object, turning wrong types into warnings.
@@ -441,10 +448,13 @@ pub(crate) struct JsonDoc {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) value: Value,
+    /// Found while looking for the next document after one that could not be read: it may be
+    /// a piece of the broken one.
+    pub(crate) recovered: bool,
 }
 
 /// Find the JSON documents of a text: each starts on a line whose first non-blank character is
-/// `[` or `{` (prompt lines excepted). Text between documents is skipped with a warning; a
+/// `[` or `{` (and is not a prompt line). Text between documents is skipped with a warning; a
 /// document that cannot be read gives one warning and the search goes on from the next line.
 pub(crate) fn json_documents(
     text: &str,
@@ -465,7 +475,7 @@ pub(crate) fn json_documents(
         let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         let next_line = index.start_of(no.saturating_add(1)).unwrap_or(text.len());
         let starts_json = trimmed.starts_with('[') || trimmed.starts_with('{');
-        if !starts_json || is_prompt_line(trimmed) {
+        if !starts_json {
             if !after_failure && !trimmed.trim().is_empty() && !is_prompt_line(trimmed) {
                 warnings.push(Warning::at(
                     no,
@@ -481,8 +491,18 @@ pub(crate) fn json_documents(
         match stream.next() {
             Some(Ok(value)) => {
                 let end = start + stream.byte_offset();
-                docs.push(JsonDoc { start, end, value });
+                docs.push(JsonDoc {
+                    start,
+                    end,
+                    value,
+                    recovered: after_failure,
+                });
                 pos = end;
+            }
+            // `[root@host ~]# docker inspect web` starts with `[` too. The JSON is tried first
+            // because minified JSON can look like a prompt (`...]$ ` in an env value).
+            Some(Err(_)) if is_prompt_line(trimmed) => {
+                pos = next_line.max(pos + 1);
             }
             Some(Err(e)) => {
                 let line =
@@ -889,6 +909,42 @@ mod tests {
         let p = parse("Error: No such object: web\n");
         assert!(p.value.is_empty());
         assert_eq!(p.warnings[0].line, Some(1));
+    }
+
+    #[test]
+    fn crlf_and_minified_json_that_looks_like_a_prompt() {
+        let text = "[\r\n  {\r\n    \"Id\": \"aa\",\r\n    \"State\": {\"OOMKilled\": true}\r\n  }\r\n]\r\n";
+        let p = parse(text);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let l = p.value[0].state.oom_killed_line.as_ref().unwrap();
+        assert_eq!(
+            (l.no, l.text.as_str()),
+            (4, "    \"State\": {\"OOMKilled\": true}")
+        );
+
+        let text = r#"[{"ID":"aa","State":{"Status":"running"},"Config":{"Env":["PS1=[$(id -un)@$(hostname -s) $(pwd)]$ "]}}]"#;
+        let p = parse(text);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.value[0].env_names, ["PS1"]);
+    }
+
+    #[test]
+    fn truncated_podman_document_gives_no_spurious_warnings() {
+        let cut = PODMAN.len() * 2 / 3;
+        let mut end = cut;
+        while !PODMAN.is_char_boundary(end) {
+            end -= 1;
+        }
+        let p = parse(&PODMAN[..end]);
+        assert!(p.value.is_empty());
+        assert!(
+            p.warnings
+                .iter()
+                .all(|w| w.message.starts_with("JSON cannot be read")),
+            "{:?}",
+            p.warnings
+        );
+        assert!(!p.warnings.is_empty());
     }
 
     #[test]

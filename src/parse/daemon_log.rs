@@ -64,6 +64,10 @@ static ISO_SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
         r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$",
     )
 });
+/// `[  123.456789] host tag[pid]: message` (`journalctl -o short-monotonic`: seconds since
+/// boot, which a daemon record has no field for).
+static MONOTONIC: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\[\s*\d+\.\d+\] (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$"));
 /// `E0123 20:10:01.288012    1234 pod_workers.go:186] message`.
 static KLOG: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -128,7 +132,7 @@ pub fn parse(text: &str) -> DaemonLogOutput {
     let mut out = DaemonLogOutput::default();
     for (no, raw) in numbered_lines(text) {
         let t = raw.trim().trim_start_matches('\u{feff}');
-        if t.is_empty() || is_prompt_line(t) || is_journal_marker(t) {
+        if t.is_empty() || is_journal_marker(t) || !t.starts_with('{') && is_prompt_line(t) {
             continue;
         }
         let line = Line::new(no, raw);
@@ -285,6 +289,13 @@ fn split_framing(t: &str, no: u32, warnings: &mut Vec<Warning>) -> Framing {
             message: c[4].to_string(),
         };
     }
+    if let Some(c) = MONOTONIC.captures(t) {
+        return Framing {
+            daemon: c[2].to_string(),
+            time: None,
+            message: c[3].to_string(),
+        };
+    }
     Framing {
         daemon: String::new(),
         time: None,
@@ -358,7 +369,7 @@ fn read_message(m: &str) -> Message {
     }
     if m.starts_with("time=\"")
         || m.starts_with("level=")
-        || m.contains(" level=") && m.contains("msg=")
+        || (m.contains(" level=") && m.contains("msg="))
     {
         return read_logrus_text(m);
     }
@@ -550,7 +561,7 @@ mod tests {
 
     #[test]
     fn all_patterns_compile() {
-        for r in [&*SYSLOG, &*ISO_SYSLOG, &*KLOG, &*LOGRUS_TTY] {
+        for r in [&*SYSLOG, &*ISO_SYSLOG, &*MONOTONIC, &*KLOG, &*LOGRUS_TTY] {
             assert!(!r.as_str().is_empty());
         }
     }
@@ -839,6 +850,14 @@ Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine
             instant(&out.records[1].time),
             "2018-01-23T12:10:02.000001Z".parse::<Timestamp>().unwrap()
         );
+    }
+
+    #[test]
+    fn monotonic_framing() {
+        let out = parse("[ 2751018.239907] beta_004 dockerd[1234]: time=\"2018-01-23T20:10:01Z\" level=error msg=\"x\"\n");
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].daemon, "dockerd");
+        assert!(out.records[0].time.is_some());
     }
 
     proptest::proptest! {

@@ -39,9 +39,10 @@ pub fn parse(text: &str) -> Parsed<Vec<DockerEvent>> {
         let (no, raw) = lines[i];
         i += 1;
         let trimmed = raw.trim().trim_start_matches('\u{feff}');
-        if trimmed.is_empty() || is_prompt_line(trimmed) {
+        if trimmed.is_empty() {
             continue;
         }
+        // JSON and stamped lines first: their values may look like a prompt (`a@b# c`).
         if trimmed.starts_with('{') {
             match parse_json_line(trimmed, no, raw) {
                 Ok(ev) => events.push(ev),
@@ -50,7 +51,9 @@ pub fn parse(text: &str) -> Parsed<Vec<DockerEvent>> {
             continue;
         }
         if !starts_with_stamp(trimmed) {
-            warnings.push(Warning::at(no, "not a docker event line"));
+            if !is_prompt_line(trimmed) {
+                warnings.push(Warning::at(no, "not a docker event line"));
+            }
             continue;
         }
         // Join the lines that continue an event cut inside its attribute list.
