@@ -200,9 +200,11 @@ fn read_one(
     let cgroup_parent = r
         .string(obj, &["HostConfig", "CgroupParent"])
         .filter(|s| !s.is_empty());
+    // Podman's `HostConfig.Runtime` is the constant `oci`; its `OCIRuntime` names the runtime.
     let runtime = r
-        .string(obj, &["HostConfig", "Runtime"])
-        .or_else(|| r.string(obj, &["OCIRuntime"]))
+        .string(obj, &["OCIRuntime"])
+        .filter(|s| !s.is_empty())
+        .or_else(|| r.string(obj, &["HostConfig", "Runtime"]))
         .filter(|s| !s.is_empty());
 
     Some(Container {
@@ -852,6 +854,8 @@ mod tests {
         assert_eq!(p.value[1].state.exit_code, Some(0));
         assert_eq!(p.value[2].engine, Engine::Podman);
         assert_eq!(p.value[2].line.no, 3);
+        let p = parse(r#"{"ID":"cc","OCIRuntime":"crun","HostConfig":{"Runtime":"oci"}}"#);
+        assert_eq!(p.value[0].runtime.as_deref(), Some("crun"));
     }
 
     #[test]
