@@ -860,6 +860,14 @@ Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine
         assert!(out.records[0].time.is_some());
     }
 
+    #[test]
+    fn deeply_nested_json_does_not_crash() {
+        let line = format!("{{\"msg\":{}", "[".repeat(10_000));
+        let out = parse(&line);
+        assert!(out.records.is_empty());
+        assert!(parse_message("dockerd", None, &line, &Line::new(1, "x")).is_none());
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {

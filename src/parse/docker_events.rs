@@ -574,6 +574,14 @@ mod tests {
         assert_eq!(p.warnings[1].line, Some(2));
     }
 
+    #[test]
+    fn deeply_nested_json_line_is_a_warning() {
+        let line = format!("{{\"status\":{}", "[".repeat(10_000));
+        let p = parse(&line);
+        assert!(p.value.is_empty());
+        assert_eq!(p.warnings.len(), 1);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
