@@ -1,5 +1,40 @@
 //! dockerd, containerd and kubelet logs.
+//!
+//! A daemon log line is a framing and a message. Framings read by [`parse`]: none (a file of
+//! bare messages, such as `/var/log/docker` of sysvinit hosts), syslog
+//! (`Jan 23 20:10:01 host dockerd[1234]: ...`, also with fractional seconds as
+//! `journalctl -o short-precise` prints), ISO syslog and `journalctl -o short-iso`
+//! (`2018-01-23T20:10:01+0800 host dockerd[1234]: ...`), and `journalctl -o json` (one object
+//! per line with `MESSAGE`). `journalctl`'s `-- Logs begin at ... --` and `-- Reboot --` lines
+//! are skipped.
+//!
+//! Messages read by [`parse_message`]:
+//! - logrus text: `time="2018-01-23T20:10:01.288012345+08:00" level=error msg="..." k=v`, with
+//!   Go-quoted values (`\"`, `\\`, `\n`, `\u00e9`);
+//! - logrus JSON: `{"level":"error","msg":"...","time":"..."}`;
+//! - klog (kubelet, node-problem-detector): `E0123 20:10:01.288012    1234 file.go:186] msg`,
+//!   whose stamp has no year;
+//! - logrus' terminal form: `ERRO[0001] msg`;
+//! - anything else, as a message without a level.
+//!
+//! The logrus `time=` is exact and wins over the framing's stamp; a klog stamp (no year, but
+//! microseconds) wins over a syslog stamp (no year, seconds), not over an exact journal time.
+//!
+//! Records of level warning and above are kept, and info (or level-less) records that matter to
+//! a postmortem: daemon start and stop, container start, exit, OOM and shim events, kills, and
+//! any line holding a runtime error. Debug and trace records and routine info lines are dropped.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use jiff::Timestamp;
+use regex::Regex;
+use serde_json::Value;
+
 use crate::facts::{DaemonRecord, Line, RuntimeError, WallClock, Warning};
+use crate::parse::docker_events::parse_rfc3339;
+use crate::parse::runtime_error;
+use crate::parse::text::{is_prompt_line, numbered_lines};
 
 /// Records and runtime errors of a daemon log file.
 #[derive(Debug, Clone, Default)]
@@ -9,10 +44,122 @@ pub struct DaemonLogOutput {
     pub warnings: Vec<Warning>,
 }
 
+fn re(pattern: &str) -> Regex {
+    match Regex::new(pattern) {
+        Ok(r) => r,
+        // The patterns are constants of this file; the tests compile every one of them.
+        Err(e) => panic!("invalid built-in pattern {pattern:?}: {e}"),
+    }
+}
+
+/// `Jan 23 20:10:01[.123456] host tag[pid]: message`.
+static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$",
+    )
+});
+/// `2018-01-23T20:10:01[.288]+08:00 host tag[pid]: message`.
+static ISO_SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$",
+    )
+});
+/// `[  123.456789] host tag[pid]: message` (`journalctl -o short-monotonic`: seconds since
+/// boot, which a daemon record has no field for).
+static MONOTONIC: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\[\s*\d+\.\d+\] (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$"));
+/// `E0123 20:10:01.288012    1234 pod_workers.go:186] message`.
+static KLOG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s+(\d+) ([^\]\s]+)\] ?(.*)$",
+    )
+});
+/// `ERRO[0001] message`.
+static LOGRUS_TTY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(INFO|WARN|ERRO|FATA|PANI|DEBU|TRAC)\[(\d+)\] ?(.*)$"));
+
+/// Substrings of info (or level-less) messages worth keeping.
+const NOTABLE: &[&str] = &[
+    // Daemon life.
+    "API listen on",
+    "Daemon has completed initialization",
+    "Loading containers: start",
+    "Loading containers: done",
+    "Docker daemon",
+    "Starting up",
+    "Processing signal",
+    "Daemon shutdown complete",
+    "stopping event stream",
+    "starting containerd",
+    "containerd successfully booted",
+    "Started Docker",
+    "Starting Docker",
+    "Stopping Docker",
+    "Stopped Docker",
+    "Started containerd",
+    "Stopped containerd",
+    "Started kubelet",
+    "Started Kubernetes",
+    "Stopped Kubernetes",
+    "Main process exited",
+    "Failed to start",
+    "start request repeated too quickly",
+    // Container life.
+    "containerd: container",
+    "shim reaped",
+    "shim disconnected",
+    "cleaning up dead shim",
+    "TaskOOM",
+    "TaskExit",
+    "received exit event",
+    "OOM",
+    "out of memory",
+    "failed to exit within",
+    "Killing container",
+    "killed",
+    "Killed",
+    "StartContainer",
+    "StopContainer",
+    "RunPodSandbox",
+    "StopPodSandbox",
+    "ContainerDied",
+    "exit status",
+    "exitCode",
+];
+
 /// Parse a whole daemon log file (logrus text, journald short, syslog framing).
 pub fn parse(text: &str) -> DaemonLogOutput {
-    let _ = text;
-    DaemonLogOutput::default()
+    let mut out = DaemonLogOutput::default();
+    for (no, raw) in numbered_lines(text) {
+        let t = raw.trim().trim_start_matches('\u{feff}');
+        if t.is_empty() || is_journal_marker(t) || !t.starts_with('{') && is_prompt_line(t) {
+            continue;
+        }
+        let line = Line::new(no, raw);
+        let framing = split_framing(t, no, &mut out.warnings);
+        if let Some(time) = framing.logrus_time_problem(&framing.message) {
+            out.warnings.push(Warning::at(
+                no,
+                format!("logrus time {time:?} is not an RFC 3339 time; the framing's time is used"),
+            ));
+        }
+        let Some(record) = parse_message(&framing.daemon, framing.time, &framing.message, &line)
+        else {
+            continue;
+        };
+        let found = runtime_error::scan_line(&line, &record.message).or_else(|| {
+            record
+                .fields
+                .get("error")
+                .and_then(|e| runtime_error::scan_line(&line, e))
+        });
+        if let Some(mut e) = found {
+            e.time = record.time.clone();
+            out.runtime_errors.push(e);
+        }
+        out.records.push(record);
+    }
+    out
 }
 
 /// Parse the message part of one daemon line whose framing (syslog or journal) was already
@@ -25,6 +172,713 @@ pub fn parse_message(
     message: &str,
     line: &Line,
 ) -> Option<DaemonRecord> {
-    let _ = (daemon, time, message, line);
-    None
+    let m = message.trim();
+    if m.is_empty() {
+        return None;
+    }
+    let parsed = read_message(m);
+    let keep = match parsed
+        .level
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some(
+            "panic" | "fatal" | "error" | "err" | "warning" | "warn" | "crit" | "critical"
+            | "alert" | "emerg",
+        ) => true,
+        Some("debug" | "trace") => false,
+        _ => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
+    };
+    if !keep {
+        return None;
+    }
+    let time = match (parsed.time, time) {
+        (Some(own @ WallClock::Instant { .. }), _) => Some(own),
+        (_, Some(framing @ WallClock::Instant { .. })) => Some(framing),
+        (Some(own), _) => Some(own),
+        (None, framing) => framing,
+    };
+    Some(DaemonRecord {
+        daemon: daemon.to_string(),
+        time,
+        level: parsed.level,
+        message: parsed.message,
+        fields: parsed.fields,
+        line: line.clone(),
+    })
+}
+
+fn is_notable(msg: &str) -> bool {
+    if NOTABLE.iter().any(|n| msg.contains(n)) {
+        return true;
+    }
+    // `oom` as a word or word start (`oom`, `oom_kill`, `oom-kill`), not `room` or `zoom`.
+    let lower = msg.to_ascii_lowercase();
+    lower
+        .match_indices("oom")
+        .any(|(i, _)| i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphabetic())
+}
+
+fn is_journal_marker(t: &str) -> bool {
+    t.starts_with("-- ")
+        && (t.ends_with(" --")
+            || t.starts_with("-- Logs begin")
+            || t.starts_with("-- Journal begins")
+            || t.starts_with("-- No entries")
+            || t.starts_with("-- Reboot"))
+}
+
+/// A line's framing: who wrote it, when, and the message.
+struct Framing {
+    daemon: String,
+    time: Option<WallClock>,
+    message: String,
+}
+
+impl Framing {
+    /// The logrus `time="..."` of the message, when it is there but cannot be read.
+    fn logrus_time_problem(&self, message: &str) -> Option<String> {
+        let rest = message.trim_start().strip_prefix("time=\"")?;
+        let (stamp, _) = rest.split_once('"')?;
+        parse_rfc3339(stamp).is_none().then(|| stamp.to_string())
+    }
+}
+
+fn split_framing(t: &str, no: u32, warnings: &mut Vec<Warning>) -> Framing {
+    if t.starts_with('{') {
+        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(t) {
+            if let Some(Value::String(msg)) = obj.get("MESSAGE") {
+                let daemon = ["SYSLOG_IDENTIFIER", "_COMM"]
+                    .iter()
+                    .find_map(|k| obj.get(*k).and_then(Value::as_str))
+                    .unwrap_or_default()
+                    .to_string();
+                let time = obj
+                    .get("__REALTIME_TIMESTAMP")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .and_then(|us| Timestamp::from_microsecond(us).ok())
+                    .map(|at| WallClock::Instant { at });
+                return Framing {
+                    daemon,
+                    time,
+                    message: msg.clone(),
+                };
+            }
+        }
+    }
+    if let Some(c) = SYSLOG.captures(t) {
+        if let Some(time) = no_year_stamp(&c) {
+            return Framing {
+                daemon: c[8].to_string(),
+                time: Some(time),
+                message: c[9].to_string(),
+            };
+        }
+        warnings.push(Warning::at(no, "syslog stamp cannot be read"));
+    }
+    if let Some(c) = ISO_SYSLOG.captures(t) {
+        let time = parse_rfc3339(&c[1]);
+        if time.is_none() {
+            warnings.push(Warning::at(no, format!("stamp {:?} cannot be read", &c[1])));
+        }
+        return Framing {
+            daemon: c[3].to_string(),
+            time,
+            message: c[4].to_string(),
+        };
+    }
+    if let Some(c) = MONOTONIC.captures(t) {
+        return Framing {
+            daemon: c[2].to_string(),
+            time: None,
+            message: c[3].to_string(),
+        };
+    }
+    Framing {
+        daemon: String::new(),
+        time: None,
+        message: t.to_string(),
+    }
+}
+
+fn month_number(name: &str) -> Option<i8> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| *m == name)
+        .and_then(|i| i8::try_from(i + 1).ok())
+}
+
+/// Nanoseconds from a fraction of 1 to 9 digits (`288012` = 288 012 000 ns).
+fn fraction_nanos(frac: Option<&str>) -> Option<i32> {
+    let Some(f) = frac else {
+        return Some(0);
+    };
+    let v: i32 = f.parse().ok()?;
+    let scale = 10i32.checked_pow(9u32.checked_sub(u32::try_from(f.len()).ok()?)?)?;
+    v.checked_mul(scale)
+}
+
+fn no_year_stamp(c: &regex::Captures<'_>) -> Option<WallClock> {
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i8>().ok());
+    let (day, hour, minute, second) = (num(2)?, num(3)?, num(4)?, num(5)?);
+    let nanosecond = fraction_nanos(c.get(6).map(|m| m.as_str()))?;
+    valid_no_year(month_number(&c[1])?, day, hour, minute, second, nanosecond)
+}
+
+fn valid_no_year(
+    month: i8,
+    day: i8,
+    hour: i8,
+    minute: i8,
+    second: i8,
+    nanosecond: i32,
+) -> Option<WallClock> {
+    let ok = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..=23).contains(&hour)
+        && (0..=59).contains(&minute)
+        && (0..=60).contains(&second);
+    ok.then_some(WallClock::NoYear {
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanosecond,
+    })
+}
+
+/// What a message said about itself.
+struct Message {
+    level: Option<String>,
+    message: String,
+    fields: BTreeMap<String, String>,
+    time: Option<WallClock>,
+}
+
+fn read_message(m: &str) -> Message {
+    if m.starts_with('{') {
+        if let Some(msg) = read_logrus_json(m) {
+            return msg;
+        }
+    }
+    if m.starts_with("time=\"")
+        || m.starts_with("level=")
+        || (m.contains(" level=") && m.contains("msg="))
+    {
+        return read_logrus_text(m);
+    }
+    if let Some(c) = KLOG.captures(m) {
+        let level = match &c[1] {
+            "E" => "error",
+            "W" => "warning",
+            "F" => "fatal",
+            _ => "info",
+        };
+        let num = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<i8>().ok());
+        let time = (|| {
+            let nanos = fraction_nanos(c.get(7).map(|x| x.as_str()))?;
+            valid_no_year(num(2)?, num(3)?, num(4)?, num(5)?, num(6)?, nanos)
+        })();
+        let mut fields = BTreeMap::new();
+        fields.insert("source".to_string(), c[9].to_string());
+        return Message {
+            level: Some(level.to_string()),
+            message: c[10].trim().to_string(),
+            fields,
+            time,
+        };
+    }
+    if let Some(c) = LOGRUS_TTY.captures(m) {
+        let level = match &c[1] {
+            "INFO" => "info",
+            "WARN" => "warning",
+            "ERRO" => "error",
+            "FATA" => "fatal",
+            "PANI" => "panic",
+            "DEBU" => "debug",
+            _ => "trace",
+        };
+        return Message {
+            level: Some(level.to_string()),
+            message: c[3].trim().to_string(),
+            fields: BTreeMap::new(),
+            time: None,
+        };
+    }
+    Message {
+        level: None,
+        message: m.to_string(),
+        fields: BTreeMap::new(),
+        time: None,
+    }
+}
+
+fn read_logrus_json(m: &str) -> Option<Message> {
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(m) else {
+        return None;
+    };
+    let text_of = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let message = obj.get("msg").or_else(|| obj.get("message")).map(text_of)?;
+    let mut fields = BTreeMap::new();
+    for (k, v) in &obj {
+        if !matches!(k.as_str(), "msg" | "message" | "level" | "time") {
+            fields.insert(k.clone(), text_of(v));
+        }
+    }
+    Some(Message {
+        level: obj.get("level").map(text_of),
+        message: message.trim().to_string(),
+        fields,
+        time: obj
+            .get("time")
+            .and_then(Value::as_str)
+            .and_then(parse_rfc3339),
+    })
+}
+
+fn read_logrus_text(m: &str) -> Message {
+    let mut level = None;
+    let mut message = String::new();
+    let mut time = None;
+    let mut fields = BTreeMap::new();
+    for (k, v) in logfmt_pairs(m) {
+        match k.as_str() {
+            "level" => level = Some(v),
+            "msg" => message = v,
+            "time" => time = parse_rfc3339(&v),
+            _ => {
+                fields.insert(k, v);
+            }
+        }
+    }
+    Message {
+        level,
+        message: message.trim().to_string(),
+        fields,
+        time,
+    }
+}
+
+/// Split logfmt (`k=v k="quoted \"v\""`), unquoting Go-quoted values. Bare words are skipped.
+fn logfmt_pairs(s: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let key_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let key = &rest[..key_end];
+        rest = &rest[key_end..];
+        let Some(after_eq) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let (value, tail) = if let Some(quoted) = after_eq.strip_prefix('"') {
+            unquote_go(quoted)
+        } else {
+            let end = after_eq.find(char::is_whitespace).unwrap_or(after_eq.len());
+            (after_eq[..end].to_string(), &after_eq[end..])
+        };
+        if !key.is_empty() {
+            out.push((key.to_string(), value));
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// Read a Go-quoted string body (after the opening quote) up to its closing quote; returns the
+/// value and the text after the quote. An unterminated string runs to the end of the line.
+fn unquote_go(s: &str) -> (String, &str) {
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, &s[i + 1..]),
+            '\\' => {
+                let Some((_, e)) = chars.next() else {
+                    break;
+                };
+                match e {
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'a' => out.push('\u{7}'),
+                    'b' => out.push('\u{8}'),
+                    'f' => out.push('\u{c}'),
+                    'v' => out.push('\u{b}'),
+                    'x' | 'u' | 'U' => {
+                        let len = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let hex: String = chars.by_ref().take(len).map(|(_, h)| h).collect();
+                        match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                            Some(ch) => out.push(ch),
+                            None => {
+                                out.push('\\');
+                                out.push(e);
+                                out.push_str(&hex);
+                            }
+                        }
+                    }
+                    other => out.push(other),
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    (out, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::RuntimeErrorKind;
+
+    const AKS: &str =
+        include_str!("../../tests/data/dmesg_oom/aks-syslog-cgroupv2-memcg-oom-5.15-azure.txt");
+
+    fn instant(w: &Option<WallClock>) -> Timestamp {
+        match w {
+            Some(WallClock::Instant { at }) => *at,
+            other => panic!("expected an instant, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn all_patterns_compile() {
+        for r in [&*SYSLOG, &*ISO_SYSLOG, &*MONOTONIC, &*KLOG, &*LOGRUS_TTY] {
+            assert!(!r.as_str().is_empty());
+        }
+    }
+
+    #[test]
+    fn incident_dockerd_journal() {
+        let text = r#"-- Logs begin at Mon 2018-01-01 00:00:01 CST, end at Tue 2018-01-23 20:12:40 CST. --
+Jan 23 20:09:58 beta_004 dockerd[1234]: time="2018-01-23T20:09:58.101934000+08:00" level=debug msg="Calling POST /v1.24/containers/web/start"
+Jan 23 20:10:01 beta_004 dockerd[1234]: time="2018-01-23T20:10:01.288012345+08:00" level=error msg="containerd: start container" error="oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"\n" id=0fdb48ad1c3e
+Jan 23 20:10:01 beta_004 dockerd[1234]: time="2018-01-23T20:10:01.289123456+08:00" level=error msg="Handler for POST /v1.24/containers/web/start returned error: oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"\n"
+Jan 23 20:10:02 beta_004 dockerd[1234]: time="2018-01-23T20:10:02.000000000+08:00" level=info msg="Container 0fdb48ad1c3e exec session closed"
+Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine.
+"#;
+        let out = parse(text);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        assert_eq!(out.records.len(), 3);
+        let first = &out.records[0];
+        assert_eq!(first.daemon, "dockerd");
+        assert_eq!(first.level.as_deref(), Some("error"));
+        assert_eq!(first.message, "containerd: start container");
+        assert_eq!(
+            first.fields.get("id").map(String::as_str),
+            Some("0fdb48ad1c3e")
+        );
+        assert_eq!(
+            first.fields.get("error").map(String::as_str),
+            Some("oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"\n")
+        );
+        assert_eq!(first.line.no, 3);
+        assert_eq!(
+            instant(&first.time),
+            "2018-01-23T12:10:01.288012345Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+        let handler = &out.records[1];
+        assert!(handler.message.starts_with(
+            "Handler for POST /v1.24/containers/web/start returned error: oci runtime error"
+        ));
+        assert_eq!(out.records[2].daemon, "systemd");
+        assert!(matches!(
+            out.records[2].time,
+            Some(WallClock::NoYear {
+                month: 1,
+                day: 23,
+                hour: 20,
+                minute: 10,
+                second: 3,
+                ..
+            })
+        ));
+
+        assert_eq!(out.runtime_errors.len(), 2);
+        for e in &out.runtime_errors {
+            assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+            assert_eq!(e.exit_status, Some(34));
+            assert_eq!(
+                e.go_locations,
+                ["container_linux.go:262", "process_linux.go:247"]
+            );
+        }
+        assert_eq!(out.runtime_errors[1].container.as_deref(), Some("web"));
+        assert_eq!(out.runtime_errors[1].line.no, 4);
+        assert!(out.runtime_errors[1].time.is_some());
+    }
+
+    #[test]
+    fn aks_syslog_containerd_lines() {
+        let out = parse(AKS);
+        let containerd: Vec<_> = out
+            .records
+            .iter()
+            .filter(|r| r.daemon == "containerd")
+            .collect();
+        // `Container exec ... stdin closed` is routine; TaskOOM and the exit event are kept.
+        assert_eq!(containerd.len(), 2);
+        assert_eq!(
+            containerd[0].message,
+            "TaskOOM event container_id:\"9192cb33411ff69d015a3577db136757f5b145064a1703efea3d0e12e8a64987\""
+        );
+        assert_eq!(containerd[0].level.as_deref(), Some("info"));
+        assert_eq!(containerd[0].line.no, 105);
+        assert_eq!(
+            instant(&containerd[0].time),
+            "2025-05-19T18:14:43.578084676Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+        assert!(containerd[1].message.contains("exit_status:137"));
+        // klog lines of node-problem-detector carry the OOM text: kept, with the klog stamp.
+        let npd: Vec<_> = out
+            .records
+            .iter()
+            .filter(|r| r.daemon == "node-problem-detector-startup.sh")
+            .collect();
+        assert!(!npd.is_empty());
+        assert_eq!(npd[0].level.as_deref(), Some("info"));
+        assert_eq!(
+            npd[0].fields.get("source").map(String::as_str),
+            Some("log_monitor.go:159")
+        );
+        assert_eq!(
+            npd[0].time,
+            Some(WallClock::NoYear {
+                month: 5,
+                day: 19,
+                hour: 18,
+                minute: 14,
+                second: 43,
+                nanosecond: 767_687_000
+            })
+        );
+        // Kernel lines of this syslog are not daemon records, save those that say OOM: the
+        // file is read here as a daemon log only in this test.
+        assert!(out.runtime_errors.is_empty());
+    }
+
+    #[test]
+    fn logrus_json_klog_and_tty() {
+        let line = Line::new(7, "x");
+        let r = parse_message(
+            "dockerd",
+            None,
+            r#"{"level":"error","msg":"Error running exec in container: OCI runtime exec failed","time":"2018-01-23T20:10:01.288Z","container":"web"}"#,
+            &line,
+        )
+        .unwrap();
+        assert_eq!(r.level.as_deref(), Some("error"));
+        assert_eq!(r.fields.get("container").map(String::as_str), Some("web"));
+        assert_eq!(
+            instant(&r.time),
+            "2018-01-23T20:10:01.288Z".parse::<Timestamp>().unwrap()
+        );
+
+        let framing = WallClock::NoYear {
+            month: 1,
+            day: 23,
+            hour: 20,
+            minute: 10,
+            second: 1,
+            nanosecond: 0,
+        };
+        let r = parse_message(
+            "kubelet",
+            Some(framing),
+            "E0123 20:10:01.288012    1234 pod_workers.go:186] Error syncing pod 5a7c (\"web_default(5a7c)\"), skipping: failed to \"StartContainer\" for \"web\" with RunContainerError",
+            &line,
+        )
+        .unwrap();
+        assert_eq!(r.level.as_deref(), Some("error"));
+        assert_eq!(
+            r.fields.get("source").map(String::as_str),
+            Some("pod_workers.go:186")
+        );
+        assert!(r.message.starts_with("Error syncing pod 5a7c"));
+        assert_eq!(
+            r.time,
+            Some(WallClock::NoYear {
+                month: 1,
+                day: 23,
+                hour: 20,
+                minute: 10,
+                second: 1,
+                nanosecond: 288_012_000
+            })
+        );
+
+        let r = parse_message(
+            "kubelet",
+            None,
+            "I0123 20:10:01.1    1234 server.go:1] Started kubelet",
+            &line,
+        )
+        .unwrap();
+        assert_eq!(r.level.as_deref(), Some("info"));
+        assert!(parse_message(
+            "kubelet",
+            None,
+            "I0123 20:10:01.1    1234 reconciler.go:1] volume mounted",
+            &line
+        )
+        .is_none());
+
+        let r = parse_message(
+            "docker",
+            None,
+            "ERRO[0000] error waiting for container: context canceled",
+            &line,
+        )
+        .unwrap();
+        assert_eq!(r.level.as_deref(), Some("error"));
+        assert_eq!(r.message, "error waiting for container: context canceled");
+    }
+
+    #[test]
+    fn logrus_time_beats_framing_and_escapes_are_read() {
+        let framing = WallClock::NoYear {
+            month: 1,
+            day: 23,
+            hour: 20,
+            minute: 10,
+            second: 1,
+            nanosecond: 0,
+        };
+        let line = Line::new(1, "x");
+        let r = parse_message(
+            "dockerd",
+            Some(framing),
+            r#"time="2018-01-23T20:10:01.288012345+08:00" level=warning msg="a \"quoted\" word, a tab\there, \u00e9, back\\slash" module=libcontainerd"#,
+            &line,
+        )
+        .unwrap();
+        assert_eq!(r.message, "a \"quoted\" word, a tab\there, é, back\\slash");
+        assert_eq!(
+            r.fields.get("module").map(String::as_str),
+            Some("libcontainerd")
+        );
+        assert!(matches!(r.time, Some(WallClock::Instant { .. })));
+    }
+
+    #[test]
+    fn kept_and_dropped() {
+        let line = Line::new(1, "x");
+        let keep = |m: &str| parse_message("dockerd", None, m, &line).is_some();
+        assert!(keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="API listen on /var/run/docker.sock""#
+        ));
+        assert!(keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="Daemon has completed initialization""#
+        ));
+        assert!(keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="Loading containers: done.""#
+        ));
+        assert!(keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="shim reaped" id=abc"#
+        ));
+        assert!(keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="containerd: container exited" id=abc"#
+        ));
+        assert!(keep(
+            r#"time="2018-01-23T20:00:00Z" level=warning msg="Your kernel does not support swap memory limit""#
+        ));
+        assert!(keep(
+            "nsenter: failed to unshare namespaces: Cannot allocate memory"
+        ));
+        assert!(!keep(
+            r#"time="2018-01-23T20:00:00Z" level=debug msg="containerd: container exited" id=abc"#
+        ));
+        assert!(!keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="Graph migration to content-addressability took 0.00 seconds""#
+        ));
+        assert!(!keep(
+            r#"time="2018-01-23T20:00:00Z" level=info msg="loading plugin \"io.containerd.room.v1\"""#
+        ));
+        assert!(!keep("   "));
+    }
+
+    #[test]
+    fn journal_json_framing_and_bad_time() {
+        let text = concat!(
+            r#"{"__REALTIME_TIMESTAMP":"1516709401288012","SYSLOG_IDENTIFIER":"dockerd","MESSAGE":"time=\"2018-01-23T20:10:01.288012345+08:00\" level=error msg=\"boom\""}"#,
+            "\n",
+            r#"time="yesterday" level=error msg="boom""#,
+            "\n",
+        );
+        let out = parse(text);
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[0].daemon, "dockerd");
+        assert_eq!(
+            instant(&out.records[0].time),
+            "2018-01-23T12:10:01.288012345Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+        assert_eq!(out.records[1].time, None);
+        assert_eq!(out.warnings.len(), 1);
+        assert_eq!(out.warnings[0].line, Some(2));
+    }
+
+    #[test]
+    fn iso_framing() {
+        let out = parse("2018-01-23T20:10:01+0800 beta_004 dockerd[1234]: time=\"2018-01-23T20:10:01.5+08:00\" level=error msg=\"x\"\n2018-01-23T20:10:02.000001+08:00 beta_004 containerd[99]: level=error msg=\"y\"\n");
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[1].daemon, "containerd");
+        assert_eq!(
+            instant(&out.records[1].time),
+            "2018-01-23T12:10:02.000001Z".parse::<Timestamp>().unwrap()
+        );
+    }
+
+    #[test]
+    fn monotonic_framing() {
+        let out = parse("[ 2751018.239907] beta_004 dockerd[1234]: time=\"2018-01-23T20:10:01Z\" level=error msg=\"x\"\n");
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].daemon, "dockerd");
+        assert!(out.records[0].time.is_some());
+    }
+
+    #[test]
+    fn deeply_nested_json_does_not_crash() {
+        let line = format!("{{\"msg\":{}", "[".repeat(10_000));
+        let out = parse(&line);
+        assert!(out.records.is_empty());
+        assert!(parse_message("dockerd", None, &line, &Line::new(1, "x")).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "\\PC*") {
+            let _ = parse(&s);
+            let _ = parse_message("dockerd", None, &s, &Line::new(1, "x"));
+        }
+
+        #[test]
+        fn never_panics_on_logfmt(s in "(time=|level=|msg=|\"|\\\\[nux\"]?|[a-f0-9 ]|E0123 20:10:01\\.1 +1 a\\.go:1\\] ){0,30}") {
+            let _ = parse(&s);
+            let _ = parse_message("dockerd", None, &s, &Line::new(1, "x"));
+        }
+    }
 }

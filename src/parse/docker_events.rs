@@ -1,8 +1,596 @@
-//! `docker events` (text, pre-1.10 text, JSON).
-use crate::facts::DockerEvent;
+//! `docker events` output in all the forms it has had.
+//!
+//! - Current text (docker 1.10+): `<RFC 3339 nano with offset> <type> <action> <id> (<k=v, ...>)`.
+//!   The CLI sorts the attributes by key and joins them with `, `; values are printed raw, so
+//!   they may themselves hold `, `, `=`, parentheses and JSON. The attribute list is therefore
+//!   read from the known shape: it is the parenthesised group at the end of the line, and it is
+//!   split on `, ` only where the next piece starts with a `key=`. The action may hold spaces
+//!   (`exec_create: sh -c date`); the id is the last word before the attributes.
+//! - Pre-1.10 text: `<stamp> <id>: (from <image>) <action>`; there is no type word.
+//! - JSON lines (`--format '{{json .}}'`, the `/events` API): current
+//!   `{"Type":..,"Action":..,"Actor":{"ID":..,"Attributes":{..}},"time":..,"timeNano":..}` and
+//!   pre-1.10 `{"status":..,"id":..,"from":..,"time":..,"timeNano":..}`. `timeNano` is used when
+//!   present because it is exact; `from` is filed as the `image` attribute, which is what it
+//!   names.
+//!
+//! A line cut by a terminal or a ticket's width (the attribute group opened but not closed, and
+//! the next line not starting an event) is joined with the lines that continue it. A stamp
+//! that cannot be read (the docs' own `...999999999Z07:00`) gives a warning; the event is kept
+//! without a time.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::facts::{DockerEvent, Line, WallClock, Warning};
+use crate::parse::text::{is_prompt_line, numbered_lines};
 use crate::parse::Parsed;
 
+/// How many physical lines one wrapped event may span before the parser gives up joining.
+const MAX_CONTINUATION_LINES: usize = 16;
+
 pub fn parse(text: &str) -> Parsed<Vec<DockerEvent>> {
-    let _ = text;
-    Parsed::default()
+    let mut events = Vec::new();
+    let mut warnings = Vec::new();
+    let lines: Vec<(u32, &str)> = numbered_lines(text).collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let (no, raw) = lines[i];
+        i += 1;
+        let trimmed = raw.trim().trim_start_matches('\u{feff}');
+        if trimmed.is_empty() {
+            continue;
+        }
+        // JSON and stamped lines first: their values may look like a prompt (`a@b# c`).
+        if trimmed.starts_with('{') {
+            match parse_json_line(trimmed, no, raw) {
+                Ok(ev) => events.push(ev),
+                Err(w) => warnings.push(w),
+            }
+            continue;
+        }
+        if !starts_with_stamp(trimmed) {
+            if !is_prompt_line(trimmed) {
+                warnings.push(Warning::at(no, "not a docker event line"));
+            }
+            continue;
+        }
+        // Join the lines that continue an event cut inside its attribute list.
+        let mut joined = trimmed.to_string();
+        let mut joined_raw = raw.to_string();
+        let mut taken = 0;
+        while attribute_group_is_open(&joined) && taken < MAX_CONTINUATION_LINES {
+            let Some(&(_, next)) = lines.get(i) else {
+                break;
+            };
+            let next_trim = next.trim();
+            if next_trim.is_empty()
+                || next_trim.starts_with('{')
+                || starts_with_stamp(next_trim)
+                || is_prompt_line(next_trim)
+            {
+                break;
+            }
+            joined.push_str(next_trim);
+            joined_raw.push_str(next);
+            i += 1;
+            taken += 1;
+        }
+        if attribute_group_is_open(&joined) {
+            warnings.push(Warning::at(
+                no,
+                "docker event attribute list is not closed (truncated line); attributes read as far as they go",
+            ));
+        }
+        let line = Line::new(no, joined_raw);
+        match parse_text_event(&joined, line) {
+            Ok((ev, stamp_warning)) => {
+                if let Some(w) = stamp_warning {
+                    warnings.push(w);
+                }
+                events.push(ev);
+            }
+            Err(w) => warnings.push(w),
+        }
+    }
+    Parsed::new(events, warnings)
+}
+
+/// Parse an RFC 3339 stamp with an offset (`2017-01-05T00:35:58.859401177+08:00`, `...Z`) into
+/// an exact instant. Shared with the other container parsers.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<WallClock> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    s.parse::<Timestamp>()
+        .ok()
+        .map(|at| WallClock::Instant { at })
+}
+
+/// Whether a token looks like the start of an RFC 3339 date (`2017-01-05T`), readable or not.
+fn starts_with_stamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 11
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+}
+
+/// Where the attribute group starts: the first ` (` followed by `key=`.
+fn attribute_group_start(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(rel) = s.get(from..).and_then(|r| r.find(" (")) {
+        let at = from + rel;
+        let after = &s[at + 2..];
+        if key_len(after).is_some() {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
+}
+
+fn attribute_group_is_open(s: &str) -> bool {
+    // Only the current format has an attribute group; `(from image)` of pre-1.10 lines is
+    // closed on the same line and has no `=`.
+    attribute_group_start(s).is_some() && !s.trim_end().ends_with(')')
+}
+
+/// Length of a leading `key=` (without the `=`), when `s` starts with one.
+fn key_len(s: &str) -> Option<usize> {
+    let end = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/')))?;
+    if end > 0 && s.as_bytes()[end] == b'=' {
+        Some(end)
+    } else {
+        None
+    }
+}
+
+/// Split `k=v, k=v` where values may hold `, ` themselves.
+fn parse_attributes(s: &str) -> BTreeMap<String, String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for piece in s.split(", ") {
+        match pieces.last_mut() {
+            Some(last) if key_len(piece).is_none() => {
+                last.push_str(", ");
+                last.push_str(piece);
+            }
+            _ => pieces.push(piece.to_string()),
+        }
+    }
+    let mut out = BTreeMap::new();
+    for p in pieces {
+        if let Some((k, v)) = p.split_once('=') {
+            out.insert(k.to_string(), v.to_string());
+        }
+    }
+    out
+}
+
+type TextEvent = (DockerEvent, Option<Warning>);
+
+fn parse_text_event(s: &str, line: Line) -> Result<TextEvent, Warning> {
+    let no = line.no;
+    let (stamp, rest) = s.split_once(' ').unwrap_or((s, ""));
+    let time = parse_rfc3339(stamp);
+    let stamp_warning = if time.is_none() {
+        Some(Warning::at(
+            no,
+            format!("docker event time {stamp:?} is not a valid RFC 3339 stamp; event kept without time"),
+        ))
+    } else {
+        None
+    };
+    let rest = rest.trim();
+
+    // Pre-1.10: `<id>: (from <image>) <action>` or `<id>: <action>`.
+    if let Some((id, tail)) = rest.split_once(": ") {
+        if !id.contains(' ') && !id.is_empty() && attribute_group_start(rest).is_none() {
+            let tail = tail.trim();
+            let mut attributes = BTreeMap::new();
+            let action = if let Some(from) = tail.strip_prefix("(from ") {
+                match from.split_once(") ") {
+                    Some((image, action)) => {
+                        attributes.insert("image".to_string(), image.to_string());
+                        action.trim()
+                    }
+                    None => {
+                        return Err(Warning::at(no, "pre-1.10 docker event without an action"));
+                    }
+                }
+            } else {
+                tail
+            };
+            if action.is_empty() {
+                return Err(Warning::at(no, "pre-1.10 docker event without an action"));
+            }
+            let ev = DockerEvent {
+                time,
+                object_type: String::new(),
+                action: action.to_string(),
+                actor_id: id.to_string(),
+                attributes,
+                line,
+            };
+            return Ok((ev, stamp_warning));
+        }
+    }
+
+    // Current: `<type> <action...> <id> (<attrs>)`.
+    let (head, attributes) = match attribute_group_start(rest) {
+        Some(at) => {
+            let inner = &rest[at + 2..];
+            let inner = inner.strip_suffix(')').unwrap_or(inner);
+            (&rest[..at], parse_attributes(inner))
+        }
+        None => (rest, BTreeMap::new()),
+    };
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let (object_type, action, actor_id) = match words.as_slice() {
+        [] | [_] => {
+            return Err(Warning::at(no, "docker event line without type and action"));
+        }
+        [t, a] => (*t, a.to_string(), String::new()),
+        [t, middle @ .., id] => (*t, middle.join(" "), id.to_string()),
+    };
+    let ev = DockerEvent {
+        time,
+        object_type: object_type.to_string(),
+        action,
+        actor_id,
+        attributes,
+        line,
+    };
+    Ok((ev, stamp_warning))
+}
+
+fn parse_json_line(s: &str, no: u32, raw: &str) -> Result<DockerEvent, Warning> {
+    let v: Value = serde_json::from_str(s)
+        .map_err(|e| Warning::at(no, format!("docker event JSON line cannot be read: {e}")))?;
+    let Value::Object(obj) = &v else {
+        return Err(Warning::at(no, "docker event JSON line is not an object"));
+    };
+    let str_field = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+    let actor = obj.get("Actor").and_then(Value::as_object);
+    let action = str_field("Action")
+        .or_else(|| str_field("status"))
+        .unwrap_or_default();
+    if action.is_empty() {
+        return Err(Warning::at(
+            no,
+            "docker event JSON line without Action or status",
+        ));
+    }
+    let actor_id = actor
+        .and_then(|a| a.get("ID"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| str_field("id"))
+        .unwrap_or_default();
+    let mut attributes = BTreeMap::new();
+    if let Some(attrs) = actor
+        .and_then(|a| a.get("Attributes"))
+        .and_then(Value::as_object)
+    {
+        for (k, v) in attrs {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            attributes.insert(k.clone(), v);
+        }
+    }
+    if let Some(from) = str_field("from") {
+        attributes.entry("image".to_string()).or_insert(from);
+    }
+    let time = json_time(obj.get("timeNano"), obj.get("time"));
+    let time = match time {
+        Ok(t) => t,
+        Err(msg) => return Err(Warning::at(no, msg)),
+    };
+    Ok(DockerEvent {
+        time,
+        object_type: str_field("Type").unwrap_or_default(),
+        action,
+        actor_id,
+        attributes,
+        line: Line::new(no, raw),
+    })
+}
+
+fn json_time(nano: Option<&Value>, secs: Option<&Value>) -> Result<Option<WallClock>, String> {
+    if let Some(n) = nano.and_then(Value::as_i64) {
+        return Timestamp::from_nanosecond(i128::from(n))
+            .map(|at| Some(WallClock::Instant { at }))
+            .map_err(|_| format!("docker event timeNano {n} is out of range"));
+    }
+    match secs {
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(s) => Timestamp::from_second(s)
+                .map(|at| Some(WallClock::Instant { at }))
+                .map_err(|_| format!("docker event time {s} is out of range")),
+            None => Err(format!("docker event time {n} is not an integer")),
+        },
+        Some(Value::String(s)) => Ok(parse_rfc3339(s)),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLI_DOCS: &str = include_str!("../../tests/data/docker_events/cli-docs-text-filters.txt");
+    const K8S_OOM: &str =
+        include_str!("../../tests/data/docker_events/for-linux-670-k8s-oom-json-in-attrs.txt");
+    const LEGACY_TEXT: &str =
+        include_str!("../../tests/data/docker_events/moby-16074-docker1.8-legacy-text.txt");
+    const LEGACY_JSON: &str =
+        include_str!("../../tests/data/docker_events/moby-18470-legacy-json-api.txt");
+    const OOM_REPEATED: &str =
+        include_str!("../../tests/data/docker_events/moby-27247-oom-repeated-1.11.txt");
+
+    fn instant(ev: &DockerEvent) -> Timestamp {
+        match &ev.time {
+            Some(WallClock::Instant { at }) => *at,
+            other => panic!("expected an instant, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cli_docs_text_events() {
+        let p = parse(CLI_DOCS);
+        // 4 + 6 + 4 + 4 + 2 event lines in the published docs.
+        assert_eq!(p.value.len(), 20);
+        let first = &p.value[0];
+        assert_eq!(first.object_type, "volume");
+        assert_eq!(first.action, "create");
+        assert_eq!(first.actor_id, "testVol");
+        assert_eq!(
+            first.attributes.get("driver").map(String::as_str),
+            Some("local")
+        );
+        assert_eq!(first.line.no, 4);
+        assert_eq!(
+            instant(first),
+            "2017-01-04T16:35:41.241772953Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+
+        let die = p
+            .value
+            .iter()
+            .find(|e| e.action == "die" && e.name() == Some("happy_meitner"))
+            .unwrap();
+        assert_eq!(die.object_type, "container");
+        assert_eq!(die.actor_id, "d9cd...4d70");
+        assert_eq!(die.exit_code(), Some(137));
+        assert_eq!(
+            die.attributes.get("image").map(String::as_str),
+            Some("alpine")
+        );
+
+        let kill9 = p
+            .value
+            .iter()
+            .find(|e| {
+                e.action == "kill" && e.attributes.get("signal").map(String::as_str) == Some("9")
+            })
+            .unwrap();
+        assert_eq!(kill9.line.no, 14);
+
+        let mount = p.value.iter().find(|e| e.action == "mount").unwrap();
+        assert_eq!(mount.attributes.len(), 5);
+        assert_eq!(
+            mount.attributes.get("read/write").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(
+            mount.attributes.get("destination").map(String::as_str),
+            Some("/foo")
+        );
+
+        // The docs' malformed `Z07:00` stamps: four warnings, events kept without time.
+        let untimed: Vec<_> = p.value.iter().filter(|e| e.time.is_none()).collect();
+        assert_eq!(untimed.len(), 4);
+        assert_eq!(untimed[0].actor_id, "4386fb97867d");
+        assert_eq!(untimed[0].action, "die");
+        assert_eq!(
+            untimed[2].attributes.get("imager").map(String::as_str),
+            Some("redis:2.8")
+        );
+        let stamp_warnings = p
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("RFC 3339"))
+            .count();
+        assert_eq!(stamp_warnings, 4);
+        assert_eq!(p.warnings.len(), 4, "{:?}", p.warnings);
+
+        let net = p.value.last().unwrap();
+        assert_eq!(net.object_type, "network");
+        assert_eq!(net.action, "connect");
+        assert_eq!(
+            net.attributes.get("container").map(String::as_str),
+            Some("b4be644031a3d90b400f88ab3d4bdf4dc23adb250e696b6328b85441abe2c54e")
+        );
+    }
+
+    #[test]
+    fn wrapped_k8s_oom_event_with_json_attributes() {
+        let p = parse(K8S_OOM);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.value.len(), 1);
+        let ev = &p.value[0];
+        assert_eq!(ev.object_type, "container");
+        assert_eq!(ev.action, "oom");
+        assert_eq!(
+            ev.actor_id,
+            "29d72966e0beb17d9b0b9fbcbfc734e2df2eb5428690115f9b24430357de08e5"
+        );
+        assert_eq!(ev.line.no, 3);
+        assert_eq!(
+            ev.attributes
+                .get("annotation.io.kubernetes.container.ports")
+                .map(String::as_str),
+            Some(r#"[{"name":"notebook-port","containerPort":8888,"protocol":"TCP"}]"#)
+        );
+        assert_eq!(
+            ev.attributes
+                .get("io.kubernetes.sandbox.id")
+                .map(String::as_str),
+            Some("67102bbdc496acefcbb81ee736cb25d4ee7c2753a8660ab54b776e0be321b4f6")
+        );
+        assert_eq!(
+            ev.attributes.get("maintainer").map(String::as_str),
+            Some("MUDSA")
+        );
+        assert_eq!(
+            ev.name(),
+            Some("k8s_notebook_jupyter-******_jhub-prod_efa75591-6e89-11e9-bf85-001a4a16016d_0")
+        );
+        assert_eq!(ev.attributes.len(), 16);
+        assert_eq!(
+            instant(ev),
+            "2019-05-04T23:05:45.011072877Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn legacy_text_events() {
+        let p = parse(LEGACY_TEXT);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let actions: Vec<_> = p.value.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["create", "attach", "start", "kill", "oom", "die"]);
+        let oom = &p.value[4];
+        assert_eq!(oom.actor_id, "2424...a892");
+        assert_eq!(oom.object_type, "");
+        assert_eq!(
+            oom.attributes.get("image").map(String::as_str),
+            Some("ubuntu")
+        );
+        assert_eq!(oom.line.no, 7);
+        assert_eq!(
+            instant(oom),
+            "2015-09-03T23:20:42Z".parse::<Timestamp>().unwrap()
+        );
+    }
+
+    #[test]
+    fn legacy_json_events() {
+        let p = parse(LEGACY_JSON);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.value.len(), 4);
+        let oom = &p.value[3];
+        assert_eq!(oom.action, "oom");
+        assert_eq!(
+            oom.actor_id,
+            "36eb96d6c134895854e77f65ac47955b6ee08eb62bceee37cc605157f1c9482b"
+        );
+        assert_eq!(
+            oom.attributes.get("image").map(String::as_str),
+            Some("9e0d5e071a2b")
+        );
+        assert_eq!(
+            instant(oom),
+            Timestamp::from_nanosecond(1_449_497_871_593_721_048).unwrap()
+        );
+        assert_eq!(oom.line.no, 6);
+    }
+
+    #[test]
+    fn repeated_oom_events() {
+        let p = parse(OOM_REPEATED);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.value.len(), 3);
+        assert!(p.value.iter().all(|e| e.action == "oom"
+            && e.actor_id == "2f82d906ebd0013cded9a0d123cb901db70c21a0f1d441672630d16a311d6f1b"));
+        assert_eq!(
+            p.value[0].name(),
+            Some("mesos-20160617-063349-2395711680-5050-29091-S9.997b104d-4e86-4955-b01e-31dcf093dafc")
+        );
+        assert_eq!(
+            instant(&p.value[2]),
+            "2016-10-10T01:45:42.506685360Z"
+                .parse::<Timestamp>()
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn current_json_event() {
+        let line = r#"{"status":"die","id":"0fdb48ad","from":"alpine","Type":"container","Action":"die","Actor":{"ID":"0fdb48ad","Attributes":{"exitCode":"128","image":"alpine","name":"web"}},"scope":"local","time":1516709401,"timeNano":1516709401288012345}"#;
+        let p = parse(line);
+        assert!(p.warnings.is_empty());
+        let ev = &p.value[0];
+        assert_eq!(ev.object_type, "container");
+        assert_eq!(ev.action, "die");
+        assert_eq!(ev.exit_code(), Some(128));
+        assert_eq!(ev.name(), Some("web"));
+        assert_eq!(
+            instant(ev),
+            Timestamp::from_nanosecond(1_516_709_401_288_012_345).unwrap()
+        );
+        // Without timeNano, `time` in seconds.
+        let p =
+            parse(r#"{"Type":"container","Action":"oom","Actor":{"ID":"ab"},"time":1516709401}"#);
+        assert_eq!(
+            instant(&p.value[0]),
+            Timestamp::from_second(1_516_709_401).unwrap()
+        );
+    }
+
+    #[test]
+    fn action_with_spaces_and_parentheses_in_values() {
+        let p = parse(
+            "2018-01-23T20:10:01.000000000+08:00 container exec_create: sh -c date 0fdb (execID=1, image=busybox (custom), name=web)",
+        );
+        let ev = &p.value[0];
+        assert_eq!(ev.action, "exec_create: sh -c date");
+        assert_eq!(ev.actor_id, "0fdb");
+        assert_eq!(
+            ev.attributes.get("image").map(String::as_str),
+            Some("busybox (custom)")
+        );
+        assert_eq!(ev.name(), Some("web"));
+    }
+
+    #[test]
+    fn garbage_lines_are_warnings() {
+        let p = parse("hello world\n{not json\n2018-01-23T20:10:01Z\n");
+        assert!(p.value.is_empty());
+        assert_eq!(p.warnings.len(), 3);
+        assert_eq!(p.warnings[1].line, Some(2));
+    }
+
+    #[test]
+    fn deeply_nested_json_line_is_a_warning() {
+        let line = format!("{{\"status\":{}", "[".repeat(10_000));
+        let p = parse(&line);
+        assert!(p.value.is_empty());
+        assert_eq!(p.warnings.len(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "\\PC*") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn never_panics_on_event_like_text(s in "(2017-01-05T00:35:58\\.1\\+08:00 |\\{|[a-z =(),:\"]){0,40}") {
+            let _ = parse(&s);
+        }
+    }
 }

@@ -1,15 +1,380 @@
-//! Container runtime error text, wherever it appears.
-use crate::facts::{Line, RuntimeError};
+//! Container runtime error text, wherever it appears: daemon logs, `docker run` output pasted
+//! into a ticket, `State.Error` of an inspect document, docker events, syslog.
+//!
+//! The shapes recognised:
+//! - runc of 2016-2019 through docker: `oci runtime error: container_linux.go:262: starting
+//!   container process caused "process_linux.go:247: running exec setns process for init caused
+//!   \"exit status 34\""` and `OCI runtime create failed: container_linux.go:349: ...`, often
+//!   wrapped in `Error response from daemon: ` (sometimes twice);
+//! - runc's nsexec stderr: `nsenter: failed to unshare namespaces: Cannot allocate memory`
+//!   (runc up to 1.0.0-rc8), `nsexec[1234]: failed to unshare namespaces: Invalid argument` and
+//!   `FATA[0000] nsexec-1[4321]: ...` (later runc), or the step alone as docker events and
+//!   messages repeat it;
+//! - the parent side of a dead child: `getting the final child's pid from pipe caused EOF`,
+//!   `can't get final child's PID from pipe: EOF`;
+//! - cgroup creation: `mkdir /sys/fs/cgroup/memory/...: no space left on device` or `cannot
+//!   allocate memory`.
+//!
+//! `exit status N` is kept as printed and never read as an errno: in runc before 1.0.0-rc9 it is
+//! the ordinal of the `bail()` call site in that build's nsexec.c. The errno is the text after
+//! the failed step.
+//!
+//! [`scan_line`] runs on every line of every log, so a line is first checked for a handful of
+//! fixed substrings with `memchr::memmem`; the regular expressions only run on lines that hold
+//! one.
+
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+use regex::Regex;
+
+use crate::facts::{Line, RuntimeError, RuntimeErrorKind, WallClock};
+use crate::parse::docker_events::parse_rfc3339;
+use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
 
-/// Scan a whole text (pasted CLI output, an unknown file) for runtime errors.
-pub fn parse(text: &str) -> Parsed<Vec<RuntimeError>> {
-    let _ = text;
-    Parsed::default()
+/// Substrings one of which every recognised runtime error contains.
+static TRIGGERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+    [
+        "untime error",
+        "OCI runtime",
+        "container process caused",
+        "container init caused",
+        "nsenter",
+        "nsexec",
+        "failed to unshare",
+        "final child",
+        "mkdir /sys/fs/cgroup",
+        "Cannot start container",
+        "_linux.go:",
+    ]
+    .iter()
+    .map(|s| Finder::new(s.as_bytes()).into_owned())
+    .collect()
+});
+
+static START_FAILURE_MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+    [
+        "oci runtime error",
+        "OCI runtime",
+        "starting container process caused",
+        "container init caused",
+        "Cannot start container",
+        "nsenter:",
+        "nsexec",
+        "failed to unshare",
+    ]
+    .iter()
+    .map(|s| Finder::new(s.as_bytes()).into_owned())
+    .collect()
+});
+
+fn re(pattern: &str) -> Regex {
+    match Regex::new(pattern) {
+        Ok(r) => r,
+        // The patterns are constants of this file; a test compiles every one of them.
+        Err(e) => panic!("invalid built-in pattern {pattern:?}: {e}"),
+    }
 }
 
-/// Read one line (or one message of a line) as a runtime error, when it is one.
+static EXIT_STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"exit status (\d{1,9})\b"));
+static GO_LOCATION: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Za-z0-9_]+\.go:\d+)"));
+/// `nsenter: STEP: ERRNO`, `nsexec[123]: STEP: ERRNO`, `nsexec-1[123]: STEP: ERRNO`.
+static NSEXEC_STEP: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?:nsenter|nsexec(?:-\d+)?(?:\[\d+\])?): ([^:"\\\n]+?): ([^"\\\n]+)"#));
+/// `failed to unshare namespaces: ERRNO` without a prefix.
+static UNSHARE_STEP: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(failed to unshare(?: [a-z]+)*): ([^"\\\n:]+)"#));
+static CGROUP_MKDIR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"mkdir (/sys/fs/cgroup/[^:"\\\s]+): ((?i:no space left on device|cannot allocate memory))"#,
+    )
+});
+static FINAL_CHILD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(getting the final child's pid from pipe caused|can't get final child's PID from pipe)[\s:\\"]*(EOF)?"#,
+    )
+});
+static CONTAINER_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:Cannot start container|Error starting container|failed to start containers?:?) ([A-Za-z0-9][A-Za-z0-9_.-]*?):?(?:\s|$)|/containers/([A-Za-z0-9][A-Za-z0-9_.-]*)/(?:start|restart|create|attach|wait)\b"#,
+    )
+});
+
+/// Scan a whole text (pasted CLI output, an unknown file) for runtime errors, one per line.
+pub fn parse(text: &str) -> Parsed<Vec<RuntimeError>> {
+    let mut out = Vec::new();
+    for (no, raw) in numbered_lines(text) {
+        let line = Line::new(no, raw);
+        if let Some(mut e) = scan_line(&line, raw) {
+            e.time = leading_time(raw);
+            out.push(e);
+        }
+    }
+    Parsed::new(out, Vec::new())
+}
+
+/// Read one line (or one message of a line) as a runtime error, when it is one. `message` is
+/// what is matched (a log message with its escapes removed, or the line itself); `line` is the
+/// evidence. The time is left to the caller, who knows the line's framing.
 pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
-    let _ = (line, message);
-    None
+    let hay = message.as_bytes();
+    if !TRIGGERS.iter().any(|f| f.find(hay).is_some()) {
+        return None;
+    }
+    let mut err = RuntimeError {
+        line: line.clone(),
+        time: None,
+        kind: RuntimeErrorKind::Other,
+        exit_status: None,
+        failed_step: None,
+        errno_text: None,
+        cgroup_path: None,
+        go_locations: Vec::new(),
+        container: None,
+    };
+    let start_failure = START_FAILURE_MARKERS.iter().any(|f| f.find(hay).is_some());
+    if let Some(c) = CGROUP_MKDIR.captures(message) {
+        err.kind = RuntimeErrorKind::CgroupCreate;
+        err.cgroup_path = Some(c[1].to_string());
+        err.errno_text = Some(c[2].to_string());
+    } else if start_failure {
+        err.kind = RuntimeErrorKind::StartFailure;
+    }
+    if let Some(c) = NSEXEC_STEP.captures(message) {
+        err.failed_step = Some(c[1].trim().to_string());
+        err.errno_text = Some(clean_errno(&c[2]));
+    } else if let Some(c) = UNSHARE_STEP.captures(message) {
+        err.failed_step = Some(c[1].trim().to_string());
+        err.errno_text = Some(clean_errno(&c[2]));
+    } else if err.failed_step.is_none() {
+        if let Some(c) = FINAL_CHILD.captures(message) {
+            err.failed_step = Some(c[1].to_string());
+            err.errno_text = c.get(2).map(|m| m.as_str().to_string());
+        }
+    }
+    err.exit_status = EXIT_STATUS
+        .captures(message)
+        .and_then(|c| c[1].parse::<i32>().ok());
+    for c in GO_LOCATION.captures_iter(message) {
+        let loc = c[1].to_string();
+        if !err.go_locations.contains(&loc) {
+            err.go_locations.push(loc);
+        }
+    }
+    err.container = CONTAINER_NAMED.captures(message).and_then(|c| {
+        c.get(1)
+            .or_else(|| c.get(2))
+            .map(|m| m.as_str().to_string())
+    });
+    let recognised = err.kind != RuntimeErrorKind::Other
+        || err.failed_step.is_some()
+        || (!err.go_locations.is_empty() && err.exit_status.is_some());
+    recognised.then_some(err)
+}
+
+/// The errno text as printed, without trailing punctuation or a trailing quote run.
+fn clean_errno(s: &str) -> String {
+    s.trim()
+        .trim_end_matches(['.', ',', ';', '\'', ')'])
+        .trim()
+        .to_string()
+}
+
+/// A time at the start of a pasted line: an RFC 3339 first word or a logrus `time="..."`.
+fn leading_time(line: &str) -> Option<WallClock> {
+    let t = line.trim_start();
+    if let Some(rest) = t.strip_prefix("time=\"") {
+        return rest.split_once('"').and_then(|(s, _)| parse_rfc3339(s));
+    }
+    let first = t.split_whitespace().next()?;
+    if first.len() >= 20 && first.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        parse_rfc3339(first)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(s: &str) -> Option<RuntimeError> {
+        scan_line(&Line::new(1, s), s)
+    }
+
+    // Verbatim from the incident write-up (the second line lacks its final quote, as published).
+    const SEED_EVENT: &str = "\"failed to unshare namespaces: Cannot allocate memory\"";
+    const SEED_START: &str = "启动容器失败:Error response from daemon: Error response from daemon: oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247:running exec setns process for init caused \\\"exit status 34\\\"\"";
+    const SEED_MANUAL: &str = "Error response from daemon: Error response from daemon: oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247:running exec setns process for init caused \\\"exit status 34\\\"";
+
+    #[test]
+    fn all_patterns_compile() {
+        for r in [
+            &*EXIT_STATUS,
+            &*GO_LOCATION,
+            &*NSEXEC_STEP,
+            &*UNSHARE_STEP,
+            &*CGROUP_MKDIR,
+            &*FINAL_CHILD,
+            &*CONTAINER_NAMED,
+        ] {
+            assert!(!r.as_str().is_empty());
+        }
+    }
+
+    #[test]
+    fn seed_start_failure_lines() {
+        for text in [SEED_START, SEED_MANUAL] {
+            let e = scan(text).unwrap();
+            assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+            assert_eq!(e.exit_status, Some(34));
+            assert_eq!(
+                e.go_locations,
+                ["container_linux.go:262", "process_linux.go:247"]
+            );
+            assert_eq!(e.failed_step, None);
+            assert_eq!(e.errno_text, None);
+            assert_eq!(e.container, None);
+        }
+    }
+
+    #[test]
+    fn seed_unshare_line() {
+        let e = scan(SEED_EVENT).unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("failed to unshare namespaces")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("Cannot allocate memory"));
+        assert_eq!(e.exit_status, None);
+    }
+
+    #[test]
+    fn seed_write_up_as_a_whole_text() {
+        let text = format!(
+            "阿里云Swarm集群上一个节点启动容器失败,日志和事件中的报错信息如下:\n{SEED_EVENT}\n\n{SEED_START}\n手工启动容器,也报同样的错误:\n{SEED_MANUAL}\n\n第一句报错,很明显是可用内存不够,导致分配失败。\n"
+        );
+        let p = parse(&text);
+        let lines: Vec<u32> = p.value.iter().map(|e| e.line.no).collect();
+        assert_eq!(lines, [2, 4, 6]);
+        assert_eq!(p.value[1].line.text, SEED_START);
+    }
+
+    #[test]
+    fn newer_runc_shapes() {
+        let e = scan("OCI runtime create failed: container_linux.go:349: starting container process caused \"process_linux.go:449: container init caused \\\"process_linux.go:415: setting cgroup config for procHooks process caused \\\\\\\"failed to write \\\\\\\\\\\\\\\"268435456\\\\\\\\\\\\\\\" to \\\\\\\\\\\\\\\"/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes\\\\\\\\\\\\\\\": device or resource busy\\\\\\\"\\\"\": unknown").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+        assert_eq!(
+            e.go_locations,
+            [
+                "container_linux.go:349",
+                "process_linux.go:449",
+                "process_linux.go:415"
+            ]
+        );
+        assert_eq!(e.exit_status, None);
+
+        let e = scan("nsexec[1234]: failed to unshare namespaces: Invalid argument").unwrap();
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("failed to unshare namespaces")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("Invalid argument"));
+
+        let e = scan(
+            "FATA[0000] nsexec-1[4321]: failed to unshare remaining namespaces: Invalid argument",
+        )
+        .unwrap();
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("failed to unshare remaining namespaces")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("Invalid argument"));
+
+        let e = scan("nsenter: failed to unshare namespaces: Cannot allocate memory").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+        assert_eq!(e.errno_text.as_deref(), Some("Cannot allocate memory"));
+
+        let e = scan("OCI runtime create failed: runc create failed: unable to start container process: can't get final child's PID from pipe: EOF: unknown").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("can't get final child's PID from pipe")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("EOF"));
+
+        let e =
+            scan("process_linux.go:303: getting the final child's pid from pipe caused \"EOF\"")
+                .unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::Other);
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("getting the final child's pid from pipe caused")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("EOF"));
+        assert_eq!(e.go_locations, ["process_linux.go:303"]);
+    }
+
+    #[test]
+    fn cgroup_creation_failures() {
+        let e = scan("Error response from daemon: OCI runtime create failed: container_linux.go:345: starting container process caused \"process_linux.go:297: applying cgroup configuration for process caused \\\"mkdir /sys/fs/cgroup/memory/kubepods/burstable/pod1/abc: no space left on device\\\"\": unknown").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::CgroupCreate);
+        assert_eq!(
+            e.cgroup_path.as_deref(),
+            Some("/sys/fs/cgroup/memory/kubepods/burstable/pod1/abc")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("no space left on device"));
+        let e = scan("mkdir /sys/fs/cgroup/memory/docker/0fdb: cannot allocate memory").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::CgroupCreate);
+        assert_eq!(e.errno_text.as_deref(), Some("cannot allocate memory"));
+    }
+
+    #[test]
+    fn container_names() {
+        let e = scan("Error response from daemon: Cannot start container 4fa6e0f0c678: [8] System error: nsenter: failed to unshare namespaces: Invalid argument").unwrap();
+        assert_eq!(e.container.as_deref(), Some("4fa6e0f0c678"));
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("failed to unshare namespaces")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("Invalid argument"));
+        let e = scan("Handler for POST /v1.24/containers/web/start returned error: oci runtime error: container_linux.go:262: starting container process caused \"exit status 34\"").unwrap();
+        assert_eq!(e.container.as_deref(), Some("web"));
+        assert_eq!(e.exit_status, Some(34));
+    }
+
+    #[test]
+    fn ordinary_lines_are_not_errors() {
+        assert!(scan("Jan 23 20:10:01 host kernel: eth0: link up").is_none());
+        assert!(scan(
+            "time=\"2018-01-23T20:10:01Z\" level=info msg=\"API listen on /var/run/docker.sock\""
+        )
+        .is_none());
+        assert!(scan("exit status 1").is_none());
+        assert!(scan("main.go:12 started").is_none());
+    }
+
+    #[test]
+    fn leading_times() {
+        let p = parse("2018-01-23T20:10:01.288012345+08:00 nsenter: failed to unshare namespaces: Cannot allocate memory\n");
+        assert!(matches!(p.value[0].time, Some(WallClock::Instant { .. })));
+        let p = parse(
+            "time=\"2018-01-23T20:10:01Z\" level=error msg=\"oci runtime error: exit status 34\"",
+        );
+        assert!(p.value[0].time.is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "\\PC*") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn never_panics_near_patterns(s in "(nsenter: |exit status |mkdir /sys/fs/cgroup/|failed to unshare |[a-z_]+\\.go:[0-9]+|\\\\\"|: |[A-Za-z ]){0,30}") {
+            let _ = parse(&s);
+        }
+    }
 }
