@@ -27,6 +27,24 @@ pub fn visible(text: &str) -> String {
         .collect()
 }
 
+/// HTML escaping for element content and double- or single-quoted attribute values: the five
+/// characters that can end text or an attribute, and nothing else (tera's default also escapes
+/// `/`, which only bloats paths).
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Longest run of `ch` in `text`.
 fn longest_run(text: &str, ch: char) -> usize {
     let mut longest = 0;
@@ -201,16 +219,18 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
     html
 }
 
-/// [`markdown_to_safe_html`] for one line: the wrapping paragraph removed.
+/// [`markdown_to_safe_html`] for one line: the wrapping paragraph removed. Text that would
+/// make a block of its own (a heading, a list) is shown as escaped text instead.
 pub fn markdown_inline_to_safe_html(markdown: &str) -> String {
-    let html = markdown_to_safe_html(&one_line(markdown));
-    let trimmed = html.trim_end();
-    match trimmed
+    let line = one_line(markdown);
+    let html = markdown_to_safe_html(&line);
+    match html
+        .trim_end()
         .strip_prefix("<p>")
         .and_then(|s| s.strip_suffix("</p>"))
     {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
-        _ => trimmed.to_string(),
+        _ => html_escape(line.trim()),
     }
 }
 
@@ -226,6 +246,14 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn html_escape_covers_text_and_attributes() {
+        assert_eq!(
+            html_escape("<a href=\"x\" title='y'>&</a> a/b"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt; a/b"
+        );
     }
 
     #[test]
@@ -346,5 +374,10 @@ mod tests {
             markdown_inline_to_safe_html("Order `6` failed"),
             "Order <code>6</code> failed"
         );
+        assert_eq!(
+            markdown_inline_to_safe_html("# <b>x</b>"),
+            "# &lt;b&gt;x&lt;/b&gt;"
+        );
+        assert_eq!(markdown_inline_to_safe_html("- item"), "- item");
     }
 }

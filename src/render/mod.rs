@@ -107,6 +107,7 @@ fn engine() -> Result<&'static tera::Tera, String> {
         .get_or_init(|| {
             let mut tera = tera::Tera::default();
             tera.autoescape_on(vec![".html"]);
+            tera.set_escape_fn(escape::html_escape);
             register_markdown_filters(&mut tera);
             tera.add_raw_templates(TEMPLATES.iter().copied())
                 .map_err(|e| error_chain(&e))?;

@@ -105,11 +105,11 @@ pub struct When {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClockView {
-    pub method: String,
+    pub method: Prose,
     pub boot_time: Option<String>,
     pub uncertainty: Option<String>,
-    pub timezone: Option<String>,
-    pub notes: Vec<String>,
+    pub timezone: Option<Prose>,
+    pub notes: Vec<Prose>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -717,11 +717,31 @@ fn timeline_strip(report: &Report) -> Option<Strip> {
         .iter()
         .filter_map(|e| e.uptime_s.filter(|u| u.is_finite()).map(|u| (u, e)))
         .collect();
-    let (placed, scale, wall) = if walls.len() >= uptimes.len() {
+    let (mut placed, scale, wall) = if walls.len() >= uptimes.len() {
         (walls, "wall clock, UTC", true)
     } else {
         (uptimes, "seconds since boot", false)
     };
+    // A boot weeks before the failure would squeeze every other event into one spot: leave it
+    // out of the strip (the table keeps it) when the rest spans under a hundredth of the whole.
+    let span = |events: &[(f64, &TimelineEvent)]| {
+        let first = events.iter().map(|e| e.0).reduce(f64::min).unwrap_or(0.0);
+        let last = events.iter().map(|e| e.0).reduce(f64::max).unwrap_or(0.0);
+        last - first
+    };
+    let without_boot: Vec<(f64, &TimelineEvent)> = placed
+        .iter()
+        .filter(|(_, e)| e.kind != "boot")
+        .copied()
+        .collect();
+    let mut scale = scale.to_string();
+    if !without_boot.is_empty()
+        && without_boot.len() < placed.len()
+        && span(&without_boot) * 100.0 < span(&placed)
+    {
+        placed = without_boot;
+        scale.push_str("; the boot is in the table only");
+    }
     let events: Vec<StripEvent> = placed
         .iter()
         .map(|(at, e)| StripEvent {
@@ -746,7 +766,7 @@ fn timeline_strip(report: &Report) -> Option<Strip> {
     };
     let first = events.iter().map(|e| e.at).reduce(f64::min)?;
     let last = events.iter().map(|e| e.at).reduce(f64::max)?;
-    Strip::new(&events, label(first), label(last), scale)
+    Strip::new(&events, label(first), label(last), &scale)
 }
 
 /// The view of a report.
@@ -946,11 +966,11 @@ pub fn build(report: &Report) -> View {
         severity,
         when,
         clock: ClockView {
-            method: visible(&clock.method),
+            method: Prose::inline(&clock.method),
             boot_time: clock.boot_time.as_deref().map(|t| format_time(t, true)),
             uncertainty,
-            timezone: clock.timezone.as_deref().map(visible),
-            notes: clock.notes.iter().map(|n| visible(n)).collect(),
+            timezone: clock.timezone.as_deref().map(Prose::inline),
+            notes: clock.notes.iter().map(|n| Prose::inline(n)).collect(),
         },
         top_actions,
         summary: report
