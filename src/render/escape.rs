@@ -380,4 +380,56 @@ mod tests {
         );
         assert_eq!(markdown_inline_to_safe_html("- item"), "- item");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_one_verbatim_code_span(text in "\\PC*|[`| <>\\[\\]\n\r\t\u{1b}a]*") {
+            let md = format!("x {} y", md_span(&text));
+            let expected = one_line(&text);
+            // A code span made of spaces only is the one case CommonMark keeps unstripped, and
+            // an empty one is shown as a single space.
+            let expected = if expected.is_empty() { " ".to_string() } else { expected };
+            proptest::prop_assert_eq!(code_spans(&md), vec![expected]);
+        }
+
+        #[test]
+        fn any_text_is_one_verbatim_fenced_block(text in "\\PC*|[`~ \n\t<>\u{1b}a]*") {
+            let md = md_code(&text, "text");
+            let mut blocks = 0;
+            let mut content = String::new();
+            let mut inside = false;
+            for event in Parser::new(&md) {
+                match event {
+                    Event::Start(Tag::CodeBlock(_)) => { blocks += 1; inside = true; }
+                    Event::End(TagEnd::CodeBlock) => inside = false,
+                    Event::Text(t) if inside => content.push_str(&t),
+                    other => proptest::prop_assert!(false, "unexpected {other:?} in {md:?}"),
+                }
+            }
+            let mut expected = visible(&text);
+            if !expected.ends_with('\n') {
+                expected.push('\n');
+            }
+            proptest::prop_assert_eq!(blocks, 1);
+            proptest::prop_assert_eq!(content, expected);
+        }
+
+        #[test]
+        fn escaped_text_is_never_markup(text in "\\PC*|[`*_<>\\[\\]()!#|&:;.+=~a-z0-9 -]*") {
+            let md = md_text(&text);
+            for event in Parser::new_ext(&md, parser_options()) {
+                let markup = matches!(
+                    event,
+                    Event::Html(_)
+                        | Event::InlineHtml(_)
+                        | Event::Code(_)
+                        | Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::Emphasis
+                            | Tag::Strong | Tag::Heading { .. } | Tag::List(_) | Tag::BlockQuote(_))
+                );
+                proptest::prop_assert!(!markup, "{event:?} from {md:?}");
+            }
+        }
+    }
 }

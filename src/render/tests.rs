@@ -313,3 +313,44 @@ fn empty_report_renders() {
     let page = html(&report);
     assert!(page.contains("No known failure pattern was found in this bundle."));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever a bundle holds, the Markdown has no HTML and no foreign link, and the HTML has
+    /// no element the bundle put there.
+    #[test]
+    fn any_bundle_text_stays_text(text in "\\PC*|[`|<>\\[\\]()\n\r\u{1b}a-z:=/\"' ]*") {
+        let mut report = seed();
+        report.bundle.hostname = Some(text.clone());
+        for f in &mut report.findings {
+            for e in &mut f.evidence {
+                e.text = text.clone();
+            }
+            f.title = text.clone();
+        }
+        report.timeline[0].text = text.clone();
+        report.details.slab_top[0].name = text.clone();
+        report.details.containers[0].name = text.clone();
+        report.details.gaps.push(text.clone());
+        let md = markdown(&report);
+        for event in md_events(&md) {
+            match event {
+                Event::Html(h) | Event::InlineHtml(h) => {
+                    proptest::prop_assert!(false, "raw HTML {h:?}");
+                }
+                Event::Start(Tag::Link { dest_url, .. }) => proptest::prop_assert!(
+                    dest_url.starts_with("https://") || dest_url.starts_with('#'),
+                    "link to {dest_url}"
+                ),
+                Event::Start(Tag::Image { .. }) => proptest::prop_assert!(false, "image"),
+                _ => {}
+            }
+        }
+        let page = html(&report);
+        let lower = page.to_ascii_lowercase();
+        proptest::prop_assert!(!lower.contains("<script"));
+        proptest::prop_assert!(!lower.contains("<img"));
+        proptest::prop_assert!(!lower.contains("href=\"javascript"));
+    }
+}
