@@ -299,6 +299,29 @@ fn generation_time_is_shown_only_when_stamped() {
 }
 
 #[test]
+fn chain_without_summary_comes_before_other_findings() {
+    let mut report = seed();
+    if let Some(rc) = &mut report.root_cause {
+        rc.summary.clear();
+    }
+    let md = markdown(&report);
+    let root = md.find("## Root cause").expect("root cause");
+    let step = md
+        .find("### 1. Container `web` failed")
+        .expect("first step");
+    let others = md.find("## Other findings").expect("other findings");
+    assert!(root < step && step < others);
+    // The verdict falls back to the verdict finding's title.
+    assert!(md.contains(
+        "**Memory was fragmented: plenty free, but no block of 256 KiB or more in zone Normal**"
+    ));
+    report.root_cause = None;
+    let md = markdown(&report);
+    assert!(!md.contains("## Root cause"));
+    assert!(md.contains("\n## Findings\n"));
+}
+
+#[test]
 fn empty_report_renders() {
     let mut report = seed();
     report.findings.clear();

@@ -781,21 +781,43 @@ pub fn build(report: &Report) -> View {
         .as_ref()
         .map(|rc| rc.chain.iter().map(String::as_str).collect())
         .unwrap_or_default();
-    let mut chain = Vec::new();
+    // Chain members by position, so two findings sharing an id (two containers that failed)
+    // stay two findings.
+    let mut in_chain = vec![false; report.findings.len()];
+    let mut chain_order = Vec::new();
     for id in &chain_ids {
-        if let Some(f) = by_id(id) {
-            if !chain.iter().any(|v: &FindingView| v.id == f.id) {
-                chain.push(finding_view(f, chain.len() + 1));
-            }
+        if let Some(i) =
+            (0..report.findings.len()).find(|&i| !in_chain[i] && report.findings[i].id == *id)
+        {
+            in_chain[i] = true;
+            chain_order.push(i);
         }
     }
-    let mut others: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| !chain.iter().any(|c| c.id == f.id))
+    let mut other_order: Vec<usize> = (0..report.findings.len())
+        .filter(|&i| !in_chain[i])
         .collect();
-    others.sort_by_key(|f| (Reverse(f.severity), role_rank(f.role)));
-    let others: Vec<FindingView> = others.into_iter().map(|f| finding_view(f, 0)).collect();
+    other_order.sort_by_key(|&i| {
+        let f = &report.findings[i];
+        (Reverse(f.severity), role_rank(f.role), i)
+    });
+    // Anchors are the finding ids; a repeated id gets `-2`, `-3`... so element ids stay unique.
+    let mut anchors: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut view_of = |i: usize, step: usize| {
+        let f = &report.findings[i];
+        let mut v = finding_view(f, step);
+        let seen = anchors.entry(f.id.as_str()).or_insert(0);
+        *seen += 1;
+        if *seen > 1 {
+            v.anchor = format!("{}-{}", f.id, seen);
+        }
+        v
+    };
+    let chain: Vec<FindingView> = chain_order
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| view_of(i, n + 1))
+        .collect();
+    let others: Vec<FindingView> = other_order.iter().map(|&i| view_of(i, 0)).collect();
 
     // The top finding: the verdict when there is one, else the most severe and confident.
     let top = report
@@ -1066,6 +1088,47 @@ mod tests {
         assert_eq!(format_limit(Some(0)), "unlimited");
         assert_eq!(format_limit(Some(-1)), "unlimited");
         assert_eq!(format_limit(None), "not set");
+    }
+
+    #[test]
+    fn repeated_finding_ids_stay_two_findings_with_unique_anchors() {
+        let mut report = crate::render::fixture::seed();
+        let mut second = report
+            .findings
+            .iter()
+            .find(|f| f.id == "container.start-failure")
+            .cloned()
+            .expect("symptom");
+        second.title = "Container `api` failed to start".into();
+        report.findings.push(second);
+        let view = build(&report);
+        assert_eq!(view.chain.len(), 6);
+        let repeated: Vec<&str> = view
+            .chain
+            .iter()
+            .chain(&view.others)
+            .filter(|f| f.id == "container.start-failure")
+            .map(|f| f.anchor.as_str())
+            .collect();
+        assert_eq!(
+            repeated,
+            ["container.start-failure", "container.start-failure-2"]
+        );
+    }
+
+    #[test]
+    fn verdict_falls_back_to_the_top_finding() {
+        let mut report = crate::render::fixture::seed();
+        report.root_cause = None;
+        let view = build(&report);
+        assert!(view.chain.is_empty());
+        // Critical and high confidence first, then the role closest to the symptom.
+        assert_eq!(
+            view.verdict.md,
+            "Container `web` failed to start: runc could not unshare namespaces"
+        );
+        assert_eq!(view.others[0].id, "container.start-failure");
+        assert_eq!(view.severity, "critical");
     }
 
     #[test]
