@@ -347,6 +347,26 @@ fn chain_without_summary_comes_before_other_findings() {
 }
 
 #[test]
+fn unusable_index_gets_its_own_table() {
+    let mut report = seed();
+    for z in &mut report.details.zones {
+        if z.zone == "Normal" && z.moment == "collection" {
+            z.unusable_index = vec![
+                0.0, 0.092, 0.331, 0.394, 0.419, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
+            ];
+        }
+    }
+    let md = markdown(&report);
+    assert!(md.contains("Unusable free index per order"));
+    assert!(md.contains(
+        "| Node 0 `Normal` | 0.000 | 0.092 | 0.331 | 0.394 | 0.419 | 1.000 | **1.000** |"
+    ));
+    let page = html(&report);
+    assert!(page.contains("<caption>Unusable free index per order"));
+    assert!(!markdown(&seed()).contains("Unusable free index"));
+}
+
+#[test]
 fn empty_report_renders() {
     let mut report = seed();
     report.findings.clear();

@@ -216,6 +216,7 @@ pub struct ZoneRow {
     pub unusable: Vec<Cell>,
     /// Whether the zone has a fragmentation index at all.
     pub has_extfrag: bool,
+    pub has_unusable: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -608,6 +609,7 @@ fn zone_table(zones: &[&ZoneState], moment: &str, requested: Option<u32>) -> Opt
             },
             extfrag: index_cells(&z.extfrag_index),
             has_extfrag: !z.extfrag_index.is_empty(),
+            has_unusable: !z.unusable_index.is_empty(),
             unusable: index_cells(&z.unusable_index),
         })
         .collect();
