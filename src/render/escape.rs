@@ -176,13 +176,20 @@ pub fn md_prose_inline(markdown: &str) -> String {
         || text.starts_with("+ ")
         || text.starts_with("    ")
         || text.starts_with("```")
-        || text.starts_with("~~~");
+        || text.starts_with("~~~")
+        || starts_ordered_item(text);
     if !starts_block && is_plain_markdown(text) {
         // Escaping pipes keeps a table cell whole and is harmless elsewhere (`\|` is `|`).
         text.replace('|', "\\|")
     } else {
         md_text(text)
     }
+}
+
+/// `1. ` or `1) `: the start of an ordered list item.
+fn starts_ordered_item(text: &str) -> bool {
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && (text[digits..].starts_with(". ") || text[digits..].starts_with(") "))
 }
 
 /// Markdown postmortem wrote, as HTML that cannot carry markup from the bundle: raw HTML
@@ -350,6 +357,7 @@ mod tests {
         assert_eq!(escaped, "see \\[x\\](javascript:alert(1))");
         assert_eq!(md_prose_inline("a | b"), "a \\| b");
         assert_eq!(md_prose_inline("# not a heading"), "\\# not a heading");
+        assert_eq!(md_prose_inline("12. not a list"), "12\\. not a list");
     }
 
     #[test]

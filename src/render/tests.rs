@@ -367,6 +367,31 @@ fn unusable_index_gets_its_own_table() {
 }
 
 #[test]
+fn odd_values_render() {
+    let mut report = seed();
+    report.details.requested_order = Some(40);
+    if let Some(z) = report.details.zones.first_mut() {
+        z.free_blocks = vec![u64::MAX; 3];
+        z.extfrag_index = vec![f64::NAN, f64::INFINITY, -0.5];
+        z.free_kb = Some(u64::MAX);
+    }
+    if let Some(m) = &mut report.details.memory {
+        m.anon_bytes = u64::MAX;
+        m.free_bytes = u64::MAX;
+    }
+    report.timeline[0].time = Some("not a time".into());
+    report.timeline[1].uptime_s = Some(f64::NAN);
+    report.timeline[1].time = None;
+    report.bundle.clock.uncertainty_s = Some(f64::INFINITY);
+    report.details.containers[0].memory_limit_bytes = Some(i64::MIN);
+    let md = markdown(&report);
+    assert!(md.contains("| Node 0 `DMA` | 18446744073709551615 | 18446744073709551615 |"));
+    assert!(md.contains("| not a time |"));
+    let page = html(&report);
+    assert!(page.contains("16384 PiB"));
+}
+
+#[test]
 fn empty_report_renders() {
     let mut report = seed();
     report.findings.clear();

@@ -370,8 +370,8 @@ fn format_uptime(seconds: f64) -> String {
 fn event_time(time: Option<&str>, uptime_s: Option<f64>) -> String {
     match (time, uptime_s) {
         (Some(t), _) => format_time(t, true),
-        (None, Some(u)) => format_uptime(u),
-        (None, None) => "unknown".into(),
+        (None, Some(u)) if u.is_finite() => format_uptime(u),
+        (None, _) => "unknown".into(),
     }
 }
 
