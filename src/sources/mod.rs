@@ -232,6 +232,17 @@ mod tests {
     /// Every published sample, its kind, and a path it would naturally have in a bundle.
     const SAMPLES: &[(&str, SourceKind, &str)] = &[
         (
+            "buddyinfo/seed-beta004-pasted.txt",
+            K::Buddyinfo,
+            "proc/buddyinfo",
+        ),
+        (
+            "extfrag_index/seed-beta004-pasted.txt",
+            K::ExtfragIndex,
+            "sys/kernel/debug/extfrag/extfrag_index",
+        ),
+        ("free/seed-beta004-mh.txt", K::Free, "free-mh.txt"),
+        (
             "buddyinfo/bianbu-riscv-12-orders-trailing-space.txt",
             K::Buddyinfo,
             "sosreport-n/proc/buddyinfo",

@@ -1,0 +1,128 @@
+//! The JSON report honours the contract (`tests/contract/report.schema.json`, a copy of the
+//! project's contract) for every shipped sample, and every evidence item quotes the bundle
+//! exactly: the text at `path:line` is the line of the file at that path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::util::{postmortem, sample_dirs};
+
+fn report_json(bundle: &Path) -> Value {
+    let out = postmortem()
+        .args(["report", "--format", "json"])
+        .arg(bundle)
+        .output()
+        .expect("run postmortem");
+    assert!(
+        out.status.success(),
+        "postmortem report {} failed: {}",
+        bundle.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+fn schema() -> Value {
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract/report.schema.json"),
+    )
+    .expect("schema");
+    serde_json::from_str(&text).expect("schema is JSON")
+}
+
+#[test]
+fn every_sample_report_validates_against_the_schema() {
+    let validator = jsonschema::validator_for(&schema()).expect("schema compiles");
+    for dir in sample_dirs() {
+        let report = report_json(&dir);
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}: {}",
+            dir.display(),
+            errors.join("\n")
+        );
+    }
+}
+
+#[test]
+fn every_evidence_line_is_a_real_line_of_the_bundle() {
+    for dir in sample_dirs() {
+        let report = report_json(&dir);
+        let findings = report["findings"].as_array().expect("findings");
+        for f in findings {
+            for e in f["evidence"].as_array().expect("evidence") {
+                let path = e["path"].as_str().expect("path");
+                let text = e["text"].as_str().expect("text");
+                let file: PathBuf = dir.join(path);
+                let content = fs::read(&file).unwrap_or_else(|_| {
+                    panic!("{}: evidence cites missing file {path}", dir.display())
+                });
+                let content = String::from_utf8_lossy(&content);
+                match e["line"].as_u64() {
+                    Some(n) => {
+                        let line = content
+                            .split('\n')
+                            .nth(usize::try_from(n).expect("line fits") - 1)
+                            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                            .unwrap_or_else(|| panic!("{path}:{n} beyond the end of the file"));
+                        assert_eq!(
+                            line,
+                            text,
+                            "{}: finding {} cites {path}:{n}",
+                            dir.display(),
+                            f["id"]
+                        );
+                    }
+                    None => assert!(
+                        content.contains(text),
+                        "{}: finding {} quotes text not in {path}",
+                        dir.display(),
+                        f["id"]
+                    ),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn finding_ids_come_from_the_catalogue() {
+    let catalogue = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract/findings.md"),
+    )
+    .expect("catalogue");
+    for dir in sample_dirs() {
+        let report = report_json(&dir);
+        for f in report["findings"].as_array().expect("findings") {
+            let id = f["id"].as_str().expect("id");
+            assert!(
+                catalogue.contains(&format!("`{id}`")),
+                "{}: finding id {id} is not in the catalogue",
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn reports_are_byte_identical_across_runs() {
+    for dir in sample_dirs() {
+        for format in ["json", "md", "html"] {
+            let run = || {
+                postmortem()
+                    .args(["report", "--format", format])
+                    .arg(&dir)
+                    .output()
+                    .expect("run postmortem")
+                    .stdout
+            };
+            assert_eq!(run(), run(), "{} {format}", dir.display());
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: one binary, modules by theme.
+
+mod util;
+
+mod html_browser;
+mod report_contract;
+mod samples_detect;
