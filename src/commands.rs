@@ -45,8 +45,27 @@ fn limits(a: &LimitArgs) -> Limits {
     }
 }
 
+/// Read and parse the bundle. A bundle with no entry at all is an error (there is nothing to
+/// report on); every entry that could not be read is named on stderr, and the run goes on.
 fn load(path: &Path, limits: &Limits) -> Result<Loaded> {
-    Ok(pipeline::load(path, limits)?)
+    let loaded = pipeline::load(path, limits)?;
+    if loaded.summary.entries == 0 {
+        bail!("{}: the bundle is empty: no entries to read", path.display());
+    }
+    let mut stderr = std::io::stderr().lock();
+    for source in &loaded.facts.sources {
+        if let Some(problem) = &source.problem {
+            // stderr may be closed; the problems are in the report too.
+            let _ = writeln!(
+                stderr,
+                "postmortem: warning: {}: {}: {}",
+                cli::sanitize(&path.display().to_string()),
+                cli::sanitize(&source.path),
+                cli::sanitize(problem)
+            );
+        }
+    }
+    Ok(loaded)
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod hostile;
 mod html_browser;
 mod report_contract;
 mod samples_detect;
