@@ -50,7 +50,10 @@ fn limits(a: &LimitArgs) -> Limits {
 fn load(path: &Path, limits: &Limits) -> Result<Loaded> {
     let loaded = pipeline::load(path, limits)?;
     if loaded.summary.entries == 0 {
-        bail!("{}: the bundle is empty: no entries to read", path.display());
+        bail!(
+            "{}: the bundle is empty: no entries to read",
+            path.display()
+        );
     }
     let mut stderr = std::io::stderr().lock();
     for source in &loaded.facts.sources {

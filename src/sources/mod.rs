@@ -893,6 +893,25 @@ mod tests {
         assert_eq!(detect("x.bin", elf), (K::Unknown, Detection::None));
         // A localtime that is a copy of something odd is still the path's.
         assert_eq!(detect("etc/localtime", elf), (K::Timezone, Detection::Path));
+        // Compressed data is binary whatever its name.
+        let gz = b"\x1f\x8b\x08\0\0\0\0\0\0\x03\x8d\x92\x01\x05\x7f\x10\x02\n";
+        assert_eq!(detect("dmesg", gz), (K::Unknown, Detection::None));
+    }
+
+    #[test]
+    fn logs_with_nul_runs_are_still_text() {
+        // What a log holds after a crash: blocks of NULs where unwritten data was due.
+        let mut messages = b"Jan 23 12:00:00 node1 kernel: Linux version 4.9.0 (gcc)\n".to_vec();
+        messages.extend_from_slice(&[0u8; 4096]);
+        messages.extend_from_slice(b"Jan 23 12:05:00 node1 kernel: Linux version 4.9.0 (gcc)\n");
+        assert_eq!(
+            detect("var/log/messages", &messages),
+            (K::Syslog, Detection::Path)
+        );
+        let dmesg = b"[    1.000000] Linux version 4.9.0 (gcc)\n[    2.0\0\0\0\n";
+        assert_eq!(detect("sos_commands/kernel/dmesg", dmesg).0, K::Dmesg);
+        // All NULs says nothing.
+        assert_eq!(detect("dmesg", &[0u8; 512]), (K::Unknown, Detection::None));
     }
 
     #[test]

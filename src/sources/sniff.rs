@@ -65,6 +65,12 @@ pub(crate) fn sniff(head: &[u8]) -> Sniff {
         };
     }
     if head.contains(&0) {
+        // A log being written when the machine died often holds a run of NUL bytes where the
+        // file system had reserved blocks the data never reached: text around NULs is text.
+        if is_text_with_nuls(head) {
+            let text: Vec<u8> = head.iter().copied().filter(|&b| b != 0).collect();
+            return sniff(&text);
+        }
         return Sniff {
             shape: Shape::Binary,
             found: None,
@@ -834,6 +840,27 @@ fn looks_like_kernel_text(body: &[Cow<'_, str>]) -> bool {
         }
     }
     telling >= 1 || usual >= 3 || (stamped >= 1 && usual >= 1)
+}
+
+/// Whether bytes with NULs in them are otherwise text: at least one line of it, and almost no
+/// other control bytes (an executable or compressed data has plenty).
+fn is_text_with_nuls(head: &[u8]) -> bool {
+    let mut text = 0usize;
+    let mut control = 0usize;
+    let mut newlines = 0usize;
+    for &b in head {
+        match b {
+            0 => {}
+            b'\n' => {
+                newlines += 1;
+                text += 1;
+            }
+            b'\t' | b'\r' | 0x0c | 0x1b => text += 1,
+            0x01..=0x1f | 0x7f => control += 1,
+            _ => text += 1,
+        }
+    }
+    newlines > 0 && text >= 16 && control.saturating_mul(100) <= text
 }
 
 #[cfg(test)]

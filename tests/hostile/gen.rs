@@ -170,7 +170,7 @@ pub struct ZipWriter<W: Write> {
     out: W,
     offset: u64,
     central: Vec<u8>,
-    count: u16,
+    count: u64,
 }
 
 impl<W: Write> ZipWriter<W> {
@@ -192,6 +192,12 @@ impl<W: Write> ZipWriter<W> {
     /// with [`ZipWriter::data`].
     pub fn start(&mut self, m: &ZipMember, compressed_len: u32) {
         let local = self.offset as u32;
+        self.local(m, compressed_len);
+        self.central(m, compressed_len, local);
+    }
+
+    /// The local header alone.
+    pub fn local(&mut self, m: &ZipMember, compressed_len: u32) {
         let mut h = Vec::new();
         h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         h.extend_from_slice(&20u16.to_le_bytes());
@@ -206,7 +212,10 @@ impl<W: Write> ZipWriter<W> {
         h.extend_from_slice(&0u16.to_le_bytes());
         h.extend_from_slice(&m.name);
         self.put(&h);
+    }
 
+    /// A central directory record for a member whose local header is at `local`.
+    pub fn central(&mut self, m: &ZipMember, compressed_len: u32, local: u32) {
         let c = &mut self.central;
         c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         c.extend_from_slice(&(3u16 << 8 | 20).to_le_bytes());
@@ -235,19 +244,42 @@ impl<W: Write> ZipWriter<W> {
         self.put(&m.compressed.clone());
     }
 
-    /// Write the central directory and its end record; `cd_offset_shift` moves the recorded
-    /// directory offset to damage it.
+    /// Where the next byte goes.
+    pub fn offset(&self) -> u32 {
+        self.offset as u32
+    }
+
+    /// Write the central directory and its end record (with the zip64 records when there are
+    /// more than 65 535 members); `cd_offset_shift` moves the recorded directory offset to
+    /// damage it.
     pub fn finish_with(mut self, cd_offset_shift: i64) -> W {
-        let cd_offset = self.offset;
+        let cd_offset = (self.offset as i64 + cd_offset_shift) as u64;
         let central = std::mem::take(&mut self.central);
         self.put(&central);
         let mut e = Vec::new();
+        let count16 = u16::try_from(self.count).unwrap_or(u16::MAX);
+        if count16 == u16::MAX {
+            let zip64_end = self.offset;
+            e.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            e.extend_from_slice(&44u64.to_le_bytes());
+            e.extend_from_slice(&45u16.to_le_bytes());
+            e.extend_from_slice(&45u16.to_le_bytes());
+            e.extend_from_slice(&[0u8; 8]);
+            e.extend_from_slice(&self.count.to_le_bytes());
+            e.extend_from_slice(&self.count.to_le_bytes());
+            e.extend_from_slice(&(central.len() as u64).to_le_bytes());
+            e.extend_from_slice(&cd_offset.to_le_bytes());
+            e.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            e.extend_from_slice(&0u32.to_le_bytes());
+            e.extend_from_slice(&zip64_end.to_le_bytes());
+            e.extend_from_slice(&1u32.to_le_bytes());
+        }
         e.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
         e.extend_from_slice(&[0u8; 4]);
-        e.extend_from_slice(&self.count.to_le_bytes());
-        e.extend_from_slice(&self.count.to_le_bytes());
+        e.extend_from_slice(&count16.to_le_bytes());
+        e.extend_from_slice(&count16.to_le_bytes());
         e.extend_from_slice(&(central.len() as u32).to_le_bytes());
-        e.extend_from_slice(&((cd_offset as i64 + cd_offset_shift) as u32).to_le_bytes());
+        e.extend_from_slice(&(cd_offset as u32).to_le_bytes());
         e.extend_from_slice(&0u16.to_le_bytes());
         self.put(&e);
         self.out.flush().unwrap();
@@ -279,7 +311,8 @@ fn deflate_zeros(mib: u64, out: &mut dyn FnMut(&[u8])) -> u64 {
         .unwrap();
     assert_eq!(c.total_in(), 1 << 20, "one MiB compressed in one call");
     let mut tail = Vec::with_capacity(64);
-    c.compress_vec(&[], &mut tail, FlushCompress::Finish).unwrap();
+    c.compress_vec(&[], &mut tail, FlushCompress::Finish)
+        .unwrap();
     let mut len = 0;
     for _ in 0..mib {
         out(&block);
@@ -289,26 +322,32 @@ fn deflate_zeros(mib: u64, out: &mut dyn FnMut(&[u8])) -> u64 {
     len + tail.len() as u64
 }
 
-/// A zip with a few ordinary files and `bomb.log`: `mib` MiB of zeros deflated to about a
-/// thousandth of that. The recorded CRC is not the real one; a reader that keeps within its
-/// limits never gets to check it.
-pub fn zip_bomb(path: &Path, ordinary: &[ZipMember], mib: u64) {
-    let mut probe_len = 0u64;
-    deflate_zeros(mib, &mut |b| probe_len += b.len() as u64);
+/// A zip with a few ordinary files and then `copies` members `bomb-N.log` that all share one
+/// local entry: `mib` MiB of zeros deflated about a thousand times. Each member alone expands no
+/// more than deflate allows; together they expand `copies` times more than the file holds. The
+/// recorded CRC is not the real one: a reader that keeps within its limits never checks it.
+pub fn zip_bomb(path: &Path, ordinary: &[ZipMember], mib: u64, copies: u32) {
+    let mut deflated = Vec::new();
+    deflate_zeros(mib, &mut |b| deflated.extend_from_slice(b));
     let mut w = ZipWriter::new(BufWriter::new(File::create(path).unwrap()));
     for m in ordinary {
         w.member(m);
     }
-    let bomb = ZipMember {
-        name: b"bomb.log".to_vec(),
+    let bomb = |name: String| ZipMember {
+        name: name.into_bytes(),
         method: 8,
         crc: 0,
         compressed: Vec::new(),
-        size: u32::try_from((mib << 20).min(u64::from(u32::MAX))).unwrap(),
+        size: u32::try_from(mib << 20).unwrap(),
         mode: 0o100644,
     };
-    w.start(&bomb, u32::try_from(probe_len).unwrap());
-    deflate_zeros(mib, &mut |b| w.data(b));
+    let shared = w.offset();
+    let len = u32::try_from(deflated.len()).unwrap();
+    w.local(&bomb("bomb-0.log".into()), len);
+    w.data(&deflated);
+    for i in 0..copies {
+        w.central(&bomb(format!("bomb-{i}.log")), len, shared);
+    }
     w.finish();
 }
 
