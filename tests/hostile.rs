@@ -527,9 +527,21 @@ fn hundred_thousand_tiny_entries() {
     assert_eq!(run.paths().len(), 100_000, "every entry is listed");
     assert!(run.problems().is_empty(), "{:#?}", &run.problems()[..5]);
 
+    // A zip lists its entries up front: too many, and nothing is read.
+    scene
+        .report(&bundle, &["--max-entries", "1000"])
+        .assert_unreadable(&name(&bundle), "--max-entries");
+
+    // A tar is read until the limit, and what was read is reported.
+    let names: Vec<String> = (0..5000).map(|i| format!("d/f{i}.txt")).collect();
+    let members: Vec<Member<'_>> = names
+        .iter()
+        .map(|n| Member::File(n.as_bytes(), b"x\n"))
+        .collect();
+    let bundle = scene.write("tiny.tar.gz", &gen::gzip(&gen::tar(&members, true)));
     let run = scene.report(&bundle, &["--max-entries", "1000"]);
     run.assert_partial(&name(&bundle));
-    run.assert_problem("1000");
+    run.assert_problem("--max-entries");
     let read = run
         .sources()
         .iter()
