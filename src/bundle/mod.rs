@@ -312,7 +312,7 @@ fn finish(
     disk_root: Option<&Path>,
 ) -> BundleSummary {
     let mut links = Vec::new();
-    let mut problems = session.problems;
+    let problems = session.problems;
     let canonical_root = disk_root.and_then(|r| r.canonicalize().ok());
     let mut all_paths: Vec<String> = Vec::new();
     let mut dirs: Vec<String> = Vec::new();

@@ -399,7 +399,7 @@ pub(crate) fn read_stream<'a>(
     };
     let (head, error) = peek(&mut decoded, SNIFF_LEN);
     session.check()?;
-    if head.len() == SNIFF_LEN && is_tar_header(&head) {
+    if head.len() == SNIFF_LEN && is_tar_header(&head, true) {
         let replay: Box<dyn Read + '_> = Box::new(Cursor::new(head).chain(decoded));
         return tar::read_tar(session, tar_scope, replay, depth, label);
     }

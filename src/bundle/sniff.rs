@@ -32,7 +32,7 @@ pub(crate) fn sniff(head: &[u8]) -> Magic {
         Magic::Bzip2
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         Magic::Zip
-    } else if is_tar_header(head) {
+    } else if is_tar_header(head, false) {
         Magic::Tar
     } else {
         Magic::Unknown
@@ -40,8 +40,9 @@ pub(crate) fn sniff(head: &[u8]) -> Magic {
 }
 
 /// A tar header: `ustar` at offset 257, or an old-style header whose checksum adds up. An
-/// all-zero block is the end marker of an empty archive and counts as tar too.
-pub(crate) fn is_tar_header(head: &[u8]) -> bool {
+/// all-zero block is the end marker of an empty archive; it counts only when `allow_empty`
+/// (inside a compressed stream), since a file of zeros is otherwise far more likely.
+pub(crate) fn is_tar_header(head: &[u8], allow_empty: bool) -> bool {
     let Some(block) = head.get(..SNIFF_LEN) else {
         return false;
     };
@@ -49,7 +50,7 @@ pub(crate) fn is_tar_header(head: &[u8]) -> bool {
         return true;
     }
     if block.iter().all(|&b| b == 0) {
-        return true;
+        return allow_empty;
     }
     // The checksum field is octal digits, padded with NUL or space.
     let Some(field) = block.get(148..156) else {
@@ -106,7 +107,7 @@ mod tests {
         header.set_path("a/b").unwrap();
         header.set_size(3);
         header.set_cksum();
-        assert!(is_tar_header(header.as_bytes()));
+        assert!(is_tar_header(header.as_bytes(), false));
         let mut old = tar::Header::new_old();
         old.set_path("dmesg").unwrap();
         old.set_size(10);
@@ -115,7 +116,8 @@ mod tests {
         let mut broken = *old.as_bytes();
         broken[0] = b'x';
         assert_eq!(sniff(&broken), Magic::Unknown);
-        assert!(is_tar_header(&[0u8; 512]));
-        assert!(!is_tar_header(&[b' '; 512]));
+        assert!(is_tar_header(&[0u8; 512], true));
+        assert_eq!(sniff(&[0u8; 512]), Magic::Unknown);
+        assert!(!is_tar_header(&[b' '; 512], true));
     }
 }

@@ -126,7 +126,7 @@ fn read_zip<R: Read + Seek>(
             consumed,
             produced: 0,
             budget: session.budget,
-            label: format!("{}", session.full_path(scope, &rel)),
+            label: session.full_path(scope, &rel),
         };
         session.file(
             scope,
