@@ -68,7 +68,7 @@ pub enum Item {
     /// A tar header block written as is (name bytes unchecked), followed by `data` padded to
     /// 512 bytes. Tar only.
     Raw {
-        header: [u8; 512],
+        header: Box<[u8; 512]>,
         data: Vec<u8>,
     },
 }
