@@ -388,3 +388,6 @@ fn finish(
         total_bytes: session.delivered,
     }
 }
+
+#[cfg(test)]
+mod tests;
