@@ -115,13 +115,18 @@ fn lone_compressed_file_is_a_one_entry_bundle() {
     assert_eq!(summary.container.as_str(), "tar.gz");
 }
 
-fn truncated_case(format: Format) {
+/// `size` per file: bzip2 decodes whole blocks of up to 900 kB, so it needs more data for its
+/// first block to end before the cut.
+fn truncated_case(format: Format, size: usize) {
     let tmp = tempfile::tempdir().unwrap();
-    let items = vec![
-        Item::file("sos/a", noise(200_000, 2)),
-        Item::file("sos/b", noise(200_000, 3)),
-        Item::file("sos/c", noise(200_000, 4)),
-    ];
+    let items: Vec<Item> = (0..6u8)
+        .map(|i| {
+            Item::file(
+                &format!("sos/{}", char::from(b'a' + i)),
+                noise(size, u64::from(i)),
+            )
+        })
+        .collect();
     let bytes = pack_items(&items, format);
     // Cut in the middle: the first file arrives whole, the archive then breaks.
     let cut = write(tmp.path(), "cut", &bytes[..bytes.len() / 2]);
@@ -129,7 +134,7 @@ fn truncated_case(format: Format) {
     let summary = summary.unwrap_or_else(|e| panic!("{format:?}: {e}"));
     assert_eq!(
         files.get("sos/a").map(<[u8]>::len),
-        Some(200_000),
+        Some(size),
         "{format:?}"
     );
     assert!(
@@ -159,22 +164,27 @@ fn truncated_case(format: Format) {
 
 #[test]
 fn truncated_gzip_keeps_what_was_read() {
-    truncated_case(Format::TarGz);
+    truncated_case(Format::TarGz, 100_000);
 }
 
 #[test]
 fn truncated_xz_keeps_what_was_read() {
-    truncated_case(Format::TarXz);
+    truncated_case(Format::TarXz, 100_000);
 }
 
 #[test]
 fn truncated_zstd_keeps_what_was_read() {
-    truncated_case(Format::TarZst);
+    truncated_case(Format::TarZst, 100_000);
+}
+
+#[test]
+fn truncated_bzip2_keeps_what_was_read() {
+    truncated_case(Format::TarBz2, 400_000);
 }
 
 #[test]
 fn truncated_plain_tar_keeps_what_was_read() {
-    truncated_case(Format::Tar);
+    truncated_case(Format::Tar, 100_000);
 }
 
 #[test]
@@ -513,4 +523,97 @@ fn lying_header_size_reaches_the_visitor_as_an_error() {
     assert!(problems(&summary)
         .iter()
         .any(|p| p.contains("archive truncated after 2 entries")));
+}
+
+#[test]
+fn compressed_files_and_zips_inside_a_tar_are_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gz = util::compress(b"[ 2.0] rotated\n", Format::TarGz);
+    let zip = pack_items(&[Item::file("inner/free", "Mem: 1 2 3")], Format::Zip);
+    let items = vec![
+        Item::file("sos/var/log/dmesg.gz", &gz),
+        Item::file("sos/upload.zip", &zip),
+    ];
+    let path = write(tmp.path(), "b.tar", &pack_items(&items, Format::Tar));
+    let (summary, files) = read(&path, &Limits::default());
+    let summary = summary.unwrap();
+    assert_eq!(
+        files.paths(),
+        vec!["sos/var/log/dmesg", "sos/upload.zip/inner/free"]
+    );
+    assert_eq!(
+        files.get("sos/var/log/dmesg"),
+        Some(&b"[ 2.0] rotated\n"[..])
+    );
+    assert_eq!(
+        summary.nested,
+        vec!["sos/var/log/dmesg.gz", "sos/upload.zip"]
+    );
+    assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+}
+
+#[test]
+fn odd_tar_members_are_handled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let items = vec![
+        Item::raw(b"pax_global_header", b'g', b"", 20, b"20 comment=abcdefg\n"),
+        Item::raw(b"sos/caf\xe9", b'0', b"", 2, b"hi"),
+        Item::file("sos/zeros", vec![0u8; 2048]),
+        Item::file("sos/empty", ""),
+    ];
+    let path = write(tmp.path(), "odd.tar", &pack_items(&items, Format::Tar));
+    let (summary, files) = read(&path, &Limits::default());
+    let summary = summary.unwrap();
+    assert_eq!(
+        files.paths(),
+        vec!["sos/caf\u{fffd}", "sos/zeros", "sos/empty"]
+    );
+    assert_eq!(files.get("sos/zeros").map(<[u8]>::len), Some(2048));
+    assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+    assert!(summary.nested.is_empty());
+}
+
+#[test]
+fn zip_paths_are_checked_like_tar_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let items = vec![
+        Item::file("../escape", "no"),
+        Item::file("/abs/file", "abs"),
+        Item::file("win\\path", "back"),
+        Item::symlink("link", "win/path"),
+    ];
+    let path = write(tmp.path(), "z.zip", &pack_items(&items, Format::Zip));
+    let (summary, files) = read(&path, &Limits::default());
+    let summary = summary.unwrap();
+    assert_eq!(files.paths(), vec!["abs/file", "win/path"]);
+    let p = problems(&summary);
+    assert!(
+        p.iter()
+            .any(|x| x.contains("../escape") && x.contains("climbs out")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter().any(|x| x.starts_with("abs/file: absolute path")),
+        "{p:?}"
+    );
+    assert_eq!(summary.links[0].resolved.as_deref(), Some("win/path"));
+    assert_eq!(summary.links[0].target, "win/path");
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_fifo_is_skipped_not_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("bundle");
+    put(&root, "dmesg", "kernel");
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("pipe"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        // No mkfifo on this system: nothing to check.
+        return;
+    }
+    let (summary, files) = read(&root, &Limits::default());
+    assert_eq!(files.paths(), vec!["dmesg"]);
+    assert_eq!(problems(&summary.unwrap()), vec!["pipe: FIFO skipped"]);
 }
