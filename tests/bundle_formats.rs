@@ -617,3 +617,28 @@ fn directory_fifo_is_skipped_not_opened() {
     assert_eq!(files.paths(), vec!["dmesg"]);
     assert_eq!(problems(&summary.unwrap()), vec!["pipe: FIFO skipped"]);
 }
+
+#[test]
+fn archives_inside_a_directory_bundle_are_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("bundle");
+    put(&root, "dmesg", "kernel");
+    put(
+        &root,
+        "node1.zip",
+        pack_items(&[Item::file("free", "Mem: 1 2 3")], Format::Zip),
+    );
+    put(
+        &root,
+        "node2.tar.zst",
+        pack_items(&[Item::file("sos/uptime", "up 3 days")], Format::TarZst),
+    );
+    let (summary, files) = read(&root, &Limits::default());
+    let summary = summary.unwrap();
+    assert_eq!(
+        files.paths(),
+        vec!["dmesg", "node1.zip/free", "node2.tar.zst/sos/uptime"]
+    );
+    assert_eq!(summary.nested, vec!["node1.zip", "node2.tar.zst"]);
+    assert_eq!(summary.total_bytes, 6 + 10 + 9);
+}

@@ -85,6 +85,8 @@ fn read_file(session: &mut Session<'_, '_>, path: &Path, rel: String) -> Result<
         .ok()
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
         .map(|t| t.as_second());
+    // A second handle on the same open file, for a zip that must seek.
+    let again = file.try_clone();
     session.file(
         0,
         rel,
@@ -93,7 +95,7 @@ fn read_file(session: &mut Session<'_, '_>, path: &Path, rel: String) -> Result<
         &mut file,
         false,
         0,
-        Origin::Disk(path),
+        Origin::Disk(again),
     )
 }
 

@@ -229,10 +229,15 @@ pub fn read_bundle(
             });
         }
     };
-    file.rewind().map_err(open_error)?;
-    let budget = Budget::new(*limits, Some(meta.len()));
+    // A pipe has no size to judge the whole-bundle ratio by; each decoder still has its own.
+    let budget = Budget::new(*limits, meta.is_file().then(|| meta.len()));
     let mut session = Session::new(&budget, visitor, display.clone());
     let (outcome, sha256) = if magic == Magic::Zip {
+        // Zip reads its central directory at the end: the file must seek.
+        file.rewind().map_err(|e| BundleError::Unsupported {
+            path: display.clone(),
+            detail: format!("a zip must be a regular file that can seek: {e}"),
+        })?;
         let mut hashed = Hashed {
             file,
             hasher: Sha256::new(),
@@ -243,14 +248,14 @@ pub fn read_bundle(
         let outcome = zip::read_zip_from(&mut session, 0, file, 0, &name)?;
         (outcome, hex(&hasher.finalize()))
     } else {
-        let raw = Rc::new(RefCell::new(Hashed {
-            file,
-            hasher: Sha256::new(),
-        }));
+        // The sniffed bytes are replayed rather than re-read, so a pipe works too.
+        let mut hasher = Sha256::new();
+        hasher.update(&head);
+        let raw = Rc::new(RefCell::new(Hashed { file, hasher }));
         let single = path::without_compression_suffix(&name);
-        let input = Box::new(SharedReader(raw.clone()));
+        let input = Box::new(io::Cursor::new(head).chain(SharedReader(raw.clone())));
         let outcome = read_stream(&mut session, input, magic, 0, (0, single), 0, &name)?;
-        // The archive may end before the file does (tar padding, trailing garbage): the hash
+        // The archive may end before the file does (tar padding, trailing bytes): the hash
         // covers the whole file.
         io::copy(&mut SharedReader(raw.clone()), &mut io::sink()).map_err(open_error)?;
         let hasher = raw.borrow().hasher.clone();

@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashSet};
 use std::io::{self, BufReader, Cursor, Read};
-use std::path::Path;
 use std::rc::Rc;
 
 use super::limits::{
@@ -43,9 +42,9 @@ pub(crate) struct Outcome {
 }
 
 /// Where an archive's bytes come from, for nested zip files that need to seek.
-pub(crate) enum Origin<'p> {
-    /// A file on disk (a directory bundle's member): zip can open it directly.
-    Disk(&'p Path),
+pub(crate) enum Origin {
+    /// A file on disk (a directory bundle's member), opened once more: zip reads it in place.
+    Disk(io::Result<std::fs::File>),
     /// Bytes inside another archive: zip must be buffered.
     Stream,
 }
@@ -163,7 +162,7 @@ impl<'b, 'v> Session<'b, 'v> {
         data: &mut dyn Read,
         declared: bool,
         depth: u32,
-        origin: Origin<'_>,
+        origin: Origin,
     ) -> Result<(), BundleError> {
         let full = self.full_path(scope, &rel);
         self.mark_seen(&full);
@@ -176,7 +175,7 @@ impl<'b, 'v> Session<'b, 'v> {
         let (head, head_error) = peek(&mut raw, SNIFF_LEN);
         self.check()?;
         let magic = sniff(&head);
-        if magic.is_container() && !(magic == Magic::Tar && head.len() < SNIFF_LEN) {
+        if magic.is_container() {
             if depth >= budget.limits.max_nesting {
                 self.problem(
                     &full,
@@ -247,13 +246,13 @@ impl<'b, 'v> Session<'b, 'v> {
         magic: Magic,
         mut data: Replay<'_>,
         depth: u32,
-        origin: Origin<'_>,
+        origin: Origin,
     ) -> Result<(), BundleError> {
         self.nested.push(full.clone());
         let prefix = format!("{full}/");
         let outcome = match magic {
             Magic::Zip => match origin {
-                Origin::Disk(path) => match std::fs::File::open(path) {
+                Origin::Disk(file) => match file {
                     Ok(file) => {
                         let inner = self.new_scope(prefix);
                         zip::read_zip_from(self, inner, file, depth, &full)?
