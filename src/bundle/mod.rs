@@ -4,6 +4,17 @@
 //! file name. Nothing is extracted to disk: each entry's bytes are handed to the caller through a
 //! reader, once, in archive order, so path traversal and links inside an archive are harmless;
 //! they are resolved virtually inside the bundle and reported, never followed outside it.
+//!
+//! - `sniff`: magic bytes to container kind.
+//! - `session`: the state of one read; dispatch of an entry to the visitor or, when its content
+//!   is an archive or a compressed file, to a nested read (`inner.tar.xz/...` paths).
+//! - `tar`, `zip`, `dir`: one reader per container; `path`: one normal form for entry names.
+//! - `limits`: counting readers, so limits hold on the bytes that really flow, whatever the
+//!   headers claim; `links`: virtual link resolution once every entry was seen.
+//!
+//! A compressed file whose content is not a tar (a lone `dmesg.gz`) is a bundle of one entry
+//! named without the compression suffix; its container is named after the compression
+//! (`tar.gz`), the closest the report's container list has.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -65,13 +76,17 @@ impl Container {
 /// let a real sosreport (a few GB of logs) through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Total uncompressed bytes read from all entries.
+    /// Total uncompressed bytes read from all entries (a nested archive counts twice: its own
+    /// bytes and its entries').
     pub max_total_bytes: u64,
-    /// Uncompressed bytes of one entry.
+    /// Uncompressed bytes of one entry: a longer entry is cut there and reported; a nested zip,
+    /// which must be buffered, is not opened above it.
     pub max_entry_bytes: u64,
     /// Number of entries (files, links, directories) looked at.
     pub max_entries: u64,
-    /// Uncompressed / compressed ratio above which a stream is treated as a bomb.
+    /// Uncompressed / compressed ratio above which a stream is treated as a bomb, judged for
+    /// each decompression layer and zip entry, and for the whole file, once more than 1 MiB
+    /// came out.
     pub max_ratio: u64,
     /// How many archives deep nested archives are opened (1: an archive inside the bundle).
     pub max_nesting: u32,
@@ -116,7 +131,8 @@ pub struct BundleLink {
     /// The link target as recorded in the archive.
     pub target: String,
     pub hard: bool,
-    /// The bundle path the link resolves to, when it resolves to a file inside the bundle.
+    /// The bundle path the link resolves to, when it resolves to a file or folder inside the
+    /// bundle (a nested archive's links resolve inside that archive).
     pub resolved: Option<String>,
     /// Why it does not resolve (outside the bundle, loop, missing target).
     pub problem: Option<String>,
@@ -138,13 +154,18 @@ pub struct BundleSummary {
     pub sha256: Option<String>,
     pub container: Container,
     /// The single top folder every entry shares (a sosreport's `sosreport-host-2018...`), when
-    /// there is one.
+    /// there is one. When the bundle is a single archive wrapped in another (a sosreport
+    /// `.tar.xz` uploaded as a `.zip`), the inner top folder is included:
+    /// `sosreport-x.tar.xz/sosreport-x`.
     pub root: Option<String>,
-    /// Nested archives that were opened, by their path in the bundle.
+    /// Nested archives and compressed files that were opened, by their path in the bundle.
     pub nested: Vec<String>,
     pub links: Vec<BundleLink>,
     pub problems: Vec<EntryProblem>,
+    /// Entries of every kind looked at (files, links, folders, skipped entries), nested
+    /// archives' entries included.
     pub entries: u64,
+    /// Uncompressed bytes the visitor read.
     pub total_bytes: u64,
 }
 
@@ -230,7 +251,7 @@ pub fn read_bundle(
         }
     };
     // A pipe has no size to judge the whole-bundle ratio by; each decoder still has its own.
-    let budget = Budget::new(*limits, meta.is_file().then(|| meta.len()));
+    let budget = Budget::new(*limits, meta.is_file().then_some(meta.len()));
     let mut session = Session::new(&budget, visitor, display.clone());
     let (outcome, sha256) = if magic == Magic::Zip {
         // Zip reads its central directory at the end: the file must seek.
