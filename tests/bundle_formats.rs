@@ -642,3 +642,25 @@ fn archives_inside_a_directory_bundle_are_opened() {
     assert_eq!(summary.nested, vec!["node1.zip", "node2.tar.zst"]);
     assert_eq!(summary.total_bytes, 6 + 10 + 9);
 }
+
+#[test]
+fn zip_entry_with_a_broken_local_header_is_skipped_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let items = vec![Item::file("a", "first"), Item::file("b", "second")];
+    let mut bytes = pack_items(&items, Format::Zip);
+    let second = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x03\x04")
+        .nth(1)
+        .map(|(i, _)| i)
+        .unwrap();
+    bytes[second + 2] = b'X';
+    let path = write(tmp.path(), "half.zip", &bytes);
+    let (summary, files) = read(&path, &Limits::default());
+    let summary = summary.unwrap();
+    assert_eq!(files.paths(), vec!["a"]);
+    let p = problems(&summary);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("half.zip: b: could not be read"), "{p:?}");
+}

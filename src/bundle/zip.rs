@@ -47,11 +47,17 @@ fn read_zip<R: Read + Seek>(
     let mut outcome = Outcome::default();
     let mut first_error = None;
     for index in 0..count {
+        // The central directory's name, for a message when the entry itself cannot be opened.
+        let listed = archive
+            .name_for_index(index)
+            .and_then(Result::ok)
+            .map(|n| n.into_owned());
         let mut file = match archive.by_index(index) {
             Ok(file) => file,
             Err(e) => {
+                let name = listed.unwrap_or_else(|| format!("entry #{index}"));
                 session.problem(
-                    format!("{label}: entry #{index}"),
+                    format!("{label}: {name}"),
                     format!("could not be read: {e}"),
                 );
                 first_error.get_or_insert_with(|| e.to_string());
