@@ -29,6 +29,8 @@ fn sample_tree(root: &Path) {
     put(root, "sos_commands/memory/free", "");
     let long = format!("var/log/{}/messages", "d".repeat(120));
     put(root, &long, noise(300_000, 1));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("sos_commands/kernel/dmesg", root.join("dmesg")).unwrap();
 }
 
 fn problems(s: &BundleSummary) -> Vec<String> {
@@ -72,6 +74,22 @@ fn every_format_yields_the_same_entries() {
             "{format:?}: {:?}",
             summary.problems
         );
+        #[cfg(unix)]
+        {
+            let links: Vec<(&str, Option<&str>)> = summary
+                .links
+                .iter()
+                .map(|l| (l.path.as_str(), l.resolved.as_deref()))
+                .collect();
+            assert_eq!(
+                links,
+                vec![(
+                    "sosreport-host-1/dmesg",
+                    Some("sosreport-host-1/sos_commands/kernel/dmesg")
+                )],
+                "{format:?}"
+            );
+        }
     }
 }
 
@@ -550,6 +568,31 @@ fn compressed_files_and_zips_inside_a_tar_are_opened() {
         vec!["sos/var/log/dmesg.gz", "sos/upload.zip"]
     );
     assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+}
+
+/// A PAX extended header record: `<length> <key>=<value>\n`, the length counting itself.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}{body}").len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+#[test]
+fn pax_path_overrides_the_header_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = format!("sosreport-p/sos_commands/{}/dmesg", "k".repeat(150));
+    let record = pax_record("path", &long);
+    let items = vec![
+        Item::raw(b"PaxHeaders/dmesg", b'x', b"", record.len() as u64, &record),
+        Item::raw(b"short-name", b'0', b"", 3, b"pax"),
+    ];
+    let path = write(tmp.path(), "pax.tar", &pack_items(&items, Format::Tar));
+    let (summary, files) = read(&path, &Limits::default());
+    assert_eq!(files.paths(), vec![long.as_str()]);
+    assert_eq!(summary.unwrap().root.as_deref(), Some("sosreport-p"));
 }
 
 #[test]
