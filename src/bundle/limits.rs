@@ -128,7 +128,7 @@ pub(crate) fn human_bytes(n: u64) -> String {
     if unit == 0 {
         format!("{n} bytes")
     } else {
-        format!("{value:.1} {}", UNITS[unit])
+        format!("{value:.1} {}", UNITS.get(unit).unwrap_or(&"TiB"))
     }
 }
 
