@@ -1,13 +1,11 @@
 //! The bundle reader on every container format, and on hostile and broken archives.
 
-
-
 use std::io::Write;
 use std::path::Path;
 
+use crate::util::pack::{noise, pack_items, put, write, Collect, Format, Item};
 use postmortem::bundle::{read_bundle, BundleError, BundleSummary, Limits};
 use sha2::{Digest, Sha256};
-use crate::util::pack::{noise, pack_items, put, write, Collect, Format, Item};
 
 fn read(path: &Path, limits: &Limits) -> (Result<BundleSummary, BundleError>, Collect) {
     let mut c = Collect::default();
@@ -56,7 +54,7 @@ fn every_format_yields_the_same_entries() {
         .map(|(p, d)| (format!("sosreport-host-1/{p}"), d.clone()))
         .collect();
     for format in Format::ALL {
-        let bytes = util::pack_prefixed(&tree, format, "sosreport-host-1");
+        let bytes = crate::util::pack::pack_prefixed(&tree, format, "sosreport-host-1");
         let path = write(tmp.path(), &format!("bundle{}", format.extension()), &bytes);
         let (summary, files) = read(&path, &Limits::default());
         let summary = summary.unwrap_or_else(|e| panic!("{format:?}: {e}"));
@@ -124,7 +122,7 @@ fn empty_and_unknown_files_are_unsupported() {
 #[test]
 fn lone_compressed_file_is_a_one_entry_bundle() {
     let tmp = tempfile::tempdir().unwrap();
-    let gz = util::compress(b"[ 1.0] hello\n", Format::TarGz);
+    let gz = crate::util::pack::compress(b"[ 1.0] hello\n", Format::TarGz);
     let path = write(tmp.path(), "dmesg.gz", &gz);
     let (summary, files) = read(&path, &Limits::default());
     let summary = summary.unwrap();
@@ -229,16 +227,16 @@ fn zip_with_broken_central_directory_is_corrupt() {
 /// so the test never holds the uncompressed bytes.
 fn zero_bomb(format: Format, zeros: u64) -> Vec<u8> {
     let chunk = vec![0u8; 1 << 20];
-    let one = util::compress(&chunk, format);
+    let one = crate::util::pack::compress(&chunk, format);
     let mut header = tar::Header::new_gnu();
     header.set_path("bomb/zeros").unwrap();
     header.set_size(zeros);
     header.set_cksum();
-    let mut out = util::compress(header.as_bytes(), format);
+    let mut out = crate::util::pack::compress(header.as_bytes(), format);
     for _ in 0..zeros / chunk.len() as u64 {
         out.extend_from_slice(&one);
     }
-    out.extend_from_slice(&util::compress(&[0u8; 1024], format));
+    out.extend_from_slice(&crate::util::pack::compress(&[0u8; 1024], format));
     out
 }
 
@@ -528,7 +526,7 @@ fn lying_header_size_reaches_the_visitor_as_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let mut bytes = pack_items(&[Item::file("ok", "fine")], Format::Tar);
     bytes.truncate(1024);
-    bytes.extend_from_slice(&util::raw_header(b"liar", b'0', b"", 1 << 30));
+    bytes.extend_from_slice(&crate::util::pack::raw_header(b"liar", b'0', b"", 1 << 30));
     bytes.extend_from_slice(b"short data");
     let path = write(tmp.path(), "liar.tar", &bytes);
     let (summary, files) = read(&path, &Limits::default());
@@ -546,7 +544,7 @@ fn lying_header_size_reaches_the_visitor_as_an_error() {
 #[test]
 fn compressed_files_and_zips_inside_a_tar_are_opened() {
     let tmp = tempfile::tempdir().unwrap();
-    let gz = util::compress(b"[ 2.0] rotated\n", Format::TarGz);
+    let gz = crate::util::pack::compress(b"[ 2.0] rotated\n", Format::TarGz);
     let zip = pack_items(&[Item::file("inner/free", "Mem: 1 2 3")], Format::Zip);
     let items = vec![
         Item::file("sos/var/log/dmesg.gz", &gz),

@@ -1,7 +1,6 @@
 //! Builds bundles for tests: a directory tree or a list of entries packed into any container
 //! format, including hostile entries (paths with `..`, absolute paths, links, raw headers).
 
-
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
