@@ -73,10 +73,8 @@ fn by_location(name: &str, parent: &str, grandparent: &str, dirs: &[&str]) -> Op
     // The collector's `docker/version.txt`, `podman/info.txt`, `cri/version.txt`; sosreport's
     // `sos_commands/docker/docker_version` and `docker_info`.
     let stem = strip_neutral_extension(name);
-    if is_daemon_dir(parent) || parent == "cri" {
-        if matches!(stem, "version" | "info") {
-            return Some(K::RuntimeVersion);
-        }
+    if (is_daemon_dir(parent) || parent == "cri") && matches!(stem, "version" | "info") {
+        return Some(K::RuntimeVersion);
     }
     let in_sos = dirs.contains(&"sos_commands");
     if in_sos {
