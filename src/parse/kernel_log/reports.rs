@@ -58,10 +58,22 @@ impl OomState {
     }
 }
 
+/// A closed report that a Mem-Info block printed just after it may still belong to.
+#[derive(Debug, Clone, Copy)]
+enum Closed {
+    Alloc(usize),
+    Oom(usize),
+}
+
+/// How many lines may separate a report from a Mem-Info block that belongs to it (a rate-limit
+/// notice such as `show_mem: 3 callbacks suppressed` can sit in between).
+const MEMINFO_ATTACH_GAP: u32 = 3;
+
 /// Collects reports and notable messages into a [`KernelLog`].
 #[derive(Debug)]
 pub struct Reports {
     open: Option<Open>,
+    last_closed: Option<(Closed, u32)>,
     pub log: KernelLog,
     /// Kernel release of each OOM report's own `CPU:` line, by index in `log.oom_kills`.
     pub oom_releases: Vec<Option<String>>,
@@ -72,6 +84,7 @@ impl Reports {
     pub fn new(log: KernelLog) -> Reports {
         Reports {
             open: None,
+            last_closed: None,
             log,
             oom_releases: Vec::new(),
             warnings: Vec::new(),
@@ -220,6 +233,10 @@ impl Reports {
                     ));
                 }
                 self.note_release(report.kernel_release.as_deref());
+                if report.mem_info.is_none() {
+                    let at = Closed::Alloc(self.log.alloc_failures.len());
+                    self.last_closed = Some((at, report.end_line));
+                }
                 self.log.alloc_failures.push(report);
             }
             Open::Oom(st) => {
@@ -235,6 +252,10 @@ impl Reports {
                     ));
                 }
                 self.note_release(st.release.as_deref());
+                if st.kill.mem_info.is_none() {
+                    let at = Closed::Oom(self.log.oom_kills.len());
+                    self.last_closed = Some((at, st.kill.end_line));
+                }
                 self.log.oom_kills.push(st.kill);
                 self.oom_releases.push(st.release);
             }
@@ -248,9 +269,31 @@ impl Reports {
                         "Mem-Info block cut off at end of file",
                     ));
                 }
-                self.log.mem_info_dumps.push(dump);
+                self.file_meminfo(dump);
             }
         }
+    }
+}
+
+impl Reports {
+    /// File a Mem-Info block that was read on its own: it belongs to the report just before it
+    /// when that report had none and ended a few lines earlier, else it stands alone (SysRq-m).
+    fn file_meminfo(&mut self, dump: MemInfoDump) {
+        if let Some((closed, end_line)) = self.last_closed.take() {
+            if dump.first_line <= end_line.saturating_add(MEMINFO_ATTACH_GAP) {
+                let slot = match closed {
+                    Closed::Alloc(i) => self.log.alloc_failures.get_mut(i).map(|a| &mut a.mem_info),
+                    Closed::Oom(i) => self.log.oom_kills.get_mut(i).map(|k| &mut k.mem_info),
+                };
+                if let Some(slot) = slot {
+                    if slot.is_none() {
+                        *slot = Some(dump);
+                        return;
+                    }
+                }
+            }
+        }
+        self.log.mem_info_dumps.push(dump);
     }
 }
 

@@ -694,3 +694,105 @@ fn notable_messages_in_journal() {
     assert_eq!(out.log.kernel_messages, 3);
     assert_eq!(out.log.lines, 4);
 }
+
+#[test]
+fn rsyslog_high_precision_and_daemon_tags() {
+    let text = "2018-01-23T20:10:01.288012+08:00 beta_004 kernel: [2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0\n\
+                2018-01-23T20:10:01.288100+08:00 beta_004 kernel: [2751018.239917] CPU: 5 PID: 839206 Comm: runc:[1:CHILD] Tainted: G E T 3.10.0-514.26.2.el7.x86_64 #1\n\
+                2018-01-23T20:10:02.000000+08:00 beta_004 dockerd[1201]: time=\"2018-01-23T20:10:02+08:00\" level=error msg=\"oci runtime error\"\n";
+    let out = parse(text, SourceKind::Syslog);
+    let log = &out.log;
+    assert_eq!(log.format, KernelLogFormat::SyslogIso);
+    assert_eq!(log.kernel_messages, 2);
+    let a = &log.alloc_failures[0];
+    let at: jiff::Timestamp = "2018-01-23T12:10:01.288012Z".parse().unwrap();
+    assert_eq!(a.stamp.wall, Some(WallClock::Instant { at }));
+    assert_eq!(a.stamp.uptime_s, Some(2751018.239907));
+    assert_eq!(a.pid, Some(839206));
+    assert_eq!(
+        a.gfp.decoded,
+        vec!["GFP_KERNEL", "__GFP_COMP", "__GFP_ZERO", "__GFP_KMEMCG"]
+    );
+    assert!(out
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("cut off at end of file")));
+    assert!(is_daemon_tag("dockerd", ""));
+    assert!(is_daemon_tag("dockerd-current", ""));
+    assert!(is_daemon_tag("containerd", ""));
+    assert!(is_daemon_tag("systemd", "Started docker-abc.scope."));
+    assert!(!is_daemon_tag("systemd", "Started Session 1 of user root."));
+    assert!(!is_daemon_tag("CROND", ""));
+}
+
+#[test]
+fn meminfo_after_oom_report_gap_is_attached() {
+    // A Mem-Info block right after a report that had none (a rate-limit notice in between).
+    let text = "[1.0] Out of memory: Killed process 10 (java) total-vm:100kB, anon-rss:50kB, file-rss:0kB\n\
+                [1.0] show_mem: 3 callbacks suppressed\n\
+                [1.0] Mem-Info:\n\
+                [1.0] active_anon:1 inactive_anon:2 isolated_anon:0\n\
+                [1.0] 10 pages RAM\n";
+    let out = parse(text, SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(k.mem_info.as_ref().unwrap().pages_ram, Some(10));
+    assert!(out.log.mem_info_dumps.is_empty());
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kinds() -> impl Strategy<Value = SourceKind> {
+        prop_oneof![
+            Just(SourceKind::Dmesg),
+            Just(SourceKind::Syslog),
+            Just(SourceKind::Journal)
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn arbitrary_text(text in any::<String>(), kind in kinds()) {
+            let _ = parse(&text, kind);
+        }
+
+        #[test]
+        fn arbitrary_lines_of_kernel_shapes(
+            lines in proptest::collection::vec(
+                r"(\[ *[0-9.]{0,12}\]|<[0-9]>|Jan [0-9]{1,2} [0-9:]{8} h kernel:|\{.*\}|)[ \u{a0}]?(Mem-Info:|Node [0-9] |DMA32 |free:[0-9a-z]*kB|[0-9]{0,3}\*[0-9]{0,4}kB|\(UEM\)|= |lowmem_reserve\[\]:|invoked oom-killer: |Killed process |page allocation failure[:.] order:|mode:0x[0-9a-f]{0,8}|oom-kill:|#012|[a-z_]+:[0-9]+ ?)*",
+                0..40),
+            kind in kinds(),
+        ) {
+            let _ = parse(&lines.join("\n"), kind);
+        }
+
+        #[test]
+        fn mutated_seed(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<char>(), 0u8..3), 0..30),
+            kind in kinds(),
+        ) {
+            let mut chars: Vec<char> = seed().chars().collect();
+            for (at, c, op) in edits {
+                if chars.is_empty() {
+                    break;
+                }
+                let i = at.index(chars.len());
+                match op {
+                    0 => { chars.remove(i); }
+                    1 => chars.insert(i, c),
+                    _ => chars[i] = c,
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            let _ = parse(&text, kind);
+            let syslog: String = text
+                .lines()
+                .map(|l| format!("Jan 23 20:10:01 beta kernel: {l}#012 x:1\n"))
+                .collect();
+            let _ = parse(&syslog, kind);
+        }
+    }
+}
