@@ -76,6 +76,9 @@ pub fn frame(line: &str, kind: SourceKind) -> Frame<'_> {
         if let Some(f) = dmesg_decoded(line, kind) {
             return f;
         }
+        if let Some(e) = journal_short_full(line) {
+            return Frame::Entry(e);
+        }
     }
     if first.is_ascii_digit() {
         if let Some(e) = syslog_iso(line, kind) {
@@ -322,6 +325,41 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     Some(framed_entry(format, wall, rest))
 }
 
+/// `journalctl -o short-full`: `Tue 2018-01-23 20:10:01 CST host kernel: msg` (also with
+/// `.288012` microseconds). Civil time with the zone abbreviation the journal printed.
+fn journal_short_full(line: &str) -> Option<Entry<'_>> {
+    let mut parts = line.splitn(5, ' ');
+    let weekday = parts.next()?;
+    let date = parts.next()?;
+    let time = parts.next()?;
+    let zone = parts.next()?;
+    let rest = parts.next()?;
+    if weekday.len() != 3 || date.len() != 10 || date.as_bytes().get(4) != Some(&b'-') {
+        return None;
+    }
+    if zone.is_empty()
+        || zone.len() > 6
+        || !zone
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-')
+    {
+        return None;
+    }
+    let civil_date: civil::Date = date.parse().ok()?;
+    let civil_time: civil::Time = time.parse().ok()?;
+    let at = civil_date.to_datetime(civil_time);
+    // jiff checks the weekday against the date; a mismatch means this is not a journal stamp.
+    let expected = civil::DateTime::strptime("%a %Y-%m-%d", format!("{weekday} {date}")).ok()?;
+    if expected.date() != civil_date {
+        return None;
+    }
+    let wall = WallClock::Local {
+        at,
+        zone_abbrev: Some(zone.to_string()),
+    };
+    Some(framed_entry(KernelLogFormat::JournalShort, wall, rest))
+}
+
 /// Digits after the decimal point → nanoseconds.
 fn parse_fraction_ns(f: &str) -> Option<i32> {
     if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) {
@@ -342,6 +380,12 @@ fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(10) != Some(&b'T') {
         return None;
     }
+    // `dmesg --time-format=iso` writes the fraction after a comma.
+    let stamp: Cow<'_, str> = if stamp.contains(',') {
+        Cow::Owned(stamp.replacen(',', ".", 1))
+    } else {
+        Cow::Borrowed(stamp)
+    };
     let wall = if let Ok(at) = stamp.parse::<Timestamp>() {
         WallClock::Instant { at }
     } else {
@@ -351,6 +395,22 @@ fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
             zone_abbrev: None,
         }
     };
+    if kind == SourceKind::Dmesg
+        && host_tag_message(&line[sp + 1..]).is_none_or(|(_, t, _)| t != "kernel")
+    {
+        // `dmesg --time-format=iso`: a kernel message right after the stamp.
+        return Some(Entry {
+            format: KernelLogFormat::DmesgHuman,
+            stamp: Stamp {
+                uptime_s: None,
+                wall: Some(wall),
+            },
+            host: None,
+            tag: None,
+            kernel: true,
+            body: Cow::Borrowed(&line[sp + 1..]),
+        });
+    }
     let format = if kind == SourceKind::Journal {
         KernelLogFormat::JournalShort
     } else {
@@ -574,6 +634,43 @@ mod tests {
         assert_eq!(e.body, "Mem");
         assert_eq!(e.stamp.uptime_s, Some(2751018.239907));
         assert_eq!(e.host.as_deref(), Some("beta"));
+    }
+
+    #[test]
+    fn journal_short_full() {
+        let e = entry(
+            "Tue 2018-01-23 20:10:01 CST beta kernel: Mem-Info:",
+            SourceKind::Journal,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.body, "Mem-Info:");
+        assert_eq!(
+            e.stamp.wall,
+            Some(WallClock::Local {
+                at: civil::date(2018, 1, 23).at(20, 10, 1, 0),
+                zone_abbrev: Some("CST".into())
+            })
+        );
+        // A wrong weekday is not a journal stamp.
+        assert!(matches!(
+            frame(
+                "Wed 2018-01-23 20:10:01 CST beta kernel: x",
+                SourceKind::Journal
+            ),
+            Frame::Continuation(_)
+        ));
+    }
+
+    #[test]
+    fn dmesg_time_format_iso() {
+        let e = entry(
+            "2018-01-23T20:10:01,288012+08:00 nf_conntrack: table full, dropping packet",
+            SourceKind::Dmesg,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.body, "nf_conntrack: table full, dropping packet");
+        let at: Timestamp = "2018-01-23T12:10:01.288012Z".parse().unwrap();
+        assert_eq!(e.stamp.wall, Some(WallClock::Instant { at }));
     }
 
     #[test]

@@ -75,6 +75,8 @@ struct Parser {
     lines: u32,
     kernel_messages: u32,
     first: Option<Stamp>,
+    /// The last stamp any line carried (later unstamped lines do not clear it).
+    last: Option<Stamp>,
     stamp: Stamp,
     /// Whether continuation lines belong to a kernel message.
     in_kernel_message: bool,
@@ -94,6 +96,7 @@ impl Parser {
             lines: 0,
             kernel_messages: 0,
             first: None,
+            last: None,
             stamp: Stamp::default(),
             in_kernel_message: false,
             hostnames: Vec::new(),
@@ -127,8 +130,11 @@ impl Parser {
     fn entry(&mut self, no: u32, raw: &str, e: Entry<'_>) {
         self.format.get_or_insert(e.format);
         self.stamp = e.stamp;
-        if self.first.is_none() && (self.stamp.uptime_s.is_some() || self.stamp.wall.is_some()) {
-            self.first = Some(self.stamp.clone());
+        if self.stamp.uptime_s.is_some() || self.stamp.wall.is_some() {
+            if self.first.is_none() {
+                self.first = Some(self.stamp.clone());
+            }
+            self.last = Some(self.stamp.clone());
         }
         if let Some(host) = e.host.as_deref() {
             if !self.hostnames.iter().any(|h| h == host) {
@@ -209,9 +215,7 @@ impl Parser {
         log.lines = self.lines;
         log.kernel_messages = self.kernel_messages;
         log.first = self.first;
-        if self.stamp.uptime_s.is_some() || self.stamp.wall.is_some() {
-            log.last = Some(self.stamp);
-        }
+        log.last = self.last;
         log.hostnames = self.hostnames;
         decode_masks(&mut log, &oom_releases);
         KernelLogOutput {
