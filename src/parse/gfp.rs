@@ -23,7 +23,6 @@ const BITS_WAIT_ERA: &[(u64, &str)] = &[
     (0x400, "__GFP_REPEAT"),
     (0x800, "__GFP_NOFAIL"),
     (0x1000, "__GFP_NORETRY"),
-    (0x2000, "__GFP_MEMALLOC"),
     (0x4000, "__GFP_COMP"),
     (0x8000, "__GFP_ZERO"),
     (0x10000, "__GFP_NOMEMALLOC"),
@@ -31,6 +30,9 @@ const BITS_WAIT_ERA: &[(u64, &str)] = &[
     (0x40000, "__GFP_THISNODE"),
     (0x80000, "__GFP_RECLAIMABLE"),
 ];
+
+/// `__GFP_MEMALLOC` took bit 0x2000 in 3.6.
+const BIT_MEMALLOC: (u64, &str) = (0x2000, "__GFP_MEMALLOC");
 
 /// 3.x high bits (3.2 – 3.15; `__GFP_KMEMCG` only 3.8 – 3.15 and RHEL 7's 3.10).
 const BITS_3X_HIGH: &[(u64, &str)] = &[
@@ -222,30 +224,33 @@ const COMPOSITES_6_4: &[(u64, &str)] = &[
     (0x800, "GFP_NOWAIT"),
 ];
 
-/// `3.10.0-514.26.2.el7.x86_64` → (3, 10).
-fn major_minor(release: &str) -> Option<(u32, u32)> {
-    let mut it = release.split(['.', '-']);
+/// `3.10.0-514.26.2.el7.x86_64` → (3, 10, 0); a missing patch level reads as 0.
+fn version(release: &str) -> Option<(u32, u32, u32)> {
+    let mut it = release.split(['.', '-', '+', '_']);
+    let leading = |s: &str| -> Option<u32> {
+        let end = s.bytes().take_while(u8::is_ascii_digit).count();
+        s.get(..end)?.parse().ok()
+    };
     let major = it.next()?.parse().ok()?;
-    let minor_text: String = it
-        .next()?
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let minor = minor_text.parse().ok()?;
-    Some((major, minor))
+    let minor = leading(it.next()?)?;
+    let patch = it.next().and_then(leading).unwrap_or(0);
+    Some((major, minor, patch))
 }
 
 /// Bit names and composite masks (largest first) of a release.
 type LayoutTables = (Vec<(u64, &'static str)>, &'static [(u64, &'static str)]);
 
 fn layout_for(release: &str) -> Option<LayoutTables> {
-    let (major, minor) = major_minor(release)?;
+    let (major, minor, patch) = version(release)?;
     let el7 = release.contains(".el7");
     let owned = |bits: &[(u64, &'static str)]| bits.to_vec();
     match (major, minor) {
-        (2, _) => Some((owned(BITS_WAIT_ERA), COMPOSITES_WAIT_ERA)),
+        (2, 6) if patch >= 24 => Some((owned(BITS_WAIT_ERA), COMPOSITES_WAIT_ERA)),
         (3, m) if m <= 15 => {
             let mut bits = owned(BITS_WAIT_ERA);
+            if m >= 6 {
+                bits.push(BIT_MEMALLOC);
+            }
             if m >= 2 {
                 bits.extend_from_slice(BITS_3X_HIGH);
             }
@@ -256,6 +261,7 @@ fn layout_for(release: &str) -> Option<LayoutTables> {
         }
         (3, _) | (4, 0..=3) => {
             let mut bits = owned(BITS_WAIT_ERA);
+            bits.push(BIT_MEMALLOC);
             bits.extend_from_slice(BITS_3X_HIGH);
             Some((bits, COMPOSITES_WAIT_ERA))
         }
@@ -387,6 +393,13 @@ mod tests {
         assert!(decode(0xcc0, Some("5.1.0")).is_empty());
         assert!(decode(0x14000c0, Some("4.14.0")).is_empty());
         assert!(decode(0xd0, Some("garbage")).is_empty());
+        assert!(decode(0xd0, Some("2.4.37")).is_empty());
+        assert_eq!(
+            d(0x201d2, "2.6.32-754.el6.x86_64"),
+            "GFP_HIGHUSER|__GFP_COLD"
+        );
+        // __GFP_MEMALLOC only from 3.6.
+        assert!(decode(0x20d0, Some("2.6.32-754.el6.x86_64")).is_empty());
         assert!(decode(0x8000_0000_0000, Some("5.10.0")).is_empty());
     }
 }

@@ -481,7 +481,9 @@ fn take_oom_line(st: &mut OomState, l: &LogLine<'_>, sigs: &[Signature]) -> bool
         st.in_stats = true;
         return true;
     }
-    if st.in_stats && is_stat_line(t) {
+    // memory.stat is printed as one message: its lines are continuations, or (when every line
+    // got its own stamp) `key value` pairs.
+    if st.in_stats && (l.continuation || is_stat_line(t)) {
         return true;
     }
     if t.starts_with("Tasks state (memory values in pages)") {
