@@ -112,6 +112,11 @@ impl Parser {
         match framing::frame(raw, self.kind) {
             Frame::Blank | Frame::JournalMeta => {}
             Frame::Continuation(body) => {
+                if is_prompt_line(raw) {
+                    // A pasted shell prompt ends whatever message was being read.
+                    self.in_kernel_message = false;
+                    return;
+                }
                 if self.in_kernel_message {
                     self.kernel_piece(no, raw, body, true);
                 }

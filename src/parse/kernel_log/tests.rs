@@ -796,3 +796,17 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn pasted_prompt_lines_are_skipped() {
+    let text = "[root@beta_004 ~]# dmesg | grep -A3 Mem-Info\n\
+                [2751018.240038] Mem-Info:\n\
+                [2751018.240044] active_anon:1311792 inactive_anon:68376 isolated_anon:0\n\
+                 free:66051 free_pcp:32 free_cma:0\n\
+                [root@beta_004 ~]# cat /proc/buddyinfo\n";
+    let out = parse(text, SourceKind::Syslog);
+    assert_eq!(out.log.kernel_messages, 2);
+    let m = &out.log.mem_info_dumps[0];
+    assert_eq!(m.counters_pages.get("free"), Some(&66051));
+    assert_eq!(m.counters_pages.len(), 6);
+}
