@@ -22,8 +22,6 @@ mod reports;
 mod slab;
 mod trace;
 
-use std::borrow::Cow;
-
 use crate::facts::{DaemonRecord, KernelLog, KernelLogFormat, Line, RuntimeError, Stamp, Warning};
 use crate::parse::text::{clean, is_prompt_line, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
@@ -150,7 +148,8 @@ impl Parser {
         if e.kernel {
             self.kernel_messages = self.kernel_messages.saturating_add(1);
             let body: &str = &e.body;
-            if matches!(e.body, Cow::Owned(_)) {
+            // Journal json keeps real newlines in MESSAGE; rsyslog writes them as `#012`.
+            if e.format == KernelLogFormat::JournalJson {
                 for (i, piece) in body.split('\n').enumerate() {
                     self.kernel_piece(no, raw, piece, i > 0);
                     self.scan_runtime(no, raw, piece);
