@@ -106,7 +106,14 @@ pub fn parse_kill(body: &str, l: &LogLine<'_>) -> Option<(KillLine, OomVictim, O
     let rest = &body[at + key.len()..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let pid = rest[..digits].parse().ok();
-    let rest = rest[digits..].trim_start();
+    let mut rest = rest[digits..].trim_start();
+    // 2.6.32 puts the uid first: `Killed process 2431, UID 0, (java) total-vm:...`.
+    if let Some(open) = rest.find('(') {
+        if rest.starts_with(", UID ") && !rest[..open].contains(':') {
+            rest = &rest[open..];
+        }
+    }
+    let uid_first = body[at..].contains(", UID ") && !rest.contains("UID");
     let (comm, tail) = match rest.strip_prefix('(') {
         Some(r) => {
             // The comm may itself hold `)`: the name ends at the `)` followed by `,`, ` ` or end.
@@ -133,9 +140,10 @@ pub fn parse_kill(body: &str, l: &LogLine<'_>) -> Option<(KillLine, OomVictim, O
     victim.anon_rss_kb = kb("anon-rss:");
     victim.file_rss_kb = kb("file-rss:");
     victim.shmem_rss_kb = kb("shmem-rss:");
-    victim.uid = value_after(tail, "UID:")
+    let uid_text = if uid_first { &body[at..] } else { tail };
+    victim.uid = value_after(uid_text, "UID:")
         .and_then(|v| v.parse().ok())
-        .or_else(|| value_after(tail, "UID ").and_then(|v| v.parse().ok()));
+        .or_else(|| value_after(uid_text, "UID ").and_then(|v| v.parse().ok()));
     Some((kind, victim, scope))
 }
 
@@ -218,6 +226,15 @@ mod tests {
         assert_eq!(v.comm, "java");
         assert_eq!(v.uid, Some(1000));
         assert_eq!(v.total_vm_kb, Some(100));
+
+        let b =
+            "Killed process 2431, UID 500, (java) total-vm:4000kB, anon-rss:3000kB, file-rss:12kB";
+        let (_, v, _) = parse_kill(b, &ll(b)).unwrap();
+        assert_eq!(
+            (v.pid, v.comm.as_str(), v.uid),
+            (Some(2431), "java", Some(500))
+        );
+        assert_eq!(v.anon_rss_kb, Some(3000));
 
         let b = "Out of memory: Kill process 1532 (badsysprogram) score 919 or sacrifice child";
         let (k, v, s) = parse_kill(b, &ll(b)).unwrap();

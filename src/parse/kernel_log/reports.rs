@@ -193,7 +193,7 @@ impl Reports {
             }
         }
         let t = l.body.trim_start();
-        if t.starts_with("CPU:") {
+        if t.starts_with("CPU:") || t.starts_with("Pid: ") {
             if let Some(cpu) = trace::cpu_line(t) {
                 self.note_release(cpu.release);
             }

@@ -27,7 +27,7 @@ pub fn classify(body: &str) -> Option<DumpLine<'_>> {
     if t.is_empty() {
         return None;
     }
-    if t.starts_with("CPU: ") || t.starts_with("CPU:") {
+    if t.starts_with("CPU:") || t.starts_with("Pid: ") {
         if let Some(cpu) = cpu_line(t) {
             return Some(DumpLine::Cpu(cpu));
         }
@@ -115,13 +115,17 @@ fn is_register_line(t: &str) -> bool {
 
 /// `CPU: 5 PID: 839206 Comm: runc:[1:CHILD] Tainted: G  E  ---- T 3.10.0-514.26.2.el7.x86_64 #1`,
 /// also `Comm:runc` without the space and `Not tainted 5.15.0-1087-azure #96-Ubuntu`.
+/// 2.6.32 prints `Pid: 2431, comm: java Not tainted 2.6.32-358.el6.x86_64 #1` instead.
 pub fn cpu_line(t: &str) -> Option<CpuLine<'_>> {
-    let pid_at = t.find("PID:")?;
-    let comm_at = t.find("Comm:")?;
+    let (pid_at, comm_at) = match (t.find("PID:"), t.find("Comm:")) {
+        (Some(p), Some(c)) => (p, c),
+        _ if t.starts_with("Pid: ") => (0, t.find(", comm:")? + 2),
+        _ => return None,
+    };
     let pid = t[pid_at + 4..]
         .split_ascii_whitespace()
         .next()
-        .and_then(|p| p.parse().ok());
+        .and_then(|p| p.trim_end_matches(',').parse().ok());
     let after_comm = t[comm_at + 5..].trim_start();
     let comm_end = [" Tainted:", " Not tainted", " tainted"]
         .iter()
@@ -206,5 +210,13 @@ mod tests {
             .unwrap();
         assert_eq!(c.release, Some("5.15.0-1087-azure"));
         assert!(cpu_line("CPU: Physical Processor ID: 0").is_none());
+        let c = cpu_line("Pid: 2431, comm: java Not tainted 2.6.32-358.el6.x86_64 #1").unwrap();
+        assert_eq!(c.pid, Some(2431));
+        assert_eq!(c.comm, Some("java"));
+        assert_eq!(c.release, Some("2.6.32-358.el6.x86_64"));
+        assert!(matches!(
+            classify("Pid: 2431, comm: java Not tainted 2.6.32-358.el6.x86_64 #1"),
+            Some(DumpLine::Cpu(_))
+        ));
     }
 }
