@@ -40,7 +40,7 @@ const SIGNATURES: &[(Signature, &str)] = &[
     ),
     (Signature::Slub, r"SLUB: Unable to allocate memory on node"),
     (Signature::MemInfo, r"^\s*Mem-Info:"),
-    (Signature::OomKill, r"(?:Kill|Killed) process \d+ \("),
+    (Signature::OomKill, r"(?:Kill|Killed) process \d+[ ,]"),
     (Signature::OomSummary, r"^\s*oom-kill:"),
     (Signature::TaskTable, r"uid\s+tgid\s+total_vm"),
     (Signature::Boot, r"^\s*Linux version \d"),

@@ -810,3 +810,59 @@ fn pasted_prompt_lines_are_skipped() {
     assert_eq!(m.counters_pages.get("free"), Some(&66051));
     assert_eq!(m.counters_pages.len(), 6);
 }
+
+#[test]
+fn rhel6_2_6_32_oom_report() {
+    let text = "java invoked oom-killer: gfp_mask=0x201da, order=0, oom_adj=0, oom_score_adj=0
+java cpuset=/ mems_allowed=0
+Pid: 2431, comm: java Not tainted 2.6.32-358.el6.x86_64 #1
+Call Trace:
+ [<ffffffff810cb5f1>] ? cpuset_print_task_mems_allowed+0x91/0xb0
+ [<ffffffff8111cdf0>] ? dump_header+0x90/0x1b0
+ [<ffffffff8111d6b0>] ? out_of_memory+0x220/0x3c0
+Mem-Info:
+Node 0 DMA per-cpu:
+CPU    0: hi:    0, btch:   1 usd:   0
+active_anon:468213 inactive_anon:28 isolated_anon:0
+ active_file:60 inactive_file:67 isolated_file:0
+ unevictable:0 dirty:0 writeback:0 unstable:0
+ free:13252 slab_reclaimable:2405 slab_unreclaimable:5393
+ mapped:40 shmem:31 pagetables:1563 bounce:0
+Node 0 DMA free:15732kB min:248kB low:308kB high:372kB present:15340kB pages_scanned:0 all_unreclaimable? yes
+lowmem_reserve[]: 0 2004 2004 2004
+Node 0 DMA: 3*4kB 1*8kB 2*16kB 2*32kB 2*64kB 1*128kB 0*256kB 0*512kB 1*1024kB 1*2048kB 3*4096kB = 15732kB
+524272 pages RAM
+10594 pages reserved
+1289 pages shared
+498540 pages non-shared
+[ pid ]   uid  tgid total_vm      rss cpu oom_adj oom_score_adj name
+[  436]     0   436     2764      211   0     -17         -1000 udevd
+[ 2431]   500  2431   617297   467912   0       0             0 java
+Out of memory: Kill process 2431 (java) score 892 or sacrifice child
+Killed process 2431, UID 500, (java) total-vm:2469188kB, anon-rss:1871644kB, file-rss:4kB
+";
+    let out = parse(text, SourceKind::Dmesg);
+    assert_eq!(out.warnings, vec![]);
+    let log = &out.log;
+    assert_eq!(log.kernel_release.as_deref(), Some("2.6.32-358.el6.x86_64"));
+    assert_eq!(log.oom_kills.len(), 1);
+    let k = &log.oom_kills[0];
+    assert_eq!(k.scope, OomScope::Global);
+    assert_eq!(
+        k.gfp.as_ref().unwrap().decoded,
+        vec!["GFP_HIGHUSER_MOVABLE", "__GFP_COLD"]
+    );
+    assert_eq!(k.tasks, 2);
+    let v = k.victim.as_ref().unwrap();
+    assert_eq!(
+        (v.pid, v.comm.as_str(), v.uid),
+        (Some(2431), "java", Some(500))
+    );
+    let m = k.mem_info.as_ref().unwrap();
+    assert_eq!(m.counters_pages.get("free"), Some(&13252));
+    assert_eq!(m.zones[0].lowmem_reserve, vec![0, 2004, 2004, 2004]);
+    assert_eq!(sum_kb(&m.zones[0]), 15732);
+    assert_eq!(m.zones[0].free_lists.as_ref().unwrap().migratetypes[0], "");
+    assert_eq!(m.pages_reserved, Some(10594));
+    assert_eq!(k.end_line, 27);
+}
