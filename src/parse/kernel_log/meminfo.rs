@@ -23,7 +23,9 @@ pub fn is_start(body: &str) -> bool {
 pub fn is_headless_start(body: &str) -> bool {
     let t = body.trim();
     let rest = strip_node(t).1;
-    is_zone_line(rest) || is_buddy_line(rest)
+    // Stricter than inside a block: an ordinary message must not open one by accident.
+    (is_zone_line(rest) && rest.contains(" min:") && rest.contains(" high:"))
+        || (is_buddy_line(rest) && rest.contains("kB") && rest.contains(" = "))
 }
 
 impl MemInfoBuilder {

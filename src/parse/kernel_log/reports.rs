@@ -3,8 +3,8 @@
 //! closes it. Only report state is kept, never ordinary lines.
 
 use crate::facts::{
-    AllocFailure, CacheCreateFailure, KernelLog, KernelMessage, MemInfoDump, OomKill, OomScope,
-    SlubFailure, Warning,
+    AllocFailure, CacheCreateFailure, KernelLog, KernelMessage, KernelMessageKind, MemInfoDump,
+    OomKill, OomScope, SlubFailure, Warning,
 };
 
 use super::meminfo::{self, MemInfoBuilder};
@@ -178,7 +178,7 @@ impl Reports {
                 }
                 single => {
                     if let Some(kind) = messages::single_line(single, l.body) {
-                        if let crate::facts::KernelMessageKind::Boot { release } = &kind {
+                        if let KernelMessageKind::Boot { release } = &kind {
                             self.log.kernel_release = Some(release.clone());
                         }
                         self.log.messages.push(KernelMessage {
