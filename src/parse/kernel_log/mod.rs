@@ -232,15 +232,15 @@ impl Parser {
 }
 
 /// Fill the decoded GFP names once the releases are known: the report's own `CPU:` line first,
-/// else the log's release. When the kernel printed names and the table has none, the printed
-/// names stand.
+/// else the log's release. Names the kernel printed itself always win over the table.
 fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
     let log_release = log.kernel_release.clone();
     let fill = |g: &mut crate::facts::GfpMask, release: Option<&str>| {
-        g.decoded = gfp::decode(g.raw, release);
-        if g.decoded.is_empty() && !g.printed.is_empty() {
-            g.decoded = g.printed.clone();
-        }
+        g.decoded = if g.printed.is_empty() {
+            gfp::decode(g.raw, release)
+        } else {
+            g.printed.clone()
+        };
     };
     for a in &mut log.alloc_failures {
         let release = a.kernel_release.clone().or_else(|| log_release.clone());
