@@ -752,7 +752,7 @@ mod never_panics {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(96))]
+        #![proptest_config(ProptestConfig::with_cases(64))]
 
         #[test]
         fn arbitrary_text(text in any::<String>(), kind in kinds()) {
