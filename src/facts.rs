@@ -151,6 +151,8 @@ pub struct KernelLog {
     /// Lines from other syslog/journal tags (dockerd, containerd, kubelet, ...) are handed to the
     /// daemon log parser; its records land in [`Facts::daemon_logs`] under the same path.
     pub hostnames: Vec<String>,
+    /// Mem-Info blocks that follow no failure or OOM report (SysRq-m, or a pasted excerpt).
+    pub mem_info_dumps: Vec<MemInfoDump>,
 }
 
 /// A kernel message that matters on its own.
