@@ -251,6 +251,11 @@ mod tests {
         ),
         ("free/seed-beta004-mh.txt", K::Free, "free-mh.txt"),
         (
+            "dmesg/seed-3.10-order6-unshare.txt",
+            K::Dmesg,
+            "sos_commands/kernel/dmesg",
+        ),
+        (
             "buddyinfo/bianbu-riscv-12-orders-trailing-space.txt",
             K::Buddyinfo,
             "sosreport-n/proc/buddyinfo",
