@@ -1,0 +1,7 @@
+//! The rules, one file each, named after the finding id (`mm.external-fragmentation` ->
+//! `mm_external_fragmentation.rs`).
+
+use super::Rule;
+
+/// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
+pub static ALL: &[&dyn Rule] = &[];
