@@ -18,6 +18,7 @@ pub mod root_cause;
 pub mod rules;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod zones;
 
 /// What a rule sees.
 pub struct Context<'a> {
