@@ -178,3 +178,65 @@ pub fn trace_has(trace: &[String], function: &str) -> bool {
                 .is_some_and(|rest| rest.starts_with('.'))
     })
 }
+
+/// Call-trace functions that say nothing about who asked for the memory: the dump itself, the
+/// allocator's own frames, and the syscall entry.
+const PLUMBING: &[&str] = &[
+    "dump_stack",
+    "show_stack",
+    "warn_alloc",
+    "warn_alloc_failed",
+    "__alloc_pages_nodemask",
+    "__alloc_pages_slowpath",
+    "__alloc_pages",
+    "alloc_pages_current",
+    "alloc_pages",
+    "__get_free_pages",
+    "system_call_fastpath",
+    "entry_SYSCALL_64_after_hwframe",
+    "entry_SYSCALL_64_fastpath",
+    "do_syscall_64",
+];
+
+fn is_plumbing(function: &str) -> bool {
+    PLUMBING
+        .iter()
+        .any(|p| function == *p || function.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+}
+
+/// The call-trace lines that tell who asked for the memory (up to `max`), innermost first.
+pub fn key_trace_lines(failure: &AllocFailure, max: usize) -> Vec<&Line> {
+    failure
+        .trace_lines
+        .iter()
+        .filter(|l| {
+            failure
+                .call_trace
+                .iter()
+                .any(|f| !is_plumbing(f) && mentions_function(&l.text, f))
+        })
+        .take(max)
+        .collect()
+}
+
+/// Whether a trace line names `function` (as `function+0x` or `function.isra`).
+fn mentions_function(text: &str, function: &str) -> bool {
+    text.match_indices(function).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + function.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && matches!(after, Some('+') | Some('.') | Some(' ') | None)
+    })
+}
+
+/// The call path from the outermost meaningful frame to the innermost: `SyS_unshare ->
+/// ... -> kmem_cache_create_memcg`.
+pub fn call_path(trace: &[String]) -> Option<String> {
+    let frames: Vec<&str> = trace
+        .iter()
+        .rev()
+        .map(String::as_str)
+        .filter(|f| !is_plumbing(f))
+        .collect();
+    (!frames.is_empty()).then(|| frames.join(" -> "))
+}

@@ -14,6 +14,7 @@ pub mod finding;
 pub mod fragmentation;
 pub mod kernel_version;
 pub mod lookup;
+pub mod refs;
 pub mod root_cause;
 pub mod rules;
 #[cfg(test)]

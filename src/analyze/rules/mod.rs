@@ -3,5 +3,10 @@
 
 use super::Rule;
 
+pub mod mm_high_order_alloc_failure;
+
 /// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
-pub static ALL: &[&dyn Rule] = &[];
+pub static ALL: &[&dyn Rule] = &[
+    // Mechanisms.
+    &mm_high_order_alloc_failure::HighOrderAllocFailure,
+];
