@@ -154,6 +154,12 @@ pub struct WatermarkCheck {
     pub ok: bool,
     pub rule: WatermarkRule,
     pub failure: Option<WatermarkFailure>,
+    /// Free pages left at the deciding step (after the request and, for the per-order rule,
+    /// the smaller blocks were taken away).
+    pub left_pages: i64,
+    /// The mark they were compared with at that step (min + reserve for the order-0 step; the
+    /// halved min for the per-order steps).
+    pub mark_pages: i64,
 }
 
 /// Whether a zone passes `__zone_watermark_ok` for an order-`order` request.
@@ -169,16 +175,20 @@ pub fn watermark_ok(
     lowmem_reserve_pages: u64,
     rule: WatermarkRule,
 ) -> WatermarkCheck {
-    let fail = |failure| WatermarkCheck {
+    let narrow = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+    let fail = |failure, left: i128, mark: i128| WatermarkCheck {
         ok: false,
         rule,
         failure: Some(failure),
+        left_pages: narrow(left),
+        mark_pages: narrow(mark),
     };
     let order = order.min(62);
     let mut free = i128::from(free_pages) - ((1i128 << order) - 1);
     let min = i128::from(min_pages);
-    if free <= min + i128::from(lowmem_reserve_pages) {
-        return fail(WatermarkFailure::Order0);
+    let order0_mark = min + i128::from(lowmem_reserve_pages);
+    if free <= order0_mark {
+        return fail(WatermarkFailure::Order0, free, order0_mark);
     }
     match rule {
         WatermarkRule::PerOrder => {
@@ -188,14 +198,14 @@ pub fn watermark_ok(
                 free -= i128::from(count) << o;
                 mark >>= 1;
                 if free <= mark {
-                    return fail(WatermarkFailure::AtOrder(o));
+                    return fail(WatermarkFailure::AtOrder(o), free, mark);
                 }
             }
         }
         WatermarkRule::Order0PlusBlock => {
             let has_block = counts.iter().skip(order as usize).any(|&c| c > 0);
             if !has_block {
-                return fail(WatermarkFailure::NoBlock);
+                return fail(WatermarkFailure::NoBlock, free, order0_mark);
             }
         }
     }
@@ -203,6 +213,8 @@ pub fn watermark_ok(
         ok: true,
         rule,
         failure: None,
+        left_pages: narrow(free),
+        mark_pages: narrow(order0_mark),
     }
 }
 
@@ -299,6 +311,7 @@ mod tests {
         let check = watermark_ok(23808, &NORMAL, 6, 13884, 0, WatermarkRule::PerOrder);
         assert!(!check.ok);
         assert_eq!(check.failure, Some(WatermarkFailure::AtOrder(1)));
+        assert_eq!((check.left_pages, check.mark_pages), (3323, 3471));
         // The same zone passes the order-0 part of the 4.4+ check but has no order-6 block.
         let modern = watermark_ok(23808, &NORMAL, 6, 13884, 0, WatermarkRule::Order0PlusBlock);
         assert_eq!(modern.failure, Some(WatermarkFailure::NoBlock));

@@ -8,6 +8,7 @@ use crate::facts::Facts;
 use crate::report::{Details, Finding, Role, RootCause};
 use crate::timeline::Timeline;
 
+pub mod assess;
 pub mod details;
 pub mod evidence;
 pub mod finding;

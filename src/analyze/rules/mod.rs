@@ -4,9 +4,11 @@
 use super::Rule;
 
 pub mod mm_high_order_alloc_failure;
+pub mod mm_slab_cache_create_failure;
 
 /// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
 pub static ALL: &[&dyn Rule] = &[
     // Mechanisms.
     &mm_high_order_alloc_failure::HighOrderAllocFailure,
+    &mm_slab_cache_create_failure::SlabCacheCreateFailure,
 ];
