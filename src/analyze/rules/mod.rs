@@ -3,6 +3,7 @@
 
 use super::Rule;
 
+pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
 pub mod mm_slab_cache_create_failure;
 
@@ -11,4 +12,6 @@ pub static ALL: &[&dyn Rule] = &[
     // Mechanisms.
     &mm_high_order_alloc_failure::HighOrderAllocFailure,
     &mm_slab_cache_create_failure::SlabCacheCreateFailure,
+    // Conditions.
+    &mm_external_fragmentation::ExternalFragmentation,
 ];
