@@ -5,6 +5,7 @@ use super::Rule;
 
 pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
+pub mod mm_memory_exhaustion;
 pub mod mm_slab_cache_create_failure;
 
 /// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
@@ -14,4 +15,5 @@ pub static ALL: &[&dyn Rule] = &[
     &mm_slab_cache_create_failure::SlabCacheCreateFailure,
     // Conditions.
     &mm_external_fragmentation::ExternalFragmentation,
+    &mm_memory_exhaustion::MemoryExhaustion,
 ];
