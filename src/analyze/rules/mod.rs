@@ -3,6 +3,7 @@
 
 use super::Rule;
 
+pub mod memcg_kmem_accounting;
 pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
 pub mod mm_memory_exhaustion;
@@ -16,4 +17,6 @@ pub static ALL: &[&dyn Rule] = &[
     // Conditions.
     &mm_external_fragmentation::ExternalFragmentation,
     &mm_memory_exhaustion::MemoryExhaustion,
+    // Factors.
+    &memcg_kmem_accounting::KmemAccounting,
 ];
