@@ -3,6 +3,7 @@
 
 use super::Rule;
 
+pub mod container_memory_limit;
 pub mod memcg_kmem_accounting;
 pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
@@ -19,4 +20,5 @@ pub static ALL: &[&dyn Rule] = &[
     &mm_memory_exhaustion::MemoryExhaustion,
     // Factors.
     &memcg_kmem_accounting::KmemAccounting,
+    &container_memory_limit::ContainerMemoryLimit,
 ];
