@@ -66,11 +66,20 @@ pub fn kernel(facts: &Facts) -> Option<KernelSource> {
 }
 
 /// A fact with the path of the kernel log it was read from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct At<'a, T> {
     pub path: &'a str,
     pub item: &'a T,
 }
+
+// Two references: copyable whatever `T` is (a derive would ask `T: Copy`).
+impl<T> Clone for At<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for At<'_, T> {}
 
 fn from_logs<'a, T: 'a>(
     facts: &'a Facts,
