@@ -4,7 +4,10 @@
 use super::Rule;
 
 pub mod container_memory_limit;
+pub mod memcg_cgroup_id_exhaustion;
 pub mod memcg_kmem_accounting;
+pub mod memcg_kmem_limit_reached;
+pub mod memcg_limit_reached;
 pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
 pub mod mm_memory_exhaustion;
@@ -22,6 +25,9 @@ pub static ALL: &[&dyn Rule] = &[
     &mm_external_fragmentation::ExternalFragmentation,
     &mm_memory_exhaustion::MemoryExhaustion,
     &mm_slab_growth::SlabGrowth,
+    &memcg_limit_reached::LimitReached,
+    &memcg_kmem_limit_reached::KmemLimitReached,
+    &memcg_cgroup_id_exhaustion::CgroupIdExhaustion,
     // Factors.
     &memcg_kmem_accounting::KmemAccounting,
     &container_memory_limit::ContainerMemoryLimit,
