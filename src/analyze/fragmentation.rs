@@ -387,3 +387,28 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics_and_stays_in_range(
+            counts in proptest::collection::vec(any::<u64>(), 0..14),
+            order in 0u32..70,
+            free in any::<u64>(),
+            min in any::<u64>(),
+            reserve in any::<u64>(),
+        ) {
+            if let Some(v) = fragmentation_index(&counts, order) {
+                prop_assert!(v == -1.0 || (0.0..=1.0).contains(&v));
+            }
+            let u = unusable_index(&counts, order);
+            prop_assert!((0.0..=1.0).contains(&u));
+            let _ = watermark_ok(free, &counts, order, min, reserve, WatermarkRule::PerOrder);
+            let _ = watermark_ok(free, &counts, order, min, reserve, WatermarkRule::Order0PlusBlock);
+        }
+    }
+}

@@ -32,3 +32,76 @@ pub static ALL: &[&dyn Rule] = &[
     &memcg_kmem_accounting::KmemAccounting,
     &container_memory_limit::ContainerMemoryLimit,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+    use crate::analyze::testkit;
+    use crate::report::Role;
+
+    #[test]
+    fn catalogue_is_consistent() {
+        let mut ids: Vec<&str> = ALL.iter().map(|r| r.id()).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate ids");
+        let mut last = Role::Symptom;
+        for r in ALL {
+            let (area, name) = r.id().split_once('.').unwrap();
+            assert!(!area.is_empty() && !name.is_empty());
+            assert!(r
+                .id()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'));
+            assert!(
+                r.doc().starts_with(&format!("# {}\n", r.id())),
+                "{}",
+                r.id()
+            );
+            assert!(r.doc().contains("## What to do"), "{}", r.id());
+            assert!(!r.summary().is_empty());
+            assert!(r.role() >= last, "{} out of report order", r.id());
+            last = r.role();
+        }
+    }
+
+    #[test]
+    fn every_rule_keeps_its_id_and_quotes_real_lines() {
+        let facts = testkit::seed_facts();
+        let healthy = testkit::healthy_facts();
+        let tl = testkit::timeline();
+        for case in [
+            testkit::seed_facts(),
+            testkit::exhaustion_facts(),
+            testkit::modern_fragmentation_facts(),
+        ] {
+            let ctx = testkit::context(&case, &tl, Some(&healthy));
+            for r in ALL {
+                for f in r.evaluate(&ctx) {
+                    assert_eq!(f.id, r.id());
+                    assert!(!f.evidence.is_empty(), "{} without evidence", f.id);
+                    assert!(testkit::evidence_is_real(&case, &f.evidence), "{}", f.id);
+                    assert!(!f.explanation.is_empty());
+                }
+            }
+        }
+        let ctx = testkit::context(&facts, &tl, None);
+        let fired: Vec<&str> = ALL
+            .iter()
+            .filter(|r| !r.evaluate(&ctx).is_empty())
+            .map(|r| r.id())
+            .collect();
+        assert_eq!(
+            fired,
+            [
+                "mm.high-order-alloc-failure",
+                "mm.slab-cache-create-failure",
+                "mm.external-fragmentation",
+                "mm.slab-growth",
+                "memcg.kmem-accounting",
+                "container.memory-limit",
+            ]
+        );
+    }
+}
