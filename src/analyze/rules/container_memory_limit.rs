@@ -174,9 +174,10 @@ impl Rule for ContainerMemoryLimit {
                 "now",
             )
             .recommend(
-                "Keep the memory limit. Removing it made the start succeed only because it \
-                 skipped kmem accounting for this one container; it leaves the node fragmented \
-                 and the workload unbounded. Fix the runtime or the kernel instead \
+                "Removing the memory limit is not a fix. It made the start succeed only \
+                 because runc then skipped kmem accounting for this one container; the node \
+                 stays fragmented, the next container with a limit fails the same way, and the \
+                 workload runs unbounded. Fix the runtime or the kernel instead \
                  (`memcg.kmem-accounting`).",
                 None,
                 Risk::High,
@@ -212,7 +213,8 @@ mod tests {
         assert!(f
             .recommendations
             .iter()
-            .any(|r| r.risk == Risk::High && r.action.contains("Keep the memory limit")));
+            .any(|r| r.risk == Risk::High
+                && r.action.contains("Removing the memory limit is not a fix")));
         assert_eq!(f.evidence[0].line, Some(62));
         assert!(testkit::evidence_is_real(&facts, &f.evidence));
     }
