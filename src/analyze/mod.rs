@@ -13,6 +13,7 @@ pub mod details;
 pub mod evidence;
 pub mod finding;
 pub mod fragmentation;
+pub mod gaps;
 pub mod kernel_version;
 pub mod lookup;
 pub mod refs;

@@ -370,6 +370,7 @@ pub fn seed_kernel_log() -> KernelLog {
             },
         ],
         hostnames: Vec::new(),
+        mem_info_dumps: Vec::new(),
     }
 }
 
@@ -753,6 +754,7 @@ fn case_report(
         cache_create_failures: Vec::new(),
         messages: Vec::new(),
         hostnames: Vec::new(),
+        mem_info_dumps: Vec::new(),
     };
     (log, case)
 }

@@ -3,24 +3,46 @@
 
 use super::Rule;
 
+pub mod bundle_evidence_gap;
+pub mod cgroup_create_failure;
 pub mod container_memory_limit;
+pub mod container_oom_killed;
+pub mod container_start_failure;
+pub mod host_process_pressure;
+pub mod kernel_hung_task;
+pub mod kernel_known_defect;
 pub mod memcg_cgroup_id_exhaustion;
 pub mod memcg_kmem_accounting;
 pub mod memcg_kmem_limit_reached;
 pub mod memcg_limit_reached;
+pub mod mm_compaction_ineffective;
 pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
 pub mod mm_memory_exhaustion;
 pub mod mm_slab_cache_create_failure;
 pub mod mm_slab_growth;
 pub mod mm_slub_alloc_failure;
+pub mod netfilter_conntrack_table_full;
+pub mod netns_unregister_netdevice_hang;
+pub mod oom_kill;
+pub mod runtime_namespace_unsupported;
 
 /// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
 pub static ALL: &[&dyn Rule] = &[
+    // Symptoms.
+    &container_start_failure::ContainerStartFailure,
+    &container_oom_killed::ContainerOomKilled,
+    &cgroup_create_failure::CgroupCreateFailure,
+    &kernel_hung_task::KernelHungTask,
     // Mechanisms.
     &mm_high_order_alloc_failure::HighOrderAllocFailure,
     &mm_slab_cache_create_failure::SlabCacheCreateFailure,
     &mm_slub_alloc_failure::SlubAllocFailure,
+    &oom_kill::OomMemcgKill,
+    &oom_kill::OomGlobalKill,
+    &netfilter_conntrack_table_full::ConntrackTableFull,
+    &netns_unregister_netdevice_hang::UnregisterNetdeviceHang,
+    &runtime_namespace_unsupported::NamespaceUnsupported,
     // Conditions.
     &mm_external_fragmentation::ExternalFragmentation,
     &mm_memory_exhaustion::MemoryExhaustion,
@@ -31,6 +53,11 @@ pub static ALL: &[&dyn Rule] = &[
     // Factors.
     &memcg_kmem_accounting::KmemAccounting,
     &container_memory_limit::ContainerMemoryLimit,
+    &kernel_known_defect::KernelKnownDefect,
+    &host_process_pressure::HostProcessPressure,
+    // Observations.
+    &mm_compaction_ineffective::CompactionIneffective,
+    &bundle_evidence_gap::EvidenceGap,
 ];
 
 #[cfg(test)]
@@ -80,7 +107,10 @@ mod tests {
             for r in ALL {
                 for f in r.evaluate(&ctx) {
                     assert_eq!(f.id, r.id());
-                    assert!(!f.evidence.is_empty(), "{} without evidence", f.id);
+                    // A gap is the absence of lines: it has nothing to quote.
+                    if f.id != "bundle.evidence-gap" {
+                        assert!(!f.evidence.is_empty(), "{} without evidence", f.id);
+                    }
                     assert!(testkit::evidence_is_real(&case, &f.evidence), "{}", f.id);
                     assert!(!f.explanation.is_empty());
                 }
@@ -95,12 +125,15 @@ mod tests {
         assert_eq!(
             fired,
             [
+                "container.start-failure",
                 "mm.high-order-alloc-failure",
                 "mm.slab-cache-create-failure",
                 "mm.external-fragmentation",
                 "mm.slab-growth",
                 "memcg.kmem-accounting",
                 "container.memory-limit",
+                "kernel.known-defect",
+                "bundle.evidence-gap",
             ]
         );
     }
