@@ -130,6 +130,9 @@ impl Rule for ExternalFragmentation {
         let Some(a) = assess_main(ctx.facts) else {
             return Vec::new();
         };
+        if a.zones.is_empty() {
+            return from_collection(self, ctx, &a).into_iter().collect();
+        }
         if a.cause != Cause::Fragmentation {
             return Vec::new();
         }
@@ -138,6 +141,71 @@ impl Rule for ExternalFragmentation {
         };
         vec![build(self, ctx, &a, pref)]
     }
+}
+
+/// The failure report lost its free lists (truncated or filtered log): judge from the
+/// `/proc/buddyinfo` captured later, with low confidence.
+fn from_collection(
+    rule: &ExternalFragmentation,
+    ctx: &Context<'_>,
+    a: &Assessment<'_>,
+) -> Option<Finding> {
+    let failure = a.failure.item;
+    let order = failure.order;
+    let av = a.available.as_ref()?;
+    if order == 0 || av.bytes < failure.bytes().saturating_mul(100) {
+        return None;
+    }
+    let (bpath, row) = ["Normal", "DMA32"]
+        .iter()
+        .find_map(|zone| buddy_row(ctx.facts, 0, zone))?;
+    let largest = largest_free_order(&row.counts);
+    if largest.is_some_and(|o| o >= order) {
+        return None;
+    }
+    let index = fragmentation_index(&row.counts, order)?;
+    if index < 0.5 {
+        return None;
+    }
+    let largest_words = largest
+        .map(|o| format!("{} (order {o})", human_bytes(order_bytes(o))))
+        .unwrap_or_else(|| "none".to_string());
+    Some(
+        FindingBuilder::new(rule)
+            .severity(Severity::Warning)
+            .confidence(Confidence::Low)
+            .title(format!(
+                "Memory likely fragmented: {} available but no free block of order {order} in {} at collection",
+                human_bytes(av.bytes),
+                row.zone
+            ))
+            .paragraph(format!(
+                "The order-{order} request ({}) failed while `{}` shows {} available. The failure                  report in the bundle has no free lists, so the state at the failure is unknown;                  the `/proc/buddyinfo` captured later shows no free block of order {order} or                  above in {} (largest free block: {largest_words}), and a fragmentation index of                  {} at order {order} computed from it. Values near 1.000 mean fragmentation,                  near 0 lack of memory.",
+                human_bytes(order_bytes(order)),
+                if av.from == "free" { "free" } else { "/proc/meminfo" },
+                human_bytes(av.bytes),
+                code(&row.zone),
+                index3(index)
+            ))
+            .paragraph(
+                "Confidence is low because the free lists are from a later moment. The complete                  failure report (its `Mem-Info` block with the per-zone free lists and                  watermarks) would confirm it.",
+            )
+            .metric("order", order)
+            .metric("request_bytes", order_bytes(order))
+            .metric("available_bytes", av.bytes)
+            .metric("extfrag_at_collection", index)
+            .cite(a.failure.path, &failure.header)
+            .cite(av.path, av.line)
+            .cite(bpath, &row.line)
+            .recommend(
+                "Free page cache and reclaimable slab, then compact, and read the free lists                  again.",
+                Some("sync; echo 3 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory; cat /proc/buddyinfo"),
+                Risk::Low,
+                "now, to restore service on this node",
+            )
+            .references(&[refs::VM_SYSCTL_DOC, refs::VMSTAT_C])
+            .build(),
+    )
 }
 
 fn build(
@@ -592,6 +660,26 @@ mod tests {
         assert!(e.contains("4.4+ watermark check"), "{e}");
         assert!(e.contains("no free block of order 4 or above"), "{e}");
         assert!(testkit::evidence_is_real(&facts, &found[0].evidence));
+    }
+
+    #[test]
+    fn truncated_report_falls_back_to_buddyinfo() {
+        let mut facts = testkit::seed_facts();
+        facts.kernel_logs[0].value.alloc_failures[0].mem_info = None;
+        let found = run(&facts, None);
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert_eq!(f.confidence, Confidence::Low);
+        assert!(
+            f.explanation
+                .contains("largest free block: 64 KiB (order 4)"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("would confirm it"));
+        assert!(testkit::evidence_is_real(&facts, &f.evidence));
+        facts.free.clear();
+        assert!(run(&facts, None).is_empty());
     }
 
     #[test]

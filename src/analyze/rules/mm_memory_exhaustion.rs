@@ -246,6 +246,27 @@ mod tests {
     }
 
     #[test]
+    fn global_oom_with_zones_below_min() {
+        let mut facts = testkit::exhaustion_facts();
+        let log = &mut facts.kernel_logs[0].value;
+        let mem = log.alloc_failures[0].mem_info.clone();
+        log.alloc_failures.clear();
+        log.oom_kills.push(crate::facts::OomKill {
+            scope: OomScope::Global,
+            header: Some(crate::facts::Line::new(
+                1,
+                "java: page allocation failure: order:2, mode:0x6000c0(GFP_KERNEL), nodemask=(null)",
+            )),
+            mem_info: mem,
+            ..Default::default()
+        });
+        let found = run(&facts);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].explanation.contains("for the whole host"));
+        assert!(testkit::evidence_is_real(&facts, &found[0].evidence));
+    }
+
+    #[test]
     fn not_on_modern_fragmentation() {
         assert!(run(&testkit::modern_fragmentation_facts()).is_empty());
     }
