@@ -3,6 +3,7 @@
 mod util;
 
 mod bundle_formats;
+mod classes;
 mod html_browser;
 mod report_contract;
 mod samples_detect;
