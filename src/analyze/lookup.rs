@@ -93,6 +93,18 @@ fn from_logs<'a, T: 'a>(
     })
 }
 
+/// How many of `items` the kernel log holding the most of them has. dmesg, syslog and the
+/// journal keep copies of the same kernel messages, so a count across logs counts each message
+/// once per copy.
+pub fn count_in_fullest_log<T>(items: &[At<'_, T>]) -> usize {
+    let mut per_path: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for a in items {
+        let n = per_path.entry(a.path).or_default();
+        *n = n.saturating_add(1);
+    }
+    per_path.into_values().max().unwrap_or(0)
+}
+
 /// Every page allocation failure of every kernel log.
 pub fn alloc_failures(facts: &Facts) -> impl Iterator<Item = At<'_, AllocFailure>> + '_ {
     from_logs(facts, |l| &l.alloc_failures)

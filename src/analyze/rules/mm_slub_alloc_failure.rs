@@ -1,11 +1,8 @@
 //! `mm.slub-alloc-failure`: SLUB could not get a new slab for a cache.
 
-use std::collections::BTreeMap;
-
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::SlubFailure;
 use crate::report::{Confidence, Finding, Role, Severity};
 
 pub struct SlubAllocFailure;
@@ -29,18 +26,13 @@ impl Rule for SlubAllocFailure {
         let Some(first) = all.first() else {
             return Vec::new();
         };
-        // dmesg, syslog and the journal hold copies of the same reports: count them in the log
-        // that holds the most, not across logs.
-        let in_log = |pred: &dyn Fn(&SlubFailure) -> bool| {
-            let mut per_path: BTreeMap<&str, usize> = BTreeMap::new();
-            for s in all.iter().filter(|s| pred(s.item)) {
-                *per_path.entry(s.path).or_default() += 1;
-            }
-            per_path.into_values().max().unwrap_or(0)
-        };
-        let reports = in_log(&|_| true);
-        let per_memcg_reports = in_log(&|s| s.memcg_id.is_some());
-        let per_memcg: Vec<_> = all.iter().filter(|s| s.item.memcg_id.is_some()).collect();
+        let per_memcg: Vec<_> = all
+            .iter()
+            .filter(|s| s.item.memcg_id.is_some())
+            .copied()
+            .collect();
+        let reports = lookup::count_in_fullest_log(&all);
+        let per_memcg_reports = lookup::count_in_fullest_log(&per_memcg);
         let mut caches: Vec<&str> = all.iter().filter_map(|s| s.item.cache.as_deref()).collect();
         caches.sort_unstable();
         caches.dedup();
