@@ -68,7 +68,10 @@ pub fn build(ctx: &Context<'_>) -> Details {
         slab_total_bytes,
         slab_reclaimable_bytes,
         containers: containers(facts),
-        gaps: super::gaps::find(facts).iter().map(|g| g.sentence()).collect(),
+        gaps: super::gaps::find(facts)
+            .iter()
+            .map(|g| g.sentence())
+            .collect(),
     }
 }
 
@@ -254,7 +257,6 @@ fn containers(facts: &Facts) -> Vec<ContainerRow> {
         })
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {

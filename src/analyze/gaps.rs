@@ -72,11 +72,12 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
         ));
     }
-    if facts
-        .kernel_logs
-        .iter()
-        .any(|k| k.value.alloc_failures.iter().any(|a| a.order > 0 && a.mem_info.is_none()))
-    {
+    if facts.kernel_logs.iter().any(|k| {
+        k.value
+            .alloc_failures
+            .iter()
+            .any(|a| a.order > 0 && a.mem_info.is_none())
+    }) {
         gaps.push(Gap::new(
             "the allocation failure report has no Mem-Info block",
             "the free lists and watermarks at the moment of failure; the log was truncated or \
@@ -157,7 +158,8 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("docker inspect $(docker ps -aq)"),
         ));
     }
-    if containers_involved && (alloc_failure || start_failure) && facts.runtime_versions.is_empty() {
+    if containers_involved && (alloc_failure || start_failure) && facts.runtime_versions.is_empty()
+    {
         gaps.push(Gap::new(
             "runtime version unknown",
             "whether runc switched on kmem accounting for containers with a memory limit \
