@@ -3,6 +3,7 @@
 mod util;
 
 mod bundle_formats;
+mod cli;
 mod html_browser;
 mod real_host;
 mod report_contract;
