@@ -4,6 +4,9 @@ mod util;
 
 mod bundle_formats;
 mod classes;
+mod cli;
 mod html_browser;
+mod real_host;
 mod report_contract;
 mod samples_detect;
+mod snapshots;

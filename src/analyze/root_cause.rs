@@ -301,6 +301,7 @@ mod tests {
             "mm.external-fragmentation",
             "memcg.kmem-accounting",
             "container.memory-limit",
+            "kernel.known-defect",
         ]
         .into_iter()
         .filter(|id| analysis.findings.iter().any(|f| f.id == *id))
