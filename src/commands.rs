@@ -67,6 +67,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
     let loaded = load(&a.bundle, &limits(&a.limits))?;
     let options = ReportOptions {
         stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+        redact: a.redact,
     };
     let report = pipeline::build_report(&loaded, None, &options);
     let text = render::render(&report, format)?;
