@@ -1,6 +1,7 @@
 //! The JSON report honours the contract (`tests/contract/report.schema.json`, a copy of the
 //! project's contract) for every shipped sample, and every evidence item quotes the bundle
-//! exactly: the text at `path:line` is the line of the file at that path.
+//! exactly: the text at `path:line` is the line of the file at that path (for an item marked
+//! `masked`, that line with its secrets masked).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,15 @@ fn every_evidence_line_is_a_real_line_of_the_bundle() {
             for e in f["evidence"].as_array().expect("evidence") {
                 let path = e["path"].as_str().expect("path");
                 let text = e["text"].as_str().expect("text");
+                // A masked item is the bundle's line with its secrets replaced, nothing else.
+                let masked = e["masked"] == true;
+                let quote = |line: &str| {
+                    if masked {
+                        postmortem::redact::mask_text(line)
+                    } else {
+                        line.to_string()
+                    }
+                };
                 let file: PathBuf = dir.join(path);
                 let content = fs::read(&file).unwrap_or_else(|_| {
                     panic!("{}: evidence cites missing file {path}", dir.display())
@@ -71,8 +81,11 @@ fn every_evidence_line_is_a_real_line_of_the_bundle() {
                             .nth(usize::try_from(n).expect("line fits") - 1)
                             .map(|l| l.strip_suffix('\r').unwrap_or(l))
                             .unwrap_or_else(|| panic!("{path}:{n} beyond the end of the file"));
+                        if masked {
+                            assert_ne!(line, text, "{path}:{n} is marked masked but verbatim");
+                        }
                         assert_eq!(
-                            line,
+                            quote(line),
                             text,
                             "{}: finding {} cites {path}:{n}",
                             dir.display(),
@@ -80,7 +93,7 @@ fn every_evidence_line_is_a_real_line_of_the_bundle() {
                         );
                     }
                     None => assert!(
-                        content.contains(text),
+                        quote(&content).contains(text),
                         "{}: finding {} quotes text not in {path}",
                         dir.display(),
                         f["id"]

@@ -5,5 +5,6 @@ mod util;
 mod bundle_formats;
 mod html_browser;
 mod real_host;
+mod redact;
 mod report_contract;
 mod samples_detect;

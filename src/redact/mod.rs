@@ -49,9 +49,9 @@ pub fn redact_report(mut report: Report, known: &Known) -> Report {
     report
 }
 
-/// Visit every string of the report that can hold bundle text, in a fixed order (bundle, sources,
-/// timeline, findings, root cause, details), so placeholders are numbered the same way on every
-/// run. Fixed vocabularies (kinds, roles, finding ids, zone names) are not visited.
+/// Visit every string of the report that can hold bundle text, in the order a reader meets them
+/// (bundle, root cause, findings, timeline, details, sources), so placeholders are numbered the
+/// same way on every run and `container-1` is the first container the report talks about. Fixed vocabularies (kinds, roles, finding ids, zone names) are not visited.
 fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
     let b = &mut report.bundle;
     f(&mut b.name);
@@ -62,17 +62,12 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
     b.clock.notes.iter_mut().for_each(&mut *f);
     b.problems.iter_mut().for_each(&mut *f);
 
-    for s in &mut report.sources {
-        f(&mut s.path);
-        s.warnings.iter_mut().for_each(&mut *f);
-        opt(&mut s.problem, f);
-    }
-
-    for e in &mut report.timeline {
-        f(&mut e.source);
-        f(&mut e.text);
-        for c in &mut e.also_in {
-            f(&mut c.source);
+    if let Some(rc) = &mut report.root_cause {
+        f(&mut rc.summary);
+        for r in &mut rc.recommendations {
+            f(&mut r.action);
+            opt(&mut r.command, f);
+            f(&mut r.when);
         }
     }
 
@@ -104,12 +99,11 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         finding.references.iter_mut().for_each(&mut *f);
     }
 
-    if let Some(rc) = &mut report.root_cause {
-        f(&mut rc.summary);
-        for r in &mut rc.recommendations {
-            f(&mut r.action);
-            opt(&mut r.command, f);
-            f(&mut r.when);
+    for e in &mut report.timeline {
+        f(&mut e.source);
+        f(&mut e.text);
+        for c in &mut e.also_in {
+            f(&mut c.source);
         }
     }
 
@@ -132,6 +126,12 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         f(&mut c.source.source);
     }
     d.gaps.iter_mut().for_each(&mut *f);
+
+    for s in &mut report.sources {
+        f(&mut s.path);
+        s.warnings.iter_mut().for_each(&mut *f);
+        opt(&mut s.problem, f);
+    }
 }
 
 fn opt(s: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
