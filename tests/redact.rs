@@ -199,6 +199,7 @@ fn secrets_never_reach_a_report_with_or_without_redact() {
             .all(|e| e["text"].as_str().is_some_and(|t| t.contains("***"))),
         "{masked:?}"
     );
+    crate::report_contract::assert_evidence_quotes_the_bundle(&root, &json);
 }
 
 #[test]
