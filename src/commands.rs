@@ -10,6 +10,7 @@ use clap::CommandFactory;
 
 use postmortem::bundle::Limits;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
+use postmortem::redact;
 use postmortem::render::{self, Format};
 use postmortem::report::Severity;
 use postmortem::timeline;
@@ -173,6 +174,12 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
     let events: Vec<_> = tl
         .events
         .iter()
+        .map(|e| {
+            // Secrets are masked here as in reports.
+            let mut e = e.clone();
+            e.text = redact::mask_text(&e.text);
+            e
+        })
         .filter(|e| {
             let t = e
                 .time

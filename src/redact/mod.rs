@@ -155,3 +155,177 @@ fn json(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{
+        BundleInfo, Citation, Clock, Confidence, ContainerRow, Details, Evidence, Finding,
+        Generator, Role, Severity, SourceEntry, TimelineEvent,
+    };
+
+    fn report() -> Report {
+        let evidence = |line: u32, text: &str| Evidence {
+            path: "messages".into(),
+            line: Some(line),
+            text: text.into(),
+            masked: false,
+        };
+        Report {
+            schema: crate::report::SCHEMA,
+            generator: Generator {
+                name: "postmortem",
+                version: "0",
+                generated_at: None,
+            },
+            bundle: BundleInfo {
+                name: "sosreport-web01-2018.tar.xz".into(),
+                sha256: None,
+                container: "tar.xz".into(),
+                layout: "sosreport".into(),
+                hostname: Some("web01".into()),
+                kernel: None,
+                collected_at: None,
+                clock: Clock {
+                    boot_time: None,
+                    method: "none".into(),
+                    uncertainty_s: None,
+                    timezone: None,
+                    notes: Vec::new(),
+                },
+                problems: Vec::new(),
+                redacted: false,
+            },
+            sources: vec![SourceEntry {
+                path: "sosreport-web01-2018/var/log/messages".into(),
+                kind: "syslog".into(),
+                records: 1,
+                warnings: vec!["line 3: token=s3cr3t not understood".into()],
+                detected_by: "path".into(),
+                size: 1,
+                problem: None,
+            }],
+            timeline: vec![TimelineEvent {
+                time: None,
+                uptime_s: None,
+                source: "messages".into(),
+                line: Some(2),
+                kind: "container_die".into(),
+                text: "container db_1 died on web01".into(),
+                also_in: Vec::new(),
+                repeat: None,
+                severity: Severity::Warning,
+            }],
+            findings: vec![Finding {
+                id: "container.start-failure".into(),
+                role: Role::Symptom,
+                severity: Severity::Critical,
+                confidence: Confidence::High,
+                title: "Container api_1 failed to start".into(),
+                explanation: "runc said `--password=hunter2`".into(),
+                metrics: [("container".to_string(), serde_json::json!(["api_1"]))]
+                    .into_iter()
+                    .collect(),
+                evidence: vec![
+                    evidence(1, "Jan 23 web01 dockerd: start api_1 --password=hunter2"),
+                    evidence(2, "Jan 23 web01 kernel: page allocation failure: order:6"),
+                ],
+                recommendations: Vec::new(),
+                references: Vec::new(),
+            }],
+            root_cause: None,
+            details: Details {
+                containers: vec![ContainerRow {
+                    name: "api_1".into(),
+                    id: "3f2a8c1e9b7d".into(),
+                    image: Some("registry.corp.example/team/api:2".into()),
+                    memory_limit_bytes: None,
+                    kernel_memory_bytes: None,
+                    status: None,
+                    exit_code: None,
+                    oom_killed: None,
+                    error: Some("exec: Authorization: Bearer abc.def.ghi".into()),
+                    source: Citation {
+                        source: "docker-inspect.json".into(),
+                        line: Some(2),
+                    },
+                }],
+                ..Details::default()
+            },
+        }
+    }
+
+    #[test]
+    fn masking_reaches_every_field_and_marks_changed_evidence() {
+        let r = mask_report(report());
+        let f = &r.findings[0];
+        assert_eq!(f.explanation, "runc said `--password=***`");
+        assert_eq!(
+            f.evidence[0].text,
+            "Jan 23 web01 dockerd: start api_1 --password=***"
+        );
+        assert!(f.evidence[0].masked);
+        // An untouched line stays verbatim and unmarked.
+        assert!(!f.evidence[1].masked);
+        assert_eq!(r.sources[0].warnings[0], "line 3: token=*** not understood");
+        assert_eq!(
+            r.details.containers[0].error.as_deref(),
+            Some("exec: Authorization: Bearer ***")
+        );
+        assert!(!r.bundle.redacted);
+        let json = serde_json::to_string(&r).expect("serialises");
+        assert!(!json.contains("hunter2") && !json.contains("abc.def.ghi"));
+        assert!(!json.contains("\"redacted\""));
+        assert_eq!(json.matches("\"masked\":true").count(), 1);
+    }
+
+    #[test]
+    fn redaction_numbers_placeholders_in_reading_order() {
+        let known = Known {
+            hosts: vec!["web01".into()],
+            containers: vec!["db_1".into(), "api_1".into()],
+            images: vec!["registry.corp.example/team/api:2".into()],
+            ..Known::default()
+        };
+        let r = redact_report(mask_report(report()), &known);
+        assert!(r.bundle.redacted);
+        assert_eq!(r.bundle.name, "sosreport-host-1-2018.tar.xz");
+        assert_eq!(r.bundle.hostname.as_deref(), Some("host-1"));
+        // api_1 is met first, in the finding; db_1 later, in the timeline.
+        assert_eq!(r.findings[0].title, "Container container-1 failed to start");
+        assert_eq!(r.timeline[0].text, "container container-2 died on host-1");
+        assert_eq!(
+            r.findings[0].metrics["container"],
+            serde_json::json!(["container-1"])
+        );
+        assert!(r.findings[0].evidence[1].masked);
+        assert_eq!(r.details.containers[0].name, "container-1");
+        assert_eq!(r.details.containers[0].id, "3f2a8c1e9b7d");
+        assert_eq!(
+            r.details.containers[0].image.as_deref(),
+            Some("registry-1/image-1:2")
+        );
+        assert_eq!(r.sources[0].path, "sosreport-host-1-2018/var/log/messages");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(
+            text in "(?s).{0,200}",
+            shaped in "[a-fA-F0-9 :=./@_\\\"'`-]{0,120}|(?:(?:--?)?(?:password|token|key|p) ?[=: ]?[a-z0-9.:]{0,20} ){0,6}",
+        ) {
+            let known = Known {
+                hosts: vec!["web01.corp.example".into(), "ab".into(), "é".into()],
+                containers: vec!["api_1".into()],
+                images: vec!["registry.corp.example:5000/team/api:2@sha256:00".into(), ":".into(), "/".into()],
+                ..Known::default()
+            };
+            for t in [&text, &shaped] {
+                let masked = mask_text(t);
+                let mut a = Anonymizer::new(&known);
+                let _ = a.anonymize(&masked);
+                let _ = mask_args(&[t.clone(), masked]);
+            }
+        }
+    }
+}

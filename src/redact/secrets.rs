@@ -43,17 +43,18 @@ static BEARER: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)\b(bearer)[ \t]+([A-Za-z0-9._~+/=-]{8,})"));
 
 /// `key=value`, `key: value`, `"key": "value"`, `--flag=value`. The key is checked in code; the
-/// value is a quoted string (plain or JSON-escaped) or a bare word.
+/// value is a quoted string (plain or JSON-escaped) or a bare word, which ends before a backtick
+/// (the end of a Markdown code span around the bundle text).
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"(?P<key>[A-Za-z0-9_.-]+)(?P<kq>\\?["']?)(?P<sep>[ \t]*[=:][ \t]*)(?P<val>\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s,;&"'<>(){}\[\]]+)"#,
+        r#"(?P<key>[A-Za-z0-9_.-]+)(?P<kq>\\?["']?)(?P<sep>[ \t]*[=:][ \t]*)(?P<val>\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s,;&"'`<>(){}\[\]]+)"#,
     )
 });
 
 /// `--password value`: a flag and the next word.
 static FLAG_SPACE_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"(?P<flag>(?:^|[\s"'\[,])--?[A-Za-z][A-Za-z0-9_.-]*)(?P<sep>(?:\\?["'])?,?[ \t]+(?:\\["'])?)(?P<val>"[^"]*"|'[^']*'|[^\s"'\\,\]]+)"#,
+        r#"(?P<flag>(?:^|[\s"'\[,])--?[A-Za-z][A-Za-z0-9_.-]*)(?P<sep>(?:\\?["'])?,?[ \t]+(?:\\["'])?)(?P<val>"[^"]*"|'[^']*'|[^\s"'`\\,\]]+)"#,
     )
 });
 
