@@ -38,7 +38,14 @@ pub fn mask_report(mut report: Report) -> Report {
 /// Replace identifying values with placeholders, numbered in the order the walk meets them, and
 /// mark the report redacted.
 pub fn redact_report(mut report: Report, known: &Known) -> Report {
-    let mut anonymizer = Anonymizer::new(known);
+    // The report's own names count even if the facts given missed them.
+    let mut known = known.clone();
+    known.hosts.extend(report.bundle.hostname.clone());
+    for c in &report.details.containers {
+        known.containers.push(c.name.clone());
+        known.images.extend(c.image.clone());
+    }
+    let mut anonymizer = Anonymizer::new(&known);
     walk(&mut report, &mut |s: &mut String| {
         let replaced = anonymizer.anonymize(s);
         if replaced != *s {
@@ -281,10 +288,9 @@ mod tests {
 
     #[test]
     fn redaction_numbers_placeholders_in_reading_order() {
+        // The host, api_1 and its image are in the report itself; db_1 only in the facts.
         let known = Known {
-            hosts: vec!["web01".into()],
-            containers: vec!["db_1".into(), "api_1".into()],
-            images: vec!["registry.corp.example/team/api:2".into()],
+            containers: vec!["db_1".into()],
             ..Known::default()
         };
         let r = redact_report(mask_report(report()), &known);
