@@ -224,3 +224,42 @@ fn redact_replaces_addresses_where_the_report_quotes_them() {
         }
     }
 }
+
+#[test]
+fn container_facts_keep_no_environment_value_and_mask_arguments() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("bundle");
+    bundle_with_secrets(&root);
+    let out = postmortem()
+        .args(["inspect", "--facts"])
+        .arg(&root)
+        .output()
+        .expect("run postmortem");
+    assert!(out.status.success());
+    let facts: Value = serde_json::from_slice(&out.stdout).expect("facts are JSON");
+    let container = &facts["containers"][0]["value"];
+    let env: Vec<&str> = container["env_names"]
+        .as_array()
+        .expect("env names")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(env.contains(&"DB_PASSWORD"), "{env:?}");
+    let command: Vec<&str> = container["command"]
+        .as_array()
+        .expect("command")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        command,
+        [
+            "/docker-entrypoint.sh",
+            "--password=***",
+            "java",
+            "-jar",
+            "/app/crm-api.jar"
+        ]
+    );
+    assert!(!container["env_names"].to_string().contains("hunter2"));
+}
