@@ -9,6 +9,7 @@ use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, EntryMeta, EntryVisitor, Limits};
 use crate::facts::{Facts, SourceInfo, Warning};
 use crate::parse;
+use crate::redact;
 use crate::report::{self, Report};
 use crate::sources::{self, Detection, SourceKind};
 use crate::timeline::{self, Timeline};
@@ -27,6 +28,13 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
     };
     let summary = bundle::read_bundle(path, limits, &mut collector)?;
     let mut facts = collector.facts;
+    if summary.container == bundle::Container::Directory {
+        // A folder's file times say when it was unpacked, checked out or copied, not when it
+        // was collected: they would make the same bundle give another report in another place.
+        for s in &mut facts.sources {
+            s.mtime = None;
+        }
+    }
     for link in &summary.links {
         if let Some(problem) = &link.problem {
             facts.sources.push(SourceInfo {
@@ -93,6 +101,9 @@ impl EntryVisitor for Collector {
 pub struct ReportOptions {
     /// Stamp the generation time into the report (breaks byte-identical output).
     pub stamp: Option<String>,
+    /// Replace host names, addresses and container names with placeholders, for a report that
+    /// is to be published. Secrets are masked whether or not this is set.
+    pub redact: bool,
 }
 
 /// Build the report of a loaded bundle.
@@ -104,7 +115,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         baseline: baseline.map(|b| &b.facts),
     };
     let analysis = analyze::analyze(&ctx);
-    Report {
+    let report = Report {
         schema: report::SCHEMA,
         generator: report::Generator {
             name: "postmortem",
@@ -117,6 +128,12 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         findings: analysis.findings,
         root_cause: analysis.root_cause,
         details: analysis.details,
+    };
+    let report = redact::mask_report(report);
+    if options.redact {
+        redact::redact_report(report, &redact::Known::from_facts(&loaded.facts))
+    } else {
+        report
     }
 }
 
@@ -178,11 +195,13 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
         clock: report::Clock {
             boot_time: clock.boot_time.map(rfc3339),
             method: clock.method.clone(),
-            uncertainty_s: clock.uncertainty_s,
+            // Millisecond precision is all an anchor can honestly claim.
+            uncertainty_s: clock.uncertainty_s.map(|u| (u * 1000.0).round() / 1000.0),
             timezone: Some(clock.zone_description.clone()),
             notes: clock.notes.clone(),
         },
         problems,
+        redacted: false,
     }
 }
 

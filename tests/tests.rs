@@ -2,7 +2,13 @@
 
 mod util;
 
+mod bundle_formats;
+mod classes;
+mod cli;
 mod hostile;
 mod html_browser;
+mod real_host;
+mod redact;
 mod report_contract;
 mod samples_detect;
+mod snapshots;

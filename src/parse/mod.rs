@@ -28,6 +28,7 @@ pub mod manifest;
 pub mod oci_config;
 pub mod pagetypeinfo;
 pub mod runtime_error;
+pub mod runtime_version;
 pub mod slabinfo;
 pub mod zoneinfo;
 
@@ -76,7 +77,14 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
                 warnings: out.warnings,
             }
         }
-        SourceKind::Free => file_one(&mut facts.free, path, free::parse(text)),
+        SourceKind::Free => {
+            let command = free::command_from_path(path);
+            file_one(
+                &mut facts.free,
+                path,
+                free::parse_with_command(text, command.as_deref()),
+            )
+        }
         SourceKind::Meminfo => file_kv(&mut facts.meminfo, path, keyvalue::parse_meminfo(text)),
         SourceKind::Vmstat => file_kv(&mut facts.vmstat, path, keyvalue::parse_vmstat(text)),
         SourceKind::Sysctl => file_kv(&mut facts.sysctl, path, keyvalue::parse_sysctl(text)),
@@ -166,6 +174,16 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
             }
         }
         SourceKind::Manifest => file_one(&mut facts.manifest, path, manifest::parse(text)),
+        SourceKind::Loadavg => file_one(&mut facts.loadavg, path, host::parse_loadavg(text)),
+        SourceKind::RuntimeVersion => {
+            let p = runtime_version::parse(text);
+            let n = p.value.len() as u64;
+            push_nonempty(&mut facts.runtime_versions, path, p.value);
+            Outcome {
+                records: n,
+                warnings: p.warnings,
+            }
+        }
         SourceKind::Unknown => {
             // A file of unknown kind may still hold runtime error text (a pasted ticket, a
             // script's output): scan it, quietly.
