@@ -494,13 +494,27 @@ fn entry_and_total_limits_stop_with_a_hint() {
         max_entries: 5,
         ..Limits::default()
     };
-    let err = read(&path, &few).0.unwrap_err();
-    assert!(err.to_string().contains("--max-entries"), "{err}");
+    // Files read before a limit are kept; the limit is the bundle's problem.
+    let (summary, files) = read(&path, &few);
+    let p = problems(&summary.unwrap());
+    assert_eq!(files.paths(), vec!["f0", "f1", "f2", "f3", "f4"]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("many.tar.gz: reading stopped: more than 5 entries"));
+    assert!(p[0].contains("--max-entries"), "{p:?}");
     let small = Limits {
         max_total_bytes: 55,
         ..Limits::default()
     };
-    let err = read(&path, &small).0.unwrap_err();
+    let (summary, files) = read(&path, &small);
+    let p = problems(&summary.unwrap());
+    assert_eq!(files.paths(), vec!["f0", "f1", "f2", "f3", "f4"]);
+    assert!(p[0].contains("--max-bytes"), "{p:?}");
+    // Before any file was read, a limit is the bundle's error.
+    let tiny = Limits {
+        max_total_bytes: 5,
+        ..Limits::default()
+    };
+    let err = read(&path, &tiny).0.unwrap_err();
     assert!(matches!(err, BundleError::Limit { .. }));
     assert!(err.to_string().contains("--max-bytes"), "{err}");
     let zip = write(tmp.path(), "many.zip", &pack_items(&items, Format::Zip));
