@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let (kind, path) = match which % 3 {
         0 => (SourceKind::Dmesg, "sos_commands/kernel/dmesg"),
         1 => (SourceKind::Syslog, "var/log/messages"),
-        _ => (SourceKind::Journal, "sos_commands/logs/journalctl_--no-pager"),
+        _ => (
+            SourceKind::Journal,
+            "sos_commands/logs/journalctl_--no-pager",
+        ),
     };
     let mut facts = Facts::default();
     parse_into(&mut facts, path, kind, rest);
