@@ -46,7 +46,7 @@ fn limits(a: &LimitArgs) -> Limits {
 }
 
 fn load(path: &Path, limits: &Limits) -> Result<Loaded> {
-    Ok(pipeline::load(path, limits)?)
+    Ok(pipeline::load_with(path, limits, pipeline::Progress::Auto)?)
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {

@@ -4,14 +4,19 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+
+use indicatif::ProgressBar;
 
 use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, EntryMeta, EntryVisitor, Limits};
 use crate::facts::{Facts, SourceInfo, Warning};
-use crate::parse;
+use crate::parse::{self, LineParser};
 use crate::report::{self, Report};
 use crate::sources::{self, Detection, SourceKind};
 use crate::timeline::{self, Timeline};
+
+use lines::LineSplitter;
 
 /// A bundle read and parsed.
 #[derive(Debug, Clone)]
@@ -20,13 +25,38 @@ pub struct Loaded {
     pub facts: Facts,
 }
 
+mod lines;
+mod progress;
+
+pub use progress::Progress;
+
 /// Read the bundle at `path` and parse every source in it.
 pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
-    let mut collector = Collector {
-        facts: Facts::default(),
+    load_with(path, limits, Progress::Off)
+}
+
+/// [`load`], showing `progress` on stderr.
+///
+/// The bundle is read in one pass. With more than one core, the reading thread (which also
+/// decompresses) hands each entry's bytes in chunks to a parsing thread through a short queue,
+/// so decompression and parsing overlap; memory stays at a few chunks plus the facts.
+pub fn load_with(path: &Path, limits: &Limits, progress: Progress) -> Result<Loaded, BundleError> {
+    let bar = progress.start(path);
+    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
+    let read = if parallel {
+        load_threaded(path, limits, bar.as_ref())
+    } else {
+        let mut collector = Collector {
+            facts: Facts::default(),
+            chunk: vec![0; CHUNK_BYTES],
+            bar: bar.as_ref(),
+        };
+        bundle::read_bundle(path, limits, &mut collector).map(|summary| (summary, collector.facts))
     };
-    let summary = bundle::read_bundle(path, limits, &mut collector)?;
-    let mut facts = collector.facts;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let (summary, mut facts) = read?;
     for link in &summary.links {
         if let Some(problem) = &link.problem {
             facts.sources.push(SourceInfo {
@@ -56,35 +86,265 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
     Ok(Loaded { summary, facts })
 }
 
-struct Collector {
-    facts: Facts,
+/// Bytes handed from the reader to the parser at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Chunks in flight between the two threads: enough to absorb jitter, little memory.
+const QUEUE_CHUNKS: usize = 8;
+
+/// What the reading thread tells the parsing thread.
+enum Message {
+    Start(EntryMeta),
+    /// A buffer and how many of its bytes are data; the buffer goes back for reuse.
+    Chunk(Vec<u8>, usize),
+    /// The entry ended; with the read error when it ended early.
+    End(Option<String>),
 }
 
-impl EntryVisitor for Collector {
+fn load_threaded(
+    path: &Path,
+    limits: &Limits,
+    bar: Option<&ProgressBar>,
+) -> Result<(BundleSummary, Facts), BundleError> {
+    let (to_parser, from_reader) = mpsc::sync_channel::<Message>(QUEUE_CHUNKS);
+    let (spare_to_reader, spare_from_parser) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut facts = Facts::default();
+            let mut entry: Option<Entry> = None;
+            for message in from_reader {
+                match message {
+                    Message::Start(meta) => entry = Some(Entry::new(meta)),
+                    Message::Chunk(buf, len) => {
+                        if let Some(e) = entry.as_mut() {
+                            e.feed(buf.get(..len).unwrap_or(&buf));
+                        }
+                        // The reader may be gone already; the buffer is then simply dropped.
+                        let _ = spare_to_reader.send(buf);
+                    }
+                    Message::End(error) => {
+                        if let Some(e) = entry.take() {
+                            e.finish(error, &mut facts);
+                        }
+                    }
+                }
+            }
+            facts
+        });
+        let mut feeder = Feeder {
+            to_parser,
+            spare: spare_from_parser,
+            bar,
+        };
+        let summary = bundle::read_bundle(path, limits, &mut feeder);
+        drop(feeder);
+        let facts = match parser.join() {
+            Ok(facts) => facts,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        summary.map(|s| (s, facts))
+    })
+}
+
+/// The reading side of the threaded load: entry bytes go to the parsing thread in chunks.
+struct Feeder<'a> {
+    to_parser: SyncSender<Message>,
+    spare: Receiver<Vec<u8>>,
+    bar: Option<&'a ProgressBar>,
+}
+
+impl Feeder<'_> {
+    fn send(&self, message: Message) -> std::io::Result<()> {
+        self.to_parser
+            .send(message)
+            .map_err(|_| std::io::Error::other("the parsing thread stopped"))
+    }
+}
+
+impl EntryVisitor for Feeder<'_> {
     fn file(&mut self, meta: &EntryMeta, data: &mut dyn Read) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.size.min(1 << 20)).unwrap_or(0));
-        let read = data.read_to_end(&mut bytes);
-        let head = &bytes[..bytes.len().min(sources::SNIFF_BYTES)];
-        let (kind, detection) = sources::detect(&meta.path, head);
-        let mut info = SourceInfo {
-            path: meta.path.clone(),
-            size: bytes.len() as u64,
+        self.send(Message::Start(meta.clone()))?;
+        loop {
+            let mut buf = self.spare.try_recv().unwrap_or_default();
+            buf.resize(CHUNK_BYTES, 0);
+            let (len, error) = fill(data, &mut buf);
+            if let Some(bar) = self.bar {
+                bar.inc(len as u64);
+            }
+            if len > 0 {
+                self.send(Message::Chunk(buf, len))?;
+            }
+            if error.is_some() || len < CHUNK_BYTES {
+                // A truncated entry: what arrived is parsed and the entry says what is missing.
+                return self.send(Message::End(error.map(|e| e.to_string())));
+            }
+        }
+    }
+}
+
+/// Read into `buf` until it is full or the reader ends; the error, if the reader failed.
+fn fill(data: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut len = 0;
+    while len < buf.len() {
+        match data.read(buf.get_mut(len..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (len, Some(e)),
+        }
+    }
+    (len, None)
+}
+
+/// The single-threaded load: the visitor parses as it reads.
+struct Collector<'a> {
+    facts: Facts,
+    chunk: Vec<u8>,
+    bar: Option<&'a ProgressBar>,
+}
+
+impl EntryVisitor for Collector<'_> {
+    fn file(&mut self, meta: &EntryMeta, data: &mut dyn Read) -> std::io::Result<()> {
+        let mut entry = Entry::new(meta.clone());
+        loop {
+            let (len, error) = fill(data, &mut self.chunk);
+            if let Some(bar) = self.bar {
+                bar.inc(len as u64);
+            }
+            entry.feed(self.chunk.get(..len).unwrap_or_default());
+            if error.is_some() || len < self.chunk.len() {
+                entry.finish(error.map(|e| e.to_string()), &mut self.facts);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// One entry being parsed, from its first bytes to its end.
+struct Entry {
+    meta: EntryMeta,
+    bytes: u64,
+    stage: Stage,
+}
+
+enum Stage {
+    /// Collecting the first bytes, which decide the kind.
+    Head(Vec<u8>),
+    /// A log kind: fed line by line.
+    Lines {
+        kind: SourceKind,
+        detection: Detection,
+        parser: LineParser,
+        splitter: LineSplitter,
+    },
+    /// A table kind (small: `/proc` files, command output, JSON): read whole.
+    Whole {
+        kind: SourceKind,
+        detection: Detection,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Entry {
+    fn new(meta: EntryMeta) -> Entry {
+        Entry {
+            meta,
+            bytes: 0,
+            stage: Stage::Head(Vec::new()),
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        self.bytes = self.bytes.saturating_add(chunk.len() as u64);
+        match &mut self.stage {
+            Stage::Head(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() >= sources::SNIFF_BYTES {
+                    self.decide();
+                }
+            }
+            Stage::Lines {
+                parser, splitter, ..
+            } => splitter.feed(chunk, &mut |no, line| parser.push_line(no, line)),
+            Stage::Whole { bytes, .. } => bytes.extend_from_slice(chunk),
+        }
+    }
+
+    /// Detect the kind from the head and move to the stage that reads it.
+    fn decide(&mut self) {
+        let Stage::Head(head) = &mut self.stage else {
+            return;
+        };
+        let head = std::mem::take(head);
+        let (kind, detection) = sources::detect(
+            &self.meta.path,
+            head.get(..sources::SNIFF_BYTES).unwrap_or(&head),
+        );
+        self.stage = match LineParser::for_kind(kind) {
+            Some(mut parser) => {
+                let mut splitter = LineSplitter::default();
+                splitter.feed(&head, &mut |no, line| parser.push_line(no, line));
+                Stage::Lines {
+                    kind,
+                    detection,
+                    parser,
+                    splitter,
+                }
+            }
+            None => Stage::Whole {
+                kind,
+                detection,
+                bytes: head,
+            },
+        };
+    }
+
+    fn finish(mut self, error: Option<String>, facts: &mut Facts) {
+        self.decide();
+        let path = self.meta.path.as_str();
+        let (kind, detection, outcome) = match self.stage {
+            Stage::Head(_) => (SourceKind::Unknown, Detection::None, Default::default()),
+            Stage::Lines {
+                kind,
+                detection,
+                mut parser,
+                mut splitter,
+            } => {
+                splitter.finish(&mut |no, line| parser.push_line(no, line));
+                let mut outcome = parser.finish_into(facts, path);
+                outcome
+                    .warnings
+                    .extend(splitter.cut_lines.iter().map(|&no| {
+                        Warning::at(
+                            no,
+                            format!(
+                                "line longer than {} bytes: the rest of it was not read",
+                                lines::MAX_LINE_BYTES
+                            ),
+                        )
+                    }));
+                (kind, detection, outcome)
+            }
+            Stage::Whole {
+                kind,
+                detection,
+                bytes,
+            } => (
+                kind,
+                detection,
+                parse::parse_into(facts, path, kind, &bytes),
+            ),
+        };
+        let parse::Outcome { records, warnings } = outcome;
+        facts.sources.push(SourceInfo {
+            path: self.meta.path,
+            size: self.bytes,
             kind,
             detection,
-            records: 0,
-            warnings: Vec::new(),
-            problem: None,
-            mtime: meta.mtime,
-        };
-        if let Err(e) = read {
-            // A truncated entry: parse what arrived and say what is missing.
-            info.problem = Some(format!("read only {} bytes: {e}", bytes.len()));
-        }
-        let outcome = parse::parse_into(&mut self.facts, &meta.path, kind, &bytes);
-        info.records = outcome.records;
-        info.warnings = outcome.warnings;
-        self.facts.sources.push(info);
-        Ok(())
+            records,
+            warnings,
+            problem: error.map(|e| format!("read only {} bytes: {e}", self.bytes)),
+            mtime: self.meta.mtime,
+        });
     }
 }
 

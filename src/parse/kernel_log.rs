@@ -13,7 +13,31 @@ pub struct KernelLogOutput {
 }
 
 pub fn parse(text: &str, kind: SourceKind) -> KernelLogOutput {
-    let _ = (text, kind);
+    let _ = text;
+    LineParser::new(kind).finish()
+}
+
+/// [`parse`] fed one line at a time.
+pub struct LineParser {
+    kind: SourceKind,
+}
+
+impl LineParser {
+    pub fn new(kind: SourceKind) -> LineParser {
+        LineParser { kind }
+    }
+
+    pub fn push_line(&mut self, no: u32, raw: &str) {
+        let _ = (no, raw);
+    }
+
+    pub fn finish(self) -> KernelLogOutput {
+        let _ = self.kind;
+        empty()
+    }
+}
+
+fn empty() -> KernelLogOutput {
     KernelLogOutput {
         log: KernelLog {
             format: KernelLogFormat::DmesgRaw,

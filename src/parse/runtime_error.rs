@@ -103,15 +103,36 @@ static CONTAINER_NAMED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Scan a whole text (pasted CLI output, an unknown file) for runtime errors, one per line.
 pub fn parse(text: &str) -> Parsed<Vec<RuntimeError>> {
-    let mut out = Vec::new();
+    let mut scanner = LineScanner::default();
     for (no, raw) in numbered_lines(text) {
-        let line = Line::new(no, raw);
-        if let Some(mut e) = scan_line(&line, raw) {
+        scanner.push_line(no, raw);
+    }
+    scanner.finish()
+}
+
+/// [`parse`] fed one line at a time, for texts too large to hold.
+#[derive(Debug, Default)]
+pub struct LineScanner {
+    found: Vec<RuntimeError>,
+    /// Reused evidence line, so that ordinary lines allocate nothing.
+    scratch: Line,
+}
+
+impl LineScanner {
+    /// Scan line `no` (1-based, without its line end).
+    pub fn push_line(&mut self, no: u32, raw: &str) {
+        self.scratch.no = no;
+        self.scratch.text.clear();
+        self.scratch.text.push_str(raw);
+        if let Some(mut e) = scan_line(&self.scratch, raw) {
             e.time = leading_time(raw);
-            out.push(e);
+            self.found.push(e);
         }
     }
-    Parsed::new(out, Vec::new())
+
+    pub fn finish(self) -> Parsed<Vec<RuntimeError>> {
+        Parsed::new(self.found, Vec::new())
+    }
 }
 
 /// Read one line (or one message of a line) as a runtime error, when it is one. `message` is
