@@ -233,7 +233,7 @@ enum Stage {
     Lines {
         kind: SourceKind,
         detection: Detection,
-        parser: LineParser,
+        parser: Box<LineParser>,
         splitter: LineSplitter,
     },
     /// A table kind (small: `/proc` files, command output, JSON): read whole.
@@ -286,7 +286,7 @@ impl Entry {
                 Stage::Lines {
                     kind,
                     detection,
-                    parser,
+                    parser: Box::new(parser),
                     splitter,
                 }
             }
@@ -438,7 +438,8 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
         clock: report::Clock {
             boot_time: clock.boot_time.map(rfc3339),
             method: clock.method.clone(),
-            uncertainty_s: clock.uncertainty_s,
+            // Millisecond precision is all an anchor can honestly claim.
+            uncertainty_s: clock.uncertainty_s.map(|u| (u * 1000.0).round() / 1000.0),
             timezone: Some(clock.zone_description.clone()),
             notes: clock.notes.clone(),
         },

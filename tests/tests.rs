@@ -2,6 +2,8 @@
 
 mod util;
 
+mod bundle_formats;
 mod html_browser;
+mod real_host;
 mod report_contract;
 mod samples_detect;

@@ -28,6 +28,7 @@ pub mod manifest;
 pub mod oci_config;
 pub mod pagetypeinfo;
 pub mod runtime_error;
+pub mod runtime_version;
 pub mod slabinfo;
 pub mod zoneinfo;
 
@@ -63,7 +64,14 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
         SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => {
             feed_text(facts, path, kind, text)
         }
-        SourceKind::Free => file_one(&mut facts.free, path, free::parse(text)),
+        SourceKind::Free => {
+            let command = free::command_from_path(path);
+            file_one(
+                &mut facts.free,
+                path,
+                free::parse_with_command(text, command.as_deref()),
+            )
+        }
         SourceKind::Meminfo => file_kv(&mut facts.meminfo, path, keyvalue::parse_meminfo(text)),
         SourceKind::Vmstat => file_kv(&mut facts.vmstat, path, keyvalue::parse_vmstat(text)),
         SourceKind::Sysctl => file_kv(&mut facts.sysctl, path, keyvalue::parse_sysctl(text)),
@@ -136,6 +144,16 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
         SourceKind::DaemonLog => feed_text(facts, path, kind, text),
         SourceKind::RuntimeError => feed_text(facts, path, kind, text),
         SourceKind::Manifest => file_one(&mut facts.manifest, path, manifest::parse(text)),
+        SourceKind::Loadavg => file_one(&mut facts.loadavg, path, host::parse_loadavg(text)),
+        SourceKind::RuntimeVersion => {
+            let p = runtime_version::parse(text);
+            let n = p.value.len() as u64;
+            push_nonempty(&mut facts.runtime_versions, path, p.value);
+            Outcome {
+                records: n,
+                warnings: p.warnings,
+            }
+        }
         SourceKind::Unknown => feed_text(facts, path, kind, text),
         SourceKind::Timezone => Outcome::default(),
     }
@@ -158,7 +176,7 @@ fn feed_text(facts: &mut Facts, path: &str, kind: SourceKind, text: &str) -> Out
 /// A parser fed one line at a time: the log kinds, which can be GBs, are read this way so that
 /// only their facts and evidence lines stay in memory.
 pub enum LineParser {
-    Kernel(kernel_log::LineParser),
+    Kernel(Box<kernel_log::LineParser>),
     Daemon(daemon_log::LineParser),
     Runtime(runtime_error::LineScanner),
     /// A file of unknown kind may still hold runtime error text (a pasted ticket, a script's
@@ -170,9 +188,9 @@ impl LineParser {
     /// The line parser of `kind`, when `kind` is read line by line.
     pub fn for_kind(kind: SourceKind) -> Option<LineParser> {
         match kind {
-            SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => {
-                Some(LineParser::Kernel(kernel_log::LineParser::new(kind)))
-            }
+            SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => Some(
+                LineParser::Kernel(Box::new(kernel_log::LineParser::new(kind))),
+            ),
             SourceKind::DaemonLog => Some(LineParser::Daemon(daemon_log::LineParser::default())),
             SourceKind::RuntimeError => {
                 Some(LineParser::Runtime(runtime_error::LineScanner::default()))
