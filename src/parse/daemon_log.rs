@@ -196,7 +196,7 @@ pub fn parse_message(
     line: &Line,
 ) -> Option<DaemonRecord> {
     let m = message.trim();
-    if m.is_empty() {
+    if m.is_empty() || is_routine_logrus_text(m, line) {
         return None;
     }
     let parsed = read_message(m);
@@ -230,6 +230,31 @@ pub fn parse_message(
         fields: parsed.fields,
         line: line.clone(),
     })
+}
+
+/// Whether `m` is a logrus text line that [`parse_message`] would drop, decided without reading
+/// its fields: the bulk of a daemon log is such chatter. It holds when no level worth keeping,
+/// no notable phrase and no runtime error appears anywhere in the raw text. The only escapes
+/// allowed are `\"` and `\\`, whose unquoting never joins letters, so the message read from the
+/// fields cannot hold a phrase the raw text lacks.
+fn is_routine_logrus_text(m: &str, line: &Line) -> bool {
+    if !m.starts_with("time=\"") {
+        return false;
+    }
+    let bytes = m.as_bytes();
+    let mut at = 0;
+    while let Some(off) = bytes.get(at..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        match bytes.get(at + off + 1) {
+            Some(b'"' | b'\\') => at += off + 2,
+            _ => return false,
+        }
+    }
+    let lower = m.to_ascii_lowercase();
+    const KEPT_LEVELS: [&str; 7] = ["panic", "fatal", "err", "warn", "crit", "alert", "emerg"];
+    if KEPT_LEVELS.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    !is_notable(m) && runtime_error::scan_line(line, m).is_none()
 }
 
 fn is_notable(msg: &str) -> bool {

@@ -22,7 +22,9 @@ mod reports;
 mod slab;
 mod trace;
 
-use crate::facts::{DaemonRecord, KernelLog, KernelLogFormat, Line, RuntimeError, Stamp, Warning};
+use crate::facts::{
+    DaemonRecord, KernelLog, KernelLogFormat, KernelMessageKind, Line, RuntimeError, Stamp, Warning,
+};
 use crate::parse::text::{clean, is_prompt_line, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
 use crate::sources::SourceKind;
@@ -102,7 +104,15 @@ struct Parser {
     runtime_errors: Vec<RuntimeError>,
     /// Reused for the runtime error scanner so that ordinary lines allocate nothing.
     scratch: Line,
+    /// Routine messages kept so far, and those left out past [`MAX_ROUTINE_MESSAGES`].
+    routine_kept: usize,
+    routine_dropped: u64,
 }
+
+/// Routine messages (bridge port state changes, which a container host logs by the million)
+/// kept per log: enough to show the churn around any incident of a normal log, while a GB log
+/// cannot fill memory with them. Reports and failures are never capped.
+pub const MAX_ROUTINE_MESSAGES: usize = 5000;
 
 impl Parser {
     fn new(kind: SourceKind) -> Parser {
@@ -120,10 +130,31 @@ impl Parser {
             daemon: Vec::new(),
             runtime_errors: Vec::new(),
             scratch: Line::default(),
+            routine_kept: 0,
+            routine_dropped: 0,
         }
     }
 
     fn line(&mut self, no: u32, raw: &str) {
+        let before = self.reports.log.messages.len();
+        self.read_line(no, raw);
+        let messages = &mut self.reports.log.messages;
+        if messages.len() > before
+            && matches!(
+                messages.last().map(|m| &m.kind),
+                Some(KernelMessageKind::BridgePort { .. })
+            )
+        {
+            if self.routine_kept < MAX_ROUTINE_MESSAGES {
+                self.routine_kept += 1;
+            } else {
+                messages.pop();
+                self.routine_dropped = self.routine_dropped.saturating_add(1);
+            }
+        }
+    }
+
+    fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
         match framing::frame(raw, self.kind) {
             Frame::Blank | Frame::JournalMeta => {}
@@ -226,9 +257,15 @@ impl Parser {
         let Reports {
             mut log,
             oom_releases,
-            warnings,
+            mut warnings,
             ..
         } = self.reports;
+        if self.routine_dropped > 0 {
+            warnings.push(Warning::file(format!(
+                "{} bridge port messages after the first {MAX_ROUTINE_MESSAGES} were counted, not kept",
+                self.routine_dropped
+            )));
+        }
         log.format = self.format.unwrap_or(match self.kind {
             SourceKind::Syslog => KernelLogFormat::Syslog,
             SourceKind::Journal => KernelLogFormat::JournalShort,
