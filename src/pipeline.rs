@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Mutex;
 
 use indicatif::ProgressBar;
 
@@ -41,10 +42,20 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
 /// decompresses) hands each entry's bytes in chunks to a parsing thread through a short queue,
 /// so decompression and parsing overlap; memory stays at a few chunks plus the facts.
 pub fn load_with(path: &Path, limits: &Limits, progress: Progress) -> Result<Loaded, BundleError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load_on(path, limits, progress, cores.min(MAX_PARSERS))
+}
+
+/// [`load_with`] on `parsers` parsing threads besides the reading one; none with 1 (or 0).
+fn load_on(
+    path: &Path,
+    limits: &Limits,
+    progress: Progress,
+    parsers: usize,
+) -> Result<Loaded, BundleError> {
     let bar = progress.start(path);
-    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
-    let read = if parallel {
-        load_threaded(path, limits, bar.as_ref())
+    let read = if parsers > 1 {
+        load_threaded(path, limits, bar.as_ref(), parsers)
     } else {
         let mut collector = Collector {
             facts: Facts::default(),
@@ -88,81 +99,198 @@ pub fn load_with(path: &Path, limits: &Limits, progress: Progress) -> Result<Loa
 
 /// Bytes handed from the reader to the parser at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
-/// Chunks in flight between the two threads: enough to absorb jitter, little memory.
+/// Chunks in flight to a parsing thread: enough to absorb jitter, little memory.
 const QUEUE_CHUNKS: usize = 8;
+/// Parsing threads at most; more would only hold more entries in flight.
+const MAX_PARSERS: usize = 4;
 
-/// What the reading thread tells the parsing thread.
-enum Message {
-    Start(EntryMeta),
+/// One entry's bytes on their way to a parsing thread.
+enum Chunk {
     /// A buffer and how many of its bytes are data; the buffer goes back for reuse.
-    Chunk(Vec<u8>, usize),
+    Data(Vec<u8>, usize),
     /// The entry ended; with the read error when it ended early.
     End(Option<String>),
+}
+
+/// An entry handed to whichever parsing thread is free: its place in the bundle, its
+/// metadata, and the queue its bytes arrive on.
+struct Job {
+    index: usize,
+    meta: EntryMeta,
+    chunks: Receiver<Chunk>,
 }
 
 fn load_threaded(
     path: &Path,
     limits: &Limits,
     bar: Option<&ProgressBar>,
+    workers: usize,
 ) -> Result<(BundleSummary, Facts), BundleError> {
-    let (to_parser, from_reader) = mpsc::sync_channel::<Message>(QUEUE_CHUNKS);
+    let (to_workers, jobs) = mpsc::sync_channel::<Job>(1);
+    let jobs = Mutex::new(jobs);
     let (spare_to_reader, spare_from_parser) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let parser = scope.spawn(move || {
-            let mut facts = Facts::default();
-            let mut entry: Option<Entry> = None;
-            for message in from_reader {
-                match message {
-                    Message::Start(meta) => entry = Some(Entry::new(meta)),
-                    Message::Chunk(buf, len) => {
-                        if let Some(e) = entry.as_mut() {
-                            e.feed(buf.get(..len).unwrap_or(&buf));
-                        }
-                        // The reader may be gone already; the buffer is then simply dropped.
-                        let _ = spare_to_reader.send(buf);
-                    }
-                    Message::End(error) => {
-                        if let Some(e) = entry.take() {
-                            e.finish(error, &mut facts);
-                        }
-                    }
-                }
-            }
-            facts
-        });
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let jobs = &jobs;
+                let spare = spare_to_reader.clone();
+                scope.spawn(move || parse_jobs(jobs, &spare))
+            })
+            .collect();
+        drop(spare_to_reader);
         let mut feeder = Feeder {
-            to_parser,
+            to_workers,
+            current: None,
+            entries: 0,
             spare: spare_from_parser,
             bar,
         };
         let summary = bundle::read_bundle(path, limits, &mut feeder);
         drop(feeder);
-        let facts = match parser.join() {
-            Ok(facts) => facts,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
+        let mut parsed: Vec<(usize, Facts)> = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => parsed.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        // Entries were parsed on several threads: their facts are filed in bundle order, as a
+        // single thread would have filed them.
+        parsed.sort_by_key(|(index, _)| *index);
+        let mut facts = Facts::default();
+        for (_, part) in parsed {
+            append(&mut facts, part);
+        }
         summary.map(|s| (s, facts))
     })
 }
 
-/// The reading side of the threaded load: entry bytes go to the parsing thread in chunks.
+/// A parsing thread: takes the next entry, parses it to its end, and so on.
+fn parse_jobs(jobs: &Mutex<Receiver<Job>>, spare: &mpsc::Sender<Vec<u8>>) -> Vec<(usize, Facts)> {
+    let mut parsed = Vec::new();
+    loop {
+        let job = match jobs.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => break,
+        };
+        let Ok(job) = job else {
+            break;
+        };
+        let mut facts = Facts::default();
+        let mut entry = Entry::new(job.meta);
+        let mut error = Some("the bundle reader stopped".to_string());
+        for chunk in job.chunks {
+            match chunk {
+                Chunk::Data(buf, len) => {
+                    entry.feed(buf.get(..len).unwrap_or(&buf));
+                    // The reader may be gone already; the buffer is then simply dropped.
+                    let _ = spare.send(buf);
+                }
+                Chunk::End(e) => {
+                    error = e;
+                    break;
+                }
+            }
+        }
+        entry.finish(error, &mut facts);
+        parsed.push((job.index, facts));
+    }
+    parsed
+}
+
+/// Move every fact of `part` to the end of `facts`.
+fn append(facts: &mut Facts, part: Facts) {
+    let Facts {
+        sources,
+        kernel_logs,
+        daemon_logs,
+        runtime_errors,
+        free,
+        meminfo,
+        vmstat,
+        sysctl,
+        buddyinfo,
+        pagetypeinfo,
+        extfrag_index,
+        unusable_index,
+        slabinfo,
+        zoneinfo,
+        cgroups,
+        uname,
+        hostname,
+        uptime,
+        date,
+        proc_uptime,
+        proc_stat,
+        timezone,
+        loadavg,
+        runtime_versions,
+        docker_events,
+        containers,
+        manifest,
+    } = part;
+    facts.sources.extend(sources);
+    facts.kernel_logs.extend(kernel_logs);
+    facts.daemon_logs.extend(daemon_logs);
+    facts.runtime_errors.extend(runtime_errors);
+    facts.free.extend(free);
+    facts.meminfo.extend(meminfo);
+    facts.vmstat.extend(vmstat);
+    facts.sysctl.extend(sysctl);
+    facts.buddyinfo.extend(buddyinfo);
+    facts.pagetypeinfo.extend(pagetypeinfo);
+    facts.extfrag_index.extend(extfrag_index);
+    facts.unusable_index.extend(unusable_index);
+    facts.slabinfo.extend(slabinfo);
+    facts.zoneinfo.extend(zoneinfo);
+    facts.cgroups.extend(cgroups);
+    facts.uname.extend(uname);
+    facts.hostname.extend(hostname);
+    facts.uptime.extend(uptime);
+    facts.date.extend(date);
+    facts.proc_uptime.extend(proc_uptime);
+    facts.proc_stat.extend(proc_stat);
+    facts.timezone.extend(timezone);
+    facts.loadavg.extend(loadavg);
+    facts.runtime_versions.extend(runtime_versions);
+    facts.docker_events.extend(docker_events);
+    facts.containers.extend(containers);
+    facts.manifest.extend(manifest);
+}
+
+/// The reading side of the threaded load: each entry becomes a job, and its bytes follow in
+/// chunks on the job's own queue.
 struct Feeder<'a> {
-    to_parser: SyncSender<Message>,
+    to_workers: SyncSender<Job>,
+    current: Option<SyncSender<Chunk>>,
+    entries: usize,
     spare: Receiver<Vec<u8>>,
     bar: Option<&'a ProgressBar>,
 }
 
 impl Feeder<'_> {
-    fn send(&self, message: Message) -> std::io::Result<()> {
-        self.to_parser
-            .send(message)
-            .map_err(|_| std::io::Error::other("the parsing thread stopped"))
+    fn send(&self, chunk: Chunk) -> std::io::Result<()> {
+        let stopped = || std::io::Error::other("the parsing threads stopped");
+        self.current
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(chunk)
+            .map_err(|_| stopped())
     }
 }
 
 impl EntryVisitor for Feeder<'_> {
     fn file(&mut self, meta: &EntryMeta, data: &mut dyn Read) -> std::io::Result<()> {
-        self.send(Message::Start(meta.clone()))?;
+        let (to_parser, chunks) = mpsc::sync_channel(QUEUE_CHUNKS);
+        self.to_workers
+            .send(Job {
+                index: self.entries,
+                meta: meta.clone(),
+                chunks,
+            })
+            .map_err(|_| std::io::Error::other("the parsing threads stopped"))?;
+        self.entries += 1;
+        self.current = Some(to_parser);
         loop {
             let mut buf = self.spare.try_recv().unwrap_or_default();
             buf.resize(CHUNK_BYTES, 0);
@@ -171,11 +299,13 @@ impl EntryVisitor for Feeder<'_> {
                 bar.inc(len as u64);
             }
             if len > 0 {
-                self.send(Message::Chunk(buf, len))?;
+                self.send(Chunk::Data(buf, len))?;
             }
             if error.is_some() || len < CHUNK_BYTES {
                 // A truncated entry: what arrived is parsed and the entry says what is missing.
-                return self.send(Message::End(error.map(|e| e.to_string())));
+                let ended = self.send(Chunk::End(error.map(|e| e.to_string())));
+                self.current = None;
+                return ended;
             }
         }
     }
@@ -470,5 +600,24 @@ pub fn rfc3339(t: jiff::Timestamp) -> String {
         t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
     } else {
         t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_json(parsers: usize) -> String {
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/seed-runc-unshare-enomem");
+        let loaded = load_on(&seed, &Limits::default(), Progress::Off, parsers).unwrap();
+        serde_json::to_string(&loaded.facts).unwrap()
+    }
+
+    #[test]
+    fn facts_do_not_depend_on_the_number_of_parsing_threads() {
+        let single = facts_json(1);
+        assert!(single.contains("page allocation failure"));
+        assert_eq!(facts_json(2), single);
+        assert_eq!(facts_json(4), single);
     }
 }

@@ -7,3 +7,4 @@ mod html_browser;
 mod real_host;
 mod report_contract;
 mod samples_detect;
+mod streaming;

@@ -257,8 +257,14 @@ fn is_routine_logrus_text(m: &str, line: &Line) -> bool {
     !is_notable(m) && runtime_error::scan_line(line, m).is_none()
 }
 
+/// [`NOTABLE`] as one searcher, so that a line is scanned once rather than once per phrase.
+static NOTABLE_ANY: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives: Vec<String> = NOTABLE.iter().map(|n| regex::escape(n)).collect();
+    re(&alternatives.join("|"))
+});
+
 fn is_notable(msg: &str) -> bool {
-    if NOTABLE.iter().any(|n| msg.contains(n)) {
+    if NOTABLE_ANY.is_match(msg) {
         return true;
     }
     // `oom` as a word or word start (`oom`, `oom_kill`, `oom-kill`), not `room` or `zoom`.
