@@ -10,6 +10,7 @@ Examples:
   postmortem report sosreport-node1.tar.xz -o node1.html
   postmortem report bundle.zip --format md > ticket.md
   postmortem report bundle/ --format json -o report.json
+  postmortem report bundle.tar.gz --redact -o public.md
   postmortem inspect bundle.tar.gz
   postmortem inspect bundle.tar.gz --facts | jq .kernel_logs
   postmortem timeline bundle.tar.gz --since 2018-01-23T12:00:00Z
@@ -72,6 +73,11 @@ pub struct ReportArgs {
     /// Put the generation time into the report (reports are byte-identical without it).
     #[arg(long)]
     pub stamp: bool,
+    /// Replace host names, IP and MAC addresses, container, service and network names and
+    /// private registries with placeholders (host-1, ip-1, container-1), for a public write-up.
+    /// Secrets are masked with or without it.
+    #[arg(long)]
+    pub redact: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -10,6 +10,7 @@ use clap::CommandFactory;
 
 use postmortem::bundle::Limits;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
+use postmortem::redact;
 use postmortem::render::{self, Format};
 use postmortem::report::Severity;
 use postmortem::timeline;
@@ -67,6 +68,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
     let loaded = load(&a.bundle, &limits(&a.limits))?;
     let options = ReportOptions {
         stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+        redact: a.redact,
     };
     let report = pipeline::build_report(&loaded, None, &options);
     let text = render::render(&report, format)?;
@@ -172,6 +174,12 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
     let events: Vec<_> = tl
         .events
         .iter()
+        .map(|e| {
+            // Secrets are masked here as in reports.
+            let mut e = e.clone();
+            e.text = redact::mask_text(&e.text);
+            e
+        })
         .filter(|e| {
             let t = e
                 .time

@@ -13,6 +13,7 @@ use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, EntryMeta, EntryVisitor, Limits};
 use crate::facts::{Facts, SourceInfo, Warning};
 use crate::parse::{self, LineParser};
+use crate::redact;
 use crate::report::{self, Report};
 use crate::sources::{self, Detection, SourceKind};
 use crate::timeline::{self, Timeline};
@@ -68,6 +69,13 @@ fn load_on(
         bar.finish_and_clear();
     }
     let (summary, mut facts) = read?;
+    if summary.container == bundle::Container::Directory {
+        // A folder's file times say when it was unpacked, checked out or copied, not when it
+        // was collected: they would make the same bundle give another report in another place.
+        for s in &mut facts.sources {
+            s.mtime = None;
+        }
+    }
     for link in &summary.links {
         if let Some(problem) = &link.problem {
             facts.sources.push(SourceInfo {
@@ -483,6 +491,9 @@ impl Entry {
 pub struct ReportOptions {
     /// Stamp the generation time into the report (breaks byte-identical output).
     pub stamp: Option<String>,
+    /// Replace host names, addresses and container names with placeholders, for a report that
+    /// is to be published. Secrets are masked whether or not this is set.
+    pub redact: bool,
 }
 
 /// Build the report of a loaded bundle.
@@ -494,7 +505,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         baseline: baseline.map(|b| &b.facts),
     };
     let analysis = analyze::analyze(&ctx);
-    Report {
+    let report = Report {
         schema: report::SCHEMA,
         generator: report::Generator {
             name: "postmortem",
@@ -507,6 +518,12 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         findings: analysis.findings,
         root_cause: analysis.root_cause,
         details: analysis.details,
+    };
+    let report = redact::mask_report(report);
+    if options.redact {
+        redact::redact_report(report, &redact::Known::from_facts(&loaded.facts))
+    } else {
+        report
     }
 }
 
@@ -574,6 +591,7 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
             notes: clock.notes.clone(),
         },
         problems,
+        redacted: false,
     }
 }
 

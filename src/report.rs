@@ -48,6 +48,9 @@ pub struct BundleInfo {
     /// Problems with the bundle as a whole (links outside it, unreadable entries, `..` paths).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Host names, addresses and container names were replaced by placeholders (`--redact`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -174,12 +177,17 @@ pub struct Finding {
     pub references: Vec<String>,
 }
 
-/// A line of the bundle quoted as evidence: it is the text at `path:line`, verbatim.
+/// A line of the bundle quoted as evidence: it is the text at `path:line`, verbatim, unless
+/// `masked`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     pub path: String,
     pub line: Option<u32>,
     pub text: String,
+    /// A secret or an identifying value in the line was replaced (`***`, `host-1`): the text is
+    /// the line with those replacements, not verbatim.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub masked: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,8 +3,12 @@
 mod util;
 
 mod bundle_formats;
+mod classes;
+mod cli;
 mod html_browser;
 mod real_host;
+mod redact;
 mod report_contract;
 mod samples_detect;
+mod snapshots;
 mod streaming;

@@ -23,6 +23,7 @@ fn ev(path: &str, line: u32, text: &str) -> Evidence {
         path: path.into(),
         line: Some(line),
         text: text.into(),
+        masked: false,
     }
 }
 
@@ -498,6 +499,7 @@ pub(crate) fn seed() -> Report {
                 notes: vec!["`/proc/stat` btime agrees within 1 s.".into()],
             },
             problems: Vec::new(),
+            redacted: false,
         },
         sources: vec![
             source(DMESG, "dmesg", 1914, 245_760, "path"),

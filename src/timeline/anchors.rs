@@ -326,6 +326,10 @@ fn manifest_start(facts: &Facts, path: &str) -> Option<Timestamp> {
     })
 }
 
+/// Rank of the archive's file times, the weakest anchor, and its clock's name.
+const MTIME_RANK: u8 = 6;
+const FILE_TIMES: &str = "the archive's file times";
+
 /// Seconds assumed between two commands of one collection when nothing records when they ran.
 const SAME_COLLECTION_S: f64 = 5.0;
 
@@ -423,10 +427,10 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                     "modification time of {} in the archive, with its value",
                     p.path
                 ),
-                clock_name: "the archive's file times".to_string(),
+                clock_name: FILE_TIMES.to_string(),
                 boot,
                 uncertainty_s: 1.0 + SAME_COLLECTION_S,
-                rank: 6,
+                rank: MTIME_RANK,
                 wall_source: None,
                 wall_format: None,
                 zone_unsure: false,
@@ -455,6 +459,11 @@ pub fn choose(
         return (None, notes, corrections);
     };
     for other in anchors.iter().skip(1) {
+        // File times say when files were written or copied, not what the clock read: when a
+        // better anchor exists they are not worth a note, whatever they say.
+        if other.clock_name == FILE_TIMES {
+            continue;
+        }
         let diff = seconds(other.boot) - seconds(best.boot);
         let allowed = other.uncertainty_s + best.uncertainty_s + 1.0;
         if diff.abs() <= allowed {
