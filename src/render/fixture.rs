@@ -498,6 +498,7 @@ pub(crate) fn seed() -> Report {
                 notes: vec!["`/proc/stat` btime agrees within 1 s.".into()],
             },
             problems: Vec::new(),
+            path: None,
         },
         sources: vec![
             source(DMESG, "dmesg", 1914, 245_760, "path"),
@@ -585,6 +586,7 @@ pub(crate) fn seed() -> Report {
                 "No `vmstat`: compaction stalls and failures cannot be counted.".into(),
             ],
         },
+        comparison: None,
     }
 }
 
