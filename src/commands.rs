@@ -300,7 +300,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                     .unwrap_or_else(|| "unknown".into()),
                 tl.clock
                     .uncertainty_s
-                    .map(|u| format!("±{u}s"))
+                    .map(|u| format!("±{u:.3}s"))
                     .unwrap_or_else(|| "unknown".into()),
                 tl.clock.zone_description
             );

@@ -151,6 +151,8 @@ pub struct KernelLog {
     /// Lines from other syslog/journal tags (dockerd, containerd, kubelet, ...) are handed to the
     /// daemon log parser; its records land in [`Facts::daemon_logs`] under the same path.
     pub hostnames: Vec<String>,
+    /// Mem-Info blocks that follow no failure or OOM report (SysRq-m, or a pasted excerpt).
+    pub mem_info_dumps: Vec<MemInfoDump>,
 }
 
 /// A kernel message that matters on its own.
@@ -628,6 +630,30 @@ pub struct ProcStat {
     pub cpus: u32,
 }
 
+/// `/proc/loadavg`: `0.57 0.28 0.19 1/234 5678`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadAvg {
+    pub load: [f64; 3],
+    /// Runnable scheduling entities now.
+    pub running: u64,
+    /// Scheduling entities (threads) that exist now.
+    pub threads: u64,
+    pub line: Line,
+}
+
+/// The version of a container runtime component: `docker version`, `docker info`,
+/// `runc --version`, `containerd --version`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuntimeVersion {
+    /// `docker-client`, `docker-engine`, `containerd`, `runc`, `docker-init`, `podman`, `crictl`.
+    pub component: String,
+    /// The version as printed (`1.0.0-rc3`, `17.06.2-ce`), when printed.
+    pub version: Option<String>,
+    /// The git commit, when printed.
+    pub commit: Option<String>,
+    pub line: Line,
+}
+
 /// Time zone evidence: `/etc/localtime` (TZif), `/etc/timezone`, `timedatectl`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TimezoneInfo {
@@ -842,6 +868,8 @@ pub struct Facts {
     pub proc_uptime: Vec<Sourced<ProcUptime>>,
     pub proc_stat: Vec<Sourced<ProcStat>>,
     pub timezone: Vec<Sourced<TimezoneInfo>>,
+    pub loadavg: Vec<Sourced<LoadAvg>>,
+    pub runtime_versions: Vec<Sourced<Vec<RuntimeVersion>>>,
 
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,

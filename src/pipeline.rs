@@ -194,7 +194,8 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
         clock: report::Clock {
             boot_time: clock.boot_time.map(rfc3339),
             method: clock.method.clone(),
-            uncertainty_s: clock.uncertainty_s,
+            // Millisecond precision is all an anchor can honestly claim.
+            uncertainty_s: clock.uncertainty_s.map(|u| (u * 1000.0).round() / 1000.0),
             timezone: Some(clock.zone_description.clone()),
             notes: clock.notes.clone(),
         },

@@ -205,6 +205,9 @@ pub struct RootCause {
     pub chain: Vec<String>,
     /// Three to five sentences a support engineer can paste as is.
     pub summary: String,
+    /// What to do, across the chain, lowest risk first (not part of the contract's required set).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recommendations: Vec<Recommendation>,
 }
 
 /// The tables and series the Markdown and HTML reports show.

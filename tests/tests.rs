@@ -2,6 +2,7 @@
 
 mod util;
 
+mod bundle_formats;
 mod html_browser;
 mod report_contract;
 mod samples_detect;

@@ -8,6 +8,21 @@ use crate::facts::Facts;
 use crate::report::{Details, Finding, Role, RootCause};
 use crate::timeline::Timeline;
 
+pub mod assess;
+pub mod details;
+pub mod evidence;
+pub mod finding;
+pub mod fragmentation;
+pub mod gaps;
+pub mod kernel_version;
+pub mod lookup;
+pub mod refs;
+pub mod root_cause;
+pub mod rules;
+#[cfg(test)]
+pub(crate) mod testkit;
+pub mod zones;
+
 /// What a rule sees.
 pub struct Context<'a> {
     pub facts: &'a Facts,
@@ -33,7 +48,7 @@ pub trait Rule: Sync {
 }
 
 /// The catalogue, in report order (symptoms, mechanisms, conditions, factors, observations).
-pub static RULES: &[&dyn Rule] = &[];
+pub static RULES: &[&dyn Rule] = rules::ALL;
 
 /// The result of the analysis.
 #[derive(Debug, Clone, Default)]
@@ -45,15 +60,46 @@ pub struct Analysis {
 
 /// Run every rule and link the findings into a root-cause chain.
 pub fn analyze(ctx: &Context<'_>) -> Analysis {
-    let findings: Vec<Finding> = RULES.iter().flat_map(|r| r.evaluate(ctx)).collect();
+    let mut findings: Vec<Finding> = RULES.iter().flat_map(|r| r.evaluate(ctx)).collect();
+    sort_findings(&mut findings);
+    let root_cause = root_cause::build(ctx, &findings);
+    let details = details::build(ctx);
     Analysis {
         findings,
-        root_cause: None,
-        details: Details::default(),
+        root_cause,
+        details,
     }
 }
 
 /// Look a rule up by id.
 pub fn rule(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.id() == id)
+}
+
+/// Report order: role (symptoms first), then catalogue order, then severity, then the first
+/// piece of evidence, so the same bundle always gives the same list.
+pub fn sort_findings(findings: &mut [Finding]) {
+    let position = |id: &str| {
+        RULES
+            .iter()
+            .position(|r| r.id() == id)
+            .unwrap_or(usize::MAX)
+    };
+    findings.sort_by(|a, b| {
+        let first = |f: &Finding| f.evidence.first().map(|e| (e.path.clone(), e.line));
+        (
+            a.role,
+            position(&a.id),
+            std::cmp::Reverse(a.severity),
+            first(a),
+            &a.title,
+        )
+            .cmp(&(
+                b.role,
+                position(&b.id),
+                std::cmp::Reverse(b.severity),
+                first(b),
+                &b.title,
+            ))
+    });
 }

@@ -4,11 +4,40 @@
 //! file name. Nothing is extracted to disk: each entry's bytes are handed to the caller through a
 //! reader, once, in archive order, so path traversal and links inside an archive are harmless;
 //! they are resolved virtually inside the bundle and reported, never followed outside it.
+//!
+//! - `sniff`: magic bytes to container kind.
+//! - `session`: the state of one read; dispatch of an entry to the visitor or, when its content
+//!   is an archive or a compressed file, to a nested read (`inner.tar.xz/...` paths).
+//! - `tar`, `zip`, `dir`: one reader per container; `path`: one normal form for entry names.
+//! - `limits`: counting readers, so limits hold on the bytes that really flow, whatever the
+//!   headers claim; `links`: virtual link resolution once every entry was seen.
+//!
+//! A compressed file whose content is not a tar (a lone `dmesg.gz`) is a bundle of one entry
+//! named without the compression suffix; its container is named after the compression
+//! (`tar.gz`), the closest the report's container list has.
 
-use std::io::Read;
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, Read, Seek};
 use std::path::Path;
+use std::rc::Rc;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+mod dir;
+mod limits;
+mod links;
+mod path;
+mod session;
+mod sniff;
+mod tar;
+mod zip;
+
+use limits::{peek, Budget};
+use links::{top_folder, Resolved, Tree};
+use session::{read_stream, Session};
+use sniff::{sniff, Magic, SNIFF_LEN};
 
 /// The container format of a bundle (the contract's `bundle.container`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,13 +76,17 @@ impl Container {
 /// let a real sosreport (a few GB of logs) through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Total uncompressed bytes read from all entries.
+    /// Total uncompressed bytes read from all entries (a nested archive counts twice: its own
+    /// bytes and its entries').
     pub max_total_bytes: u64,
-    /// Uncompressed bytes of one entry.
+    /// Uncompressed bytes of one entry: a longer entry is cut there and reported; a nested zip,
+    /// which must be buffered, is not opened above it.
     pub max_entry_bytes: u64,
     /// Number of entries (files, links, directories) looked at.
     pub max_entries: u64,
-    /// Uncompressed / compressed ratio above which a stream is treated as a bomb.
+    /// Uncompressed / compressed ratio above which a stream is treated as a bomb, judged for
+    /// each decompression layer and zip entry, and for the whole file, once more than 1 MiB
+    /// came out.
     pub max_ratio: u64,
     /// How many archives deep nested archives are opened (1: an archive inside the bundle).
     pub max_nesting: u32,
@@ -98,7 +131,8 @@ pub struct BundleLink {
     /// The link target as recorded in the archive.
     pub target: String,
     pub hard: bool,
-    /// The bundle path the link resolves to, when it resolves to a file inside the bundle.
+    /// The bundle path the link resolves to, when it resolves to a file or folder inside the
+    /// bundle (a nested archive's links resolve inside that archive).
     pub resolved: Option<String>,
     /// Why it does not resolve (outside the bundle, loop, missing target).
     pub problem: Option<String>,
@@ -120,13 +154,18 @@ pub struct BundleSummary {
     pub sha256: Option<String>,
     pub container: Container,
     /// The single top folder every entry shares (a sosreport's `sosreport-host-2018...`), when
-    /// there is one.
+    /// there is one. When the bundle is a single archive wrapped in another (a sosreport
+    /// `.tar.xz` uploaded as a `.zip`), the inner top folder is included:
+    /// `sosreport-x.tar.xz/sosreport-x`.
     pub root: Option<String>,
-    /// Nested archives that were opened, by their path in the bundle.
+    /// Nested archives and compressed files that were opened, by their path in the bundle.
     pub nested: Vec<String>,
     pub links: Vec<BundleLink>,
     pub problems: Vec<EntryProblem>,
+    /// Entries of every kind looked at (files, links, folders, skipped entries), nested
+    /// archives' entries included.
     pub entries: u64,
+    /// Uncompressed bytes the visitor read.
     pub total_bytes: u64,
 }
 
@@ -151,14 +190,230 @@ pub enum BundleError {
 }
 
 /// Read the bundle at `path`, calling `visitor` for every regular file.
+///
+/// The SHA-256 of an archive is computed while it streams (tar and its compressed forms), or
+/// in a separate read before the entries (zip, which must seek).
 pub fn read_bundle(
     path: &Path,
     limits: &Limits,
     visitor: &mut dyn EntryVisitor,
 ) -> Result<BundleSummary, BundleError> {
-    let _ = (limits, visitor);
-    Err(BundleError::Unsupported {
-        path: path.display().to_string(),
-        detail: "bundle reading is not built yet".into(),
-    })
+    let display = path.display().to_string();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| display.clone());
+    let open_error = |source| BundleError::Open {
+        path: display.clone(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(open_error)?;
+    if meta.is_dir() {
+        let budget = Budget::new(*limits, None);
+        let mut session = Session::new(&budget, visitor, display.clone());
+        dir::read_dir(&mut session, path)?;
+        return Ok(finish(
+            session,
+            name,
+            None,
+            Container::Directory,
+            Some(path),
+        ));
+    }
+    let mut file = File::open(path).map_err(open_error)?;
+    let (head, error) = peek(&mut file, SNIFF_LEN);
+    if let Some(e) = error {
+        return Err(open_error(e));
+    }
+    if head.is_empty() {
+        return Err(BundleError::Unsupported {
+            path: display,
+            detail: "the file is empty".into(),
+        });
+    }
+    let magic = sniff(&head);
+    let container = match magic {
+        Magic::Tar => Container::Tar,
+        Magic::Gzip => Container::TarGz,
+        Magic::Xz => Container::TarXz,
+        Magic::Zstd => Container::TarZst,
+        Magic::Bzip2 => Container::TarBz2,
+        Magic::Zip => Container::Zip,
+        Magic::Unknown => {
+            let start: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            return Err(BundleError::Unsupported {
+                path: display,
+                detail: format!(
+                    "unrecognised content starting with bytes {}",
+                    start.join(" ")
+                ),
+            });
+        }
+    };
+    // A pipe has no size to judge the whole-bundle ratio by; each decoder still has its own.
+    let budget = Budget::new(*limits, meta.is_file().then_some(meta.len()));
+    let mut session = Session::new(&budget, visitor, display.clone());
+    let (outcome, sha256) = if magic == Magic::Zip {
+        // Zip reads its central directory at the end: the file must seek.
+        file.rewind().map_err(|e| BundleError::Unsupported {
+            path: display.clone(),
+            detail: format!("a zip must be a regular file that can seek: {e}"),
+        })?;
+        let mut hashed = Hashed {
+            file,
+            hasher: Sha256::new(),
+        };
+        io::copy(&mut hashed, &mut io::sink()).map_err(open_error)?;
+        let Hashed { mut file, hasher } = hashed;
+        file.rewind().map_err(open_error)?;
+        let outcome = zip::read_zip_from(&mut session, 0, file, 0, &name)?;
+        (outcome, hex(&hasher.finalize()))
+    } else {
+        // The sniffed bytes are replayed rather than re-read, so a pipe works too.
+        let mut hasher = Sha256::new();
+        hasher.update(&head);
+        let raw = Rc::new(RefCell::new(Hashed { file, hasher }));
+        let single = path::without_compression_suffix(&name);
+        let input = Box::new(io::Cursor::new(head).chain(SharedReader(raw.clone())));
+        let outcome = read_stream(&mut session, input, magic, 0, (0, single), 0, &name)?;
+        // The archive may end before the file does (tar padding, trailing bytes): the hash
+        // covers the whole file.
+        io::copy(&mut SharedReader(raw.clone()), &mut io::sink()).map_err(open_error)?;
+        let hasher = raw.borrow().hasher.clone();
+        (outcome, hex(&hasher.finalize()))
+    };
+    if let Some(error) = outcome.error {
+        if outcome.entries == 0 {
+            return Err(BundleError::Corrupt {
+                path: display,
+                container: container.as_str(),
+                detail: error,
+            });
+        }
+        session.problem(
+            name.clone(),
+            format!(
+                "archive truncated after {} entries: {error}",
+                outcome.entries
+            ),
+        );
+    }
+    Ok(finish(session, name, Some(sha256), container, None))
 }
+
+/// The archive file, hashed as it is read.
+struct Hashed {
+    file: File,
+    hasher: Sha256,
+}
+
+impl Read for Hashed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+/// A handle on the hashed file that the decoders can own while the caller keeps another to
+/// finish the hash.
+struct SharedReader(Rc<RefCell<Hashed>>);
+
+impl Read for SharedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.borrow_mut().read(buf)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Resolve the links, find the top folder, and assemble the summary.
+fn finish(
+    session: Session<'_, '_>,
+    name: String,
+    sha256: Option<String>,
+    container: Container,
+    disk_root: Option<&Path>,
+) -> BundleSummary {
+    let mut links = Vec::new();
+    let problems = session.problems;
+    let canonical_root = disk_root.and_then(|r| r.canonicalize().ok());
+    let mut all_paths: Vec<String> = Vec::new();
+    let mut dirs: Vec<String> = Vec::new();
+    for scope in &session.scopes {
+        let tree = Tree::new(&scope.files, &scope.dirs, &scope.links);
+        for link in &scope.links {
+            let mut out = BundleLink {
+                path: format!("{}{}", scope.prefix, link.path),
+                target: link.target.clone(),
+                hard: link.hard,
+                resolved: None,
+                problem: None,
+            };
+            match tree.resolve(link) {
+                Ok(Resolved::File(p) | Resolved::Dir(p)) => {
+                    let escapes = match (&canonical_root, disk_root) {
+                        (Some(root), Some(disk)) => !disk
+                            .join(&p)
+                            .canonicalize()
+                            .is_ok_and(|real| real.starts_with(root)),
+                        _ => false,
+                    };
+                    if escapes {
+                        out.problem = Some("target is outside the bundle".into());
+                    } else {
+                        out.resolved = Some(format!("{}{p}", scope.prefix));
+                    }
+                }
+                Err(problem) => out.problem = Some(problem),
+            }
+            links.push(out);
+        }
+        let nested_here = |f: &String| session.nested.contains(&format!("{}{f}", scope.prefix));
+        all_paths.extend(
+            scope
+                .files
+                .iter()
+                .filter(|f| !nested_here(f))
+                .chain(scope.dirs.iter())
+                .chain(scope.links.iter().map(|l| &l.path))
+                .map(|p| format!("{}{p}", scope.prefix)),
+        );
+        dirs.extend(scope.dirs.iter().map(|d| format!("{}{d}", scope.prefix)));
+    }
+    let is_dir = |p: &str| dirs.iter().any(|d| d == p) || session.nested.iter().any(|n| n == p);
+    let mut root = top_folder(all_paths.iter(), is_dir);
+    // A bundle that is one archive inside a zip: its own top folder is the interesting one.
+    if let Some(top) = root.clone() {
+        if session.nested.contains(&top) {
+            let prefix = format!("{top}/");
+            let below: Vec<String> = all_paths
+                .iter()
+                .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
+                .collect();
+            let below_dirs: Vec<String> = dirs
+                .iter()
+                .filter_map(|d| d.strip_prefix(&prefix).map(str::to_string))
+                .collect();
+            if let Some(inner) = top_folder(below.iter(), |p| below_dirs.iter().any(|d| d == p)) {
+                root = Some(format!("{top}/{inner}"));
+            }
+        }
+    }
+    BundleSummary {
+        name,
+        sha256,
+        container,
+        root,
+        nested: session.nested,
+        links,
+        problems,
+        entries: session.budget.entries(),
+        total_bytes: session.delivered,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,8 @@ use jiff::tz::Offset;
 use jiff::Timestamp;
 
 use crate::facts::{
-    DateOutput, Line, ProcStat, ProcUptime, TimezoneInfo, Uname, Uptime, WallClock, Warning,
+    DateOutput, Line, LoadAvg, ProcStat, ProcUptime, TimezoneInfo, Uname, Uptime, WallClock,
+    Warning,
 };
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::{line, Parsed};
@@ -521,6 +522,38 @@ pub fn parse_proc_uptime(text: &str) -> Parsed<Option<ProcUptime>> {
                 )
             }
             None => warnings.push(Warning::at(no, "/proc/uptime line is not two numbers")),
+        }
+    }
+    Parsed::new(None, warnings)
+}
+
+/// Parse `/proc/loadavg`: three load averages, `running/threads`, the last pid.
+pub fn parse_loadavg(text: &str) -> Parsed<Option<LoadAvg>> {
+    let mut warnings = Vec::new();
+    for (no, raw, cleaned) in content_lines(text) {
+        let tokens: Vec<&str> = fields(&cleaned).collect();
+        let load = |t: &str| t.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        let parsed = match tokens.as_slice() {
+            [a, b, c, entities, ..] => {
+                let (running, threads) = entities.split_once('/').unwrap_or(("", ""));
+                match (load(a), load(b), load(c), running.parse(), threads.parse()) {
+                    (Some(a), Some(b), Some(c), Ok(running), Ok(threads)) => Some(LoadAvg {
+                        load: [a, b, c],
+                        running,
+                        threads,
+                        line: line(no, raw),
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match parsed {
+            Some(l) => return Parsed::new(Some(l), warnings),
+            None => warnings.push(Warning::at(
+                no,
+                "/proc/loadavg line is not `load1 load5 load15 running/threads lastpid`",
+            )),
         }
     }
     Parsed::new(None, warnings)

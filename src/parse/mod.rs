@@ -28,6 +28,7 @@ pub mod manifest;
 pub mod oci_config;
 pub mod pagetypeinfo;
 pub mod runtime_error;
+pub mod runtime_version;
 pub mod slabinfo;
 pub mod zoneinfo;
 
@@ -166,6 +167,16 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
             }
         }
         SourceKind::Manifest => file_one(&mut facts.manifest, path, manifest::parse(text)),
+        SourceKind::Loadavg => file_one(&mut facts.loadavg, path, host::parse_loadavg(text)),
+        SourceKind::RuntimeVersion => {
+            let p = runtime_version::parse(text);
+            let n = p.value.len() as u64;
+            push_nonempty(&mut facts.runtime_versions, path, p.value);
+            Outcome {
+                records: n,
+                warnings: p.warnings,
+            }
+        }
         SourceKind::Unknown => {
             // A file of unknown kind may still hold runtime error text (a pasted ticket, a
             // script's output): scan it, quietly.

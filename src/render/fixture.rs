@@ -542,6 +542,7 @@ pub(crate) fn seed() -> Report {
                       256 MiB limit on this 3.10 kernel, made the allocation stricter. Compacting \
                       memory restores service; a kernel upgrade removes the cause."
                 .into(),
+            recommendations: Vec::new(),
         }),
         details: Details {
             zones,

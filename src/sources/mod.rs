@@ -54,6 +54,10 @@ pub enum SourceKind {
     RuntimeError,
     /// The postmortem collector's `manifest.json`.
     Manifest,
+    /// `/proc/loadavg` (load and the number of threads).
+    Loadavg,
+    /// `docker version`, `docker info`, `runc --version`, `containerd --version` and kin.
+    RuntimeVersion,
     Unknown,
 }
 
@@ -88,6 +92,8 @@ impl SourceKind {
         SourceKind::DaemonLog,
         SourceKind::RuntimeError,
         SourceKind::Manifest,
+        SourceKind::Loadavg,
+        SourceKind::RuntimeVersion,
         SourceKind::Unknown,
     ];
 
@@ -122,6 +128,8 @@ impl SourceKind {
             SourceKind::DaemonLog => "daemon_log",
             SourceKind::RuntimeError => "runtime_error",
             SourceKind::Manifest => "manifest",
+            SourceKind::Loadavg => "loadavg",
+            SourceKind::RuntimeVersion => "runtime_version",
             SourceKind::Unknown => "unknown",
         }
     }
@@ -242,6 +250,11 @@ mod tests {
             "sys/kernel/debug/extfrag/extfrag_index",
         ),
         ("free/seed-beta004-mh.txt", K::Free, "free-mh.txt"),
+        (
+            "dmesg/seed-3.10-order6-unshare.txt",
+            K::Dmesg,
+            "sos_commands/kernel/dmesg",
+        ),
         (
             "buddyinfo/bianbu-riscv-12-orders-trailing-space.txt",
             K::Buddyinfo,
@@ -599,6 +612,36 @@ mod tests {
             "{\"collector\": \"postmortem-collect\", \"version\": \"0.1.0\", \"commands\": []}",
             K::Manifest,
             Detection::Path,
+        ),
+        (
+            "proc/loadavg",
+            "0.57 0.28 0.19 1/234 5678\n",
+            K::Loadavg,
+            Detection::Path,
+        ),
+        (
+            "la.txt",
+            "0.57 0.28 0.19 1/234 5678\n",
+            K::Loadavg,
+            Detection::Content,
+        ),
+        (
+            "docker/version.txt",
+            "Client:\n Version:           28.2.2\n API version:       1.50\n",
+            K::RuntimeVersion,
+            Detection::Path,
+        ),
+        (
+            "v.txt",
+            "runc version 1.0.0-rc3\ncommit: 992a5be178a62e026f4069f443c6164912adbf09\nspec: 1.0.0-rc5\n",
+            K::RuntimeVersion,
+            Detection::Content,
+        ),
+        (
+            "info.txt",
+            "Containers: 12\n Running: 3\nServer Version: 17.06.2-ce\nStorage Driver: overlay\n",
+            K::RuntimeVersion,
+            Detection::Content,
         ),
         (
             "x.json",

@@ -42,6 +42,7 @@ fn by_location(name: &str, parent: &str, grandparent: &str, dirs: &[&str]) -> Op
             "stat" => return Some(K::ProcStat),
             "uptime" => return Some(K::ProcUptime),
             "cgroups" => return Some(K::Cgroups),
+            "loadavg" => return Some(K::Loadavg),
             "version" => return None,
             _ => {}
         }
@@ -68,6 +69,12 @@ fn by_location(name: &str, parent: &str, grandparent: &str, dirs: &[&str]) -> Op
     }
     if parent == "upstart" && (name.starts_with("docker") || name.starts_with("containerd")) {
         return Some(K::DaemonLog);
+    }
+    // The collector's `docker/version.txt`, `podman/info.txt`, `cri/version.txt`; sosreport's
+    // `sos_commands/docker/docker_version` and `docker_info`.
+    let stem = strip_neutral_extension(name);
+    if (is_daemon_dir(parent) || parent == "cri") && matches!(stem, "version" | "info") {
+        return Some(K::RuntimeVersion);
     }
     let in_sos = dirs.contains(&"sos_commands");
     if in_sos {
@@ -172,6 +179,20 @@ fn by_name(name: &str) -> Option<SourceKind> {
         ("containerd", SourceKind::DaemonLog),
         ("kubelet", SourceKind::DaemonLog),
         ("crio", SourceKind::DaemonLog),
+        ("runc-version", SourceKind::RuntimeVersion),
+        ("runc_version", SourceKind::RuntimeVersion),
+        ("runc_--version", SourceKind::RuntimeVersion),
+        ("containerd-version", SourceKind::RuntimeVersion),
+        ("containerd_--version", SourceKind::RuntimeVersion),
+        ("docker-version", SourceKind::RuntimeVersion),
+        ("docker_version", SourceKind::RuntimeVersion),
+        ("docker-info", SourceKind::RuntimeVersion),
+        ("docker_info", SourceKind::RuntimeVersion),
+        ("podman-version", SourceKind::RuntimeVersion),
+        ("podman_version", SourceKind::RuntimeVersion),
+        ("podman-info", SourceKind::RuntimeVersion),
+        ("podman_info", SourceKind::RuntimeVersion),
+        ("loadavg", SourceKind::Loadavg),
         ("docker-run", SourceKind::RuntimeError),
         ("docker_run", SourceKind::RuntimeError),
         ("docker-start", SourceKind::RuntimeError),

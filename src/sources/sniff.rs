@@ -207,6 +207,11 @@ fn kind_of_command(command: &str) -> Option<SourceKind> {
         "sysctl" => Some(K::Sysctl),
         "hostname" => Some(K::Hostname),
         "timedatectl" => Some(K::Timezone),
+        "runc" | "containerd" | "crictl"
+            if args.iter().any(|a| a.contains("version")) || sub == "version" =>
+        {
+            Some(K::RuntimeVersion)
+        }
         "journalctl" => {
             let daemon = ["docker", "containerd", "kubelet", "crio"]
                 .iter()
@@ -219,6 +224,7 @@ fn kind_of_command(command: &str) -> Option<SourceKind> {
             "container" if operands.get(1) == Some(&"inspect") => Some(K::ContainerInspect),
             "system" if operands.get(1) == Some(&"events") => Some(K::DockerEvents),
             "run" | "start" | "create" | "exec" => Some(K::RuntimeError),
+            "version" | "info" => Some(K::RuntimeVersion),
             "container" if matches!(operands.get(1), Some(&("run" | "start" | "create"))) => {
                 Some(K::RuntimeError)
             }
@@ -327,6 +333,9 @@ regex!(
     r"^up\s+\d+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
 );
 regex!(PROC_UPTIME, r"^\d+\.\d+\s+\d+(?:\.\d+)?$");
+regex!(LOADAVG, r"^\d+\.\d+ \d+\.\d+ \d+\.\d+ \d+/\d+ \d+$");
+regex!(RUNC_VERSION, r"^runc version \S+");
+regex!(CONTAINERD_VERSION, r"^containerd \S+ v?\d+\.\d+");
 regex!(
     TZ_NAME,
     r"^(?:[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC|Etc/UTC|GMT)$"
@@ -630,6 +639,16 @@ fn is_vmstat_key(line: &str) -> bool {
 /// One-line host facts: uname, uptime, /proc/uptime, timedatectl, date.
 fn sniff_host(body: &[Cow<'_, str>], first: &str) -> Option<Sniffed> {
     use SourceKind as K;
+    if body.len() == 1 && LOADAVG.is_match(first) {
+        return strong(K::Loadavg);
+    }
+    if RUNC_VERSION.is_match(first)
+        || CONTAINERD_VERSION.is_match(first)
+        || (first == "Client:" && body.iter().any(|l| l.starts_with("Version:")))
+        || body.iter().any(|l| l.starts_with("Server Version:"))
+    {
+        return strong(K::RuntimeVersion);
+    }
     if UNAME_A.is_match(first) {
         return strong(K::Uname);
     }

@@ -28,6 +28,7 @@ fn kernel_log(format: KernelLogFormat) -> KernelLog {
         cache_create_failures: Vec::new(),
         messages: Vec::new(),
         hostnames: Vec::new(),
+        mem_info_dumps: Vec::new(),
     }
 }
 

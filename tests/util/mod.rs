@@ -1,6 +1,9 @@
-//! Helpers shared by the integration tests: the binary under test, the repository, the samples.
+//! Helpers shared by the integration tests: the binary under test, the repository, the samples,
+//! and ([`pack`]) archives of every container format built in test code.
 
 #![allow(dead_code)]
+
+pub mod pack;
 
 use std::path::PathBuf;
 

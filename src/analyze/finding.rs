@@ -1,0 +1,202 @@
+//! A builder that lets a rule state its finding in the order a reader takes it in.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::evidence::EvidenceSet;
+use super::Rule;
+use crate::facts::Line;
+use crate::report::{Confidence, Evidence, Finding, Recommendation, Risk, Role, Severity};
+
+/// Builds a [`Finding`] for a rule: id and role come from the rule, the rest from the evidence.
+#[derive(Debug, Clone)]
+pub struct FindingBuilder {
+    id: &'static str,
+    role: Role,
+    severity: Severity,
+    confidence: Confidence,
+    title: String,
+    paragraphs: Vec<String>,
+    metrics: BTreeMap<String, Value>,
+    evidence: EvidenceSet,
+    recommendations: Vec<Recommendation>,
+    references: Vec<String>,
+}
+
+impl FindingBuilder {
+    /// Start a finding of `rule`, with its default role, `warning` severity and `medium`
+    /// confidence until the rule says otherwise.
+    pub fn new(rule: &dyn Rule) -> FindingBuilder {
+        FindingBuilder {
+            id: rule.id(),
+            role: rule.role(),
+            severity: Severity::Warning,
+            confidence: Confidence::Medium,
+            title: rule.summary().to_string(),
+            paragraphs: Vec::new(),
+            metrics: BTreeMap::new(),
+            evidence: EvidenceSet::new(),
+            recommendations: Vec::new(),
+            references: Vec::new(),
+        }
+    }
+
+    pub fn role(mut self, role: Role) -> FindingBuilder {
+        self.role = role;
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> FindingBuilder {
+        self.severity = severity;
+        self
+    }
+
+    pub fn confidence(mut self, confidence: Confidence) -> FindingBuilder {
+        self.confidence = confidence;
+        self
+    }
+
+    pub fn title(mut self, title: impl Into<String>) -> FindingBuilder {
+        self.title = title.into();
+        self
+    }
+
+    /// Add a paragraph of Markdown to the explanation (bundle text only inside code spans).
+    pub fn paragraph(mut self, text: impl Into<String>) -> FindingBuilder {
+        let text = text.into();
+        if !text.trim().is_empty() {
+            self.paragraphs.push(text);
+        }
+        self
+    }
+
+    /// Add a paragraph when there is one.
+    pub fn paragraph_opt(self, text: Option<String>) -> FindingBuilder {
+        match text {
+            Some(t) => self.paragraph(t),
+            None => self,
+        }
+    }
+
+    /// Record a number (or any JSON value) under `key`.
+    pub fn metric(mut self, key: &str, value: impl Into<Value>) -> FindingBuilder {
+        self.metrics.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Record a number when there is one.
+    pub fn metric_opt<V: Into<Value>>(self, key: &str, value: Option<V>) -> FindingBuilder {
+        match value {
+            Some(v) => self.metric(key, v),
+            None => self,
+        }
+    }
+
+    /// Quote `path:line`.
+    pub fn cite(mut self, path: &str, line: &Line) -> FindingBuilder {
+        self.evidence.add(path, line);
+        self
+    }
+
+    /// Quote `path:line` when there is a line.
+    pub fn cite_opt(mut self, path: &str, line: Option<&Line>) -> FindingBuilder {
+        self.evidence.add_opt(path, line);
+        self
+    }
+
+    /// Quote every line of `lines`.
+    pub fn cite_all<'a>(
+        mut self,
+        path: &str,
+        lines: impl IntoIterator<Item = &'a Line>,
+    ) -> FindingBuilder {
+        self.evidence.add_all(path, lines);
+        self
+    }
+
+    /// Add evidence items already built.
+    pub fn evidence(mut self, items: impl IntoIterator<Item = Evidence>) -> FindingBuilder {
+        for item in items {
+            self.evidence.push(item);
+        }
+        self
+    }
+
+    /// Whether any evidence was added (a finding without evidence is not emitted).
+    pub fn has_evidence(&self) -> bool {
+        !self.evidence.is_empty()
+    }
+
+    /// Add a recommendation.
+    pub fn recommend(
+        mut self,
+        action: impl Into<String>,
+        command: Option<&str>,
+        risk: Risk,
+        when: impl Into<String>,
+    ) -> FindingBuilder {
+        self.recommendations.push(Recommendation {
+            action: action.into(),
+            command: command.map(str::to_string),
+            risk,
+            when: when.into(),
+        });
+        self
+    }
+
+    /// Add references (upstream issues, kernel documentation), once each.
+    pub fn references(mut self, refs: &[&str]) -> FindingBuilder {
+        for r in refs {
+            if !self.references.iter().any(|x| x == r) {
+                self.references.push((*r).to_string());
+            }
+        }
+        self
+    }
+
+    /// The finding.
+    pub fn build(self) -> Finding {
+        Finding {
+            id: self.id.to_string(),
+            role: self.role,
+            severity: self.severity,
+            confidence: self.confidence,
+            title: self.title,
+            explanation: self.paragraphs.join("\n\n"),
+            metrics: self.metrics,
+            evidence: self.evidence.into_vec(),
+            recommendations: self.recommendations,
+            references: self.references,
+        }
+    }
+}
+
+/// Put bundle text in a Markdown code span, whatever backticks it holds.
+pub fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A fraction as the kernel prints it: three decimals.
+pub fn index3(v: f64) -> String {
+    format!("{v:.3}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code("order:6"), "`order:6`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+    }
+}

@@ -1,0 +1,204 @@
+//! What the bundle lacks that the analysis would have used: missing sources, unreadable or cut
+//! entries, collector commands that failed. The `bundle.evidence-gap` finding and the report's
+//! "what the bundle lacked" section are both built from [`find`].
+
+use crate::facts::{Facts, RuntimeErrorKind};
+use crate::sources::SourceKind;
+
+/// One missing piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// What is missing, in a few words.
+    pub what: String,
+    /// What it would have shown.
+    pub why: String,
+    /// How to collect it, when there is a command for it.
+    pub collect: Option<String>,
+}
+
+impl Gap {
+    fn new(what: &str, why: &str, collect: Option<&str>) -> Gap {
+        Gap {
+            what: what.to_string(),
+            why: why.to_string(),
+            collect: collect.map(str::to_string),
+        }
+    }
+
+    /// One line: what, why, and how to collect it.
+    pub fn sentence(&self) -> String {
+        match &self.collect {
+            Some(c) => format!("{}: {} (collect with `{c}`)", self.what, self.why),
+            None => format!("{}: {}", self.what, self.why),
+        }
+    }
+}
+
+fn has(facts: &Facts, kind: SourceKind) -> bool {
+    facts
+        .sources
+        .iter()
+        .any(|s| s.kind == kind && s.problem.is_none() && s.records > 0)
+}
+
+/// Every gap of the bundle, in a stable order.
+pub fn find(facts: &Facts) -> Vec<Gap> {
+    let mut gaps = Vec::new();
+    let alloc_failure = facts
+        .kernel_logs
+        .iter()
+        .any(|k| k.value.alloc_failures.iter().any(|a| a.order > 0));
+    let oom = facts
+        .kernel_logs
+        .iter()
+        .any(|k| !k.value.oom_kills.is_empty());
+    let start_failure = facts.runtime_errors.iter().any(|r| {
+        r.value
+            .iter()
+            .any(|e| e.kind == RuntimeErrorKind::StartFailure)
+    });
+    let containers_involved = start_failure
+        || !facts.containers.is_empty()
+        || !facts.docker_events.is_empty()
+        || facts.runtime_errors.iter().any(|r| !r.value.is_empty());
+    let incident = alloc_failure || oom || start_failure;
+    let kernel_log = !facts.kernel_logs.is_empty();
+
+    if incident && !kernel_log {
+        gaps.push(Gap::new(
+            "no kernel log",
+            "the kernel log says why the kernel refused (which allocation failed, an OOM kill, a \
+             SLUB warning); without it the cause of the error can only be inferred",
+            Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
+        ));
+    }
+    if alloc_failure {
+        if !has(facts, SourceKind::Buddyinfo) {
+            gaps.push(Gap::new(
+                "no /proc/buddyinfo",
+                "free blocks per order at collection, to set beside the free lists of the failure \
+                 report",
+                Some("cat /proc/buddyinfo"),
+            ));
+        }
+        if !has(facts, SourceKind::ExtfragIndex) {
+            gaps.push(Gap::new(
+                "no debugfs extfrag_index",
+                "the kernel's own fragmentation index per order; postmortem computes it from the \
+                 free lists, the file would cross-check it",
+                Some("mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index"),
+            ));
+        }
+        if !has(facts, SourceKind::Slabinfo) && !has(facts, SourceKind::Slabtop) {
+            gaps.push(Gap::new(
+                "no /proc/slabinfo",
+                "which kernel caches hold the slab memory, and how many per-namespace and \
+                 per-cgroup caches exist",
+                Some("cat /proc/slabinfo"),
+            ));
+        }
+        if !has(facts, SourceKind::Vmstat) {
+            gaps.push(Gap::new(
+                "no /proc/vmstat",
+                "compaction counters: whether the kernel tried to rebuild large blocks and failed",
+                Some("cat /proc/vmstat"),
+            ));
+        }
+    }
+    if incident && !has(facts, SourceKind::Meminfo) && !has(facts, SourceKind::Free) {
+        gaps.push(Gap::new(
+            "no /proc/meminfo or free output",
+            "how much memory was available overall, to tell exhaustion from fragmentation",
+            Some("cat /proc/meminfo; free -m"),
+        ));
+    }
+    if incident && facts.uname.is_empty() {
+        gaps.push(Gap::new(
+            "no uname",
+            "the kernel release decides how GFP flags, watermarks and known defects are read; \
+             it was taken from the kernel log where possible",
+            Some("uname -a"),
+        ));
+    }
+    if start_failure && facts.containers.is_empty() {
+        gaps.push(Gap::new(
+            "no docker inspect of the failing container",
+            "its memory limit, runtime and `State.Error`; sosreport skips containers that never \
+             started",
+            Some("docker inspect $(docker ps -aq)"),
+        ));
+    }
+    if containers_involved && (alloc_failure || start_failure) {
+        gaps.push(Gap::new(
+            "runtime version unknown",
+            "whether runc switched on kmem accounting for containers with a memory limit \
+             depends on its version (1.0.0-rc3 to rc93 do, unless built with nokmem)",
+            Some("runc --version; docker version"),
+        ));
+    }
+    if incident
+        && facts.date.is_empty()
+        && facts.proc_uptime.is_empty()
+        && facts.proc_stat.is_empty()
+    {
+        gaps.push(Gap::new(
+            "no date and uptime taken together",
+            "they tie the kernel's seconds-since-boot stamps to the wall clock",
+            Some("date --rfc-3339=ns; cat /proc/uptime"),
+        ));
+    }
+    for s in &facts.sources {
+        if let Some(p) = &s.problem {
+            gaps.push(Gap {
+                what: format!("`{}` could not be read completely", s.path),
+                why: p.clone(),
+                collect: None,
+            });
+        }
+    }
+    for m in &facts.manifest {
+        for c in &m.value.commands {
+            if c.exit_status.is_some_and(|s| s != 0) && c.bytes.unwrap_or(0) == 0 {
+                gaps.push(Gap {
+                    what: format!("collector command `{}` failed", c.command),
+                    why: format!(
+                        "exit status {}; its output is missing from the bundle",
+                        c.exit_status.unwrap_or_default()
+                    ),
+                    collect: None,
+                });
+            } else if c.truncated {
+                gaps.push(Gap {
+                    what: format!("output of `{}` was cut", c.command),
+                    why:
+                        "the command hit the collector's time or size limit; events after the cut \
+                          are missing"
+                            .to_string(),
+                    collect: None,
+                });
+            }
+        }
+    }
+    gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+
+    #[test]
+    fn the_seed_lacks_slabinfo_vmstat_and_runtime_version() {
+        let gaps = find(&seed_facts());
+        let what: Vec<&str> = gaps.iter().map(|g| g.what.as_str()).collect();
+        assert!(what.contains(&"no /proc/slabinfo"), "{what:?}");
+        assert!(what.contains(&"runtime version unknown"), "{what:?}");
+        assert!(!what.contains(&"no /proc/buddyinfo"), "{what:?}");
+        assert!(!what.contains(&"no kernel log"), "{what:?}");
+    }
+
+    #[test]
+    fn a_healthy_bundle_has_no_gap() {
+        assert!(find(&healthy_facts()).is_empty());
+    }
+}

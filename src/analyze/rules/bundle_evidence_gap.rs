@@ -1,0 +1,69 @@
+//! `bundle.evidence-gap`: evidence the analysis needed is missing, truncated or unreadable.
+
+use crate::analyze::finding::FindingBuilder;
+use crate::analyze::gaps;
+use crate::analyze::{Context, Rule};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct EvidenceGap;
+
+impl Rule for EvidenceGap {
+    fn id(&self) -> &'static str {
+        "bundle.evidence-gap"
+    }
+    fn role(&self) -> Role {
+        Role::Observation
+    }
+    fn summary(&self) -> &'static str {
+        "Evidence the analysis needed is missing, truncated or unreadable"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/bundle.evidence-gap.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let gaps = gaps::find(ctx.facts);
+        if gaps.is_empty() {
+            return Vec::new();
+        }
+        let list: Vec<String> = gaps.iter().map(|g| format!("- {}", g.sentence())).collect();
+        vec![FindingBuilder::new(self)
+            .severity(Severity::Info)
+            .confidence(Confidence::High)
+            .title(format!(
+                "The bundle lacks {} piece(s) of evidence",
+                gaps.len()
+            ))
+            .paragraph(
+                "The findings above stand on what the bundle holds. These would confirm them or \
+                 close the open questions:",
+            )
+            .paragraph(list.join("\n"))
+            .metric("gaps", gaps.len() as u64)
+            .recommend(
+                "Collect a complete bundle with postmortem's collector, which takes all of the \
+                 above, read-only",
+                Some("sh collect/postmortem-collect.sh --since \"48 hours ago\""),
+                Risk::None,
+                "Next time the failure occurs, or now if the node is still in that state",
+            )
+            .build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+
+    #[test]
+    fn lists_the_gaps() {
+        let tl = timeline();
+        let f = EvidenceGap.evaluate(&context(&seed_facts(), &tl, None));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].explanation.contains("- no /proc/slabinfo"));
+        assert!(EvidenceGap
+            .evaluate(&context(&healthy_facts(), &tl, None))
+            .is_empty());
+    }
+}

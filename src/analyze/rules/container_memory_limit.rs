@@ -1,0 +1,275 @@
+//! `container.memory-limit`: the failing container's memory limit and what it did on this host.
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::lookup;
+use crate::analyze::rules::memcg_kmem_accounting::kmem_evidence;
+use crate::analyze::{refs, Context, Rule};
+use crate::facts::{Container, OomScope};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct ContainerMemoryLimit;
+
+/// Whether a cgroup path names the container (`/docker/<id>`, `docker-<id>.scope`).
+fn cgroup_names(path: &str, c: &Container) -> bool {
+    let id = c.id.as_str();
+    id.len() >= 12 && (path.contains(id) || path.contains(&id[..12]))
+}
+
+impl Rule for ContainerMemoryLimit {
+    fn id(&self) -> &'static str {
+        "container.memory-limit"
+    }
+    fn role(&self) -> Role {
+        Role::Factor
+    }
+    fn summary(&self) -> &'static str {
+        "The failing container's memory limit, and what it switched on or caused on this host"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/container.memory-limit.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let Some(c) = lookup::failing_container(ctx.facts) else {
+            return Vec::new();
+        };
+        let Some(limit) = c.item.memory.limit_bytes.filter(|l| *l > 0) else {
+            return Vec::new();
+        };
+        let name = c.item.name.as_deref().unwrap_or(&c.item.id);
+        let limit_u = u64::try_from(limit).unwrap_or(0);
+
+        // A limit smaller than the working set: a memcg OOM in this container's cgroup.
+        let oom = lookup::oom_kills(ctx.facts).find(|o| {
+            o.item.scope == OomScope::Memcg
+                && o.item
+                    .memcg
+                    .as_deref()
+                    .or(o.item.task_memcg.as_deref())
+                    .is_some_and(|p| cgroup_names(p, c.item))
+        });
+        if let Some(o) = oom {
+            let at_limit = matches!(
+                (o.item.memory_usage_kb, o.item.memory_limit_kb),
+                (Some(u), Some(l)) if u >= l
+            );
+            let b = FindingBuilder::new(self)
+                .severity(Severity::Warning)
+                .confidence(if at_limit {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                })
+                .title(format!(
+                    "Container {name} hit its {} memory limit",
+                    human_bytes(limit_u)
+                ))
+                .paragraph(format!(
+                    "The container {} runs with a memory limit of {} and the kernel's OOM killer \
+                     ran inside its memory cgroup{}. The limit is smaller than what the workload \
+                     used at that moment.",
+                    code(name),
+                    human_bytes(limit_u),
+                    if at_limit {
+                        " with usage equal to the limit"
+                    } else {
+                        ""
+                    }
+                ))
+                .metric("limit_bytes", limit)
+                .metric_opt("usage_kb", o.item.memory_usage_kb)
+                .cite(
+                    c.path,
+                    c.item.memory.limit_line.as_ref().unwrap_or(&c.item.line),
+                )
+                .cite_opt(o.path, o.item.header.as_ref())
+                .cite_opt(o.path, o.item.memory_line.as_ref())
+                .recommend(
+                    "Size the limit to the workload's measured peak (plus headroom), or reduce \
+                     the workload's memory use.",
+                    None,
+                    Risk::Low,
+                    "before restarting the container",
+                )
+                .references(&[refs::MEMCG_V1_DOC]);
+            return vec![b.build()];
+        }
+
+        // The kmem case: a limit switches kmem accounting on (runc rc3..rc93) on a 3.10 kernel.
+        let kernel = lookup::kernel(ctx.facts);
+        let old_kernel = kernel
+            .as_ref()
+            .is_some_and(|k| k.version.is_rhel7() || k.version.before(4, 6));
+        let k = kmem_evidence(ctx.facts);
+        let kmem_proven = !k.gfp_flag.is_empty() || !k.call_trace.is_empty();
+        if !(old_kernel && kmem_proven) {
+            return Vec::new();
+        }
+        let runtime = c
+            .item
+            .runtime
+            .as_deref()
+            .map(|r| {
+                format!(
+                    "the runtime is {} but its version is not in the bundle",
+                    code(r)
+                )
+            })
+            .unwrap_or_else(|| "the runtime and its version are not in the bundle".to_string());
+        let release = kernel
+            .as_ref()
+            .map(|k| code(&k.version.release))
+            .unwrap_or_default();
+        let mut b = FindingBuilder::new(self)
+            .severity(Severity::Warning)
+            .confidence(Confidence::Medium)
+            .title(format!(
+                "Container {name}'s {} memory limit switches on kmem accounting on a 3.10 kernel",
+                human_bytes(limit_u)
+            ))
+            .paragraph(format!(
+                "The container {} was configured with a memory limit of {}. With runc v1.0.0-rc3 \
+                 to v1.0.0-rc93 on cgroup v1, any memory limit makes runc switch on kernel-memory \
+                 accounting for the container's cgroup (it writes 1 and then -1 to \
+                 `memory.kmem.limit_in_bytes`). On this kernel ({release}) every new root slab \
+                 cache then allocates the memory-cgroup parameter array, which is what needed the \
+                 large contiguous block.",
+                code(name),
+                human_bytes(limit_u),
+            ))
+            .paragraph(format!(
+                "Proven by the bundle: the limit is set; the kernel is {release}; the failed \
+                 allocation {}. Inferred: that runc was in the affected range ({runtime}); and \
+                 how much this container's own limit mattered, since the array's size depends \
+                 on every kmem-active memory cgroup since boot, not only this one. That a start \
+                 without a limit succeeds is consistent with this, because runc then skips kmem \
+                 accounting for that container.",
+                if !k.gfp_flag.is_empty() && !k.call_trace.is_empty() {
+                    "carried `__GFP_KMEMCG` and ran through `kmem_cache_create_memcg`"
+                } else if !k.gfp_flag.is_empty() {
+                    "carried `__GFP_KMEMCG`"
+                } else {
+                    "ran through `kmem_cache_create_memcg`"
+                }
+            ))
+            .metric("limit_bytes", limit)
+            .metric_opt("kernel_memory_bytes", c.item.memory.kernel_bytes)
+            .cite(
+                c.path,
+                c.item.memory.limit_line.as_ref().unwrap_or(&c.item.line),
+            )
+            .cite_opt(c.path, c.item.state.error_line.as_ref());
+        if let Some(ks) = &kernel {
+            b = b.cite_opt(&ks.path, ks.line.as_ref());
+        }
+        b = b
+            .evidence(k.gfp_flag.into_iter().take(1))
+            .evidence(k.call_trace.into_iter().take(1))
+            .recommend(
+                "Check the runc version on the node: v1.0.0-rc3 to rc93 without the `nokmem` \
+                 build tag switch kmem accounting on for every container with a memory limit.",
+                Some("runc --version; docker info --format '{{.RuncCommit.ID}}'"),
+                Risk::None,
+                "now",
+            )
+            .recommend(
+                "Removing the memory limit is not a fix. It made the start succeed only \
+                 because runc then skipped kmem accounting for this one container; the node \
+                 stays fragmented, the next container with a limit fails the same way, and the \
+                 workload runs unbounded. Fix the runtime or the kernel instead \
+                 (`memcg.kmem-accounting`).",
+                None,
+                Risk::High,
+                "do not remove limits as the fix",
+            )
+            .references(&[
+                refs::RUNC_1350,
+                refs::RUNC_2840,
+                refs::MOBY_31037,
+                refs::OCI_CONFIG_LINUX,
+            ]);
+        vec![b.build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit;
+
+    #[test]
+    fn seed_limit_switches_kmem_on() {
+        let facts = testkit::seed_facts();
+        let tl = testkit::timeline();
+        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, &tl, None));
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert_eq!(f.metrics["limit_bytes"], 268435456);
+        assert!(f.title.contains("256 MiB"));
+        assert!(f.explanation.contains("Proven by the bundle"));
+        assert!(f.explanation.contains("Inferred"));
+        assert!(f.explanation.contains("version is not in the bundle"));
+        assert!(f
+            .recommendations
+            .iter()
+            .any(|r| r.risk == Risk::High
+                && r.action.contains("Removing the memory limit is not a fix")));
+        assert_eq!(f.evidence[0].line, Some(62));
+        assert!(testkit::evidence_is_real(&facts, &f.evidence));
+    }
+
+    #[test]
+    fn no_blame_without_evidence() {
+        let tl = testkit::timeline();
+        // No limit.
+        let mut facts = testkit::seed_facts();
+        facts.containers[0].value.memory.limit_bytes = Some(0);
+        assert!(ContainerMemoryLimit
+            .evaluate(&testkit::context(&facts, &tl, None))
+            .is_empty());
+        // A limit, but nothing ties kmem accounting to the failure.
+        let mut facts = testkit::seed_facts();
+        facts.kernel_logs[0].value.alloc_failures.clear();
+        facts.kernel_logs[0].value.cache_create_failures.clear();
+        assert!(ContainerMemoryLimit
+            .evaluate(&testkit::context(&facts, &tl, None))
+            .is_empty());
+    }
+
+    #[test]
+    fn memcg_oom_at_the_limit() {
+        let tl = testkit::timeline();
+        let mut facts = testkit::seed_facts();
+        facts.kernel_logs[0].value.alloc_failures.clear();
+        let header = crate::facts::Line::new(
+            100,
+            "[2751100.000000] java invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=0",
+        );
+        let mem = crate::facts::Line::new(
+            102,
+            "[2751100.000100] memory: usage 262144kB, limit 262144kB, failcnt 412",
+        );
+        facts.kernel_logs[0]
+            .value
+            .oom_kills
+            .push(crate::facts::OomKill {
+                header: Some(header),
+                scope: OomScope::Memcg,
+                memcg: Some(
+                    "/docker/3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f1d2b3a4c5d6e7f8091a2b3c4d5e6f708"
+                        .to_string(),
+                ),
+                memory_usage_kb: Some(262144),
+                memory_limit_kb: Some(262144),
+                memory_failcnt: Some(412),
+                memory_line: Some(mem),
+                ..Default::default()
+            });
+        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, &tl, None));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].explanation.contains("usage equal to the limit"));
+        assert_eq!(found[0].confidence, Confidence::High);
+        assert_eq!(found[0].evidence.len(), 3);
+    }
+}

@@ -1,0 +1,248 @@
+//! `container.oom-killed`: a container's process was killed because its memory cgroup hit its
+//! limit.
+
+use std::collections::BTreeSet;
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::lookup;
+use crate::analyze::{Context, Rule};
+use crate::facts::{Container, Facts, OomScope};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct ContainerOomKilled;
+
+/// Whether a cgroup path names a container: its full id, or a 12-character prefix, appears in
+/// the path (`/docker/<id>`, `docker-<id>.scope`, `kubepods/.../<id>`).
+pub fn cgroup_names_container(cgroup: &str, id: &str) -> bool {
+    let id = id.trim();
+    if id.len() < 12 {
+        return false;
+    }
+    let short = id.get(..12).unwrap_or(id);
+    cgroup.contains(id) || cgroup.contains(short)
+}
+
+fn container_label(c: &Container) -> String {
+    let id: String = c.id.chars().take(12).collect();
+    match &c.name {
+        Some(n) if !n.is_empty() => format!("{n} ({id})"),
+        _ => id,
+    }
+}
+
+/// Ids of the containers known to the bundle (inspect documents and events).
+fn known_ids(facts: &Facts) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = facts
+        .containers
+        .iter()
+        .map(|c| c.value.id.clone())
+        .collect();
+    for s in &facts.docker_events {
+        for e in &s.value {
+            if e.object_type == "container" || e.object_type.is_empty() {
+                ids.insert(e.actor_id.clone());
+            }
+        }
+    }
+    ids.retain(|i| i.len() >= 12);
+    ids
+}
+
+impl Rule for ContainerOomKilled {
+    fn id(&self) -> &'static str {
+        "container.oom-killed"
+    }
+    fn role(&self) -> Role {
+        Role::Symptom
+    }
+    fn summary(&self) -> &'static str {
+        "A container's process was killed because its memory cgroup hit its limit"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/container.oom-killed.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let facts = ctx.facts;
+        let mut b = FindingBuilder::new(self).severity(Severity::Critical);
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut sources: BTreeSet<&str> = BTreeSet::new();
+        let mut limit: Option<i64> = None;
+
+        for c in &facts.containers {
+            if c.value.state.oom_killed == Some(true) {
+                b = b.cite_opt(&c.path, c.value.state.oom_killed_line.as_ref());
+                names.insert(container_label(&c.value));
+                sources.insert(&c.path);
+                limit = limit.or(c.value.memory.limit_bytes.filter(|l| *l > 0));
+            }
+        }
+        for s in &facts.docker_events {
+            for e in s.value.iter().filter(|e| e.action == "oom") {
+                b = b.cite(&s.path, &e.line);
+                names.insert(match e.name() {
+                    Some(n) => format!("{n} ({})", e.actor_id.chars().take(12).collect::<String>()),
+                    None => e.actor_id.chars().take(12).collect(),
+                });
+                sources.insert(&s.path);
+            }
+        }
+        let ids = known_ids(facts);
+        let mut kernel_victims: Vec<String> = Vec::new();
+        for k in lookup::oom_kills(facts) {
+            if k.item.scope != OomScope::Memcg {
+                continue;
+            }
+            let cg = k
+                .item
+                .memcg
+                .as_deref()
+                .or(k.item.task_memcg.as_deref())
+                .unwrap_or("");
+            if !ids.iter().any(|id| cgroup_names_container(cg, id)) {
+                continue;
+            }
+            b = b
+                .cite_opt(k.path, k.item.memcg_line.as_ref())
+                .cite_opt(k.path, k.item.memory_line.as_ref())
+                .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line));
+            if let Some(v) = &k.item.victim {
+                kernel_victims.push(v.comm.clone());
+            }
+            sources.insert(k.path);
+        }
+        if !b.has_evidence() {
+            return Vec::new();
+        }
+        let list: Vec<String> = names.iter().map(|n| code(n)).collect();
+        let mut text = if list.is_empty() {
+            "The kernel's OOM killer killed a process of a container because the container's \
+             memory cgroup reached its limit."
+                .to_string()
+        } else {
+            format!(
+                "Container {} was OOM-killed: a process in it was killed because the container's \
+                 memory cgroup reached its limit.",
+                list.join(", ")
+            )
+        };
+        if let Some(l) = limit {
+            text.push_str(&format!(
+                " Its memory limit is {}.",
+                human_bytes(u64::try_from(l).unwrap_or(0))
+            ));
+        }
+        if !kernel_victims.is_empty() {
+            text.push_str(&format!(
+                " The kernel log names the killed process: {}.",
+                kernel_victims
+                    .iter()
+                    .map(|v| code(v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let confidence = if sources.len() >= 2 {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        };
+        vec![b
+            .title(if names.len() == 1 {
+                format!("Container {} was OOM-killed", names.iter().next().map(String::as_str).unwrap_or(""))
+            } else {
+                "A container was OOM-killed".to_string()
+            })
+            .paragraph(text)
+            .paragraph(
+                "This is the container's own limit at work, not a host-wide shortage: the host may \
+                 have plenty of free memory. Either the workload needs more than its limit, or it \
+                 leaks.",
+            )
+            .confidence(confidence)
+            .metric("containers", names.len() as u64)
+            .metric_opt("limit_bytes", limit)
+            .recommend(
+                "Compare the container's peak memory use with its limit before changing either",
+                Some("docker stats --no-stream"),
+                Risk::None,
+                "To tell a limit set too low from a leak",
+            )
+            .recommend(
+                "Raise the container's memory limit to its measured working set plus headroom",
+                Some("docker update --memory <size> --memory-swap <size> <container>"),
+                Risk::Low,
+                "When the workload legitimately needs more than the limit",
+            )
+            .build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::{Line, OomKill, OomVictim, Sourced};
+
+    fn run(facts: &Facts) -> Vec<Finding> {
+        let tl = timeline();
+        ContainerOomKilled.evaluate(&context(facts, &tl, None))
+    }
+
+    #[test]
+    fn silent_on_the_seed() {
+        assert!(run(&seed_facts()).is_empty());
+    }
+
+    #[test]
+    fn fires_on_inspect_flag_and_a_memcg_report_naming_the_container() {
+        let mut facts = seed_facts();
+        let id = facts.containers[0].value.id.clone();
+        facts.containers[0].value.state.oom_killed = Some(true);
+        facts.containers[0].value.state.oom_killed_line =
+            Some(Line::new(12, "            \"OOMKilled\": true,"));
+        let mut log = seed_kernel_log();
+        log.oom_kills.push(OomKill {
+            scope: OomScope::Memcg,
+            memcg: Some(format!("/docker/{id}")),
+            memcg_line: Some(Line::new(
+                200,
+                format!("Task in /docker/{id} killed as a result of limit of /docker/{id}"),
+            )),
+            victim: Some(OomVictim {
+                comm: "java".into(),
+                line: Line::new(
+                    210,
+                    "Killed process 1234 (java) total-vm:1kB, anon-rss:1kB, file-rss:0kB",
+                ),
+                ..OomVictim::default()
+            }),
+            ..OomKill::default()
+        });
+        facts.kernel_logs = vec![Sourced {
+            path: "dmesg".into(),
+            value: log,
+        }];
+        let f = run(&facts);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, Confidence::High);
+        assert!(f[0].explanation.contains("`java`"));
+        assert_eq!(f[0].evidence.len(), 3);
+    }
+
+    #[test]
+    fn matches_cgroup_paths() {
+        let id = "3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f";
+        assert!(cgroup_names_container(
+            "/docker/3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f",
+            id
+        ));
+        assert!(cgroup_names_container(
+            "/system.slice/docker-3c9f2d1a7b6e.scope",
+            id
+        ));
+        assert!(!cgroup_names_container("/docker/ffff", id));
+        assert!(!cgroup_names_container("/docker/abc", "abc"));
+    }
+}

@@ -1,0 +1,322 @@
+//! `container.start-failure`: the container runtime failed to start a container.
+//!
+//! The symptom the user saw. It is read from every place a runtime failure leaves a trace: the
+//! runtime's error text (daemon log, pasted CLI output, `State.Error` of the inspect), and a
+//! `die` event that follows `create` with no `start` in between.
+
+use std::collections::BTreeSet;
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::lookup::{self, At};
+use crate::analyze::{Context, Rule};
+use crate::facts::{DockerEvent, RuntimeError, RuntimeErrorKind};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct ContainerStartFailure;
+
+/// Exit codes docker gives a container whose process never ran: 127 (command not found) and
+/// 128 (the runtime failed before exec).
+const NEVER_RAN_EXIT_CODES: &[i64] = &[127, 128];
+
+/// `die` events that follow a `create` of the same container with no `start` between them.
+pub fn dies_without_start(events: &[DockerEvent]) -> Vec<(&DockerEvent, Option<&DockerEvent>)> {
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.action != "die"
+            || !e
+                .exit_code()
+                .is_some_and(|c| NEVER_RAN_EXIT_CODES.contains(&c))
+        {
+            continue;
+        }
+        let same = |x: &&DockerEvent| same_container(x, e);
+        let before = &events[..i];
+        let last_start = before.iter().rposition(|x| same(&x) && x.action == "start");
+        let last_create = before
+            .iter()
+            .rposition(|x| same(&x) && x.action == "create");
+        let started = match (last_start, last_create) {
+            (Some(s), Some(c)) => s > c,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        // A start event can also come after the die when the daemon reports a failed start
+        // that way; a die with exit code 127/128 is a start failure either way.
+        if !started || e.exit_code() == Some(128) {
+            out.push((e, last_create.and_then(|c| before.get(c))));
+        }
+    }
+    out
+}
+
+fn same_container(a: &DockerEvent, b: &DockerEvent) -> bool {
+    let (x, y) = (a.actor_id.as_str(), b.actor_id.as_str());
+    (!x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x)))
+        || (a.name().is_some() && a.name() == b.name())
+}
+
+/// What an errno text says, in words, for the explanation.
+pub fn errno_meaning(errno_text: &str) -> Option<&'static str> {
+    let t = errno_text.to_ascii_lowercase();
+    if t.contains("cannot allocate memory") {
+        Some(
+            "`ENOMEM`: the kernel could not allocate memory for the namespaces. That does not \
+             mean the host was out of memory: a single large contiguous kernel allocation fails \
+             the same way on a host with gigabytes free. The kernel log at the same moment says \
+             which allocation it was.",
+        )
+    } else if t.contains("invalid argument") {
+        Some(
+            "`EINVAL`: the kernel refused the namespace type itself (not supported, or disabled \
+             by a sysctl such as `user.max_user_namespaces=0`).",
+        )
+    } else if t.contains("no space left on device") {
+        Some("`ENOSPC`: a kernel limit was reached (for cgroups: the 65535 memory cgroup ids).")
+    } else if t.contains("operation not permitted") || t.contains("permission denied") {
+        Some("`EPERM`/`EACCES`: a security policy (seccomp, SELinux, AppArmor) refused it.")
+    } else {
+        None
+    }
+}
+
+impl Rule for ContainerStartFailure {
+    fn id(&self) -> &'static str {
+        "container.start-failure"
+    }
+    fn role(&self) -> Role {
+        Role::Symptom
+    }
+    fn summary(&self) -> &'static str {
+        "The container runtime failed to start a container"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/container.start-failure.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let facts = ctx.facts;
+        let errors: Vec<At<'_, RuntimeError>> = lookup::runtime_errors(facts)
+            .filter(|e| e.item.kind == RuntimeErrorKind::StartFailure)
+            .collect();
+        let inspected: Vec<_> = facts
+            .containers
+            .iter()
+            .filter(|c| {
+                c.value
+                    .state
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| !e.trim().is_empty())
+                    && c.value.state.running != Some(true)
+            })
+            .collect();
+        let dies: Vec<(&str, &DockerEvent, Option<&DockerEvent>)> = facts
+            .docker_events
+            .iter()
+            .flat_map(|s| {
+                dies_without_start(&s.value)
+                    .into_iter()
+                    .map(move |(d, c)| (s.path.as_str(), d, c))
+            })
+            .collect();
+        if errors.is_empty() && inspected.is_empty() && dies.is_empty() {
+            return Vec::new();
+        }
+
+        let mut b = FindingBuilder::new(self).severity(Severity::Critical);
+        let mut sources: BTreeSet<&str> = BTreeSet::new();
+        for e in &errors {
+            b = b.cite(e.path, &e.item.line);
+            sources.insert(e.path);
+        }
+        for c in &inspected {
+            b = b
+                .cite_opt(&c.path, c.value.state.error_line.as_ref())
+                .cite_opt(&c.path, c.value.state.exit_code_line.as_ref());
+            sources.insert(c.path.as_str());
+        }
+        for (path, die, create) in &dies {
+            if let Some(c) = create {
+                b = b.cite(path, &c.line);
+            }
+            b = b.cite(path, &die.line);
+            sources.insert(path);
+        }
+
+        // Which container: the inspect names it best, then the events, then the error text.
+        let container = inspected
+            .first()
+            .map(|c| {
+                let name = c.value.name.clone().unwrap_or_default();
+                let id: String = c.value.id.chars().take(12).collect();
+                if name.is_empty() {
+                    id
+                } else {
+                    format!("{name} ({id})")
+                }
+            })
+            .or_else(|| {
+                dies.first().map(|(_, d, _)| match d.name() {
+                    Some(n) => format!("{n} ({})", d.actor_id.chars().take(12).collect::<String>()),
+                    None => d.actor_id.chars().take(12).collect(),
+                })
+            })
+            .or_else(|| errors.iter().find_map(|e| e.item.container.clone()));
+        let exit_status = errors.iter().find_map(|e| e.item.exit_status);
+        let step = errors.iter().find_map(|e| {
+            e.item.errno_text.as_ref().map(|errno| {
+                (
+                    e.item.failed_step.clone().unwrap_or_default(),
+                    errno.clone(),
+                )
+            })
+        });
+        let die_code = dies.iter().find_map(|(_, d, _)| d.exit_code());
+
+        let who = container
+            .as_ref()
+            .map(|c| format!("container {}", code(c)))
+            .unwrap_or_else(|| "a container".to_string());
+        let mut first = format!("The container runtime failed to start {who}");
+        match (&step, exit_status) {
+            (Some((s, errno)), _) if !s.is_empty() => first.push_str(&format!(
+                ": runc reported {}.",
+                code(&format!("{s}: {errno}"))
+            )),
+            (Some((_, errno)), _) => {
+                first.push_str(&format!(": the runtime reported {}.", code(errno)))
+            }
+            (None, Some(n)) => first.push_str(&format!(
+                ": runc's namespace setup process ended with {}.",
+                code(&format!("exit status {n}"))
+            )),
+            (None, None) => first.push('.'),
+        }
+        if let Some(code_) = die_code {
+            first.push_str(&format!(
+                " Docker recorded the container dying with exit code {code_} without its process \
+                 ever running."
+            ));
+        }
+        b = b.title(match &container {
+            Some(c) => format!("Container {c} failed to start"),
+            None => "A container failed to start".to_string(),
+        });
+        b = b.paragraph(first);
+        if let Some(n) = exit_status {
+            b = b.paragraph(format!(
+                "{} is not an errno. In runc releases before 1.0.0-rc9 the namespace setup code \
+                 (`nsexec`) exits with the ordinal of the `bail()` call that failed, a number that \
+                 differs from one runc build to the next (for runc of early 2017, bail 34 is \
+                 `failed to unshare namespaces`). Reading it as errno {n} is a common misreading. \
+                 The cause is the text runc prints next to it and the kernel log at that moment.",
+                code(&format!("exit status {n}"))
+            ));
+        }
+        if let Some((_, errno)) = &step {
+            b = b.paragraph_opt(errno_meaning(errno).map(str::to_string));
+        }
+        let confidence = match sources.len() {
+            n if n >= 2 => Confidence::High,
+            _ if !errors.is_empty() || !inspected.is_empty() => Confidence::Medium,
+            _ => Confidence::Low,
+        };
+        if confidence == Confidence::Low {
+            b = b.paragraph(
+                "Only a `die` event with a never-ran exit code shows this; the daemon log or the \
+                 container's `State.Error` (`docker inspect`) would confirm it and give the cause.",
+            );
+        }
+        let b = b
+            .confidence(confidence)
+            .metric_opt("exit_status", exit_status)
+            .metric_opt("die_exit_code", die_code)
+            .metric_opt("container", container)
+            .metric_opt("errno", step.map(|(_, e)| e))
+            .metric("sources", sources.len() as u64)
+            .recommend(
+                "Read the kernel log around the failure: it says which allocation or namespace \
+                 the kernel refused",
+                Some("dmesg -T | grep -B 5 -A 60 -E 'page allocation failure|kmem_cache_create|Unable to create'"),
+                Risk::None,
+                "Before acting on the error, to find its cause",
+            )
+            .references(&[RUNC_NSEXEC_BAIL]);
+        if b.has_evidence() {
+            vec![b.build()]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// runc's `bail()` of the 1.0.0-rc era: exit status = call-site counter.
+const RUNC_NSEXEC_BAIL: &str =
+    "https://github.com/opencontainers/runc/blob/v1.0.0-rc4/libcontainer/nsenter/nsexec.c (bail)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::Facts;
+
+    fn run(facts: &Facts) -> Vec<Finding> {
+        let tl = timeline();
+        ContainerStartFailure.evaluate(&context(facts, &tl, None))
+    }
+
+    #[test]
+    fn fires_on_the_seed_from_several_sources() {
+        let facts = seed_facts();
+        let f = run(&facts);
+        assert_eq!(f.len(), 1);
+        let f = &f[0];
+        assert_eq!(f.role, Role::Symptom);
+        assert_eq!(f.severity, Severity::Critical);
+        assert_eq!(f.confidence, Confidence::High);
+        assert_eq!(f.metrics["exit_status"], 34);
+        assert!(f.explanation.contains("is not an errno"));
+        assert!(f.explanation.contains("Cannot allocate memory"));
+        assert!(f.title.contains("web.1.x8k2"));
+        assert!(evidence_is_real(&facts, &f.evidence));
+    }
+
+    #[test]
+    fn silent_without_runtime_failure() {
+        assert!(run(&healthy_facts()).is_empty());
+        assert!(run(&exhaustion_facts()).is_empty());
+    }
+
+    #[test]
+    fn a_die_after_start_with_exit_zero_is_not_a_start_failure() {
+        let mut facts = Facts::default();
+        let mk = |no: u32, action: &str, code: Option<&str>| {
+            let mut attributes = std::collections::BTreeMap::new();
+            attributes.insert("name".to_string(), "app".to_string());
+            if let Some(c) = code {
+                attributes.insert("exitCode".to_string(), c.to_string());
+            }
+            DockerEvent {
+                time: None,
+                object_type: "container".into(),
+                action: action.into(),
+                actor_id: "abc".into(),
+                attributes,
+                line: crate::facts::Line::new(no, format!("event {no}")),
+            }
+        };
+        facts.docker_events.push(crate::facts::Sourced {
+            path: "events".into(),
+            value: vec![
+                mk(1, "create", None),
+                mk(2, "start", None),
+                mk(3, "die", Some("0")),
+            ],
+        });
+        assert!(run(&facts).is_empty());
+        facts.docker_events[0].value = vec![mk(1, "create", None), mk(2, "die", Some("128"))];
+        let f = run(&facts);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, Confidence::Low);
+    }
+}

@@ -1,0 +1,191 @@
+//! `kernel.known-defect`: the kernel version falls in a range with a documented defect that
+//! matches the evidence. A version alone never fires this rule: the bundle must show the defect's
+//! signature too.
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::lookup::{self, trace_has};
+use crate::analyze::zones::gfp_flags;
+use crate::analyze::{refs, Context, Rule};
+use crate::facts::{Facts, KernelMessageKind};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct KernelKnownDefect;
+
+/// Functions that only run when memcg kmem accounting is active (3.10 names and RHEL 7.7+ names).
+const KMEM_FUNCTIONS: &[&str] = &[
+    "kmem_cache_create_memcg",
+    "memcg_register_cache",
+    "memcg_alloc_cache_params",
+    "memcg_update_cache_sizes",
+];
+
+/// Whether the facts show memcg kmem accounting at work.
+pub fn kmem_accounting_evidence(facts: &Facts) -> bool {
+    let in_failures = lookup::alloc_failures(facts).any(|a| {
+        gfp_flags(&a.item.gfp).any(|f| f == "__GFP_KMEMCG")
+            || KMEM_FUNCTIONS
+                .iter()
+                .any(|f| trace_has(&a.item.call_trace, f))
+    });
+    let in_slub = lookup::slub_failures(facts).any(|s| s.item.memcg_id.is_some());
+    let in_slab = facts
+        .slabinfo
+        .iter()
+        .any(|s| s.value.caches.iter().any(|c| is_per_memcg_cache(&c.name)));
+    in_failures || in_slub || in_slab
+}
+
+/// `dentry(1234:docker-abc.scope)`: a per-memcg copy of a slab cache.
+pub fn is_per_memcg_cache(name: &str) -> bool {
+    name.ends_with(')') && name.contains('(') && name.contains(':')
+}
+
+impl Rule for KernelKnownDefect {
+    fn id(&self) -> &'static str {
+        "kernel.known-defect"
+    }
+    fn role(&self) -> Role {
+        Role::Factor
+    }
+    fn summary(&self) -> &'static str {
+        "The kernel version has a documented defect that matches the evidence"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/kernel.known-defect.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let facts = ctx.facts;
+        let Some(kernel) = lookup::kernel(facts) else {
+            return Vec::new();
+        };
+        let v = &kernel.version;
+        let mut b = FindingBuilder::new(self).severity(Severity::Warning);
+        let mut defects: Vec<&str> = Vec::new();
+        let mut refs_used: Vec<&str> = Vec::new();
+
+        // 1. 3.10-era kmem accounting: no reclaim of kernel memory, memcg ids pinned by dead
+        // cgroups, large memcg_caches arrays on every root cache creation.
+        if v.before(4, 0) && kmem_accounting_evidence(facts) {
+            let mut text = format!(
+                "Kernel {} has the 3.x memcg kernel-memory accounting, which cannot reclaim \
+                 kernel memory charged to a cgroup, keeps deleted cgroups (and their ids) alive \
+                 while kmem charges remain, and makes every new root slab cache allocate an array \
+                 sized by the number of kmem-active cgroups. The bundle shows kmem accounting at \
+                 work.",
+                code(&v.release)
+            );
+            if v.is_rhel7() && !v.supports_nokmem_param() {
+                text.push_str(
+                    " On this RHEL 7 build the `cgroup.memory=nokmem` boot parameter is not \
+                     reported to work (it is from 3.10.0-1062, RHEL 7.7): the fix has to come \
+                     from the runtime (runc built with `nokmem`) or a newer kernel.",
+                );
+            }
+            b = b.paragraph(text);
+            for a in lookup::alloc_failures(facts).take(1) {
+                b = b.cite(a.path, &a.item.header);
+            }
+            defects.push("3.x kmem accounting");
+            refs_used.extend([refs::RUNC_1921, refs::RUNC_1725, refs::K8S_61937]);
+        }
+
+        // 2. Per-netns nf_conntrack slab caches (2.6.33 to 4.6): every new network namespace
+        // creates a root slab cache.
+        let conntrack_cache_failures: Vec<_> = lookup::cache_create_failures(facts)
+            .filter(|c| c.item.cache.starts_with("nf_conntrack_"))
+            .collect();
+        if v.has_per_netns_conntrack_cache() && !conntrack_cache_failures.is_empty() {
+            b = b.paragraph(format!(
+                "Kernel {} creates a separate `nf_conntrack_<address>` slab cache for every new \
+                 network namespace (kernels 2.6.33 to 4.6; RHEL 7 keeps this). Creating that cache \
+                 failed here, so creating the namespace failed. From 4.7 on there is one global \
+                 conntrack cache.",
+                code(&v.release)
+            ));
+            for c in conntrack_cache_failures.iter().take(1) {
+                b = b.cite(c.path, &c.item.line);
+            }
+            defects.push("per-netns conntrack slab cache");
+            refs_used.push(refs::MOBY_31037);
+        }
+
+        // 3. unregister_netdevice reference leaks.
+        let waits: Vec<_> = lookup::kernel_messages(facts)
+            .filter(|m| matches!(m.item.kind, KernelMessageKind::UnregisterNetdevice { .. }))
+            .collect();
+        if let Some(w) = waits.first() {
+            b = b
+                .paragraph(format!(
+                    "`unregister_netdevice: waiting for ...` on kernel {} is the signature of a \
+                     network device reference leak; several such leaks were fixed across 3.x to \
+                     5.x kernels, each in specific releases.",
+                    code(&v.release)
+                ))
+                .cite(w.path, &w.item.line);
+            defects.push("netdevice reference leak");
+            refs_used.push("https://github.com/moby/moby/issues/5618");
+        }
+
+        if defects.is_empty() {
+            return Vec::new();
+        }
+        vec![b
+            .cite_opt(&kernel.path, kernel.line.as_ref())
+            .title(format!(
+                "Kernel {} has a known defect matching the evidence: {}",
+                v.release,
+                defects.join(", ")
+            ))
+            .confidence(if defects.len() > 1 {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            })
+            .metric("kernel", v.release.clone())
+            .metric("defects", defects.len() as u64)
+            .recommend(
+                "Plan a kernel upgrade to a release outside the affected range",
+                None,
+                Risk::Medium,
+                "To stop the failure class recurring",
+            )
+            .references(&refs_used)
+            .build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+
+    #[test]
+    fn the_seed_kernel_matches_two_defects() {
+        let tl = timeline();
+        let facts = seed_facts();
+        let f = KernelKnownDefect.evaluate(&context(&facts, &tl, None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].metrics["defects"], 2);
+        assert!(f[0].explanation.contains("nf_conntrack_<address>"));
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+    }
+
+    #[test]
+    fn a_version_alone_is_not_a_defect() {
+        let tl = timeline();
+        assert!(KernelKnownDefect
+            .evaluate(&context(&healthy_facts(), &tl, None))
+            .is_empty());
+        assert!(KernelKnownDefect
+            .evaluate(&context(&modern_fragmentation_facts(), &tl, None))
+            .is_empty());
+    }
+
+    #[test]
+    fn per_memcg_names() {
+        assert!(is_per_memcg_cache("dentry(1234:docker-abc.scope)"));
+        assert!(!is_per_memcg_cache("dentry"));
+        assert!(!is_per_memcg_cache("nf_conntrack_ffff88036ea66180"));
+    }
+}

@@ -1,0 +1,152 @@
+//! `memcg.limit-reached`: a memory cgroup's usage reached its limit.
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::lookup;
+use crate::analyze::{refs, Context, Rule};
+use crate::facts::OomScope;
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct LimitReached;
+
+impl Rule for LimitReached {
+    fn id(&self) -> &'static str {
+        "memcg.limit-reached"
+    }
+    fn role(&self) -> Role {
+        Role::Condition
+    }
+    fn summary(&self) -> &'static str {
+        "A memory cgroup's usage reached its limit (usage == limit, failcnt > 0)"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/memcg.limit-reached.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out: Vec<Finding> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for o in lookup::oom_kills(ctx.facts) {
+            let k = o.item;
+            let at_limit = matches!(
+                (k.memory_usage_kb, k.memory_limit_kb),
+                (Some(u), Some(l)) if l > 0 && u >= l
+            );
+            let failed = k.memory_failcnt.is_some_and(|f| f > 0);
+            if !(at_limit || (failed && k.scope == OomScope::Memcg)) {
+                continue;
+            }
+            let cgroup = k
+                .memcg
+                .clone()
+                .or_else(|| k.task_memcg.clone())
+                .unwrap_or_else(|| "(cgroup not named)".to_string());
+            if seen.contains(&cgroup) {
+                continue;
+            }
+            seen.push(cgroup.clone());
+            let kills = lookup::oom_kills(ctx.facts)
+                .filter(|x| {
+                    x.item.memcg.as_deref().or(x.item.task_memcg.as_deref())
+                        == Some(cgroup.as_str())
+                })
+                .count();
+            let limit = k
+                .memory_limit_kb
+                .map(|l| human_bytes(l.saturating_mul(1024)));
+            let b = FindingBuilder::new(self)
+                .severity(Severity::Warning)
+                .confidence(if at_limit {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                })
+                .title(format!(
+                    "Memory cgroup {cgroup} reached its {} limit",
+                    limit.clone().unwrap_or_else(|| "memory".to_string())
+                ))
+                .paragraph(format!(
+                    "The memory cgroup {} used {} against a limit of {}{}, and the kernel ran the \
+                     OOM killer inside it {kills} time(s){}. The workload needed more memory than \
+                     the limit allows; the host itself was not out of memory.",
+                    code(&cgroup),
+                    k.memory_usage_kb
+                        .map(|u| human_bytes(u.saturating_mul(1024)))
+                        .unwrap_or_else(|| "?".to_string()),
+                    limit.unwrap_or_else(|| "?".to_string()),
+                    k.memory_failcnt
+                        .map(|f| format!(" (the limit was hit {f} times: `failcnt`)"))
+                        .unwrap_or_default(),
+                    k.victim
+                        .as_ref()
+                        .map(|v| format!("; it killed {}", code(&v.comm)))
+                        .unwrap_or_default()
+                ))
+                .metric_opt("usage_kb", k.memory_usage_kb)
+                .metric_opt("limit_kb", k.memory_limit_kb)
+                .metric_opt("failcnt", k.memory_failcnt)
+                .metric("oom_kills", kills as u64)
+                .cite_opt(o.path, k.header.as_ref())
+                .cite_opt(o.path, k.memcg_line.as_ref())
+                .cite_opt(o.path, k.memory_line.as_ref())
+                .cite_opt(o.path, k.victim.as_ref().map(|v| &v.line))
+                .recommend(
+                    "Measure the workload's peak memory and size the limit to it with headroom, \
+                     or reduce the workload's memory use.",
+                    None,
+                    Risk::Low,
+                    "before restarting the workload",
+                )
+                .references(&[refs::MEMCG_V1_DOC]);
+            if b.has_evidence() {
+                out.push(b.build());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit;
+    use crate::facts::{Line, OomKill};
+
+    pub fn memcg_oom() -> OomKill {
+        OomKill {
+            header: Some(Line::new(
+                100,
+                "[2751100.000000] java invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=0",
+            )),
+            scope: OomScope::Memcg,
+            memcg: Some("/docker/3c9f2d1a7b6e".to_string()),
+            memory_usage_kb: Some(262144),
+            memory_limit_kb: Some(262144),
+            memory_failcnt: Some(412),
+            memory_line: Some(Line::new(
+                102,
+                "[2751100.000100] memory: usage 262144kB, limit 262144kB, failcnt 412",
+            )),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn usage_at_limit() {
+        let mut facts = testkit::seed_facts();
+        let tl = testkit::timeline();
+        assert!(LimitReached
+            .evaluate(&testkit::context(&facts, &tl, None))
+            .is_empty());
+        facts.kernel_logs[0].value.oom_kills.push(memcg_oom());
+        facts.kernel_logs[0].value.oom_kills.push(memcg_oom());
+        let found = LimitReached.evaluate(&testkit::context(&facts, &tl, None));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].metrics["oom_kills"], 2);
+        assert!(found[0]
+            .explanation
+            .contains("used 256 MiB against a limit of 256 MiB"));
+        assert!(found[0].explanation.contains("412 times"));
+        assert_eq!(found[0].confidence, Confidence::High);
+    }
+}

@@ -1,0 +1,249 @@
+//! `mm.high-order-alloc-failure`: the kernel could not find a contiguous block of the order a
+//! caller asked for.
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::fragmentation::{human_bytes, order_bytes};
+use crate::analyze::lookup::{self, trace_has};
+use crate::analyze::zones::gfp_flags;
+use crate::analyze::{Context, Rule};
+use crate::facts::AllocFailure;
+use crate::report::{Confidence, Finding, Role, Severity};
+
+pub struct HighOrderAllocFailure;
+
+/// What the GFP flags say about the request, in words.
+pub fn describe_gfp(failure: &AllocFailure) -> Vec<String> {
+    let flags: Vec<&str> = gfp_flags(&failure.gfp).collect();
+    let has = |f: &str| flags.contains(&f);
+    let mut words = Vec::new();
+    if has("GFP_ATOMIC") || (has("__GFP_HIGH") && !has("__GFP_WAIT") && !has("GFP_KERNEL")) {
+        words.push(
+            "It was an atomic request: it could not sleep, reclaim or compact, so it fails as \
+             soon as no block of the order is free."
+                .to_string(),
+        );
+    } else if has("GFP_KERNEL") {
+        words.push(
+            "It was an ordinary kernel request (`GFP_KERNEL`): it may sleep, reclaim page cache \
+             and compact memory, and it still failed, so the allocator could not put a block of \
+             that size together."
+                .to_string(),
+        );
+    }
+    if has("__GFP_COMP") && has("__GFP_ZERO") {
+        words.push(
+            "`__GFP_COMP` with `__GFP_ZERO` is the mark of a large zeroed `kzalloc` that bypassed \
+             the slab caches and went straight to the page allocator."
+                .to_string(),
+        );
+    }
+    if has("__GFP_KMEMCG") || has("__GFP_ACCOUNT") {
+        words.push(
+            "The request was charged to a memory cgroup's kernel-memory counter (`__GFP_KMEMCG` \
+             on 3.10, `__GFP_ACCOUNT` later): kmem accounting was active."
+                .to_string(),
+        );
+    }
+    if has("__GFP_NORETRY") || has("__GFP_NOWARN") {
+        words.push(
+            "The caller allowed the request to fail (`__GFP_NORETRY`/`__GFP_NOWARN`) and may have \
+             a fallback."
+                .to_string(),
+        );
+    }
+    words
+}
+
+/// What the call path was doing, in words, when it is recognisable.
+pub fn describe_path(failure: &AllocFailure) -> Option<&'static str> {
+    let t = &failure.call_trace;
+    let netns = trace_has(t, "copy_net_ns") || trace_has(t, "nf_conntrack_init_net");
+    let unshare = [
+        "SyS_unshare",
+        "sys_unshare",
+        "__x64_sys_unshare",
+        "__do_sys_unshare",
+    ]
+    .iter()
+    .any(|f| trace_has(t, f));
+    let clone = ["copy_process", "do_fork", "_do_fork", "kernel_clone"]
+        .iter()
+        .any(|f| trace_has(t, f));
+    let cache = trace_has(t, "kmem_cache_create") || trace_has(t, "kmem_cache_create_memcg");
+    match (
+        netns || trace_has(t, "create_new_namespaces"),
+        unshare,
+        cache,
+    ) {
+        (true, true, true) => Some(
+            "creating a new network namespace through `unshare()`, which made the kernel create a \
+             slab cache for the namespace",
+        ),
+        (true, true, false) => Some("creating new namespaces through `unshare()`"),
+        (true, false, _) if clone => Some("creating new namespaces while cloning a process"),
+        (true, false, _) => Some("creating new namespaces"),
+        (false, _, true) => Some("creating a slab cache"),
+        _ if clone => Some("creating a process (fork or clone)"),
+        _ => None,
+    }
+}
+
+impl Rule for HighOrderAllocFailure {
+    fn id(&self) -> &'static str {
+        "mm.high-order-alloc-failure"
+    }
+    fn role(&self) -> Role {
+        Role::Mechanism
+    }
+    fn summary(&self) -> &'static str {
+        "A page allocation of order 1 or more failed: no contiguous block of that size could be found"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/mm.high-order-alloc-failure.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let Some(main) = lookup::main_alloc_failure(ctx.facts) else {
+            return Vec::new();
+        };
+        let failure = main.item;
+        let others: Vec<_> = lookup::alloc_failures(ctx.facts)
+            .filter(|a| a.item.order > 0 && !std::ptr::eq(a.item, failure))
+            .collect();
+        let bytes = order_bytes(failure.order);
+        let pages = 1u64 << failure.order.min(40);
+        let mut first = format!(
+            "{} asked the kernel for an order-{} block: {} contiguous pages, {}.",
+            code(&failure.task),
+            failure.order,
+            pages,
+            human_bytes(bytes)
+        );
+        if let Some(what) = describe_path(failure) {
+            first.push_str(&format!(" It was {what}."));
+        }
+        let flags: Vec<&str> = gfp_flags(&failure.gfp).collect();
+        let mode = if flags.is_empty() {
+            format!(
+                "The GFP mode `{:#x}` could not be decoded (unknown kernel version).",
+                failure.gfp.raw
+            )
+        } else {
+            format!(
+                "GFP mode `{:#x}` = `{}`.",
+                failure.gfp.raw,
+                dedup(&flags).join("|")
+            )
+        };
+        let mut gfp_words = describe_gfp(failure);
+        gfp_words.insert(0, mode);
+        let path = lookup::call_path(&failure.call_trace)
+            .map(|p| format!("Call path, outermost first: `{p}`."));
+        let copies = if others.is_empty() {
+            None
+        } else {
+            Some(format!(
+                "The bundle holds {} other high-order allocation failure report(s) (orders {}); \
+                 the highest order is the one analysed.",
+                others.len(),
+                dedup_orders(others.iter().map(|a| a.item.order))
+            ))
+        };
+        let mut b = FindingBuilder::new(self)
+            .severity(Severity::Critical)
+            .confidence(Confidence::High)
+            .title(format!(
+                "Order-{} ({}) kernel allocation failed in {}",
+                failure.order,
+                human_bytes(bytes),
+                failure.task
+            ))
+            .paragraph(first)
+            .paragraph(gfp_words.join(" "))
+            .paragraph_opt(path)
+            .paragraph_opt(copies)
+            .paragraph(
+                "A high-order failure says that no free block of the size was available in the \
+                 zones the request could use; whether that was because memory was fragmented or \
+                 because it was really used up is decided from the free lists of the report \
+                 (see the condition findings).",
+            )
+            .metric("order", failure.order)
+            .metric("bytes", bytes)
+            .metric("gfp_raw", format!("{:#x}", failure.gfp.raw))
+            .metric("gfp_flags", dedup(&flags))
+            .metric("task", failure.task.clone())
+            .metric_opt("pid", failure.pid)
+            .metric("reports", others.len() as u64 + 1)
+            .metric_opt("kernel_release", failure.kernel_release.clone())
+            .cite(main.path, &failure.header)
+            .cite_all(main.path, lookup::key_trace_lines(failure, 8));
+        for other in others.iter().take(4) {
+            b = b.cite(other.path, &other.item.header);
+        }
+        vec![b.build()]
+    }
+}
+
+fn dedup<'a>(flags: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for f in flags {
+        if !out.contains(f) {
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn dedup_orders(orders: impl Iterator<Item = u32>) -> String {
+    let mut v: Vec<u32> = orders.collect();
+    v.sort_unstable();
+    v.dedup();
+    v.iter()
+        .map(|o| o.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit;
+
+    #[test]
+    fn seed_failure_is_order_6_with_its_trace() {
+        let facts = testkit::seed_facts();
+        let tl = testkit::timeline();
+        let found = HighOrderAllocFailure.evaluate(&testkit::context(&facts, &tl, None));
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert_eq!(f.severity, Severity::Critical);
+        assert_eq!(f.metrics["order"], 6);
+        assert_eq!(f.metrics["bytes"], 262144);
+        assert_eq!(f.metrics["gfp_raw"], "0x10c0d0");
+        assert!(f.explanation.contains("256 KiB"));
+        assert!(f
+            .explanation
+            .contains("GFP_KERNEL|__GFP_COMP|__GFP_ZERO|__GFP_KMEMCG"));
+        assert!(f
+            .explanation
+            .contains("network namespace through `unshare()`"));
+        assert!(f.explanation.contains(
+            "`SyS_unshare -> unshare_nsproxy_namespaces -> create_new_namespaces -> \
+             nf_conntrack_pernet_init -> nf_conntrack_init_net -> kmem_cache_create -> \
+             kmem_cache_create_memcg`"
+        ));
+        let lines: Vec<u32> = f.evidence.iter().filter_map(|e| e.line).collect();
+        assert_eq!(lines, [2, 8, 9, 10, 11, 12, 13, 14]);
+        assert!(testkit::evidence_is_real(&facts, &f.evidence));
+    }
+
+    #[test]
+    fn no_failure_no_finding() {
+        let facts = testkit::healthy_facts();
+        let tl = testkit::timeline();
+        assert!(HighOrderAllocFailure
+            .evaluate(&testkit::context(&facts, &tl, None))
+            .is_empty());
+    }
+}

@@ -1,0 +1,122 @@
+//! `mm.slub-alloc-failure`: SLUB could not get a new slab for a cache.
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::lookup;
+use crate::analyze::{refs, Context, Rule};
+use crate::report::{Confidence, Finding, Role, Severity};
+
+pub struct SlubAllocFailure;
+
+impl Rule for SlubAllocFailure {
+    fn id(&self) -> &'static str {
+        "mm.slub-alloc-failure"
+    }
+    fn role(&self) -> Role {
+        Role::Mechanism
+    }
+    fn summary(&self) -> &'static str {
+        "SLUB could not allocate a new slab for a cache (SLUB: Unable to allocate memory on node N)"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/mm.slub-alloc-failure.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let all: Vec<_> = lookup::slub_failures(ctx.facts).collect();
+        let Some(first) = all.first() else {
+            return Vec::new();
+        };
+        let per_memcg: Vec<_> = all.iter().filter(|s| s.item.memcg_id.is_some()).collect();
+        let mut caches: Vec<&str> = all.iter().filter_map(|s| s.item.cache.as_deref()).collect();
+        caches.sort_unstable();
+        caches.dedup();
+        let named = if caches.is_empty() {
+            "a cache the log did not name".to_string()
+        } else {
+            caches
+                .iter()
+                .take(5)
+                .map(|c| code(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut b = FindingBuilder::new(self)
+            .severity(Severity::Warning)
+            .confidence(Confidence::High)
+            .title(format!(
+                "SLUB could not allocate a new slab ({} report(s))",
+                all.len()
+            ))
+            .paragraph(format!(
+                "SLUB failed to get pages for a new slab {} time(s), for {named}. The slab \
+                 allocator asks the page allocator for a block of the cache's order (often 1 to \
+                 3); when none is free the kernel prints this warning and the allocation that \
+                 needed the object fails or falls back.",
+                all.len()
+            ));
+        if let Some(s) = per_memcg.first() {
+            b = b.paragraph(format!(
+                "{} of these were for a per-memcg copy of a cache (`name(id:cgroup)`, here memcg \
+                 {}{}): the allocation was charged to a container's memory cgroup, which means \
+                 kmem accounting was active.",
+                per_memcg.len(),
+                code(s.item.memcg_id.as_deref().unwrap_or("?")),
+                s.item
+                    .memcg_name
+                    .as_deref()
+                    .map(|n| format!(", {}", code(n)))
+                    .unwrap_or_default()
+            ));
+        }
+        b = b
+            .metric("reports", all.len() as u64)
+            .metric("per_memcg_reports", per_memcg.len() as u64)
+            .metric_opt("default_order", first.item.default_order)
+            .metric_opt("min_order", first.item.min_order)
+            .references(&[refs::RUNC_1725, refs::MOBY_35545]);
+        for s in all.iter().take(3) {
+            b = b
+                .cite(s.path, &s.item.line)
+                .cite_opt(s.path, s.item.cache_line.as_ref());
+        }
+        vec![b.build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit;
+    use crate::facts::{Line, SlubFailure, Stamp};
+
+    #[test]
+    fn per_memcg_copy_is_named() {
+        let mut facts = testkit::seed_facts();
+        assert!(SlubAllocFailure
+            .evaluate(&testkit::context(&facts, &testkit::timeline(), None))
+            .is_empty());
+        facts.kernel_logs[0].value.slub_failures.push(SlubFailure {
+            line: Line::new(200, "SLUB: Unable to allocate memory on node -1 (gfp=0x8020)"),
+            stamp: Stamp::default(),
+            node: -1,
+            gfp: None,
+            cache: Some("ip6_dst_cache".to_string()),
+            memcg_id: Some("1171".to_string()),
+            memcg_name: Some("docker-3c9f.scope".to_string()),
+            object_size: Some(448),
+            buffer_size: Some(448),
+            default_order: Some(2),
+            min_order: Some(0),
+            cache_line: Some(Line::new(
+                201,
+                "  cache: ip6_dst_cache(1171:docker-3c9f.scope), object size: 448, buffer size: 448, default order: 2, min order: 0",
+            )),
+        });
+        let tl = testkit::timeline();
+        let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, &tl, None))[0];
+        assert!(f.explanation.contains("per-memcg copy"));
+        assert!(f.explanation.contains("`1171`"));
+        assert_eq!(f.evidence.len(), 2);
+        assert_eq!(f.metrics["default_order"], 2);
+    }
+}

@@ -1,0 +1,133 @@
+//! `netfilter.conntrack-table-full`: `nf_conntrack: table full, dropping packet`.
+
+use crate::analyze::finding::FindingBuilder;
+use crate::analyze::lookup;
+use crate::analyze::{Context, Rule};
+use crate::facts::KernelMessageKind;
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct ConntrackTableFull;
+
+impl Rule for ConntrackTableFull {
+    fn id(&self) -> &'static str {
+        "netfilter.conntrack-table-full"
+    }
+    fn role(&self) -> Role {
+        Role::Mechanism
+    }
+    fn summary(&self) -> &'static str {
+        "The connection tracking table was full and the kernel dropped packets"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/netfilter.conntrack-table-full.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let full: Vec<_> = lookup::kernel_messages(ctx.facts)
+            .filter(|m| m.item.kind == KernelMessageKind::ConntrackTableFull)
+            .collect();
+        if full.is_empty() {
+            return Vec::new();
+        }
+        let suppressed: u64 = lookup::kernel_messages(ctx.facts)
+            .filter_map(|m| match m.item.kind {
+                KernelMessageKind::RateLimited { suppressed } => suppressed,
+                _ => None,
+            })
+            .sum();
+        let mut b = FindingBuilder::new(self).severity(Severity::Critical);
+        for m in full.iter().take(3) {
+            b = b.cite(m.path, &m.item.line);
+        }
+        let sysctl = |key: &str| {
+            ctx.facts.sysctl.iter().find_map(|s| {
+                let kv = s.value.get(key)?;
+                Some((kv.value?, s.path.as_str(), &kv.line))
+            })
+        };
+        let max = sysctl("net.netfilter.nf_conntrack_max");
+        let count = sysctl("net.netfilter.nf_conntrack_count");
+        if let Some((_, p, l)) = max {
+            b = b.cite(p, l);
+        }
+        if let Some((_, p, l)) = count {
+            b = b.cite(p, l);
+        }
+        let mut text = format!(
+            "The kernel logged `table full, dropping packet` {} time(s){}: new connections were \
+             dropped because the connection tracking table had no free entry.",
+            full.len(),
+            if suppressed > 0 {
+                format!(" (and rate-limited {suppressed} more messages)")
+            } else {
+                String::new()
+            }
+        );
+        match (max, count) {
+            (Some((m, ..)), Some((c, ..))) => text.push_str(&format!(
+                " At collection the table held {c} of {m} entries."
+            )),
+            (Some((m, ..)), None) => text.push_str(&format!(" The table's size is {m} entries.")),
+            _ => {}
+        }
+        vec![b
+            .title("The conntrack table was full: packets were dropped")
+            .paragraph(text)
+            .paragraph(
+                "Containers and Kubernetes services NAT through conntrack, so a full table shows as \
+                 timeouts and refused connections, often on one node only.",
+            )
+            .confidence(Confidence::High)
+            .metric("messages", full.len() as u64)
+            .metric_opt("nf_conntrack_max", max.map(|m| m.0))
+            .metric_opt("nf_conntrack_count", count.map(|c| c.0))
+            .recommend(
+                "See how full the table is and who holds the entries",
+                Some("sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max; conntrack -S"),
+                Risk::None,
+                "First",
+            )
+            .recommend(
+                "Raise the table size (each entry costs about 300 bytes of kernel memory)",
+                Some("sysctl -w net.netfilter.nf_conntrack_max=<2x current>"),
+                Risk::Low,
+                "When the count sits at the maximum under normal load",
+            )
+            .build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::{Facts, KernelMessage, Line, Sourced, Stamp};
+
+    #[test]
+    fn fires_on_table_full() {
+        let tl = timeline();
+        assert!(ConntrackTableFull
+            .evaluate(&context(&seed_facts(), &tl, None))
+            .is_empty());
+        let mut log = seed_kernel_log();
+        for i in 0..3 {
+            log.messages.push(KernelMessage {
+                line: Line::new(100 + i, "[ 9.0] nf_conntrack: table full, dropping packet"),
+                stamp: Stamp::default(),
+                kind: KernelMessageKind::ConntrackTableFull,
+                message: "nf_conntrack: table full, dropping packet".into(),
+            });
+        }
+        let facts = Facts {
+            kernel_logs: vec![Sourced {
+                path: "dmesg".into(),
+                value: log,
+            }],
+            ..Facts::default()
+        };
+        let f = ConntrackTableFull.evaluate(&context(&facts, &tl, None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].metrics["messages"], 3);
+        assert_eq!(f[0].evidence.len(), 3);
+    }
+}

@@ -1,0 +1,266 @@
+//! `oom.memcg-kill` and `oom.global-kill`: the OOM killer ran, inside a memory cgroup or for
+//! the whole host. One file for both because they read the same reports and differ only in
+//! scope.
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::lookup::{self, At};
+use crate::analyze::{refs, Context, Rule};
+use crate::facts::{OomKill, OomScope};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct OomMemcgKill;
+pub struct OomGlobalKill;
+
+fn kb(v: Option<u64>) -> Option<String> {
+    v.map(|k| human_bytes(k.saturating_mul(1024)))
+}
+
+fn victim_text(k: &OomKill) -> Option<String> {
+    let v = k.victim.as_ref()?;
+    let mut s = code(&v.comm);
+    if let Some(pid) = v.pid {
+        s.push_str(&format!(" (pid {pid})"));
+    }
+    if let Some(rss) = v.anon_rss_kb {
+        let total = rss
+            .saturating_add(v.file_rss_kb.unwrap_or(0))
+            .saturating_add(v.shmem_rss_kb.unwrap_or(0));
+        s.push_str(&format!(
+            ", resident {}",
+            human_bytes(total.saturating_mul(1024))
+        ));
+    }
+    Some(s)
+}
+
+fn cite_kill(b: FindingBuilder, k: &At<'_, OomKill>) -> FindingBuilder {
+    b.cite_opt(k.path, k.item.header.as_ref())
+        .cite_opt(k.path, k.item.memcg_line.as_ref())
+        .cite_opt(k.path, k.item.memory_line.as_ref())
+        .cite_opt(k.path, k.item.kmem_line.as_ref())
+        .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line))
+}
+
+fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
+    lookup::oom_kills(ctx.facts)
+        .filter(|k| k.item.scope == scope)
+        .collect()
+}
+
+impl Rule for OomMemcgKill {
+    fn id(&self) -> &'static str {
+        "oom.memcg-kill"
+    }
+    fn role(&self) -> Role {
+        Role::Mechanism
+    }
+    fn summary(&self) -> &'static str {
+        "The OOM killer ran inside a memory cgroup that reached its limit"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/oom.memcg-kill.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let kills = kills(ctx, OomScope::Memcg);
+        let Some(first) = kills.first() else {
+            return Vec::new();
+        };
+        let mut b = FindingBuilder::new(self).severity(Severity::Critical);
+        for k in kills.iter().take(3) {
+            b = cite_kill(b, k);
+        }
+        let k = first.item;
+        let mut text = format!(
+            "The kernel's OOM killer ran {} time(s) inside a memory cgroup",
+            kills.len()
+        );
+        if let Some(cg) = &k.memcg {
+            text.push_str(&format!(", first for {}", code(cg)));
+        }
+        text.push('.');
+        if let (Some(u), Some(l)) = (kb(k.memory_usage_kb), kb(k.memory_limit_kb)) {
+            text.push_str(&format!(" The cgroup used {u} of its {l} limit"));
+            if let Some(f) = k.memory_failcnt {
+                text.push_str(&format!(" and had hit it {f} times (failcnt)"));
+            }
+            text.push('.');
+        }
+        if let Some(v) = victim_text(k) {
+            text.push_str(&format!(" It killed {v}."));
+        }
+        let confidence = if k.memory_line.is_some() || k.constraint.is_some() {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        };
+        vec![b
+            .title(format!(
+                "The OOM killer ran inside a memory cgroup ({} kill(s))",
+                kills.len()
+            ))
+            .paragraph(text)
+            .paragraph(
+                "A memcg OOM kill is the cgroup's limit at work: the host as a whole may have \
+                 had memory to spare.",
+            )
+            .confidence(confidence)
+            .metric("kills", kills.len() as u64)
+            .metric_opt("usage_kb", k.memory_usage_kb)
+            .metric_opt("limit_kb", k.memory_limit_kb)
+            .metric_opt("failcnt", k.memory_failcnt)
+            .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
+            .recommend(
+                "Size the cgroup's limit from the workload's measured peak, or find the leak",
+                None,
+                Risk::Low,
+                "When the same cgroup is killed repeatedly",
+            )
+            .references(&[refs::MEMCG_V1_DOC])
+            .build()]
+    }
+}
+
+impl Rule for OomGlobalKill {
+    fn id(&self) -> &'static str {
+        "oom.global-kill"
+    }
+    fn role(&self) -> Role {
+        Role::Mechanism
+    }
+    fn summary(&self) -> &'static str {
+        "The OOM killer ran for the whole host"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/oom.global-kill.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let kills = kills(ctx, OomScope::Global);
+        let Some(first) = kills.first() else {
+            return Vec::new();
+        };
+        let mut b = FindingBuilder::new(self).severity(Severity::Critical);
+        for k in kills.iter().take(3) {
+            b = cite_kill(b, k);
+        }
+        let k = first.item;
+        let mut text = format!(
+            "The kernel ran out of memory for the whole host and its OOM killer ran {} time(s).",
+            kills.len()
+        );
+        if let Some(inv) = &k.invoker {
+            text.push_str(&format!(" The first time, {} asked for memory", code(inv)));
+            if let Some(o) = k.order {
+                text.push_str(&format!(" (order {o})"));
+            }
+            text.push('.');
+        }
+        if let Some(v) = victim_text(k) {
+            text.push_str(&format!(" It killed {v}."));
+        }
+        if k.order.is_some_and(|o| o > 3) {
+            text.push_str(
+                " The request was of a high order: an OOM kill for a high-order request can \
+                 happen with memory free but fragmented.",
+            );
+        }
+        vec![b
+            .title(format!(
+                "The host ran out of memory: global OOM kill ({} kill(s))",
+                kills.len()
+            ))
+            .paragraph(text)
+            .confidence(Confidence::High)
+            .metric("kills", kills.len() as u64)
+            .metric_opt("order", k.order)
+            .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
+            .recommend(
+                "Find what grew: compare resident sizes in the OOM report's task table",
+                Some("dmesg | grep -A 200 'invoked oom-killer' | less"),
+                Risk::None,
+                "First",
+            )
+            .recommend(
+                "Give every container a memory limit so one workload cannot take the host down",
+                None,
+                Risk::Low,
+                "When a single workload's growth caused it",
+            )
+            .build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::{Facts, Line, OomVictim, Sourced};
+
+    fn facts_with(kill: OomKill) -> Facts {
+        let mut log = seed_kernel_log();
+        log.oom_kills.push(kill);
+        Facts {
+            kernel_logs: vec![Sourced {
+                path: "dmesg".into(),
+                value: log,
+            }],
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn scope_decides_which_rule_fires() {
+        let tl = timeline();
+        let memcg = facts_with(OomKill {
+            scope: OomScope::Memcg,
+            memcg: Some("/docker/abc".into()),
+            memory_usage_kb: Some(262144),
+            memory_limit_kb: Some(262144),
+            memory_failcnt: Some(42),
+            memory_line: Some(Line::new(
+                5,
+                "memory: usage 262144kB, limit 262144kB, failcnt 42",
+            )),
+            victim: Some(OomVictim {
+                comm: "java".into(),
+                pid: Some(7),
+                anon_rss_kb: Some(1024),
+                line: Line::new(9, "Killed process 7 (java)"),
+                ..OomVictim::default()
+            }),
+            ..OomKill::default()
+        });
+        let f = OomMemcgKill.evaluate(&context(&memcg, &tl, None));
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].explanation.contains("256 MiB of its 256 MiB limit"),
+            "{}",
+            f[0].explanation
+        );
+        assert!(OomGlobalKill
+            .evaluate(&context(&memcg, &tl, None))
+            .is_empty());
+        let global = facts_with(OomKill {
+            scope: OomScope::Global,
+            invoker: Some("java".into()),
+            order: Some(0),
+            header: Some(Line::new(
+                3,
+                "java invoked oom-killer: gfp_mask=0x201da, order=0, oom_score_adj=0",
+            )),
+            ..OomKill::default()
+        });
+        assert_eq!(
+            OomGlobalKill.evaluate(&context(&global, &tl, None)).len(),
+            1
+        );
+        assert!(OomMemcgKill
+            .evaluate(&context(&global, &tl, None))
+            .is_empty());
+        assert!(OomGlobalKill
+            .evaluate(&context(&seed_facts(), &tl, None))
+            .is_empty());
+    }
+}

@@ -1,0 +1,120 @@
+//! `runtime.namespace-unsupported`: runc could not create a namespace because the kernel refused
+//! the namespace type (`unshare`/`clone` returned EINVAL).
+
+use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::lookup;
+use crate::analyze::{Context, Rule};
+use crate::facts::RuntimeError;
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+
+pub struct NamespaceUnsupported;
+
+/// Whether a runtime error is a namespace creation refused with EINVAL.
+pub fn is_namespace_einval(e: &RuntimeError) -> bool {
+    let errno = e.errno_text.as_deref().unwrap_or("").to_ascii_lowercase();
+    let step = e.failed_step.as_deref().unwrap_or("").to_ascii_lowercase();
+    errno.contains("invalid argument")
+        && (step.contains("unshare") || step.contains("clone") || step.contains("namespace"))
+}
+
+impl Rule for NamespaceUnsupported {
+    fn id(&self) -> &'static str {
+        "runtime.namespace-unsupported"
+    }
+    fn role(&self) -> Role {
+        Role::Mechanism
+    }
+    fn summary(&self) -> &'static str {
+        "The kernel refused to create a namespace type runc asked for (EINVAL)"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/findings/runtime.namespace-unsupported.md")
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let hits: Vec<_> = lookup::runtime_errors(ctx.facts)
+            .filter(|e| is_namespace_einval(e.item))
+            .collect();
+        let Some(first) = hits.first() else {
+            return Vec::new();
+        };
+        let mut b = FindingBuilder::new(self).severity(Severity::Critical);
+        for h in hits.iter().take(3) {
+            b = b.cite(h.path, &h.item.line);
+        }
+        let step = first.item.failed_step.clone().unwrap_or_default();
+        vec![b
+            .title("The kernel refused a namespace type (EINVAL)")
+            .paragraph(format!(
+                "runc reported {}: the `unshare()`/`clone()` system call returned `EINVAL`, so \
+                 the kernel does not support, or has disabled, one of the namespace types the \
+                 container asked for. This is not a memory problem.",
+                code(&format!("{step}: Invalid argument"))
+            ))
+            .paragraph(
+                "Usual causes: user namespaces disabled (`user.max_user_namespaces=0`, or \
+                 `namespace.unpriv_enable`/`user_namespace.enable` off on RHEL 7), a namespace \
+                 type the kernel was built without (cgroup or time namespaces on old kernels), or \
+                 a runtime newer than the kernel it runs on.",
+            )
+            .confidence(Confidence::Medium)
+            .metric("errors", hits.len() as u64)
+            .recommend(
+                "Check which namespace types the kernel offers and whether user namespaces are enabled",
+                Some("ls /proc/self/ns; sysctl user.max_user_namespaces; grep -o 'user_namespace.enable=[0-9]' /proc/cmdline"),
+                Risk::None,
+                "First",
+            )
+            .recommend(
+                "Enable user namespaces where the container needs them",
+                Some("sysctl -w user.max_user_namespaces=15000"),
+                Risk::Low,
+                "When the container uses a user namespace (rootless, userns-remap)",
+            )
+            .build()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::{Facts, Line, RuntimeErrorKind, Sourced};
+
+    fn error(errno: &str) -> RuntimeError {
+        RuntimeError {
+            line: Line::new(4, format!("nsenter: failed to unshare namespaces: {errno}")),
+            time: None,
+            kind: RuntimeErrorKind::StartFailure,
+            exit_status: None,
+            failed_step: Some("failed to unshare namespaces".into()),
+            errno_text: Some(errno.into()),
+            cgroup_path: None,
+            go_locations: Vec::new(),
+            container: None,
+        }
+    }
+
+    #[test]
+    fn fires_for_einval_never_for_enomem() {
+        let tl = timeline();
+        assert!(NamespaceUnsupported
+            .evaluate(&context(&seed_facts(), &tl, None))
+            .is_empty());
+        let mut facts = Facts::default();
+        facts.runtime_errors.push(Sourced {
+            path: "err.txt".into(),
+            value: vec![error("Cannot allocate memory")],
+        });
+        assert!(NamespaceUnsupported
+            .evaluate(&context(&facts, &tl, None))
+            .is_empty());
+        facts.runtime_errors.push(Sourced {
+            path: "err2.txt".into(),
+            value: vec![error("Invalid argument")],
+        });
+        let f = NamespaceUnsupported.evaluate(&context(&facts, &tl, None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence[0].path, "err2.txt");
+    }
+}

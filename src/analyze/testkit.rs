@@ -1,0 +1,943 @@
+//! Hand-built facts for the rule tests: the seed incident (a CentOS 7 node whose container
+//! starts failed with an order-6 allocation failure), the healthy node it was compared with,
+//! and two contrasting cases (memory really exhausted; fragmentation on a 5.x kernel).
+//!
+//! Every line quoted here is a line of the incident's files, numbered as in the file, so the
+//! tests can check that evidence cites exactly what the bundle holds.
+
+#![allow(dead_code, clippy::too_many_arguments)]
+
+use std::collections::BTreeMap;
+
+use crate::facts::*;
+use crate::sources::{Detection, SourceKind};
+use crate::timeline::{ClockResolution, Timeline};
+
+use super::Context;
+
+/// The kernel log of the seed incident, line 1 first.
+pub const SEED_DMESG: &[&str] = &[
+    "[2751018.215519] docker_gwbridge: port 16(veth4c02c8b) entered disabled state",
+    "[2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0",
+    "[2751018.239917] CPU: 5 PID: 839206 Comm: runc:[1:CHILD] Tainted: G            E  ------------ T 3.10.0-514.26.2.el7.x86_64 #1",
+    "[2751018.239919] Hardware name: Alibaba Cloud Alibaba Cloud ECS, BIOS rel-1.7.5-0-ge51488c-20140602_164612-nilsson.home.kraxel.org 04/01/2014",
+    "[2751018.239931] Call Trace:",
+    "[2751018.239940]  [<ffffffff81687133>] dump_stack+0x19/0x1b",
+    "[2751018.239945]  [<ffffffff811870a0>] warn_alloc_failed+0x110/0x180",
+    "[2751018.239990]  [<ffffffff811a62d0>] kmem_cache_create_memcg+0x110/0x230",
+    "[2751018.239994]  [<ffffffff811a641b>] kmem_cache_create+0x2b/0x30",
+    "[2751018.240003]  [<ffffffffa03029e1>] nf_conntrack_init_net+0x101/0x250 [nf_conntrack]",
+    "[2751018.240009]  [<ffffffffa03032b4>] nf_conntrack_pernet_init+0x14/0x150 [nf_conntrack]",
+    "[2751018.240025]  [<ffffffff810b5bb9>] create_new_namespaces+0xf9/0x180",
+    "[2751018.240028]  [<ffffffff810b5dfa>] unshare_nsproxy_namespaces+0x5a/0xc0",
+    "[2751018.240032]  [<ffffffff810852c3>] SyS_unshare+0x193/0x300",
+    "[2751018.240036]  [<ffffffff81697809>] system_call_fastpath+0x16/0x1b",
+    "[2751018.240038] Mem-Info:",
+    "[2751018.240044] active_anon:1311792 inactive_anon:68376 isolated_anon:0",
+    " active_file:59538 inactive_file:93653 isolated_file:0",
+    " unevictable:1 dirty:8384 writeback:0 unstable:0",
+    " slab_reclaimable:1510499 slab_unreclaimable:802998",
+    " mapped:104765 shmem:68700 pagetables:50862 bounce:0",
+    " free:66051 free_pcp:32 free_cma:0",
+    "[2751018.240049] Node 0 DMA free:15860kB min:64kB low:80kB high:96kB  all_unreclaimable? yes",
+    "[2751018.240056] lowmem_reserve[]: 0 2815 15868 15868",
+    "[2751018.240060] Node 0 DMA32 free:153112kB min:11976kB low:14968kB high:17964kB active_anon:925112kB inactive_anon:41540kB active_file:43200kB inactive_file:180168kB unevictable:0kB isolated(anon):0kB isolated(file):0kB all_unreclaimable? no",
+    "[2751018.240125] lowmem_reserve[]: 0 0 13053 13053",
+    "[2751018.240129] Node 0 Normal free:95232kB min:55536kB low:69420kB high:83304kB active_anon:4322056kB inactive_anon:231964kB active_file:194952kB inactive_file:194444kB unevictable:4kB isolated(anon):0kB isolated(file):0kB present:13631488kB managed:13367060kB mlocked:4kB dirty:1936kB writeback:0kB mapped:366104kB shmem:232948kBslab_reclaimable:5108320kB slab_unreclaimable:2751412kB kernel_stack:27808kB pagetables:175532kB unstable:0kB bounce:0kB free_pcp:264kB local_pcp:0kB free_cma:0kB writeback_tmp:0kB pages_scanned:27 all_unreclaimable? no",
+    "[2751018.240137] lowmem_reserve[]: 0 0 0 0",
+    "[2751018.240140] Node 0 DMA: 1*4kB (U) 0*8kB 1*16kB (U) 1*32kB (U) 1*64kB (U) 1*128kB (U) 1*256kB (U) 0*512kB 1*1024kB (U) 1*2048kB (M) 3*4096kB (M) = 15860kB",
+    "[2751018.240149] Node 0 DMA32: 1515*4kB (UEM) 2456*8kB (UEM) 907*16kB (UEM) 2236*32kB (UEM) 567*64kB (UEM) 52*128kB (UEM) 1*256kB (U) 0*512kB 0*1024kB 0*2048kB 0*4096kB = 154972kB",
+    "[2751018.240159] Node 0 Normal: 15952*4kB (UEM) 2235*8kB (UEM) 859*16kB (UEM) 17*32kB (UE) 0*64kB 0*128kB 0*256kB 0*512kB 0*1024kB 0*2048kB 0*4096kB = 95976kB",
+    "[2751018.240167] Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=1048576kB",
+    "[2751018.240169] Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB",
+    "[2751018.240170] 221859 total pagecache pages",
+    "[2751018.240171] 0 pages in swap cache",
+    "[2751018.240172] Swap cache stats: add 0, delete 0, find 0/0",
+    "[2751018.240173] Free swap  = 0kB",
+    "[2751018.240174] Total swap = 0kB",
+    "[2751018.240175] 4194174 pages RAM",
+    "[2751018.240176] 0 pages HighMem/MovableOnly",
+    "[2751018.240177] 127317 pages reserved",
+    "[2751018.240179] kmem_cache_create(nf_conntrack_ffff88036ea66180) failed with error -12",
+    "[2751018.240181] CPU: 5 PID: 839206 Comm:runc:[1:CHILD] Tainted: G            E  ------------ T 3.10.0-514.26.2.el7.x86_64 #1",
+    "[2751018.240183] Hardware name: Alibaba Cloud Alibaba Cloud ECS, BIOS rel-1.7.5-0-ge51488c-20140602_164612-nilsson.home.kraxel.org 04/01/2014",
+    "[2751018.240184]  ffff8803b2254e60 000000009f4901bf ffff880066f2fd60 ffffffff81687133",
+    "[2751018.240186]  ffff880066f2fdb0 ffffffff811a6322 0000000000080000 0000000000000000",
+    "[2751018.240188]  00000000fffffff4 ffff88036ea66180 ffffffff81ae6580 ffff88036ea66180",
+    "[2751018.240190] Call Trace:",
+    "[2751018.240193]  [<ffffffff81687133>] dump_stack+0x19/0x1b",
+    "[2751018.240196]  [<ffffffff811a6322>] kmem_cache_create_memcg+0x162/0x230",
+    "[2751018.240198]  [<ffffffff811a641b>] kmem_cache_create+0x2b/0x30",
+    "[2751018.240203]  [<ffffffffa03029e1>] nf_conntrack_init_net+0x101/0x250 [nf_conntrack]",
+    "[2751018.240206]  [<ffffffffa03032b4>] nf_conntrack_pernet_init+0x14/0x150 [nf_conntrack]",
+    "[2751018.240224]  [<ffffffff81568a9c>] copy_net_ns+0x7c/0x130",
+    "[2751018.240227]  [<ffffffff810b5bb9>] create_new_namespaces+0xf9/0x180",
+    "[2751018.240229]  [<ffffffff810b5dfa>] unshare_nsproxy_namespaces+0x5a/0xc0",
+    "[2751018.240231]  [<ffffffff810852c3>] SyS_unshare+0x193/0x300",
+    "[2751018.240235] Unable to create nf_conn slab cache",
+];
+
+pub const DMESG: &str = "sos_commands/kernel/dmesg";
+pub const FREE: &str = "sos_commands/memory/free_-mh";
+pub const BUDDYINFO: &str = "proc/buddyinfo";
+pub const EXTFRAG: &str = "sys/kernel/debug/extfrag/extfrag_index";
+pub const UNAME: &str = "sos_commands/kernel/uname_-a";
+pub const RUN_ERROR: &str = "docker-run-error.txt";
+pub const DAEMON_LOG: &str = "sos_commands/docker/journalctl_-u_docker";
+pub const INSPECT: &str = "sos_commands/docker/docker_inspect_web.1";
+pub const EVENTS: &str = "sos_commands/docker/docker_events";
+
+/// Line `no` of the seed kernel log.
+pub fn dl(no: u32) -> Line {
+    let text = SEED_DMESG
+        .get(no.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or_default();
+    Line::new(no, text)
+}
+
+/// `/proc/buddyinfo` as captured on the failing node after the failure.
+pub const SEED_BUDDYINFO: &[&str] = &[
+    "Node 0, zone      DMA      1        0      1       1      1      1      1      0      1      1      3 ",
+    "",
+    "Node 0, zone    DMA32   8319   4025    634    266      0      0      0      0      0      0      0 ",
+    "Node 0, zone   Normal   8860  11464    488    174     27     0      0      0      0      0      0 ",
+];
+
+/// `/proc/buddyinfo` of a healthy node of the same cluster.
+pub const HEALTHY_BUDDYINFO: &[&str] = &[
+    "Node 0, zone      DMA      1           0      0        1       2       1       1           0          1        1      3 ",
+    "Node 0, zone    DMA32    571    288    125     38     19     12      5           5        401        0      0 ",
+    "Node 0, zone   Normal   2121    754    758    419    735   1411   1202   1160   1075      3      1 ",
+];
+
+pub const SEED_EXTFRAG: &[&str] = &[
+    "Node 0, zone      DMA -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 ",
+    "Node 0, zone     DMA32 -1.000 -1.000 -1.000 -1.000 0.864 0.932 0.966 0.983 0.992 0.996 0.998 ",
+    "Node 0, zone     Normal -1.000 -1.000 -1.000 -1.000 0.919 0.960 0.980 0.990 0.995 0.998 0.999 ",
+];
+
+pub const SEED_FREE: &[&str] = &[
+    "                  total        used        free          shared    buff/cache   available",
+    "Mem:            15G        5.5G        270M        278M       9.7G       6.3G",
+    "Swap:            0B          0B          0B",
+];
+
+pub const SEED_UNAME: &str =
+    "Linux beta_004 3.10.0-514.26.2.el7.x86_64 #1 SMP Tue Jul 4 15:04:05 UTC 2017 x86_64 x86_64 x86_64 GNU/Linux";
+
+pub const SEED_RUN_ERROR: &str = r#"Error response from daemon: Error response from daemon: oci runtime error: container_linux.go:262: starting container process caused "process_linux.go:247: running exec setns process for init caused \"exit status 34\"""#;
+
+pub const SEED_DAEMON_LINE: &str = r#"Jan 23 20:10:01 beta_004 dockerd[1187]: time="2018-01-23T20:10:01.288512310+08:00" level=error msg="fatal task error" error="nsenter: failed to unshare namespaces: Cannot allocate memory" module=node/agent/taskmanager"#;
+
+pub const SEED_INSPECT_START: &str = "    {";
+pub const SEED_INSPECT_ERROR: &str = r#"            "Error": "oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"","#;
+pub const SEED_INSPECT_MEMORY: &str = r#"            "Memory": 268435456,"#;
+pub const SEED_INSPECT_EXIT: &str = r#"            "ExitCode": 128,"#;
+
+pub const SEED_EVENTS: &[&str] = &[
+    "2018-01-23T20:10:01.102553187+08:00 container create 3c9f2d1a7b6e (com.docker.swarm.task.name=web.1.x8k2, image=registry.example/web:1.4, name=web.1.x8k2)",
+    "2018-01-23T20:10:01.301762211+08:00 container die 3c9f2d1a7b6e (com.docker.swarm.task.name=web.1.x8k2, exitCode=128, image=registry.example/web:1.4, name=web.1.x8k2)",
+];
+
+fn gib_tenths(tenths: u64) -> u64 {
+    tenths * 1024 * 1024 * 1024 / 10
+}
+
+fn zone(
+    name: &str,
+    line: u32,
+    free_kb: u64,
+    min_kb: u64,
+    low_kb: u64,
+    high_kb: u64,
+    reserve: (u32, &[u64]),
+    lists: (u32, &[u64], &[&str], u64),
+    fields: &[(&str, u64)],
+) -> ZoneDump {
+    ZoneDump {
+        node: Some(0),
+        zone: name.to_string(),
+        free_kb: Some(free_kb),
+        min_kb: Some(min_kb),
+        low_kb: Some(low_kb),
+        high_kb: Some(high_kb),
+        fields_kb: fields.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        line: Some(dl(line)),
+        lowmem_reserve: reserve.1.to_vec(),
+        lowmem_reserve_line: Some(dl(reserve.0)),
+        free_lists: Some(FreeLists {
+            counts: lists.1.to_vec(),
+            migratetypes: lists.2.iter().map(|s| s.to_string()).collect(),
+            total_kb: Some(lists.3),
+            page_kb: 4,
+            line: dl(lists.0),
+        }),
+    }
+}
+
+fn stamp(uptime: f64) -> Stamp {
+    Stamp {
+        uptime_s: Some(uptime),
+        wall: None,
+    }
+}
+
+/// The Mem-Info block of the seed failure report.
+pub fn seed_mem_info() -> MemInfoDump {
+    let counters: BTreeMap<String, u64> = [
+        ("active_anon", 1311792),
+        ("inactive_anon", 68376),
+        ("isolated_anon", 0),
+        ("active_file", 59538),
+        ("inactive_file", 93653),
+        ("isolated_file", 0),
+        ("unevictable", 1),
+        ("dirty", 8384),
+        ("writeback", 0),
+        ("unstable", 0),
+        ("slab_reclaimable", 1510499),
+        ("slab_unreclaimable", 802998),
+        ("mapped", 104765),
+        ("shmem", 68700),
+        ("pagetables", 50862),
+        ("bounce", 0),
+        ("free", 66051),
+        ("free_pcp", 32),
+        ("free_cma", 0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    MemInfoDump {
+        first_line: 16,
+        counters_pages: counters,
+        zones: vec![
+            zone(
+                "DMA",
+                23,
+                15860,
+                64,
+                80,
+                96,
+                (24, &[0, 2815, 15868, 15868]),
+                (
+                    29,
+                    &[1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 3],
+                    &["U", "", "U", "U", "U", "U", "U", "", "U", "M", "M"],
+                    15860,
+                ),
+                &[],
+            ),
+            zone(
+                "DMA32",
+                25,
+                153112,
+                11976,
+                14968,
+                17964,
+                (26, &[0, 0, 13053, 13053]),
+                (
+                    30,
+                    &[1515, 2456, 907, 2236, 567, 52, 1, 0, 0, 0, 0],
+                    &[
+                        "UEM", "UEM", "UEM", "UEM", "UEM", "UEM", "U", "", "", "", "",
+                    ],
+                    154972,
+                ),
+                &[("active_anon", 925112), ("inactive_file", 180168)],
+            ),
+            zone(
+                "Normal",
+                27,
+                95232,
+                55536,
+                69420,
+                83304,
+                (28, &[0, 0, 0, 0]),
+                (
+                    31,
+                    &[15952, 2235, 859, 17, 0, 0, 0, 0, 0, 0, 0],
+                    &["UEM", "UEM", "UEM", "UE", "", "", "", "", "", "", ""],
+                    95976,
+                ),
+                &[
+                    ("present", 13631488),
+                    ("managed", 13367060),
+                    ("slab_reclaimable", 5108320),
+                    ("slab_unreclaimable", 2751412),
+                ],
+            ),
+        ],
+        total_pagecache_pages: Some(221859),
+        swap_cache_pages: Some(0),
+        free_swap_kb: Some(0),
+        total_swap_kb: Some(0),
+        pages_ram: Some(4194174),
+        pages_highmem: Some(0),
+        pages_reserved: Some(127317),
+    }
+}
+
+/// The seed's kernel log, parsed.
+pub fn seed_kernel_log() -> KernelLog {
+    let trace: Vec<Line> = (6..=15).map(dl).collect();
+    let call_trace = [
+        "dump_stack",
+        "warn_alloc_failed",
+        "kmem_cache_create_memcg",
+        "kmem_cache_create",
+        "nf_conntrack_init_net",
+        "nf_conntrack_pernet_init",
+        "create_new_namespaces",
+        "unshare_nsproxy_namespaces",
+        "SyS_unshare",
+        "system_call_fastpath",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let failure = AllocFailure {
+        header: dl(2),
+        stamp: stamp(2751018.239907),
+        task: "runc:[1:CHILD]".to_string(),
+        pid: Some(839206),
+        order: 6,
+        gfp: GfpMask {
+            raw: 0x10c0d0,
+            printed: Vec::new(),
+            decoded: ["GFP_KERNEL", "__GFP_COMP", "__GFP_ZERO", "__GFP_KMEMCG"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        },
+        nodemask: None,
+        cpuset: None,
+        mems_allowed: None,
+        kernel_release: Some("3.10.0-514.26.2.el7.x86_64".to_string()),
+        call_trace,
+        trace_lines: trace,
+        mem_info: Some(seed_mem_info()),
+        end_line: 41,
+    };
+    let cache_failure = CacheCreateFailure {
+        line: dl(42),
+        stamp: stamp(2751018.240179),
+        cache: "nf_conntrack_ffff88036ea66180".to_string(),
+        error: -12,
+        call_trace: [
+            "dump_stack",
+            "kmem_cache_create_memcg",
+            "kmem_cache_create",
+            "nf_conntrack_init_net",
+            "nf_conntrack_pernet_init",
+            "copy_net_ns",
+            "create_new_namespaces",
+            "unshare_nsproxy_namespaces",
+            "SyS_unshare",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    };
+    KernelLog {
+        format: KernelLogFormat::DmesgRaw,
+        lines: 58,
+        kernel_messages: 58,
+        first: Some(stamp(2751018.215519)),
+        last: Some(stamp(2751018.240235)),
+        kernel_release: Some("3.10.0-514.26.2.el7.x86_64".to_string()),
+        alloc_failures: vec![failure],
+        oom_kills: Vec::new(),
+        slub_failures: Vec::new(),
+        cache_create_failures: vec![cache_failure],
+        messages: vec![
+            KernelMessage {
+                line: dl(1),
+                stamp: stamp(2751018.215519),
+                kind: KernelMessageKind::BridgePort {
+                    bridge: "docker_gwbridge".to_string(),
+                    port: "veth4c02c8b".to_string(),
+                    state: "disabled".to_string(),
+                },
+                message: "docker_gwbridge: port 16(veth4c02c8b) entered disabled state".to_string(),
+            },
+            KernelMessage {
+                line: dl(58),
+                stamp: stamp(2751018.240235),
+                kind: KernelMessageKind::NfConnCacheFailure,
+                message: "Unable to create nf_conn slab cache".to_string(),
+            },
+        ],
+        hostnames: Vec::new(),
+        mem_info_dumps: Vec::new(),
+    }
+}
+
+/// Buddy lines (`Node 0, zone Normal ...`) read as a table; blank lines skipped.
+pub fn buddyinfo_from(lines: &[&str]) -> BuddyInfo {
+    let mut zones = Vec::new();
+    for (i, text) in lines.iter().enumerate() {
+        let mut words = text.split_whitespace();
+        if words.next() != Some("Node") {
+            continue;
+        }
+        let node = words
+            .next()
+            .and_then(|w| w.trim_end_matches(',').parse().ok())
+            .unwrap_or(0);
+        let _ = words.next();
+        let zone = words.next().unwrap_or_default().to_string();
+        let counts = words.filter_map(|w| w.parse().ok()).collect();
+        zones.push(BuddyZone {
+            node,
+            zone,
+            counts,
+            line: Line::new(i as u32 + 1, *text),
+        });
+    }
+    BuddyInfo { zones }
+}
+
+fn extfrag_from(lines: &[&str]) -> FragIndexTable {
+    let zones = buddyinfo_from(lines)
+        .zones
+        .into_iter()
+        .map(|z| FragIndexZone {
+            node: z.node,
+            zone: z.zone,
+            values: z
+                .line
+                .text
+                .split_whitespace()
+                .skip(4)
+                .filter_map(|w| w.parse().ok())
+                .collect(),
+            line: z.line,
+        })
+        .collect();
+    FragIndexTable { zones }
+}
+
+fn source(path: &str, kind: SourceKind) -> SourceInfo {
+    SourceInfo {
+        path: path.to_string(),
+        size: 1,
+        kind,
+        detection: Detection::Path,
+        records: 1,
+        warnings: Vec::new(),
+        problem: None,
+        mtime: None,
+    }
+}
+
+/// The failing container's `docker inspect`.
+pub fn seed_container() -> Container {
+    Container {
+        engine: Engine::Docker,
+        id: "3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f1d2b3a4c5d6e7f8091a2b3c4d5e6f708".to_string(),
+        name: Some("web.1.x8k2".to_string()),
+        image: Some("registry.example/web:1.4".to_string()),
+        created: None,
+        state: ContainerState {
+            status: Some("created".to_string()),
+            running: Some(false),
+            oom_killed: Some(false),
+            oom_killed_line: None,
+            exit_code: Some(128),
+            exit_code_line: Some(Line::new(14, SEED_INSPECT_EXIT)),
+            error: Some("oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"".to_string()),
+            error_line: Some(Line::new(15, SEED_INSPECT_ERROR)),
+            started_at: None,
+            finished_at: None,
+        },
+        memory: MemoryLimits {
+            limit_bytes: Some(268435456),
+            limit_line: Some(Line::new(62, SEED_INSPECT_MEMORY)),
+            reservation_bytes: Some(0),
+            swap_bytes: Some(-1),
+            kernel_bytes: Some(0),
+            kernel_tcp_bytes: Some(0),
+            swappiness: None,
+            oom_kill_disable: Some(false),
+        },
+        env_names: Vec::new(),
+        command: Vec::new(),
+        labels: BTreeMap::new(),
+        cgroup_parent: None,
+        runtime: Some("runc".to_string()),
+        line: Line::new(2, SEED_INSPECT_START),
+    }
+}
+
+fn events() -> Vec<DockerEvent> {
+    SEED_EVENTS
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let action = if i == 0 { "create" } else { "die" };
+            let mut attributes = BTreeMap::new();
+            attributes.insert("name".to_string(), "web.1.x8k2".to_string());
+            attributes.insert("image".to_string(), "registry.example/web:1.4".to_string());
+            if action == "die" {
+                attributes.insert("exitCode".to_string(), "128".to_string());
+            }
+            DockerEvent {
+                time: None,
+                object_type: "container".to_string(),
+                action: action.to_string(),
+                actor_id: "3c9f2d1a7b6e".to_string(),
+                attributes,
+                line: Line::new(i as u32 + 1, *text),
+            }
+        })
+        .collect()
+}
+
+fn sourced<T>(path: &str, value: T) -> Sourced<T> {
+    Sourced {
+        path: path.to_string(),
+        value,
+    }
+}
+
+/// The seed incident's facts.
+pub fn seed_facts() -> Facts {
+    let free = Free {
+        layout: FreeLayout::Available,
+        unit: "human".to_string(),
+        mem: FreeRow {
+            total_bytes: Some(15 * 1024 * 1024 * 1024),
+            used_bytes: Some(gib_tenths(55)),
+            free_bytes: Some(270 * 1024 * 1024),
+            shared_bytes: Some(278 * 1024 * 1024),
+            buffers_bytes: None,
+            cache_bytes: None,
+            buff_cache_bytes: Some(gib_tenths(97)),
+            available_bytes: Some(gib_tenths(63)),
+        },
+        swap: Some(FreeRow {
+            total_bytes: Some(0),
+            used_bytes: Some(0),
+            free_bytes: Some(0),
+            ..FreeRow::default()
+        }),
+        mem_line: Some(Line::new(2, SEED_FREE[1])),
+        swap_line: Some(Line::new(3, SEED_FREE[2])),
+    };
+    let run_error = RuntimeError {
+        line: Line::new(1, SEED_RUN_ERROR),
+        time: None,
+        kind: RuntimeErrorKind::StartFailure,
+        exit_status: Some(34),
+        failed_step: Some("running exec setns process for init".to_string()),
+        errno_text: None,
+        cgroup_path: None,
+        go_locations: vec![
+            "container_linux.go:262".to_string(),
+            "process_linux.go:247".to_string(),
+        ],
+        container: None,
+    };
+    let unshare_error = RuntimeError {
+        line: Line::new(3, SEED_DAEMON_LINE),
+        time: None,
+        kind: RuntimeErrorKind::StartFailure,
+        exit_status: None,
+        failed_step: Some("failed to unshare namespaces".to_string()),
+        errno_text: Some("Cannot allocate memory".to_string()),
+        cgroup_path: None,
+        go_locations: Vec::new(),
+        container: None,
+    };
+    Facts {
+        sources: vec![
+            source(DMESG, SourceKind::Dmesg),
+            source(FREE, SourceKind::Free),
+            source(BUDDYINFO, SourceKind::Buddyinfo),
+            source(EXTFRAG, SourceKind::ExtfragIndex),
+            source(UNAME, SourceKind::Uname),
+            source(RUN_ERROR, SourceKind::RuntimeError),
+            source(DAEMON_LOG, SourceKind::DaemonLog),
+            source(INSPECT, SourceKind::ContainerInspect),
+            source(EVENTS, SourceKind::DockerEvents),
+        ],
+        kernel_logs: vec![sourced(DMESG, seed_kernel_log())],
+        runtime_errors: vec![
+            sourced(RUN_ERROR, vec![run_error]),
+            sourced(DAEMON_LOG, vec![unshare_error]),
+        ],
+        free: vec![sourced(FREE, free)],
+        buddyinfo: vec![sourced(BUDDYINFO, buddyinfo_from(SEED_BUDDYINFO))],
+        extfrag_index: vec![sourced(EXTFRAG, extfrag_from(SEED_EXTFRAG))],
+        uname: vec![sourced(
+            UNAME,
+            Uname {
+                kernel_name: "Linux".to_string(),
+                hostname: Some("beta_004".to_string()),
+                release: "3.10.0-514.26.2.el7.x86_64".to_string(),
+                version: Some("#1 SMP Tue Jul 4 15:04:05 UTC 2017".to_string()),
+                machine: Some("x86_64".to_string()),
+                line: Line::new(1, SEED_UNAME),
+            },
+        )],
+        docker_events: vec![sourced(EVENTS, events())],
+        containers: vec![sourced(INSPECT, seed_container())],
+        ..Facts::default()
+    }
+}
+
+/// The healthy node of the seed incident: its `/proc/buddyinfo` and kernel.
+pub fn healthy_facts() -> Facts {
+    Facts {
+        sources: vec![source(BUDDYINFO, SourceKind::Buddyinfo)],
+        buddyinfo: vec![sourced(BUDDYINFO, buddyinfo_from(HEALTHY_BUDDYINFO))],
+        ..Facts::default()
+    }
+}
+
+/// A timeline with no anchor (the rules under test do not read it).
+pub fn timeline() -> Timeline {
+    Timeline {
+        clock: ClockResolution::unanchored(),
+        events: Vec::new(),
+    }
+}
+
+/// A context over `facts`, optionally with a baseline.
+pub fn context<'a>(
+    facts: &'a Facts,
+    timeline: &'a Timeline,
+    baseline: Option<&'a Facts>,
+) -> Context<'a> {
+    Context {
+        facts,
+        timeline,
+        baseline,
+    }
+}
+
+/// A failure report built from plain lines: `lines[0]` is the header; zones are given as
+/// (name, zone line, free kB, min kB, reserve, free-list counts).
+pub struct CaseBuilder {
+    pub path: &'static str,
+    pub lines: Vec<String>,
+}
+
+impl CaseBuilder {
+    fn line(&self, no: u32) -> Line {
+        Line::new(
+            no,
+            self.lines
+                .get(no.saturating_sub(1) as usize)
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// Zone lines in the order the kernel prints them, for a hand-made case.
+pub struct CaseZone {
+    pub name: &'static str,
+    pub free_kb: u64,
+    pub min_kb: u64,
+    pub reserve: Vec<u64>,
+    pub counts: Vec<u64>,
+}
+
+fn case_report(
+    path: &'static str,
+    release: &str,
+    header: &str,
+    task: &str,
+    order: u32,
+    gfp: GfpMask,
+    counters: &[(&str, u64)],
+    zones: Vec<CaseZone>,
+) -> (KernelLog, CaseBuilder) {
+    let mut lines = vec![header.to_string(), "Mem-Info:".to_string()];
+    let mut dumps = Vec::new();
+    let mut zone_lines = Vec::new();
+    for z in &zones {
+        lines.push(format!(
+            "Node 0 {} free:{}kB min:{}kB low:{}kB high:{}kB",
+            z.name,
+            z.free_kb,
+            z.min_kb,
+            z.min_kb * 5 / 4,
+            z.min_kb * 3 / 2
+        ));
+        let zl = lines.len() as u32;
+        lines.push(format!(
+            "lowmem_reserve[]: {}",
+            z.reserve
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        zone_lines.push((zl, zl + 1));
+    }
+    let mut list_lines = Vec::new();
+    for z in &zones {
+        let total: u64 = z.counts.iter().enumerate().map(|(o, c)| c * (4 << o)).sum();
+        let body: Vec<String> = z
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(o, c)| format!("{}*{}kB", c, 4u64 << o))
+            .collect();
+        lines.push(format!(
+            "Node 0 {}: {} = {}kB",
+            z.name,
+            body.join(" "),
+            total
+        ));
+        list_lines.push((lines.len() as u32, total));
+    }
+    let case = CaseBuilder { path, lines };
+    for (i, z) in zones.into_iter().enumerate() {
+        let (zl, rl) = zone_lines[i];
+        let (ll, total) = list_lines[i];
+        dumps.push(ZoneDump {
+            node: Some(0),
+            zone: z.name.to_string(),
+            free_kb: Some(z.free_kb),
+            min_kb: Some(z.min_kb),
+            low_kb: Some(z.min_kb * 5 / 4),
+            high_kb: Some(z.min_kb * 3 / 2),
+            fields_kb: BTreeMap::new(),
+            line: Some(case.line(zl)),
+            lowmem_reserve: z.reserve,
+            lowmem_reserve_line: Some(case.line(rl)),
+            free_lists: Some(FreeLists {
+                migratetypes: vec![String::new(); z.counts.len()],
+                counts: z.counts,
+                total_kb: Some(total),
+                page_kb: 4,
+                line: case.line(ll),
+            }),
+        });
+    }
+    let failure = AllocFailure {
+        header: case.line(1),
+        stamp: stamp(1000.0),
+        task: task.to_string(),
+        pid: None,
+        order,
+        gfp,
+        nodemask: None,
+        cpuset: None,
+        mems_allowed: None,
+        kernel_release: Some(release.to_string()),
+        call_trace: Vec::new(),
+        trace_lines: Vec::new(),
+        mem_info: Some(MemInfoDump {
+            first_line: 2,
+            counters_pages: counters.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            zones: dumps,
+            ..MemInfoDump::default()
+        }),
+        end_line: case.lines.len() as u32,
+    };
+    let log = KernelLog {
+        format: KernelLogFormat::DmesgNoTimestamp,
+        lines: case.lines.len() as u32,
+        kernel_messages: case.lines.len() as u32,
+        first: None,
+        last: None,
+        kernel_release: Some(release.to_string()),
+        alloc_failures: vec![failure],
+        oom_kills: Vec::new(),
+        slub_failures: Vec::new(),
+        cache_create_failures: Vec::new(),
+        messages: Vec::new(),
+        hostnames: Vec::new(),
+        mem_info_dumps: Vec::new(),
+    };
+    (log, case)
+}
+
+fn meminfo(path: &str, entries: &[(&str, i64)]) -> Sourced<KeyValues> {
+    sourced(
+        path,
+        KeyValues {
+            entries: entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, v))| KeyValue {
+                    key: k.to_string(),
+                    value: Some(*v),
+                    raw: format!("{v} kB"),
+                    line: Line::new(i as u32 + 1, format!("{k}:{v:>16} kB")),
+                })
+                .collect(),
+        },
+    )
+}
+
+/// Memory really ran out: a 4.19 host whose Normal zone sits below its min watermark, with
+/// little page cache and slab, and an order-2 request that had blocks but no pages to spare.
+pub fn exhaustion_facts() -> Facts {
+    let (log, _) = case_report(
+        "var/log/kern.log",
+        "4.19.0-6-amd64",
+        "java: page allocation failure: order:2, mode:0x6000c0(GFP_KERNEL), nodemask=(null)",
+        "java",
+        2,
+        GfpMask {
+            raw: 0x6000c0,
+            printed: vec!["GFP_KERNEL".to_string()],
+            decoded: Vec::new(),
+        },
+        &[
+            ("active_anon", 3_900_000),
+            ("inactive_anon", 120_000),
+            ("active_file", 3_000),
+            ("inactive_file", 2_500),
+            ("slab_reclaimable", 9_000),
+            ("slab_unreclaimable", 30_000),
+            ("free", 16_500),
+        ],
+        vec![
+            CaseZone {
+                name: "DMA32",
+                free_kb: 11_000,
+                min_kb: 8_000,
+                reserve: vec![0, 0, 12_000, 12_000, 12_000],
+                counts: vec![900, 400, 120, 40, 10, 2, 0, 0, 0, 0, 0],
+            },
+            CaseZone {
+                name: "Normal",
+                free_kb: 54_000,
+                min_kb: 58_000,
+                reserve: vec![0, 0, 0, 0, 0],
+                counts: vec![6_100, 2_300, 420, 60, 4, 0, 0, 0, 0, 0, 0],
+            },
+        ],
+    );
+    Facts {
+        kernel_logs: vec![sourced("var/log/kern.log", log)],
+        meminfo: vec![meminfo(
+            "proc/meminfo",
+            &[
+                ("MemTotal", 16_318_000),
+                ("MemFree", 66_000),
+                ("MemAvailable", 98_000),
+                ("Slab", 156_000),
+                ("SReclaimable", 36_000),
+                ("SUnreclaim", 120_000),
+            ],
+        )],
+        ..Facts::default()
+    }
+}
+
+/// Fragmentation on a 5.15 kernel: plenty of order-0 memory, no free block of order 4 or above
+/// in Normal or DMA32, free far above min.
+pub fn modern_fragmentation_facts() -> Facts {
+    let (log, _) = case_report(
+        "var/log/syslog",
+        "5.15.0-1019-azure",
+        "ip: page allocation failure: order:4, mode:0x40dc0(GFP_KERNEL|__GFP_COMP|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0",
+        "ip",
+        4,
+        GfpMask {
+            raw: 0x40dc0,
+            printed: vec![
+                "GFP_KERNEL".to_string(),
+                "__GFP_COMP".to_string(),
+                "__GFP_ZERO".to_string(),
+            ],
+            decoded: Vec::new(),
+        },
+        &[
+            ("active_anon", 900_000),
+            ("inactive_file", 1_400_000),
+            ("slab_reclaimable", 700_000),
+            ("slab_unreclaimable", 200_000),
+            ("free", 262_000),
+        ],
+        vec![
+            CaseZone {
+                name: "DMA32",
+                free_kb: 60_000,
+                min_kb: 6_000,
+                reserve: vec![0, 0, 13_000, 13_000, 13_000],
+                counts: vec![5_000, 3_000, 1_000, 100, 0, 0, 0, 0, 0, 0, 0],
+            },
+            CaseZone {
+                name: "Normal",
+                free_kb: 988_000,
+                min_kb: 45_000,
+                reserve: vec![0, 0, 0, 0, 0],
+                counts: vec![120_000, 50_000, 10_000, 1_500, 0, 0, 0, 0, 0, 0, 0],
+            },
+        ],
+    );
+    Facts {
+        kernel_logs: vec![sourced("var/log/syslog", log)],
+        meminfo: vec![meminfo(
+            "proc/meminfo",
+            &[
+                ("MemTotal", 16_318_000),
+                ("MemFree", 1_048_000),
+                ("MemAvailable", 7_900_000),
+                ("Slab", 3_600_000),
+                ("SReclaimable", 2_800_000),
+                ("SUnreclaim", 800_000),
+            ],
+        )],
+        ..Facts::default()
+    }
+}
+
+/// Whether every evidence item of `findings` quotes a line that exists, verbatim, in `facts`.
+pub fn evidence_is_real(facts: &Facts, evidence: &[crate::report::Evidence]) -> bool {
+    let json = serde_json::to_string(facts).unwrap_or_default();
+    evidence.iter().all(|e| {
+        let quoted = serde_json::to_string(&Line::new(e.line.unwrap_or(0), e.text.clone()))
+            .unwrap_or_default();
+        json.contains(&quoted) && json.contains(&format!("\"path\":\"{}\"", e.path))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_lines_are_the_incident_lines() {
+        assert_eq!(
+            dl(2).text,
+            "[2751018.239907] runc:[1:CHILD]: page allocation failure: order:6, mode:0x10c0d0"
+        );
+        assert_eq!(
+            dl(42).text,
+            "[2751018.240179] kmem_cache_create(nf_conntrack_ffff88036ea66180) failed with error -12"
+        );
+        assert_eq!(
+            dl(58).text,
+            "[2751018.240235] Unable to create nf_conn slab cache"
+        );
+        let facts = seed_facts();
+        let normal = &facts.buddyinfo[0].value.zones[2];
+        assert_eq!(normal.zone, "Normal");
+        assert_eq!(normal.counts, [8860, 11464, 488, 174, 27, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(normal.line.no, 4);
+        let healthy = healthy_facts();
+        assert_eq!(healthy.buddyinfo[0].value.zones[2].counts[8], 1075);
+        let ext = &facts.extfrag_index[0].value.zones[1];
+        assert_eq!(ext.values[4], 0.864);
+    }
+
+    #[test]
+    fn evidence_check_rejects_invented_lines() {
+        let facts = seed_facts();
+        let real = crate::analyze::evidence::cite(DMESG, &dl(2));
+        assert!(evidence_is_real(&facts, &[real]));
+        let invented = crate::analyze::evidence::cite(DMESG, &Line::new(2, "order:7"));
+        assert!(!evidence_is_real(&facts, &[invented]));
+    }
+}

@@ -1,0 +1,450 @@
+//! The state of one bundle read: the visitor, the counters, the trees recorded for link
+//! resolution, and the dispatch from an entry to a nested archive or to the visitor.
+
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashSet};
+use std::io::{self, BufReader, Cursor, Read};
+use std::rc::Rc;
+
+use super::limits::{
+    peek, Budget, Counting, EntryReader, LimitHit, PanicGuard, RatioGuard, Replay,
+};
+use super::links::RawLink;
+use super::path::{join, without_compression_suffix};
+use super::sniff::{is_tar_header, sniff, Magic, SNIFF_LEN};
+use super::{tar, zip, BundleError, EntryMeta, EntryProblem, EntryVisitor};
+
+/// Largest xz dictionary accepted (xz -9 needs 64 MiB).
+const XZ_MEM_LIMIT_KIB: u32 = 256 * 1024;
+/// Largest zstd window accepted, as a power of two (128 MiB, zstd's own default ceiling).
+const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+
+/// Index of a [`Scope`] in [`Session::scopes`].
+pub(crate) type ScopeId = usize;
+
+/// One file tree: the bundle itself, or a nested archive inside it.
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    /// Prefix of full bundle paths: empty, or a nested archive's path and `/`.
+    pub(crate) prefix: String,
+    pub(crate) files: BTreeSet<String>,
+    pub(crate) dirs: BTreeSet<String>,
+    pub(crate) links: Vec<RawLink>,
+}
+
+/// How one archive stream ended.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Entries read from this archive before it ended.
+    pub(crate) entries: u64,
+    /// Why it ended early, if it did.
+    pub(crate) error: Option<String>,
+}
+
+/// Where an archive's bytes come from, for nested zip files that need to seek.
+pub(crate) enum Origin {
+    /// A file on disk (a directory bundle's member), opened once more: zip reads it in place.
+    Disk(io::Result<std::fs::File>),
+    /// Bytes inside another archive: zip must be buffered.
+    Stream,
+}
+
+pub(crate) struct Session<'b, 'v> {
+    pub(crate) budget: &'b Budget,
+    pub(crate) visitor: &'v mut dyn EntryVisitor,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) problems: Vec<EntryProblem>,
+    pub(crate) nested: Vec<String>,
+    seen: HashSet<String>,
+    /// Bytes the visitor read.
+    pub(crate) delivered: u64,
+    /// Shown in limit errors.
+    display: String,
+}
+
+impl<'b, 'v> Session<'b, 'v> {
+    pub(crate) fn new(
+        budget: &'b Budget,
+        visitor: &'v mut dyn EntryVisitor,
+        display: String,
+    ) -> Session<'b, 'v> {
+        Session {
+            budget,
+            visitor,
+            scopes: vec![Scope::default()],
+            problems: Vec::new(),
+            nested: Vec::new(),
+            seen: HashSet::new(),
+            delivered: 0,
+            display,
+        }
+    }
+
+    pub(crate) fn problem(&mut self, path: impl Into<String>, problem: impl Into<String>) {
+        self.problems.push(EntryProblem {
+            path: path.into(),
+            problem: problem.into(),
+        });
+    }
+
+    /// Stop with a limit error if any reader tripped one.
+    pub(crate) fn check(&self) -> Result<(), BundleError> {
+        match self.budget.tripped() {
+            Some(detail) => Err(self.limit(detail)),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn limit(&self, detail: String) -> BundleError {
+        BundleError::Limit {
+            path: self.display.clone(),
+            detail,
+        }
+    }
+
+    pub(crate) fn count_entry(&self) -> Result<(), BundleError> {
+        self.budget.count_entry().map_err(|d| self.limit(d))
+    }
+
+    pub(crate) fn full_path(&self, scope: ScopeId, rel: &str) -> String {
+        let prefix = self.scopes.get(scope).map_or("", |s| s.prefix.as_str());
+        join(prefix, rel)
+    }
+
+    fn new_scope(&mut self, prefix: String) -> ScopeId {
+        self.scopes.push(Scope {
+            prefix,
+            ..Scope::default()
+        });
+        self.scopes.len() - 1
+    }
+
+    pub(crate) fn dir(&mut self, scope: ScopeId, rel: String) {
+        if rel.is_empty() {
+            return;
+        }
+        if let Some(s) = self.scopes.get_mut(scope) {
+            s.dirs.insert(rel);
+        }
+    }
+
+    /// Note a path and report it when an earlier entry had it too.
+    fn mark_seen(&mut self, full: &str) {
+        if !self.seen.insert(full.to_string()) {
+            self.problem(
+                full,
+                "duplicate entry: an earlier entry has the same path; the later one is read too",
+            );
+        }
+    }
+
+    pub(crate) fn link(&mut self, scope: ScopeId, rel: String, target: String, hard: bool) {
+        let full = self.full_path(scope, &rel);
+        self.mark_seen(&full);
+        if let Some(s) = self.scopes.get_mut(scope) {
+            s.links.push(RawLink {
+                path: rel,
+                target,
+                hard,
+            });
+        }
+    }
+
+    /// A regular file: opened as a nested archive when its content says it is one, else handed
+    /// to the visitor.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn file(
+        &mut self,
+        scope: ScopeId,
+        rel: String,
+        size: u64,
+        mtime: Option<i64>,
+        data: &mut dyn Read,
+        declared: bool,
+        depth: u32,
+        origin: Origin,
+    ) -> Result<(), BundleError> {
+        let full = self.full_path(scope, &rel);
+        self.mark_seen(&full);
+        if let Some(s) = self.scopes.get_mut(scope) {
+            s.files.insert(rel.clone());
+        }
+        let budget = self.budget;
+        let declared = declared.then_some(size);
+        let mut raw = EntryReader::new(data, Some(budget), None, declared);
+        let (head, head_error) = peek(&mut raw, SNIFF_LEN);
+        self.check()?;
+        let magic = sniff(&head);
+        if magic.is_container() {
+            if depth >= budget.limits.max_nesting {
+                self.problem(
+                    &full,
+                    format!(
+                        "nested archive not opened: nesting limit of {} reached",
+                        budget.limits.max_nesting
+                    ),
+                );
+                return Ok(());
+            }
+            let replay = Replay {
+                head: Cursor::new(head),
+                error: head_error,
+                rest: &mut raw,
+            };
+            return self.nested(scope, rel, full, magic, replay, depth + 1, origin);
+        }
+        // An ordinary file: from here on the per-entry cap applies, counted from the start.
+        let cap = budget.limits.max_entry_bytes;
+        let replay = Replay {
+            head: Cursor::new(head),
+            error: head_error,
+            rest: &mut raw,
+        };
+        self.visit(full, size, mtime, replay, cap)
+    }
+
+    /// Hand bytes to the visitor through the per-entry cap.
+    fn visit(
+        &mut self,
+        full: String,
+        size: u64,
+        mtime: Option<i64>,
+        mut data: Replay<'_>,
+        cap: u64,
+    ) -> Result<(), BundleError> {
+        // The budget already counted these bytes on the way in; this reader only caps.
+        let mut capped = EntryReader::new(&mut data, None, Some(cap), None);
+        let meta = EntryMeta {
+            path: full.clone(),
+            size,
+            mtime,
+        };
+        let result = self.visitor.file(&meta, &mut capped);
+        self.delivered = self.delivered.saturating_add(capped.read);
+        self.check()?;
+        if capped.truncated {
+            self.problem(
+                &full,
+                format!("truncated at {cap} bytes: the entry is larger than the per-entry limit"),
+            );
+        }
+        if let Err(e) = result {
+            if !is_limit(&e) && !capped.truncated {
+                self.problem(&full, format!("could not be read: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Open an archive found inside the bundle.
+    #[allow(clippy::too_many_arguments)]
+    fn nested(
+        &mut self,
+        scope: ScopeId,
+        rel: String,
+        full: String,
+        magic: Magic,
+        mut data: Replay<'_>,
+        depth: u32,
+        origin: Origin,
+    ) -> Result<(), BundleError> {
+        self.nested.push(full.clone());
+        let prefix = format!("{full}/");
+        let outcome = match magic {
+            Magic::Zip => match origin {
+                Origin::Disk(file) => match file {
+                    Ok(file) => {
+                        let inner = self.new_scope(prefix);
+                        zip::read_zip_from(self, inner, file, depth, &full)?
+                    }
+                    Err(e) => Outcome {
+                        entries: 0,
+                        error: Some(e.to_string()),
+                    },
+                },
+                Origin::Stream => {
+                    let cap = self.budget.limits.max_entry_bytes;
+                    let mut bytes = Vec::new();
+                    let read = (&mut data)
+                        .take(cap.saturating_add(1))
+                        .read_to_end(&mut bytes);
+                    self.check()?;
+                    match read {
+                        Err(e) => Outcome {
+                            entries: 0,
+                            error: Some(e.to_string()),
+                        },
+                        Ok(_) if bytes.len() as u64 > cap => {
+                            self.problem(
+                                &full,
+                                format!("nested zip not opened: larger than the per-entry limit of {cap} bytes"),
+                            );
+                            return Ok(());
+                        }
+                        Ok(_) => {
+                            let inner = self.new_scope(prefix);
+                            zip::read_zip_from(self, inner, Cursor::new(bytes), depth, &full)?
+                        }
+                    }
+                }
+            },
+            _ => {
+                let inner = self.new_scope(prefix);
+                let single = without_compression_suffix(&rel);
+                if single == rel {
+                    // The decompressed file keeps the name: not a duplicate of itself.
+                    self.seen.remove(&full);
+                }
+                read_stream(
+                    self,
+                    Box::new(data),
+                    magic,
+                    inner,
+                    (scope, single),
+                    depth,
+                    &full,
+                )?
+            }
+        };
+        if let Some(error) = outcome.error {
+            if outcome.entries == 0 {
+                self.problem(&full, format!("nested archive could not be read: {error}"));
+            } else {
+                self.problem(
+                    &full,
+                    format!(
+                        "nested archive truncated after {} entries: {error}",
+                        outcome.entries
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether an io error stands for a tripped limit.
+pub(crate) fn is_limit(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<LimitHit>())
+}
+
+/// A decoder for a compression layer, guarded against bombs and decoder panics.
+fn decoder<'a>(
+    magic: Magic,
+    input: Box<dyn Read + 'a>,
+    budget: &'a Budget,
+    label: &str,
+) -> io::Result<Box<dyn Read + 'a>> {
+    let consumed = Rc::new(Cell::new(0u64));
+    let counted = BufReader::with_capacity(
+        64 * 1024,
+        Counting {
+            inner: input,
+            count: consumed.clone(),
+        },
+    );
+    let decoded: Box<dyn Read + 'a> = match magic {
+        Magic::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(counted)),
+        Magic::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+            counted,
+            true,
+            XZ_MEM_LIMIT_KIB,
+        )),
+        Magic::Zstd => {
+            let mut d = zstd::stream::read::Decoder::with_buffer(counted)?;
+            d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+            Box::new(d)
+        }
+        Magic::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(counted)),
+        Magic::Zip | Magic::Tar | Magic::Unknown => {
+            return Err(io::Error::other("not a compression format"))
+        }
+    };
+    Ok(Box::new(RatioGuard {
+        inner: PanicGuard {
+            inner: decoded,
+            poisoned: false,
+        },
+        consumed,
+        produced: 0,
+        budget,
+        label: label.to_string(),
+    }))
+}
+
+/// Read a tar, or a compressed stream holding a tar or a single file. `tar_scope` receives a
+/// tar's entries; `single` is where a lone compressed file goes (its scope and path).
+pub(crate) fn read_stream<'a>(
+    session: &mut Session<'_, '_>,
+    input: Box<dyn Read + 'a>,
+    magic: Magic,
+    tar_scope: ScopeId,
+    single: (ScopeId, String),
+    depth: u32,
+    label: &str,
+) -> Result<Outcome, BundleError> {
+    if magic == Magic::Tar {
+        return tar::read_tar(session, tar_scope, input, depth, label);
+    }
+    let budget = session.budget;
+    let mut decoded = match decoder(magic, input, budget, label) {
+        Ok(d) => d,
+        Err(e) => {
+            return Ok(Outcome {
+                entries: 0,
+                error: Some(e.to_string()),
+            })
+        }
+    };
+    let (head, error) = peek(&mut decoded, SNIFF_LEN);
+    session.check()?;
+    if head.len() == SNIFF_LEN && is_tar_header(&head, true) {
+        let replay: Box<dyn Read + '_> = Box::new(Cursor::new(head).chain(decoded));
+        return tar::read_tar(session, tar_scope, replay, depth, label);
+    }
+    if let Some(e) = error {
+        if head.is_empty() {
+            return Ok(Outcome {
+                entries: 0,
+                error: Some(e.to_string()),
+            });
+        }
+        // Fewer bytes than a tar header: a short compressed file, truncated.
+        let (scope, rel) = single;
+        session.count_entry()?;
+        let replay = Replay {
+            head: Cursor::new(head),
+            error: Some(e),
+            rest: &mut io::empty(),
+        };
+        let full = session.full_path(scope, &rel);
+        session.mark_seen(&full);
+        session.visit(full, 0, None, replay, budget.limits.max_entry_bytes)?;
+        return Ok(Outcome {
+            entries: 1,
+            error: None,
+        });
+    }
+    // Not a tar: one compressed file. Its content may itself be an archive (a `.tar.gz.gz`).
+    let (scope, rel) = single;
+    session.count_entry()?;
+    let mut replay = Replay {
+        head: Cursor::new(head),
+        error: None,
+        rest: &mut decoded,
+    };
+    session.file(
+        scope,
+        rel,
+        0,
+        None,
+        &mut replay,
+        false,
+        depth,
+        Origin::Stream,
+    )?;
+    Ok(Outcome {
+        entries: 1,
+        error: None,
+    })
+}

@@ -1,0 +1,274 @@
+//! Signatures of the kernel messages that matter, recognised with one compiled set so that an
+//! ordinary line costs one scan, and the single-line messages parsed into [`KernelMessageKind`].
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+
+use crate::facts::KernelMessageKind;
+
+/// What a kernel message body is, by signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    AllocFailure,
+    OomHeader,
+    CacheCreate,
+    Slub,
+    MemInfo,
+    OomKill,
+    OomSummary,
+    TaskTable,
+    Boot,
+    ConntrackFull,
+    Unregister,
+    HungTask,
+    Vmalloc,
+    AllocStall,
+    OomReaper,
+    Oops,
+    RateLimited,
+    BridgePort,
+    NfConnCache,
+}
+
+const SIGNATURES: &[(Signature, &str)] = &[
+    (Signature::AllocFailure, r"page allocation failure[:.]"),
+    (Signature::OomHeader, r" invoked oom-killer:"),
+    (
+        Signature::CacheCreate,
+        r"kmem_cache_create\(.*\) failed with error",
+    ),
+    (Signature::Slub, r"SLUB: Unable to allocate memory on node"),
+    (Signature::MemInfo, r"^\s*Mem-Info:"),
+    (Signature::OomKill, r"(?:Kill|Killed) process \d+[ ,]"),
+    (Signature::OomSummary, r"^\s*oom-kill:"),
+    (Signature::TaskTable, r"uid\s+tgid\s+total_vm"),
+    (Signature::Boot, r"^\s*Linux version \d"),
+    (Signature::ConntrackFull, r"nf_conntrack: table full"),
+    (Signature::Unregister, r"unregister_netdevice: waiting for "),
+    (Signature::HungTask, r"INFO: task .*blocked for more than"),
+    (Signature::Vmalloc, r"vmalloc: allocation failure"),
+    (Signature::AllocStall, r"page allocation stalls? for"),
+    (Signature::OomReaper, r"oom_reaper: reaped process"),
+    (
+        Signature::Oops,
+        r"^\s*(?:BUG: |Kernel panic|general protection fault)|\bOops\b",
+    ),
+    (
+        Signature::RateLimited,
+        r"net_ratelimit: \d+ callbacks suppressed",
+    ),
+    (
+        Signature::BridgePort,
+        r": port \d+\([^)]*\) entered \w+ state",
+    ),
+    (
+        Signature::NfConnCache,
+        r"Unable to create nf_conn slab cache",
+    ),
+];
+
+static SET: LazyLock<Option<RegexSet>> =
+    LazyLock::new(|| RegexSet::new(SIGNATURES.iter().map(|(_, p)| *p)).ok());
+
+/// The signatures a body matches, in table order; `None` for an ordinary line (the common case,
+/// which allocates nothing).
+pub fn signatures(body: &str) -> Option<Vec<Signature>> {
+    let set = SET.as_ref()?;
+    if !set.is_match(body) {
+        return None;
+    }
+    let hits: Vec<Signature> = set
+        .matches(body)
+        .iter()
+        .filter_map(|i| SIGNATURES.get(i).map(|(s, _)| *s))
+        .collect();
+    (!hits.is_empty()).then_some(hits)
+}
+
+fn num<T: std::str::FromStr>(c: &regex::Captures<'_>, i: usize) -> Option<T> {
+    c.get(i).and_then(|m| m.as_str().parse().ok())
+}
+
+fn re(p: &str) -> Option<Regex> {
+    Regex::new(p).ok()
+}
+
+static UNREGISTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"unregister_netdevice: waiting for (\S+) to become free\.?(?: Usage count = (-?\d+))?")
+});
+static HUNG: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"INFO: task (.+):(\d+) blocked for more than (\d+) seconds"));
+static VMALLOC: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"vmalloc: allocation failure(?:, allocated (\d+) of (\d+) bytes)?"));
+static STALL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"^\s*(?:(.+?): )?page allocation stalls? for (\d+) ?ms"));
+static REAPER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"oom_reaper: reaped process (\d+) \((.*?)\)(?:,|$)"));
+static RATE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"net_ratelimit: (\d+) callbacks suppressed"));
+static BRIDGE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"^\s*(\S+): port \d+\(([^)]*)\) entered (\w+) state"));
+
+/// Parse a single-line message of the given signature.
+pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
+    let caps = |r: &LazyLock<Option<Regex>>| r.as_ref().and_then(|r| r.captures(body));
+    Some(match sig {
+        Signature::Boot => {
+            let rest = body.trim_start().strip_prefix("Linux version ")?;
+            let release = rest.split_ascii_whitespace().next()?;
+            KernelMessageKind::Boot {
+                release: release.to_string(),
+            }
+        }
+        Signature::ConntrackFull => KernelMessageKind::ConntrackTableFull,
+        Signature::Unregister => {
+            let c = caps(&UNREGISTER)?;
+            KernelMessageKind::UnregisterNetdevice {
+                device: c.get(1)?.as_str().to_string(),
+                usage_count: num(&c, 2),
+            }
+        }
+        Signature::HungTask => {
+            let c = caps(&HUNG)?;
+            KernelMessageKind::HungTask {
+                task: c.get(1)?.as_str().to_string(),
+                pid: num(&c, 2),
+                seconds: num(&c, 3),
+            }
+        }
+        Signature::Vmalloc => {
+            let c = caps(&VMALLOC)?;
+            KernelMessageKind::VmallocFailure {
+                allocated: num(&c, 1),
+                requested: num(&c, 2),
+            }
+        }
+        Signature::AllocStall => {
+            let c = caps(&STALL)?;
+            KernelMessageKind::AllocStall {
+                task: c.get(1).map(|m| m.as_str().to_string()),
+                millis: num(&c, 2),
+            }
+        }
+        Signature::OomReaper => {
+            let c = caps(&REAPER)?;
+            KernelMessageKind::OomReaper {
+                pid: num(&c, 1),
+                comm: c.get(2).map(|m| m.as_str().to_string()),
+            }
+        }
+        Signature::Oops => KernelMessageKind::Oops,
+        Signature::RateLimited => {
+            let c = caps(&RATE)?;
+            KernelMessageKind::RateLimited {
+                suppressed: num(&c, 1),
+            }
+        }
+        Signature::BridgePort => {
+            let c = caps(&BRIDGE)?;
+            KernelMessageKind::BridgePort {
+                bridge: c.get(1)?.as_str().to_string(),
+                port: c.get(2)?.as_str().to_string(),
+                state: c.get(3)?.as_str().to_string(),
+            }
+        }
+        Signature::NfConnCache => KernelMessageKind::NfConnCacheFailure,
+        Signature::AllocFailure
+        | Signature::OomHeader
+        | Signature::CacheCreate
+        | Signature::Slub
+        | Signature::MemInfo
+        | Signature::OomKill
+        | Signature::OomSummary
+        | Signature::TaskTable => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(body: &str) -> Option<KernelMessageKind> {
+        let sigs = signatures(body)?;
+        sigs.into_iter().find_map(|s| single_line(s, body))
+    }
+
+    #[test]
+    fn set_compiles_and_ordinary_lines_miss() {
+        assert!(SET.is_some());
+        assert!(signatures("XFS (vda1): Mounting V5 Filesystem").is_none());
+    }
+
+    #[test]
+    fn single_line_messages() {
+        assert_eq!(
+            one("Linux version 3.10.0-862.el7.x86_64 (mockbuild@x86-034) (gcc version 4.8.5)"),
+            Some(KernelMessageKind::Boot {
+                release: "3.10.0-862.el7.x86_64".into()
+            })
+        );
+        assert_eq!(
+            one("nf_conntrack: nf_conntrack: table full, dropping packet"),
+            Some(KernelMessageKind::ConntrackTableFull)
+        );
+        assert_eq!(
+            one("unregister_netdevice: waiting for lo to become free. Usage count = 1"),
+            Some(KernelMessageKind::UnregisterNetdevice {
+                device: "lo".into(),
+                usage_count: Some(1)
+            })
+        );
+        assert_eq!(
+            one("INFO: task dockerd:1234 blocked for more than 120 seconds."),
+            Some(KernelMessageKind::HungTask {
+                task: "dockerd".into(),
+                pid: Some(1234),
+                seconds: Some(120)
+            })
+        );
+        assert_eq!(
+            one("vmalloc: allocation failure, allocated 4096 of 8192 bytes"),
+            Some(KernelMessageKind::VmallocFailure {
+                allocated: Some(4096),
+                requested: Some(8192)
+            })
+        );
+        assert_eq!(
+            one("java: page allocation stalls for 10004ms, order:0, mode:0x14200ca(GFP_HIGHUSER_MOVABLE)"),
+            Some(KernelMessageKind::AllocStall {
+                task: Some("java".into()),
+                millis: Some(10004)
+            })
+        );
+        assert_eq!(
+            one("oom_reaper: reaped process 1381 (gunpowder-memho), now anon-rss:0kB"),
+            Some(KernelMessageKind::OomReaper {
+                pid: Some(1381),
+                comm: Some("gunpowder-memho".into())
+            })
+        );
+        assert_eq!(
+            one("BUG: unable to handle kernel NULL pointer dereference at 0000000000000008"),
+            Some(KernelMessageKind::Oops)
+        );
+        assert_eq!(
+            one("net_ratelimit: 23 callbacks suppressed"),
+            Some(KernelMessageKind::RateLimited {
+                suppressed: Some(23)
+            })
+        );
+        assert_eq!(
+            one("docker_gwbridge: port 16(veth4c02c8b) entered disabled state"),
+            Some(KernelMessageKind::BridgePort {
+                bridge: "docker_gwbridge".into(),
+                port: "veth4c02c8b".into(),
+                state: "disabled".into()
+            })
+        );
+        assert_eq!(
+            one("Unable to create nf_conn slab cache"),
+            Some(KernelMessageKind::NfConnCacheFailure)
+        );
+    }
+}

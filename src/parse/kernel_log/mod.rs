@@ -1,0 +1,307 @@
+//! Kernel logs in every form: raw dmesg, `dmesg -T`, syslog, journal.
+//!
+//! One pass over the text, in two layers:
+//! - [`framing`] unwraps each physical line (stamp, host, tag, message body) whatever the log's
+//!   form, and splits rsyslog's `#012` and journal json's embedded newlines into logical lines
+//!   that share the physical line number;
+//! - [`reports`] reads the kernel messages as a state machine that recognises multi-line reports
+//!   (page allocation failures with their Mem-Info block, OOM kills, slab failures) and the
+//!   single-line messages worth keeping.
+//!
+//! Ordinary lines are not kept, and the common case (a line that matches no signature) costs no
+//! allocation, so GB-sized logs stream through in constant memory apart from the reports.
+//! Lines of other syslog/journal tags go to the daemon log parser, and every message is offered
+//! to the runtime error scanner.
+
+mod alloc_failure;
+pub mod framing;
+mod meminfo;
+mod messages;
+mod oom;
+mod reports;
+mod slab;
+mod trace;
+
+use crate::facts::{DaemonRecord, KernelLog, KernelLogFormat, Line, RuntimeError, Stamp, Warning};
+use crate::parse::text::{clean, is_prompt_line, numbered_lines};
+use crate::parse::{daemon_log, gfp, runtime_error};
+use crate::sources::SourceKind;
+
+use framing::{Entry, Frame};
+use reports::Reports;
+
+/// What a kernel log file gave: the kernel facts, plus the daemon records and runtime errors of
+/// other tags in syslog and journal files.
+#[derive(Debug, Clone)]
+pub struct KernelLogOutput {
+    pub log: KernelLog,
+    pub daemon: Vec<DaemonRecord>,
+    pub runtime_errors: Vec<RuntimeError>,
+    pub warnings: Vec<Warning>,
+}
+
+/// One logical kernel message line, as the report parsers see it.
+#[derive(Debug)]
+pub struct LogLine<'a> {
+    pub no: u32,
+    /// The physical line, verbatim (evidence quotes it).
+    pub text: &'a str,
+    /// The message without the log prefix.
+    pub body: &'a str,
+    pub stamp: &'a Stamp,
+    /// The line has no stamp of its own and continues the previous message.
+    pub continuation: bool,
+}
+
+impl LogLine<'_> {
+    pub fn line(&self) -> Line {
+        Line::new(self.no, self.text)
+    }
+}
+
+pub fn parse(text: &str, kind: SourceKind) -> KernelLogOutput {
+    let mut p = Parser::new(kind);
+    for (no, line) in numbered_lines(text) {
+        p.line(no, line);
+    }
+    p.finish()
+}
+
+struct Parser {
+    kind: SourceKind,
+    format: Option<KernelLogFormat>,
+    lines: u32,
+    kernel_messages: u32,
+    first: Option<Stamp>,
+    /// The last stamp any line carried (later unstamped lines do not clear it).
+    last: Option<Stamp>,
+    stamp: Stamp,
+    /// Whether continuation lines belong to a kernel message.
+    in_kernel_message: bool,
+    hostnames: Vec<String>,
+    reports: Reports,
+    daemon: Vec<DaemonRecord>,
+    runtime_errors: Vec<RuntimeError>,
+    /// Reused for the runtime error scanner so that ordinary lines allocate nothing.
+    scratch: Line,
+}
+
+impl Parser {
+    fn new(kind: SourceKind) -> Parser {
+        Parser {
+            kind,
+            format: None,
+            lines: 0,
+            kernel_messages: 0,
+            first: None,
+            last: None,
+            stamp: Stamp::default(),
+            in_kernel_message: false,
+            hostnames: Vec::new(),
+            reports: Reports::new(empty_log()),
+            daemon: Vec::new(),
+            runtime_errors: Vec::new(),
+            scratch: Line::default(),
+        }
+    }
+
+    fn line(&mut self, no: u32, raw: &str) {
+        self.lines = self.lines.saturating_add(1);
+        match framing::frame(raw, self.kind) {
+            Frame::Blank | Frame::JournalMeta => {}
+            Frame::Continuation(body) => {
+                if is_prompt_line(raw) {
+                    // A pasted shell prompt ends whatever message was being read.
+                    self.in_kernel_message = false;
+                    return;
+                }
+                if self.in_kernel_message {
+                    self.kernel_piece(no, raw, body, true);
+                }
+                self.scan_runtime(no, raw, body);
+            }
+            Frame::Entry(e) => {
+                if e.format == KernelLogFormat::DmesgNoTimestamp && is_prompt_line(raw) {
+                    self.in_kernel_message = false;
+                    return;
+                }
+                self.entry(no, raw, e);
+            }
+        }
+    }
+
+    fn entry(&mut self, no: u32, raw: &str, e: Entry<'_>) {
+        self.format.get_or_insert(e.format);
+        self.stamp = e.stamp;
+        if self.stamp.uptime_s.is_some() || self.stamp.wall.is_some() {
+            if self.first.is_none() {
+                self.first = Some(self.stamp.clone());
+            }
+            self.last = Some(self.stamp.clone());
+        }
+        if let Some(host) = e.host.as_deref() {
+            if !self.hostnames.iter().any(|h| h == host) {
+                self.hostnames.push(host.to_string());
+            }
+        }
+        self.in_kernel_message = e.kernel;
+        if e.kernel {
+            self.kernel_messages = self.kernel_messages.saturating_add(1);
+            let body: &str = &e.body;
+            // Journal json keeps real newlines in MESSAGE; rsyslog writes them as `#012`.
+            if e.format == KernelLogFormat::JournalJson {
+                for (i, piece) in body.split('\n').enumerate() {
+                    self.kernel_piece(no, raw, piece, i > 0);
+                    self.scan_runtime(no, raw, piece);
+                }
+            } else {
+                for (i, piece) in split_012(body).enumerate() {
+                    self.kernel_piece(no, raw, piece, i > 0);
+                    self.scan_runtime(no, raw, piece);
+                }
+            }
+            return;
+        }
+        let body: &str = &e.body;
+        if let Some(tag) = e.tag.as_deref() {
+            if is_daemon_tag(tag, body) {
+                let line = Line::new(no, raw);
+                if let Some(rec) =
+                    daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &line)
+                {
+                    self.daemon.push(rec);
+                }
+            }
+        }
+        for piece in split_012(body) {
+            self.scan_runtime(no, raw, piece);
+        }
+    }
+
+    fn kernel_piece(&mut self, no: u32, raw: &str, body: &str, continuation: bool) {
+        // Pasted logs carry non-breaking spaces; this borrows unless the line has one.
+        let body = clean(body);
+        let l = LogLine {
+            no,
+            text: raw,
+            body: &body,
+            stamp: &self.stamp,
+            continuation,
+        };
+        self.reports.feed(&l);
+    }
+
+    fn scan_runtime(&mut self, no: u32, raw: &str, message: &str) {
+        self.scratch.no = no;
+        self.scratch.text.clear();
+        self.scratch.text.push_str(raw);
+        if let Some(mut err) = runtime_error::scan_line(&self.scratch, message) {
+            if err.time.is_none() {
+                err.time = self.stamp.wall.clone();
+            }
+            self.runtime_errors.push(err);
+        }
+    }
+
+    fn finish(mut self) -> KernelLogOutput {
+        self.reports.finish();
+        let Reports {
+            mut log,
+            oom_releases,
+            warnings,
+            ..
+        } = self.reports;
+        log.format = self.format.unwrap_or(match self.kind {
+            SourceKind::Syslog => KernelLogFormat::Syslog,
+            SourceKind::Journal => KernelLogFormat::JournalShort,
+            _ => KernelLogFormat::DmesgRaw,
+        });
+        log.lines = self.lines;
+        log.kernel_messages = self.kernel_messages;
+        log.first = self.first;
+        log.last = self.last;
+        log.hostnames = self.hostnames;
+        decode_masks(&mut log, &oom_releases);
+        KernelLogOutput {
+            log,
+            daemon: self.daemon,
+            runtime_errors: self.runtime_errors,
+            warnings,
+        }
+    }
+}
+
+/// Fill the decoded GFP names once the releases are known: the report's own `CPU:` line first,
+/// else the log's release. Names the kernel printed itself always win over the table.
+fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
+    let log_release = log.kernel_release.clone();
+    let fill = |g: &mut crate::facts::GfpMask, release: Option<&str>| {
+        g.decoded = if g.printed.is_empty() {
+            gfp::decode(g.raw, release)
+        } else {
+            g.printed.clone()
+        };
+    };
+    for a in &mut log.alloc_failures {
+        let release = a.kernel_release.clone().or_else(|| log_release.clone());
+        fill(&mut a.gfp, release.as_deref());
+    }
+    for (i, k) in log.oom_kills.iter_mut().enumerate() {
+        let own = oom_releases.get(i).cloned().flatten();
+        let release = own.or_else(|| log_release.clone());
+        if let Some(g) = k.gfp.as_mut() {
+            fill(g, release.as_deref());
+        }
+    }
+    for s in &mut log.slub_failures {
+        if let Some(g) = s.gfp.as_mut() {
+            fill(g, log_release.as_deref());
+        }
+    }
+}
+
+/// rsyslog writes a multi-line printk's embedded newlines as `#012`.
+fn split_012(body: &str) -> impl Iterator<Item = &str> {
+    body.split("#012")
+}
+
+/// Tags whose messages the daemon log parser reads.
+fn is_daemon_tag(tag: &str, message: &str) -> bool {
+    const DAEMONS: [&str; 7] = [
+        "docker",
+        "containerd",
+        "kubelet",
+        "crio",
+        "podman",
+        "runc",
+        "cri-o",
+    ];
+    if DAEMONS.iter().any(|d| tag.starts_with(d)) {
+        return true;
+    }
+    tag == "systemd"
+        && ["docker", "containerd", "kubepods", "crio", "podman"]
+            .iter()
+            .any(|w| message.contains(w))
+}
+
+fn empty_log() -> KernelLog {
+    KernelLog {
+        format: KernelLogFormat::DmesgRaw,
+        lines: 0,
+        kernel_messages: 0,
+        first: None,
+        last: None,
+        kernel_release: None,
+        alloc_failures: Vec::new(),
+        oom_kills: Vec::new(),
+        slub_failures: Vec::new(),
+        cache_create_failures: Vec::new(),
+        messages: Vec::new(),
+        hostnames: Vec::new(),
+        mem_info_dumps: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
