@@ -84,14 +84,61 @@ pub fn build(
                 .into(),
         );
     }
+    let lacking: Vec<&str> = [
+        (
+            !failing.meminfo.is_empty() && baseline.meminfo.is_empty(),
+            "`/proc/meminfo`",
+        ),
+        (
+            !failing.slabinfo.is_empty() && baseline.slabinfo.is_empty(),
+            "`/proc/slabinfo`",
+        ),
+        (
+            !failing.cgroups.is_empty() && baseline.cgroups.is_empty(),
+            "`/proc/cgroups`",
+        ),
+        (
+            !failing.sysctl.is_empty() && baseline.sysctl.is_empty(),
+            "`vm.*` sysctl settings",
+        ),
+        (
+            !failing.proc_stat.is_empty() && baseline.proc_stat.is_empty(),
+            "`/proc/stat`",
+        ),
+        (
+            !failing.containers.is_empty() && baseline.containers.is_empty(),
+            "container inspect output",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(lacks, what)| lacks.then_some(what))
+    .collect();
+    if !lacking.is_empty() {
+        notes.push(format!(
+            "The baseline bundle has no {}: where the tables below show the failing node only, \
+             nothing was compared.",
+            lacking.join(", ")
+        ));
+    }
 
     let memory = memory_rows(failing, baseline);
     let slab_top = slab_rows(failing, baseline);
     let host = host_rows(failing, baseline, fk.as_deref(), bk.as_deref());
     let sysctl = sysctl_rows(failing, baseline);
 
-    let key_differences = key_sentences(failing, baseline, &zones, order);
-    let other_differences = other_sentences(&memory, &host, &sysctl);
+    let key_differences = key_sentences(failing, baseline, &zones, order, healthy);
+    // Rows a key sentence already named are not repeated among the other differences.
+    let named: Vec<&str> = [
+        ("Available", "memory available"),
+        ("Slab, reclaimable", "Reclaimable slab"),
+        ("Memory cgroups", "memory cgroups"),
+        ("Per-namespace slab caches", "per-namespace slab caches"),
+    ]
+    .into_iter()
+    .filter(|(_, words)| key_differences.iter().any(|k| k.contains(words)))
+    .map(|(row, _)| row)
+    .collect();
+    let other_differences = other_sentences(&memory, &host, &sysctl, &named);
 
     Comparison {
         baseline: BaselineInfo {
@@ -164,59 +211,7 @@ pub fn baseline_problems(baseline: &Facts, order: Option<u32>) -> Vec<String> {
 // Buddy arithmetic
 // ---------------------------------------------------------------------------------------------
 
-use buddy::{fragmentation_index, human_bytes, largest_free_order};
-
-/// The buddy arithmetic this module needs, as `mm/vmstat.c` computes it.
-mod buddy {
-    pub fn fragmentation_index(counts: &[u64], order: u32) -> Option<f64> {
-        if order >= 63 {
-            return None;
-        }
-        let (mut pages, mut total, mut suitable) = (0u64, 0u64, 0u64);
-        for (o, &c) in counts.iter().enumerate() {
-            let o = u32::try_from(o).unwrap_or(u32::MAX);
-            let shl = |c: u64, s: u32| c.checked_shl(s).filter(|v| v >> s == c).unwrap_or(u64::MAX);
-            total = total.saturating_add(c);
-            pages = pages.saturating_add(shl(c, o));
-            if o >= order {
-                suitable = suitable.saturating_add(shl(c, o - order));
-            }
-        }
-        if total == 0 {
-            return Some(0.0);
-        }
-        if suitable > 0 {
-            return Some(-1.0);
-        }
-        let per_block = (pages.saturating_mul(1000) / (1u64 << order)).saturating_add(1000) / total;
-        Some((1000 - i64::try_from(per_block.min(1000)).unwrap_or(1000)) as f64 / 1000.0)
-    }
-
-    pub fn largest_free_order(counts: &[u64]) -> Option<u32> {
-        counts
-            .iter()
-            .rposition(|&c| c > 0)
-            .and_then(|o| u32::try_from(o).ok())
-    }
-
-    pub fn human_bytes(bytes: u64) -> String {
-        const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-        if bytes < 1024 {
-            return format!("{bytes} B");
-        }
-        let mut value = bytes as f64 / 1024.0;
-        let mut unit = 0;
-        while value >= 1024.0 && unit + 1 < UNITS.len() {
-            value /= 1024.0;
-            unit += 1;
-        }
-        if value.fract() == 0.0 || value >= 100.0 {
-            format!("{value:.0} {}", UNITS[unit])
-        } else {
-            format!("{value:.1} {}", UNITS[unit])
-        }
-    }
-}
+use super::fragmentation::{fragmentation_index, human_bytes, largest_free_order};
 
 /// The fragmentation index of every order the counts have.
 fn indices(counts: &[u64]) -> Vec<f64> {
@@ -362,6 +357,7 @@ fn key_sentences(
     baseline: &Facts,
     zones: &[ZoneComparison],
     order: Option<u32>,
+    healthy: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let threshold = order.unwrap_or(HIGH_ORDER);
@@ -384,7 +380,8 @@ fn key_sentences(
         fm.and_then(|m| kb_bytes(m, "MemAvailable")),
         bm.and_then(|m| kb_bytes(m, "MemAvailable")),
     ) {
-        if fa >= ba {
+        // Equal memory says something only when the baseline had the large blocks.
+        if fa >= ba && healthy {
             out.push(format!(
                 "The failing node had at least as much memory available ({}) as the baseline \
                  ({}): the difference is in how free memory was split into blocks, not in how \
@@ -544,8 +541,11 @@ fn other_sentences(
     memory: &[ComparedValue],
     host: &[ComparedValue],
     sysctl: &[ComparedValue],
+    named: &[&str],
 ) -> Vec<String> {
     let mut out = Vec::new();
+    let host = host.iter().filter(|r| !named.contains(&r.name.as_str()));
+    let memory = memory.iter().filter(|r| !named.contains(&r.name.as_str()));
     for row in host {
         if let (Some(f), Some(b)) = (&row.failing, &row.baseline) {
             if f != b {
@@ -772,6 +772,22 @@ fn host_rows(
         (!r.is_empty()).then(|| r.join(", "))
     };
     text("Container runtime", runtimes(failing), runtimes(baseline));
+    let versions = |facts: &Facts| {
+        let mut r: Vec<String> = facts
+            .runtime_versions
+            .iter()
+            .flat_map(|v| v.value.iter())
+            .filter_map(|v| {
+                v.version
+                    .as_ref()
+                    .map(|ver| format!("{} {ver}", v.component))
+            })
+            .collect();
+        r.sort();
+        r.dedup();
+        (!r.is_empty()).then(|| r.join(", "))
+    };
+    text("Runtime versions", versions(failing), versions(baseline));
     let limits = |facts: &Facts| {
         let mut r: Vec<String> = facts
             .containers
@@ -844,11 +860,15 @@ fn host_rows(
             .and_then(|v| v.value.value("nr_kernel_stack"))
             .and_then(|v| u64::try_from(v).ok())
     };
-    count(
-        "Threads (kernel stacks)",
-        threads(failing, fk),
-        threads(baseline, bk),
-    );
+    // `/proc/loadavg` counts them directly.
+    let threads = |facts: &Facts, release: Option<&str>| {
+        facts
+            .loadavg
+            .first()
+            .map(|l| l.value.threads)
+            .or_else(|| threads(facts, release))
+    };
+    count("Threads", threads(failing, fk), threads(baseline, bk));
     count(
         "Memory cgroups",
         memory_cgroups(failing),
