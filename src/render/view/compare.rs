@@ -247,3 +247,108 @@ pub fn build(c: &Comparison, requested: Option<u32>) -> ComparisonView {
         charts,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+
+    use crate::render::fixture::{hostile, HOSTILE};
+    use crate::render::{render, Format};
+    use crate::report::{
+        BaselineInfo, ComparedValue, Comparison, Report, SlabComparison, ZoneComparison,
+    };
+
+    /// A comparison whose every piece of bundle text is hostile.
+    fn hostile_comparison() -> Report {
+        let h = |i: usize| HOSTILE[i % HOSTILE.len()].to_string();
+        let mut report = hostile();
+        let pair = |i: usize| ComparedValue {
+            name: h(i),
+            failing: Some(h(i + 1)),
+            baseline: Some(h(i + 2)),
+            failing_value: None,
+            baseline_value: None,
+        };
+        report.comparison = Some(Comparison {
+            baseline: BaselineInfo {
+                name: h(0),
+                hostname: Some(h(1)),
+                kernel: Some(h(2)),
+            },
+            baseline_healthy: false,
+            baseline_problems: vec!["no free block".into()],
+            notes: vec![format!(
+                "The baseline is not healthy: `{}`.",
+                h(3).replace('`', "")
+            )],
+            key_differences: vec!["In `Normal`, the failing node had no free block.".into()],
+            other_differences: Vec::new(),
+            zones: vec![ZoneComparison {
+                node: 0,
+                zone: h(0),
+                failure: Some(vec![1, 0, 0]),
+                collection: None,
+                baseline: Some(vec![5, 4, 3]),
+                extfrag_failure: Some(vec![-1.0, 0.9, 0.95]),
+                extfrag_collection: None,
+                extfrag_baseline: Some(vec![-1.0, -1.0, -1.0]),
+                largest_free_order_failure: Some(0),
+                largest_free_order_collection: None,
+                largest_free_order_baseline: Some(2),
+            }],
+            memory: Vec::new(),
+            slab_top: (0..HOSTILE.len())
+                .map(|i| SlabComparison {
+                    name: h(i),
+                    failing_bytes: Some(4096),
+                    baseline_bytes: None,
+                })
+                .collect(),
+            host: (0..HOSTILE.len()).map(pair).collect(),
+            sysctl: (0..HOSTILE.len()).map(pair).collect(),
+        });
+        report
+    }
+
+    #[test]
+    fn comparison_markdown_keeps_bundle_text_in_code() {
+        let md = render(&hostile_comparison(), Format::Markdown).unwrap();
+        let section = &md[md.find("## Compared with the baseline").unwrap()..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        for event in Parser::new_ext(section, Options::ENABLE_TABLES) {
+            match &event {
+                Event::Html(h) | Event::InlineHtml(h) => panic!("raw HTML: {h:?}"),
+                Event::Start(Tag::Link { dest_url, .. }) => panic!("link to {dest_url}"),
+                Event::Start(Tag::Image { .. }) => panic!("image"),
+                _ => {}
+            }
+        }
+        assert!(!section.contains('\u{1b}'));
+        assert!(section.contains("`<script>alert(1)</script>`"), "{section}");
+        // Every table row keeps its three columns.
+        let pairs = section
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| Free blocks"))
+            .filter(|l| !l.starts_with("| Fragmentation") && !l.starts_with("| Failing"))
+            .filter(|l| !l.starts_with("| Baseline"));
+        for line in pairs {
+            let cells = line.replace("\\|", "").matches('|').count();
+            assert_eq!(cells, 4, "{line}");
+        }
+    }
+
+    #[test]
+    fn comparison_html_is_inert_and_draws_the_baseline() {
+        let page = render(&hostile_comparison(), Format::Html).unwrap();
+        let section = &page[page.find("id=\"baseline\"").unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let lower = section.to_ascii_lowercase();
+        assert!(!lower.contains("<script"));
+        assert!(!lower.contains("<img"));
+        assert!(!lower.contains("<b>"));
+        assert!(!section.contains('\u{1b}'));
+        assert!(section.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(section.contains("Baseline, order 2: 3 free blocks"));
+        assert!(section.contains("class=\"note unhealthy\""));
+    }
+}
