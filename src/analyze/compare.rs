@@ -975,3 +975,121 @@ fn plural64(n: u64) -> &'static str {
         "s"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::analyze::testkit;
+    use crate::facts::{BuddyInfo, BuddyZone, Line, Sourced};
+
+    fn buddy(zones: &[(&str, Vec<u64>)]) -> Sourced<BuddyInfo> {
+        Sourced {
+            path: "proc/buddyinfo".into(),
+            value: BuddyInfo {
+                zones: zones
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (zone, counts))| BuddyZone {
+                        node: 0,
+                        zone: (*zone).to_string(),
+                        counts: counts.clone(),
+                        line: Line::new(i as u32 + 1, ""),
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    #[test]
+    fn seed_against_healthy_leads_with_the_normal_zone() {
+        let c = build(
+            &testkit::seed_facts(),
+            &testkit::healthy_facts(),
+            "healthy-node",
+            &[],
+        );
+        assert!(c.baseline_healthy);
+        assert!(c.notes.iter().all(|n| !n.contains("not healthy")));
+        let first = &c.key_differences[0];
+        assert!(first.starts_with("In `Normal` of node 0, the failing node had no free block above order 3 at the failure"), "{first}");
+        assert!(
+            first.contains("1202 of order 6, 1160 of order 7, 1075 of order 8"),
+            "{first}"
+        );
+        let normal = c.zones.iter().find(|z| z.zone == "Normal").unwrap();
+        assert_eq!(normal.largest_free_order_failure, Some(3));
+        assert_eq!(normal.largest_free_order_baseline, Some(10));
+        assert_eq!(
+            normal.extfrag_failure.as_ref().unwrap()[6],
+            fragmentation_index(&[15952, 2235, 859, 17, 0, 0, 0, 0, 0, 0, 0], 6).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_failing_node_is_no_baseline_for_itself() {
+        let seed = testkit::seed_facts();
+        let problems = baseline_problems(&seed, Some(6));
+        assert!(problems[0].starts_with("its own kernel log has 1 page allocation failure"));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("no free block of order 6 or above in `Normal` of node 0")));
+        let c = build(&seed, &seed, "seed", &[]);
+        assert!(!c.baseline_healthy);
+        assert!(c.notes[0].starts_with("The baseline is not healthy: "));
+    }
+
+    #[test]
+    fn high_order_threshold_without_a_failed_request() {
+        let mut facts = Facts::default();
+        facts.buddyinfo.push(buddy(&[
+            ("DMA", vec![1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]),
+            ("Normal", vec![500, 300, 20, 5, 0, 0, 0, 0, 0, 0, 0]),
+        ]));
+        assert_eq!(
+            baseline_problems(&facts, None),
+            ["it has no free block of order 4 or above in `Normal` of node 0 either (largest free order 3)"]
+        );
+        facts.buddyinfo[0].value.zones[1].counts[4] = 1;
+        assert!(baseline_problems(&facts, None).is_empty());
+    }
+
+    #[test]
+    fn per_instance_caches_fold_into_families() {
+        assert_eq!(
+            cache_family("nf_conntrack_ffff88036ea66180").as_deref(),
+            Some("nf_conntrack_<addr>")
+        );
+        assert_eq!(
+            cache_family("dentry(1234:docker)").as_deref(),
+            Some("dentry(<memcg>)")
+        );
+        assert_eq!(cache_family("kmalloc-512"), None);
+        assert_eq!(cache_family("ext4_inode_cache"), None);
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_by_their_content() {
+        assert_eq!(code("Normal"), "`Normal`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+    }
+
+    proptest! {
+        #[test]
+        fn any_free_lists_compare_without_panic(
+            a in proptest::collection::vec(any::<u64>(), 0..14),
+            b in proptest::collection::vec(any::<u64>(), 0..14),
+            order in 0u32..70,
+        ) {
+            let mut failing = testkit::seed_facts();
+            failing.buddyinfo = vec![buddy(&[("Normal", a)])];
+            failing.kernel_logs[0].value.alloc_failures[0].order = order;
+            let mut base = Facts::default();
+            base.buddyinfo.push(buddy(&[("Normal", b)]));
+            let c = build(&failing, &base, "b", &[]);
+            prop_assert!(!c.zones.is_empty());
+        }
+    }
+}
