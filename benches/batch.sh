@@ -44,26 +44,32 @@ for i in $(seq 1 "$bundles"); do
     rm -rf "$node"
 done
 
+# Best wall time of RUNS batches, with the CPU seconds of that run: "wall user+sys".
 best() {
-    local jobs=$1 best_ns=
+    local jobs=$1 best_wall= best_cpu=
     for _ in $(seq 1 "$runs"); do
         rm -rf "$work/out"
-        local start end
-        start=$(date +%s%N)
-        "$bin" batch "$fleet" -o "$work/out" ${jobs:+--jobs "$jobs"} 2>/dev/null
-        end=$(date +%s%N)
-        local ns=$((end - start))
-        if [ -z "$best_ns" ] || [ "$ns" -lt "$best_ns" ]; then best_ns=$ns; fi
+        local times wall cpu
+        times=$( { TIMEFORMAT='%R %U %S'; time "$bin" batch "$fleet" -o "$work/out" ${jobs:+--jobs "$jobs"} 2>/dev/null; } 2>&1 )
+        wall=$(echo "$times" | awk '{print $1}')
+        cpu=$(echo "$times" | awk '{print $2 + $3}')
+        if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
+            best_wall=$wall
+            best_cpu=$cpu
+        fi
     done
-    echo "$best_ns"
+    echo "$best_wall $best_cpu"
 }
 
-serial=$(best 1)
-parallel=$(best "")
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r serial serial_cpu <<<"$(best 1)"
+read -r parallel parallel_cpu <<<"$(best "")"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cores=$(nproc)
-awk -v s="$serial" -v p="$parallel" -v b="$bundles" -v c="$cores" -v r="$runs" 'BEGIN {
-    printf "bundles %d, cores %d, best of %d runs\n", b, c, r;
-    printf "serial (--jobs 1): %.2f s\n", s / 1e9;
-    printf "parallel (all cores): %.2f s\n", p / 1e9;
-    printf "parallel / serial: %.2f\n", p / s;
+awk -v s="$serial" -v sc="$serial_cpu" -v p="$parallel" -v pc="$parallel_cpu" -v b="$bundles" \
+    -v c="$cores" -v r="$runs" -v lb="$load_before" -v la="$load_after" 'BEGIN {
+    printf "bundles %d, cores %d, best of %d runs; load average %s before, %s after\n", b, c, r, lb, la;
+    printf "serial (--jobs 1):    %6.2f s wall, %6.2f s CPU\n", s, sc;
+    printf "parallel (all cores): %6.2f s wall, %6.2f s CPU\n", p, pc;
+    printf "parallel / serial:    %6.2f\n", p / s;
 }'
