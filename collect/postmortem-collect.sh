@@ -184,7 +184,7 @@ else
     unreadable="$unreadable
   /sys/kernel/debug/extfrag/extfrag_index: debugfs is not mounted or not readable (as root: mount -t debugfs none /sys/kernel/debug; this collector never mounts anything)"
 fi
-run free.txt free -m
+run free-m.txt free -m
 run sysctl.txt sh -c "sysctl -a 2>/dev/null | grep -E '^(vm\\.|net\\.netfilter\\.nf_conntrack_|kernel\\.pid_max|kernel\\.threads-max)'"
 
 # Runtimes: versions, events over the window, inspect of every container including created and

@@ -27,6 +27,13 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
     };
     let summary = bundle::read_bundle(path, limits, &mut collector)?;
     let mut facts = collector.facts;
+    if summary.container == bundle::Container::Directory {
+        // A folder's file times say when it was unpacked, checked out or copied, not when it
+        // was collected: they would make the same bundle give another report in another place.
+        for s in &mut facts.sources {
+            s.mtime = None;
+        }
+    }
     for link in &summary.links {
         if let Some(problem) = &link.problem {
             facts.sources.push(SourceInfo {

@@ -68,7 +68,10 @@ pub fn build(ctx: &Context<'_>) -> Details {
         slab_total_bytes,
         slab_reclaimable_bytes,
         containers: containers(facts),
-        gaps: gaps(facts, kernel.as_ref()),
+        gaps: super::gaps::find(facts)
+            .iter()
+            .map(|g| g.sentence())
+            .collect(),
     }
 }
 
@@ -253,79 +256,6 @@ fn containers(facts: &Facts) -> Vec<ContainerRow> {
             }
         })
         .collect()
-}
-
-fn gaps(facts: &Facts, kernel: Option<&KernelSource>) -> Vec<String> {
-    let mut gaps = Vec::new();
-    let failure = lookup::main_alloc_failure(facts);
-    if facts.kernel_logs.is_empty() {
-        gaps.push(
-            "No kernel log (dmesg, messages or journal): allocation failures and OOM reports \
-             cannot be seen."
-                .to_string(),
-        );
-    }
-    if failure.is_some_and(|f| f.item.mem_info.is_none()) {
-        gaps.push(
-            "The allocation failure report has no Mem-Info block (truncated or filtered log): \
-             the free lists and watermarks at the failure are unknown."
-                .to_string(),
-        );
-    }
-    if kernel.is_none() {
-        gaps.push(
-            "No kernel release (uname -a, or a boot banner): GFP flags and the watermark rule \
-             cannot be tied to a version."
-                .to_string(),
-        );
-    }
-    if facts.free.is_empty() && facts.meminfo.is_empty() {
-        gaps.push("No free output or /proc/meminfo: available memory is unknown.".to_string());
-    }
-    if facts.buddyinfo.is_empty() {
-        gaps.push("No /proc/buddyinfo: the free lists at collection time are unknown.".to_string());
-    }
-    if failure.is_some() && facts.extfrag_index.is_empty() {
-        gaps.push(
-            "No debugfs extfrag/extfrag_index (debugfs not mounted or not collected): the \
-             fragmentation index was computed from the free lists instead."
-                .to_string(),
-        );
-    }
-    if facts.slabinfo.is_empty() {
-        gaps.push(
-            "No /proc/slabinfo: the largest slab caches and the per-namespace and per-memcg \
-             cache copies cannot be counted."
-                .to_string(),
-        );
-    }
-    if failure.is_some() && facts.vmstat.is_empty() {
-        gaps.push("No /proc/vmstat: whether compaction stalled or failed is unknown.".to_string());
-    }
-    let old_kernel = kernel.is_some_and(|k| k.version.is_rhel7() || k.version.before(4, 6));
-    if old_kernel && facts.cgroups.is_empty() {
-        gaps.push(
-            "No /proc/cgroups: the number of memory cgroups (live and leaked by kmem \
-             accounting) is unknown."
-                .to_string(),
-        );
-    }
-    let runtime_involved = !facts.containers.is_empty() || !facts.runtime_errors.is_empty();
-    if runtime_involved && facts.containers.is_empty() {
-        gaps.push(
-            "No container configuration (docker inspect or config.json): the container's \
-             memory limit is unknown."
-                .to_string(),
-        );
-    }
-    if runtime_involved {
-        gaps.push(
-            "No container runtime version (runc --version, docker info): whether the runtime \
-             switches on kmem accounting is inferred, not shown."
-                .to_string(),
-        );
-    }
-    gaps
 }
 
 #[cfg(test)]

@@ -72,6 +72,19 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
         ));
     }
+    if facts.kernel_logs.iter().any(|k| {
+        k.value
+            .alloc_failures
+            .iter()
+            .any(|a| a.order > 0 && a.mem_info.is_none())
+    }) {
+        gaps.push(Gap::new(
+            "the allocation failure report has no Mem-Info block",
+            "the free lists and watermarks at the moment of failure; the log was truncated or \
+             filtered (rsyslog rate limits cut long reports)",
+            Some("dmesg > dmesg.txt"),
+        ));
+    }
     if alloc_failure {
         if !has(facts, SourceKind::Buddyinfo) {
             gaps.push(Gap::new(
@@ -112,7 +125,24 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("cat /proc/meminfo; free -m"),
         ));
     }
-    if incident && facts.uname.is_empty() {
+    let kernel = super::lookup::kernel(facts);
+    let old_kernel = kernel
+        .as_ref()
+        .is_some_and(|k| k.version.is_rhel7() || k.version.before(4, 6));
+    if alloc_failure && old_kernel && !has(facts, SourceKind::Cgroups) {
+        gaps.push(Gap::new(
+            "no /proc/cgroups",
+            "the number of memory cgroups, live and leaked by kmem accounting on this kernel",
+            Some("cat /proc/cgroups"),
+        ));
+    }
+    if incident && facts.uname.is_empty() && kernel.is_none() {
+        gaps.push(Gap::new(
+            "no kernel release",
+            "GFP flags, the watermark rule and known defects depend on it",
+            Some("uname -a"),
+        ));
+    } else if incident && facts.uname.is_empty() {
         gaps.push(Gap::new(
             "no uname",
             "the kernel release decides how GFP flags, watermarks and known defects are read; \
@@ -128,7 +158,8 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("docker inspect $(docker ps -aq)"),
         ));
     }
-    if containers_involved && (alloc_failure || start_failure) {
+    if containers_involved && (alloc_failure || start_failure) && facts.runtime_versions.is_empty()
+    {
         gaps.push(Gap::new(
             "runtime version unknown",
             "whether runc switched on kmem accounting for containers with a memory limit \

@@ -93,6 +93,18 @@ fn from_logs<'a, T: 'a>(
     })
 }
 
+/// How many of `items` the kernel log holding the most of them has. dmesg, syslog and the
+/// journal keep copies of the same kernel messages, so a count across logs counts each message
+/// once per copy.
+pub fn count_in_fullest_log<T>(items: &[At<'_, T>]) -> usize {
+    let mut per_path: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for a in items {
+        let n = per_path.entry(a.path).or_default();
+        *n = n.saturating_add(1);
+    }
+    per_path.into_values().max().unwrap_or(0)
+}
+
 /// Every page allocation failure of every kernel log.
 pub fn alloc_failures(facts: &Facts) -> impl Iterator<Item = At<'_, AllocFailure>> + '_ {
     from_logs(facts, |l| &l.alloc_failures)
@@ -248,4 +260,64 @@ pub fn call_path(trace: &[String]) -> Option<String> {
         .filter(|f| !is_plumbing(f))
         .collect();
     (!frames.is_empty()).then(|| frames.join(" -> "))
+}
+
+/// What the node's runc does with a container's memory limit on cgroup v1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuncKmem {
+    /// v1.0.0-rc3 to rc93: any memory limit switches kmem accounting on (runc#1350).
+    Enables { version: String },
+    /// Before rc3 (kmem only when asked for) or from rc94 (kmem ignored, runc#2840).
+    Ignores { version: String },
+    /// The version is not in the bundle, or only as a commit.
+    Unknown,
+}
+
+/// The runc version the bundle shows (`runc --version`, `docker version`, `docker info`), with
+/// where it was read.
+pub fn runc_version(facts: &Facts) -> Option<(&str, &crate::facts::RuntimeVersion)> {
+    facts.runtime_versions.iter().find_map(|s| {
+        s.value
+            .iter()
+            .find(|r| r.component == "runc" && r.version.is_some())
+            .map(|r| (s.path.as_str(), r))
+    })
+}
+
+/// Classify a runc version string (`1.0.0-rc3`, `v1.0.0-rc95`, `1.1.12`).
+pub fn runc_kmem(version: &str) -> RuncKmem {
+    let v = version.trim().trim_start_matches('v');
+    let (base, rc) = match v.split_once("-rc") {
+        Some((b, r)) => {
+            let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+            (b, digits.parse::<u32>().ok())
+        }
+        None => (v.split(['-', '+', ' ']).next().unwrap_or(v), None),
+    };
+    let nums: Vec<u32> = base.split('.').map_while(|x| x.parse().ok()).collect();
+    let at_least_1 = nums.first().is_some_and(|m| *m >= 1);
+    let version = version.trim().to_string();
+    match (at_least_1, nums.as_slice(), rc) {
+        (true, [1, 0, 0], Some(rc)) if (3..=93).contains(&rc) => RuncKmem::Enables { version },
+        (true, [1, 0, 0], Some(_)) => RuncKmem::Ignores { version },
+        (true, _, None) => RuncKmem::Ignores { version },
+        (false, [0, ..], _) => RuncKmem::Ignores { version },
+        _ => RuncKmem::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod runc_tests {
+    use super::*;
+
+    #[test]
+    fn runc_versions_by_kmem_behaviour() {
+        assert!(matches!(runc_kmem("1.0.0-rc3"), RuncKmem::Enables { .. }));
+        assert!(matches!(runc_kmem("v1.0.0-rc93"), RuncKmem::Enables { .. }));
+        assert!(matches!(runc_kmem("1.0.0-rc2"), RuncKmem::Ignores { .. }));
+        assert!(matches!(runc_kmem("1.0.0-rc95"), RuncKmem::Ignores { .. }));
+        assert!(matches!(runc_kmem("1.1.12"), RuncKmem::Ignores { .. }));
+        assert!(matches!(runc_kmem("0.1.1"), RuncKmem::Ignores { .. }));
+        assert_eq!(runc_kmem("spec"), RuncKmem::Unknown);
+    }
 }

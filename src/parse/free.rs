@@ -252,10 +252,26 @@ struct RawRow<'a> {
     values: Vec<String>,
 }
 
+/// The `free` command line a file name records: sosreport's `free_-m`, a collector's
+/// `free-mh.txt`. `None` when the name carries no flags.
+pub fn command_from_path(path: &str) -> Option<String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let rest = stem.strip_prefix("free")?.trim_start_matches(['_', ' ']);
+    rest.starts_with('-')
+        .then(|| format!("free {}", rest.replace('_', " ")))
+}
+
 /// Parse `free` output.
 pub fn parse(text: &str) -> Parsed<Option<Free>> {
+    parse_with_command(text, None)
+}
+
+/// Parse `free` output produced by `command` (known from the file's name or the collector's
+/// manifest) when the text itself does not show the command line.
+pub fn parse_with_command(text: &str, command: Option<&str>) -> Parsed<Option<Free>> {
     let mut warnings = Vec::new();
-    let mut command_unit: Option<Unit> = None;
+    let mut command_unit: Option<Unit> = command.and_then(unit_from_command);
     let mut header: Vec<String> = Vec::new();
     let mut mem: Option<RawRow> = None;
     let mut rest: Vec<RawRow> = Vec::new();
@@ -400,6 +416,34 @@ pub fn parse(text: &str) -> Parsed<Option<Free>> {
         }
     }
     Parsed::new(Some(free), warnings)
+}
+
+#[cfg(test)]
+mod path_command_tests {
+    use super::*;
+
+    #[test]
+    fn the_file_name_gives_the_unit() {
+        assert_eq!(
+            command_from_path("sos_commands/memory/free_-m").as_deref(),
+            Some("free -m")
+        );
+        assert_eq!(
+            command_from_path("x/free-mh.txt").as_deref(),
+            Some("free -mh")
+        );
+        assert_eq!(command_from_path("free.txt"), None);
+        assert_eq!(command_from_path("freeze.log"), None);
+        let text = "              total        used        free      shared  buff/cache   available\nMem:          24105         579       22655           8        1124       23525\n";
+        let p = parse_with_command(text, command_from_path("free-m.txt").as_deref());
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let free = p.value.expect("parsed");
+        assert_eq!(free.mem.total_bytes, Some(24105 * 1024 * 1024));
+        assert!(parse(text)
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("assumed KiB")));
+    }
 }
 
 #[cfg(test)]

@@ -77,7 +77,14 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
                 warnings: out.warnings,
             }
         }
-        SourceKind::Free => file_one(&mut facts.free, path, free::parse(text)),
+        SourceKind::Free => {
+            let command = free::command_from_path(path);
+            file_one(
+                &mut facts.free,
+                path,
+                free::parse_with_command(text, command.as_deref()),
+            )
+        }
         SourceKind::Meminfo => file_kv(&mut facts.meminfo, path, keyvalue::parse_meminfo(text)),
         SourceKind::Vmstat => file_kv(&mut facts.vmstat, path, keyvalue::parse_vmstat(text)),
         SourceKind::Sysctl => file_kv(&mut facts.sysctl, path, keyvalue::parse_sysctl(text)),

@@ -76,7 +76,9 @@ pub fn md_span(text: &str) -> String {
     let fence = "`".repeat(longest_run(&content, '`') + 1);
     let pad = content.starts_with('`')
         || content.ends_with('`')
-        || (content.starts_with(' ') && content.ends_with(' ') && content.trim() != "");
+        // CommonMark strips one space on each side unless the content is only spaces (tabs
+        // count as content here, unlike `str::trim`).
+        || (content.starts_with(' ') && content.ends_with(' ') && content.chars().any(|c| c != ' '));
     if pad {
         format!("{fence} {content} {fence}")
     } else {

@@ -540,6 +540,49 @@ fn ranked_recommendations(report: &Report) -> Vec<RecView> {
         .collect()
 }
 
+/// The three actions the headline names. With a root cause: what restores service (the
+/// lowest-risk action that changes something), what stops a recurrence (the first medium-risk
+/// one) and what not to do (the high-risk warning), filled up from the rest of the chain's
+/// actions; diagnostic steps (risk none) only when nothing else is there.
+fn headline_actions(report: &Report, ranked: &[RecView]) -> Vec<RecView> {
+    let Some(rc) = report
+        .root_cause
+        .as_ref()
+        .filter(|rc| !rc.recommendations.is_empty())
+    else {
+        return ranked.iter().take(3).cloned().collect();
+    };
+    let verdict = rc.verdict.as_str();
+    let mut picked: Vec<&Recommendation> = Vec::new();
+    for risk in [Risk::Low, Risk::Medium, Risk::High] {
+        if let Some(r) = rc.recommendations.iter().find(|r| r.risk == risk) {
+            picked.push(r);
+        }
+    }
+    for r in rc.recommendations.iter().filter(|r| r.risk != Risk::None) {
+        if picked.len() >= 3 {
+            break;
+        }
+        if !picked.iter().any(|p| p.action == r.action) {
+            picked.push(r);
+        }
+    }
+    for r in &rc.recommendations {
+        if picked.len() >= 3 {
+            break;
+        }
+        if !picked.iter().any(|p| p.action == r.action) {
+            picked.push(r);
+        }
+    }
+    picked.sort_by_key(|r| r.risk);
+    picked
+        .into_iter()
+        .take(3)
+        .map(|r| rec_view(r, verdict))
+        .collect()
+}
+
 fn event_view(e: &TimelineEvent) -> EventView {
     EventView {
         time: event_time(e.time.as_deref(), e.uptime_s),
@@ -892,7 +935,7 @@ pub fn build(report: &Report) -> View {
     };
 
     let recommendations = ranked_recommendations(report);
-    let top_actions = recommendations.iter().take(3).cloned().collect();
+    let top_actions = headline_actions(report, &recommendations);
 
     let at_failure: Vec<&ZoneState> = report
         .details

@@ -7,7 +7,9 @@
 //!    computed from an estimate of the boot time that goes wrong after a suspend, so it ranks
 //!    below the other two.
 //! 2. `/proc/stat` `btime`: the kernel's own estimate, to the second.
-//! 3. `date` with `/proc/uptime` (or `uptime`, to the minute) captured together.
+//! 3. `date` with `/proc/uptime` (or `uptime`, to the minute) captured together. When the
+//!    collector's manifest records when each ran, this pair ranks with the syslog copies
+//!    (first among equals by its millisecond uncertainty).
 //! 4. The archive's modification time of `/proc/uptime`.
 
 use std::collections::BTreeMap;
@@ -324,6 +326,10 @@ fn manifest_start(facts: &Facts, path: &str) -> Option<Timestamp> {
     })
 }
 
+/// Rank of the archive's file times, the weakest anchor, and its clock's name.
+const MTIME_RANK: u8 = 6;
+const FILE_TIMES: &str = "the archive's file times";
+
 /// Seconds assumed between two commands of one collection when nothing records when they ran.
 const SAME_COLLECTION_S: f64 = 5.0;
 
@@ -359,10 +365,15 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
         let date_start = manifest_start(facts, &d.path);
         let precision = wall_precision(&d.value.wall);
         for p in &facts.proc_uptime {
-            let gap = match (date_start, manifest_start(facts, &p.path)) {
-                (Some(a), Some(b)) => (seconds(a) - seconds(b)).abs(),
-                _ => SAME_COLLECTION_S,
+            let measured = date_start.zip(manifest_start(facts, &p.path));
+            let gap = match measured {
+                Some((a, b)) => (seconds(a) - seconds(b)).abs(),
+                None => SAME_COLLECTION_S,
             };
+            // With the collector's start times the two readings are known to be milliseconds
+            // apart: an independent reading of the wall clock as good as a syslog copy, and
+            // better than `dmesg -T`, which is derived from the kernel's own boot estimate.
+            let base_rank = if measured.is_some() { 1 } else { 4 };
             if let Some(boot) = add_seconds(now, -p.value.uptime_s) {
                 anchors.push(Anchor {
                     method: format!(
@@ -372,7 +383,11 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                     clock_name: "date and /proc/uptime".to_string(),
                     boot,
                     uncertainty_s: precision + gap,
-                    rank: if zone_unsure { 4 + ZONE_UNSURE_RANK } else { 4 },
+                    rank: if zone_unsure {
+                        base_rank + ZONE_UNSURE_RANK
+                    } else {
+                        base_rank
+                    },
                     wall_source: None,
                     wall_format: None,
                     zone_unsure,
@@ -412,10 +427,10 @@ pub fn find(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                     "modification time of {} in the archive, with its value",
                     p.path
                 ),
-                clock_name: "the archive's file times".to_string(),
+                clock_name: FILE_TIMES.to_string(),
                 boot,
                 uncertainty_s: 1.0 + SAME_COLLECTION_S,
-                rank: 6,
+                rank: MTIME_RANK,
                 wall_source: None,
                 wall_format: None,
                 zone_unsure: false,
@@ -444,6 +459,11 @@ pub fn choose(
         return (None, notes, corrections);
     };
     for other in anchors.iter().skip(1) {
+        // File times say when files were written or copied, not what the clock read: when a
+        // better anchor exists they are not worth a note, whatever they say.
+        if other.clock_name == FILE_TIMES {
+            continue;
+        }
         let diff = seconds(other.boot) - seconds(best.boot);
         let allowed = other.uncertainty_s + best.uncertainty_s + 1.0;
         if diff.abs() <= allowed {

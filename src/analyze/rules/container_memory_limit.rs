@@ -106,6 +106,16 @@ impl Rule for ContainerMemoryLimit {
         if !(old_kernel && kmem_proven) {
             return Vec::new();
         }
+        let runc = lookup::runc_version(ctx.facts);
+        let runc_kmem = runc
+            .and_then(|(_, r)| r.version.as_deref())
+            .map(lookup::runc_kmem)
+            .unwrap_or(lookup::RuncKmem::Unknown);
+        // A runc that does not switch kmem on for limited containers takes the limit out of the
+        // story: whatever made kmem accounting active, it was not this limit.
+        if matches!(runc_kmem, lookup::RuncKmem::Ignores { .. }) {
+            return Vec::new();
+        }
         let runtime = c
             .item
             .runtime
@@ -117,6 +127,16 @@ impl Rule for ContainerMemoryLimit {
                 )
             })
             .unwrap_or_else(|| "the runtime and its version are not in the bundle".to_string());
+        let (proven_runc, inferred_runc) = match &runc_kmem {
+            lookup::RuncKmem::Enables { version } => (
+                format!("; runc {} is in the affected range", code(version)),
+                String::new(),
+            ),
+            _ => (
+                String::new(),
+                format!("that runc was in the affected range ({runtime}); and "),
+            ),
+        };
         let release = kernel
             .as_ref()
             .map(|k| code(&k.version.release))
@@ -140,7 +160,7 @@ impl Rule for ContainerMemoryLimit {
             ))
             .paragraph(format!(
                 "Proven by the bundle: the limit is set; the kernel is {release}; the failed \
-                 allocation {}. Inferred: that runc was in the affected range ({runtime}); and \
+                 allocation {}{proven_runc}. Inferred: {inferred_runc}\
                  how much this container's own limit mattered, since the array's size depends \
                  on every kmem-active memory cgroup since boot, not only this one. That a start \
                  without a limit succeeds is consistent with this, because runc then skips kmem \
@@ -162,6 +182,9 @@ impl Rule for ContainerMemoryLimit {
             .cite_opt(c.path, c.item.state.error_line.as_ref());
         if let Some(ks) = &kernel {
             b = b.cite_opt(&ks.path, ks.line.as_ref());
+        }
+        if let (lookup::RuncKmem::Enables { .. }, Some((path, r))) = (&runc_kmem, runc) {
+            b = b.cite(path, &r.line).confidence(Confidence::High);
         }
         b = b
             .evidence(k.gfp_flag.into_iter().take(1))
@@ -217,6 +240,40 @@ mod tests {
                 && r.action.contains("Removing the memory limit is not a fix")));
         assert_eq!(f.evidence[0].line, Some(62));
         assert!(testkit::evidence_is_real(&facts, &f.evidence));
+    }
+
+    #[test]
+    fn the_runc_version_decides_whether_the_limit_mattered() {
+        use crate::facts::{Line, RuntimeVersion, Sourced};
+        let tl = testkit::timeline();
+        let with_runc = |version: &str| {
+            let mut facts = testkit::seed_facts();
+            facts.runtime_versions.push(Sourced {
+                path: "runc-version.txt".into(),
+                value: vec![RuntimeVersion {
+                    component: "runc".into(),
+                    version: Some(version.into()),
+                    commit: None,
+                    line: Line::new(1, format!("runc version {version}")),
+                }],
+            });
+            facts
+        };
+        let facts = with_runc("1.0.0-rc3");
+        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, &tl, None));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].confidence, Confidence::High);
+        assert!(found[0]
+            .explanation
+            .contains("runc `1.0.0-rc3` is in the affected range"));
+        assert!(found[0]
+            .evidence
+            .iter()
+            .any(|e| e.path == "runc-version.txt"));
+        let facts = with_runc("1.0.0-rc95");
+        assert!(ContainerMemoryLimit
+            .evaluate(&testkit::context(&facts, &tl, None))
+            .is_empty());
     }
 
     #[test]

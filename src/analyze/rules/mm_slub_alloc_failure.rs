@@ -26,7 +26,13 @@ impl Rule for SlubAllocFailure {
         let Some(first) = all.first() else {
             return Vec::new();
         };
-        let per_memcg: Vec<_> = all.iter().filter(|s| s.item.memcg_id.is_some()).collect();
+        let per_memcg: Vec<_> = all
+            .iter()
+            .filter(|s| s.item.memcg_id.is_some())
+            .copied()
+            .collect();
+        let reports = lookup::count_in_fullest_log(&all);
+        let per_memcg_reports = lookup::count_in_fullest_log(&per_memcg);
         let mut caches: Vec<&str> = all.iter().filter_map(|s| s.item.cache.as_deref()).collect();
         caches.sort_unstable();
         caches.dedup();
@@ -45,21 +51,21 @@ impl Rule for SlubAllocFailure {
             .confidence(Confidence::High)
             .title(format!(
                 "SLUB could not allocate a new slab ({} report(s))",
-                all.len()
+                reports
             ))
             .paragraph(format!(
                 "SLUB failed to get pages for a new slab {} time(s), for {named}. The slab \
                  allocator asks the page allocator for a block of the cache's order (often 1 to \
                  3); when none is free the kernel prints this warning and the allocation that \
                  needed the object fails or falls back.",
-                all.len()
+                reports
             ));
         if let Some(s) = per_memcg.first() {
             b = b.paragraph(format!(
                 "{} of these were for a per-memcg copy of a cache (`name(id:cgroup)`, here memcg \
                  {}{}): the allocation was charged to a container's memory cgroup, which means \
                  kmem accounting was active.",
-                per_memcg.len(),
+                per_memcg_reports,
                 code(s.item.memcg_id.as_deref().unwrap_or("?")),
                 s.item
                     .memcg_name
@@ -69,8 +75,8 @@ impl Rule for SlubAllocFailure {
             ));
         }
         b = b
-            .metric("reports", all.len() as u64)
-            .metric("per_memcg_reports", per_memcg.len() as u64)
+            .metric("reports", reports as u64)
+            .metric("per_memcg_reports", per_memcg_reports as u64)
             .metric_opt("default_order", first.item.default_order)
             .metric_opt("min_order", first.item.min_order)
             .references(&[refs::RUNC_1725, refs::MOBY_35545]);
@@ -118,5 +124,37 @@ mod tests {
         assert!(f.explanation.contains("`1171`"));
         assert_eq!(f.evidence.len(), 2);
         assert_eq!(f.metrics["default_order"], 2);
+    }
+
+    #[test]
+    fn copies_in_dmesg_and_syslog_count_once() {
+        let mut facts = testkit::seed_facts();
+        let mut syslog = facts.kernel_logs[0].clone();
+        syslog.path = "var/log/messages".to_string();
+        facts.kernel_logs.push(syslog);
+        let failure = |n: u32| SlubFailure {
+            line: Line::new(n, "SLUB: Unable to allocate memory on node -1 (gfp=0x8020)"),
+            stamp: Stamp::default(),
+            node: -1,
+            gfp: None,
+            cache: Some("ip6_dst_cache".to_string()),
+            memcg_id: Some("1234".to_string()),
+            memcg_name: Some("docker-b7e0.scope".to_string()),
+            object_size: Some(448),
+            buffer_size: Some(448),
+            default_order: Some(2),
+            min_order: Some(0),
+            cache_line: None,
+        };
+        for log in facts.kernel_logs.iter_mut().take(2) {
+            for n in [300, 303, 306] {
+                log.value.slub_failures.push(failure(n));
+            }
+        }
+        let tl = testkit::timeline();
+        let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, &tl, None))[0];
+        assert_eq!(f.metrics["reports"], 3);
+        assert_eq!(f.metrics["per_memcg_reports"], 3);
+        assert!(f.title.contains("(3 report(s))"), "{}", f.title);
     }
 }

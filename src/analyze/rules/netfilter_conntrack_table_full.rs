@@ -1,5 +1,7 @@
 //! `netfilter.conntrack-table-full`: `nf_conntrack: table full, dropping packet`.
 
+use std::collections::BTreeMap;
+
 use crate::analyze::finding::FindingBuilder;
 use crate::analyze::lookup;
 use crate::analyze::{Context, Rule};
@@ -29,12 +31,19 @@ impl Rule for ConntrackTableFull {
         if full.is_empty() {
             return Vec::new();
         }
-        let suppressed: u64 = lookup::kernel_messages(ctx.facts)
-            .filter_map(|m| match m.item.kind {
-                KernelMessageKind::RateLimited { suppressed } => suppressed,
-                _ => None,
-            })
-            .sum();
+        // dmesg and syslog hold copies of the same messages: count within the fullest log.
+        let messages = lookup::count_in_fullest_log(&full);
+        let mut suppressed_per_log: BTreeMap<&str, u64> = BTreeMap::new();
+        for m in lookup::kernel_messages(ctx.facts) {
+            if let KernelMessageKind::RateLimited {
+                suppressed: Some(n),
+            } = m.item.kind
+            {
+                let sum = suppressed_per_log.entry(m.path).or_default();
+                *sum = sum.saturating_add(n);
+            }
+        }
+        let suppressed = suppressed_per_log.into_values().max().unwrap_or(0);
         let mut b = FindingBuilder::new(self).severity(Severity::Critical);
         for m in full.iter().take(3) {
             b = b.cite(m.path, &m.item.line);
@@ -56,7 +65,7 @@ impl Rule for ConntrackTableFull {
         let mut text = format!(
             "The kernel logged `table full, dropping packet` {} time(s){}: new connections were \
              dropped because the connection tracking table had no free entry.",
-            full.len(),
+            messages,
             if suppressed > 0 {
                 format!(" (and rate-limited {suppressed} more messages)")
             } else {
@@ -78,7 +87,7 @@ impl Rule for ConntrackTableFull {
                  timeouts and refused connections, often on one node only.",
             )
             .confidence(Confidence::High)
-            .metric("messages", full.len() as u64)
+            .metric("messages", messages as u64)
             .metric_opt("nf_conntrack_max", max.map(|m| m.0))
             .metric_opt("nf_conntrack_count", count.map(|c| c.0))
             .recommend(
@@ -129,5 +138,48 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["messages"], 3);
         assert_eq!(f[0].evidence.len(), 3);
+    }
+
+    #[test]
+    fn copies_in_dmesg_and_syslog_count_once() {
+        let tl = timeline();
+        let mut log = seed_kernel_log();
+        log.messages.push(KernelMessage {
+            line: Line::new(99, "[ 8.9] net_ratelimit: 1207 callbacks suppressed"),
+            stamp: Stamp::default(),
+            kind: KernelMessageKind::RateLimited {
+                suppressed: Some(1207),
+            },
+            message: "net_ratelimit: 1207 callbacks suppressed".into(),
+        });
+        for i in 0..2 {
+            log.messages.push(KernelMessage {
+                line: Line::new(100 + i, "[ 9.0] nf_conntrack: table full, dropping packet"),
+                stamp: Stamp::default(),
+                kind: KernelMessageKind::ConntrackTableFull,
+                message: "nf_conntrack: table full, dropping packet".into(),
+            });
+        }
+        let facts = Facts {
+            kernel_logs: vec![
+                Sourced {
+                    path: "dmesg".into(),
+                    value: log.clone(),
+                },
+                Sourced {
+                    path: "var/log/messages".into(),
+                    value: log,
+                },
+            ],
+            ..Facts::default()
+        };
+        let f = &ConntrackTableFull.evaluate(&context(&facts, &tl, None))[0];
+        assert_eq!(f.metrics["messages"], 2);
+        assert!(
+            f.explanation
+                .contains("2 time(s) (and rate-limited 1207 more"),
+            "{}",
+            f.explanation
+        );
     }
 }

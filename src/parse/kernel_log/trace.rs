@@ -43,13 +43,22 @@ pub fn classify(body: &str) -> Option<DumpLine<'_>> {
     {
         return Some(DumpLine::Context);
     }
-    if let Some(frame) = frame_function(t) {
+    if let Some(frame) = frame_function(strip_context_marker(t)) {
         return Some(DumpLine::Frame { function: frame });
     }
     if is_hex_words(t) || is_register_line(t) {
         return Some(DumpLine::Context);
     }
     None
+}
+
+/// Kernels before 4.9 print the stack-switch marker on the same line as the next frame:
+/// ` <IRQ>  [<ffffffff816360fc>] dump_stack+0x19/0x1b`, ` <EOI>  [<...>] ? native_safe_halt+0x6/0x10`.
+fn strip_context_marker(t: &str) -> &str {
+    ["<IRQ>", "<EOI>", "<NMI>", "<#DF>"]
+        .iter()
+        .find_map(|m| t.strip_prefix(m))
+        .map_or(t, str::trim_start)
 }
 
 /// `[<ffffffff81687133>] dump_stack+0x19/0x1b`, `? func+0x5/0x7f`, `func+0x1/0x2 [module]`.
@@ -180,6 +189,23 @@ mod tests {
         );
         assert_eq!(classify("Mem-Info:"), None);
         assert_eq!(classify("active_anon:1 inactive_anon:2"), None);
+    }
+
+    #[test]
+    fn frames_after_a_stack_marker_on_the_same_line() {
+        // 3.10 (RHEL 7) softirq trace: the marker and the first frame share a line.
+        assert_eq!(
+            classify(" <IRQ>  [<ffffffff816360fc>] dump_stack+0x19/0x1b"),
+            Some(DumpLine::Frame {
+                function: Some("dump_stack")
+            })
+        );
+        assert_eq!(
+            classify(" <EOI>  [<ffffffff81058e96>] ? native_safe_halt+0x6/0x10"),
+            Some(DumpLine::Frame { function: None })
+        );
+        assert_eq!(classify(" <IRQ> "), Some(DumpLine::Context));
+        assert_eq!(classify("<IRQ> not a frame"), None);
     }
 
     #[test]
