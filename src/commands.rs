@@ -115,7 +115,7 @@ fn progress(total: usize, what: &str) -> ProgressBar {
 }
 
 fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
-    let inputs = batch::discover(&a.inputs)?;
+    let inputs = batch::discover(&a.inputs, Some(&a.output))?;
     if inputs.is_empty() {
         bail!("no bundle found under the inputs");
     }

@@ -113,8 +113,16 @@ fn is_archive_file(path: &Path) -> bool {
 /// Every bundle under the inputs, in a deterministic order: a file argument is a bundle; a
 /// folder argument is a bundle when it looks like one, else a folder of bundles whose archive
 /// files and sub-folders (hidden ones aside) are each a bundle, sorted by name. An input that
-/// does not exist is kept: reading it fails, and its row says why.
-pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Input>, BatchError> {
+/// does not exist is kept: reading it fails, and its row says why. The batch's own output
+/// folder (`exclude`) is never taken for a bundle, so a rerun into a folder inside the inputs
+/// does not read its previous reports.
+pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<Input>, BatchError> {
+    let excluded = exclude.and_then(|e| fs::canonicalize(e).ok());
+    let is_excluded = |p: &Path| {
+        excluded
+            .as_ref()
+            .is_some_and(|e| fs::canonicalize(p).is_ok_and(|c| &c == e))
+    };
     let mut found = Vec::new();
     for input in inputs {
         if !input.is_dir() || looks_like_bundle(input) {
@@ -132,6 +140,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<Input>, BatchError> {
             .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
             .map(|e| e.path())
             .filter(|p| p.is_dir() || (p.is_file() && is_archive_file(p)))
+            .filter(|p| !is_excluded(p))
             .collect();
         paths.sort();
         found.extend(paths.into_iter().map(|path| Input { path }));
@@ -396,16 +405,20 @@ mod tests {
         fs::write(fleet.join("broken.tar.gz"), "not gzip").unwrap();
         fs::write(fleet.join("zipped"), b"PK\x03\x04rest").unwrap();
         fs::write(fleet.join("README.md"), "notes").unwrap();
-        let found = discover(std::slice::from_ref(&fleet)).unwrap();
+        let found = discover(std::slice::from_ref(&fleet), None).unwrap();
         let names: Vec<String> = found.iter().map(|i| file_label(&i.path)).collect();
         assert_eq!(names, ["broken.tar.gz", "node-a", "node-b", "zipped"]);
         // A bundle folder given directly is one bundle.
-        let one = discover(&[fleet.join("node-a")]).unwrap();
+        let one = discover(&[fleet.join("node-a")], None).unwrap();
         assert_eq!(
             one,
             [Input {
                 path: fleet.join("node-a")
             }]
         );
+        // The output folder of an earlier run inside the inputs is not a bundle.
+        fs::create_dir_all(fleet.join("reports")).unwrap();
+        let found = discover(std::slice::from_ref(&fleet), Some(&fleet.join("reports"))).unwrap();
+        assert_eq!(found.len(), 4);
     }
 }
