@@ -13,6 +13,7 @@ Examples:
   postmortem report failing.tar.xz --baseline healthy.tar.xz -o compared.html
   postmortem batch bundles/ -o fleet/ --jobs 4
   postmortem summarize reports/*.json -o fleet/
+  postmortem report bundle.tar.gz --redact -o public.md
   postmortem inspect bundle.tar.gz
   postmortem inspect bundle.tar.gz --facts | jq .kernel_logs
   postmortem timeline bundle.tar.gz --since 2018-01-23T12:00:00Z
@@ -82,6 +83,11 @@ pub struct ReportArgs {
     /// A healthy node's bundle to compare with: the report gains a comparison section.
     #[arg(long, value_name = "BUNDLE")]
     pub baseline: Option<PathBuf>,
+    /// Replace host names, IP and MAC addresses, container, service and network names and
+    /// private registries with placeholders (host-1, ip-1, container-1), for a public write-up.
+    /// Secrets are masked with or without it.
+    #[arg(long)]
+    pub redact: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

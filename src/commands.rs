@@ -14,6 +14,7 @@ use postmortem::batch;
 
 use postmortem::bundle::Limits;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
+use postmortem::redact;
 use postmortem::render::{self, Format};
 use postmortem::report::Severity;
 use postmortem::timeline;
@@ -78,6 +79,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         .transpose()?;
     let options = ReportOptions {
         stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+        redact: a.redact,
     };
     let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
     let text = render::render(&report, format)?;
@@ -125,6 +127,7 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
         limits: limits(&a.limits),
         report: ReportOptions {
             stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+            redact: false,
         },
     };
     let pb = progress(inputs.len(), "bundles");
@@ -270,6 +273,12 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
     let events: Vec<_> = tl
         .events
         .iter()
+        .map(|e| {
+            // Secrets are masked here as in reports.
+            let mut e = e.clone();
+            e.text = redact::mask_text(&e.text);
+            e
+        })
         .filter(|e| {
             let t = e
                 .time

@@ -16,6 +16,7 @@ pub mod bundle;
 pub mod facts;
 pub mod parse;
 pub mod pipeline;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod sources;

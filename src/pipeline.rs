@@ -9,6 +9,7 @@ use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, EntryMeta, EntryVisitor, Limits};
 use crate::facts::{Facts, SourceInfo, Warning};
 use crate::parse;
+use crate::redact;
 use crate::report::{self, Report};
 use crate::sources::{self, Detection, SourceKind};
 use crate::timeline::{self, Timeline};
@@ -100,6 +101,9 @@ impl EntryVisitor for Collector {
 pub struct ReportOptions {
     /// Stamp the generation time into the report (breaks byte-identical output).
     pub stamp: Option<String>,
+    /// Replace host names, addresses and container names with placeholders, for a report that
+    /// is to be published. Secrets are masked whether or not this is set.
+    pub redact: bool,
 }
 
 /// Build the report of a loaded bundle.
@@ -126,7 +130,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
             &base_analysis.findings,
         )
     });
-    Report {
+    let report = Report {
         schema: report::SCHEMA,
         generator: report::Generator {
             name: "postmortem",
@@ -140,6 +144,12 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         root_cause: analysis.root_cause,
         details: analysis.details,
         comparison,
+    };
+    let report = redact::mask_report(report);
+    if options.redact {
+        redact::redact_report(report, &redact::Known::from_facts(&loaded.facts))
+    } else {
+        report
     }
 }
 
@@ -208,6 +218,7 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
         },
         problems,
         path: None,
+        redacted: false,
     }
 }
 

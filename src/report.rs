@@ -55,6 +55,9 @@ pub struct BundleInfo {
     /// `postmortem summarize` can rebuild the fleet summary from the JSON reports alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Host names, addresses and container names were replaced by placeholders (`--redact`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,12 +184,17 @@ pub struct Finding {
     pub references: Vec<String>,
 }
 
-/// A line of the bundle quoted as evidence: it is the text at `path:line`, verbatim.
+/// A line of the bundle quoted as evidence: it is the text at `path:line`, verbatim, unless
+/// `masked`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     pub path: String,
     pub line: Option<u32>,
     pub text: String,
+    /// A secret or an identifying value in the line was replaced (`***`, `host-1`): the text is
+    /// the line with those replacements, not verbatim.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub masked: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

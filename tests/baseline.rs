@@ -207,3 +207,24 @@ fn baseline_that_cannot_be_read_is_an_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot read the baseline"), "{err}");
 }
+
+#[test]
+fn redacted_comparison_hides_the_baseline_host() {
+    let out = postmortem()
+        .arg("report")
+        .arg(seed())
+        .arg("--baseline")
+        .arg(healthy())
+        .args(["--format", "json", "--redact"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("iZ2zehr0ayevgplh6owqe3Z"));
+    assert!(!text.contains("beta_004"));
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert!(json["comparison"]["baseline"]["hostname"]
+        .as_str()
+        .unwrap()
+        .starts_with("host-"));
+}

@@ -1,6 +1,7 @@
 //! The JSON report honours the contract (`tests/contract/report.schema.json`, a copy of the
 //! project's contract) for every shipped sample, and every evidence item quotes the bundle
-//! exactly: the text at `path:line` is the line of the file at that path.
+//! exactly: the text at `path:line` is the line of the file at that path (for an item marked
+//! `masked`, that line with its secrets masked).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,39 +54,56 @@ fn every_sample_report_validates_against_the_schema() {
 #[test]
 fn every_evidence_line_is_a_real_line_of_the_bundle() {
     for dir in sample_dirs() {
-        let report = report_json(&dir);
-        let findings = report["findings"].as_array().expect("findings");
-        for f in findings {
-            for e in f["evidence"].as_array().expect("evidence") {
-                let path = e["path"].as_str().expect("path");
-                let text = e["text"].as_str().expect("text");
-                let file: PathBuf = dir.join(path);
-                let content = fs::read(&file).unwrap_or_else(|_| {
-                    panic!("{}: evidence cites missing file {path}", dir.display())
-                });
-                let content = String::from_utf8_lossy(&content);
-                match e["line"].as_u64() {
-                    Some(n) => {
-                        let line = content
-                            .split('\n')
-                            .nth(usize::try_from(n).expect("line fits") - 1)
-                            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-                            .unwrap_or_else(|| panic!("{path}:{n} beyond the end of the file"));
-                        assert_eq!(
-                            line,
-                            text,
-                            "{}: finding {} cites {path}:{n}",
-                            dir.display(),
-                            f["id"]
-                        );
+        assert_evidence_quotes_the_bundle(&dir, &report_json(&dir));
+    }
+}
+
+/// Every evidence item of `report` is the line of `dir` it cites, verbatim or, when marked
+/// `masked`, with its secrets masked.
+pub(crate) fn assert_evidence_quotes_the_bundle(dir: &Path, report: &Value) {
+    let findings = report["findings"].as_array().expect("findings");
+    for f in findings {
+        for e in f["evidence"].as_array().expect("evidence") {
+            let path = e["path"].as_str().expect("path");
+            let text = e["text"].as_str().expect("text");
+            // A masked item is the bundle's line with its secrets replaced, nothing else.
+            let masked = e["masked"] == true;
+            let quote = |line: &str| {
+                if masked {
+                    postmortem::redact::mask_text(line)
+                } else {
+                    line.to_string()
+                }
+            };
+            let file: PathBuf = dir.join(path);
+            let content = fs::read(&file).unwrap_or_else(|_| {
+                panic!("{}: evidence cites missing file {path}", dir.display())
+            });
+            let content = String::from_utf8_lossy(&content);
+            match e["line"].as_u64() {
+                Some(n) => {
+                    let line = content
+                        .split('\n')
+                        .nth(usize::try_from(n).expect("line fits") - 1)
+                        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                        .unwrap_or_else(|| panic!("{path}:{n} beyond the end of the file"));
+                    if masked {
+                        assert_ne!(line, text, "{path}:{n} is marked masked but verbatim");
                     }
-                    None => assert!(
-                        content.contains(text),
-                        "{}: finding {} quotes text not in {path}",
+                    assert_eq!(
+                        quote(line),
+                        text,
+                        "{}: finding {} cites {path}:{n}",
                         dir.display(),
                         f["id"]
-                    ),
+                    );
                 }
+                None => assert!(
+                    quote(&content).contains(text),
+                    "{}: finding {} quotes text not in {path}",
+                    dir.display(),
+                    f["id"]
+                ),
             }
         }
     }

@@ -9,6 +9,7 @@ mod classes;
 mod cli;
 mod html_browser;
 mod real_host;
+mod redact;
 mod report_contract;
 mod samples_detect;
 mod snapshots;

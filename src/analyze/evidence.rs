@@ -12,6 +12,7 @@ pub fn cite(path: &str, line: &Line) -> Evidence {
         path: path.to_string(),
         line: Some(line.no),
         text: line.text.clone(),
+        masked: false,
     }
 }
 

@@ -20,8 +20,8 @@ const VERDICT_ORDER: &[&str] = &[
     "memcg.kmem-limit-reached",
     "memcg.cgroup-id-exhaustion",
     "netfilter.conntrack-table-full",
-    "mm.slab-growth",
     "memcg.kmem-accounting",
+    "mm.slab-growth",
     "container.memory-limit",
     "kernel.known-defect",
     "host.process-pressure",
@@ -70,6 +70,13 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding]) -> Option<RootCause> {
                 .or_else(|| chain.first())
                 .map(|(_, _, id)| id.to_string())
         })?;
+    // The verdict is always a link of the chain, even one that is normally left out of it.
+    if !chain.iter().any(|(_, _, id)| *id == verdict) {
+        if let Some(f) = findings.iter().find(|f| f.id == verdict) {
+            chain.push((f.role, position(&f.id), f.id.as_str()));
+            chain.sort();
+        }
+    }
     let summary = summarize(ctx, findings, &verdict);
     let recommendations = rank_recommendations(findings, &chain);
     Some(RootCause {
@@ -164,7 +171,12 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
             failure.order,
             human_bytes(order_bytes(failure.order))
         ));
-    } else if let Some(f) = findings.iter().find(|f| f.id == verdict) {
+    } else if let Some(f) = findings
+        .iter()
+        .find(|f| matches!(f.role, Role::Symptom | Role::Mechanism))
+        .or_else(|| findings.iter().find(|f| f.id == verdict))
+    {
+        // What was seen first: the symptom, else the kernel mechanism.
         sentences.push(format!("{}.", f.title.trim_end_matches('.')));
     }
 
@@ -214,7 +226,9 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
             _ => {}
         }
     }
-    if sentences.len() < 2 {
+    // The kmem factors get their own sentence below.
+    let told_below = matches!(verdict, "memcg.kmem-accounting" | "container.memory-limit");
+    if sentences.len() < 2 && !told_below {
         if let Some(f) = findings
             .iter()
             .find(|f| f.id == verdict && !sentences.iter().any(|s| s.contains(&f.title)))
@@ -224,6 +238,19 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
                 f.title.trim_end_matches('.')
             ));
         }
+    }
+
+    // Only the symptom: say that the cause is not in the bundle, rather than guess it.
+    let only_symptoms = findings
+        .iter()
+        .filter(|f| f.role != Role::Observation)
+        .all(|f| f.role == Role::Symptom);
+    if only_symptoms && has("bundle.evidence-gap") {
+        sentences.push(
+            "The bundle does not show why: the kernel log and the node's memory state at that \
+             moment would (see the evidence gaps)."
+                .to_string(),
+        );
     }
 
     // Factors.
@@ -268,9 +295,27 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
     } else if has("mm.memory-exhaustion") {
         sentences
             .push("Find the consumer and give the workloads limits that fit the node.".to_string());
+    } else if let Some(r) = findings
+        .iter()
+        .find(|f| f.id == verdict)
+        .and_then(|f| f.recommendations.iter().find(|r| r.risk != Risk::None))
+    {
+        sentences.push(format!(
+            "What to do: {}.",
+            lower_first(r.action.trim_end_matches('.'))
+        ));
     }
     sentences.truncate(5);
     sentences.join(" ")
+}
+
+/// `Raise the table size` -> `raise the table size`, for a recommendation inside a sentence.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// An index for a sentence: two decimals, or three where two would round it to 1.00.

@@ -196,6 +196,8 @@ fn read_one(
     } else {
         command = r.string_list(obj, &["Config", "Cmd"]);
     }
+    // Arguments carry passwords as often as the environment does (`--password=...`).
+    let command = crate::redact::mask_args(&command);
     let labels = r.string_map(obj, &["Config", "Labels"]);
     let cgroup_parent = r
         .string(obj, &["HostConfig", "CgroupParent"])

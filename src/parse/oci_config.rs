@@ -116,7 +116,8 @@ pub fn parse(text: &str) -> Parsed<Option<Container>> {
             memory.limit_line = Some(Line::new(no, text_of_line));
         }
     }
-    let command = r.string_list(obj, &["process", "args"]);
+    // Arguments carry passwords as often as the environment does (`--password=...`).
+    let command = crate::redact::mask_args(&r.string_list(obj, &["process", "args"]));
     let env_names = r.env_names(obj, &["process", "env"]);
     let cgroup_parent = r
         .string(obj, &["linux", "cgroupsPath"])

@@ -23,6 +23,7 @@ fn ev(path: &str, line: u32, text: &str) -> Evidence {
         path: path.into(),
         line: Some(line),
         text: text.into(),
+        masked: false,
     }
 }
 
@@ -499,6 +500,7 @@ pub(crate) fn seed() -> Report {
             },
             problems: Vec::new(),
             path: None,
+            redacted: false,
         },
         sources: vec![
             source(DMESG, "dmesg", 1914, 245_760, "path"),

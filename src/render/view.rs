@@ -89,6 +89,8 @@ pub struct BundleView {
     pub container: String,
     pub layout: String,
     pub collected_at: Option<String>,
+    /// Identifying names and addresses were replaced by placeholders.
+    pub redacted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1023,6 +1025,7 @@ pub fn build(report: &Report) -> View {
                 .collected_at
                 .as_deref()
                 .map(|t| format_time(t, false)),
+            redacted: bundle.redacted,
         },
         generator: GeneratorView {
             name: report.generator.name.to_string(),
