@@ -40,12 +40,15 @@ pub fn build(
     let zones = zone_comparisons(failing, baseline, failed.as_ref());
 
     let mut problems = baseline_problems(baseline, order);
-    let mut critical: Vec<&str> = baseline_findings
+    let mut critical: Vec<&str> = Vec::new();
+    for f in baseline_findings
         .iter()
         .filter(|f| f.severity == Severity::Critical)
-        .map(|f| f.id.as_str())
-        .collect();
-    critical.dedup();
+    {
+        if !critical.contains(&f.id.as_str()) {
+            critical.push(&f.id);
+        }
+    }
     if !critical.is_empty() {
         problems.push(format!(
             "its own analysis has critical findings ({})",
