@@ -505,6 +505,21 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         baseline: baseline.map(|b| &b.facts),
     };
     let analysis = analyze::analyze(&ctx);
+    let comparison = baseline.map(|base| {
+        // The baseline's own findings tell whether it is healthy enough to compare with.
+        let base_timeline = timeline::build(&base.facts);
+        let base_analysis = analyze::analyze(&Context {
+            facts: &base.facts,
+            timeline: &base_timeline,
+            baseline: None,
+        });
+        analyze::compare::build(
+            &loaded.facts,
+            &base.facts,
+            &base.summary.name,
+            &base_analysis.findings,
+        )
+    });
     let report = Report {
         schema: report::SCHEMA,
         generator: report::Generator {
@@ -518,6 +533,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         findings: analysis.findings,
         root_cause: analysis.root_cause,
         details: analysis.details,
+        comparison,
     };
     let report = redact::mask_report(report);
     if options.redact {
@@ -591,6 +607,7 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
             notes: clock.notes.clone(),
         },
         problems,
+        path: None,
         redacted: false,
     }
 }

@@ -2,6 +2,8 @@
 
 mod util;
 
+mod baseline;
+mod batch;
 mod bundle_formats;
 mod classes;
 mod cli;
