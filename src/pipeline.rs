@@ -44,7 +44,14 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
 /// so decompression and parsing overlap; memory stays at a few chunks plus the facts.
 pub fn load_with(path: &Path, limits: &Limits, progress: Progress) -> Result<Loaded, BundleError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    load_on(path, limits, progress, cores.min(MAX_PARSERS))
+    // A load on a thread of a rayon pool (a batch of bundles) already runs beside other loads
+    // that keep the cores busy: more threads would only contend with them.
+    let parsers = if rayon::current_thread_index().is_some() {
+        1
+    } else {
+        cores.min(MAX_PARSERS)
+    };
+    load_on(path, limits, progress, parsers)
 }
 
 /// [`load_with`] on `parsers` parsing threads besides the reading one; none with 1 (or 0).
