@@ -26,6 +26,7 @@
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::facts::{Line, RuntimeError, RuntimeErrorKind, WallClock};
@@ -33,9 +34,10 @@ use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
 
-/// Substrings one of which every recognised runtime error contains.
-static TRIGGERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
-    [
+/// Substrings one of which every recognised runtime error contains, in one automaton: every
+/// line of every log passes through [`scan_line`], and almost none of them is an error.
+static TRIGGERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::new([
         "untime error",
         "OCI runtime",
         "container process caused",
@@ -47,11 +49,14 @@ static TRIGGERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
         "mkdir /sys/fs/cgroup",
         "Cannot start container",
         "_linux.go:",
-    ]
-    .iter()
-    .map(|s| Finder::new(s.as_bytes()).into_owned())
-    .collect()
+    ])
+    .ok()
 });
+
+/// Whether `message` may hold a runtime error: the cheap test to run before building anything.
+pub fn may_match(message: &str) -> bool {
+    TRIGGERS.as_ref().is_some_and(|t| t.is_match(message))
+}
 
 static START_FAILURE_MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
     [
@@ -140,7 +145,7 @@ impl LineScanner {
 /// evidence. The time is left to the caller, who knows the line's framing.
 pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
     let hay = message.as_bytes();
-    if !TRIGGERS.iter().any(|f| f.find(hay).is_some()) {
+    if !may_match(message) {
         return None;
     }
     let mut err = RuntimeError {

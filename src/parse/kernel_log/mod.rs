@@ -241,6 +241,10 @@ impl Parser {
     }
 
     fn scan_runtime(&mut self, no: u32, raw: &str, message: &str) {
+        // Most lines are not errors: decide that before copying the line.
+        if !runtime_error::may_match(message) {
+            return;
+        }
         self.scratch.no = no;
         self.scratch.text.clear();
         self.scratch.text.push_str(raw);
