@@ -10,6 +10,9 @@ Examples:
   postmortem report sosreport-node1.tar.xz -o node1.html
   postmortem report bundle.zip --format md > ticket.md
   postmortem report bundle/ --format json -o report.json
+  postmortem report failing.tar.xz --baseline healthy.tar.xz -o compared.html
+  postmortem batch bundles/ -o fleet/ --jobs 4
+  postmortem summarize reports/*.json -o fleet/
   postmortem report bundle.tar.gz --redact -o public.md
   postmortem inspect bundle.tar.gz
   postmortem inspect bundle.tar.gz --facts | jq .kernel_logs
@@ -33,6 +36,10 @@ pub struct Cli {
 pub enum Command {
     /// Analyse a bundle and write the postmortem report (Markdown, HTML or JSON).
     Report(ReportArgs),
+    /// Analyse many bundles in parallel: a report each and a fleet summary.
+    Batch(BatchArgs),
+    /// Merge JSON reports (`report --format json`) into a fleet summary.
+    Summarize(SummarizeArgs),
     /// List what the bundle holds: every entry, its kind, how it was recognised, parse warnings.
     Inspect(InspectArgs),
     /// Show the merged timeline of the bundle's events on one wall clock.
@@ -73,6 +80,9 @@ pub struct ReportArgs {
     /// Put the generation time into the report (reports are byte-identical without it).
     #[arg(long)]
     pub stamp: bool,
+    /// A healthy node's bundle to compare with: the report gains a comparison section.
+    #[arg(long, value_name = "BUNDLE")]
+    pub baseline: Option<PathBuf>,
     /// Replace host names, IP and MAC addresses, container, service and network names and
     /// private registries with placeholders (host-1, ip-1, container-1), for a public write-up.
     /// Secrets are masked with or without it.
@@ -80,6 +90,35 @@ pub struct ReportArgs {
     pub redact: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Bundles, or folders of bundles (each archive and sub-folder in it is one). A folder that
+    /// holds `dmesg`, `proc/`, `sos_commands/`, `var/` and the like is itself one bundle.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The folder to write the reports and the summary into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Bundles analysed at once; by default one per core.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Put the generation time into the reports.
+    #[arg(long)]
+    pub stamp: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// JSON reports written by `postmortem report --format json`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// The folder to write `index.html`, `summary.json` and `summary.csv` into.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use clap::CommandFactory;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+use postmortem::batch;
 
 use postmortem::bundle::Limits;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
@@ -20,6 +24,8 @@ use crate::cli::{self, Cli, Command, FormatArg, LimitArgs, ListFormat, SeverityA
 pub fn run(args: Cli) -> Result<ExitCode> {
     match args.command {
         Command::Report(a) => report(a),
+        Command::Batch(a) => batch(a),
+        Command::Summarize(a) => summarize(a),
         Command::Inspect(a) => inspect(a),
         Command::Timeline(a) => timeline_cmd(a),
         Command::Rules(a) => rules(a),
@@ -49,7 +55,7 @@ fn limits(a: &LimitArgs) -> Limits {
 /// Read and parse the bundle. A bundle with no entry at all is an error (there is nothing to
 /// report on); every entry that could not be read is named on stderr, and the run goes on.
 fn load(path: &Path, limits: &Limits) -> Result<Loaded> {
-    let loaded = pipeline::load(path, limits)?;
+    let loaded = pipeline::load_with(path, limits, pipeline::Progress::Auto)?;
     if loaded.summary.entries == 0 {
         bail!(
             "{}: the bundle is empty: no entries to read",
@@ -88,11 +94,16 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         (None, None) => Format::Markdown,
     };
     let loaded = load(&a.bundle, &limits(&a.limits))?;
+    let baseline = a
+        .baseline
+        .as_deref()
+        .map(|b| load(b, &limits(&a.limits)).context("cannot read the baseline"))
+        .transpose()?;
     let options = ReportOptions {
         stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
         redact: a.redact,
     };
-    let report = pipeline::build_report(&loaded, None, &options);
+    let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
     let text = render::render(&report, format)?;
     match &a.output {
         Some(out) => fs::write(out, text.as_bytes())
@@ -110,6 +121,94 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+fn progress(total: usize, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb =
+        ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(&format!(
+        "{{bar:30}} {{pos}}/{{len}} {what} done, {{eta}} left"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb
+}
+
+fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
+    let inputs = batch::discover(&a.inputs, Some(&a.output))?;
+    if inputs.is_empty() {
+        bail!("no bundle found under the inputs");
+    }
+    let options = batch::BatchOptions {
+        out_dir: a.output.clone(),
+        jobs: a.jobs.map(usize::from),
+        limits: limits(&a.limits),
+        report: ReportOptions {
+            stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+            redact: false,
+        },
+    };
+    let pb = progress(inputs.len(), "bundles");
+    let mut rows = batch::run(&inputs, &options, &|| pb.inc(1))?;
+    pb.finish_and_clear();
+    batch::write_summary(&a.output, &mut rows)?;
+    let read = rows.iter().filter(|r| r.ok).count();
+    let mut note = format!(
+        "{read} of {} bundles analysed; summary in {}\n",
+        rows.len(),
+        a.output.join("index.html").display()
+    );
+    for r in rows.iter().filter(|r| !r.ok) {
+        note.push_str(&format!(
+            "unreadable: {}: {}\n",
+            r.path.as_deref().unwrap_or(&r.bundle),
+            r.error.as_deref().unwrap_or("")
+        ));
+    }
+    eprint!("{}", cli::sanitize(&note));
+    Ok(if read == 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summarize(a: cli::SummarizeArgs) -> Result<ExitCode> {
+    fs::create_dir_all(&a.output)
+        .with_context(|| format!("cannot create {}", a.output.display()))?;
+    let (mut rows, skipped) = batch::read_reports(&a.reports, &a.output);
+    let mut note = String::new();
+    for s in &skipped {
+        note.push_str(&format!("skipped {}: {}\n", s.path, s.reason));
+    }
+    if rows.is_empty() {
+        eprint!("{}", cli::sanitize(&note));
+        bail!("no report among the inputs");
+    }
+    batch::write_summary(&a.output, &mut rows)?;
+    let read = rows.iter().filter(|r| r.ok).count();
+    note.push_str(&format!(
+        "{read} of {} reports summarised; summary in {}\n",
+        rows.len(),
+        a.output.join("index.html").display()
+    ));
+    for r in rows.iter().filter(|r| !r.ok) {
+        note.push_str(&format!(
+            "not a report: {}: {}\n",
+            r.bundle,
+            r.error.as_deref().unwrap_or("")
+        ));
+    }
+    eprint!("{}", cli::sanitize(&note));
+    Ok(if read == 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {

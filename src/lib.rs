@@ -11,6 +11,7 @@
 //! and prints.
 
 pub mod analyze;
+pub mod batch;
 pub mod bundle;
 pub mod facts;
 pub mod parse;

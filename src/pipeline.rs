@@ -4,15 +4,21 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Mutex;
+
+use indicatif::ProgressBar;
 
 use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, EntryMeta, EntryVisitor, Limits};
 use crate::facts::{Facts, SourceInfo, Warning};
-use crate::parse;
+use crate::parse::{self, LineParser};
 use crate::redact;
 use crate::report::{self, Report};
 use crate::sources::{self, Detection, SourceKind};
 use crate::timeline::{self, Timeline};
+
+use lines::LineSplitter;
 
 /// A bundle read and parsed.
 #[derive(Debug, Clone)]
@@ -21,13 +27,55 @@ pub struct Loaded {
     pub facts: Facts,
 }
 
+mod lines;
+mod progress;
+
+pub use progress::Progress;
+
 /// Read the bundle at `path` and parse every source in it.
 pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
-    let mut collector = Collector {
-        facts: Facts::default(),
+    load_with(path, limits, Progress::Off)
+}
+
+/// [`load`], showing `progress` on stderr.
+///
+/// The bundle is read in one pass. With more than one core, the reading thread (which also
+/// decompresses) hands each entry's bytes in chunks to a parsing thread through a short queue,
+/// so decompression and parsing overlap; memory stays at a few chunks plus the facts.
+pub fn load_with(path: &Path, limits: &Limits, progress: Progress) -> Result<Loaded, BundleError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A load on a thread of a rayon pool (a batch of bundles) already runs beside other loads
+    // that keep the cores busy: more threads would only contend with them.
+    let parsers = if rayon::current_thread_index().is_some() {
+        1
+    } else {
+        cores.min(MAX_PARSERS)
     };
-    let summary = bundle::read_bundle(path, limits, &mut collector)?;
-    let mut facts = collector.facts;
+    load_on(path, limits, progress, parsers)
+}
+
+/// [`load_with`] on `parsers` parsing threads besides the reading one; none with 1 (or 0).
+fn load_on(
+    path: &Path,
+    limits: &Limits,
+    progress: Progress,
+    parsers: usize,
+) -> Result<Loaded, BundleError> {
+    let bar = progress.start(path);
+    let read = if parsers > 1 {
+        load_threaded(path, limits, bar.as_ref(), parsers)
+    } else {
+        let mut collector = Collector {
+            facts: Facts::default(),
+            chunk: vec![0; CHUNK_BYTES],
+            bar: bar.as_ref(),
+        };
+        bundle::read_bundle(path, limits, &mut collector).map(|summary| (summary, collector.facts))
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let (summary, mut facts) = read?;
     if summary.container == bundle::Container::Directory {
         // A folder's file times say when it was unpacked, checked out or copied, not when it
         // was collected: they would make the same bundle give another report in another place.
@@ -64,35 +112,384 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
     Ok(Loaded { summary, facts })
 }
 
-struct Collector {
-    facts: Facts,
+/// Bytes handed from the reader to the parser at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Chunks in flight to a parsing thread: enough to absorb jitter, little memory.
+const QUEUE_CHUNKS: usize = 8;
+/// Parsing threads at most; more would only hold more entries in flight.
+const MAX_PARSERS: usize = 4;
+
+/// One entry's bytes on their way to a parsing thread.
+enum Chunk {
+    /// A buffer and how many of its bytes are data; the buffer goes back for reuse.
+    Data(Vec<u8>, usize),
+    /// The entry ended; with the read error when it ended early.
+    End(Option<String>),
 }
 
-impl EntryVisitor for Collector {
+/// An entry handed to whichever parsing thread is free: its place in the bundle, its
+/// metadata, and the queue its bytes arrive on.
+struct Job {
+    index: usize,
+    meta: EntryMeta,
+    chunks: Receiver<Chunk>,
+}
+
+fn load_threaded(
+    path: &Path,
+    limits: &Limits,
+    bar: Option<&ProgressBar>,
+    workers: usize,
+) -> Result<(BundleSummary, Facts), BundleError> {
+    let (to_workers, jobs) = mpsc::sync_channel::<Job>(1);
+    let jobs = Mutex::new(jobs);
+    let (spare_to_reader, spare_from_parser) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let jobs = &jobs;
+                let spare = spare_to_reader.clone();
+                scope.spawn(move || parse_jobs(jobs, &spare))
+            })
+            .collect();
+        drop(spare_to_reader);
+        let mut feeder = Feeder {
+            to_workers,
+            current: None,
+            entries: 0,
+            spare: spare_from_parser,
+            bar,
+        };
+        let summary = bundle::read_bundle(path, limits, &mut feeder);
+        drop(feeder);
+        let mut parsed: Vec<(usize, Facts)> = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => parsed.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        // Entries were parsed on several threads: their facts are filed in bundle order, as a
+        // single thread would have filed them.
+        parsed.sort_by_key(|(index, _)| *index);
+        let mut facts = Facts::default();
+        for (_, part) in parsed {
+            append(&mut facts, part);
+        }
+        summary.map(|s| (s, facts))
+    })
+}
+
+/// A parsing thread: takes the next entry, parses it to its end, and so on.
+fn parse_jobs(jobs: &Mutex<Receiver<Job>>, spare: &mpsc::Sender<Vec<u8>>) -> Vec<(usize, Facts)> {
+    let mut parsed = Vec::new();
+    loop {
+        let job = match jobs.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => break,
+        };
+        let Ok(job) = job else {
+            break;
+        };
+        let mut facts = Facts::default();
+        let mut entry = Entry::new(job.meta);
+        let mut error = Some("the bundle reader stopped".to_string());
+        for chunk in job.chunks {
+            match chunk {
+                Chunk::Data(buf, len) => {
+                    entry.feed(buf.get(..len).unwrap_or(&buf));
+                    // The reader may be gone already; the buffer is then simply dropped.
+                    let _ = spare.send(buf);
+                }
+                Chunk::End(e) => {
+                    error = e;
+                    break;
+                }
+            }
+        }
+        entry.finish(error, &mut facts);
+        parsed.push((job.index, facts));
+    }
+    parsed
+}
+
+/// Move every fact of `part` to the end of `facts`.
+fn append(facts: &mut Facts, part: Facts) {
+    let Facts {
+        sources,
+        kernel_logs,
+        daemon_logs,
+        runtime_errors,
+        free,
+        meminfo,
+        vmstat,
+        sysctl,
+        buddyinfo,
+        pagetypeinfo,
+        extfrag_index,
+        unusable_index,
+        slabinfo,
+        zoneinfo,
+        cgroups,
+        uname,
+        hostname,
+        uptime,
+        date,
+        proc_uptime,
+        proc_stat,
+        timezone,
+        loadavg,
+        runtime_versions,
+        docker_events,
+        containers,
+        manifest,
+    } = part;
+    facts.sources.extend(sources);
+    facts.kernel_logs.extend(kernel_logs);
+    facts.daemon_logs.extend(daemon_logs);
+    facts.runtime_errors.extend(runtime_errors);
+    facts.free.extend(free);
+    facts.meminfo.extend(meminfo);
+    facts.vmstat.extend(vmstat);
+    facts.sysctl.extend(sysctl);
+    facts.buddyinfo.extend(buddyinfo);
+    facts.pagetypeinfo.extend(pagetypeinfo);
+    facts.extfrag_index.extend(extfrag_index);
+    facts.unusable_index.extend(unusable_index);
+    facts.slabinfo.extend(slabinfo);
+    facts.zoneinfo.extend(zoneinfo);
+    facts.cgroups.extend(cgroups);
+    facts.uname.extend(uname);
+    facts.hostname.extend(hostname);
+    facts.uptime.extend(uptime);
+    facts.date.extend(date);
+    facts.proc_uptime.extend(proc_uptime);
+    facts.proc_stat.extend(proc_stat);
+    facts.timezone.extend(timezone);
+    facts.loadavg.extend(loadavg);
+    facts.runtime_versions.extend(runtime_versions);
+    facts.docker_events.extend(docker_events);
+    facts.containers.extend(containers);
+    facts.manifest.extend(manifest);
+}
+
+/// The reading side of the threaded load: each entry becomes a job, and its bytes follow in
+/// chunks on the job's own queue.
+struct Feeder<'a> {
+    to_workers: SyncSender<Job>,
+    current: Option<SyncSender<Chunk>>,
+    entries: usize,
+    spare: Receiver<Vec<u8>>,
+    bar: Option<&'a ProgressBar>,
+}
+
+impl Feeder<'_> {
+    fn send(&self, chunk: Chunk) -> std::io::Result<()> {
+        let stopped = || std::io::Error::other("the parsing threads stopped");
+        self.current
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(chunk)
+            .map_err(|_| stopped())
+    }
+}
+
+impl EntryVisitor for Feeder<'_> {
     fn file(&mut self, meta: &EntryMeta, data: &mut dyn Read) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.size.min(1 << 20)).unwrap_or(0));
-        let read = data.read_to_end(&mut bytes);
-        let head = &bytes[..bytes.len().min(sources::SNIFF_BYTES)];
-        let (kind, detection) = sources::detect(&meta.path, head);
-        let mut info = SourceInfo {
-            path: meta.path.clone(),
-            size: bytes.len() as u64,
+        let (to_parser, chunks) = mpsc::sync_channel(QUEUE_CHUNKS);
+        self.to_workers
+            .send(Job {
+                index: self.entries,
+                meta: meta.clone(),
+                chunks,
+            })
+            .map_err(|_| std::io::Error::other("the parsing threads stopped"))?;
+        self.entries += 1;
+        self.current = Some(to_parser);
+        loop {
+            let mut buf = self.spare.try_recv().unwrap_or_default();
+            buf.resize(CHUNK_BYTES, 0);
+            let (len, error) = fill(data, &mut buf);
+            if let Some(bar) = self.bar {
+                bar.inc(len as u64);
+            }
+            if len > 0 {
+                self.send(Chunk::Data(buf, len))?;
+            }
+            if error.is_some() || len < CHUNK_BYTES {
+                // A truncated entry: what arrived is parsed and the entry says what is missing.
+                let ended = self.send(Chunk::End(error.map(|e| e.to_string())));
+                self.current = None;
+                return ended;
+            }
+        }
+    }
+}
+
+/// Read into `buf` until it is full or the reader ends; the error, if the reader failed.
+fn fill(data: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut len = 0;
+    while len < buf.len() {
+        match data.read(buf.get_mut(len..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (len, Some(e)),
+        }
+    }
+    (len, None)
+}
+
+/// The single-threaded load: the visitor parses as it reads.
+struct Collector<'a> {
+    facts: Facts,
+    chunk: Vec<u8>,
+    bar: Option<&'a ProgressBar>,
+}
+
+impl EntryVisitor for Collector<'_> {
+    fn file(&mut self, meta: &EntryMeta, data: &mut dyn Read) -> std::io::Result<()> {
+        let mut entry = Entry::new(meta.clone());
+        loop {
+            let (len, error) = fill(data, &mut self.chunk);
+            if let Some(bar) = self.bar {
+                bar.inc(len as u64);
+            }
+            entry.feed(self.chunk.get(..len).unwrap_or_default());
+            if error.is_some() || len < self.chunk.len() {
+                entry.finish(error.map(|e| e.to_string()), &mut self.facts);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// One entry being parsed, from its first bytes to its end.
+struct Entry {
+    meta: EntryMeta,
+    bytes: u64,
+    stage: Stage,
+}
+
+enum Stage {
+    /// Collecting the first bytes, which decide the kind.
+    Head(Vec<u8>),
+    /// A log kind: fed line by line.
+    Lines {
+        kind: SourceKind,
+        detection: Detection,
+        parser: Box<LineParser>,
+        splitter: LineSplitter,
+    },
+    /// A table kind (small: `/proc` files, command output, JSON): read whole.
+    Whole {
+        kind: SourceKind,
+        detection: Detection,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Entry {
+    fn new(meta: EntryMeta) -> Entry {
+        Entry {
+            meta,
+            bytes: 0,
+            stage: Stage::Head(Vec::new()),
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        self.bytes = self.bytes.saturating_add(chunk.len() as u64);
+        match &mut self.stage {
+            Stage::Head(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() >= sources::SNIFF_BYTES {
+                    self.decide();
+                }
+            }
+            Stage::Lines {
+                parser, splitter, ..
+            } => splitter.feed(chunk, &mut |no, line| parser.push_line(no, line)),
+            Stage::Whole { bytes, .. } => bytes.extend_from_slice(chunk),
+        }
+    }
+
+    /// Detect the kind from the head and move to the stage that reads it.
+    fn decide(&mut self) {
+        let Stage::Head(head) = &mut self.stage else {
+            return;
+        };
+        let head = std::mem::take(head);
+        let (kind, detection) = sources::detect(
+            &self.meta.path,
+            head.get(..sources::SNIFF_BYTES).unwrap_or(&head),
+        );
+        self.stage = match LineParser::for_kind(kind) {
+            Some(mut parser) => {
+                let mut splitter = LineSplitter::default();
+                splitter.feed(&head, &mut |no, line| parser.push_line(no, line));
+                Stage::Lines {
+                    kind,
+                    detection,
+                    parser: Box::new(parser),
+                    splitter,
+                }
+            }
+            None => Stage::Whole {
+                kind,
+                detection,
+                bytes: head,
+            },
+        };
+    }
+
+    fn finish(mut self, error: Option<String>, facts: &mut Facts) {
+        self.decide();
+        let path = self.meta.path.as_str();
+        let (kind, detection, outcome) = match self.stage {
+            Stage::Head(_) => (SourceKind::Unknown, Detection::None, Default::default()),
+            Stage::Lines {
+                kind,
+                detection,
+                mut parser,
+                mut splitter,
+            } => {
+                splitter.finish(&mut |no, line| parser.push_line(no, line));
+                let mut outcome = parser.finish_into(facts, path);
+                outcome
+                    .warnings
+                    .extend(splitter.cut_lines.iter().map(|&no| {
+                        Warning::at(
+                            no,
+                            format!(
+                                "line longer than {} bytes: the rest of it was not read",
+                                lines::MAX_LINE_BYTES
+                            ),
+                        )
+                    }));
+                (kind, detection, outcome)
+            }
+            Stage::Whole {
+                kind,
+                detection,
+                bytes,
+            } => (
+                kind,
+                detection,
+                parse::parse_into(facts, path, kind, &bytes),
+            ),
+        };
+        let parse::Outcome { records, warnings } = outcome;
+        facts.sources.push(SourceInfo {
+            path: self.meta.path,
+            size: self.bytes,
             kind,
             detection,
-            records: 0,
-            warnings: Vec::new(),
-            problem: None,
-            mtime: meta.mtime,
-        };
-        if let Err(e) = read {
-            // A truncated entry: parse what arrived and say what is missing.
-            info.problem = Some(format!("read only {} bytes: {e}", bytes.len()));
-        }
-        let outcome = parse::parse_into(&mut self.facts, &meta.path, kind, &bytes);
-        info.records = outcome.records;
-        info.warnings = outcome.warnings;
-        self.facts.sources.push(info);
-        Ok(())
+            records,
+            warnings,
+            problem: error.map(|e| format!("read only {} bytes: {e}", self.bytes)),
+            mtime: self.meta.mtime,
+        });
     }
 }
 
@@ -115,6 +512,21 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         baseline: baseline.map(|b| &b.facts),
     };
     let analysis = analyze::analyze(&ctx);
+    let comparison = baseline.map(|base| {
+        // The baseline's own findings tell whether it is healthy enough to compare with.
+        let base_timeline = timeline::build(&base.facts);
+        let base_analysis = analyze::analyze(&Context {
+            facts: &base.facts,
+            timeline: &base_timeline,
+            baseline: None,
+        });
+        analyze::compare::build(
+            &loaded.facts,
+            &base.facts,
+            &base.summary.name,
+            &base_analysis.findings,
+        )
+    });
     let report = Report {
         schema: report::SCHEMA,
         generator: report::Generator {
@@ -128,6 +540,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         findings: analysis.findings,
         root_cause: analysis.root_cause,
         details: analysis.details,
+        comparison,
     };
     let report = redact::mask_report(report);
     if options.redact {
@@ -201,6 +614,7 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
             notes: clock.notes.clone(),
         },
         problems,
+        path: None,
         redacted: false,
     }
 }
@@ -228,5 +642,24 @@ pub fn rfc3339(t: jiff::Timestamp) -> String {
         t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
     } else {
         t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_json(parsers: usize) -> String {
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/seed-runc-unshare-enomem");
+        let loaded = load_on(&seed, &Limits::default(), Progress::Off, parsers).unwrap();
+        serde_json::to_string(&loaded.facts).unwrap()
+    }
+
+    #[test]
+    fn facts_do_not_depend_on_the_number_of_parsing_threads() {
+        let single = facts_json(1);
+        assert!(single.contains("page allocation failure"));
+        assert_eq!(facts_json(2), single);
+        assert_eq!(facts_json(4), single);
     }
 }

@@ -23,6 +23,9 @@ pub struct Report {
     pub root_cause: Option<RootCause>,
     /// Tables and series for the human-readable reports (not part of the contract's required set).
     pub details: Details,
+    /// The bundle set beside a baseline node's, when one was given (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +51,10 @@ pub struct BundleInfo {
     /// Problems with the bundle as a whole (links outside it, unreadable entries, `..` paths).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// The bundle's path as given on the command line, recorded by `postmortem batch` so that
+    /// `postmortem summarize` can rebuild the fleet summary from the JSON reports alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Host names, addresses and container names were replaced by placeholders (`--redact`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
@@ -286,4 +293,77 @@ pub struct ContainerRow {
     pub oom_killed: Option<bool>,
     pub error: Option<String>,
     pub source: Citation,
+}
+
+/// The failing node beside a baseline node: what differs, the differences that bear on the
+/// verdict first, in plain sentences built from the numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub baseline: BaselineInfo,
+    /// Whether the baseline looks healthy enough to compare with.
+    pub baseline_healthy: bool,
+    /// Why the baseline is not healthy (empty when it is).
+    pub baseline_problems: Vec<String>,
+    /// Caveats of the comparison itself (another kernel version, missing files), Markdown.
+    pub notes: Vec<String>,
+    /// Differences that bear on the verdict, most telling first, Markdown sentences.
+    pub key_differences: Vec<String>,
+    /// Every other difference found, Markdown sentences.
+    pub other_differences: Vec<String>,
+    /// Free blocks per order per zone, side by side.
+    pub zones: Vec<ZoneComparison>,
+    /// Memory composition of both nodes, in bytes.
+    pub memory: Vec<ComparedValue>,
+    /// The largest slab caches of either node.
+    pub slab_top: Vec<SlabComparison>,
+    /// Kernel, runtime, process and thread counts, cgroups, container limits.
+    pub host: Vec<ComparedValue>,
+    /// `vm.*` settings whose values differ.
+    pub sysctl: Vec<ComparedValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineInfo {
+    pub name: String,
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+}
+
+/// One zone of both nodes: the failing node's free lists at the failure and at collection, and
+/// the baseline's at its collection.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneComparison {
+    pub node: u32,
+    pub zone: String,
+    pub failure: Option<Vec<u64>>,
+    pub collection: Option<Vec<u64>>,
+    pub baseline: Option<Vec<u64>>,
+    /// Fragmentation index per order, as the kernel computes it, for each series above (`None`
+    /// where the series is missing).
+    pub extfrag_failure: Option<Vec<f64>>,
+    pub extfrag_collection: Option<Vec<f64>>,
+    pub extfrag_baseline: Option<Vec<f64>>,
+    pub largest_free_order_failure: Option<u32>,
+    pub largest_free_order_collection: Option<u32>,
+    pub largest_free_order_baseline: Option<u32>,
+}
+
+/// A named quantity on both nodes. Text values are bundle text.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparedValue {
+    pub name: String,
+    pub failing: Option<String>,
+    pub baseline: Option<String>,
+    /// Bytes or counts, when the values are numbers (for sorting and charts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_value: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_value: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlabComparison {
+    pub name: String,
+    pub failing_bytes: Option<u64>,
+    pub baseline_bytes: Option<u64>,
 }

@@ -2,6 +2,8 @@
 
 mod util;
 
+mod baseline;
+mod batch;
 mod bundle_formats;
 mod classes;
 mod cli;
@@ -12,3 +14,4 @@ mod redact;
 mod report_contract;
 mod samples_detect;
 mod snapshots;
+mod streaming;

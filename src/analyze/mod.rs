@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub baseline: Option<&'a Facts>,
 }
 
+pub mod compare;
+
 /// One entry of the finding catalogue.
 pub trait Rule: Sync {
     /// The finding id (`mm.external-fragmentation`): stable, never renamed.

@@ -129,13 +129,33 @@ const NOTABLE: &[&str] = &[
 
 /// Parse a whole daemon log file (logrus text, journald short, syslog framing).
 pub fn parse(text: &str) -> DaemonLogOutput {
-    let mut out = DaemonLogOutput::default();
+    let mut parser = LineParser::default();
     for (no, raw) in numbered_lines(text) {
+        parser.push_line(no, raw);
+    }
+    parser.finish()
+}
+
+/// [`parse`] fed one line at a time, for logs too large to hold.
+#[derive(Debug, Default)]
+pub struct LineParser {
+    out: DaemonLogOutput,
+    /// Reused evidence line, so that dropped lines allocate nothing.
+    scratch: Line,
+}
+
+impl LineParser {
+    /// Read line `no` (1-based, without its line end).
+    pub fn push_line(&mut self, no: u32, raw: &str) {
+        let out = &mut self.out;
         let t = raw.trim().trim_start_matches('\u{feff}');
         if t.is_empty() || is_journal_marker(t) || !t.starts_with('{') && is_prompt_line(t) {
-            continue;
+            return;
         }
-        let line = Line::new(no, raw);
+        self.scratch.no = no;
+        self.scratch.text.clear();
+        self.scratch.text.push_str(raw);
+        let line = &self.scratch;
         let framing = split_framing(t, no, &mut out.warnings);
         if let Some(time) = framing.logrus_time_problem(&framing.message) {
             out.warnings.push(Warning::at(
@@ -143,15 +163,15 @@ pub fn parse(text: &str) -> DaemonLogOutput {
                 format!("logrus time {time:?} is not an RFC 3339 time; the framing's time is used"),
             ));
         }
-        let Some(record) = parse_message(&framing.daemon, framing.time, &framing.message, &line)
+        let Some(record) = parse_message(&framing.daemon, framing.time, &framing.message, line)
         else {
-            continue;
+            return;
         };
-        let found = runtime_error::scan_line(&line, &record.message).or_else(|| {
+        let found = runtime_error::scan_line(line, &record.message).or_else(|| {
             record
                 .fields
                 .get("error")
-                .and_then(|e| runtime_error::scan_line(&line, e))
+                .and_then(|e| runtime_error::scan_line(line, e))
         });
         if let Some(mut e) = found {
             e.time = record.time.clone();
@@ -159,7 +179,10 @@ pub fn parse(text: &str) -> DaemonLogOutput {
         }
         out.records.push(record);
     }
-    out
+
+    pub fn finish(self) -> DaemonLogOutput {
+        self.out
+    }
 }
 
 /// Parse the message part of one daemon line whose framing (syslog or journal) was already
@@ -173,7 +196,7 @@ pub fn parse_message(
     line: &Line,
 ) -> Option<DaemonRecord> {
     let m = message.trim();
-    if m.is_empty() {
+    if m.is_empty() || is_routine_logrus_text(m, line) {
         return None;
     }
     let parsed = read_message(m);
@@ -209,8 +232,39 @@ pub fn parse_message(
     })
 }
 
+/// Whether `m` is a logrus text line that [`parse_message`] would drop, decided without reading
+/// its fields: the bulk of a daemon log is such chatter. It holds when no level worth keeping,
+/// no notable phrase and no runtime error appears anywhere in the raw text. The only escapes
+/// allowed are `\"` and `\\`, whose unquoting never joins letters, so the message read from the
+/// fields cannot hold a phrase the raw text lacks.
+fn is_routine_logrus_text(m: &str, line: &Line) -> bool {
+    if !m.starts_with("time=\"") {
+        return false;
+    }
+    let bytes = m.as_bytes();
+    let mut at = 0;
+    while let Some(off) = bytes.get(at..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        match bytes.get(at + off + 1) {
+            Some(b'"' | b'\\') => at += off + 2,
+            _ => return false,
+        }
+    }
+    let lower = m.to_ascii_lowercase();
+    const KEPT_LEVELS: [&str; 7] = ["panic", "fatal", "err", "warn", "crit", "alert", "emerg"];
+    if KEPT_LEVELS.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    !is_notable(m) && runtime_error::scan_line(line, m).is_none()
+}
+
+/// [`NOTABLE`] as one searcher, so that a line is scanned once rather than once per phrase.
+static NOTABLE_ANY: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives: Vec<String> = NOTABLE.iter().map(|n| regex::escape(n)).collect();
+    re(&alternatives.join("|"))
+});
+
 fn is_notable(msg: &str) -> bool {
-    if NOTABLE.iter().any(|n| msg.contains(n)) {
+    if NOTABLE_ANY.is_match(msg) {
         return true;
     }
     // `oom` as a word or word start (`oom`, `oom_kill`, `oom-kill`), not `room` or `zoom`.

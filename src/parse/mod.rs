@@ -62,20 +62,7 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
     let text = text.as_ref();
     match kind {
         SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => {
-            let out = kernel_log::parse(text, kind);
-            let records = u64::from(out.log.kernel_messages)
-                + out.daemon.len() as u64
-                + out.runtime_errors.len() as u64;
-            push_nonempty(&mut facts.daemon_logs, path, out.daemon);
-            push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
-            facts.kernel_logs.push(Sourced {
-                path: path.to_string(),
-                value: out.log,
-            });
-            Outcome {
-                records,
-                warnings: out.warnings,
-            }
+            feed_text(facts, path, kind, text)
         }
         SourceKind::Free => {
             let command = free::command_from_path(path);
@@ -154,25 +141,8 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
             let p = oci_config::parse(text);
             file_one(&mut facts.containers, path, p)
         }
-        SourceKind::DaemonLog => {
-            let out = daemon_log::parse(text);
-            let records = (out.records.len() + out.runtime_errors.len()) as u64;
-            push_nonempty(&mut facts.daemon_logs, path, out.records);
-            push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
-            Outcome {
-                records,
-                warnings: out.warnings,
-            }
-        }
-        SourceKind::RuntimeError => {
-            let p = runtime_error::parse(text);
-            let n = p.value.len() as u64;
-            push_nonempty(&mut facts.runtime_errors, path, p.value);
-            Outcome {
-                records: n,
-                warnings: p.warnings,
-            }
-        }
+        SourceKind::DaemonLog => feed_text(facts, path, kind, text),
+        SourceKind::RuntimeError => feed_text(facts, path, kind, text),
         SourceKind::Manifest => file_one(&mut facts.manifest, path, manifest::parse(text)),
         SourceKind::Loadavg => file_one(&mut facts.loadavg, path, host::parse_loadavg(text)),
         SourceKind::RuntimeVersion => {
@@ -184,18 +154,109 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
                 warnings: p.warnings,
             }
         }
-        SourceKind::Unknown => {
-            // A file of unknown kind may still hold runtime error text (a pasted ticket, a
-            // script's output): scan it, quietly.
-            let p = runtime_error::parse(text);
-            let n = p.value.len() as u64;
-            push_nonempty(&mut facts.runtime_errors, path, p.value);
-            Outcome {
-                records: n,
-                warnings: Vec::new(),
+        SourceKind::Unknown => feed_text(facts, path, kind, text),
+        SourceKind::Timezone => Outcome::default(),
+    }
+}
+
+/// Parse a whole text of a line-read kind through its [`LineParser`], so that a text read whole
+/// and the same text streamed give the same facts.
+fn feed_text(facts: &mut Facts, path: &str, kind: SourceKind, text: &str) -> Outcome {
+    match LineParser::for_kind(kind) {
+        Some(mut parser) => {
+            for (no, line) in text::numbered_lines(text) {
+                parser.push_line(no, line);
+            }
+            parser.finish_into(facts, path)
+        }
+        None => Outcome::default(),
+    }
+}
+
+/// A parser fed one line at a time: the log kinds, which can be GBs, are read this way so that
+/// only their facts and evidence lines stay in memory.
+pub enum LineParser {
+    Kernel(Box<kernel_log::LineParser>),
+    Daemon(daemon_log::LineParser),
+    Runtime(runtime_error::LineScanner),
+    /// A file of unknown kind may still hold runtime error text (a pasted ticket, a script's
+    /// output): it is scanned, quietly.
+    Unknown(runtime_error::LineScanner),
+}
+
+impl LineParser {
+    /// The line parser of `kind`, when `kind` is read line by line.
+    pub fn for_kind(kind: SourceKind) -> Option<LineParser> {
+        match kind {
+            SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => Some(
+                LineParser::Kernel(Box::new(kernel_log::LineParser::new(kind))),
+            ),
+            SourceKind::DaemonLog => Some(LineParser::Daemon(daemon_log::LineParser::default())),
+            SourceKind::RuntimeError => {
+                Some(LineParser::Runtime(runtime_error::LineScanner::default()))
+            }
+            SourceKind::Unknown => Some(LineParser::Unknown(runtime_error::LineScanner::default())),
+            _ => None,
+        }
+    }
+
+    /// Read line `no` (1-based, without its line end).
+    pub fn push_line(&mut self, no: u32, line: &str) {
+        match self {
+            LineParser::Kernel(p) => p.push_line(no, line),
+            LineParser::Daemon(p) => p.push_line(no, line),
+            LineParser::Runtime(p) | LineParser::Unknown(p) => p.push_line(no, line),
+        }
+    }
+
+    /// File what the lines gave into `facts`.
+    pub fn finish_into(self, facts: &mut Facts, path: &str) -> Outcome {
+        match self {
+            LineParser::Kernel(p) => {
+                let out = p.finish();
+                let records = u64::from(out.log.kernel_messages)
+                    + out.daemon.len() as u64
+                    + out.runtime_errors.len() as u64;
+                push_nonempty(&mut facts.daemon_logs, path, out.daemon);
+                push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
+                facts.kernel_logs.push(Sourced {
+                    path: path.to_string(),
+                    value: out.log,
+                });
+                Outcome {
+                    records,
+                    warnings: out.warnings,
+                }
+            }
+            LineParser::Daemon(p) => {
+                let out = p.finish();
+                let records = (out.records.len() + out.runtime_errors.len()) as u64;
+                push_nonempty(&mut facts.daemon_logs, path, out.records);
+                push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
+                Outcome {
+                    records,
+                    warnings: out.warnings,
+                }
+            }
+            LineParser::Runtime(p) => {
+                let p = p.finish();
+                let n = p.value.len() as u64;
+                push_nonempty(&mut facts.runtime_errors, path, p.value);
+                Outcome {
+                    records: n,
+                    warnings: p.warnings,
+                }
+            }
+            LineParser::Unknown(p) => {
+                let p = p.finish();
+                let n = p.value.len() as u64;
+                push_nonempty(&mut facts.runtime_errors, path, p.value);
+                Outcome {
+                    records: n,
+                    warnings: Vec::new(),
+                }
             }
         }
-        SourceKind::Timezone => Outcome::default(),
     }
 }
 

@@ -26,6 +26,7 @@
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::facts::{Line, RuntimeError, RuntimeErrorKind, WallClock};
@@ -33,9 +34,10 @@ use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
 
-/// Substrings one of which every recognised runtime error contains.
-static TRIGGERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
-    [
+/// Substrings one of which every recognised runtime error contains, in one automaton: every
+/// line of every log passes through [`scan_line`], and almost none of them is an error.
+static TRIGGERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::new([
         "untime error",
         "OCI runtime",
         "container process caused",
@@ -47,11 +49,14 @@ static TRIGGERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
         "mkdir /sys/fs/cgroup",
         "Cannot start container",
         "_linux.go:",
-    ]
-    .iter()
-    .map(|s| Finder::new(s.as_bytes()).into_owned())
-    .collect()
+    ])
+    .ok()
 });
+
+/// Whether `message` may hold a runtime error: the cheap test to run before building anything.
+pub fn may_match(message: &str) -> bool {
+    TRIGGERS.as_ref().is_some_and(|t| t.is_match(message))
+}
 
 static START_FAILURE_MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
     [
@@ -103,15 +108,36 @@ static CONTAINER_NAMED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Scan a whole text (pasted CLI output, an unknown file) for runtime errors, one per line.
 pub fn parse(text: &str) -> Parsed<Vec<RuntimeError>> {
-    let mut out = Vec::new();
+    let mut scanner = LineScanner::default();
     for (no, raw) in numbered_lines(text) {
-        let line = Line::new(no, raw);
-        if let Some(mut e) = scan_line(&line, raw) {
+        scanner.push_line(no, raw);
+    }
+    scanner.finish()
+}
+
+/// [`parse`] fed one line at a time, for texts too large to hold.
+#[derive(Debug, Default)]
+pub struct LineScanner {
+    found: Vec<RuntimeError>,
+    /// Reused evidence line, so that ordinary lines allocate nothing.
+    scratch: Line,
+}
+
+impl LineScanner {
+    /// Scan line `no` (1-based, without its line end).
+    pub fn push_line(&mut self, no: u32, raw: &str) {
+        self.scratch.no = no;
+        self.scratch.text.clear();
+        self.scratch.text.push_str(raw);
+        if let Some(mut e) = scan_line(&self.scratch, raw) {
             e.time = leading_time(raw);
-            out.push(e);
+            self.found.push(e);
         }
     }
-    Parsed::new(out, Vec::new())
+
+    pub fn finish(self) -> Parsed<Vec<RuntimeError>> {
+        Parsed::new(self.found, Vec::new())
+    }
 }
 
 /// Read one line (or one message of a line) as a runtime error, when it is one. `message` is
@@ -119,7 +145,7 @@ pub fn parse(text: &str) -> Parsed<Vec<RuntimeError>> {
 /// evidence. The time is left to the caller, who knows the line's framing.
 pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
     let hay = message.as_bytes();
-    if !TRIGGERS.iter().any(|f| f.find(hay).is_some()) {
+    if !may_match(message) {
         return None;
     }
     let mut err = RuntimeError {

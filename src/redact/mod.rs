@@ -45,6 +45,9 @@ pub fn redact_report(mut report: Report, known: &Known) -> Report {
         known.containers.push(c.name.clone());
         known.images.extend(c.image.clone());
     }
+    if let Some(c) = &report.comparison {
+        known.hosts.extend(c.baseline.hostname.clone());
+    }
     let mut anonymizer = Anonymizer::new(&known);
     walk(&mut report, &mut |s: &mut String| {
         let replaced = anonymizer.anonymize(s);
@@ -134,6 +137,24 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
     }
     d.gaps.iter_mut().for_each(&mut *f);
 
+    if let Some(c) = &mut report.comparison {
+        f(&mut c.baseline.name);
+        opt(&mut c.baseline.hostname, f);
+        opt(&mut c.baseline.kernel, f);
+        c.baseline_problems.iter_mut().for_each(&mut *f);
+        c.notes.iter_mut().for_each(&mut *f);
+        c.key_differences.iter_mut().for_each(&mut *f);
+        c.other_differences.iter_mut().for_each(&mut *f);
+        for s in &mut c.slab_top {
+            f(&mut s.name);
+        }
+        for v in c.host.iter_mut().chain(c.sysctl.iter_mut()) {
+            f(&mut v.name);
+            opt(&mut v.failing, f);
+            opt(&mut v.baseline, f);
+        }
+    }
+
     for s in &mut report.sources {
         f(&mut s.path);
         s.warnings.iter_mut().for_each(&mut *f);
@@ -202,6 +223,7 @@ mod tests {
                 },
                 problems: Vec::new(),
                 redacted: false,
+                path: None,
             },
             sources: vec![SourceEntry {
                 path: "sosreport-web01-2018/var/log/messages".into(),
@@ -259,6 +281,7 @@ mod tests {
                 }],
                 ..Details::default()
             },
+            comparison: None,
         }
     }
 

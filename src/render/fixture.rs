@@ -499,6 +499,7 @@ pub(crate) fn seed() -> Report {
                 notes: vec!["`/proc/stat` btime agrees within 1 s.".into()],
             },
             problems: Vec::new(),
+            path: None,
             redacted: false,
         },
         sources: vec![
@@ -588,6 +589,7 @@ pub(crate) fn seed() -> Report {
                 "No `vmstat`: compaction stalls and failures cannot be counted.".into(),
             ],
         },
+        comparison: None,
     }
 }
 

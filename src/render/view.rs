@@ -8,6 +8,8 @@
 
 use std::cmp::Reverse;
 
+pub mod compare;
+
 use serde::Serialize;
 
 use super::escape::{markdown_inline_to_safe_html, markdown_to_safe_html, visible};
@@ -76,6 +78,8 @@ pub struct View {
     pub warnings: Vec<WarningView>,
     pub problems: Vec<String>,
     pub charts: Charts,
+    /// The failing node beside a baseline node, when one was given.
+    pub comparison: Option<compare::ComparisonView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1083,6 +1087,10 @@ pub fn build(report: &Report) -> View {
             memory: memory_chart,
             timeline: timeline_strip(report),
         },
+        comparison: report
+            .comparison
+            .as_ref()
+            .map(|c| compare::build(c, requested)),
     }
 }
 

@@ -407,9 +407,12 @@ fn build(
         ));
     }
 
-    // A healthy node to compare with.
+    // A healthy node to compare with. Only a healthy one supports the finding: a baseline that
+    // lacks large blocks too, or failed on its own, is named as such and adds no confidence.
     let mut baseline_words = None;
+    let mut baseline_supports = false;
     if let Some(base) = ctx.baseline {
+        let problems = crate::analyze::compare::baseline_problems(base, Some(order));
         if let Some((_, row)) = buddy_row(base, node, zone) {
             let blocks: u64 = row.counts.iter().skip(order as usize).sum();
             let biggest = largest_free_order(&row.counts);
@@ -432,15 +435,25 @@ fn build(
             } else {
                 format!(" ({})", per_order.join(", "))
             };
-            baseline_words =
-                Some(format!(
-                "On the healthy node given for comparison, {} had {blocks} free blocks of order \
-                 {order} or above{example}; largest free order {}; fragmentation index {} at \
-                 order {order}.",
+            let numbers = format!(
+                "{} had {blocks} free blocks of order {order} or above{example}; largest free \
+                 order {}; fragmentation index {} at order {order}.",
                 code(zone),
-                biggest.map(|o| o.to_string()).unwrap_or_else(|| "none".to_string()),
+                biggest
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| "none".to_string()),
                 idx.map(index3).unwrap_or_else(|| "?".to_string())
-            ));
+            );
+            baseline_supports = problems.is_empty();
+            baseline_words = Some(if baseline_supports {
+                format!("On the healthy node given for comparison, {numbers}")
+            } else {
+                format!(
+                    "The baseline is not healthy ({}), so it does not show what this zone \
+                     should look like and adds no confidence. On it, {numbers}",
+                    problems.join("; ")
+                )
+            });
         }
     }
 
@@ -475,7 +488,7 @@ fn build(
     {
         sources += 1;
     }
-    let has_baseline = baseline_words.is_some();
+    let has_baseline = baseline_supports;
     let confidence = match (sources, has_baseline) {
         (s, _) if s >= 3 => Confidence::High,
         (2, true) => Confidence::High,
@@ -689,5 +702,40 @@ mod tests {
         facts.buddyinfo.clear();
         let f = &run(&facts, None)[0];
         assert_eq!(f.confidence, Confidence::Medium);
+    }
+}
+
+#[cfg(test)]
+mod baseline_tests {
+    use super::*;
+    use crate::analyze::testkit;
+
+    fn run(facts: &Facts, baseline: Option<&Facts>) -> Vec<Finding> {
+        let tl = crate::timeline::build(facts);
+        ExternalFragmentation.evaluate(&testkit::context(facts, &tl, baseline))
+    }
+
+    /// The seed with two sources only: a healthy baseline raises the confidence, an unhealthy
+    /// one (the failing node itself) does not, and the explanation says why.
+    #[test]
+    fn only_a_healthy_baseline_raises_confidence() {
+        let mut facts = testkit::seed_facts();
+        facts.extfrag_index.clear();
+        facts.buddyinfo.clear();
+        let healthy = testkit::healthy_facts();
+        let with_healthy = &run(&facts, Some(&healthy))[0];
+        assert_eq!(with_healthy.confidence, Confidence::High);
+        assert!(with_healthy
+            .explanation
+            .contains("On the healthy node given for comparison"));
+
+        let unhealthy = testkit::seed_facts();
+        let with_unhealthy = &run(&facts, Some(&unhealthy))[0];
+        assert_eq!(with_unhealthy.confidence, Confidence::Medium);
+        let e = &with_unhealthy.explanation;
+        assert!(e.contains("The baseline is not healthy ("), "{e}");
+        assert!(e.contains("page allocation failure"), "{e}");
+        assert!(e.contains("no free block of order 6 or above"), "{e}");
+        assert!(!e.contains("On the healthy node"), "{e}");
     }
 }

@@ -22,7 +22,9 @@ mod reports;
 mod slab;
 mod trace;
 
-use crate::facts::{DaemonRecord, KernelLog, KernelLogFormat, Line, RuntimeError, Stamp, Warning};
+use crate::facts::{
+    DaemonRecord, KernelLog, KernelLogFormat, KernelMessageKind, Line, RuntimeError, Stamp, Warning,
+};
 use crate::parse::text::{clean, is_prompt_line, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
 use crate::sources::SourceKind;
@@ -67,6 +69,24 @@ pub fn parse(text: &str, kind: SourceKind) -> KernelLogOutput {
     p.finish()
 }
 
+/// [`parse`] fed one line at a time, for logs too large to hold.
+pub struct LineParser(Parser);
+
+impl LineParser {
+    pub fn new(kind: SourceKind) -> LineParser {
+        LineParser(Parser::new(kind))
+    }
+
+    /// Read line `no` (1-based, without its line end).
+    pub fn push_line(&mut self, no: u32, raw: &str) {
+        self.0.line(no, raw);
+    }
+
+    pub fn finish(self) -> KernelLogOutput {
+        self.0.finish()
+    }
+}
+
 struct Parser {
     kind: SourceKind,
     format: Option<KernelLogFormat>,
@@ -84,7 +104,15 @@ struct Parser {
     runtime_errors: Vec<RuntimeError>,
     /// Reused for the runtime error scanner so that ordinary lines allocate nothing.
     scratch: Line,
+    /// Routine messages kept so far, and those left out past [`MAX_ROUTINE_MESSAGES`].
+    routine_kept: usize,
+    routine_dropped: u64,
 }
+
+/// Routine messages (bridge port state changes, which a container host logs by the million)
+/// kept per log: enough to show the churn around any incident of a normal log, while a GB log
+/// cannot fill memory with them. Reports and failures are never capped.
+pub const MAX_ROUTINE_MESSAGES: usize = 5000;
 
 impl Parser {
     fn new(kind: SourceKind) -> Parser {
@@ -102,10 +130,31 @@ impl Parser {
             daemon: Vec::new(),
             runtime_errors: Vec::new(),
             scratch: Line::default(),
+            routine_kept: 0,
+            routine_dropped: 0,
         }
     }
 
     fn line(&mut self, no: u32, raw: &str) {
+        let before = self.reports.log.messages.len();
+        self.read_line(no, raw);
+        let messages = &mut self.reports.log.messages;
+        if messages.len() > before
+            && matches!(
+                messages.last().map(|m| &m.kind),
+                Some(KernelMessageKind::BridgePort { .. })
+            )
+        {
+            if self.routine_kept < MAX_ROUTINE_MESSAGES {
+                self.routine_kept += 1;
+            } else {
+                messages.pop();
+                self.routine_dropped = self.routine_dropped.saturating_add(1);
+            }
+        }
+    }
+
+    fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
         match framing::frame(raw, self.kind) {
             Frame::Blank | Frame::JournalMeta => {}
@@ -192,6 +241,10 @@ impl Parser {
     }
 
     fn scan_runtime(&mut self, no: u32, raw: &str, message: &str) {
+        // Most lines are not errors: decide that before copying the line.
+        if !runtime_error::may_match(message) {
+            return;
+        }
         self.scratch.no = no;
         self.scratch.text.clear();
         self.scratch.text.push_str(raw);
@@ -208,9 +261,15 @@ impl Parser {
         let Reports {
             mut log,
             oom_releases,
-            warnings,
+            mut warnings,
             ..
         } = self.reports;
+        if self.routine_dropped > 0 {
+            warnings.push(Warning::file(format!(
+                "{} bridge port messages after the first {MAX_ROUTINE_MESSAGES} were counted, not kept",
+                self.routine_dropped
+            )));
+        }
         log.format = self.format.unwrap_or(match self.kind {
             SourceKind::Syslog => KernelLogFormat::Syslog,
             SourceKind::Journal => KernelLogFormat::JournalShort,

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmarks of `postmortem report` against the cost of merely reading the same bundle.
+#
+#   benches/run.sh                 # 100M and 1G bundles, 5 runs each
+#   RUNS=3 SIZES=100M benches/run.sh
+#
+# Generates tar.gz, tar.xz and directory bundles with examples/gen-bundle.rs into a temporary
+# folder (removed at the end unless KEEP=1), then times, in one run on this machine:
+#   postmortem report BUNDLE --format json -o /dev/null
+# against `tar -xzOf BUNDLE > /dev/null` (tar.gz), `tar -xJOf BUNDLE > /dev/null` (tar.xz) and
+# `find DIR -type f -exec cat {} + | wc -l` (directory, warm cache). Medians of RUNS runs, with
+# hyperfine when installed, else a shell loop. Peak RSS comes from GNU time (`/usr/bin/time -v`).
+# The seed sample is timed end to end as HTML. Prints a Markdown table (also written to
+# $WORK/results.md).
+set -euo pipefail
+
+RUNS=${RUNS:-5}
+SIZES=${SIZES:-"100M 1G"}
+SEED=${SEED:-42}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/postmortem-bench.XXXXXX")
+if [ "${KEEP:-0}" != 1 ]; then
+    trap 'rm -rf "$WORK"' EXIT
+fi
+
+(cd "$ROOT" && cargo build --release --quiet --bin postmortem --example gen-bundle)
+PM=$TARGET/release/postmortem
+GEN=$TARGET/release/examples/gen-bundle
+[ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install -y time" >&2; exit 1; }
+
+# median_of CMD: median wall seconds of RUNS runs of a shell command (after one warm-up).
+median_of() {
+    local cmd=$1
+    if command -v hyperfine >/dev/null; then
+        hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$WORK/h.json" \
+            "$cmd" >/dev/null 2>&1
+        python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/h.json"
+    else
+        bash -c "$cmd" >/dev/null 2>&1
+        local times=()
+        for _ in $(seq "$RUNS"); do
+            local start end
+            start=$(date +%s.%N)
+            bash -c "$cmd" >/dev/null 2>&1
+            end=$(date +%s.%N)
+            times+=("$(echo "$end - $start" | bc)")
+        done
+        printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
+    fi
+}
+
+# peak_rss_mib CMD: peak resident set size of one run, in MiB.
+peak_rss_mib() {
+    /usr/bin/time -v bash -c "$1" 2>"$WORK/time.txt" >/dev/null
+    awk -F: '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "$WORK/time.txt"
+}
+
+ROWS=()
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
+
+for size in $SIZES; do
+    echo "generating $size bundles..." >&2
+    "$GEN" --size "$size" --seed "$SEED" --format tar.gz -o "$WORK/b$size.tar.gz"
+    "$GEN" --size "$size" --seed "$SEED" --format tar.xz -o "$WORK/b$size.tar.xz"
+    "$GEN" --size "$size" --seed "$SEED" --format dir -o "$WORK/d$size"
+
+    for fmt in tar.gz tar.xz; do
+        bundle=$WORK/b$size.$fmt
+        flag=z
+        [ "$fmt" = tar.xz ] && flag=J
+        echo "timing $size $fmt..." >&2
+        ours=$(median_of "$PM report $bundle --format json -o /dev/null")
+        base=$(median_of "tar -x${flag}Of $bundle > /dev/null")
+        rss=$(peak_rss_mib "$PM report $bundle --format json -o /dev/null")
+        ratio=$(echo "scale=2; $ours / $base" | bc)
+        row "$size $fmt ($(du -h "$bundle" | cut -f1) compressed)" "$ours" "\`tar -x${flag}Of\` $base" "$ratio" "$rss" \
+            "$([ "$fmt" = tar.gz ] && echo '<= 0.6' || echo '<= 1.1')"
+    done
+
+    echo "timing $size directory..." >&2
+    dir=$WORK/d$size
+    ours=$(median_of "$PM report $dir --format json -o /dev/null")
+    base=$(median_of "find $dir -type f -exec cat {} + | wc -l")
+    rss=$(peak_rss_mib "$PM report $dir --format json -o /dev/null")
+    ratio=$(echo "scale=2; $ours / $base" | bc)
+    row "$size directory" "$ours" "\`find -exec cat\` + \`wc -l\` $base" "$ratio" "$rss" "<= 2"
+done
+
+seed=$ROOT/samples/seed-runc-unshare-enomem
+ours=$(median_of "$PM report $seed --format html -o /dev/null")
+rss=$(peak_rss_mib "$PM report $seed --format html -o /dev/null")
+row "seed sample, HTML" "$ours" "-" "-" "$rss" "< 0.050 s"
+
+{
+    echo "| bundle | postmortem (s, median of $RUNS) | baseline (s, median) | ratio | peak RSS (MiB) | target |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+} | tee "$WORK/results.md"

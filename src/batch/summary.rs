@@ -1,0 +1,550 @@
+//! The fleet summary: one row per bundle, written as `summary.json`, `summary.csv` (RFC 4180)
+//! and `index.html` (self-contained, no script, grouped by verdict).
+//!
+//! Rows are built from a report's JSON form only ([`row_from_report`]), which is what makes
+//! `batch` and `summarize` agree byte for byte.
+
+use std::fs;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::BatchError;
+use crate::render::escape::html_escape;
+
+/// One bundle of the fleet. Field names and meanings are stable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// The bundle's file or folder name.
+    pub bundle: String,
+    /// The bundle's path as given to `batch`, when known.
+    pub path: Option<String>,
+    /// Whether the bundle was read and analysed.
+    pub ok: bool,
+    /// Why it was not.
+    pub error: Option<String>,
+    pub host: Option<String>,
+    pub kernel: Option<String>,
+    /// RFC 3339 UTC.
+    pub collected_at: Option<String>,
+    /// The root cause's finding id, else the most severe finding's id.
+    pub verdict: Option<String>,
+    /// The highest severity among the findings: `critical`, `warning`, `info` or `none`.
+    pub severity: String,
+    /// Finding ids in report order.
+    pub findings: Vec<String>,
+    /// The largest order with a free block in the zone the failure is about (Normal when there is
+    /// one), at the failure when the report has its free lists, else at collection.
+    pub largest_free_order: Option<u32>,
+    /// The fragmentation index of that zone at the failed request's order.
+    pub extfrag_at_failed_order: Option<f64>,
+    /// Reports, relative to the summary's folder when they are in it.
+    pub report_html: Option<String>,
+    pub report_json: Option<String>,
+}
+
+/// The row of a bundle that could not be read.
+pub fn unreadable_row(bundle: &str, path: Option<&str>, error: &str) -> SummaryRow {
+    SummaryRow {
+        bundle: bundle.to_string(),
+        path: path.map(str::to_string),
+        ok: false,
+        error: Some(error.to_string()),
+        host: None,
+        kernel: None,
+        collected_at: None,
+        verdict: None,
+        severity: "none".into(),
+        findings: Vec::new(),
+        largest_free_order: None,
+        extfrag_at_failed_order: None,
+        report_html: None,
+        report_json: None,
+    }
+}
+
+fn text(v: &Value, pointer: &str) -> Option<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "critical" => 3,
+        "warning" => 2,
+        "info" => 1,
+        _ => 0,
+    }
+}
+
+/// The row of a report, from its JSON form.
+pub fn row_from_report(
+    report: &Value,
+    report_html: Option<String>,
+    report_json: Option<String>,
+) -> SummaryRow {
+    let findings: Vec<&Value> = report
+        .get("findings")
+        .and_then(Value::as_array)
+        .map(|f| f.iter().collect())
+        .unwrap_or_default();
+    let severity = findings
+        .iter()
+        .filter_map(|f| f.get("severity").and_then(Value::as_str))
+        .max_by_key(|s| severity_rank(s))
+        .unwrap_or("none")
+        .to_string();
+    let top = findings
+        .iter()
+        .filter(|f| f.get("severity").and_then(Value::as_str) == Some(severity.as_str()))
+        .find_map(|f| text(f, "/id"));
+    let verdict = text(report, "/root_cause/verdict").or(top);
+    let (largest_free_order, extfrag_at_failed_order) = zone_figures(report);
+    SummaryRow {
+        bundle: text(report, "/bundle/name").unwrap_or_default(),
+        path: text(report, "/bundle/path"),
+        ok: true,
+        error: None,
+        host: text(report, "/bundle/hostname"),
+        kernel: text(report, "/bundle/kernel"),
+        collected_at: text(report, "/bundle/collected_at"),
+        verdict,
+        severity,
+        findings: findings.iter().filter_map(|f| text(f, "/id")).collect(),
+        largest_free_order,
+        extfrag_at_failed_order,
+        report_html,
+        report_json,
+    }
+}
+
+/// Largest free order and fragmentation index at the failed order, from `details.zones`.
+fn zone_figures(report: &Value) -> (Option<u32>, Option<f64>) {
+    let zones: Vec<&Value> = report
+        .pointer("/details/zones")
+        .and_then(Value::as_array)
+        .map(|z| z.iter().collect())
+        .unwrap_or_default();
+    let at = |moment: &str| -> Vec<&Value> {
+        zones
+            .iter()
+            .copied()
+            .filter(|z| {
+                (z.get("moment").and_then(Value::as_str) == Some("failure"))
+                    == (moment == "failure")
+            })
+            .collect()
+    };
+    let mut chosen = at("failure");
+    if chosen.is_empty() {
+        chosen = at("collection");
+    }
+    let name = |z: &Value| {
+        z.get("zone")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let zone = chosen
+        .iter()
+        .copied()
+        .find(|z| name(z) == "Normal")
+        .or_else(|| chosen.iter().copied().rfind(|z| name(z) != "DMA"))
+        .or_else(|| chosen.last().copied());
+    let Some(zone) = zone else {
+        return (None, None);
+    };
+    let counts: Vec<u64> = zone
+        .get("free_blocks")
+        .and_then(Value::as_array)
+        .map(|c| c.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    let largest = counts
+        .iter()
+        .rposition(|&c| c > 0)
+        .and_then(|o| u32::try_from(o).ok());
+    let index = report
+        .pointer("/details/requested_order")
+        .and_then(Value::as_u64)
+        .and_then(|order| {
+            zone.get("extfrag_index")
+                .and_then(Value::as_array)?
+                .get(usize::try_from(order).ok()?)?
+                .as_f64()
+        });
+    (largest, index)
+}
+
+/// Rows in summary order: most severe first, then by host (the bundle name when the host is
+/// unknown), then bundle and path; unreadable bundles last.
+pub fn sort_rows(rows: &mut [SummaryRow]) {
+    rows.sort_by(|a, b| {
+        let key = |r: &SummaryRow| {
+            (
+                !r.ok,
+                std::cmp::Reverse(severity_rank(&r.severity)),
+                r.host.clone().unwrap_or_else(|| r.bundle.clone()),
+                r.bundle.clone(),
+                r.path.clone(),
+                r.report_json.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+/// Write `summary.json`, `summary.csv` and `index.html` into `dir`; rows are sorted first.
+pub fn write_summary(dir: &Path, rows: &mut [SummaryRow]) -> Result<(), BatchError> {
+    sort_rows(rows);
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        fs::write(&path, bytes).map_err(|source| BatchError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    let mut json = serde_json::to_string_pretty(&rows)?;
+    json.push('\n');
+    write("summary.json", json.as_bytes())?;
+    write("summary.csv", to_csv(rows).as_bytes())?;
+    write("index.html", to_html(rows)?.as_bytes())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+// ---------------------------------------------------------------------------------------------
+
+const CSV_FIELDS: &[&str] = &[
+    "bundle",
+    "path",
+    "ok",
+    "error",
+    "host",
+    "kernel",
+    "collected_at",
+    "verdict",
+    "severity",
+    "findings",
+    "largest_free_order",
+    "extfrag_at_failed_order",
+    "report_html",
+    "report_json",
+];
+
+/// A CSV field as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break,
+/// quotes doubled.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// Bundle text as a CSV field that a spreadsheet will not run as a formula: a leading `=`,
+/// `+`, `-`, `@`, tab or carriage return gets a `'` before it.
+fn csv_text(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_field(&format!("'{value}"))
+    } else {
+        csv_field(value)
+    }
+}
+
+/// The summary as CSV: a header line, then one line per row, CRLF line ends.
+pub fn to_csv(rows: &[SummaryRow]) -> String {
+    let mut out = CSV_FIELDS.join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        let opt = |v: &Option<String>| v.as_deref().map(csv_text).unwrap_or_default();
+        let fields = [
+            csv_text(&r.bundle),
+            opt(&r.path),
+            r.ok.to_string(),
+            opt(&r.error),
+            opt(&r.host),
+            opt(&r.kernel),
+            opt(&r.collected_at),
+            opt(&r.verdict),
+            r.severity.clone(),
+            csv_text(&r.findings.join(" ")),
+            r.largest_free_order
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+            r.extfrag_at_failed_order
+                .map(|v| format!("{v:.3}"))
+                .unwrap_or_default(),
+            opt(&r.report_html),
+            opt(&r.report_json),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+struct SummaryView<'a> {
+    generator: String,
+    total: usize,
+    readable: usize,
+    unreadable: usize,
+    counts: Vec<(String, usize)>,
+    groups: Vec<GroupView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct GroupView<'a> {
+    /// Element id.
+    anchor: String,
+    /// The verdict id, or empty for the groups without one.
+    verdict: String,
+    title: String,
+    severity: String,
+    unreadable: bool,
+    rows: Vec<RowView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct RowView<'a> {
+    row: &'a SummaryRow,
+    host: String,
+    extfrag: String,
+    largest: String,
+    collected: String,
+    html_href: Option<String>,
+    json_href: Option<String>,
+}
+
+/// A link to a report file: a path that could read as a URL scheme (`javascript:x.html`) gets
+/// `./` before it.
+fn href(path: &str) -> String {
+    match (path.find(':'), path.find('/')) {
+        (Some(colon), slash) if slash.is_none_or(|s| colon < s) => format!("./{path}"),
+        _ => path.to_string(),
+    }
+}
+
+/// Groups by verdict in row order: a group's place is that of its first (most severe) row.
+fn groups(rows: &[SummaryRow]) -> Vec<GroupView<'_>> {
+    let mut out: Vec<GroupView<'_>> = Vec::new();
+    for row in rows {
+        let (key, title) = if !row.ok {
+            ("unreadable".to_string(), "Could not be read".to_string())
+        } else if let Some(v) = &row.verdict {
+            let title = crate::analyze::rule(v)
+                .map(|r| r.summary().to_string())
+                .unwrap_or_default();
+            (v.clone(), title)
+        } else {
+            (
+                "none".to_string(),
+                "No known failure pattern found".to_string(),
+            )
+        };
+        let view = RowView {
+            row,
+            host: row.host.clone().unwrap_or_default(),
+            extfrag: row
+                .extfrag_at_failed_order
+                .map(|v| format!("{v:.3}"))
+                .unwrap_or_default(),
+            largest: row
+                .largest_free_order
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+            collected: row
+                .collected_at
+                .as_deref()
+                .map(|t| crate::render::view::format_time(t, false))
+                .unwrap_or_default(),
+            html_href: row.report_html.as_deref().map(href),
+            json_href: row.report_json.as_deref().map(href),
+        };
+        let verdict = if row.ok { row.verdict.clone() } else { None };
+        match out
+            .iter_mut()
+            .find(|g| g.unreadable != row.ok && g.verdict == verdict.clone().unwrap_or_default())
+        {
+            Some(g) => g.rows.push(view),
+            None => out.push(GroupView {
+                anchor: format!("v-{}", anchor_safe(&key)),
+                verdict: verdict.unwrap_or_default(),
+                title,
+                severity: row.severity.clone(),
+                unreadable: !row.ok,
+                rows: vec![view],
+            }),
+        }
+    }
+    out
+}
+
+/// An element id from bundle text: letters, digits, `.`, `-` and `_` kept, the rest `_`.
+fn anchor_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+const INDEX_TEMPLATE: &str = include_str!("../../templates/summary.html");
+const STYLE: &str = include_str!("../../templates/style.css");
+
+/// The summary page.
+pub fn to_html(rows: &[SummaryRow]) -> Result<String, BatchError> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(html_escape);
+    tera.add_raw_templates(vec![("summary.html", INDEX_TEMPLATE), ("style.css", STYLE)])
+        .map_err(|e| BatchError::Template(chain(&e)))?;
+    let readable = rows.iter().filter(|r| r.ok).count();
+    let mut counts = Vec::new();
+    for s in ["critical", "warning", "info", "none"] {
+        let n = rows.iter().filter(|r| r.ok && r.severity == s).count();
+        if n > 0 {
+            counts.push((s.to_string(), n));
+        }
+    }
+    let view = SummaryView {
+        generator: format!("postmortem {}", env!("CARGO_PKG_VERSION")),
+        total: rows.len(),
+        readable,
+        unreadable: rows.len() - readable,
+        counts,
+        groups: groups(rows),
+    };
+    let context =
+        tera::Context::from_serialize(&view).map_err(|e| BatchError::Template(chain(&e)))?;
+    tera.render("summary.html", &context)
+        .map_err(|e| BatchError::Template(chain(&e)))
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, host: &str, severity: &str, verdict: Option<&str>) -> Value {
+        serde_json::json!({
+            "schema": "postmortem.report/v1",
+            "bundle": { "name": name, "hostname": host, "kernel": "3.10.0", "collected_at": "2018-01-23T12:14:41Z" },
+            "findings": [ { "id": verdict.unwrap_or("mm.slab-growth"), "severity": severity } ],
+            "root_cause": verdict.map(|v| serde_json::json!({ "verdict": v })),
+            "details": {
+                "requested_order": 6,
+                "zones": [
+                    { "node": 0, "zone": "DMA", "moment": "failure", "free_blocks": [1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 3], "extfrag_index": [] },
+                    { "node": 0, "zone": "Normal", "moment": "failure", "free_blocks": [15952, 2235, 859, 17, 0, 0, 0, 0, 0, 0, 0],
+                      "extfrag_index": [-1.0, -1.0, -1.0, -1.0, 0.922, 0.961, 0.981, 0.991, 0.996, 0.998, 0.999] },
+                    { "node": 0, "zone": "Normal", "moment": "collection", "free_blocks": [8860, 11464, 488, 174, 27, 0, 0, 0, 0, 0, 0], "extfrag_index": [] }
+                ]
+            }
+        })
+    }
+
+    #[test]
+    fn rows_read_the_failure_zone_of_the_report() {
+        let row = row_from_report(
+            &report(
+                "a.tar.xz",
+                "beta_004",
+                "critical",
+                Some("mm.external-fragmentation"),
+            ),
+            Some("a.html".into()),
+            Some("a.json".into()),
+        );
+        assert_eq!(row.verdict.as_deref(), Some("mm.external-fragmentation"));
+        assert_eq!(row.severity, "critical");
+        assert_eq!(row.largest_free_order, Some(3));
+        assert_eq!(row.extfrag_at_failed_order, Some(0.981));
+        assert_eq!(row.host.as_deref(), Some("beta_004"));
+    }
+
+    #[test]
+    fn rows_sort_by_severity_then_host_with_unreadable_last() {
+        let mut rows = vec![
+            unreadable_row("broken.tar.gz", Some("in/broken.tar.gz"), "corrupt"),
+            row_from_report(&report("c", "zeta", "warning", None), None, None),
+            row_from_report(&report("b", "beta", "critical", Some("x.y")), None, None),
+            row_from_report(&report("a", "alpha", "warning", None), None, None),
+        ];
+        sort_rows(&mut rows);
+        let order: Vec<&str> = rows.iter().map(|r| r.bundle.as_str()).collect();
+        assert_eq!(order, ["b", "a", "c", "broken.tar.gz"]);
+    }
+
+    #[test]
+    fn csv_quotes_as_rfc_4180_and_defuses_formulas() {
+        let mut row = unreadable_row("a,\"b\"", Some("=cmd|' /C calc'!A0"), "line\nbreak");
+        row.findings = vec!["x".into(), "y".into()];
+        let csv = to_csv(&[row]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0].split(',').count(), 14);
+        assert_eq!(
+            lines[1],
+            "\"a,\"\"b\"\"\",'=cmd|' /C calc'!A0,false,\"line\nbreak\",,,,,none,x y,,,,"
+        );
+    }
+
+    #[test]
+    fn html_groups_by_verdict_and_escapes_bundle_text() {
+        let mut rows = vec![
+            row_from_report(
+                &report(
+                    "<b>x</b>",
+                    "<script>alert(1)</script>",
+                    "critical",
+                    Some("mm.external-fragmentation"),
+                ),
+                Some("x.html".into()),
+                None,
+            ),
+            row_from_report(
+                &report("y", "host-y", "critical", Some("mm.external-fragmentation")),
+                None,
+                None,
+            ),
+            row_from_report(&report("z", "host-z", "warning", None), None, None),
+            unreadable_row("broken.tar.gz", None, "corrupt <gzip>"),
+        ];
+        sort_rows(&mut rows);
+        let html = to_html(&rows).unwrap();
+        assert!(!html.contains("<script>alert"));
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+                || html.contains("&lt;script&gt;")
+        );
+        assert!(!html.contains("<script"), "the page needs no script");
+        assert_eq!(html.matches("<h2 ").count(), 3, "{html}");
+        let frag = html.find("id=\"v-mm.external-fragmentation\"").unwrap();
+        let slab = html.find("id=\"v-mm.slab-growth\"").unwrap();
+        let broken = html.find("id=\"v-unreadable\"").unwrap();
+        assert!(frag < slab && slab < broken);
+        assert!(html.contains("corrupt &lt;gzip&gt;"));
+        assert!(html.contains("Content-Security-Policy"));
+    }
+}

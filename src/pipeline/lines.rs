@@ -1,0 +1,173 @@
+//! Line splitting of a byte stream that arrives in chunks.
+//!
+//! The lines are those of [`crate::parse::text::numbered_lines`] over the whole text read with
+//! `String::from_utf8_lossy`: numbered from 1, without `\n` nor one trailing `\r`, a final line
+//! without a newline still a line, no phantom empty line after a final newline. Each line is
+//! decoded on its own; since `\n` is never part of a UTF-8 sequence, this replaces exactly the
+//! bytes the whole-text decoding replaces.
+
+use std::borrow::Cow;
+
+/// Longest line kept; the rest of a longer line is dropped, so a file without newlines cannot
+/// make the reader hold all of it. Journal JSON lines, the longest real ones, stay far below.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Splits chunks into lines, carrying a partial line from one chunk to the next.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+    /// The partial line was cut at [`MAX_LINE_BYTES`].
+    cut: bool,
+    lines: u32,
+    /// Numbers of the lines that were cut.
+    pub cut_lines: Vec<u32>,
+}
+
+impl LineSplitter {
+    /// Split `chunk`, calling `sink` with each complete line.
+    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn FnMut(u32, &str)) {
+        let mut rest = chunk;
+        if !self.partial.is_empty() || self.cut {
+            match memchr::memchr(b'\n', rest) {
+                None => {
+                    self.keep(rest);
+                    return;
+                }
+                Some(end) => {
+                    self.keep(&rest[..end]);
+                    rest = &rest[end + 1..];
+                    let partial = std::mem::take(&mut self.partial);
+                    self.emit(&partial, sink);
+                    self.partial = partial;
+                    self.partial.clear();
+                    self.cut = false;
+                }
+            }
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            self.emit(&rest[start..end], sink);
+            start = end + 1;
+        }
+        self.keep(&rest[start..]);
+    }
+
+    /// The last line, when the text does not end with a newline.
+    pub fn finish(&mut self, sink: &mut dyn FnMut(u32, &str)) {
+        if !self.partial.is_empty() || self.cut {
+            let partial = std::mem::take(&mut self.partial);
+            self.emit(&partial, sink);
+            self.cut = false;
+        }
+    }
+
+    fn keep(&mut self, bytes: &[u8]) {
+        let room = MAX_LINE_BYTES.saturating_sub(self.partial.len());
+        if bytes.len() > room {
+            self.cut = true;
+        }
+        self.partial
+            .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or(bytes));
+    }
+
+    fn emit(&mut self, line: &[u8], sink: &mut dyn FnMut(u32, &str)) {
+        self.lines = self.lines.saturating_add(1);
+        if self.cut {
+            self.cut_lines.push(self.lines);
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let text = match std::str::from_utf8(line) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(line),
+        };
+        sink(self.lines, &text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::text::numbered_lines;
+    use proptest::prelude::*;
+
+    fn split(chunks: &[&[u8]]) -> Vec<(u32, String)> {
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        for c in chunks {
+            s.feed(c, &mut |no, l| out.push((no, l.to_string())));
+        }
+        s.finish(&mut |no, l| out.push((no, l.to_string())));
+        out
+    }
+
+    fn whole(bytes: &[u8]) -> Vec<(u32, String)> {
+        let text = String::from_utf8_lossy(bytes);
+        numbered_lines(&text)
+            .map(|(no, l)| (no, l.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn lines_across_chunks() {
+        let got = split(&[b"Jan 23 20:10:01 a\r\nJan 23 ", b"20:10:02 b\n", b"\nlast"]);
+        assert_eq!(
+            got,
+            vec![
+                (1, "Jan 23 20:10:01 a".to_string()),
+                (2, "Jan 23 20:10:02 b".to_string()),
+                (3, String::new()),
+                (4, "last".to_string()),
+            ]
+        );
+        assert_eq!(split(&[b"a\n"]), vec![(1, "a".to_string())]);
+        assert!(split(&[b""]).is_empty());
+        assert_eq!(split(&[b"\n"]), vec![(1, String::new())]);
+    }
+
+    #[test]
+    fn invalid_utf8_split_between_chunks_is_replaced_once() {
+        // "é" is C3 A9: split across chunks, still one character.
+        let got = split(&[b"caf\xc3", b"\xa9\nbad \xff\n"]);
+        assert_eq!(
+            got,
+            vec![(1, "café".to_string()), (2, "bad \u{fffd}".to_string())]
+        );
+    }
+
+    #[test]
+    fn long_line_is_cut_and_numbered() {
+        let long = vec![b'x'; MAX_LINE_BYTES + 10];
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        s.feed(b"first\n", &mut |no, l| out.push((no, l.len())));
+        for piece in long.chunks(4096) {
+            s.feed(piece, &mut |no, l| out.push((no, l.len())));
+        }
+        s.feed(b"\nafter\n", &mut |no, l| out.push((no, l.len())));
+        s.finish(&mut |no, l| out.push((no, l.len())));
+        assert_eq!(out, vec![(1, 5), (2, MAX_LINE_BYTES), (3, 5)]);
+        assert_eq!(s.cut_lines, vec![2]);
+    }
+
+    proptest! {
+        #[test]
+        fn same_lines_as_the_whole_text(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b'\n'), Just(b'\r'), Just(0xc3u8), Just(0xa9u8), Just(0xffu8), any::<u8>(), Just(b'a')],
+                0..200,
+            ),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+        ) {
+            let mut points: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            points.sort_unstable();
+            let mut chunks: Vec<&[u8]> = Vec::new();
+            let mut at = 0;
+            for p in points {
+                chunks.push(&bytes[at..p]);
+                at = p;
+            }
+            chunks.push(&bytes[at..]);
+            prop_assert_eq!(split(&chunks), whole(&bytes));
+        }
+    }
+}
