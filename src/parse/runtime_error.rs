@@ -25,8 +25,8 @@
 
 use std::sync::LazyLock;
 
-use memchr::memmem::Finder;
 use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
 use regex::Regex;
 
 use crate::facts::{Line, RuntimeError, RuntimeErrorKind, WallClock};
