@@ -155,6 +155,27 @@ pub struct KernelLog {
     pub mem_info_dumps: Vec<MemInfoDump>,
 }
 
+impl KernelLog {
+    /// A log of `format` with nothing read yet.
+    pub fn empty(format: KernelLogFormat) -> KernelLog {
+        KernelLog {
+            format,
+            lines: 0,
+            kernel_messages: 0,
+            first: None,
+            last: None,
+            kernel_release: None,
+            alloc_failures: Vec::new(),
+            oom_kills: Vec::new(),
+            slub_failures: Vec::new(),
+            cache_create_failures: Vec::new(),
+            messages: Vec::new(),
+            hostnames: Vec::new(),
+            mem_info_dumps: Vec::new(),
+        }
+    }
+}
+
 /// A kernel message that matters on its own.
 #[derive(Debug, Clone, Serialize)]
 pub struct KernelMessage {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
+use crate::util::{copy_dir, postmortem, repo};
 
 fn seed() -> std::path::PathBuf {
     repo().join("samples/seed-runc-unshare-enomem")
@@ -13,20 +13,6 @@ fn seed() -> std::path::PathBuf {
 
 fn healthy() -> std::path::PathBuf {
     repo().join("samples/healthy-node")
-}
-
-/// Copy a sample folder (flat enough for a plain recursive copy).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn report(bundle: &Path, baseline: &Path, format: &str) -> String {

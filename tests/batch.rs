@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::util::pack::{pack_prefixed, Format};
-use crate::util::{postmortem, sample_dirs};
+use crate::util::{copy_dir, postmortem, sample_dirs};
 
 /// Bytes that no reader takes for an archive (a fixed pseudo-random sequence).
 fn random_bytes(n: usize) -> Vec<u8> {
@@ -37,19 +37,6 @@ fn fleet(root: &Path) -> PathBuf {
     std::fs::write(fleet.join("broken.tar.gz"), random_bytes(4096)).unwrap();
     std::fs::write(fleet.join("README.md"), "notes, not a bundle\n").unwrap();
     fleet
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn rows(dir: &Path) -> Vec<Value> {

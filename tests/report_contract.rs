@@ -8,22 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::util::{postmortem, sample_dirs};
-
-fn report_json(bundle: &Path) -> Value {
-    let out = postmortem()
-        .args(["report", "--format", "json"])
-        .arg(bundle)
-        .output()
-        .expect("run postmortem");
-    assert!(
-        out.status.success(),
-        "postmortem report {} failed: {}",
-        bundle.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("report is JSON")
-}
+use crate::util::{postmortem, report_json, sample_dirs};
 
 fn schema() -> Value {
     let text = fs::read_to_string(

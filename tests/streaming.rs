@@ -5,22 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
-
-fn report_json(bundle: &Path) -> Value {
-    let out = postmortem()
-        .args(["report", "--format", "json"])
-        .arg(bundle)
-        .output()
-        .expect("run postmortem");
-    assert!(
-        out.status.success(),
-        "postmortem report {} failed: {}",
-        bundle.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("report is JSON")
-}
+use crate::util::{repo, report_json};
 
 /// The report without what names the container itself (its name, hash and format).
 fn without_container(mut report: Value) -> Value {

@@ -116,14 +116,20 @@ pub fn md_code(text: &str, info: &str) -> String {
 pub fn md_text(text: &str) -> String {
     let line = one_line(text);
     let mut out = String::with_capacity(line.len() + 8);
-    let leading_digits = line.chars().take_while(char::is_ascii_digit).count();
+    // Block markers count after up to three spaces of indentation (` - x` is a list item).
+    let indent = line.chars().take_while(|c| *c == ' ').count();
+    let leading_digits = line
+        .chars()
+        .skip(indent)
+        .take_while(char::is_ascii_digit)
+        .count();
     for (i, c) in line.chars().enumerate() {
         let inline = matches!(
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '!'
         );
-        let block_start = (i == 0 && matches!(c, '#' | '-' | '+' | '='))
-            || (i == leading_digits && i > 0 && matches!(c, '.' | ')'));
+        let block_start = (i == indent && matches!(c, '#' | '-' | '+' | '='))
+            || (leading_digits > 0 && i == indent + leading_digits && matches!(c, '.' | ')'));
         if inline || block_start {
             out.push('\\');
         }

@@ -15,21 +15,7 @@ fn ts(s: &str) -> Timestamp {
 }
 
 fn kernel_log(format: KernelLogFormat) -> KernelLog {
-    KernelLog {
-        format,
-        lines: 0,
-        kernel_messages: 0,
-        first: None,
-        last: None,
-        kernel_release: None,
-        alloc_failures: Vec::new(),
-        oom_kills: Vec::new(),
-        slub_failures: Vec::new(),
-        cache_create_failures: Vec::new(),
-        messages: Vec::new(),
-        hostnames: Vec::new(),
-        mem_info_dumps: Vec::new(),
-    }
+    KernelLog::empty(format)
 }
 
 fn runc_failure(line: u32, text: &str, stamp: Stamp) -> AllocFailure {

@@ -5,7 +5,7 @@
 
 pub mod pack;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The `postmortem` binary built for these tests.
 pub fn postmortem() -> std::process::Command {
@@ -27,4 +27,34 @@ pub fn sample_dirs() -> Vec<PathBuf> {
         .collect();
     dirs.sort();
     dirs
+}
+
+/// `postmortem report BUNDLE --format json`, which must succeed, parsed.
+pub fn report_json(bundle: &Path) -> serde_json::Value {
+    let out = postmortem()
+        .args(["report", "--format", "json"])
+        .arg(bundle)
+        .output()
+        .expect("run postmortem");
+    assert!(
+        out.status.success(),
+        "postmortem report {} failed: {}",
+        bundle.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+/// Copy a sample folder (flat enough for a plain recursive copy).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
 }

@@ -345,21 +345,7 @@ fn is_daemon_tag(tag: &str, message: &str) -> bool {
 }
 
 fn empty_log() -> KernelLog {
-    KernelLog {
-        format: KernelLogFormat::DmesgRaw,
-        lines: 0,
-        kernel_messages: 0,
-        first: None,
-        last: None,
-        kernel_release: None,
-        alloc_failures: Vec::new(),
-        oom_kills: Vec::new(),
-        slub_failures: Vec::new(),
-        cache_create_failures: Vec::new(),
-        messages: Vec::new(),
-        hostnames: Vec::new(),
-        mem_info_dumps: Vec::new(),
-    }
+    KernelLog::empty(KernelLogFormat::DmesgRaw)
 }
 
 #[cfg(test)]
