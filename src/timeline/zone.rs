@@ -330,7 +330,19 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                 .map(|(o, n)| format!("{} {n}", offset_text(*o)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            if let Some((off, src)) = &from_manifest {
+            // Evidence that settles an ambiguous abbreviation, strongest first.
+            let deciders = [
+                (
+                    &from_manifest,
+                    "its reading against the collector's UTC start time",
+                ),
+                (
+                    &from_copies,
+                    "kernel lines kept in civil time and as instants",
+                ),
+            ];
+            for (found, how) in deciders {
+                let Some((off, src)) = found else { continue };
                 if let Some(zone) = candidates
                     .iter()
                     .find(|(o, _)| o == off)
@@ -341,26 +353,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
                         zone,
                         description: format!(
                             "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
-                             ({listing}); its reading against the collector's UTC start time \
-                             ({src}) decides it",
-                            offset_text(*off)
-                        ),
-                    };
-                }
-            }
-            if let Some((off, src)) = &from_copies {
-                if let Some(zone) = candidates
-                    .iter()
-                    .find(|(o, _)| o == off)
-                    .and_then(|(o, _)| fixed(*o))
-                {
-                    return ZoneChoice {
-                        assumed: false,
-                        zone,
-                        description: format!(
-                            "UTC{}: the date output in {path} says {abbrev}, which is ambiguous \
-                             ({listing}); kernel lines kept in civil time and as instants \
-                             ({src}) decide it",
+                             ({listing}); {how} ({src}) decides it",
                             offset_text(*off)
                         ),
                     };
