@@ -409,7 +409,12 @@ impl Entry {
             }
             Stage::Lines {
                 parser, splitter, ..
-            } => splitter.feed(chunk, &mut |no, line| parser.push_line(no, line)),
+            } => {
+                let search = parser.chunk_search();
+                splitter.feed(chunk, search, &mut |no, line, scanned| {
+                    parser.push_scanned_line(no, line, scanned)
+                })
+            }
             Stage::Whole { bytes, .. } => bytes.extend_from_slice(chunk),
         }
     }
@@ -427,7 +432,10 @@ impl Entry {
         self.stage = match LineParser::for_kind(kind) {
             Some(mut parser) => {
                 let mut splitter = LineSplitter::default();
-                splitter.feed(&head, &mut |no, line| parser.push_line(no, line));
+                let search = parser.chunk_search();
+                splitter.feed(&head, search, &mut |no, line, scanned| {
+                    parser.push_scanned_line(no, line, scanned)
+                });
                 Stage::Lines {
                     kind,
                     detection,
@@ -454,7 +462,8 @@ impl Entry {
                 mut parser,
                 mut splitter,
             } => {
-                splitter.finish(&mut |no, line| parser.push_line(no, line));
+                splitter
+                    .finish(&mut |no, line, scanned| parser.push_scanned_line(no, line, scanned));
                 let mut outcome = parser.finish_into(facts, path);
                 outcome
                     .warnings

@@ -24,6 +24,7 @@
 //! a postmortem: daemon start and stop, container start, exit, OOM and shim events, kills, and
 //! any line holding a runtime error. Debug and trace records and routine info lines are dropped.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -33,6 +34,7 @@ use serde_json::Value;
 
 use crate::facts::{DaemonRecord, Line, RuntimeError, WallClock, Warning};
 use crate::parse::docker_events::parse_rfc3339;
+use crate::parse::literals::Literals;
 use crate::parse::runtime_error;
 use crate::parse::text::{is_prompt_line, numbered_lines};
 
@@ -147,6 +149,12 @@ pub struct LineParser {
 impl LineParser {
     /// Read line `no` (1-based, without its line end).
     pub fn push_line(&mut self, no: u32, raw: &str) {
+        self.push_scanned_line(no, raw, false);
+    }
+
+    /// [`LineParser::push_line`] for a line known to hold none of [`chatter_breakers`] in any
+    /// case (when `no_breakers`).
+    pub fn push_scanned_line(&mut self, no: u32, raw: &str, no_breakers: bool) {
         let out = &mut self.out;
         let t = raw.trim().trim_start_matches('\u{feff}');
         if t.is_empty() || is_journal_marker(t) || !t.starts_with('{') && is_prompt_line(t) {
@@ -162,6 +170,10 @@ impl LineParser {
                 no,
                 format!("logrus time {time:?} is not an RFC 3339 time; the framing's time is used"),
             ));
+        }
+        // Journal json messages are decoded: what is known of the raw line does not hold.
+        if no_breakers && !t.starts_with('{') && is_logrus_chatter(&framing.message) {
+            return;
         }
         let Some(record) = parse_message(&framing.daemon, framing.time, &framing.message, line)
         else {
@@ -196,22 +208,13 @@ pub fn parse_message(
     line: &Line,
 ) -> Option<DaemonRecord> {
     let m = message.trim();
-    if m.is_empty() || is_routine_logrus_text(m, line) {
+    if m.is_empty() || logrus_text_dropped(m, line) {
         return None;
     }
     let parsed = read_message(m);
-    let keep = match parsed
-        .level
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some(
-            "panic" | "fatal" | "error" | "err" | "warning" | "warn" | "crit" | "critical"
-            | "alert" | "emerg",
-        ) => true,
-        Some("debug" | "trace") => false,
-        _ => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
+    let keep = match kept_by_level(parsed.level.as_deref()) {
+        Some(kept) => kept,
+        None => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
     };
     if !keep {
         return None;
@@ -232,12 +235,40 @@ pub fn parse_message(
     })
 }
 
-/// Whether `m` is a logrus text line that [`parse_message`] would drop, decided without reading
-/// its fields: the bulk of a daemon log is such chatter. It holds when no level worth keeping,
-/// no notable phrase and no runtime error appears anywhere in the raw text. The only escapes
-/// allowed are `\"` and `\\`, whose unquoting never joins letters, so the message read from the
-/// fields cannot hold a phrase the raw text lacks.
-fn is_routine_logrus_text(m: &str, line: &Line) -> bool {
+/// The words whose presence, in any case, can make [`parse_message`] keep a logrus text line:
+/// the kept level names, the notable phrases, `oom` and the runtime error triggers; lower-cased,
+/// without those that hold a shorter one. A line holding none of them in any case is chatter
+/// when [`is_logrus_chatter`] says so.
+static CHATTER_BREAKERS: LazyLock<Literals> = LazyLock::new(|| {
+    const KEPT_WORDS: [&str; 7] = ["panic", "fatal", "err", "warn", "crit", "alert", "emerg"];
+    let mut words: Vec<String> = KEPT_WORDS
+        .iter()
+        .chain(NOTABLE)
+        .chain(&["oom"])
+        .chain(runtime_error::TRIGGER_LITERALS)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    words.sort();
+    words.dedup();
+    let kept: Vec<&str> = words
+        .iter()
+        .filter(|w| !words.iter().any(|o| o != *w && w.contains(o.as_str())))
+        .map(String::as_str)
+        .collect();
+    Literals::new(&kept)
+});
+
+/// The searcher of the chatter breakers, to be run over lower-cased text.
+pub fn chatter_breakers() -> Option<&'static aho_corasick::packed::Searcher> {
+    CHATTER_BREAKERS.packed()
+}
+
+/// Whether the message `m`, known to hold none of [`chatter_breakers`] in any case, is logrus
+/// text that [`parse_message`] drops. It is when it is logrus text whose only escapes are `\"`
+/// and `\\`: their unquoting never joins letters, so neither the level nor the message read
+/// from the fields can hold a word the raw text lacks.
+pub fn is_logrus_chatter(m: &str) -> bool {
+    let m = m.trim();
     if !m.starts_with("time=\"") {
         return false;
     }
@@ -249,29 +280,70 @@ fn is_routine_logrus_text(m: &str, line: &Line) -> bool {
             _ => return false,
         }
     }
-    let lower = m.to_ascii_lowercase();
-    const KEPT_LEVELS: [&str; 7] = ["panic", "fatal", "err", "warn", "crit", "alert", "emerg"];
-    if KEPT_LEVELS.iter().any(|w| lower.contains(w)) {
+    true
+}
+
+/// Whether [`parse_message`] drops `m` as logrus text: decided from its level and message
+/// alone, read without building its fields, since the bulk of a daemon log is such chatter.
+/// `false` when `m` is not logrus text or is kept.
+fn logrus_text_dropped(m: &str, line: &Line) -> bool {
+    // `read_message` reads a `{` line as logrus JSON first.
+    if m.starts_with('{') || !is_logrus_text(m) {
         return false;
     }
-    !is_notable(m) && runtime_error::scan_line(line, m).is_none()
+    let mut level = None;
+    let mut msg = Cow::Borrowed("");
+    for (key, value) in (LogfmtPairs { rest: m }) {
+        match key {
+            "level" => level = Some(value),
+            "msg" => msg = value,
+            _ => {}
+        }
+    }
+    match kept_by_level(level.as_deref()) {
+        Some(kept) => !kept,
+        None => !is_notable(msg.trim()) && runtime_error::scan_line(line, m).is_none(),
+    }
+}
+
+/// Whether `m` is read as logrus text (after logrus JSON, when it starts with `{`).
+fn is_logrus_text(m: &str) -> bool {
+    m.starts_with("time=\"")
+        || m.starts_with("level=")
+        || (m.contains(" level=") && m.contains("msg="))
+}
+
+/// A record of this level is kept (`Some(true)`), dropped (`Some(false)`), or kept only when
+/// its message matters (`None`: info and unknown levels, or none).
+fn kept_by_level(level: Option<&str>) -> Option<bool> {
+    const KEPT: [&str; 10] = [
+        "panic", "fatal", "error", "err", "warning", "warn", "crit", "critical", "alert", "emerg",
+    ];
+    let level = level?;
+    if KEPT.iter().any(|k| level.eq_ignore_ascii_case(k)) {
+        Some(true)
+    } else if level.eq_ignore_ascii_case("debug") || level.eq_ignore_ascii_case("trace") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// [`NOTABLE`] as one searcher, so that a line is scanned once rather than once per phrase.
-static NOTABLE_ANY: LazyLock<Regex> = LazyLock::new(|| {
-    let alternatives: Vec<String> = NOTABLE.iter().map(|n| regex::escape(n)).collect();
-    re(&alternatives.join("|"))
-});
+static NOTABLE_ANY: LazyLock<Literals> = LazyLock::new(|| Literals::new(NOTABLE));
 
 fn is_notable(msg: &str) -> bool {
-    if NOTABLE_ANY.is_match(msg) {
+    if NOTABLE_ANY.is_match(msg.as_bytes()) {
         return true;
     }
-    // `oom` as a word or word start (`oom`, `oom_kill`, `oom-kill`), not `room` or `zoom`.
-    let lower = msg.to_ascii_lowercase();
-    lower
-        .match_indices("oom")
-        .any(|(i, _)| i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphabetic())
+    // `oom` in any case as a word or word start (`oom`, `oom_kill`, `OOM-kill`), not `room`.
+    let bytes = msg.as_bytes();
+    memchr::memchr2_iter(b'o', b'O', bytes).any(|i| {
+        bytes
+            .get(i..i + 3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"oom"))
+            && (i == 0 || !bytes[i - 1].is_ascii_alphabetic())
+    })
 }
 
 fn is_journal_marker(t: &str) -> bool {
@@ -284,13 +356,13 @@ fn is_journal_marker(t: &str) -> bool {
 }
 
 /// A line's framing: who wrote it, when, and the message.
-struct Framing {
-    daemon: String,
+struct Framing<'a> {
+    daemon: Cow<'a, str>,
     time: Option<WallClock>,
-    message: String,
+    message: Cow<'a, str>,
 }
 
-impl Framing {
+impl Framing<'_> {
     /// The logrus `time="..."` of the message, when it is there but cannot be read.
     fn logrus_time_problem(&self, message: &str) -> Option<String> {
         let rest = message.trim_start().strip_prefix("time=\"")?;
@@ -299,7 +371,10 @@ impl Framing {
     }
 }
 
-fn split_framing(t: &str, no: u32, warnings: &mut Vec<Warning>) -> Framing {
+fn split_framing<'a>(t: &'a str, no: u32, warnings: &mut Vec<Warning>) -> Framing<'a> {
+    if let Some(f) = syslog_framing(t) {
+        return f;
+    }
     if t.starts_with('{') {
         if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(t) {
             if let Some(Value::String(msg)) = obj.get("MESSAGE") {
@@ -315,9 +390,9 @@ fn split_framing(t: &str, no: u32, warnings: &mut Vec<Warning>) -> Framing {
                     .and_then(|us| Timestamp::from_microsecond(us).ok())
                     .map(|at| WallClock::Instant { at });
                 return Framing {
-                    daemon,
+                    daemon: Cow::Owned(daemon),
                     time,
-                    message: msg.clone(),
+                    message: Cow::Owned(msg.clone()),
                 };
             }
         }
@@ -325,9 +400,9 @@ fn split_framing(t: &str, no: u32, warnings: &mut Vec<Warning>) -> Framing {
     if let Some(c) = SYSLOG.captures(t) {
         if let Some(time) = no_year_stamp(&c) {
             return Framing {
-                daemon: c[8].to_string(),
+                daemon: Cow::Owned(c[8].to_string()),
                 time: Some(time),
-                message: c[9].to_string(),
+                message: Cow::Owned(c[9].to_string()),
             };
         }
         warnings.push(Warning::at(no, "syslog stamp cannot be read"));
@@ -338,23 +413,121 @@ fn split_framing(t: &str, no: u32, warnings: &mut Vec<Warning>) -> Framing {
             warnings.push(Warning::at(no, format!("stamp {:?} cannot be read", &c[1])));
         }
         return Framing {
-            daemon: c[3].to_string(),
+            daemon: Cow::Owned(c[3].to_string()),
             time,
-            message: c[4].to_string(),
+            message: Cow::Owned(c[4].to_string()),
         };
     }
     if let Some(c) = MONOTONIC.captures(t) {
         return Framing {
-            daemon: c[2].to_string(),
+            daemon: Cow::Owned(c[2].to_string()),
             time: None,
-            message: c[3].to_string(),
+            message: Cow::Owned(c[3].to_string()),
         };
     }
     Framing {
-        daemon: String::new(),
+        daemon: Cow::Borrowed(""),
         time: None,
-        message: t.to_string(),
+        message: Cow::Borrowed(t),
     }
+}
+
+/// What [`SYSLOG`] captures, read byte by byte for the plain ASCII lines that make up nearly
+/// every log, when the stamp is valid; `None` leaves the line to the regex, which then decides
+/// (and warns) exactly as before.
+fn syslog_framing(t: &str) -> Option<Framing<'_>> {
+    let b = t.as_bytes();
+    if !b.is_ascii() || b.len() < 16 {
+        return None;
+    }
+    let is_space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    if !(b[0].is_ascii_uppercase() && b[1].is_ascii_lowercase() && b[2].is_ascii_lowercase()) {
+        return None;
+    }
+    let mut at = 3;
+    let spaces = b[at..].iter().take_while(|&&c| c == b' ').count();
+    if spaces == 0 {
+        return None;
+    }
+    at += spaces;
+    let day_len = b[at..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(1..=2).contains(&day_len) {
+        return None;
+    }
+    let day = &t[at..at + day_len];
+    at += day_len;
+    // ` HH:MM:SS`
+    let clock = b.get(at..at + 9)?;
+    let digits = |r: std::ops::Range<usize>| clock[r].iter().all(u8::is_ascii_digit);
+    if clock[0] != b' ' || clock[3] != b':' || clock[6] != b':' {
+        return None;
+    }
+    if !(digits(1..3) && digits(4..6) && digits(7..9)) {
+        return None;
+    }
+    let (hour, minute, second) = (&t[at + 1..at + 3], &t[at + 4..at + 6], &t[at + 7..at + 9]);
+    at += 9;
+    let mut fraction = None;
+    if b.get(at) == Some(&b'.') {
+        let n = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=9).contains(&n) {
+            return None;
+        }
+        fraction = Some(&t[at + 1..at + 1 + n]);
+        at += 1 + n;
+    }
+    if b.get(at) != Some(&b' ') {
+        return None;
+    }
+    at += 1;
+    let host = b[at..].iter().take_while(|&&c| !is_space(c)).count();
+    if host == 0 || b.get(at + host) != Some(&b' ') {
+        return None;
+    }
+    at += host + 1;
+    let tag_len = b[at..]
+        .iter()
+        .take_while(|&&c| !is_space(c) && c != b'[' && c != b':')
+        .count();
+    if tag_len == 0 {
+        return None;
+    }
+    let tag = &t[at..at + tag_len];
+    at += tag_len;
+    if b.get(at) == Some(&b'[') {
+        let pid = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if pid == 0 || b.get(at + 1 + pid) != Some(&b']') {
+            return None;
+        }
+        at += pid + 2;
+    }
+    if b.get(at) != Some(&b':') {
+        return None;
+    }
+    at += 1;
+    if b.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let num = |s: &str| s.parse::<i8>().ok();
+    let time = valid_no_year(
+        month_number(&t[..3])?,
+        num(day)?,
+        num(hour)?,
+        num(minute)?,
+        num(second)?,
+        fraction_nanos(fraction)?,
+    )?;
+    Some(Framing {
+        daemon: Cow::Borrowed(tag),
+        time: Some(time),
+        message: Cow::Borrowed(&t[at..]),
+    })
 }
 
 fn month_number(name: &str) -> Option<i8> {
@@ -421,10 +594,7 @@ fn read_message(m: &str) -> Message {
             return msg;
         }
     }
-    if m.starts_with("time=\"")
-        || m.starts_with("level=")
-        || (m.contains(" level=") && m.contains("msg="))
-    {
+    if is_logrus_text(m) {
         return read_logrus_text(m);
     }
     if let Some(c) = KLOG.captures(m) {
@@ -524,38 +694,84 @@ fn read_logrus_text(m: &str) -> Message {
 
 /// Split logfmt (`k=v k="quoted \"v\""`), unquoting Go-quoted values. Bare words are skipped.
 fn logfmt_pairs(s: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    loop {
-        rest = rest.trim_start();
-        if rest.is_empty() {
-            break;
+    LogfmtPairs { rest: s }
+        .map(|(k, v)| (k.to_string(), v.into_owned()))
+        .collect()
+}
+
+/// The pairs of a logfmt text in order, borrowed where no escape had to be undone.
+struct LogfmtPairs<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for LogfmtPairs<'a> {
+    type Item = (&'a str, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rest = self.rest.trim_start();
+            if rest.is_empty() {
+                self.rest = rest;
+                return None;
+            }
+            let key_end = find_space_or(rest, Some(b'=')).unwrap_or(rest.len());
+            let key = &rest[..key_end];
+            let after_key = &rest[key_end..];
+            let Some(after_eq) = after_key.strip_prefix('=') else {
+                self.rest = after_key;
+                continue;
+            };
+            let (value, tail) = if let Some(quoted) = after_eq.strip_prefix('"') {
+                unquote_go(quoted)
+            } else {
+                let end = find_space_or(after_eq, None).unwrap_or(after_eq.len());
+                (Cow::Borrowed(&after_eq[..end]), &after_eq[end..])
+            };
+            self.rest = tail;
+            if !key.is_empty() {
+                return Some((key, value));
+            }
         }
-        let key_end = rest
-            .find(|c: char| c == '=' || c.is_whitespace())
-            .unwrap_or(rest.len());
-        let key = &rest[..key_end];
-        rest = &rest[key_end..];
-        let Some(after_eq) = rest.strip_prefix('=') else {
-            continue;
-        };
-        let (value, tail) = if let Some(quoted) = after_eq.strip_prefix('"') {
-            unquote_go(quoted)
-        } else {
-            let end = after_eq.find(char::is_whitespace).unwrap_or(after_eq.len());
-            (after_eq[..end].to_string(), &after_eq[end..])
-        };
-        if !key.is_empty() {
-            out.push((key.to_string(), value));
-        }
-        rest = tail;
     }
-    out
+}
+
+/// The offset of the first white space (as `char::is_whitespace` has it) or `byte` in `s`,
+/// reading ASCII a byte at a time: logfmt lines are scanned by the million.
+fn find_space_or(s: &str, byte: Option<u8>) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c.is_ascii() {
+            if Some(c) == byte || matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+                return Some(i);
+            }
+            i += 1;
+        } else {
+            // `i` is on a char boundary: it only ever moves by whole chars.
+            let ch = s.get(i..)?.chars().next()?;
+            if ch.is_whitespace() {
+                return Some(i);
+            }
+            i += ch.len_utf8();
+        }
+    }
+    None
 }
 
 /// Read a Go-quoted string body (after the opening quote) up to its closing quote; returns the
 /// value and the text after the quote. An unterminated string runs to the end of the line.
-fn unquote_go(s: &str) -> (String, &str) {
+fn unquote_go(s: &str) -> (Cow<'_, str>, &str) {
+    // Most values have no escape: they are borrowed.
+    if let Some(end) = memchr::memchr2(b'"', b'\\', s.as_bytes()) {
+        if s.as_bytes()[end] == b'"' {
+            return (Cow::Borrowed(&s[..end]), &s[end + 1..]);
+        }
+    }
+    let (value, rest) = unquote_go_escaped(s);
+    (Cow::Owned(value), rest)
+}
+
+fn unquote_go_escaped(s: &str) -> (String, &str) {
     let mut out = String::new();
     let mut chars = s.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -914,6 +1130,70 @@ Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine
         assert!(out.records[0].time.is_some());
     }
 
+    /// Every line with what a chunk search would find in it, to compare with plain parsing.
+    fn parse_scanned(text: &str) -> DaemonLogOutput {
+        let mut parser = LineParser::default();
+        for (no, raw) in numbered_lines(text) {
+            let clear =
+                chatter_breakers().is_some_and(|s| s.find(raw.to_ascii_lowercase()).is_none());
+            parser.push_scanned_line(no, raw, clear);
+        }
+        parser.finish()
+    }
+
+    #[test]
+    fn chatter_skip_changes_nothing_on_the_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = 0;
+        for dir in ["tests/data", "samples"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(&bytes);
+                files += 1;
+                assert_eq!(
+                    format!("{:?}", parse_scanned(&text)),
+                    format!("{:?}", parse(&text)),
+                    "{}",
+                    entry.path().display()
+                );
+            }
+        }
+        assert!(files > 100);
+        let chatter = "Jan  7 03:41:03 beta dockerd[1375]: time=\"2018-01-07T03:41:03.49+08:00\" \
+                       level=info msg=\"ignoring event\" module=libcontainerd";
+        assert!(chatter_breakers().is_some_and(|s| s.find(chatter.to_ascii_lowercase()).is_none()));
+        assert!(is_logrus_chatter(
+            "time=\"2018-01-07T03:41:03+08:00\" level=info msg=\"a \\\"b\\\"\""
+        ));
+        assert!(!is_logrus_chatter("time=\"x\" level=info msg=\"a\\nb\""));
+    }
+
+    #[test]
+    fn syslog_framing_reads_common_lines_without_the_regex() {
+        for line in [
+            "Jan  7 03:41:03 beta_004 dockerd[1375]: time=\"x\" level=info msg=\"y\"",
+            "Jan 23 20:10:01.288012 beta dockerd: hello",
+            "Jan 23 20:10:01 beta containerd:",
+        ] {
+            let fast = syslog_framing(line).expect(line);
+            let c = SYSLOG.captures(line).expect(line);
+            assert_eq!(fast.daemon, &c[8]);
+            assert_eq!(fast.message, &c[9]);
+            assert_eq!(fast.time, no_year_stamp(&c));
+        }
+        // Left to the regex: a day out of range, a tab after the host, a long fraction.
+        for line in [
+            "Jan 32 20:10:01 beta dockerd: x",
+            "Jan 23 20:10:01 beta\tdockerd: x",
+            "Jan 23 20:10:01.1234567890 beta dockerd: x",
+        ] {
+            assert!(syslog_framing(line).is_none(), "{line}");
+        }
+    }
+
     #[test]
     fn deeply_nested_json_does_not_crash() {
         let line = format!("{{\"msg\":{}", "[".repeat(10_000));
@@ -927,6 +1207,57 @@ Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine
         fn never_panics(s in "\\PC*") {
             let _ = parse(&s);
             let _ = parse_message("dockerd", None, &s, &Line::new(1, "x"));
+        }
+
+        /// The logfmt scan finds what `str::find` with `char::is_whitespace` finds.
+        #[test]
+        fn find_space_or_agrees_with_str_find(s in "[a-z= \t\u{a0}\u{2009}\u{e9}\u{3000}\u{b}\u{1c}]{0,12}") {
+            proptest::prop_assert_eq!(
+                find_space_or(&s, Some(b'=')),
+                s.find(|c: char| c == '=' || c.is_whitespace())
+            );
+            proptest::prop_assert_eq!(find_space_or(&s, None), s.find(char::is_whitespace));
+        }
+
+        /// Lines skipped as chatter are lines the full reading drops.
+        #[test]
+        fn chatter_is_dropped(
+            s in "(time=\"[0-9T:.+-]{0,12}\" ?|level=(info|Error|debug|WARN|x) ?|msg=|\"|\\\\[nux\"]?|[a-zA-Z_ ]{0,6}|oom|Started Docker|nsenter| level=| ){0,20}"
+        ) {
+            let clear = chatter_breakers().is_some_and(|b| b.find(s.to_ascii_lowercase()).is_none());
+            if clear && is_logrus_chatter(&s) {
+                proptest::prop_assert!(parse_message("dockerd", None, &s, &Line::new(1, &s)).is_none(), "{s:?}");
+            }
+        }
+
+        /// A logrus line dropped early is one the full reading drops too.
+        #[test]
+        fn early_drop_agrees_with_the_full_reading(
+            s in "(time=\"[0-9T:.+-]{0,12}\" ?|level=(info|Error|debug|WARN|x) ?|msg=|\"|\\\\[nux\"]?|[a-zA-Z_ ]{0,6}|oom|OOM|Started Docker|nsenter|exit status 1| level=| ){0,20}"
+        ) {
+            let line = Line::new(1, &s);
+            let m = s.trim();
+            if !m.is_empty() && logrus_text_dropped(m, &line) {
+                let parsed = read_message(m);
+                let kept = match kept_by_level(parsed.level.as_deref()) {
+                    Some(kept) => kept,
+                    None => is_notable(&parsed.message) || runtime_error::scan_line(&line, m).is_some(),
+                };
+                proptest::prop_assert!(!kept, "{m:?}");
+            }
+        }
+
+        /// The byte-level syslog framing reads exactly what the regex reads, whenever it reads.
+        #[test]
+        fn syslog_framing_agrees_with_the_regex(
+            s in "(Jan|Dec|Xyz|jan|JAN) {0,2}[0-9 ]{1,3} [0-9:]{8}(\\.[0-9]{0,10})? [a-z_\t]{0,3} ?[a-z\\[\\]0-9:]{0,8}:? ?[a-z =\"]{0,10}"
+        ) {
+            if let Some(fast) = syslog_framing(&s) {
+                let c = SYSLOG.captures(&s).expect("the regex matches what the fast path reads");
+                proptest::prop_assert_eq!(fast.daemon.as_ref(), &c[8]);
+                proptest::prop_assert_eq!(fast.message.as_ref(), &c[9]);
+                proptest::prop_assert_eq!(fast.time, no_year_stamp(&c));
+            }
         }
 
         #[test]

@@ -11,6 +11,7 @@
 use crate::facts::{Facts, Line, Sourced, Warning};
 use crate::sources::SourceKind;
 
+pub mod literals;
 pub mod text;
 
 pub mod buddyinfo;
@@ -173,6 +174,24 @@ fn feed_text(facts: &mut Facts, path: &str, kind: SourceKind, text: &str) -> Out
     }
 }
 
+/// Literal sets to look for in whole chunks of a log, before its lines are parsed one by one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChunkSearch {
+    /// Searched as they are.
+    pub exact: Option<&'static aho_corasick::packed::Searcher>,
+    /// Lower-case words, searched in the lower-cased text: found in any case.
+    pub folded: Option<&'static aho_corasick::packed::Searcher>,
+}
+
+/// What the search over a chunk says of one line; every `false` only means "not known".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// ASCII, without tabs, holding none of the exact literals.
+    pub plain: bool,
+    /// Holding none of the folded words in any case.
+    pub no_folded: bool,
+}
+
 /// A parser fed one line at a time: the log kinds, which can be GBs, are read this way so that
 /// only their facts and evidence lines stay in memory.
 pub enum LineParser {
@@ -197,6 +216,33 @@ impl LineParser {
             }
             SourceKind::Unknown => Some(LineParser::Unknown(runtime_error::LineScanner::default())),
             _ => None,
+        }
+    }
+
+    /// The literals whose absence lets this parser skip most of its work on a line; the line
+    /// splitter searches whole chunks for them (see [`LineParser::push_scanned_line`]).
+    pub fn chunk_search(&self) -> ChunkSearch {
+        match self {
+            // Daemon lines are a minority of a syslog file: a folded search over all of it
+            // costs more than it saves on them.
+            LineParser::Kernel(_) => ChunkSearch {
+                exact: kernel_log::literals(),
+                folded: None,
+            },
+            LineParser::Daemon(_) => ChunkSearch {
+                exact: None,
+                folded: daemon_log::chatter_breakers(),
+            },
+            LineParser::Runtime(_) | LineParser::Unknown(_) => ChunkSearch::default(),
+        }
+    }
+
+    /// Read line `no`, with what the search over its chunk found in it.
+    pub fn push_scanned_line(&mut self, no: u32, line: &str, scanned: Scanned) {
+        match self {
+            LineParser::Kernel(p) => p.push_scanned_line(no, line, scanned),
+            LineParser::Daemon(p) => p.push_scanned_line(no, line, scanned.no_folded),
+            LineParser::Runtime(_) | LineParser::Unknown(_) => self.push_line(no, line),
         }
     }
 

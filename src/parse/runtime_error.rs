@@ -25,37 +25,38 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 use regex::Regex;
 
 use crate::facts::{Line, RuntimeError, RuntimeErrorKind, WallClock};
 use crate::parse::docker_events::parse_rfc3339;
+use crate::parse::literals::Literals;
 use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
 
-/// Substrings one of which every recognised runtime error contains, in one automaton: every
-/// line of every log passes through [`scan_line`], and almost none of them is an error.
-static TRIGGERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "untime error",
-        "OCI runtime",
-        "container process caused",
-        "container init caused",
-        "nsenter",
-        "nsexec",
-        "failed to unshare",
-        "final child",
-        "mkdir /sys/fs/cgroup",
-        "Cannot start container",
-        "_linux.go:",
-    ])
-    .ok()
-});
+/// Substrings one of which every recognised runtime error contains. Other scanners that run
+/// first (the kernel log's prefilter) include them in their own literal search.
+pub const TRIGGER_LITERALS: &[&str] = &[
+    "untime error",
+    "OCI runtime",
+    "container process caused",
+    "container init caused",
+    "nsenter",
+    "nsexec",
+    "failed to unshare",
+    "final child",
+    "mkdir /sys/fs/cgroup",
+    "Cannot start container",
+    "_linux.go:",
+];
+
+/// [`TRIGGER_LITERALS`] searched at once: every line of every log passes through
+/// [`scan_line`], and almost none of them is an error.
+static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
 
 /// Whether `message` may hold a runtime error: the cheap test to run before building anything.
 pub fn may_match(message: &str) -> bool {
-    TRIGGERS.as_ref().is_some_and(|t| t.is_match(message))
+    TRIGGERS.is_match(message.as_bytes())
 }
 
 static START_FAILURE_MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {

@@ -41,6 +41,12 @@ pub fn clean(line: &str) -> std::borrow::Cow<'_, str> {
 /// Whether a line is a pasted shell prompt with a command (`[root@host ~]# cat /proc/buddyinfo`,
 /// `$ free -m`, `root@host:~# dmesg`, `COMMAND> uname -a`), which parsers skip.
 pub fn is_prompt_line(line: &str) -> bool {
+    // Every prompt holds `#`, `$` or `COMMAND>`, and cleaning (which could join `COMMAND>`
+    // across a byte-order mark, 0xEF...) cannot make one: most lines are rejected here.
+    let bytes = line.as_bytes();
+    if memchr::memchr3(b'#', b'$', b'>', bytes).is_none() && memchr::memchr(0xef, bytes).is_none() {
+        return false;
+    }
     let l = clean(line);
     let l = l.as_ref();
     if l.starts_with("COMMAND>") {

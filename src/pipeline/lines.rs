@@ -8,6 +8,10 @@
 
 use std::borrow::Cow;
 
+use aho_corasick::packed;
+
+use crate::parse::{ChunkSearch, Scanned};
+
 /// Longest line kept; the rest of a longer line is dropped, so a file without newlines cannot
 /// make the reader hold all of it. Journal JSON lines, the longest real ones, stay far below.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -21,11 +25,18 @@ pub struct LineSplitter {
     lines: u32,
     /// Numbers of the lines that were cut.
     pub cut_lines: Vec<u32>,
+    /// The chunk's whole lines, lower-cased, for the folded search.
+    folded: Vec<u8>,
 }
 
+/// Receives each line: its number, its text, and what the chunk search found in it.
+pub type LineSink<'a> = dyn FnMut(u32, &str, Scanned) + 'a;
+
 impl LineSplitter {
-    /// Split `chunk`, calling `sink` with each complete line.
-    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn FnMut(u32, &str)) {
+    /// Split `chunk`, calling `sink` with each complete line. The complete lines of the chunk
+    /// are searched for `search`'s literals in one pass, which costs far less than a search per
+    /// line.
+    pub fn feed(&mut self, chunk: &[u8], search: ChunkSearch, sink: &mut LineSink<'_>) {
         let mut rest = chunk;
         if !self.partial.is_empty() || self.cut {
             match memchr::memchr(b'\n', rest) {
@@ -37,26 +48,43 @@ impl LineSplitter {
                     self.keep(&rest[..end]);
                     rest = &rest[end + 1..];
                     let partial = std::mem::take(&mut self.partial);
-                    self.emit(&partial, sink);
+                    self.emit(&partial, Scanned::default(), sink);
                     self.partial = partial;
                     self.partial.clear();
                     self.cut = false;
                 }
             }
         }
+        let whole = match memchr::memrchr(b'\n', rest) {
+            Some(last) => &rest[..last + 1],
+            None => &[][..],
+        };
+        let mut folded = std::mem::take(&mut self.folded);
+        folded.clear();
+        if search.folded.is_some() {
+            folded.extend(whole.iter().map(u8::to_ascii_lowercase));
+        }
+        let mut exact = Marks::new(whole, search.exact, true);
+        let mut lower = Marks::new(&folded, search.folded, false);
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', rest) {
-            self.emit(&rest[start..end], sink);
+        for end in memchr::memchr_iter(b'\n', whole) {
+            let line = &whole[start..end];
+            let scanned = Scanned {
+                plain: exact.clear(start, end, line),
+                no_folded: lower.clear(start, end, line),
+            };
+            self.emit(line, scanned, sink);
             start = end + 1;
         }
-        self.keep(&rest[start..]);
+        self.folded = folded;
+        self.keep(&rest[whole.len()..]);
     }
 
     /// The last line, when the text does not end with a newline.
-    pub fn finish(&mut self, sink: &mut dyn FnMut(u32, &str)) {
+    pub fn finish(&mut self, sink: &mut LineSink<'_>) {
         if !self.partial.is_empty() || self.cut {
             let partial = std::mem::take(&mut self.partial);
-            self.emit(&partial, sink);
+            self.emit(&partial, Scanned::default(), sink);
             self.cut = false;
         }
     }
@@ -70,7 +98,7 @@ impl LineSplitter {
             .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or(bytes));
     }
 
-    fn emit(&mut self, line: &[u8], sink: &mut dyn FnMut(u32, &str)) {
+    fn emit(&mut self, line: &[u8], scanned: Scanned, sink: &mut LineSink<'_>) {
         self.lines = self.lines.saturating_add(1);
         if self.cut {
             self.cut_lines.push(self.lines);
@@ -80,7 +108,64 @@ impl LineSplitter {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(line),
         };
-        sink(self.lines, &text);
+        sink(self.lines, &text, scanned);
+    }
+}
+
+/// Where, in a run of whole lines, the literals are (and, for an exact search, the tabs and
+/// non-ASCII bytes): the lines that hold none of them are clear.
+struct Marks<'a> {
+    literals: Option<packed::FindIter<'a, 'a>>,
+    /// Tabs and non-ASCII bytes count too (the exact search).
+    strict: bool,
+    tabs: memchr::Memchr<'a>,
+    ascii: bool,
+    /// The next literal and tab at or after the current line (`usize::MAX`: none left).
+    next_literal: usize,
+    next_tab: usize,
+}
+
+impl<'a> Marks<'a> {
+    fn new(text: &'a [u8], literals: Option<&'a packed::Searcher>, strict: bool) -> Marks<'a> {
+        let searched = literals.is_some();
+        let mut marks = Marks {
+            literals: literals.map(|s| s.find_iter(text)),
+            strict,
+            tabs: memchr::memchr_iter(b'\t', if strict && searched { text } else { &[] }),
+            ascii: searched && strict && text.is_ascii(),
+            next_literal: 0,
+            next_tab: 0,
+        };
+        marks.next_literal = marks.advance_literal();
+        marks.next_tab = marks.tabs.next().unwrap_or(usize::MAX);
+        marks
+    }
+
+    fn advance_literal(&mut self) -> usize {
+        self.literals
+            .as_mut()
+            .and_then(Iterator::next)
+            .map_or(usize::MAX, |m| m.start())
+    }
+
+    /// Whether the line `start..end` (given as `line`) is clear. Lines are asked in order.
+    fn clear(&mut self, start: usize, end: usize, line: &[u8]) -> bool {
+        if self.literals.is_none() {
+            return false;
+        }
+        while self.next_literal < start {
+            self.next_literal = self.advance_literal();
+        }
+        if self.next_literal < end {
+            return false;
+        }
+        if !self.strict {
+            return true;
+        }
+        while self.next_tab < start {
+            self.next_tab = self.tabs.next().unwrap_or(usize::MAX);
+        }
+        self.next_tab >= end && (self.ascii || line.is_ascii())
     }
 }
 
@@ -94,9 +179,11 @@ mod tests {
         let mut s = LineSplitter::default();
         let mut out = Vec::new();
         for c in chunks {
-            s.feed(c, &mut |no, l| out.push((no, l.to_string())));
+            s.feed(c, ChunkSearch::default(), &mut |no, l, _| {
+                out.push((no, l.to_string()))
+            });
         }
-        s.finish(&mut |no, l| out.push((no, l.to_string())));
+        s.finish(&mut |no, l, _| out.push((no, l.to_string())));
         out
     }
 
@@ -139,12 +226,18 @@ mod tests {
         let long = vec![b'x'; MAX_LINE_BYTES + 10];
         let mut s = LineSplitter::default();
         let mut out = Vec::new();
-        s.feed(b"first\n", &mut |no, l| out.push((no, l.len())));
+        s.feed(b"first\n", ChunkSearch::default(), &mut |no, l, _| {
+            out.push((no, l.len()))
+        });
         for piece in long.chunks(4096) {
-            s.feed(piece, &mut |no, l| out.push((no, l.len())));
+            s.feed(piece, ChunkSearch::default(), &mut |no, l, _| {
+                out.push((no, l.len()))
+            });
         }
-        s.feed(b"\nafter\n", &mut |no, l| out.push((no, l.len())));
-        s.finish(&mut |no, l| out.push((no, l.len())));
+        s.feed(b"\nafter\n", ChunkSearch::default(), &mut |no, l, _| {
+            out.push((no, l.len()))
+        });
+        s.finish(&mut |no, l, _| out.push((no, l.len())));
         assert_eq!(out, vec![(1, 5), (2, MAX_LINE_BYTES), (3, 5)]);
         assert_eq!(s.cut_lines, vec![2]);
     }
@@ -153,7 +246,7 @@ mod tests {
         #[test]
         fn same_lines_as_the_whole_text(
             bytes in proptest::collection::vec(
-                prop_oneof![Just(b'\n'), Just(b'\r'), Just(0xc3u8), Just(0xa9u8), Just(0xffu8), any::<u8>(), Just(b'a')],
+                prop_oneof![Just(b'\n'), Just(b'\r'), Just(0xc3u8), Just(0xa9u8), Just(0xffu8), any::<u8>(), Just(b'a'), Just(b'b'), Just(b'\t')],
                 0..200,
             ),
             cuts in proptest::collection::vec(0usize..200, 0..6),
@@ -168,6 +261,39 @@ mod tests {
             }
             chunks.push(&bytes[at..]);
             prop_assert_eq!(split(&chunks), whole(&bytes));
+
+            // Plain lines hold no literal, no tab and only ASCII; lines without folded words
+            // hold none in any case; the lines are the same.
+            let literals = ["ab", "a\r", "\u{e9}x"];
+            let words = ["ba", "\u{e9}"];
+            fn searcher(lits: &[&str]) -> packed::Searcher {
+                let mut builder = packed::Config::new().builder();
+                builder.extend(lits);
+                builder.build().expect("a searcher")
+            }
+            static EXACT: std::sync::LazyLock<packed::Searcher> =
+                std::sync::LazyLock::new(|| searcher(&["ab", "a\r", "\u{e9}x"]));
+            static FOLDED: std::sync::LazyLock<packed::Searcher> =
+                std::sync::LazyLock::new(|| searcher(&["ba", "\u{e9}"]));
+            let search = ChunkSearch { exact: Some(&EXACT), folded: Some(&FOLDED) };
+            let mut s = LineSplitter::default();
+            let mut marked = Vec::new();
+            for c in &chunks {
+                s.feed(c, search, &mut |no, l, sc| marked.push((no, l.to_string(), sc)));
+            }
+            s.finish(&mut |no, l, sc| marked.push((no, l.to_string(), sc)));
+            let lines: Vec<(u32, String)> = marked.iter().map(|(n, l, _)| (*n, l.clone())).collect();
+            prop_assert_eq!(lines, whole(&bytes));
+            for (_, line, scanned) in &marked {
+                if scanned.plain {
+                    prop_assert!(line.is_ascii() && !line.contains('\t'));
+                    prop_assert!(literals.iter().all(|l| !line.contains(l)), "{line:?}");
+                }
+                if scanned.no_folded {
+                    let lower = line.to_ascii_lowercase();
+                    prop_assert!(words.iter().all(|w| !lower.contains(w)), "{line:?}");
+                }
+            }
         }
     }
 }

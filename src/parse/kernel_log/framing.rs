@@ -255,19 +255,27 @@ fn parse_ctime(inner: &str) -> Option<civil::DateTime> {
 }
 
 fn month_number(m: &str) -> Option<i8> {
-    let n = match m {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
+    // Compared as one integer: this runs on every syslog line.
+    let &[first, second, third] = m.as_bytes() else {
+        return None;
+    };
+    let key = u32::from_be_bytes([0, first, second, third]);
+    const fn k(s: &[u8; 3]) -> u32 {
+        u32::from_be_bytes([0, s[0], s[1], s[2]])
+    }
+    let n = match key {
+        x if x == k(b"Jan") => 1,
+        x if x == k(b"Feb") => 2,
+        x if x == k(b"Mar") => 3,
+        x if x == k(b"Apr") => 4,
+        x if x == k(b"May") => 5,
+        x if x == k(b"Jun") => 6,
+        x if x == k(b"Jul") => 7,
+        x if x == k(b"Aug") => 8,
+        x if x == k(b"Sep") => 9,
+        x if x == k(b"Oct") => 10,
+        x if x == k(b"Nov") => 11,
+        x if x == k(b"Dec") => 12,
         _ => return None,
     };
     Some(n)
@@ -285,24 +293,28 @@ fn two_digits(s: &str) -> Option<i8> {
 /// `Jan 23 20:10:01[.288012] host tag[pid]: msg` (rsyslog traditional, journal short and
 /// short-precise).
 fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
+    // Byte offsets below are those of ASCII bytes, so every slice falls on a char boundary.
     let month = month_number(line.get(..3)?)?;
     let rest = line.get(3..)?.strip_prefix(' ')?;
     let rest = rest.trim_start_matches(' ');
-    let sp = rest.find(' ')?;
+    let sp = byte_pos(rest, b' ')?;
     let day: i8 = rest[..sp].parse().ok().filter(|d| (1..=31).contains(d))?;
     let rest = &rest[sp + 1..];
-    let sp = rest.find(' ').unwrap_or(rest.len());
+    let sp = byte_pos(rest, b' ').unwrap_or(rest.len());
     let time = &rest[..sp];
     let rest = rest.get(sp + 1..).unwrap_or("");
-    let (hms, frac) = match time.find('.') {
+    let (hms, frac) = match byte_pos(time, b'.') {
         Some(dot) => (&time[..dot], Some(&time[dot + 1..])),
         None => (time, None),
     };
-    let mut parts = hms.split(':');
-    let hour = two_digits(parts.next()?)?;
-    let minute = two_digits(parts.next()?)?;
-    let second = two_digits(parts.next()?)?;
-    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+    let b = hms.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let hour = two_digits(&hms[..2])?;
+    let minute = two_digits(&hms[3..5])?;
+    let second = two_digits(&hms[6..])?;
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let nanosecond = match frac {
@@ -323,6 +335,12 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
         KernelLogFormat::Syslog
     };
     Some(framed_entry(format, wall, rest))
+}
+
+/// The offset of the first `byte` in `s`. Prefixes are short: a plain loop beats a searcher's
+/// set-up there.
+fn byte_pos(s: &str, byte: u8) -> Option<usize> {
+    s.bytes().position(|b| b == byte)
 }
 
 /// `journalctl -o short-full`: `Tue 2018-01-23 20:10:01 CST host kernel: msg` (also with
@@ -455,24 +473,21 @@ fn framed_entry(format: KernelLogFormat, wall: WallClock, rest: &str) -> Entry<'
 
 /// Split `host tag[pid]: message` into host, tag (without `[pid]`) and message.
 fn host_tag_message(rest: &str) -> Option<(&str, &str, &str)> {
-    let sp = rest.find(' ')?;
+    let sp = byte_pos(rest, b' ')?;
     let host = &rest[..sp];
     if host.is_empty() || host.ends_with(':') {
         return None;
     }
     let after = &rest[sp + 1..];
-    let colon = after.find(": ").or_else(|| {
-        if after.ends_with(':') {
-            Some(after.len() - 1)
-        } else {
-            None
-        }
-    })?;
+    let bytes = after.as_bytes();
+    let colon = memchr::memchr_iter(b':', bytes)
+        .find(|&i| bytes.get(i + 1) == Some(&b' '))
+        .or_else(|| after.ends_with(':').then(|| after.len() - 1))?;
     let tag_full = &after[..colon];
-    if tag_full.is_empty() || tag_full.contains(' ') {
+    if tag_full.is_empty() || tag_full.as_bytes().contains(&b' ') {
         return None;
     }
-    let tag = match tag_full.find('[') {
+    let tag = match byte_pos(tag_full, b'[') {
         Some(b) if tag_full.ends_with(']') => &tag_full[..b],
         _ => tag_full,
     };

@@ -110,6 +110,12 @@ static RATE: LazyLock<Option<Regex>> =
 static BRIDGE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^\s*(\S+): port \d+\(([^)]*)\) entered (\w+) state"));
 
+/// Whether `body` is a bridge port message [`single_line`] would read; for logs past the
+/// routine cap, where such messages are counted, not kept.
+pub fn is_bridge_port(body: &str) -> bool {
+    BRIDGE.as_ref().is_some_and(|r| r.is_match(body))
+}
+
 /// Parse a single-line message of the given signature.
 pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
     let caps = |r: &LazyLock<Option<Regex>>| r.as_ref().and_then(|r| r.captures(body));

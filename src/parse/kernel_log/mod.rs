@@ -18,6 +18,7 @@ pub mod framing;
 mod meminfo;
 mod messages;
 mod oom;
+mod prefilter;
 mod reports;
 mod slab;
 mod trace;
@@ -69,6 +70,31 @@ pub fn parse(text: &str, kind: SourceKind) -> KernelLogOutput {
     p.finish()
 }
 
+/// The literals of the [`prefilter`]: a line without any of them (ASCII, without tabs) is
+/// ordinary unless a report is open.
+pub fn literals() -> Option<&'static aho_corasick::packed::Searcher> {
+    prefilter::searcher()
+}
+
+/// [`parse`] with the [`prefilter`] on or off, for the tests that check it changes nothing.
+#[cfg(test)]
+fn parse_prefiltered(text: &str, kind: SourceKind, prefilter: bool) -> KernelLogOutput {
+    let mut p = Parser::new(kind);
+    p.prefilter = prefilter;
+    for (no, line) in numbered_lines(text) {
+        // As the line splitter marks lines, one at a time here.
+        p.scanned.plain = prefilter
+            && line.is_ascii()
+            && !line.contains('\t')
+            && literals().is_some_and(|s| s.find(line).is_none());
+        p.scanned.no_folded = prefilter
+            && daemon_log::chatter_breakers()
+                .is_some_and(|s| s.find(line.to_ascii_lowercase()).is_none());
+        p.line(no, line);
+    }
+    p.finish()
+}
+
 /// [`parse`] fed one line at a time, for logs too large to hold.
 pub struct LineParser(Parser);
 
@@ -80,6 +106,15 @@ impl LineParser {
     /// Read line `no` (1-based, without its line end).
     pub fn push_line(&mut self, no: u32, raw: &str) {
         self.0.line(no, raw);
+    }
+
+    /// [`LineParser::push_line`] with what a search over the line's chunk found: `plain` when
+    /// it is ASCII without tabs and holds none of [`literals`], `no_folded` when it holds none
+    /// of the daemon log's chatter breakers.
+    pub fn push_scanned_line(&mut self, no: u32, raw: &str, scanned: crate::parse::Scanned) {
+        self.0.scanned = scanned;
+        self.0.line(no, raw);
+        self.0.scanned = crate::parse::Scanned::default();
     }
 
     pub fn finish(self) -> KernelLogOutput {
@@ -107,6 +142,11 @@ struct Parser {
     /// Routine messages kept so far, and those left out past [`MAX_ROUTINE_MESSAGES`].
     routine_kept: usize,
     routine_dropped: u64,
+    /// Whether ordinary messages skip the report parsers (see [`prefilter`]); off only in the
+    /// tests that check the skip changes nothing.
+    prefilter: bool,
+    /// What the search over the current line's chunk found in it.
+    scanned: crate::parse::Scanned,
 }
 
 /// Routine messages (bridge port state changes, which a container host logs by the million)
@@ -132,7 +172,18 @@ impl Parser {
             scratch: Line::default(),
             routine_kept: 0,
             routine_dropped: 0,
+            prefilter: true,
+            scanned: crate::parse::Scanned::default(),
         }
+    }
+
+    /// Whether `body` certainly gives nothing to the reports nor to the runtime error scanner:
+    /// no report is open to take it, and it holds no literal any of their patterns needs.
+    /// `decoded`: the body was decoded from the line (journal json) rather than cut out of it,
+    /// so what is known of the raw line does not hold for it.
+    fn is_ordinary(&self, body: &str, decoded: bool) -> bool {
+        let plain = self.scanned.plain && !decoded;
+        self.prefilter && self.reports.is_idle() && (plain || !prefilter::may_matter(body))
     }
 
     fn line(&mut self, no: u32, raw: &str) {
@@ -151,6 +202,8 @@ impl Parser {
                 messages.pop();
                 self.routine_dropped = self.routine_dropped.saturating_add(1);
             }
+            // Past the cap, the reports count such messages without reading them.
+            self.reports.routine_full = self.routine_kept >= MAX_ROUTINE_MESSAGES;
         }
     }
 
@@ -162,6 +215,9 @@ impl Parser {
                 if is_prompt_line(raw) {
                     // A pasted shell prompt ends whatever message was being read.
                     self.in_kernel_message = false;
+                    return;
+                }
+                if self.is_ordinary(body, false) {
                     return;
                 }
                 if self.in_kernel_message {
@@ -197,6 +253,9 @@ impl Parser {
         if e.kernel {
             self.kernel_messages = self.kernel_messages.saturating_add(1);
             let body: &str = &e.body;
+            if self.is_ordinary(body, e.format == KernelLogFormat::JournalJson) {
+                return;
+            }
             // Journal json keeps real newlines in MESSAGE; rsyslog writes them as `#012`.
             if e.format == KernelLogFormat::JournalJson {
                 for (i, piece) in body.split('\n').enumerate() {
@@ -213,14 +272,25 @@ impl Parser {
         }
         let body: &str = &e.body;
         if let Some(tag) = e.tag.as_deref() {
-            if is_daemon_tag(tag, body) {
-                let line = Line::new(no, raw);
+            // Journal json bodies are decoded: what is known of the raw line does not hold.
+            let chatter = self.prefilter
+                && self.scanned.no_folded
+                && e.format != KernelLogFormat::JournalJson
+                && daemon_log::is_logrus_chatter(body);
+            if !chatter && is_daemon_tag(tag, body) {
+                // The scratch line is reused: most daemon lines are dropped.
+                self.scratch.no = no;
+                self.scratch.text.clear();
+                self.scratch.text.push_str(raw);
                 if let Some(rec) =
-                    daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &line)
+                    daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &self.scratch)
                 {
                     self.daemon.push(rec);
                 }
             }
+        }
+        if self.is_ordinary(body, e.format == KernelLogFormat::JournalJson) {
+            return;
         }
         for piece in split_012(body) {
             self.scan_runtime(no, raw, piece);
@@ -262,8 +332,10 @@ impl Parser {
             mut log,
             oom_releases,
             mut warnings,
+            routine_counted,
             ..
         } = self.reports;
+        self.routine_dropped = self.routine_dropped.saturating_add(routine_counted);
         if self.routine_dropped > 0 {
             warnings.push(Warning::file(format!(
                 "{} bridge port messages after the first {MAX_ROUTINE_MESSAGES} were counted, not kept",

@@ -10,7 +10,7 @@ use crate::facts::{
 use super::meminfo::{self, MemInfoBuilder};
 use super::messages::{self, Signature};
 use super::trace::{self, DumpLine};
-use super::{alloc_failure, oom, slab, LogLine};
+use super::{alloc_failure, oom, prefilter, slab, LogLine};
 
 /// The report being read.
 #[derive(Debug)]
@@ -78,6 +78,9 @@ pub struct Reports {
     /// Kernel release of each OOM report's own `CPU:` line, by index in `log.oom_kills`.
     pub oom_releases: Vec<Option<String>>,
     pub warnings: Vec<Warning>,
+    /// Routine messages are past their cap: they are counted in `routine_counted`, not kept.
+    pub routine_full: bool,
+    pub routine_counted: u64,
 }
 
 impl Reports {
@@ -88,11 +91,28 @@ impl Reports {
             log,
             oom_releases: Vec::new(),
             warnings: Vec::new(),
+            routine_full: false,
+            routine_counted: 0,
         }
+    }
+
+    /// Whether no report is open, so that a message matching no signature changes nothing.
+    pub fn is_idle(&self) -> bool {
+        self.open.is_none()
     }
 
     /// Read one kernel message line (or continuation line).
     pub fn feed(&mut self, l: &LogLine<'_>) {
+        // Past the routine cap, a bridge port message that can match no other signature is only
+        // counted, as `idle` would count it, without running the signature set.
+        if self.routine_full
+            && self.open.is_none()
+            && !prefilter::may_match_besides_bridge(l.body)
+            && messages::is_bridge_port(l.body)
+        {
+            self.routine_counted = self.routine_counted.saturating_add(1);
+            return;
+        }
         let sigs = messages::signatures(l.body);
         let sigs = sigs.as_deref().unwrap_or(&[]);
         if let Some(open) = self.open.as_mut() {
@@ -175,6 +195,12 @@ impl Reports {
                         self.open = Some(open);
                     }
                     return;
+                }
+                Signature::BridgePort if self.routine_full => {
+                    if messages::is_bridge_port(l.body) {
+                        self.routine_counted = self.routine_counted.saturating_add(1);
+                        return;
+                    }
                 }
                 single => {
                     if let Some(kind) = messages::single_line(single, l.body) {

@@ -866,3 +866,131 @@ Killed process 2431, UID 500, (java) total-vm:2469188kB, anon-rss:1871644kB, fil
     assert_eq!(m.pages_reserved, Some(10594));
     assert_eq!(k.end_line, 27);
 }
+
+/// The prefilter only skips work: every log gives the same output with it and without it.
+mod prefilter_changes_nothing {
+    use super::*;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    const KINDS: [SourceKind; 3] = [SourceKind::Dmesg, SourceKind::Syslog, SourceKind::Journal];
+
+    fn same(text: &str, kind: SourceKind) -> Result<(), String> {
+        let with = format!("{:?}", parse_prefiltered(text, kind, true));
+        let without = format!("{:?}", parse_prefiltered(text, kind, false));
+        if with == without {
+            Ok(())
+        } else {
+            Err(format!(
+                "{kind:?}: outputs differ\nwith: {with}\nwithout: {without}"
+            ))
+        }
+    }
+
+    /// Every text file of the test data and the samples.
+    fn corpus() -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["tests/data", "samples"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    out.push((entry.path().display().to_string(), text));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn on_every_sample_and_test_file() {
+        let corpus = corpus();
+        assert!(corpus.len() > 100, "{} files", corpus.len());
+        for (path, text) in &corpus {
+            for kind in KINDS {
+                if let Err(e) = same(text, kind) {
+                    panic!("{path}: {e}");
+                }
+            }
+        }
+    }
+
+    /// The lines of the corpus that are kernel messages, shuffled into new logs below.
+    fn pool() -> Vec<String> {
+        let mut lines: Vec<String> = corpus()
+            .iter()
+            .flat_map(|(_, t)| t.lines().map(str::to_string).collect::<Vec<_>>())
+            .filter(|l| l.len() < 400)
+            .collect();
+        lines.sort();
+        lines.dedup();
+        lines
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn on_logs_mixed_from_real_lines(
+            picks in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4), 1..80),
+            kind in prop_oneof![Just(SourceKind::Dmesg), Just(SourceKind::Syslog), Just(SourceKind::Journal)],
+        ) {
+            static POOL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(pool);
+            let mut text = String::new();
+            for (i, (pick, frame)) in picks.iter().enumerate() {
+                let line = &POOL[pick.index(POOL.len())];
+                // Re-frame some lines, so that report lines also arrive as syslog and dmesg.
+                let body = line.split_once("] ").map_or(line.as_str(), |(_, b)| b);
+                match frame {
+                    0 => text.push_str(line),
+                    1 => text.push_str(&format!("[{i:>5}.000001] {body}")),
+                    2 => text.push_str(&format!("Jan 23 20:10:{:02} beta kernel: {body}", i % 60)),
+                    _ => text.push_str(&format!(" {body}")),
+                }
+                text.push('\n');
+            }
+            prop_assert_eq!(same(&text, kind), Ok(()));
+        }
+    }
+}
+
+#[test]
+fn bridge_port_messages_past_the_cap_are_counted() {
+    let mut text = String::new();
+    for i in 0..MAX_ROUTINE_MESSAGES + 7 {
+        text.push_str(&format!(
+            "[{i}.5] docker0: port 2(veth{i}) entered forwarding state\n"
+        ));
+        // Matches the signature set, not the bridge port form: neither kept nor counted.
+        text.push_str(&format!("[{i}.6] a b: port 3(x) entered y state\n"));
+    }
+    // Past the cap, a bridge port line that also holds another signature is still read.
+    text.push_str("[9999.1] docker0: port 9(vethZ) entered blocking state, Oops: 0002 [#1]\n");
+    let out = parse(&text, SourceKind::Dmesg);
+    assert!(out
+        .log
+        .messages
+        .iter()
+        .any(|m| matches!(m.kind, KernelMessageKind::Oops { .. })));
+    let bridge = out
+        .log
+        .messages
+        .iter()
+        .filter(|m| matches!(m.kind, KernelMessageKind::BridgePort { .. }))
+        .count();
+    assert_eq!(bridge, MAX_ROUTINE_MESSAGES);
+    let counted: Vec<&str> = out
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .filter(|m| m.contains("bridge port"))
+        .collect();
+    assert_eq!(
+        counted,
+        vec!["7 bridge port messages after the first 5000 were counted, not kept"]
+    );
+}
