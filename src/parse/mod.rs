@@ -224,7 +224,7 @@ impl LineParser {
     pub fn chunk_search(&self) -> ChunkSearch {
         match self {
             // Daemon lines are a minority of a syslog file: a folded search over all of it
-            // costs more than it saves on them.
+            // would cost more than it saves on them.
             LineParser::Kernel(_) => ChunkSearch {
                 exact: kernel_log::literals(),
                 folded: None,

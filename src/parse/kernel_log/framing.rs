@@ -479,12 +479,21 @@ fn host_tag_message(rest: &str) -> Option<(&str, &str, &str)> {
         return None;
     }
     let after = &rest[sp + 1..];
+    // The tag ends at the first `: ` (or a final `:`) and holds no space: one short scan.
     let bytes = after.as_bytes();
-    let colon = memchr::memchr_iter(b':', bytes)
-        .find(|&i| bytes.get(i + 1) == Some(&b' '))
-        .or_else(|| after.ends_with(':').then(|| after.len() - 1))?;
+    let mut colon = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+            colon = Some(i);
+            break;
+        }
+        if b == b' ' {
+            return None;
+        }
+    }
+    let colon = colon.or_else(|| after.ends_with(':').then(|| after.len() - 1))?;
     let tag_full = &after[..colon];
-    if tag_full.is_empty() || tag_full.as_bytes().contains(&b' ') {
+    if tag_full.is_empty() {
         return None;
     }
     let tag = match byte_pos(tag_full, b'[') {

@@ -87,9 +87,6 @@ fn parse_prefiltered(text: &str, kind: SourceKind, prefilter: bool) -> KernelLog
             && line.is_ascii()
             && !line.contains('\t')
             && literals().is_some_and(|s| s.find(line).is_none());
-        p.scanned.no_folded = prefilter
-            && daemon_log::chatter_breakers()
-                .is_some_and(|s| s.find(line.to_ascii_lowercase()).is_none());
         p.line(no, line);
     }
     p.finish()
@@ -109,8 +106,7 @@ impl LineParser {
     }
 
     /// [`LineParser::push_line`] with what a search over the line's chunk found: `plain` when
-    /// it is ASCII without tabs and holds none of [`literals`], `no_folded` when it holds none
-    /// of the daemon log's chatter breakers.
+    /// it is ASCII without tabs and holds none of [`literals`].
     pub fn push_scanned_line(&mut self, no: u32, raw: &str, scanned: crate::parse::Scanned) {
         self.0.scanned = scanned;
         self.0.line(no, raw);
@@ -272,12 +268,7 @@ impl Parser {
         }
         let body: &str = &e.body;
         if let Some(tag) = e.tag.as_deref() {
-            // Journal json bodies are decoded: what is known of the raw line does not hold.
-            let chatter = self.prefilter
-                && self.scanned.no_folded
-                && e.format != KernelLogFormat::JournalJson
-                && daemon_log::is_logrus_chatter(body);
-            if !chatter && is_daemon_tag(tag, body) {
+            if is_daemon_tag(tag, body) {
                 // The scratch line is reused: most daemon lines are dropped.
                 self.scratch.no = no;
                 self.scratch.text.clear();

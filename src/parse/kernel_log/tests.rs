@@ -975,7 +975,7 @@ fn bridge_port_messages_past_the_cap_are_counted() {
         .log
         .messages
         .iter()
-        .any(|m| matches!(m.kind, KernelMessageKind::Oops { .. })));
+        .any(|m| matches!(m.kind, KernelMessageKind::Oops)));
     let bridge = out
         .log
         .messages
