@@ -32,6 +32,7 @@ mod path;
 mod session;
 mod sniff;
 mod tar;
+mod xz;
 mod zip;
 
 use limits::{peek, Budget};

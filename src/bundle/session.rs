@@ -12,10 +12,9 @@ use super::limits::{
 use super::links::RawLink;
 use super::path::{join, without_compression_suffix};
 use super::sniff::{is_tar_header, sniff, Magic, SNIFF_LEN};
+use super::xz::XzStreams;
 use super::{tar, zip, BundleError, EntryMeta, EntryProblem, EntryVisitor};
 
-/// Largest xz dictionary accepted (xz -9 needs 64 MiB).
-const XZ_MEM_LIMIT_KIB: u32 = 256 * 1024;
 /// Largest zstd window accepted, as a power of two (128 MiB, zstd's own default ceiling).
 const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 
@@ -349,11 +348,7 @@ fn decoder<'a>(
     );
     let decoded: Box<dyn Read + 'a> = match magic {
         Magic::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(counted)),
-        Magic::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
-            counted,
-            true,
-            XZ_MEM_LIMIT_KIB,
-        )),
+        Magic::Xz => Box::new(XzStreams::new(counted)?),
         Magic::Zstd => {
             let mut d = zstd::stream::read::Decoder::with_buffer(counted)?;
             d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
