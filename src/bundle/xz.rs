@@ -1,6 +1,6 @@
 //! The xz decoder: the C liblzma, built from the source the `liblzma` crate vendors (no
-//! system library is needed, only a C compiler), about 1.6 times as fast as lzma-rust2 and a
-//! little faster than xz 5.4's own `xz -d` (docs/performance.md).
+//! system library is needed, only a C compiler), 1.6 times as fast as lzma-rust2 and as fast as
+//! `xz -d` itself (docs/performance.md).
 //!
 //! Concatenated streams are read to the end, as `xz -d` reads them: after each stream come
 //! zero or more null bytes of stream padding (a multiple of four), then another stream or the
