@@ -6,7 +6,7 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use super::path::{normalise, Normalised};
-use super::session::{Origin, Session};
+use super::session::Session;
 use super::BundleError;
 
 /// Walk `root` in file-name order and hand every regular file to the session.
@@ -64,7 +64,7 @@ fn read_file(session: &mut Session<'_, '_>, path: &Path, rel: String) -> Result<
             return Ok(());
         }
     };
-    let mut file = match File::open(path) {
+    let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
             session.problem(rel, format!("could not be read: {e}"));
@@ -85,18 +85,7 @@ fn read_file(session: &mut Session<'_, '_>, path: &Path, rel: String) -> Result<
         .ok()
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
         .map(|t| t.as_second());
-    // A second handle on the same open file, for a zip that must seek.
-    let again = file.try_clone();
-    session.file(
-        0,
-        rel,
-        before.len(),
-        mtime,
-        &mut file,
-        false,
-        0,
-        Origin::Disk(again),
-    )
+    session.disk_file(rel, before.len(), mtime, file)
 }
 
 #[cfg(unix)]

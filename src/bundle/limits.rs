@@ -1,10 +1,12 @@
 //! Counting readers that enforce [`Limits`] on the bytes that really flow, whatever the headers
 //! claim.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::Limits;
 
@@ -24,36 +26,51 @@ impl std::fmt::Display for LimitHit {
 
 impl std::error::Error for LimitHit {}
 
-/// Counters shared by every reader of one bundle. A limit that trips is remembered here, so a
-/// visitor that swallows the io error cannot make the reader carry on.
-#[derive(Debug)]
+/// Counters shared by every reader of one bundle, on whatever thread it runs (a directory
+/// bundle's files may be read on several). A limit that trips is remembered here, so a visitor
+/// that swallows the io error cannot make the reader carry on. Clones share the counters.
+#[derive(Debug, Clone)]
 pub(crate) struct Budget {
     pub(crate) limits: Limits,
-    /// Uncompressed bytes read out of entries (by the visitor or to open nested archives).
-    read: Cell<u64>,
-    entries: Cell<u64>,
     /// Size of the bundle file, for the whole-bundle ratio; `None` for a directory.
     file_size: Option<u64>,
-    tripped: RefCell<Option<String>>,
+    counters: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    /// Uncompressed bytes read out of entries (by the visitor or to open nested archives).
+    read: AtomicU64,
+    entries: AtomicU64,
+    /// Bytes that files being read elsewhere may still add to `read`: their sizes on disk,
+    /// until each is read.
+    promised: AtomicU64,
+    tripped: Mutex<Option<String>>,
 }
 
 impl Budget {
     pub(crate) fn new(limits: Limits, file_size: Option<u64>) -> Budget {
         Budget {
             limits,
-            read: Cell::new(0),
-            entries: Cell::new(0),
             file_size,
-            tripped: RefCell::new(None),
+            counters: Arc::default(),
         }
     }
 
     pub(crate) fn tripped(&self) -> Option<String> {
-        self.tripped.borrow().clone()
+        self.slot().clone()
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<String>> {
+        // A thread that panicked while holding the slot left a value that is still whole.
+        self.counters
+            .tripped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn trip(&self, detail: String) -> io::Error {
-        let mut slot = self.tripped.borrow_mut();
+        let mut slot = self.slot();
         if slot.is_none() {
             *slot = Some(detail.clone());
         }
@@ -62,8 +79,11 @@ impl Budget {
 
     /// Count one more entry of any kind.
     pub(crate) fn count_entry(&self) -> Result<(), String> {
-        let n = self.entries.get().saturating_add(1);
-        self.entries.set(n);
+        let n = self
+            .counters
+            .entries
+            .fetch_add(1, Ordering::SeqCst)
+            .saturating_add(1);
         if n > self.limits.max_entries {
             let detail = format!(
                 "more than {} entries (the --max-entries limit); raise it with --max-entries if the bundle is genuine",
@@ -76,12 +96,12 @@ impl Budget {
     }
 
     pub(crate) fn entries(&self) -> u64 {
-        self.entries.get()
+        self.counters.entries.load(Ordering::SeqCst)
     }
 
     /// Check that `more` declared entries still fit (zip knows its count up front).
     pub(crate) fn entries_fit(&self, more: u64) -> Result<(), String> {
-        let n = self.entries.get().saturating_add(more);
+        let n = self.entries().saturating_add(more);
         if n > self.limits.max_entries {
             let detail = format!(
                 "the archive lists {more} entries, more than the --max-entries limit of {}; raise it with --max-entries if the bundle is genuine",
@@ -93,9 +113,13 @@ impl Budget {
         Ok(())
     }
 
-    fn add_read(&self, n: u64) -> io::Result<()> {
-        let total = self.read.get().saturating_add(n);
-        self.read.set(total);
+    /// Count `n` bytes read out of an entry, failing once a limit trips.
+    pub(crate) fn add_read(&self, n: u64) -> io::Result<()> {
+        let total = self
+            .counters
+            .read
+            .fetch_add(n, Ordering::SeqCst)
+            .saturating_add(n);
         if total > self.limits.max_total_bytes {
             return Err(self.trip(format!(
                 "more than {} of uncompressed data (the --max-bytes limit); raise it with --max-bytes if the bundle is genuine",
@@ -113,6 +137,32 @@ impl Budget {
             }
         }
         Ok(())
+    }
+
+    /// Whether `more` bytes are sure to stay under the total limit, counting the bytes read so
+    /// far and those promised by files being read elsewhere (some of which may already be
+    /// counted in both: the answer errs on the side of no).
+    pub(crate) fn surely_fits(&self, more: u64) -> bool {
+        // Promised first: a file that finished between the two loads has its bytes in `read`.
+        let promised = self.counters.promised.load(Ordering::SeqCst);
+        let read = self.counters.read.load(Ordering::SeqCst);
+        read.saturating_add(promised).saturating_add(more) <= self.limits.max_total_bytes
+    }
+
+    /// Note that a file of `bytes` is going to be read elsewhere.
+    pub(crate) fn promise(&self, bytes: u64) {
+        self.counters.promised.fetch_add(bytes, Ordering::SeqCst);
+    }
+
+    /// A file promised with [`Budget::promise`] was read: its bytes are in `read` now.
+    pub(crate) fn fulfil(&self, bytes: u64) {
+        // Saturating, so that a mismatched call cannot wrap the counter round.
+        let _ = self
+            .counters
+            .promised
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| {
+                Some(p.saturating_sub(bytes))
+            });
     }
 }
 
@@ -236,8 +286,8 @@ impl<R: Read> Read for HeaderWindow<R> {
 
 /// The reader a visitor gets: counts into the budget, stops at the per-entry limit, and turns
 /// an early end of a tar entry's data into an error instead of a silent short file.
-pub(crate) struct EntryReader<'b, 'r> {
-    pub(crate) inner: &'r mut dyn Read,
+pub(crate) struct EntryReader<'b, R> {
+    pub(crate) inner: R,
     /// Where the bytes are counted; `None` for a reader that only caps.
     pub(crate) budget: Option<&'b Budget>,
     /// Per-entry cap; `None` when the bytes are an archive streamed further (its own entries
@@ -249,9 +299,9 @@ pub(crate) struct EntryReader<'b, 'r> {
     pub(crate) truncated: bool,
 }
 
-impl<'b, 'r> EntryReader<'b, 'r> {
+impl<'b, R: Read> EntryReader<'b, R> {
     pub(crate) fn new(
-        inner: &'r mut dyn Read,
+        inner: R,
         budget: Option<&'b Budget>,
         cap: Option<u64>,
         declared: Option<u64>,
@@ -274,7 +324,7 @@ impl<'b, 'r> EntryReader<'b, 'r> {
     }
 }
 
-impl Read for EntryReader<'_, '_> {
+impl<R: Read> Read for EntryReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -320,13 +370,13 @@ impl Read for EntryReader<'_, '_> {
 }
 
 /// Yields the bytes already peeked, then the error the peek met (if any), then the rest.
-pub(crate) struct Replay<'r> {
+pub(crate) struct Replay<R> {
     pub(crate) head: io::Cursor<Vec<u8>>,
     pub(crate) error: Option<io::Error>,
-    pub(crate) rest: &'r mut dyn Read,
+    pub(crate) rest: R,
 }
 
-impl Read for Replay<'_> {
+impl<R: Read> Read for Replay<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.head.read(buf)?;
         if n > 0 {

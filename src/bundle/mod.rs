@@ -9,6 +9,8 @@
 //! - `session`: the state of one read; dispatch of an entry to the visitor or, when its content
 //!   is an archive or a compressed file, to a nested read (`inner.tar.xz/...` paths).
 //! - `tar`, `zip`, `dir`: one reader per container; `path`: one normal form for entry names.
+//! - `disk`: a directory's file handed to the visitor open, to be read on whichever thread it
+//!   chooses; the session files what came of it in bundle order.
 //! - `limits`: counting readers, so limits hold on the bytes that really flow, whatever the
 //!   headers claim; `links`: virtual link resolution once every entry was seen.
 //!
@@ -26,14 +28,17 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 mod dir;
+mod disk;
 mod limits;
 mod links;
 mod path;
 mod session;
 mod sniff;
 mod tar;
+mod xz;
 mod zip;
 
+pub use disk::DiskFile;
 use limits::{peek, Budget};
 use links::{top_folder, Resolved, Tree};
 use session::{read_stream, Session};
@@ -122,6 +127,15 @@ pub trait EntryVisitor {
     /// with [`BundleError`]-carrying `io::Error`s when a limit is hit or the stream is corrupt;
     /// the visitor may stop reading early.
     fn file(&mut self, meta: &EntryMeta, data: &mut dyn Read) -> std::io::Result<()>;
+
+    /// Called instead of [`file`](Self::file) for a regular file of a directory bundle. The
+    /// visitor may read `data` after returning, on another thread, while the walk goes on
+    /// with the next entries: the reader waits for every `DiskFile` to be dropped before it
+    /// returns, and files their problems in bundle order. The default reads it at once
+    /// through `file`.
+    fn disk_file(&mut self, meta: &EntryMeta, mut data: DiskFile) -> std::io::Result<()> {
+        self.file(meta, &mut data)
+    }
 }
 
 /// A link inside the bundle, resolved virtually after all entries were seen.
@@ -212,6 +226,9 @@ pub fn read_bundle(
         let budget = Budget::new(*limits, None);
         let mut session = Session::new(&budget, visitor, display.clone());
         let result = dir::read_dir(&mut session, path);
+        // Files read elsewhere may still be in flight, and one may have tripped a limit.
+        session.settle();
+        let result = result.and_then(|()| session.check());
         stop_at_limit(&mut session, &name, result)?;
         return Ok(finish(
             session,

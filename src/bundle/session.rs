@@ -3,19 +3,21 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::rc::Rc;
+use std::sync::mpsc::{self, Receiver, Sender};
 
+use super::disk::{DiskFile, DiskOutcome, Opened};
 use super::limits::{
     peek, Budget, Counting, EntryReader, LimitHit, PanicGuard, RatioGuard, Replay,
 };
 use super::links::RawLink;
 use super::path::{join, without_compression_suffix};
 use super::sniff::{is_tar_header, sniff, Magic, SNIFF_LEN};
+use super::xz::XzStreams;
 use super::{tar, zip, BundleError, EntryMeta, EntryProblem, EntryVisitor};
 
-/// Largest xz dictionary accepted (xz -9 needs 64 MiB).
-const XZ_MEM_LIMIT_KIB: u32 = 256 * 1024;
 /// Largest zstd window accepted, as a power of two (128 MiB, zstd's own default ceiling).
 const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 
@@ -62,6 +64,29 @@ pub(crate) struct Session<'b, 'v> {
     pub(crate) complete: u64,
     /// Shown in limit errors.
     display: String,
+    elsewhere: Elsewhere,
+}
+
+/// Files of a directory bundle handed to the visitor as [`DiskFile`]s, which it may read
+/// after [`EntryVisitor::disk_file`] returned, and how their reads went.
+struct Elsewhere {
+    done: Sender<DiskOutcome>,
+    outcomes: Receiver<DiskOutcome>,
+    /// Handed out since the last [`Session::settle`], in bundle order.
+    pending: Vec<Pending>,
+    /// Of those, how many were not dropped yet.
+    waiting: usize,
+}
+
+struct Pending {
+    /// Where its problems go among the session's: the number of problems when it was handed
+    /// out, so that they come where reading it in place would have put them.
+    at: usize,
+    full: String,
+    cap: u64,
+    /// The visitor's error when it was handed the file, and whether it stands for a limit.
+    error: Option<(String, bool)>,
+    outcome: Option<DiskOutcome>,
 }
 
 impl<'b, 'v> Session<'b, 'v> {
@@ -80,6 +105,15 @@ impl<'b, 'v> Session<'b, 'v> {
             delivered: 0,
             complete: 0,
             display,
+            elsewhere: {
+                let (done, outcomes) = mpsc::channel();
+                Elsewhere {
+                    done,
+                    outcomes,
+                    pending: Vec::new(),
+                    waiting: 0,
+                }
+            },
         }
     }
 
@@ -167,11 +201,7 @@ impl<'b, 'v> Session<'b, 'v> {
         depth: u32,
         origin: Origin,
     ) -> Result<(), BundleError> {
-        let full = self.full_path(scope, &rel);
-        self.mark_seen(&full);
-        if let Some(s) = self.scopes.get_mut(scope) {
-            s.files.insert(rel.clone());
-        }
+        let full = self.enter_file(scope, &rel);
         let budget = self.budget;
         let declared = declared.then_some(size);
         let mut raw = EntryReader::new(data, Some(budget), None, declared);
@@ -179,17 +209,10 @@ impl<'b, 'v> Session<'b, 'v> {
         self.check()?;
         let magic = sniff(&head);
         if magic.is_container() {
-            if depth >= budget.limits.max_nesting {
-                self.problem(
-                    &full,
-                    format!(
-                        "nested archive not opened: nesting limit of {} reached",
-                        budget.limits.max_nesting
-                    ),
-                );
+            if !self.may_nest(&full, depth) {
                 return Ok(());
             }
-            let replay = Replay {
+            let replay: Replay<&mut dyn Read> = Replay {
                 head: Cursor::new(head),
                 error: head_error,
                 rest: &mut raw,
@@ -198,12 +221,163 @@ impl<'b, 'v> Session<'b, 'v> {
         }
         // An ordinary file: from here on the per-entry cap applies, counted from the start.
         let cap = budget.limits.max_entry_bytes;
-        let replay = Replay {
+        let replay: Replay<&mut dyn Read> = Replay {
             head: Cursor::new(head),
             error: head_error,
             rest: &mut raw,
         };
         self.visit(full, size, mtime, replay, cap)
+    }
+
+    /// Record a regular file in its scope; its full path.
+    fn enter_file(&mut self, scope: ScopeId, rel: &str) -> String {
+        let full = self.full_path(scope, rel);
+        self.mark_seen(&full);
+        if let Some(s) = self.scopes.get_mut(scope) {
+            s.files.insert(rel.to_string());
+        }
+        full
+    }
+
+    /// Whether an archive found at `depth` may be opened; a problem when it may not.
+    fn may_nest(&mut self, full: &str, depth: u32) -> bool {
+        let max = self.budget.limits.max_nesting;
+        if depth >= max {
+            self.problem(
+                full,
+                format!("nested archive not opened: nesting limit of {max} reached"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// A regular file of a directory bundle, open on disk: opened as a nested archive when its
+    /// content says it is one, else handed to the visitor as a [`DiskFile`], which it may read
+    /// on another thread while the walk goes on.
+    ///
+    /// The facts, problems and limits come out as when files are read one after the other:
+    /// the problems of a file read elsewhere are filed at its place ([`Session::settle`]), and a
+    /// file or nested archive that might reach the total limit is read alone, once the files
+    /// before it were read, so the limit trips at the same byte. (A file that grows while the
+    /// bundle is read can still trip it elsewhere; the limit holds, at some other file.)
+    pub(crate) fn disk_file(
+        &mut self,
+        rel: String,
+        size: u64,
+        mtime: Option<i64>,
+        mut file: File,
+    ) -> Result<(), BundleError> {
+        let full = self.enter_file(0, &rel);
+        let budget = self.budget;
+        let alone = !budget.surely_fits(size);
+        if alone {
+            self.settle();
+        }
+        let mut raw = EntryReader::new(&mut file, Some(budget), None, None);
+        let (head, head_error) = peek(&mut raw, SNIFF_LEN);
+        self.check()?;
+        let magic = sniff(&head);
+        if magic.is_container() {
+            if !self.may_nest(&full, 0) {
+                return Ok(());
+            }
+            // Its size says nothing of what it expands to.
+            self.settle();
+            // A second handle on the same open file, for a zip that must seek.
+            let again = raw.inner.try_clone();
+            let replay: Replay<&mut dyn Read> = Replay {
+                head: Cursor::new(head),
+                error: head_error,
+                rest: &mut raw,
+            };
+            return self.nested(0, rel, full, magic, replay, 1, Origin::Disk(again));
+        }
+        let cap = budget.limits.max_entry_bytes;
+        let promised = if alone { 0 } else { size };
+        budget.promise(promised);
+        let slot = self.elsewhere.pending.len();
+        let opened = Opened {
+            file,
+            head,
+            head_error,
+        };
+        let data = DiskFile::new(
+            opened,
+            budget.clone(),
+            cap,
+            promised,
+            slot,
+            self.elsewhere.done.clone(),
+        );
+        self.elsewhere.pending.push(Pending {
+            at: self.problems.len(),
+            full: full.clone(),
+            cap,
+            error: None,
+            outcome: None,
+        });
+        self.elsewhere.waiting += 1;
+        let meta = EntryMeta {
+            path: full,
+            size,
+            mtime,
+        };
+        if let Err(e) = self.visitor.disk_file(&meta, data) {
+            if let Some(p) = self.elsewhere.pending.get_mut(slot) {
+                p.error = Some((e.to_string(), is_limit(&e)));
+            }
+        }
+        if alone {
+            self.settle();
+        }
+        self.check()
+    }
+
+    /// Wait until every [`DiskFile`] handed out was dropped, and file what their reads gave
+    /// as if each had been read in its turn.
+    pub(crate) fn settle(&mut self) {
+        let elsewhere = &mut self.elsewhere;
+        while elsewhere.waiting > 0 {
+            // The session keeps a sender itself, so this waits for the outstanding files
+            // rather than failing.
+            let Ok(outcome) = elsewhere.outcomes.recv() else {
+                break;
+            };
+            elsewhere.waiting -= 1;
+            if let Some(p) = elsewhere.pending.get_mut(outcome.slot) {
+                p.outcome = Some(outcome);
+            }
+        }
+        let pending = std::mem::take(&mut elsewhere.pending);
+        if pending.is_empty() {
+            return;
+        }
+        let before = std::mem::take(&mut self.problems);
+        let mut before = before.into_iter().enumerate().peekable();
+        for p in pending {
+            while let Some((_, problem)) = before.next_if(|(i, _)| *i < p.at) {
+                self.problems.push(problem);
+            }
+            let Some(outcome) = p.outcome else {
+                continue;
+            };
+            self.delivered = self.delivered.saturating_add(outcome.read);
+            if outcome.limited {
+                // The read stopped at a limit: the limit is the problem, reported once.
+                continue;
+            }
+            self.complete = self.complete.saturating_add(1);
+            if outcome.truncated {
+                self.problems.push(truncated_problem(&p.full, p.cap));
+            }
+            if let Some((error, false)) = p.error {
+                if !outcome.truncated {
+                    self.problems.push(unreadable_problem(&p.full, &error));
+                }
+            }
+        }
+        self.problems.extend(before.map(|(_, problem)| problem));
     }
 
     /// Hand bytes to the visitor through the per-entry cap.
@@ -212,7 +386,7 @@ impl<'b, 'v> Session<'b, 'v> {
         full: String,
         size: u64,
         mtime: Option<i64>,
-        mut data: Replay<'_>,
+        mut data: Replay<&mut dyn Read>,
         cap: u64,
     ) -> Result<(), BundleError> {
         // The budget already counted these bytes on the way in; this reader only caps.
@@ -227,14 +401,12 @@ impl<'b, 'v> Session<'b, 'v> {
         self.check()?;
         self.complete = self.complete.saturating_add(1);
         if capped.truncated {
-            self.problem(
-                &full,
-                format!("truncated at {cap} bytes: the entry is larger than the per-entry limit"),
-            );
+            self.problems.push(truncated_problem(&full, cap));
         }
         if let Err(e) = result {
             if !is_limit(&e) && !capped.truncated {
-                self.problem(&full, format!("could not be read: {e}"));
+                self.problems
+                    .push(unreadable_problem(&full, &e.to_string()));
             }
         }
         Ok(())
@@ -248,7 +420,7 @@ impl<'b, 'v> Session<'b, 'v> {
         rel: String,
         full: String,
         magic: Magic,
-        mut data: Replay<'_>,
+        mut data: Replay<&mut dyn Read>,
         depth: u32,
         origin: Origin,
     ) -> Result<(), BundleError> {
@@ -327,6 +499,20 @@ impl<'b, 'v> Session<'b, 'v> {
     }
 }
 
+fn truncated_problem(full: &str, cap: u64) -> EntryProblem {
+    EntryProblem {
+        path: full.to_string(),
+        problem: format!("truncated at {cap} bytes: the entry is larger than the per-entry limit"),
+    }
+}
+
+fn unreadable_problem(full: &str, error: &str) -> EntryProblem {
+    EntryProblem {
+        path: full.to_string(),
+        problem: format!("could not be read: {error}"),
+    }
+}
+
 /// Whether an io error stands for a tripped limit.
 pub(crate) fn is_limit(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<LimitHit>())
@@ -349,11 +535,7 @@ fn decoder<'a>(
     );
     let decoded: Box<dyn Read + 'a> = match magic {
         Magic::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(counted)),
-        Magic::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
-            counted,
-            true,
-            XZ_MEM_LIMIT_KIB,
-        )),
+        Magic::Xz => Box::new(XzStreams::new(counted)?),
         Magic::Zstd => {
             let mut d = zstd::stream::read::Decoder::with_buffer(counted)?;
             d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
@@ -416,7 +598,7 @@ pub(crate) fn read_stream<'a>(
         // Fewer bytes than a tar header: a short compressed file, truncated.
         let (scope, rel) = single;
         session.count_entry()?;
-        let replay = Replay {
+        let replay: Replay<&mut dyn Read> = Replay {
             head: Cursor::new(head),
             error: Some(e),
             rest: &mut io::empty(),
