@@ -66,6 +66,8 @@ impl LineSplitter {
         }
         let mut exact = Marks::new(whole, search.exact, true);
         let mut lower = Marks::new(&folded, search.folded, false);
+        // Valid UTF-8 as a whole (the common case) is valid line by line: one check for all.
+        let text = std::str::from_utf8(whole).ok();
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', whole) {
             let line = &whole[start..end];
@@ -73,7 +75,10 @@ impl LineSplitter {
                 plain: exact.clear(start, end, line),
                 no_folded: lower.clear(start, end, line),
             };
-            self.emit(line, scanned, sink);
+            match text.and_then(|t| t.get(start..end)) {
+                Some(valid) => self.emit_valid(valid, scanned, sink),
+                None => self.emit(line, scanned, sink),
+            }
             start = end + 1;
         }
         self.folded = folded;
@@ -96,6 +101,13 @@ impl LineSplitter {
         }
         self.partial
             .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or(bytes));
+    }
+
+    /// [`LineSplitter::emit`] for a line already known to be UTF-8.
+    fn emit_valid(&mut self, line: &str, scanned: Scanned, sink: &mut LineSink<'_>) {
+        self.lines = self.lines.saturating_add(1);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        sink(self.lines, line, scanned);
     }
 
     fn emit(&mut self, line: &[u8], scanned: Scanned, sink: &mut LineSink<'_>) {
