@@ -123,8 +123,9 @@ const MAX_PARSERS: usize = 4;
 
 /// One entry's bytes on their way to a parsing thread.
 enum Chunk {
-    /// A buffer and how many of its bytes are data; the buffer goes back for reuse.
-    Data(Vec<u8>, usize),
+    /// A buffer and how many of its bytes are data (the buffer goes back for reuse), with the
+    /// starts of the kernel log literals in them, found on the reading thread.
+    Data(Vec<u8>, usize, Vec<usize>),
     /// The entry ended; with the read error when it ended early.
     End(Option<String>),
 }
@@ -214,8 +215,8 @@ fn parse_jobs(
                 let mut error = Some("the bundle reader stopped".to_string());
                 for chunk in chunks {
                     match chunk {
-                        Chunk::Data(buf, len) => {
-                            entry.feed(buf.get(..len).unwrap_or(&buf));
+                        Chunk::Data(buf, len, found) => {
+                            entry.feed_found(buf.get(..len).unwrap_or(&buf), Some(&found));
                             // The reader may be gone already; the buffer is then simply dropped.
                             let _ = spare.send(buf);
                         }
@@ -370,7 +371,14 @@ impl EntryVisitor for Feeder<'_> {
                 bar.inc(len as u64);
             }
             if len > 0 {
-                self.send(Chunk::Data(buf, len))?;
+                // The reading thread, mostly waiting on decompression or the parser, searches
+                // the chunk for the kernel log literals, a good part of a log's parsing.
+                let found = parse::kernel_log::literals().map_or_else(Vec::new, |s| {
+                    s.find_iter(buf.get(..len).unwrap_or_default())
+                        .map(|m| m.start())
+                        .collect()
+                });
+                self.send(Chunk::Data(buf, len, found))?;
             }
             if error.is_some() || len < CHUNK_BYTES {
                 // A truncated entry: what arrived is parsed and the entry says what is missing.
@@ -447,6 +455,11 @@ impl Entry {
     }
 
     fn feed(&mut self, chunk: &[u8]) {
+        self.feed_found(chunk, None);
+    }
+
+    /// [`Entry::feed`] with the starts of the kernel log literals in `chunk`, when known.
+    fn feed_found(&mut self, chunk: &[u8], found: Option<&[usize]>) {
         self.bytes = self.bytes.saturating_add(chunk.len() as u64);
         match &mut self.stage {
             Stage::Head(head) => {
@@ -459,7 +472,14 @@ impl Entry {
                 parser, splitter, ..
             } => {
                 let search = parser.chunk_search();
-                splitter.feed(chunk, search, &mut |no, line, scanned| {
+                // What was found is of the kernel log literals: of use to that search only.
+                let found = found.filter(|_| {
+                    search
+                        .exact
+                        .zip(parse::kernel_log::literals())
+                        .is_some_and(|(a, b)| std::ptr::eq(a, b))
+                });
+                splitter.feed_found(chunk, search, found, &mut |no, line, scanned| {
                     parser.push_scanned_line(no, line, scanned)
                 })
             }

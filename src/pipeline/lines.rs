@@ -37,6 +37,18 @@ impl LineSplitter {
     /// are searched for `search`'s literals in one pass, which costs far less than a search per
     /// line.
     pub fn feed(&mut self, chunk: &[u8], search: ChunkSearch, sink: &mut LineSink<'_>) {
+        self.feed_found(chunk, search, None, sink);
+    }
+
+    /// [`LineSplitter::feed`], with the starts of `search.exact`'s matches in `chunk` already
+    /// found (by the thread that read the chunk, which has time to spare).
+    pub fn feed_found(
+        &mut self,
+        chunk: &[u8],
+        search: ChunkSearch,
+        found: Option<&[usize]>,
+        sink: &mut LineSink<'_>,
+    ) {
         let mut rest = chunk;
         if !self.partial.is_empty() || self.cut {
             match memchr::memchr(b'\n', rest) {
@@ -64,7 +76,14 @@ impl LineSplitter {
         if search.folded.is_some() {
             folded.extend(whole.iter().map(u8::to_ascii_lowercase));
         }
-        let mut exact = Marks::new(whole, search.exact, true);
+        let mut exact = match (search.exact, found) {
+            (Some(_), Some(found)) => {
+                // Matches are found in the whole chunk; `whole` starts after the partial line.
+                let offset = chunk.len() - rest.len();
+                Marks::found(whole, found, offset)
+            }
+            _ => Marks::new(whole, search.exact, true),
+        };
         let mut lower = Marks::new(&folded, search.folded, false);
         // Valid UTF-8 as a whole (the common case) is valid line by line: one check for all.
         let text = std::str::from_utf8(whole).ok();
@@ -127,7 +146,7 @@ impl LineSplitter {
 /// Where, in a run of whole lines, the literals are (and, for an exact search, the tabs and
 /// non-ASCII bytes): the lines that hold none of them are clear.
 struct Marks<'a> {
-    literals: Option<packed::FindIter<'a, 'a>>,
+    literals: Option<Found<'a>>,
     /// Tabs and non-ASCII bytes count too (the exact search).
     strict: bool,
     tabs: memchr::Memchr<'a>,
@@ -137,11 +156,31 @@ struct Marks<'a> {
     next_tab: usize,
 }
 
+/// Where the literals' matches come from.
+enum Found<'a> {
+    Search(packed::FindIter<'a, 'a>),
+    /// Match starts found beforehand, `offset` bytes before the text's start.
+    Given(std::slice::Iter<'a, usize>, usize),
+}
+
 impl<'a> Marks<'a> {
     fn new(text: &'a [u8], literals: Option<&'a packed::Searcher>, strict: bool) -> Marks<'a> {
+        Marks::with(
+            text,
+            literals.map(|s| Found::Search(s.find_iter(text))),
+            strict,
+        )
+    }
+
+    /// Exact marks from match starts found beforehand in a text that held `text` at `offset`.
+    fn found(text: &'a [u8], found: &'a [usize], offset: usize) -> Marks<'a> {
+        Marks::with(text, Some(Found::Given(found.iter(), offset)), true)
+    }
+
+    fn with(text: &'a [u8], literals: Option<Found<'a>>, strict: bool) -> Marks<'a> {
         let searched = literals.is_some();
         let mut marks = Marks {
-            literals: literals.map(|s| s.find_iter(text)),
+            literals,
             strict,
             tabs: memchr::memchr_iter(b'\t', if strict && searched { text } else { &[] }),
             ascii: searched && strict && text.is_ascii(),
@@ -154,10 +193,15 @@ impl<'a> Marks<'a> {
     }
 
     fn advance_literal(&mut self) -> usize {
-        self.literals
-            .as_mut()
-            .and_then(Iterator::next)
-            .map_or(usize::MAX, |m| m.start())
+        match self.literals.as_mut() {
+            Some(Found::Search(it)) => it.next().map_or(usize::MAX, |m| m.start()),
+            Some(Found::Given(it, offset)) => {
+                // Matches before the text (in the partial line) start below `offset`.
+                it.find(|&&at| at >= *offset)
+                    .map_or(usize::MAX, |&at| at - *offset)
+            }
+            None => usize::MAX,
+        }
     }
 
     /// Whether the line `start..end` (given as `line`) is clear. Lines are asked in order.
@@ -296,6 +340,15 @@ mod tests {
             s.finish(&mut |no, l, sc| marked.push((no, l.to_string(), sc)));
             let lines: Vec<(u32, String)> = marked.iter().map(|(n, l, _)| (*n, l.clone())).collect();
             prop_assert_eq!(lines, whole(&bytes));
+            // Matches found beforehand in each chunk mark the same lines.
+            let mut s = LineSplitter::default();
+            let mut given = Vec::new();
+            for c in &chunks {
+                let found: Vec<usize> = EXACT.find_iter(c).map(|m| m.start()).collect();
+                s.feed_found(c, search, Some(&found), &mut |no, l, sc| given.push((no, l.to_string(), sc)));
+            }
+            s.finish(&mut |no, l, sc| given.push((no, l.to_string(), sc)));
+            prop_assert_eq!(&given, &marked);
             for (_, line, scanned) in &marked {
                 if scanned.plain {
                     prop_assert!(line.is_ascii() && !line.contains('\t'));

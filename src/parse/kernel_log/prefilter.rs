@@ -12,7 +12,6 @@ use std::sync::LazyLock;
 use aho_corasick::packed;
 
 use crate::parse::literals::Literals;
-use crate::parse::runtime_error;
 
 /// The literal of bridge port state messages.
 const BRIDGE_LITERAL: &str = ") entered ";
@@ -48,7 +47,8 @@ const LITERALS: &[&str] = &[
     " = ",
 ];
 
-/// Literals that cover the runtime error triggers ([`runtime_error::TRIGGER_LITERALS`]): each
+/// Literals that cover the runtime error triggers
+/// ([`crate::parse::runtime_error::TRIGGER_LITERALS`]): each
 /// trigger holds one of them.
 const RUNTIME_COVER: &[&str] = &[
     "untime", // runtime error, OCI runtime
@@ -99,6 +99,7 @@ pub fn may_matter(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::runtime_error;
 
     #[test]
     fn the_searcher_builds() {
