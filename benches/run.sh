@@ -3,6 +3,7 @@
 #
 #   benches/run.sh                 # 100M and 1G bundles, 5 runs each
 #   RUNS=3 SIZES=100M benches/run.sh
+#   WORK=/var/tmp/pm-bench benches/run.sh   # keep the bundles there, reuse them next time
 #
 # Generates tar.gz, tar.xz and directory bundles with examples/gen-bundle.rs into a temporary
 # folder (removed at the end unless KEEP=1), then times, in one run on this machine:
@@ -19,9 +20,14 @@ SIZES=${SIZES:-"100M 1G"}
 SEED=${SEED:-42}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/postmortem-bench.XXXXXX")
-if [ "${KEEP:-0}" != 1 ]; then
-    trap 'rm -rf "$WORK"' EXIT
+if [ -n "${WORK:-}" ]; then
+    # A folder of earlier bundles (same seed): kept, and bundles already there are reused.
+    mkdir -p "$WORK"
+else
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/postmortem-bench.XXXXXX")
+    if [ "${KEEP:-0}" != 1 ]; then
+        trap 'rm -rf "$WORK"' EXIT
+    fi
 fi
 
 (cd "$ROOT" && cargo build --release --quiet --bin postmortem --example gen-bundle)
@@ -61,9 +67,9 @@ row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
 
 for size in $SIZES; do
     echo "generating $size bundles..." >&2
-    "$GEN" --size "$size" --seed "$SEED" --format tar.gz -o "$WORK/b$size.tar.gz"
-    "$GEN" --size "$size" --seed "$SEED" --format tar.xz -o "$WORK/b$size.tar.xz"
-    "$GEN" --size "$size" --seed "$SEED" --format dir -o "$WORK/d$size"
+    [ -e "$WORK/b$size.tar.gz" ] || "$GEN" --size "$size" --seed "$SEED" --format tar.gz -o "$WORK/b$size.tar.gz"
+    [ -e "$WORK/b$size.tar.xz" ] || "$GEN" --size "$size" --seed "$SEED" --format tar.xz -o "$WORK/b$size.tar.xz"
+    [ -e "$WORK/d$size" ] || "$GEN" --size "$size" --seed "$SEED" --format dir -o "$WORK/d$size"
 
     for fmt in tar.gz tar.xz; do
         bundle=$WORK/b$size.$fmt
