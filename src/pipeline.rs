@@ -124,8 +124,8 @@ const MAX_PARSERS: usize = 4;
 /// One entry's bytes on their way to a parsing thread.
 enum Chunk {
     /// A buffer and how many of its bytes are data (the buffer goes back for reuse), with the
-    /// starts of the kernel log literals in them, found on the reading thread.
-    Data(Vec<u8>, usize, Vec<usize>),
+    /// starts of the kernel log literals in them when the reading thread found them.
+    Data(Vec<u8>, usize, Option<Vec<usize>>),
     /// The entry ended; with the read error when it ended early.
     End(Option<String>),
 }
@@ -170,6 +170,7 @@ fn load_threaded(
             entries: 0,
             spare: spare_from_parser,
             bar,
+            ahead: false,
         };
         let summary = bundle::read_bundle(path, limits, &mut feeder);
         drop(feeder);
@@ -216,7 +217,7 @@ fn parse_jobs(
                 for chunk in chunks {
                     match chunk {
                         Chunk::Data(buf, len, found) => {
-                            entry.feed_found(buf.get(..len).unwrap_or(&buf), Some(&found));
+                            entry.feed_found(buf.get(..len).unwrap_or(&buf), found.as_deref());
                             // The reader may be gone already; the buffer is then simply dropped.
                             let _ = spare.send(buf);
                         }
@@ -328,6 +329,8 @@ struct Feeder<'a> {
     entries: usize,
     spare: Receiver<Vec<u8>>,
     bar: Option<&'a ProgressBar>,
+    /// The last chunk found the parser's queue full: the reading thread has time to spare.
+    ahead: bool,
 }
 
 impl Feeder<'_> {
@@ -344,13 +347,20 @@ impl Feeder<'_> {
         Ok(())
     }
 
-    fn send(&self, chunk: Chunk) -> std::io::Result<()> {
+    fn send(&mut self, chunk: Chunk) -> std::io::Result<()> {
         let stopped = || std::io::Error::other("the parsing threads stopped");
-        self.current
-            .as_ref()
-            .ok_or_else(stopped)?
-            .send(chunk)
-            .map_err(|_| stopped())
+        let queue = self.current.as_ref().ok_or_else(stopped)?;
+        match queue.try_send(chunk) {
+            Ok(()) => {
+                self.ahead = false;
+                Ok(())
+            }
+            Err(mpsc::TrySendError::Full(chunk)) => {
+                self.ahead = true;
+                queue.send(chunk).map_err(|_| stopped())
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => Err(stopped()),
+        }
     }
 }
 
@@ -371,13 +381,19 @@ impl EntryVisitor for Feeder<'_> {
                 bar.inc(len as u64);
             }
             if len > 0 {
-                // The reading thread, mostly waiting on decompression or the parser, searches
-                // the chunk for the kernel log literals, a good part of a log's parsing.
-                let found = parse::kernel_log::literals().map_or_else(Vec::new, |s| {
-                    s.find_iter(buf.get(..len).unwrap_or_default())
-                        .map(|m| m.start())
-                        .collect()
-                });
+                // When the parser is the slower side (a fast decompressor, a slow log), the
+                // reading thread takes over the search for the kernel log literals, a good part
+                // of a log's parsing; behind a slow decompressor it leaves it to the parser.
+                // The facts are the same either way.
+                let found = self
+                    .ahead
+                    .then(parse::kernel_log::literals)
+                    .flatten()
+                    .map(|s| {
+                        s.find_iter(buf.get(..len).unwrap_or_default())
+                            .map(|m| m.start())
+                            .collect()
+                    });
                 self.send(Chunk::Data(buf, len, found))?;
             }
             if error.is_some() || len < CHUNK_BYTES {
