@@ -36,7 +36,7 @@ use crate::facts::{DaemonRecord, Line, RuntimeError, WallClock, Warning};
 use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::literals::Literals;
 use crate::parse::runtime_error;
-use crate::parse::text::{is_prompt_line, numbered_lines};
+use crate::parse::text::{is_prompt_line, numbered_lines, syslog_month};
 
 /// Records and runtime errors of a daemon log file.
 #[derive(Debug, Clone, Default)]
@@ -516,7 +516,7 @@ fn syslog_framing(t: &str) -> Option<Framing<'_>> {
     }
     let num = |s: &str| s.parse::<i8>().ok();
     let time = valid_no_year(
-        month_number(&t[..3])?,
+        syslog_month(&t[..3])?,
         num(day)?,
         num(hour)?,
         num(minute)?,
@@ -528,16 +528,6 @@ fn syslog_framing(t: &str) -> Option<Framing<'_>> {
         time: Some(time),
         message: Cow::Borrowed(&t[at..]),
     })
-}
-
-fn month_number(name: &str) -> Option<i8> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    MONTHS
-        .iter()
-        .position(|m| *m == name)
-        .and_then(|i| i8::try_from(i + 1).ok())
 }
 
 /// Nanoseconds from a fraction of 1 to 9 digits (`288012` = 288 012 000 ns).
@@ -554,7 +544,7 @@ fn no_year_stamp(c: &regex::Captures<'_>) -> Option<WallClock> {
     let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i8>().ok());
     let (day, hour, minute, second) = (num(2)?, num(3)?, num(4)?, num(5)?);
     let nanosecond = fraction_nanos(c.get(6).map(|m| m.as_str()))?;
-    valid_no_year(month_number(&c[1])?, day, hour, minute, second, nanosecond)
+    valid_no_year(syslog_month(&c[1])?, day, hour, minute, second, nanosecond)
 }
 
 fn valid_no_year(

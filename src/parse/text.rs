@@ -67,6 +67,20 @@ pub fn is_prompt_line(line: &str) -> bool {
     false
 }
 
+/// The number of a month by its English abbreviation as syslog and logrus write it (`Jan` is 1),
+/// exactly three letters in that case.
+pub fn syslog_month(name: &str) -> Option<i8> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let name: &[u8; 3] = name.as_bytes().try_into().ok()?;
+    MONTHS
+        .iter()
+        .position(|m| *m == name)
+        .and_then(|i| i8::try_from(i + 1).ok())
+}
+
 /// Split on ASCII and non-breaking white space.
 pub fn fields(line: &str) -> impl Iterator<Item = &str> {
     line.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
@@ -84,6 +98,15 @@ mod tests {
         let v: Vec<_> = numbered_lines("a\nb\n").collect();
         assert_eq!(v, vec![(1, "a"), (2, "b")]);
         assert_eq!(numbered_lines("").count(), 0);
+    }
+
+    #[test]
+    fn syslog_months() {
+        assert_eq!(syslog_month("Jan"), Some(1));
+        assert_eq!(syslog_month("Dec"), Some(12));
+        assert_eq!(syslog_month("jan"), None);
+        assert_eq!(syslog_month("Janu"), None);
+        assert_eq!(syslog_month("Ja"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use jiff::civil;
 use jiff::Timestamp;
 
 use crate::facts::{KernelLogFormat, Stamp, WallClock};
+use crate::parse::text::syslog_month;
 use crate::sources::SourceKind;
 
 /// One physical line, unwrapped.
@@ -254,33 +255,6 @@ fn parse_ctime(inner: &str) -> Option<civil::DateTime> {
     civil::DateTime::strptime("%a %b %e %H:%M:%S %Y", t).ok()
 }
 
-fn month_number(m: &str) -> Option<i8> {
-    // Compared as one integer: this runs on every syslog line.
-    let &[first, second, third] = m.as_bytes() else {
-        return None;
-    };
-    let key = u32::from_be_bytes([0, first, second, third]);
-    const fn k(s: &[u8; 3]) -> u32 {
-        u32::from_be_bytes([0, s[0], s[1], s[2]])
-    }
-    let n = match key {
-        x if x == k(b"Jan") => 1,
-        x if x == k(b"Feb") => 2,
-        x if x == k(b"Mar") => 3,
-        x if x == k(b"Apr") => 4,
-        x if x == k(b"May") => 5,
-        x if x == k(b"Jun") => 6,
-        x if x == k(b"Jul") => 7,
-        x if x == k(b"Aug") => 8,
-        x if x == k(b"Sep") => 9,
-        x if x == k(b"Oct") => 10,
-        x if x == k(b"Nov") => 11,
-        x if x == k(b"Dec") => 12,
-        _ => return None,
-    };
-    Some(n)
-}
-
 fn two_digits(s: &str) -> Option<i8> {
     let b = s.as_bytes();
     if b.len() != 2 || !b[0].is_ascii_digit() || !b[1].is_ascii_digit() {
@@ -294,7 +268,7 @@ fn two_digits(s: &str) -> Option<i8> {
 /// short-precise).
 fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     // Byte offsets below are those of ASCII bytes, so every slice falls on a char boundary.
-    let month = month_number(line.get(..3)?)?;
+    let month = syslog_month(line.get(..3)?)?;
     let rest = line.get(3..)?.strip_prefix(' ')?;
     let rest = rest.trim_start_matches(' ');
     let sp = byte_pos(rest, b' ')?;
