@@ -24,8 +24,12 @@ pub fn is_headless_start(body: &str) -> bool {
     let t = body.trim();
     let rest = strip_node(t).1;
     // Stricter than inside a block: an ordinary message must not open one by accident.
+    // The total of a buddy line follows its last list, `4096kB` or its types `(M)`; the
+    // literal search of the prefilter relies on that.
     (is_zone_line(rest) && rest.contains(" min:") && rest.contains(" high:"))
-        || (is_buddy_line(rest) && rest.contains("kB") && rest.contains(" = "))
+        || (is_buddy_line(rest)
+            && rest.contains("kB")
+            && (rest.contains("kB = ") || rest.contains(") = ")))
 }
 
 impl MemInfoBuilder {

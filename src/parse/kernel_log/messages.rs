@@ -110,10 +110,40 @@ static RATE: LazyLock<Option<Regex>> =
 static BRIDGE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^\s*(\S+): port \d+\(([^)]*)\) entered (\w+) state"));
 
+/// The bridge, port and state of a bridge port message such as
+/// `docker0: port 2(veth1) entered forwarding state`.
+///
+/// A container host logs these by the million, so an ASCII message is read by hand, exactly as
+/// [`BRIDGE`] would read it (`tests::bridge_port_reads_as_the_regex` compares them); the regex,
+/// whose `\s`, `\d` and `\w` are Unicode classes, reads the others.
+fn bridge_port(body: &str) -> Option<(&str, &str, &str)> {
+    if !body.is_ascii() {
+        let c = BRIDGE.as_ref()?.captures(body)?;
+        return Some((c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str()));
+    }
+    // `\s` of an ASCII text: `\v` included, unlike `u8::is_ascii_whitespace`.
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let t = body.trim_start_matches(|c: char| space(c as u8));
+    // `(\S+):` then a space: the first word, ending in a colon.
+    let word_end = t.bytes().position(space).unwrap_or(t.len());
+    let bridge = t[..word_end].strip_suffix(':').filter(|b| !b.is_empty())?;
+    let rest = t[word_end..].strip_prefix(" port ")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = rest[digits..].strip_prefix('(').filter(|_| digits > 0)?;
+    let (port, rest) = rest.split_once(')')?;
+    let rest = rest.strip_prefix(" entered ")?;
+    let state_len = rest.bytes().take_while(|&b| word(b)).count();
+    rest[state_len..]
+        .strip_prefix(" state")
+        .filter(|_| state_len > 0)?;
+    Some((bridge, port, &rest[..state_len]))
+}
+
 /// Whether `body` is a bridge port message [`single_line`] would read; for logs past the
 /// routine cap, where such messages are counted, not kept.
 pub fn is_bridge_port(body: &str) -> bool {
-    BRIDGE.as_ref().is_some_and(|r| r.is_match(body))
+    bridge_port(body).is_some()
 }
 
 /// Parse a single-line message of the given signature.
@@ -172,11 +202,11 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
             }
         }
         Signature::BridgePort => {
-            let c = caps(&BRIDGE)?;
+            let (bridge, port, state) = bridge_port(body)?;
             KernelMessageKind::BridgePort {
-                bridge: c.get(1)?.as_str().to_string(),
-                port: c.get(2)?.as_str().to_string(),
-                state: c.get(3)?.as_str().to_string(),
+                bridge: bridge.to_string(),
+                port: port.to_string(),
+                state: state.to_string(),
             }
         }
         Signature::NfConnCache => KernelMessageKind::NfConnCacheFailure,
@@ -276,5 +306,67 @@ mod tests {
             one("Unable to create nf_conn slab cache"),
             Some(KernelMessageKind::NfConnCacheFailure)
         );
+    }
+
+    fn bridge_port_by_regex(body: &str) -> Option<(&str, &str, &str)> {
+        let c = BRIDGE.as_ref()?.captures(body)?;
+        Some((c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str()))
+    }
+
+    #[test]
+    fn bridge_port_reads_real_messages() {
+        assert_eq!(
+            bridge_port(" docker0: port 2(veth5b0b8f1) entered blocking state"),
+            Some(("docker0", "veth5b0b8f1", "blocking"))
+        );
+        assert_eq!(
+            bridge_port("br-1a2b: port 1(veth0) entered disabled state"),
+            Some(("br-1a2b", "veth0", "disabled"))
+        );
+        for not in [
+            "docker0: port 2(veth1) entered  state",
+            "docker0 port 2(veth1) entered forwarding state",
+            ": port 2(veth1) entered forwarding state",
+            "docker0: port (veth1) entered forwarding state",
+            "docker0:\tport 2(veth1) entered forwarding state",
+            "docker0: port 2(veth1) entered forwarding",
+            "device veth1 entered promiscuous mode",
+        ] {
+            assert_eq!(bridge_port(not), None, "{not}");
+            assert_eq!(bridge_port_by_regex(not), None, "{not}");
+        }
+    }
+
+    /// Each slot of a bridge port message, in forms that match and forms that do not.
+    const SLOTS: [&[&str]; 9] = [
+        &["", " ", "\t", "\u{b}", "\u{a0}", "\n "],
+        &["docker0", "", "br:x", "é", "a b"],
+        &[": ", ":", ":\t", " : ", ":: "],
+        &["port ", "port", "prt "],
+        &["2", "16", "", "٣", "2x"],
+        &["(veth1)", "()", "(a(b)", "(veth1", "(x) )"],
+        &[" entered ", "entered ", " entered"],
+        &["forwarding", "", "a_1", "é", "x-y"],
+        &[" state", "state", " state.", " stat"],
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The hand reading and the regex agree on messages built slot by slot, each slot
+        /// well formed or not, non-ASCII ones included.
+        #[test]
+        fn bridge_port_reads_as_the_regex(
+            picks in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 9),
+            tail in "[ -~]{0,4}",
+        ) {
+            let body: String = SLOTS
+                .iter()
+                .zip(&picks)
+                .map(|(slot, i)| slot[i.index(slot.len())])
+                .chain([tail.as_str()])
+                .collect();
+            proptest::prop_assert_eq!(bridge_port(&body), bridge_port_by_regex(&body), "{:?}", body);
+        }
     }
 }
