@@ -77,6 +77,7 @@ const LITERALS: &[(&str, Cover)] = &[
     ("nsenter", Cover::Runtime),
     (") = ", Cover::Report),
     ("failed to unshare", Cover::Runtime),
+    // oom_reaper: reaped process.
     ("oom_", Cover::Report),
     // Page allocation failure, vmalloc: allocation failure, allocation stalls.
     ("allocation ", Cover::Report),
