@@ -144,57 +144,97 @@ fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
     groups
 }
 
-/// The event of a group of copies, and its time.
-fn event_of(drafts: &[Draft], group: &Group) -> Option<(TimelineEvent, Option<Timestamp>)> {
-    let primary = group
-        .members
-        .iter()
-        .copied()
-        .min_by_key(|&m| (drafts[m].keep_rank, m))?;
-    let p = &drafts[primary];
-    let others = group.members.iter().filter(|&&m| m != primary);
-    let time = p
-        .time
-        .or_else(|| others.clone().find_map(|&m| drafts[m].time));
-    let uptime_s = p
-        .uptime_s
-        .or_else(|| others.clone().find_map(|&m| drafts[m].uptime_s));
-    let also_in: BTreeSet<Citation> = others
-        .map(|&m| Citation {
-            source: drafts[m].source.clone(),
-            line: drafts[m].line,
-        })
-        .collect();
-    let event = TimelineEvent {
-        time: time.map(rfc3339),
-        uptime_s,
-        source: p.source.clone(),
-        line: p.line,
-        kind: p.kind.clone(),
-        text: p.text.clone(),
-        also_in: also_in.into_iter().collect(),
-        repeat: None,
-        severity: p.severity,
-    };
-    Some((event, time))
-}
-
-/// An event being built, with its clocks kept as numbers for folding.
-struct Building {
-    event: TimelineEvent,
+/// A group of copies on its way to an event: the copy that speaks for it (the primary), and
+/// the clocks the event takes, from the primary or else from another copy.
+struct Building<'a> {
+    primary: &'a Draft,
+    group: Group,
     time: Option<Timestamp>,
     uptime_s: Option<f64>,
+    severity: crate::report::Severity,
     foldable: bool,
     last_time: Option<Timestamp>,
     last_uptime_s: Option<f64>,
     count: u64,
 }
 
-fn gap_s(open: &Building, next: &Building) -> Option<f64> {
+impl<'a> Building<'a> {
+    fn new(drafts: &'a [Draft], group: Group) -> Option<Building<'a>> {
+        let primary = group
+            .members
+            .iter()
+            .copied()
+            .min_by_key(|&m| (drafts[m].keep_rank, m))?;
+        let p = &drafts[primary];
+        let others = || group.members.iter().filter(|&&m| m != primary);
+        let time = p.time.or_else(|| others().find_map(|&m| drafts[m].time));
+        let uptime_s = p
+            .uptime_s
+            .or_else(|| others().find_map(|&m| drafts[m].uptime_s));
+        let foldable = group.members.iter().all(|&m| drafts[m].foldable);
+        Some(Building {
+            primary: p,
+            time,
+            uptime_s,
+            severity: p.severity,
+            foldable,
+            last_time: time,
+            last_uptime_s: uptime_s,
+            count: 1,
+            group,
+        })
+    }
+
+    fn key(&self) -> OrderKey<'a> {
+        let p = self.primary;
+        (
+            self.time,
+            self.uptime_s,
+            &p.source,
+            p.line,
+            &p.kind,
+            &p.text,
+        )
+    }
+
+    /// The event, citing the other copies; made only for the groups that stay events, not for
+    /// the repeats that fold into them.
+    fn event(self, drafts: &[Draft]) -> TimelineEvent {
+        let p = self.primary;
+        let also_in: BTreeSet<Citation> = self
+            .group
+            .members
+            .iter()
+            .map(|&m| &drafts[m])
+            .filter(|d| !std::ptr::eq(*d, p))
+            .map(|d| Citation {
+                source: d.source.clone(),
+                line: d.line,
+            })
+            .collect();
+        TimelineEvent {
+            time: self.time.map(rfc3339),
+            uptime_s: self.uptime_s,
+            source: p.source.clone(),
+            line: p.line,
+            kind: p.kind.clone(),
+            text: p.text.clone(),
+            also_in: also_in.into_iter().collect(),
+            repeat: (self.count > 1).then(|| Repeat {
+                count: self.count,
+                last_time: self.last_time.map(rfc3339),
+                last_uptime_s: self.last_uptime_s,
+            }),
+            severity: self.severity,
+        }
+    }
+}
+
+fn gap_s(open: &Building<'_>, next: &Building<'_>) -> Option<f64> {
     if let (Some(a), Some(b)) = (open.last_time, next.time) {
         return Some(seconds(b) - seconds(a));
     }
-    if open.time.is_some() || next.time.is_some() || open.event.source != next.event.source {
+    if open.time.is_some() || next.time.is_some() || open.primary.source != next.primary.source {
         return None;
     }
     match (open.last_uptime_s, next.uptime_s) {
@@ -217,8 +257,11 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
         .collect();
     let mut record_identity: BTreeMap<(String, Option<u32>), Option<String>> = BTreeMap::new();
     drafts.retain(|d| {
+        if d.kind != "daemon_error" {
+            return true;
+        }
         let at = (d.source.clone(), d.line);
-        if d.kind == "daemon_error" && runtime_lines.contains(&at) {
+        if runtime_lines.contains(&at) {
             record_identity.insert(at, d.identity.clone());
             return false;
         }
@@ -231,30 +274,17 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
     }
     drafts.sort_by(order);
 
-    let mut built: Vec<Building> = Vec::new();
-    for group in dedup(&drafts, tolerance_s) {
-        let Some((event, time)) = event_of(&drafts, &group) else {
-            continue;
-        };
-        let uptime_s = event.uptime_s;
-        let foldable = group.members.iter().all(|&m| drafts[m].foldable);
-        built.push(Building {
-            event,
-            time,
-            uptime_s,
-            foldable,
-            last_time: time,
-            last_uptime_s: uptime_s,
-            count: 1,
-        });
-    }
+    let mut built: Vec<Building<'_>> = dedup(&drafts, tolerance_s)
+        .into_iter()
+        .filter_map(|group| Building::new(&drafts, group))
+        .collect();
     built.sort_by(|a, b| order_keys(a.key(), b.key()));
 
-    let mut out: Vec<Building> = Vec::new();
-    let mut open: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out: Vec<Building<'_>> = Vec::new();
+    let mut open: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for b in built {
         if b.foldable {
-            let key = format!("{}\u{0}{}", b.event.kind, normalise(&b.event.text));
+            let key = (b.primary.kind.as_str(), normalise(&b.primary.text));
             if let Some(&at) = open.get(&key) {
                 let target = &mut out[at];
                 if let Some(gap) = gap_s(target, &b) {
@@ -262,7 +292,7 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
                         target.count = target.count.saturating_add(1);
                         target.last_time = b.time.or(target.last_time);
                         target.last_uptime_s = b.uptime_s.or(target.last_uptime_s);
-                        target.severity_max(b.event.severity);
+                        target.severity = target.severity.max(b.severity);
                         continue;
                     }
                 }
@@ -271,37 +301,7 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
         }
         out.push(b);
     }
-    out.into_iter()
-        .map(|b| {
-            let mut e = b.event;
-            if b.count > 1 {
-                e.repeat = Some(Repeat {
-                    count: b.count,
-                    last_time: b.last_time.map(rfc3339),
-                    last_uptime_s: b.last_uptime_s,
-                });
-            }
-            e
-        })
-        .collect()
-}
-
-impl Building {
-    fn key(&self) -> OrderKey<'_> {
-        let e = &self.event;
-        (
-            self.time,
-            self.uptime_s,
-            &e.source,
-            e.line,
-            &e.kind,
-            &e.text,
-        )
-    }
-
-    fn severity_max(&mut self, s: crate::report::Severity) {
-        self.event.severity = self.event.severity.max(s);
-    }
+    out.into_iter().map(|b| b.event(&drafts)).collect()
 }
 
 #[cfg(test)]
