@@ -14,7 +14,7 @@
 //! the last occurrence, as long as each repeat follows the previous within the fold window.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 
@@ -119,7 +119,8 @@ struct Group {
 
 fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut by_identity: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Only looked up, never walked: a hash map, as identities are long (a kernel line's text).
+    let mut by_identity: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, d) in drafts.iter().enumerate() {
         let Some(id) = d.identity.as_deref() else {
             groups.push(Group { members: vec![i] });
@@ -281,7 +282,7 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
     built.sort_by(|a, b| order_keys(a.key(), b.key()));
 
     let mut out: Vec<Building<'_>> = Vec::new();
-    let mut open: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    let mut open: HashMap<(&str, String), usize> = HashMap::new();
     for b in built {
         if b.foldable {
             let key = (b.primary.kind.as_str(), normalise(&b.primary.text));
