@@ -4,15 +4,18 @@
 #   benches/run.sh                 # 100M and 1G bundles, 5 runs each
 #   RUNS=3 SIZES=100M benches/run.sh
 #   WORK=/var/tmp/pm-bench benches/run.sh   # keep the bundles there, reuse them next time
+#   WORK=/dev/shm/pm-bench benches/run.sh   # ... in memory: a machine that pages out cold page
+#                                           # cache (DAMON) reads a bundle on disk again each run
 #
 # Generates tar.gz, tar.xz and directory bundles with examples/gen-bundle.rs into a temporary
 # folder (removed at the end unless KEEP=1), then times, in one run on this machine:
 #   postmortem report BUNDLE --format json -o /dev/null
 # against `tar -xzOf BUNDLE > /dev/null` (tar.gz), `tar -xJOf BUNDLE > /dev/null` (tar.xz) and
-# `find DIR -type f -exec cat {} + | wc -l` (directory, warm cache). Medians of RUNS runs, with
-# hyperfine when installed, else a shell loop. Peak RSS comes from GNU time (`/usr/bin/time -v`).
-# The seed sample is timed end to end as HTML. Prints a Markdown table (also written to
-# $WORK/results.md).
+# `find DIR -type f -exec cat {} + | wc -l` (directory, warm cache). Medians of RUNS runs;
+# postmortem and its baseline run in turn, so that a busy moment of a shared machine slows
+# both. Peak RSS comes from GNU time (`/usr/bin/time -v`). The seed sample is timed end to end
+# as HTML, with hyperfine when installed, else a shell loop. Prints a Markdown table (also
+# written to $WORK/results.md).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -46,14 +49,37 @@ median_of() {
         bash -c "$cmd" >/dev/null 2>&1
         local times=()
         for _ in $(seq "$RUNS"); do
-            local start end
-            start=$(date +%s.%N)
-            bash -c "$cmd" >/dev/null 2>&1
-            end=$(date +%s.%N)
-            times+=("$(echo "$end - $start" | bc)")
+            times+=("$(seconds_of "$cmd")")
         done
-        printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
+        median "${times[@]}"
     fi
+}
+
+# seconds_of CMD: wall seconds of one run of a shell command.
+seconds_of() {
+    local start end
+    start=$(date +%s.%N)
+    bash -c "$1" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc
+}
+
+# median_pair CMD_A CMD_B: median wall seconds of each of two commands, run in turn RUNS times
+# (after one warm-up of each), so that both see the same moments of a shared machine. Prints
+# "MEDIAN_A MEDIAN_B".
+median_pair() {
+    local a=() b=()
+    bash -c "$1" >/dev/null 2>&1
+    bash -c "$2" >/dev/null 2>&1
+    for _ in $(seq "$RUNS"); do
+        a+=("$(seconds_of "$1")")
+        b+=("$(seconds_of "$2")")
+    done
+    echo "$(median "${a[@]}") $(median "${b[@]}")"
+}
+
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
 }
 
 # peak_rss_mib CMD: peak resident set size of one run, in MiB.
@@ -76,8 +102,8 @@ for size in $SIZES; do
         flag=z
         [ "$fmt" = tar.xz ] && flag=J
         echo "timing $size $fmt..." >&2
-        ours=$(median_of "$PM report $bundle --format json -o /dev/null")
-        base=$(median_of "tar -x${flag}Of $bundle > /dev/null")
+        read -r ours base < <(median_pair "$PM report $bundle --format json -o /dev/null" \
+            "tar -x${flag}Of $bundle > /dev/null")
         rss=$(peak_rss_mib "$PM report $bundle --format json -o /dev/null")
         ratio=$(echo "scale=2; $ours / $base" | bc)
         row "$size $fmt ($(du -h "$bundle" | cut -f1) compressed)" "$ours" "\`tar -x${flag}Of\` $base" "$ratio" "$rss" \
@@ -86,8 +112,8 @@ for size in $SIZES; do
 
     echo "timing $size directory..." >&2
     dir=$WORK/d$size
-    ours=$(median_of "$PM report $dir --format json -o /dev/null")
-    base=$(median_of "find $dir -type f -exec cat {} + | wc -l")
+    read -r ours base < <(median_pair "$PM report $dir --format json -o /dev/null" \
+        "find $dir -type f -exec cat {} + | wc -l")
     rss=$(peak_rss_mib "$PM report $dir --format json -o /dev/null")
     ratio=$(echo "scale=2; $ours / $base" | bc)
     row "$size directory" "$ours" "\`find -exec cat\` + \`wc -l\` $base" "$ratio" "$rss" "<= 2"
