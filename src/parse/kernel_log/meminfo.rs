@@ -442,6 +442,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn headless_starts() {
+        for start in [
+            "Node 0 Normal free:95232kB min:45056kB low:56320kB high:67584kB",
+            "Node 0 Normal: 15952*4kB (UEM) 1*8kB = 63816kB",
+            "Node 0 DMA32: 7*4kB (UM) 3*2048kB (M) = 6172kB",
+            "DMA: 1*4kB 2*8kB 0*4096kB = 20kB",
+        ] {
+            assert!(is_headless_start(start), "{start}");
+        }
+        // The total must follow a size or a type, as the prefilter's literals assume.
+        for not in [
+            "Node 0 Normal: 15952*4kB x = 63816kB",
+            "Node 0 Normal: 15952*4kB",
+            "Normal free:95232kB low:56320kB",
+        ] {
+            assert!(!is_headless_start(not), "{not}");
+        }
+    }
+
+    #[test]
     fn glued_fields_split() {
         let v: Vec<_> =
             fields("shmem:232948kBslab_reclaimable:5108320kB all_unreclaimable? no").collect();
