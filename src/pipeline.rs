@@ -124,8 +124,8 @@ const MAX_PARSERS: usize = 4;
 /// One entry's bytes on their way to a parsing thread.
 enum Chunk {
     /// A buffer and how many of its bytes are data (the buffer goes back for reuse), with the
-    /// starts of the kernel log literals in them when the reading thread found them.
-    Data(Vec<u8>, usize, Option<Vec<usize>>),
+    /// matches of the kernel log literals in them when the reading thread found them.
+    Data(Vec<u8>, usize, Option<Vec<aho_corasick::Match>>),
     /// The entry ended; with the read error when it ended early.
     End(Option<String>),
 }
@@ -389,11 +389,7 @@ impl EntryVisitor for Feeder<'_> {
                     .ahead
                     .then(parse::kernel_log::literals)
                     .flatten()
-                    .map(|s| {
-                        s.find_iter(buf.get(..len).unwrap_or_default())
-                            .map(|m| m.start())
-                            .collect()
-                    });
+                    .map(|s| s.find_iter(buf.get(..len).unwrap_or_default()).collect());
                 self.send(Chunk::Data(buf, len, found))?;
             }
             if error.is_some() || len < CHUNK_BYTES {
@@ -474,8 +470,8 @@ impl Entry {
         self.feed_found(chunk, None);
     }
 
-    /// [`Entry::feed`] with the starts of the kernel log literals in `chunk`, when known.
-    fn feed_found(&mut self, chunk: &[u8], found: Option<&[usize]>) {
+    /// [`Entry::feed`] with the matches of the kernel log literals in `chunk`, when known.
+    fn feed_found(&mut self, chunk: &[u8], found: Option<&[aho_corasick::Match]>) {
         self.bytes = self.bytes.saturating_add(chunk.len() as u64);
         match &mut self.stage {
             Stage::Head(head) => {

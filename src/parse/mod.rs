@@ -181,6 +181,8 @@ pub struct ChunkSearch {
     pub exact: Option<&'static aho_corasick::packed::Searcher>,
     /// Lower-case words, searched in the lower-cased text: found in any case.
     pub folded: Option<&'static aho_corasick::packed::Searcher>,
+    /// The pattern of `exact` that a line may hold and still be routine ([`Scanned::routine`]).
+    pub routine: Option<usize>,
 }
 
 /// What the search over a chunk says of one line; every `false` only means "not known".
@@ -190,6 +192,8 @@ pub struct Scanned {
     pub plain: bool,
     /// Holding none of the folded words in any case.
     pub no_folded: bool,
+    /// ASCII, without tabs, holding the routine literal of the exact search and no other.
+    pub routine: bool,
 }
 
 /// A parser fed one line at a time: the log kinds, which can be GBs, are read this way so that
@@ -228,10 +232,12 @@ impl LineParser {
             LineParser::Kernel(_) => ChunkSearch {
                 exact: kernel_log::literals(),
                 folded: None,
+                routine: Some(kernel_log::routine_literal()),
             },
             LineParser::Daemon(_) => ChunkSearch {
                 exact: None,
                 folded: daemon_log::chatter_breakers(),
+                routine: None,
             },
             LineParser::Runtime(_) | LineParser::Unknown(_) => ChunkSearch::default(),
         }

@@ -40,13 +40,13 @@ impl LineSplitter {
         self.feed_found(chunk, search, None, sink);
     }
 
-    /// [`LineSplitter::feed`], with the starts of `search.exact`'s matches in `chunk` already
-    /// found (by the thread that read the chunk, which has time to spare).
+    /// [`LineSplitter::feed`], with `search.exact`'s matches in `chunk` already found (by the
+    /// thread that read the chunk, which has time to spare).
     pub fn feed_found(
         &mut self,
         chunk: &[u8],
         search: ChunkSearch,
-        found: Option<&[usize]>,
+        found: Option<&[aho_corasick::Match]>,
         sink: &mut LineSink<'_>,
     ) {
         let mut rest = chunk;
@@ -80,19 +80,21 @@ impl LineSplitter {
             (Some(_), Some(found)) => {
                 // Matches are found in the whole chunk; `whole` starts after the partial line.
                 let offset = chunk.len() - rest.len();
-                Marks::found(whole, found, offset)
+                Marks::found(whole, found, offset, search.routine)
             }
-            _ => Marks::new(whole, search.exact, true),
+            _ => Marks::new(whole, search.exact, search.routine),
         };
-        let mut lower = Marks::new(&folded, search.folded, false);
+        let mut lower = Marks::folded(&folded, search.folded);
         // Valid UTF-8 as a whole (the common case) is valid line by line: one check for all.
         let text = std::str::from_utf8(whole).ok();
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', whole) {
             let line = &whole[start..end];
+            let mark = exact.mark(start, end, line);
             let scanned = Scanned {
-                plain: exact.clear(start, end, line),
-                no_folded: lower.clear(start, end, line),
+                plain: mark == Mark::Clear,
+                no_folded: lower.mark(start, end, line) == Mark::Clear,
+                routine: mark == Mark::Routine,
             };
             match text.and_then(|t| t.get(start..end)) {
                 Some(valid) => self.emit_valid(valid, scanned, sink),
@@ -149,42 +151,79 @@ struct Marks<'a> {
     literals: Option<Found<'a>>,
     /// Tabs and non-ASCII bytes count too (the exact search).
     strict: bool,
+    /// The pattern a line may hold and still be [`Mark::Routine`] (exact search only).
+    routine: Option<usize>,
     tabs: memchr::Memchr<'a>,
     ascii: bool,
-    /// The next literal and tab at or after the current line (`usize::MAX`: none left).
-    next_literal: usize,
+    /// The next literal (its start and pattern) and tab at or after the current line
+    /// (`usize::MAX`: none left).
+    next_literal: (usize, usize),
     next_tab: usize,
+}
+
+/// What the marks say of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// None of the literals (and, for an exact search, ASCII without tabs).
+    Clear,
+    /// As clear, but for one or more matches of the routine pattern.
+    Routine,
+    /// Anything else, or not known.
+    Other,
 }
 
 /// Where the literals' matches come from.
 enum Found<'a> {
     Search(packed::FindIter<'a, 'a>),
-    /// Match starts found beforehand, `offset` bytes before the text's start.
-    Given(std::slice::Iter<'a, usize>, usize),
+    /// Matches found beforehand, `offset` bytes before the text's start.
+    Given(std::slice::Iter<'a, aho_corasick::Match>, usize),
 }
 
 impl<'a> Marks<'a> {
-    fn new(text: &'a [u8], literals: Option<&'a packed::Searcher>, strict: bool) -> Marks<'a> {
+    fn new(
+        text: &'a [u8],
+        literals: Option<&'a packed::Searcher>,
+        routine: Option<usize>,
+    ) -> Marks<'a> {
+        let found = literals.map(|s| Found::Search(s.find_iter(text)));
+        Marks::with(text, found, true, routine)
+    }
+
+    /// Marks of the folded search, over lower-cased text: no tabs nor ASCII to look at.
+    fn folded(text: &'a [u8], literals: Option<&'a packed::Searcher>) -> Marks<'a> {
+        let found = literals.map(|s| Found::Search(s.find_iter(text)));
+        Marks::with(text, found, false, None)
+    }
+
+    /// Exact marks from matches found beforehand in a text that held `text` at `offset`.
+    fn found(
+        text: &'a [u8],
+        found: &'a [aho_corasick::Match],
+        offset: usize,
+        routine: Option<usize>,
+    ) -> Marks<'a> {
         Marks::with(
             text,
-            literals.map(|s| Found::Search(s.find_iter(text))),
-            strict,
+            Some(Found::Given(found.iter(), offset)),
+            true,
+            routine,
         )
     }
 
-    /// Exact marks from match starts found beforehand in a text that held `text` at `offset`.
-    fn found(text: &'a [u8], found: &'a [usize], offset: usize) -> Marks<'a> {
-        Marks::with(text, Some(Found::Given(found.iter(), offset)), true)
-    }
-
-    fn with(text: &'a [u8], literals: Option<Found<'a>>, strict: bool) -> Marks<'a> {
+    fn with(
+        text: &'a [u8],
+        literals: Option<Found<'a>>,
+        strict: bool,
+        routine: Option<usize>,
+    ) -> Marks<'a> {
         let searched = literals.is_some();
         let mut marks = Marks {
             literals,
             strict,
+            routine: routine.filter(|_| strict),
             tabs: memchr::memchr_iter(b'\t', if strict && searched { text } else { &[] }),
             ascii: searched && strict && text.is_ascii(),
-            next_literal: 0,
+            next_literal: (0, 0),
             next_tab: 0,
         };
         marks.next_literal = marks.advance_literal();
@@ -192,36 +231,50 @@ impl<'a> Marks<'a> {
         marks
     }
 
-    fn advance_literal(&mut self) -> usize {
+    fn advance_literal(&mut self) -> (usize, usize) {
+        let none = (usize::MAX, usize::MAX);
         match self.literals.as_mut() {
-            Some(Found::Search(it)) => it.next().map_or(usize::MAX, |m| m.start()),
+            Some(Found::Search(it)) => it
+                .next()
+                .map_or(none, |m| (m.start(), m.pattern().as_usize())),
             Some(Found::Given(it, offset)) => {
                 // Matches before the text (in the partial line) start below `offset`.
-                it.find(|&&at| at >= *offset)
-                    .map_or(usize::MAX, |&at| at - *offset)
+                it.find(|m| m.start() >= *offset)
+                    .map_or(none, |m| (m.start() - *offset, m.pattern().as_usize()))
             }
-            None => usize::MAX,
+            None => none,
         }
     }
 
-    /// Whether the line `start..end` (given as `line`) is clear. Lines are asked in order.
-    fn clear(&mut self, start: usize, end: usize, line: &[u8]) -> bool {
+    /// The mark of the line `start..end` (given as `line`). Lines are asked in order.
+    fn mark(&mut self, start: usize, end: usize, line: &[u8]) -> Mark {
         if self.literals.is_none() {
-            return false;
+            return Mark::Other;
         }
-        while self.next_literal < start {
+        while self.next_literal.0 < start {
             self.next_literal = self.advance_literal();
         }
-        if self.next_literal < end {
-            return false;
+        let mut routine = false;
+        while self.next_literal.0 < end {
+            if Some(self.next_literal.1) != self.routine {
+                return Mark::Other;
+            }
+            routine = true;
+            self.next_literal = self.advance_literal();
         }
-        if !self.strict {
-            return true;
+        if self.strict {
+            while self.next_tab < start {
+                self.next_tab = self.tabs.next().unwrap_or(usize::MAX);
+            }
+            if self.next_tab < end || !(self.ascii || line.is_ascii()) {
+                return Mark::Other;
+            }
         }
-        while self.next_tab < start {
-            self.next_tab = self.tabs.next().unwrap_or(usize::MAX);
+        if routine {
+            Mark::Routine
+        } else {
+            Mark::Clear
         }
-        self.next_tab >= end && (self.ascii || line.is_ascii())
     }
 }
 
@@ -331,7 +384,8 @@ mod tests {
                 std::sync::LazyLock::new(|| searcher(&["ab", "a\r", "\u{e9}x"]));
             static FOLDED: std::sync::LazyLock<packed::Searcher> =
                 std::sync::LazyLock::new(|| searcher(&["ba", "\u{e9}"]));
-            let search = ChunkSearch { exact: Some(&EXACT), folded: Some(&FOLDED) };
+            // "ab" is the routine literal.
+            let search = ChunkSearch { exact: Some(&EXACT), folded: Some(&FOLDED), routine: Some(0) };
             let mut s = LineSplitter::default();
             let mut marked = Vec::new();
             for c in &chunks {
@@ -344,7 +398,7 @@ mod tests {
             let mut s = LineSplitter::default();
             let mut given = Vec::new();
             for c in &chunks {
-                let found: Vec<usize> = EXACT.find_iter(c).map(|m| m.start()).collect();
+                let found: Vec<aho_corasick::Match> = EXACT.find_iter(c).collect();
                 s.feed_found(c, search, Some(&found), &mut |no, l, sc| given.push((no, l.to_string(), sc)));
             }
             s.finish(&mut |no, l, sc| given.push((no, l.to_string(), sc)));
@@ -353,6 +407,10 @@ mod tests {
                 if scanned.plain {
                     prop_assert!(line.is_ascii() && !line.contains('\t'));
                     prop_assert!(literals.iter().all(|l| !line.contains(l)), "{line:?}");
+                }
+                if scanned.routine {
+                    prop_assert!(line.is_ascii() && !line.contains('\t') && !scanned.plain);
+                    prop_assert!(line.contains("ab") && !line.contains("a\r"), "{line:?}");
                 }
                 if scanned.no_folded {
                     let lower = line.to_ascii_lowercase();

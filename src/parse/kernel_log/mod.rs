@@ -76,6 +76,12 @@ pub fn literals() -> Option<&'static aho_corasick::packed::Searcher> {
     prefilter::searcher()
 }
 
+/// The pattern of [`literals`] that marks a routine message (a bridge port state change):
+/// a line holding it and no other is [`crate::parse::Scanned::routine`].
+pub fn routine_literal() -> usize {
+    prefilter::bridge_pattern()
+}
+
 /// [`parse`] with the [`prefilter`] on or off, for the tests that check it changes nothing.
 #[cfg(test)]
 fn parse_prefiltered(text: &str, kind: SourceKind, prefilter: bool) -> KernelLogOutput {
@@ -83,10 +89,13 @@ fn parse_prefiltered(text: &str, kind: SourceKind, prefilter: bool) -> KernelLog
     p.prefilter = prefilter;
     for (no, line) in numbered_lines(text) {
         // As the line splitter marks lines, one at a time here.
-        p.scanned.plain = prefilter
-            && line.is_ascii()
-            && !line.contains('\t')
-            && literals().is_some_and(|s| s.find(line).is_none());
+        let strict = prefilter && line.is_ascii() && !line.contains('\t');
+        let found: Vec<usize> = literals()
+            .map(|s| s.find_iter(line).map(|m| m.pattern().as_usize()).collect())
+            .unwrap_or_default();
+        p.scanned.plain = strict && literals().is_some() && found.is_empty();
+        p.scanned.routine =
+            strict && !found.is_empty() && found.iter().all(|&f| f == routine_literal());
         p.line(no, line);
     }
     p.finish()
@@ -182,6 +191,16 @@ impl Parser {
         self.prefilter && self.reports.is_idle() && (plain || !prefilter::may_matter(body))
     }
 
+    /// Whether the current line is a routine message past the cap that no report is open to
+    /// take: the search found the routine literal in it and nothing else.
+    fn is_routine(&self, decoded: bool) -> bool {
+        self.prefilter
+            && self.scanned.routine
+            && !decoded
+            && self.reports.is_idle()
+            && self.reports.routine_full
+    }
+
     fn line(&mut self, no: u32, raw: &str) {
         let before = self.reports.log.messages.len();
         self.read_line(no, raw);
@@ -249,7 +268,16 @@ impl Parser {
         if e.kernel {
             self.kernel_messages = self.kernel_messages.saturating_add(1);
             let body: &str = &e.body;
-            if self.is_ordinary(body, e.format == KernelLogFormat::JournalJson) {
+            let decoded = e.format == KernelLogFormat::JournalJson;
+            if self.is_routine(decoded) {
+                // What the reports would do with each piece: count it if it is a bridge port
+                // message. It holds no other literal, so nothing else can fire on it.
+                for piece in split_012(body) {
+                    self.reports.count_routine(&clean(piece));
+                }
+                return;
+            }
+            if self.is_ordinary(body, decoded) {
                 return;
             }
             // Journal json keeps real newlines in MESSAGE; rsyslog writes them as `#012`.

@@ -13,8 +13,9 @@ use aho_corasick::packed;
 
 use crate::parse::literals::Literals;
 
-/// The literal of bridge port state messages.
-const BRIDGE_LITERAL: &str = ") entered ";
+/// The literal of bridge port state messages. No other literal can begin inside it (a test
+/// checks), so a search that reports only this literal in a line has missed no other there.
+const BRIDGE_LITERAL: &str = ") entered";
 
 /// What a literal lets through.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -99,6 +100,15 @@ pub fn may_match_besides_bridge(body: &str) -> bool {
     BESIDES_BRIDGE.is_match(body.as_bytes())
 }
 
+/// The number of the bridge port literal among the searcher's patterns: a line in which the
+/// search finds only it is a routine message.
+pub fn bridge_pattern() -> usize {
+    LITERALS
+        .iter()
+        .position(|l| l.0 == BRIDGE_LITERAL)
+        .unwrap_or(usize::MAX)
+}
+
 /// The packed literal searcher, for a search over many lines at once.
 pub fn searcher() -> Option<&'static packed::Searcher> {
     SEARCHER.packed()
@@ -123,6 +133,19 @@ mod tests {
         assert!(searcher().is_some());
         assert!(LITERALS.len() <= 32);
         assert!(LITERALS.iter().all(|l| l.0.len() >= 4));
+    }
+
+    #[test]
+    fn no_literal_begins_inside_the_bridge_one() {
+        let bridge = BRIDGE_LITERAL.as_bytes();
+        for &(other, _) in LITERALS.iter().filter(|l| l.0 != BRIDGE_LITERAL) {
+            for at in 0..bridge.len() {
+                let inside = &bridge[at..];
+                let n = inside.len().min(other.len());
+                assert_ne!(&inside[..n], &other.as_bytes()[..n], "{other:?} at {at}");
+            }
+        }
+        assert_eq!(LITERALS[bridge_pattern()].0, BRIDGE_LITERAL);
     }
 
     #[test]

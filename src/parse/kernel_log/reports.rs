@@ -101,6 +101,14 @@ impl Reports {
         self.open.is_none()
     }
 
+    /// Count `body` if it is a bridge port message past the cap: what [`Reports::feed`] does
+    /// with a message that holds no literal but the bridge port one.
+    pub fn count_routine(&mut self, body: &str) {
+        if self.routine_full && self.open.is_none() && messages::is_bridge_port(body) {
+            self.routine_counted = self.routine_counted.saturating_add(1);
+        }
+    }
+
     /// Read one kernel message line (or continuation line).
     pub fn feed(&mut self, l: &LogLine<'_>) {
         // Past the routine cap, a bridge port message that can match no other signature is only

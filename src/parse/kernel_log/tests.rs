@@ -956,6 +956,40 @@ mod prefilter_changes_nothing {
             prop_assert_eq!(same(&text, kind), Ok(()));
         }
     }
+
+    proptest! {
+        // Each case parses a log of over 5000 lines twice.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Past the routine cap, lines holding only the bridge port literal are counted straight
+        /// from the search's marks: bridge port messages and look-alikes, among real lines.
+        #[test]
+        fn past_the_routine_cap(
+            picks in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..10), 1..120),
+            kind in prop_oneof![Just(SourceKind::Dmesg), Just(SourceKind::Syslog), Just(SourceKind::Journal)],
+        ) {
+            static POOL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(pool);
+            let mut text = String::new();
+            for i in 0..MAX_ROUTINE_MESSAGES {
+                text.push_str(&format!("Jan 23 20:10:01 beta kernel: br0: port 1(veth{i}) entered disabled state\n"));
+            }
+            for (i, (pick, form)) in picks.iter().enumerate() {
+                let line = match form {
+                    0 => format!("[{i:>5}.000001] docker0: port 2(veth{i}) entered forwarding state"),
+                    1 => format!("Jan 23 20:10:{:02} beta kernel: docker0: port 2(v{i}) entered blocking state", i % 60),
+                    2 => "Jan 23 20:10:01 beta kernel: a b: port 3(x) entered y state#012docker0: port 4(v) entered forwarding state".to_string(),
+                    3 => "Jan 23 20:10:01 beta kernel: docker0: port 5(v) entered min: 1 state".to_string(),
+                    4 => "Jan 23 20:10:01 beta kernel: docker0: port 6(v) entered disabled state, Oops: 0002 [#1]".to_string(),
+                    5 => "Jan 23 20:10:01 beta dockerd: docker0: port 7(v) entered forwarding state".to_string(),
+                    6 => format!("[{i:>5}.1] docker0: port 8(v) entered  state"),
+                    _ => POOL[pick.index(POOL.len())].clone(),
+                };
+                text.push_str(&line);
+                text.push('\n');
+            }
+            prop_assert_eq!(same(&text, kind), Ok(()));
+        }
+    }
 }
 
 #[test]
