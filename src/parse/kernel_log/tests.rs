@@ -920,6 +920,8 @@ mod prefilter_changes_nothing {
     }
 
     /// The lines of the corpus that are kernel messages, shuffled into new logs below.
+    static POOL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(pool);
+
     fn pool() -> Vec<String> {
         let mut lines: Vec<String> = corpus()
             .iter()
@@ -939,7 +941,6 @@ mod prefilter_changes_nothing {
             picks in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4), 1..80),
             kind in prop_oneof![Just(SourceKind::Dmesg), Just(SourceKind::Syslog), Just(SourceKind::Journal)],
         ) {
-            static POOL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(pool);
             let mut text = String::new();
             for (i, (pick, frame)) in picks.iter().enumerate() {
                 let line = &POOL[pick.index(POOL.len())];
@@ -968,7 +969,6 @@ mod prefilter_changes_nothing {
             picks in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..10), 1..120),
             kind in prop_oneof![Just(SourceKind::Dmesg), Just(SourceKind::Syslog), Just(SourceKind::Journal)],
         ) {
-            static POOL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(pool);
             let mut text = String::new();
             for i in 0..MAX_ROUTINE_MESSAGES {
                 text.push_str(&format!("Jan 23 20:10:01 beta kernel: br0: port 1(veth{i}) entered disabled state\n"));
