@@ -5,7 +5,6 @@
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::Mutex;
 
 use indicatif::ProgressBar;
 
@@ -18,6 +17,7 @@ use crate::report::{self, Report};
 use crate::sources::{self, Detection, SourceKind};
 use crate::timeline::{self, Timeline};
 
+use jobs::{Jobs, Taker};
 use lines::LineSplitter;
 
 /// A bundle read and parsed.
@@ -27,6 +27,7 @@ pub struct Loaded {
     pub facts: Facts,
 }
 
+mod jobs;
 mod lines;
 mod progress;
 
@@ -120,6 +121,9 @@ const CHUNK_BYTES: usize = 256 * 1024;
 const QUEUE_CHUNKS: usize = 8;
 /// Parsing threads at most; more would only hold more entries in flight.
 const MAX_PARSERS: usize = 4;
+/// A directory's files that may wait for a parsing thread, each with its file open: enough for
+/// the walk to get ahead, so that the largest are parsed first.
+const WAITING_FILES: usize = 64;
 
 /// One entry's bytes on their way to a parsing thread.
 enum Chunk {
@@ -138,6 +142,30 @@ struct Job {
     bytes: Bytes,
 }
 
+/// Jobs are taken largest first, then in bundle order.
+impl Ord for Job {
+    fn cmp(&self, other: &Job) -> std::cmp::Ordering {
+        self.meta
+            .size
+            .cmp(&other.meta.size)
+            .then(other.index.cmp(&self.index))
+    }
+}
+
+impl PartialOrd for Job {
+    fn partial_cmp(&self, other: &Job) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Job {
+    fn eq(&self, other: &Job) -> bool {
+        self.index == other.index
+    }
+}
+
+impl Eq for Job {}
+
 enum Bytes {
     /// From the reading thread, on the entry's own queue (an archive's entry).
     Queue(Receiver<Chunk>),
@@ -152,20 +180,20 @@ fn load_threaded(
     bar: Option<&ProgressBar>,
     workers: usize,
 ) -> Result<(BundleSummary, Facts), BundleError> {
-    let (to_workers, jobs) = mpsc::sync_channel::<Job>(1);
-    let jobs = Mutex::new(jobs);
+    let jobs = Jobs::new();
     let (spare_to_reader, spare_from_parser) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let jobs = &jobs;
+                // Counted in before the first job comes.
+                let taker = jobs.taker();
                 let spare = spare_to_reader.clone();
-                scope.spawn(move || parse_jobs(jobs, &spare, bar))
+                scope.spawn(move || parse_jobs(&taker, &spare, bar))
             })
             .collect();
         drop(spare_to_reader);
         let mut feeder = Feeder {
-            to_workers,
+            jobs: &jobs,
             current: None,
             entries: 0,
             spare: spare_from_parser,
@@ -194,21 +222,14 @@ fn load_threaded(
 
 /// A parsing thread: takes the next entry, parses it to its end, and so on.
 fn parse_jobs(
-    jobs: &Mutex<Receiver<Job>>,
+    jobs: &Taker<'_, Job>,
     spare: &mpsc::Sender<Vec<u8>>,
     bar: Option<&ProgressBar>,
 ) -> Vec<(usize, Facts)> {
     let mut parsed = Vec::new();
     // For the files this thread reads itself.
     let mut chunk = Vec::new();
-    loop {
-        let job = match jobs.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => break,
-        };
-        let Ok(job) = job else {
-            break;
-        };
+    while let Some(job) = jobs.take() {
         let mut facts = Facts::default();
         let mut entry = Entry::new(job.meta);
         let error = match job.bytes {
@@ -324,7 +345,7 @@ fn append(facts: &mut Facts, part: Facts) {
 /// follow in chunks on the job's own queue; a directory's file goes to the job whole, to be
 /// read by the parsing thread.
 struct Feeder<'a> {
-    to_workers: SyncSender<Job>,
+    jobs: &'a Jobs<Job>,
     current: Option<SyncSender<Chunk>>,
     entries: usize,
     spare: Receiver<Vec<u8>>,
@@ -336,12 +357,19 @@ struct Feeder<'a> {
 impl Feeder<'_> {
     /// Queue the entry for the next free parsing thread.
     fn hand_over(&mut self, meta: &EntryMeta, bytes: Bytes) -> std::io::Result<()> {
-        self.to_workers
-            .send(Job {
-                index: self.entries,
-                meta: meta.clone(),
-                bytes,
-            })
+        // An archive's entry waits with its chunks queued behind it: one at a time, or the
+        // memory held would grow with the bundle. A directory's file waits with an open file.
+        let room = match bytes {
+            Bytes::Queue(_) => 1,
+            Bytes::Disk(_) => WAITING_FILES,
+        };
+        let job = Job {
+            index: self.entries,
+            meta: meta.clone(),
+            bytes,
+        };
+        self.jobs
+            .push(job, room)
             .map_err(|_| std::io::Error::other("the parsing threads stopped"))?;
         self.entries += 1;
         Ok(())
@@ -361,6 +389,13 @@ impl Feeder<'_> {
             }
             Err(mpsc::TrySendError::Disconnected(_)) => Err(stopped()),
         }
+    }
+}
+
+/// The parsing threads end once the bundle is read, also when reading it panicked.
+impl Drop for Feeder<'_> {
+    fn drop(&mut self) {
+        self.jobs.close();
     }
 }
 

@@ -48,26 +48,39 @@ const MICROSECOND: f64 = 1e-6;
 /// Rank added to anchors whose civil-time stamps were read in an assumed zone.
 const ZONE_UNSURE_RANK: u8 = 10;
 
+/// What the copies of one happening share, whatever file and framing they were read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity<'a> {
+    /// A notable kernel message: its body, after any uptime the body kept. Borrowed, as a
+    /// container host has thousands of them.
+    Message(&'a str),
+    /// Anything else: what identifies it, composed (`alloc runc:[1:CHILD] Some(7) 6 10c0d0`).
+    Composed(String),
+}
+
 /// A kernel line of a log reduced to what identifies it across copies of the log.
 #[derive(Debug, Clone)]
-pub struct KernelItem {
+pub struct KernelItem<'a> {
     /// The same for every copy of one kernel line, whatever the log's framing.
-    pub key: String,
+    pub key: Identity<'a>,
     pub stamp: Stamp,
     pub line: u32,
 }
 
 /// Identity of a page allocation failure report across copies of the log.
-pub fn alloc_key(a: &AllocFailure) -> String {
-    format!("alloc {} {:?} {} {:x}", a.task, a.pid, a.order, a.gfp.raw)
+pub fn alloc_key(a: &AllocFailure) -> Identity<'static> {
+    Identity::Composed(format!(
+        "alloc {} {:?} {} {:x}",
+        a.task, a.pid, a.order, a.gfp.raw
+    ))
 }
 
 /// Identity of an OOM kill report across copies of the log.
-pub fn oom_key(o: &OomKill) -> String {
-    match &o.victim {
+pub fn oom_key(o: &OomKill) -> Identity<'static> {
+    Identity::Composed(match &o.victim {
         Some(v) => format!("oom {:?} {}", v.pid, v.comm),
         None => format!("oom {:?} {:?}", o.invoker, o.order),
-    }
+    })
 }
 
 /// The line an OOM kill report is cited by: its header, else the kill line.
@@ -79,18 +92,18 @@ pub fn oom_line(o: &OomKill) -> Option<u32> {
 }
 
 /// Identity of a SLUB failure across copies of the log.
-pub fn slub_key(s: &SlubFailure) -> String {
-    format!(
+pub fn slub_key(s: &SlubFailure) -> Identity<'static> {
+    Identity::Composed(format!(
         "slub {} {:?} {:?}",
         s.node,
         s.cache,
         s.gfp.as_ref().map(|g| g.raw)
-    )
+    ))
 }
 
 /// Identity of a cache creation failure across copies of the log.
-pub fn cache_create_key(c: &CacheCreateFailure) -> String {
-    format!("kmem {} {}", c.cache, c.error)
+pub fn cache_create_key(c: &CacheCreateFailure) -> Identity<'static> {
+    Identity::Composed(format!("kmem {} {}", c.cache, c.error))
 }
 
 /// A message body that still starts with the kernel's `[ 12.345678]` (rsyslog keeps it inside
@@ -114,8 +127,8 @@ pub fn split_uptime_prefix(body: &str) -> (Option<f64>, &str) {
 }
 
 /// Identity of a notable kernel message across copies of the log: its body.
-pub fn message_key(m: &KernelMessage) -> String {
-    format!("msg {}", split_uptime_prefix(&m.message).1)
+pub fn message_key(m: &KernelMessage) -> Identity<'_> {
+    Identity::Message(split_uptime_prefix(&m.message).1)
 }
 
 /// The stamp of a message, with the uptime its body kept when the line's stamp lacks one.
@@ -128,7 +141,7 @@ pub fn message_stamp(m: &KernelMessage) -> Stamp {
 }
 
 /// The identifying keys of the notable lines of a kernel log, in file order.
-pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem> {
+pub fn kernel_items(log: &KernelLog) -> Vec<KernelItem<'_>> {
     let mut items = Vec::new();
     for a in &log.alloc_failures {
         items.push(KernelItem {
@@ -206,8 +219,10 @@ fn summarize(estimates: &mut Vec<f64>, precision: f64) -> Option<(f64, f64, usiz
     Some((median, spread, inliers.len()))
 }
 
-/// Occurrences of each key in one log, in file order.
-type ByKey<'a, T> = BTreeMap<&'a str, Vec<T>>;
+/// Occurrences of each key in one log, in file order. Walked only to gather estimates, which
+/// are sorted before use, so the map's order never shows; hashing beats comparing the long,
+/// alike lines (`docker0: port 3(veth…)`) of a container host.
+type ByKey<'a, T> = foldhash::HashMap<&'a Identity<'a>, Vec<T>>;
 
 /// Pair the occurrences of a line on the two sides, aligned on the latest ones: the kernel ring
 /// buffer loses the oldest lines first, and a syslog file may reach further back than the boot
@@ -230,10 +245,10 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
     let uptime_logs: Vec<(&str, ByKey<'_, f64>)> = logs
         .iter()
         .map(|(path, _, items)| {
-            let mut by_key: ByKey<'_, f64> = BTreeMap::new();
+            let mut by_key: ByKey<'_, f64> = ByKey::default();
             for i in items {
                 if let (Some(up), None) = (i.stamp.uptime_s, &i.stamp.wall) {
-                    by_key.entry(i.key.as_str()).or_default().push(up);
+                    by_key.entry(&i.key).or_default().push(up);
                 }
             }
             (*path, by_key)
@@ -242,7 +257,7 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
         .collect();
     let mut anchors = Vec::new();
     for (path, format, items) in &logs {
-        let mut walls: ByKey<'_, Timestamp> = BTreeMap::new();
+        let mut walls: ByKey<'_, Timestamp> = ByKey::default();
         let mut estimates = Vec::new();
         let mut subsecond = false;
         let mut same_line = 0usize;
@@ -262,7 +277,7 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
                     same_line += 1;
                     estimates.push(seconds(t) - up);
                 }
-                None => walls.entry(i.key.as_str()).or_default().push(t),
+                None => walls.entry(&i.key).or_default().push(t),
             }
         }
         let mut other_log = None;
@@ -536,10 +551,10 @@ fn hours_text(seconds: f64) -> String {
 
 /// When the bundle was collected, how that was found, and the line that says so.
 #[derive(Debug, Clone)]
-pub struct Collected {
+pub struct Collected<'a> {
     pub at: Timestamp,
     pub how: String,
-    pub source: String,
+    pub source: &'a str,
     pub line: Option<u32>,
     /// Taken from the last stamp of the logs: the collection was at or after it.
     pub from_logs: bool,
@@ -547,7 +562,7 @@ pub struct Collected {
 
 /// When the bundle was collected: the `date` output, the manifest, the newest file time, or the
 /// last stamp of the logs, in that order.
-pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected> {
+pub fn collected_at<'a>(facts: &'a Facts, clock: &ClockResolution) -> Option<Collected<'a>> {
     let from_date = |sure: bool| {
         facts.date.iter().find_map(|d| {
             if clock.zone_unsure(&d.value.wall) == sure {
@@ -562,7 +577,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
             Some(Collected {
                 at,
                 how: format!("collection time from the date output in {}{caveat}", d.path),
-                source: d.path.clone(),
+                source: &d.path,
                 line: Some(d.value.line.no),
                 from_logs: false,
             })
@@ -576,7 +591,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
             return Some(Collected {
                 at,
                 how: format!("collection time from the manifest {}", m.path),
-                source: m.path.clone(),
+                source: &m.path,
                 line: None,
                 from_logs: false,
             });
@@ -594,7 +609,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
                 how: format!(
                     "collection time from the newest file modification time in the archive ({path})"
                 ),
-                source: path.clone(),
+                source: path,
                 line: None,
                 from_logs: false,
             });
@@ -607,8 +622,8 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
     }
     // Last resort: the latest stamp that is a point in time by itself (a syslog stamp needs the
     // year this is looking for).
-    let mut last: Option<(Timestamp, String)> = None;
-    let mut consider = |w: Option<&WallClock>, path: &str| {
+    let mut last: Option<(Timestamp, &str)> = None;
+    let mut consider = |w: Option<&WallClock>, path: &'a str| {
         let t = match w {
             Some(w @ (WallClock::Instant { .. } | WallClock::Local { .. })) => {
                 clock.resolve_wall(w)
@@ -617,7 +632,7 @@ pub fn collected_at(facts: &Facts, clock: &ClockResolution) -> Option<Collected>
         };
         if let Some(t) = t {
             if last.as_ref().is_none_or(|(l, _)| t > *l) {
-                last = Some((t, path.to_string()));
+                last = Some((t, path));
             }
         }
     };

@@ -12,23 +12,23 @@ use crate::facts::{
 use crate::report::Severity;
 
 use super::anchors::{
-    alloc_key, cache_create_key, message_key, message_stamp, oom_key, oom_line, slub_key,
+    alloc_key, cache_create_key, message_key, message_stamp, oom_key, oom_line, slub_key, Identity,
 };
 use super::ClockResolution;
 
 /// An event before ordering, de-duplication and folding.
 #[derive(Debug, Clone)]
-pub struct Draft {
+pub struct Draft<'a> {
     pub time: Option<Timestamp>,
     pub uptime_s: Option<f64>,
-    pub source: String,
+    pub source: &'a str,
     pub line: Option<u32>,
-    pub kind: String,
+    pub kind: &'static str,
     pub text: String,
     pub severity: Severity,
     /// Identity shared by copies of one happening in several sources (one kernel line in dmesg,
     /// syslog and the journal; one container start in `docker events` and `docker inspect`).
-    pub identity: Option<String>,
+    pub identity: Option<Identity<'a>>,
     /// Which copy is kept when copies merge, lower first: the one read on the better clock, or
     /// of the more telling kind.
     pub keep_rank: u8,
@@ -205,20 +205,25 @@ fn message_event(
     })
 }
 
-fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: &mut Vec<Draft>) {
+fn kernel_log_drafts<'a>(
+    path: &'a str,
+    log: &'a KernelLog,
+    clock: &ClockResolution,
+    out: &mut Vec<Draft<'a>>,
+) {
     let mut push = |stamp: &Stamp,
                     line: Option<u32>,
-                    identity: String,
-                    kind: &str,
+                    identity: Identity<'a>,
+                    kind: &'static str,
                     text: String,
                     severity: Severity,
                     fold: bool| {
         out.push(Draft {
             time: clock.resolve_in(path, stamp),
             uptime_s: stamp.uptime_s,
-            source: path.to_string(),
+            source: path,
             line,
-            kind: kind.to_string(),
+            kind,
             text,
             severity,
             identity: Some(identity),
@@ -294,7 +299,7 @@ fn kernel_log_drafts(path: &str, log: &KernelLog, clock: &ClockResolution, out: 
     }
 }
 
-fn daemon_draft(path: &str, r: &DaemonRecord, clock: &ClockResolution) -> Option<Draft> {
+fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) -> Option<Draft<'a>> {
     let level = r.level.as_deref()?.to_ascii_lowercase();
     let severity = match level.as_str() {
         "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => Severity::Critical,
@@ -313,19 +318,23 @@ fn daemon_draft(path: &str, r: &DaemonRecord, clock: &ClockResolution) -> Option
     Some(Draft {
         time: r.time.as_ref().and_then(|w| clock.resolve_wall(w)),
         uptime_s: None,
-        source: path.to_string(),
+        source: path,
         line: Some(r.line.no),
-        kind: "daemon_error".to_string(),
+        kind: "daemon_error",
         text: quote(&text),
         severity,
         // The same record kept by syslog and the journal.
-        identity: Some(format!("daemon {} {}", r.daemon, r.message.trim())),
+        identity: Some(Identity::Composed(format!(
+            "daemon {} {}",
+            r.daemon,
+            r.message.trim()
+        ))),
         keep_rank: 2,
         foldable: true,
     })
 }
 
-fn runtime_draft(path: &str, e: &RuntimeError, clock: &ClockResolution) -> Draft {
+fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -> Draft<'a> {
     let errno = e
         .errno_text
         .as_deref()
@@ -360,12 +369,12 @@ fn runtime_draft(path: &str, e: &RuntimeError, clock: &ClockResolution) -> Draft
     Draft {
         time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
         uptime_s: None,
-        source: path.to_string(),
+        source: path,
         line: Some(e.line.no),
-        kind: "runtime_error".to_string(),
+        kind: "runtime_error",
         text: quote(&text),
         severity: Severity::Critical,
-        identity: Some(format!("runtime {text}")),
+        identity: Some(Identity::Composed(format!("runtime {text}"))),
         keep_rank: 1,
         foldable: true,
     }
@@ -387,22 +396,35 @@ fn container_label(name: Option<&str>, id: &str) -> String {
     }
 }
 
-/// Container actions that tell the story of a container; exec, attach and the like do not.
-const CONTAINER_ACTIONS: &[&str] = &[
-    "create",
-    "start",
-    "restart",
-    "die",
-    "oom",
-    "kill",
-    "stop",
-    "destroy",
-    "pause",
-    "unpause",
-    "health_status",
+/// Container actions that tell the story of a container, with their event kinds; exec, attach
+/// and the like do not.
+const CONTAINER_ACTIONS: &[(&str, &str)] = &[
+    ("create", "container_create"),
+    ("start", "container_start"),
+    ("restart", "container_restart"),
+    ("die", "container_die"),
+    ("oom", "container_oom"),
+    ("kill", "container_kill"),
+    ("stop", "container_stop"),
+    ("destroy", "container_destroy"),
+    ("pause", "container_pause"),
+    ("unpause", "container_unpause"),
+    ("health_status", "container_health_status"),
 ];
 
-fn docker_event_draft(path: &str, e: &DockerEvent, clock: &ClockResolution) -> Option<Draft> {
+/// The event kind of a container action, when it is one of [`CONTAINER_ACTIONS`].
+fn container_kind(action: &str) -> Option<&'static str> {
+    CONTAINER_ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, kind)| *kind)
+}
+
+fn docker_event_draft<'a>(
+    path: &'a str,
+    e: &DockerEvent,
+    clock: &ClockResolution,
+) -> Option<Draft<'a>> {
     if !(e.object_type.is_empty() || e.object_type == "container") {
         return None;
     }
@@ -410,9 +432,7 @@ fn docker_event_draft(path: &str, e: &DockerEvent, clock: &ClockResolution) -> O
         Some((a, d)) => (a.trim(), Some(d.trim())),
         None => (e.action.trim(), None),
     };
-    if !CONTAINER_ACTIONS.contains(&action) {
-        return None;
-    }
+    let kind = container_kind(action)?;
     let who = container_label(e.name(), &e.actor_id);
     let (text, severity) = match action {
         "die" => match e.exit_code() {
@@ -450,34 +470,49 @@ fn docker_event_draft(path: &str, e: &DockerEvent, clock: &ClockResolution) -> O
     Some(Draft {
         time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
         uptime_s: None,
-        source: path.to_string(),
+        source: path,
         line: Some(e.line.no),
-        kind: format!("container_{action}"),
+        kind,
         text,
         severity,
-        identity: Some(format!("container {} {action}", short_id(&e.actor_id))),
+        identity: Some(Identity::Composed(format!(
+            "container {} {action}",
+            short_id(&e.actor_id)
+        ))),
         keep_rank: 1,
         foldable: false,
     })
 }
 
-fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mut Vec<Draft>) {
+fn container_drafts<'a>(
+    path: &'a str,
+    c: &Container,
+    clock: &ClockResolution,
+    out: &mut Vec<Draft<'a>>,
+) {
     let who = container_label(c.name.as_deref(), &c.id);
     let at = |w: &Option<WallClock>| {
         w.as_ref()
             .and_then(|w| clock.resolve_wall(w))
             .and_then(real_time)
     };
-    let mut push = |time: Option<Timestamp>, line: u32, action: &str, text: String, severity| {
+    let mut push = |time: Option<Timestamp>,
+                    line: u32,
+                    (action, kind): (&str, &'static str),
+                    text: String,
+                    severity| {
         out.push(Draft {
             time,
             uptime_s: None,
-            source: path.to_string(),
+            source: path,
             line: Some(line),
-            kind: format!("container_{action}"),
+            kind,
             text,
             severity,
-            identity: Some(format!("container {} {action}", short_id(&c.id))),
+            identity: Some(Identity::Composed(format!(
+                "container {} {action}",
+                short_id(&c.id)
+            ))),
             // The inspect document keeps the last state only; the event stream is the record.
             keep_rank: 2,
             foldable: false,
@@ -487,7 +522,7 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
         push(
             Some(t),
             c.line.no,
-            "create",
+            ("create", "container_create"),
             format!("container {who}: create"),
             Severity::Info,
         );
@@ -496,7 +531,7 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
         push(
             Some(t),
             c.line.no,
-            "start",
+            ("start", "container_start"),
             format!("container {who}: start"),
             Severity::Info,
         );
@@ -521,7 +556,7 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
             None => (format!("container {who} died{oom}"), Severity::Warning),
         };
         let line = c.state.exit_code_line.as_ref().map_or(c.line.no, |l| l.no);
-        push(Some(t), line, "die", text, severity);
+        push(Some(t), line, ("die", "container_die"), text, severity);
     }
     if let Some(err) = c.state.error.as_deref().filter(|e| !e.trim().is_empty()) {
         let time = finished.or(at(&c.state.started_at));
@@ -529,9 +564,9 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
         out.push(Draft {
             time,
             uptime_s: None,
-            source: path.to_string(),
+            source: path,
             line: Some(line),
-            kind: "container_error".to_string(),
+            kind: "container_error",
             text: quote(&format!("container {who} state error: {err}")),
             severity: Severity::Critical,
             identity: None,
@@ -542,11 +577,11 @@ fn container_drafts(path: &str, c: &Container, clock: &ClockResolution, out: &mu
 }
 
 /// Every event of the bundle, unordered, with times resolved through `clock`.
-pub fn collect(
-    facts: &Facts,
+pub fn collect<'a>(
+    facts: &'a Facts,
     clock: &ClockResolution,
-    collection: Option<(String, Option<u32>)>,
-) -> Vec<Draft> {
+    collection: Option<(&'a str, Option<u32>)>,
+) -> Vec<Draft<'a>> {
     let mut out = Vec::new();
     for log in &facts.kernel_logs {
         kernel_log_drafts(&log.path, &log.value, clock, &mut out);
@@ -581,7 +616,7 @@ pub fn collect(
             uptime_s: None,
             source,
             line,
-            kind: "collection".to_string(),
+            kind: "collection",
             text: "bundle collected".to_string(),
             severity: Severity::Info,
             identity: None,

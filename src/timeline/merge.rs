@@ -14,12 +14,15 @@
 //! the last occurrence, as long as each repeat follows the previous within the fold window.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 
 use jiff::Timestamp;
 
 use crate::report::{Citation, Repeat, TimelineEvent};
 
+use super::anchors::Identity;
 use super::events::Draft;
 use super::seconds;
 
@@ -59,16 +62,16 @@ fn order_keys(a: OrderKey<'_>, b: OrderKey<'_>) -> Ordering {
         .then_with(|| a.5.cmp(b.5))
 }
 
-fn draft_key(d: &Draft) -> OrderKey<'_> {
-    (d.time, d.uptime_s, &d.source, d.line, &d.kind, &d.text)
+fn draft_key<'d>(d: &'d Draft<'_>) -> OrderKey<'d> {
+    (d.time, d.uptime_s, d.source, d.line, d.kind, &d.text)
 }
 
-fn order(a: &Draft, b: &Draft) -> Ordering {
+fn order(a: &Draft<'_>, b: &Draft<'_>) -> Ordering {
     order_keys(draft_key(a), draft_key(b))
 }
 
 /// Whether two copies are close enough in time to be one happening.
-fn close(a: &Draft, b: &Draft, tolerance_s: f64) -> bool {
+fn close(a: &Draft<'_>, b: &Draft<'_>, tolerance_s: f64) -> bool {
     if let (Some(x), Some(y)) = (a.uptime_s, b.uptime_s) {
         return (x - y).abs() <= SAME_UPTIME_S;
     }
@@ -80,27 +83,38 @@ fn close(a: &Draft, b: &Draft, tolerance_s: f64) -> bool {
 
 /// The text with every word holding a digit replaced by `#`: `docker0: port 3(veth1a2b)` and
 /// `docker0: port 4(veth9f8e)` read the same.
-pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if word.chars().any(|c| c.is_ascii_digit()) {
-            out.push('#');
-        } else {
-            out.push_str(word);
+#[cfg(test)]
+fn normalise(text: &str) -> String {
+    let mut out = String::new();
+    normalise_into(text, &mut out);
+    out
+}
+
+/// [`normalise`] into `out`, which is cleared first: the fold reuses one buffer for thousands
+/// of events.
+fn normalise_into(text: &str, out: &mut String) {
+    out.clear();
+    // The word being read: where it starts, and whether it holds a digit.
+    let mut word: Option<(usize, bool)> = None;
+    let flush = |word: Option<(usize, bool)>, end: usize, out: &mut String| {
+        if let Some((start, digit)) = word {
+            out.push_str(if digit {
+                "#"
+            } else {
+                text.get(start..end).unwrap_or_default()
+            });
         }
-        word.clear();
     };
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         if c.is_alphanumeric() || c == '_' {
-            word.push(c);
+            let (start, digit) = word.unwrap_or((i, false));
+            word = Some((start, digit || c.is_ascii_digit()));
         } else {
-            flush(&mut word, &mut out);
+            flush(word.take(), i, out);
             out.push(c);
         }
     }
-    flush(&mut word, &mut out);
-    out
+    flush(word, text.len(), out);
 }
 
 /// RFC 3339 UTC, with microseconds only when the instant has a fraction.
@@ -112,33 +126,53 @@ pub fn rfc3339(t: Timestamp) -> String {
     }
 }
 
-/// Copies of one happening, first member in timeline order.
+/// Copies of one happening: the first in timeline order, and the others.
 struct Group {
-    members: Vec<usize>,
+    first: usize,
+    others: Vec<usize>,
+    /// The group made before this one for the same identity.
+    earlier: Option<usize>,
 }
 
-fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    // Only looked up, never walked: a hash map, as identities are long (a kernel line's text).
-    let mut by_identity: HashMap<&str, Vec<usize>> = HashMap::new();
+impl Group {
+    fn new(first: usize, earlier: Option<usize>) -> Group {
+        Group {
+            first,
+            others: Vec::new(),
+            earlier,
+        }
+    }
+
+    fn members(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(self.first).chain(self.others.iter().copied())
+    }
+}
+
+fn dedup(drafts: &[Draft<'_>], tolerance_s: f64) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::with_capacity(drafts.len());
+    // The latest group of each identity; each group links to the one before. Only looked up,
+    // never walked: a hash map.
+    let mut latest: HashMap<&Identity<'_>, usize> = HashMap::default();
     for (i, d) in drafts.iter().enumerate() {
-        let Some(id) = d.identity.as_deref() else {
-            groups.push(Group { members: vec![i] });
+        let Some(id) = d.identity.as_ref() else {
+            groups.push(Group::new(i, None));
             continue;
         };
-        let candidates = by_identity.entry(id).or_default();
+        let newest = latest.get(id).copied();
         // Copies sit next to each other in time order; looking back a little is enough and
         // keeps a log of thousands of identical lines linear.
-        let found = candidates.iter().rev().take(LOOK_BACK).copied().find(|&g| {
-            let members = &groups[g].members;
-            members.iter().all(|&m| drafts[m].source != d.source)
-                && members.iter().any(|&m| close(&drafts[m], d, tolerance_s))
-        });
+        let found = std::iter::successors(newest, |&g| groups[g].earlier)
+            .take(LOOK_BACK)
+            .find(|&g| {
+                let group = &groups[g];
+                group.members().all(|m| drafts[m].source != d.source)
+                    && group.members().any(|m| close(&drafts[m], d, tolerance_s))
+            });
         match found {
-            Some(g) => groups[g].members.push(i),
+            Some(g) => groups[g].others.push(i),
             None => {
-                candidates.push(groups.len());
-                groups.push(Group { members: vec![i] });
+                latest.insert(id, groups.len());
+                groups.push(Group::new(i, newest));
             }
         }
     }
@@ -148,7 +182,7 @@ fn dedup(drafts: &[Draft], tolerance_s: f64) -> Vec<Group> {
 /// A group of copies on its way to an event: the copy that speaks for it (the primary), and
 /// the clocks the event takes, from the primary or else from another copy.
 struct Building<'a> {
-    primary: &'a Draft,
+    primary: &'a Draft<'a>,
     group: Group,
     time: Option<Timestamp>,
     uptime_s: Option<f64>,
@@ -160,20 +194,19 @@ struct Building<'a> {
 }
 
 impl<'a> Building<'a> {
-    fn new(drafts: &'a [Draft], group: Group) -> Option<Building<'a>> {
+    fn new(drafts: &'a [Draft<'a>], group: Group) -> Building<'a> {
         let primary = group
-            .members
-            .iter()
-            .copied()
-            .min_by_key(|&m| (drafts[m].keep_rank, m))?;
+            .members()
+            .min_by_key(|&m| (drafts[m].keep_rank, m))
+            .unwrap_or(group.first);
         let p = &drafts[primary];
-        let others = || group.members.iter().filter(|&&m| m != primary);
-        let time = p.time.or_else(|| others().find_map(|&m| drafts[m].time));
+        let others = || group.members().filter(|&m| m != primary);
+        let time = p.time.or_else(|| others().find_map(|m| drafts[m].time));
         let uptime_s = p
             .uptime_s
-            .or_else(|| others().find_map(|&m| drafts[m].uptime_s));
-        let foldable = group.members.iter().all(|&m| drafts[m].foldable);
-        Some(Building {
+            .or_else(|| others().find_map(|m| drafts[m].uptime_s));
+        let foldable = group.members().all(|m| drafts[m].foldable);
+        Building {
             primary: p,
             time,
             uptime_s,
@@ -183,42 +216,34 @@ impl<'a> Building<'a> {
             last_uptime_s: uptime_s,
             count: 1,
             group,
-        })
+        }
     }
 
     fn key(&self) -> OrderKey<'a> {
         let p = self.primary;
-        (
-            self.time,
-            self.uptime_s,
-            &p.source,
-            p.line,
-            &p.kind,
-            &p.text,
-        )
+        (self.time, self.uptime_s, p.source, p.line, p.kind, &p.text)
     }
 
     /// The event, citing the other copies; made only for the groups that stay events, not for
     /// the repeats that fold into them.
-    fn event(self, drafts: &[Draft]) -> TimelineEvent {
+    fn event(self, drafts: &[Draft<'_>]) -> TimelineEvent {
         let p = self.primary;
         let also_in: BTreeSet<Citation> = self
             .group
-            .members
-            .iter()
-            .map(|&m| &drafts[m])
+            .members()
+            .map(|m| &drafts[m])
             .filter(|d| !std::ptr::eq(*d, p))
             .map(|d| Citation {
-                source: d.source.clone(),
+                source: d.source.to_string(),
                 line: d.line,
             })
             .collect();
         TimelineEvent {
             time: self.time.map(rfc3339),
             uptime_s: self.uptime_s,
-            source: p.source.clone(),
+            source: p.source.to_string(),
             line: p.line,
-            kind: p.kind.clone(),
+            kind: p.kind.to_string(),
             text: p.text.clone(),
             also_in: also_in.into_iter().collect(),
             repeat: (self.count > 1).then(|| Repeat {
@@ -248,20 +273,20 @@ fn gap_s(open: &Building<'_>, next: &Building<'_>) -> Option<f64> {
 
 /// Order, de-duplicate and fold the drafts into the timeline. `tolerance_s` is how far apart
 /// two copies of one kernel line may be on the resolved wall clock.
-pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
+pub fn merge(mut drafts: Vec<Draft<'_>>, tolerance_s: f64) -> Vec<TimelineEvent> {
     // A runtime error read from a daemon log line is the better event for that line. It takes
     // over the record's identity, so copies of the record in other logs merge into it.
-    let runtime_lines: BTreeSet<(String, Option<u32>)> = drafts
+    let runtime_lines: BTreeSet<(&str, Option<u32>)> = drafts
         .iter()
         .filter(|d| d.kind == "runtime_error")
-        .map(|d| (d.source.clone(), d.line))
+        .map(|d| (d.source, d.line))
         .collect();
-    let mut record_identity: BTreeMap<(String, Option<u32>), Option<String>> = BTreeMap::new();
+    let mut record_identity: BTreeMap<(&str, Option<u32>), Option<Identity<'_>>> = BTreeMap::new();
     drafts.retain(|d| {
         if d.kind != "daemon_error" {
             return true;
         }
-        let at = (d.source.clone(), d.line);
+        let at = (d.source, d.line);
         if runtime_lines.contains(&at) {
             record_identity.insert(at, d.identity.clone());
             return false;
@@ -269,7 +294,7 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
         true
     });
     for d in drafts.iter_mut().filter(|d| d.kind == "runtime_error") {
-        if let Some(identity) = record_identity.get(&(d.source.clone(), d.line)) {
+        if let Some(identity) = record_identity.get(&(d.source, d.line)) {
             d.identity.clone_from(identity);
         }
     }
@@ -277,32 +302,48 @@ pub fn merge(mut drafts: Vec<Draft>, tolerance_s: f64) -> Vec<TimelineEvent> {
 
     let mut built: Vec<Building<'_>> = dedup(&drafts, tolerance_s)
         .into_iter()
-        .filter_map(|group| Building::new(&drafts, group))
+        .map(|group| Building::new(&drafts, group))
         .collect();
     built.sort_by(|a, b| order_keys(a.key(), b.key()));
 
     let mut out: Vec<Building<'_>> = Vec::new();
-    let mut open: HashMap<(&str, String), usize> = HashMap::new();
+    // The event each repeat would fold into, by kind and normalised text.
+    let mut open: HashMap<&str, HashMap<String, usize>> = HashMap::default();
+    let mut normalised = String::new();
     for b in built {
         if b.foldable {
-            let key = (b.primary.kind.as_str(), normalise(&b.primary.text));
-            if let Some(&at) = open.get(&key) {
-                let target = &mut out[at];
-                if let Some(gap) = gap_s(target, &b) {
-                    if (0.0..=FOLD_WINDOW_S).contains(&gap) {
-                        target.count = target.count.saturating_add(1);
-                        target.last_time = b.time.or(target.last_time);
-                        target.last_uptime_s = b.uptime_s.or(target.last_uptime_s);
-                        target.severity = target.severity.max(b.severity);
+            normalise_into(&b.primary.text, &mut normalised);
+            let by_text = open.entry(b.primary.kind).or_default();
+            match by_text.get_mut(normalised.as_str()) {
+                Some(at) => {
+                    if fold(&mut out[*at], &b) {
                         continue;
                     }
+                    *at = out.len();
+                }
+                None => {
+                    by_text.insert(normalised.clone(), out.len());
                 }
             }
-            open.insert(key, out.len());
         }
         out.push(b);
     }
     out.into_iter().map(|b| b.event(&drafts)).collect()
+}
+
+/// Fold `repeat` into `target` when it follows within the fold window.
+fn fold(target: &mut Building<'_>, repeat: &Building<'_>) -> bool {
+    let Some(gap) = gap_s(target, repeat) else {
+        return false;
+    };
+    if !(0.0..=FOLD_WINDOW_S).contains(&gap) {
+        return false;
+    }
+    target.count = target.count.saturating_add(1);
+    target.last_time = repeat.time.or(target.last_time);
+    target.last_uptime_s = repeat.uptime_s.or(target.last_uptime_s);
+    target.severity = target.severity.max(repeat.severity);
+    true
 }
 
 #[cfg(test)]
@@ -321,16 +362,21 @@ mod tests {
         );
     }
 
-    fn draft(source: &str, line: u32, time: Option<&str>, uptime_s: Option<f64>) -> Draft {
+    fn draft<'a>(
+        source: &'a str,
+        line: u32,
+        time: Option<&str>,
+        uptime_s: Option<f64>,
+    ) -> Draft<'a> {
         Draft {
             time: time.map(|t| t.parse().unwrap()),
             uptime_s,
-            source: source.into(),
+            source,
             line: Some(line),
-            kind: "hung_task".into(),
+            kind: "hung_task",
             text: format!("task kworker/{line}:1 blocked for more than 120 s"),
             severity: crate::report::Severity::Warning,
-            identity: Some(format!("hung {line}")),
+            identity: Some(Identity::Composed(format!("hung {line}"))),
             keep_rank: 3,
             foldable: true,
         }

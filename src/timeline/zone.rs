@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use foldhash::HashMap;
 use jiff::civil;
 use jiff::tz::{Offset, TimeZone};
 use jiff::Timestamp;
@@ -17,7 +18,7 @@ use regex::Regex;
 
 use crate::facts::{Facts, KernelLogFormat, WallClock};
 
-use super::anchors::kernel_items;
+use super::anchors::{kernel_items, Identity};
 
 /// The zone chosen for zone-less stamps and how it was found.
 #[derive(Debug, Clone)]
@@ -193,7 +194,8 @@ fn quarter_hour_offset(civil_as_utc: Timestamp, instant: Timestamp) -> Option<i3
 /// is the zone's offset. Only lines seen once on each side are used, and only syslog-style
 /// logs (`dmesg -T` computes its civil time from an estimate that drifts).
 fn offset_from_kernel_copies(facts: &Facts) -> Option<(i32, String)> {
-    let mut instants: BTreeMap<String, Vec<(Timestamp, &str)>> = BTreeMap::new();
+    // Both maps are only looked up.
+    let mut instants: HashMap<Identity<'_>, Vec<(Timestamp, &str)>> = HashMap::default();
     for log in &facts.kernel_logs {
         for i in kernel_items(&log.value) {
             if let Some(WallClock::Instant { at }) = &i.stamp.wall {
@@ -207,12 +209,12 @@ fn offset_from_kernel_copies(facts: &Facts) -> Option<(i32, String)> {
             continue;
         }
         let items = kernel_items(&log.value);
-        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut counts: HashMap<&Identity<'_>, u32> = HashMap::default();
         for i in &items {
-            *counts.entry(i.key.as_str()).or_default() += 1;
+            *counts.entry(&i.key).or_default() += 1;
         }
         for i in &items {
-            if counts.get(i.key.as_str()) != Some(&1) {
+            if counts.get(&i.key) != Some(&1) {
                 continue;
             }
             let Some([(instant, instant_path)]) = instants.get(&i.key).map(Vec::as_slice) else {
