@@ -57,28 +57,28 @@ fn re(pattern: &str) -> Regex {
 /// `Jan 23 20:10:01[.123456] host tag[pid]: message`.
 static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$",
+        r"^([A-Z][a-z]{2}) +([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))? (\S+) ([^\s\[:]+)(?:\[[0-9]+\])?: ?(.*)$",
     )
 });
 /// `2018-01-23T20:10:01[.288]+08:00 host tag[pid]: message`.
 static ISO_SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$",
+        r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})) (\S+) ([^\s\[:]+)(?:\[[0-9]+\])?: ?(.*)$",
     )
 });
 /// `[  123.456789] host tag[pid]: message` (`journalctl -o short-monotonic`: seconds since
 /// boot, which a daemon record has no field for).
 static MONOTONIC: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\[\s*\d+\.\d+\] (\S+) ([^\s\[:]+)(?:\[\d+\])?: ?(.*)$"));
+    LazyLock::new(|| re(r"^\[\s*[0-9]+\.[0-9]+\] (\S+) ([^\s\[:]+)(?:\[[0-9]+\])?: ?(.*)$"));
 /// `E0123 20:10:01.288012    1234 pod_workers.go:186] message`.
 static KLOG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s+(\d+) ([^\]\s]+)\] ?(.*)$",
+        r"^([IWEF])([0-9]{2})([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?\s+([0-9]+) ([^\]\s]+)\] ?(.*)$",
     )
 });
 /// `ERRO[0001] message`.
 static LOGRUS_TTY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(INFO|WARN|ERRO|FATA|PANI|DEBU|TRAC)\[(\d+)\] ?(.*)$"));
+    LazyLock::new(|| re(r"^(INFO|WARN|ERRO|FATA|PANI|DEBU|TRAC)\[([0-9]+)\] ?(.*)$"));
 
 /// Substrings of info (or level-less) messages worth keeping.
 const NOTABLE: &[&str] = &[
@@ -261,6 +261,22 @@ static CHATTER_BREAKERS: LazyLock<Literals> = LazyLock::new(|| {
 /// The searcher of the chatter breakers, to be run over lower-cased text.
 pub fn chatter_breakers() -> Option<&'static aho_corasick::packed::Searcher> {
     CHATTER_BREAKERS.packed()
+}
+
+/// Whether [`parse_message`] would drop `message` as chatter, judged without reading it: it is
+/// logrus text ([`is_logrus_chatter`]) and holds none of [`chatter_breakers`] in any case.
+/// `lowered` is room for its lower-cased copy. For the daemon lines of a syslog file, which
+/// the line splitter does not search folded.
+pub fn is_dropped_chatter(message: &str, lowered: &mut Vec<u8>) -> bool {
+    let Some(breakers) = chatter_breakers() else {
+        return false;
+    };
+    if !is_logrus_chatter(message) {
+        return false;
+    }
+    lowered.clear();
+    lowered.extend(message.bytes().map(|b| b.to_ascii_lowercase()));
+    breakers.find(lowered.as_slice()).is_none()
 }
 
 /// Whether the message `m`, known to hold none of [`chatter_breakers`] in any case, is logrus
@@ -1218,6 +1234,8 @@ Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine
             if clear && is_logrus_chatter(&s) {
                 proptest::prop_assert!(parse_message("dockerd", None, &s, &Line::new(1, &s)).is_none(), "{s:?}");
             }
+            // The same judgement on one message, as the syslog parser makes it.
+            proptest::prop_assert_eq!(is_dropped_chatter(&s, &mut Vec::new()), clear && is_logrus_chatter(&s));
         }
 
         /// A logrus line dropped early is one the full reading drops too.

@@ -83,11 +83,12 @@ fn re(pattern: &str) -> Regex {
     }
 }
 
-static EXIT_STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"exit status (\d{1,9})\b"));
-static GO_LOCATION: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Za-z0-9_]+\.go:\d+)"));
+static EXIT_STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"exit status ([0-9]{1,9})\b"));
+static GO_LOCATION: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Za-z0-9_]+\.go:[0-9]+)"));
 /// `nsenter: STEP: ERRNO`, `nsexec[123]: STEP: ERRNO`, `nsexec-1[123]: STEP: ERRNO`.
-static NSEXEC_STEP: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?:nsenter|nsexec(?:-\d+)?(?:\[\d+\])?): ([^:"\\\n]+?): ([^"\\\n]+)"#));
+static NSEXEC_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?:nsenter|nsexec(?:-[0-9]+)?(?:\[[0-9]+\])?): ([^:"\\\n]+?): ([^"\\\n]+)"#)
+});
 /// `failed to unshare namespaces: ERRNO` without a prefix.
 static UNSHARE_STEP: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(failed to unshare(?: [a-z]+)*): ([^"\\\n:]+)"#));

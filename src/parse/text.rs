@@ -23,7 +23,14 @@ pub fn numbered_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
 /// Normalise a line for tokenising: non-breaking spaces (U+00A0, U+202F, U+2007) and tabs become
 /// plain spaces, and surrounding white space is trimmed. Evidence keeps the original line.
 pub fn clean(line: &str) -> std::borrow::Cow<'_, str> {
-    if line.contains(['\u{a0}', '\u{202f}', '\u{2007}', '\t', '\u{feff}']) {
+    // Of the characters replaced only the tab is ASCII: an ASCII line, most of any log, needs
+    // one byte search instead of a test of every character.
+    let replaces = if line.is_ascii() {
+        memchr::memchr(b'\t', line.as_bytes()).is_some()
+    } else {
+        line.contains(['\u{a0}', '\u{202f}', '\u{2007}', '\t', '\u{feff}'])
+    };
+    if replaces {
         let s: String = line
             .chars()
             .filter(|&c| c != '\u{feff}')

@@ -428,7 +428,7 @@ static MAC: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
+    Regex::new(r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")
         .expect("the pattern is a valid constant")
 });
 

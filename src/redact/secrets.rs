@@ -16,6 +16,8 @@ use regex::{Captures, Regex};
 /// What a secret value becomes.
 pub const MASK: &str = "***";
 
+/// Compile one of the patterns below. Their case-blind parts are ASCII (`(?i-u:bearer)`): the
+/// words are, and Unicode case folding made compiling them a good part of a small report's time.
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).expect("the pattern is a valid constant")
 }
@@ -29,18 +31,18 @@ static PEM_PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `scheme://user:password@host`.
 static URL_USERINFO: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+):([^/\s@]+)@"));
+    LazyLock::new(|| regex(r"\b([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+):([^/\s@]+)@"));
 
 /// `Authorization: Bearer xyz`, `"authorization": "Basic xyz"`, `authorization=xyz`.
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"(?i)((?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:(bearer|basic|digest|token|negotiate)[ \t]+)?([^\s"'\\,;]+)"#,
+        r#"((?i-u:(?:proxy-)?authorization)\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?:((?i-u:bearer|basic|digest|token|negotiate))[ \t]+)?([^\s"'\\,;]+)"#,
     )
 });
 
 /// A bearer token outside an `Authorization` header (`curl -H "Bearer xyz"` pasted apart).
 static BEARER: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\b(bearer)[ \t]+([A-Za-z0-9._~+/=-]{8,})"));
+    LazyLock::new(|| regex(r"\b((?i-u:bearer))[ \t]+([A-Za-z0-9._~+/=-]{8,})"));
 
 /// `key=value`, `key: value`, `"key": "value"`, `--flag=value`. The key is checked in code; the
 /// value is a quoted string (plain or JSON-escaped) or a bare word, which ends before a backtick
@@ -66,13 +68,13 @@ static SHORT_PASSWORD_FLAG: LazyLock<Regex> = LazyLock::new(|| {
 /// Tools whose `-p` (or, for redis-cli, `-a`) is a password.
 static PASSWORD_TOOL: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)(?:^|[\s/\x22'])(mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|sshpass|redis-cli|login)(?:\s|\x22|'|$)",
+        r"(?:^|[\s/\x22'])((?i-u:mysql|mysqladmin|mysqldump|mariadb|mariadb-dump|sshpass|redis-cli|login))(?:\s|\x22|'|$)",
     )
 });
 
 /// `key 8f14e45fceea167a5a36dedd4bea2543`: a long random-looking word after `key` or `token`.
 static KEY_WORD_VALUE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\b(key|token)([ \t]+)([A-Za-z0-9+/=_.-]{16,})"));
+    LazyLock::new(|| regex(r"\b((?i-u:key|token))([ \t]+)([A-Za-z0-9+/=_.-]{16,})"));
 
 /// Key words whose value is always a secret, as the last part of a key (`DB_PASSWORD`,
 /// `--api-key`, `aws_secret_access_key`, `client_secret`).

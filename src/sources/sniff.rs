@@ -302,6 +302,10 @@ fn sniff_json(json: &str) -> Option<Sniffed> {
 }
 
 /// Compile one of the literal patterns below; the unit tests compile every one of them.
+///
+/// Their digits are ASCII (`[0-9]`, not `\d`): the programs that write these files print no
+/// others, and Unicode's hundreds of digit ranges made compiling the patterns most of the time
+/// a small bundle took.
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("a literal pattern of the sniffing rules")
 }
@@ -315,33 +319,39 @@ macro_rules! regex {
 const MONTHS: &str = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
 const DAYS: &str = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
 
-regex!(NODE_ZONE, r"^Node\s+\d+,\s*zone\s+\S+(.*)$");
-regex!(CPU_LINE, r"^cpu\s+\d+(?:\s+\d+){3,}");
-regex!(CPU_N_LINE, r"^cpu\d+\s+\d+(?:\s+\d+){3,}");
+regex!(NODE_ZONE, r"^Node\s+[0-9]+,\s*zone\s+\S+(.*)$");
+regex!(CPU_LINE, r"^cpu\s+[0-9]+(?:\s+[0-9]+){3,}");
+regex!(CPU_N_LINE, r"^cpu[0-9]+\s+[0-9]+(?:\s+[0-9]+){3,}");
 regex!(
     PROC_STAT_OTHER,
-    r"^(?:btime|ctxt|intr|processes|procs_running)\s+\d+"
+    r"^(?:btime|ctxt|intr|processes|procs_running)\s+[0-9]+"
 );
 regex!(
     CGROUP_LINE,
-    r"^(?:cpuset|cpu|cpuacct|memory|devices|freezer|net_cls|blkio|perf_event|hugetlb|pids|net_prio|rdma|misc|debug)\s+\d+\s+\d+\s+[01]$"
+    r"^(?:cpuset|cpu|cpuacct|memory|devices|freezer|net_cls|blkio|perf_event|hugetlb|pids|net_prio|rdma|misc|debug)\s+[0-9]+\s+[0-9]+\s+[01]$"
 );
-regex!(KEY_NUMBER, r"^[a-z][a-z0-9_]*\s+-?\d+$");
+regex!(KEY_NUMBER, r"^[a-z][a-z0-9_]*\s+-?[0-9]+$");
 regex!(
     SYSCTL_LINE,
     r"^[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-*/]+)+\s*=\s*"
 );
-regex!(UNAME_A, r"^Linux\s+\S+\s+\d+\.\d+\S*\s+#\d+");
-regex!(UNAME_R, r"^\d+\.\d+(?:\.\d+)?-\S+$");
-regex!(UPTIME, r"^\d{1,2}:\d\d(?::\d\d)?\s+up\s+.*load averages?:");
+regex!(UNAME_A, r"^Linux\s+\S+\s+[0-9]+\.[0-9]+\S*\s+#[0-9]+");
+regex!(UNAME_R, r"^[0-9]+\.[0-9]+(?:\.[0-9]+)?-\S+$");
+regex!(
+    UPTIME,
+    r"^[0-9]{1,2}:[0-9][0-9](?::[0-9][0-9])?\s+up\s+.*load averages?:"
+);
 regex!(
     UPTIME_PRETTY,
-    r"^up\s+\d+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
+    r"^up\s+[0-9]+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
 );
-regex!(PROC_UPTIME, r"^\d+\.\d+\s+\d+(?:\.\d+)?$");
-regex!(LOADAVG, r"^\d+\.\d+ \d+\.\d+ \d+\.\d+ \d+/\d+ \d+$");
+regex!(PROC_UPTIME, r"^[0-9]+\.[0-9]+\s+[0-9]+(?:\.[0-9]+)?$");
+regex!(
+    LOADAVG,
+    r"^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+/[0-9]+ [0-9]+$"
+);
 regex!(RUNC_VERSION, r"^runc version \S+");
-regex!(CONTAINERD_VERSION, r"^containerd \S+ v?\d+\.\d+");
+regex!(CONTAINERD_VERSION, r"^containerd \S+ v?[0-9]+\.[0-9]+");
 regex!(
     TZ_NAME,
     r"^(?:[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC|Etc/UTC|GMT)$"
@@ -349,68 +359,68 @@ regex!(
 
 static DATE_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"^{DAYS}\s+{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(?:\s+\S+)?\s+\d{{4}}$"
+        r"^{DAYS}\s+{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\s+\S+)?\s+[0-9]{{4}}$"
     ))
 });
 static DATE_RFC2822: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"^{DAYS},\s+\d{{1,2}}\s+{MONTHS}\s+\d{{4}}\s+\d\d:\d\d:\d\d\s+[+-]\d{{4}}$"
+        r"^{DAYS},\s+[0-9]{{1,2}}\s+{MONTHS}\s+[0-9]{{4}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\s+[+-][0-9]{{4}}$"
     ))
 });
 regex!(
     DATE_ISO,
-    r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?\s*(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5})?$"
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:[.,][0-9]+)?\s*(?:Z|[+-][0-9][0-9]:?[0-9][0-9]|[A-Z]{2,5})?$"
 );
-regex!(DATE_ZH, r"^\d{4}年\s*\d{1,2}月\s*\d{1,2}日");
-regex!(DATE_EPOCH, r"^@?\d{9,10}(?:\.\d+)?$");
+regex!(DATE_ZH, r"^[0-9]{4}年\s*[0-9]{1,2}月\s*[0-9]{1,2}日");
+regex!(DATE_EPOCH, r"^@?[0-9]{9,10}(?:\.[0-9]+)?$");
 
 regex!(
     DMESG_RAW,
-    r"^(?:<\d+>|[a-z]+\s*:[a-z]+\s*:\s)?\[\s*\d+\.\d+\]"
+    r"^(?:<[0-9]+>|[a-z]+\s*:[a-z]+\s*:\s)?\[\s*[0-9]+\.[0-9]+\]"
 );
 static DMESG_T: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"^\[{DAYS}\s+{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d\s+\d{{4}}\]"
+        r"^\[{DAYS}\s+{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\s+[0-9]{{4}}\]"
     ))
 });
 regex!(
     DMESG_ISO,
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:?\d\d\s"
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9]+[+-][0-9][0-9]:?[0-9][0-9]\s"
 );
 static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"^{MONTHS}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d(\.\d+)?\s+\S+\s+\S"
+        r"^{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](\.[0-9]+)?\s+\S+\s+\S"
     ))
 });
 regex!(
     JOURNAL_ISO,
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s+\S+\s+[^\s:\[]+(?:\[\d+\])?:(?:\s|$)"
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9][0-9]:?[0-9][0-9])\s+\S+\s+[^\s:\[]+(?:\[[0-9]+\])?:(?:\s|$)"
 );
 regex!(
     JOURNAL_MONOTONIC,
-    r"^\[\s*\d+\.\d+\]\s+[^\s:\[\]]+\s+(?:kernel|[^\s:\[]+\[\d+\]):(?:\s|$)"
+    r"^\[\s*[0-9]+\.[0-9]+\]\s+[^\s:\[\]]+\s+(?:kernel|[^\s:\[]+\[[0-9]+\]):(?:\s|$)"
 );
 static JOURNAL_FULL: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"^{DAYS}\s+\d{{4}}-\d\d-\d\d\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+\S+\s+\S+\s+[^\s:\[]+(?:\[\d+\])?:(?:\s|$)"
+        r"^{DAYS}\s+[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?\s+\S+\s+\S+\s+[^\s:\[]+(?:\[[0-9]+\])?:(?:\s|$)"
     ))
 });
 regex!(
     EVENT_PODMAN,
-    r"^\d{4}-\d\d-\d\d\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+[+-]\d{4}\s+\S+\s+(?:container|image|pod|volume|network|system)\s+\S+"
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?\s+[+-][0-9]{4}\s+\S+\s+(?:container|image|pod|volume|network|system)\s+\S+"
 );
 regex!(
     EVENT_TEXT,
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*\s+(?:container|image|network|volume|plugin|service|node|secret|config|daemon|builder|pod)\s+\S+"
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\S*\s+(?:container|image|network|volume|plugin|service|node|secret|config|daemon|builder|pod)\s+\S+"
 );
 regex!(
     EVENT_LEGACY,
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*\s+\S+:\s+\(from\s+[^)]*\)\s+\S+"
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\S*\s+\S+:\s+\(from\s+[^)]*\)\s+\S+"
 );
-regex!(LOGRUS, r#"(?:^|\s)time="[^"]*"\s+level=\w+"#);
+regex!(LOGRUS, r#"(?:^|\s)time="[^"]*"\s+level=[0-9A-Za-z_]+"#);
 regex!(
     KLOG,
-    r"^[IWEF]\d{4}\s+\d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+:\d+\]"
+    r"^[IWEF][0-9]{4}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+[0-9]+\s+\S+:[0-9]+\]"
 );
 
 fn sniff_text(body: &[Cow<'_, str>]) -> Option<Sniffed> {

@@ -101,7 +101,7 @@ fn date_abbreviation(facts: &Facts) -> Option<(&str, &str)> {
 /// An ISO 8601 time with an explicit numeric offset. `Z` says nothing about the host's zone: Go
 /// and journald print UTC that way whatever the zone.
 static OFFSET_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?([+-])(\d{2}):?(\d{2})\b")
+    Regex::new(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?([+-])([0-9]{2}):?([0-9]{2})\b")
         .expect("the pattern is a valid constant")
 });
 

@@ -48,10 +48,11 @@ pub struct Entry<'a> {
 /// message only in dmesg files.
 pub fn frame(line: &str, kind: SourceKind) -> Frame<'_> {
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-    if line.trim().is_empty() {
+    let first = line.as_bytes().first().copied().unwrap_or(b' ');
+    // A line that starts with a letter, a digit or a bracket is not blank: no need to trim it.
+    if !first.is_ascii_graphic() && line.trim().is_empty() {
         return Frame::Blank;
     }
-    let first = line.as_bytes().first().copied().unwrap_or(b' ');
     if first == b'{' {
         if let Some(e) = journal_json(line) {
             return Frame::Entry(e);
@@ -272,7 +273,7 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     let rest = line.get(3..)?.strip_prefix(' ')?;
     let rest = rest.trim_start_matches(' ');
     let sp = byte_pos(rest, b' ')?;
-    let day: i8 = rest[..sp].parse().ok().filter(|d| (1..=31).contains(d))?;
+    let day = small_number(&rest[..sp]).filter(|d| (1..=31).contains(d))?;
     let rest = &rest[sp + 1..];
     let sp = byte_pos(rest, b' ').unwrap_or(rest.len());
     let time = &rest[..sp];
@@ -311,10 +312,53 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     Some(framed_entry(format, wall, rest))
 }
 
-/// The offset of the first `byte` in `s`. Prefixes are short: a plain loop beats a searcher's
-/// set-up there.
+/// `s` as a non-negative `i8`, as `str::parse` reads it (a `+` sign allowed), without its
+/// general machinery: it runs on every line.
+fn small_number(s: &str) -> Option<i8> {
+    let digits = s.strip_prefix('+').unwrap_or(s).as_bytes();
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: i8 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((b - b'0') as i8)?;
+    }
+    Some(v)
+}
+
+/// The offset of the first `byte` in `s`.
 fn byte_pos(s: &str, byte: u8) -> Option<usize> {
-    s.bytes().position(|b| b == byte)
+    find_either(s.as_bytes(), byte, byte)
+}
+
+/// The offset of the first `a` or `b` in `bytes`, read eight bytes at a time. The prefixes read
+/// on every line (a host, a tag) are a few bytes long: too short for a vector searcher's set-up
+/// to pay, long enough for a byte loop to cost.
+fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each zero byte of `v`; a byte above a zero one may be flagged too, so
+    // only the lowest flag counts (the first in the text, the words being little-endian).
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let (splat_a, splat_b) = (ONES * u64::from(a), ONES * u64::from(b));
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let found = zero_bytes(w ^ splat_a) | zero_bytes(w ^ splat_b);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| at + p)
 }
 
 /// `journalctl -o short-full`: `Tue 2018-01-23 20:10:01 CST host kernel: msg` (also with
@@ -453,18 +497,24 @@ fn host_tag_message(rest: &str) -> Option<(&str, &str, &str)> {
         return None;
     }
     let after = &rest[sp + 1..];
-    // The tag ends at the first `: ` (or a final `:`) and holds no space: one short scan.
+    // The tag ends at the first `: ` (or a final `:`) and holds no space: one short scan, from
+    // colon to colon.
     let bytes = after.as_bytes();
-    let mut colon = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b':' && bytes.get(i + 1) == Some(&b' ') {
-            colon = Some(i);
-            break;
-        }
-        if b == b' ' {
+    let mut from = 0;
+    let colon = loop {
+        let rest = bytes.get(from..).unwrap_or_default();
+        let Some(at) = find_either(rest, b':', b' ') else {
+            break None;
+        };
+        let at = from + at;
+        if bytes.get(at) == Some(&b' ') {
             return None;
         }
-    }
+        if bytes.get(at + 1) == Some(&b' ') {
+            break Some(at);
+        }
+        from = at + 1;
+    };
     let colon = colon.or_else(|| after.ends_with(':').then(|| after.len() - 1))?;
     let tag_full = &after[..colon];
     if tag_full.is_empty() {
@@ -679,5 +729,31 @@ mod tests {
             frame("  alloc irq_desc for 34 on node 0", SourceKind::Dmesg),
             Frame::Continuation(_)
         ));
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time search finds what a byte loop finds, wherever the bytes sit
+        /// in the eight-byte words.
+        #[test]
+        fn find_either_agrees_with_a_byte_loop(
+            bytes in proptest::collection::vec(proptest::sample::select(b": [a\xe9\x00\x80\xff".to_vec()), 0..40),
+            a in proptest::sample::select(b": [".to_vec()),
+            b in proptest::sample::select(b": [".to_vec()),
+        ) {
+            proptest::prop_assert_eq!(
+                find_either(&bytes, a, b),
+                bytes.iter().position(|&c| c == a || c == b)
+            );
+        }
+
+        /// Days of the month read as `str::parse` reads them.
+        #[test]
+        fn days_read_as_str_parse(s in "[+-]?[0-9]{0,4}|[0-9a +-]{0,3}") {
+            let day = |d: &i8| (1..=31).contains(d);
+            proptest::prop_assert_eq!(
+                small_number(&s).filter(day),
+                s.parse::<i8>().ok().filter(day)
+            );
+        }
     }
 }

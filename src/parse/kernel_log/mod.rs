@@ -133,7 +133,9 @@ struct Parser {
     lines: u32,
     kernel_messages: u32,
     first: Option<Stamp>,
-    /// The last stamp any line carried (later unstamped lines do not clear it).
+    /// The last stamp any line carried (later unstamped lines do not clear it), when it is not
+    /// [`Parser::stamp`] itself: kept aside only when an unstamped line replaces it, so that
+    /// the common case, stamp after stamp, copies none.
     last: Option<Stamp>,
     stamp: Stamp,
     /// Whether continuation lines belong to a kernel message.
@@ -144,6 +146,8 @@ struct Parser {
     runtime_errors: Vec<RuntimeError>,
     /// Reused for the runtime error scanner so that ordinary lines allocate nothing.
     scratch: Line,
+    /// Reused for the lower-cased copy of daemon messages.
+    lowered: Vec<u8>,
     /// Routine messages kept so far, and those left out past [`MAX_ROUTINE_MESSAGES`].
     routine_kept: usize,
     routine_dropped: u64,
@@ -175,6 +179,7 @@ impl Parser {
             daemon: Vec::new(),
             runtime_errors: Vec::new(),
             scratch: Line::default(),
+            lowered: Vec::new(),
             routine_kept: 0,
             routine_dropped: 0,
             prefilter: true,
@@ -252,12 +257,16 @@ impl Parser {
 
     fn entry(&mut self, no: u32, raw: &str, e: Entry<'_>) {
         self.format.get_or_insert(e.format);
-        self.stamp = e.stamp;
-        if self.stamp.uptime_s.is_some() || self.stamp.wall.is_some() {
+        if is_stamped(&e.stamp) {
             if self.first.is_none() {
-                self.first = Some(self.stamp.clone());
+                self.first = Some(e.stamp.clone());
             }
-            self.last = Some(self.stamp.clone());
+            self.stamp = e.stamp;
+        } else {
+            let previous = std::mem::replace(&mut self.stamp, e.stamp);
+            if is_stamped(&previous) {
+                self.last = Some(previous);
+            }
         }
         if let Some(host) = e.host.as_deref() {
             if !self.hostnames.iter().any(|h| h == host) {
@@ -296,7 +305,11 @@ impl Parser {
         }
         let body: &str = &e.body;
         if let Some(tag) = e.tag.as_deref() {
-            if is_daemon_tag(tag, body) {
+            // Most daemon lines are chatter, dropped before they are read (off only in the
+            // tests that check the skip changes nothing).
+            if is_daemon_tag(tag, body)
+                && !(self.prefilter && daemon_log::is_dropped_chatter(body, &mut self.lowered))
+            {
                 // The scratch line is reused: most daemon lines are dropped.
                 self.scratch.no = no;
                 self.scratch.text.clear();
@@ -369,7 +382,11 @@ impl Parser {
         log.lines = self.lines;
         log.kernel_messages = self.kernel_messages;
         log.first = self.first;
-        log.last = self.last;
+        log.last = if is_stamped(&self.stamp) {
+            Some(self.stamp)
+        } else {
+            self.last
+        };
         log.hostnames = self.hostnames;
         decode_masks(&mut log, &oom_releases);
         KernelLogOutput {
@@ -416,6 +433,10 @@ fn split_012(body: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Tags whose messages the daemon log parser reads.
+fn is_stamped(stamp: &Stamp) -> bool {
+    stamp.uptime_s.is_some() || stamp.wall.is_some()
+}
+
 fn is_daemon_tag(tag: &str, message: &str) -> bool {
     const DAEMONS: [&str; 7] = [
         "docker",
