@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::facts::{
     AllocFailure, CacheCreateFailure, Facts, KernelLog, KernelLogFormat, KernelMessage, OomKill,
@@ -235,15 +236,17 @@ fn tail_pairs<'s, A: Copy, B: Copy>(a: &'s [A], b: &'s [B]) -> impl Iterator<Ite
 }
 
 /// Anchors from kernel lines seen with both clocks, one per log that gave wall-clock stamps.
+///
+/// A container host's logs hold thousands of such lines each; the logs are read side by side.
 fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
     let logs: Vec<(&str, KernelLogFormat, Vec<KernelItem>)> = facts
         .kernel_logs
-        .iter()
+        .par_iter()
         .map(|l| (l.path.as_str(), l.value.format, kernel_items(&l.value)))
         .collect();
     // Uptime-only occurrences, per log.
     let uptime_logs: Vec<(&str, ByKey<'_, f64>)> = logs
-        .iter()
+        .par_iter()
         .map(|(path, _, items)| {
             let mut by_key: ByKey<'_, f64> = ByKey::default();
             for i in items {
@@ -255,78 +258,84 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
         })
         .filter(|(_, m)| !m.is_empty())
         .collect();
-    let mut anchors = Vec::new();
-    for (path, format, items) in &logs {
-        let mut walls: ByKey<'_, Timestamp> = ByKey::default();
-        let mut estimates = Vec::new();
-        let mut subsecond = false;
-        let mut same_line = 0usize;
-        let mut zone_unsure = false;
-        for i in items {
-            let Some(w) = i.stamp.wall.as_ref() else {
-                continue;
-            };
-            let Some(t) = clock.resolve_wall(w) else {
-                continue;
-            };
-            zone_unsure |= clock.zone_unsure(w);
-            subsecond |= t.subsec_nanosecond() != 0;
-            match i.stamp.uptime_s {
-                // rsyslog keeping the kernel's `[uptime]`: both clocks on one line.
-                Some(up) => {
-                    same_line += 1;
-                    estimates.push(seconds(t) - up);
-                }
-                None => walls.entry(&i.key).or_default().push(t),
-            }
-        }
-        let mut other_log = None;
-        for (up_path, ups) in &uptime_logs {
-            if up_path == path {
-                continue;
-            }
-            let before = estimates.len();
-            for (key, occ) in &walls {
-                if let Some(u) = ups.get(key) {
-                    estimates.extend(tail_pairs(occ, u).map(|(t, up)| seconds(t) - up));
-                }
-            }
-            if estimates.len() > before {
-                other_log = Some(*up_path);
-                break;
-            }
-        }
-        // Stamps with a fraction (journal, rsyslog high precision) are printed to the
-        // microsecond; the rest to the second.
-        let precision = if subsecond { MICROSECOND } else { 1.0 };
-        let Some((boot, spread, n)) = summarize(&mut estimates, precision) else {
+    logs.par_iter()
+        .filter_map(|(path, format, items)| log_anchor(path, *format, items, &uptime_logs, clock))
+        .collect()
+}
+
+/// The anchor of one log's wall-clock stamps: its lines carrying both clocks, and its lines
+/// that another log holds with an uptime stamp.
+fn log_anchor(
+    path: &str,
+    format: KernelLogFormat,
+    items: &[KernelItem<'_>],
+    uptime_logs: &[(&str, ByKey<'_, f64>)],
+    clock: &ClockResolution,
+) -> Option<Anchor> {
+    let mut walls: ByKey<'_, Timestamp> = ByKey::default();
+    let mut estimates = Vec::new();
+    let mut subsecond = false;
+    let mut same_line = 0usize;
+    let mut zone_unsure = false;
+    for i in items {
+        let Some(w) = i.stamp.wall.as_ref() else {
             continue;
         };
-        let Some(boot) = from_seconds(boot) else {
+        let Some(t) = clock.resolve_wall(w) else {
             continue;
         };
-        let (mut rank, name, clock_name) = wall_clock_kind(*format);
-        if zone_unsure {
-            rank += ZONE_UNSURE_RANK;
-        }
-        let method = match other_log {
-            Some(up_path) if same_line < n => {
-                format!("{name} and dmesg copies of the same kernel lines ({path} and {up_path})")
+        zone_unsure |= clock.zone_unsure(w);
+        subsecond |= t.subsec_nanosecond() != 0;
+        match i.stamp.uptime_s {
+            // rsyslog keeping the kernel's `[uptime]`: both clocks on one line.
+            Some(up) => {
+                same_line += 1;
+                estimates.push(seconds(t) - up);
             }
-            _ => format!("{name} kernel lines carrying both uptime and wall-clock stamps ({path})"),
-        };
-        anchors.push(Anchor {
-            method,
-            clock_name: clock_name.to_string(),
-            boot,
-            uncertainty_s: precision + spread,
-            rank,
-            wall_source: Some(path.to_string()),
-            wall_format: Some(*format),
-            zone_unsure,
-        });
+            None => walls.entry(&i.key).or_default().push(t),
+        }
     }
-    anchors
+    let mut other_log = None;
+    for (up_path, ups) in uptime_logs {
+        if *up_path == path {
+            continue;
+        }
+        let before = estimates.len();
+        for (key, occ) in &walls {
+            if let Some(u) = ups.get(key) {
+                estimates.extend(tail_pairs(occ, u).map(|(t, up)| seconds(t) - up));
+            }
+        }
+        if estimates.len() > before {
+            other_log = Some(*up_path);
+            break;
+        }
+    }
+    // Stamps with a fraction (journal, rsyslog high precision) are printed to the
+    // microsecond; the rest to the second.
+    let precision = if subsecond { MICROSECOND } else { 1.0 };
+    let (boot, spread, n) = summarize(&mut estimates, precision)?;
+    let boot = from_seconds(boot)?;
+    let (mut rank, name, clock_name) = wall_clock_kind(format);
+    if zone_unsure {
+        rank += ZONE_UNSURE_RANK;
+    }
+    let method = match other_log {
+        Some(up_path) if same_line < n => {
+            format!("{name} and dmesg copies of the same kernel lines ({path} and {up_path})")
+        }
+        _ => format!("{name} kernel lines carrying both uptime and wall-clock stamps ({path})"),
+    };
+    Some(Anchor {
+        method,
+        clock_name: clock_name.to_string(),
+        boot,
+        uncertainty_s: precision + spread,
+        rank,
+        wall_source: Some(path.to_string()),
+        wall_format: Some(format),
+        zone_unsure,
+    })
 }
 
 /// The manifest's start time of the command whose output is `path`.

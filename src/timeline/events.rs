@@ -4,6 +4,7 @@
 //! postmortem's own words, quoting only short pieces of the bundle (a task name, an errno).
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::facts::{
     AllocFailure, Container, DaemonRecord, DockerEvent, Facts, KernelLog, KernelLogFormat,
@@ -582,10 +583,18 @@ pub fn collect<'a>(
     clock: &ClockResolution,
     collection: Option<(&'a str, Option<u32>)>,
 ) -> Vec<Draft<'a>> {
-    let mut out = Vec::new();
-    for log in &facts.kernel_logs {
-        kernel_log_drafts(&log.path, &log.value, clock, &mut out);
-    }
+    // The kernel logs hold most events, thousands each on a container host: drafted side by
+    // side, gathered in bundle order.
+    let per_log: Vec<Vec<Draft<'a>>> = facts
+        .kernel_logs
+        .par_iter()
+        .map(|log| {
+            let mut drafts = Vec::new();
+            kernel_log_drafts(&log.path, &log.value, clock, &mut drafts);
+            drafts
+        })
+        .collect();
+    let mut out: Vec<Draft<'a>> = per_log.into_iter().flatten().collect();
     for log in &facts.daemon_logs {
         out.extend(
             log.value

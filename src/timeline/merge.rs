@@ -14,11 +14,13 @@
 //! the last occurrence, as long as each repeat follows the previous within the fold window.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::HashMap;
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::report::{Citation, Repeat, TimelineEvent};
 
@@ -83,17 +85,8 @@ fn close(a: &Draft<'_>, b: &Draft<'_>, tolerance_s: f64) -> bool {
 
 /// The text with every word holding a digit replaced by `#`: `docker0: port 3(veth1a2b)` and
 /// `docker0: port 4(veth9f8e)` read the same.
-#[cfg(test)]
-fn normalise(text: &str) -> String {
-    let mut out = String::new();
-    normalise_into(text, &mut out);
-    out
-}
-
-/// [`normalise`] into `out`, which is cleared first: the fold reuses one buffer for thousands
-/// of events.
-fn normalise_into(text: &str, out: &mut String) {
-    out.clear();
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     // The word being read: where it starts, and whether it holds a digit.
     let mut word: Option<(usize, bool)> = None;
     let flush = |word: Option<(usize, bool)>, end: usize, out: &mut String| {
@@ -110,11 +103,12 @@ fn normalise_into(text: &str, out: &mut String) {
             let (start, digit) = word.unwrap_or((i, false));
             word = Some((start, digit || c.is_ascii_digit()));
         } else {
-            flush(word.take(), i, out);
+            flush(word.take(), i, &mut out);
             out.push(c);
         }
     }
-    flush(word, text.len(), out);
+    flush(word, text.len(), &mut out);
+    out
 }
 
 /// RFC 3339 UTC, with microseconds only when the instant has a fraction.
@@ -158,7 +152,12 @@ fn dedup(drafts: &[Draft<'_>], tolerance_s: f64) -> Vec<Group> {
             groups.push(Group::new(i, None));
             continue;
         };
-        let newest = latest.get(id).copied();
+        // One look-up per draft: its identity is hashed once.
+        let latest = latest.entry(id);
+        let newest = match &latest {
+            Entry::Occupied(at) => Some(*at.get()),
+            Entry::Vacant(_) => None,
+        };
         // Copies sit next to each other in time order; looking back a little is enough and
         // keeps a log of thousands of identical lines linear.
         let found = std::iter::successors(newest, |&g| groups[g].earlier)
@@ -171,7 +170,7 @@ fn dedup(drafts: &[Draft<'_>], tolerance_s: f64) -> Vec<Group> {
         match found {
             Some(g) => groups[g].others.push(i),
             None => {
-                latest.insert(id, groups.len());
+                latest.insert_entry(groups.len());
                 groups.push(Group::new(i, newest));
             }
         }
@@ -298,21 +297,25 @@ pub fn merge(mut drafts: Vec<Draft<'_>>, tolerance_s: f64) -> Vec<TimelineEvent>
             d.identity.clone_from(identity);
         }
     }
-    drafts.sort_by(order);
+    // Stable, as the sequential sort was.
+    drafts.par_sort_by(order);
 
     let mut built: Vec<Building<'_>> = dedup(&drafts, tolerance_s)
-        .into_iter()
+        .into_par_iter()
         .map(|group| Building::new(&drafts, group))
         .collect();
     built.sort_by(|a, b| order_keys(a.key(), b.key()));
+    // What repeats are recognised by, worked out side by side.
+    let normalised: Vec<Option<String>> = built
+        .par_iter()
+        .map(|b| b.foldable.then(|| normalise(&b.primary.text)))
+        .collect();
 
     let mut out: Vec<Building<'_>> = Vec::new();
     // The event each repeat would fold into, by kind and normalised text.
     let mut open: HashMap<&str, HashMap<String, usize>> = HashMap::default();
-    let mut normalised = String::new();
-    for b in built {
-        if b.foldable {
-            normalise_into(&b.primary.text, &mut normalised);
+    for (b, normalised) in built.into_iter().zip(normalised) {
+        if let Some(normalised) = normalised {
             let by_text = open.entry(b.primary.kind).or_default();
             match by_text.get_mut(normalised.as_str()) {
                 Some(at) => {
@@ -322,7 +325,7 @@ pub fn merge(mut drafts: Vec<Draft<'_>>, tolerance_s: f64) -> Vec<TimelineEvent>
                     *at = out.len();
                 }
                 None => {
-                    by_text.insert(normalised.clone(), out.len());
+                    by_text.insert(normalised, out.len());
                 }
             }
         }

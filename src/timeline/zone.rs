@@ -20,6 +20,11 @@ use crate::facts::{Facts, KernelLogFormat, WallClock};
 
 use super::anchors::{kernel_items, Identity};
 
+/// The time zone database built into postmortem, not the machine's: a bundle gives the same
+/// report wherever it is read (and the machine's database need not be searched).
+static ZONES: LazyLock<jiff::tz::TimeZoneDatabase> =
+    LazyLock::new(jiff::tz::TimeZoneDatabase::bundled);
+
 /// The zone chosen for zone-less stamps and how it was found.
 #[derive(Debug, Clone)]
 pub struct ZoneChoice {
@@ -289,7 +294,7 @@ pub fn resolve_zone(facts: &Facts) -> ZoneChoice {
     }
     for tz in &facts.timezone {
         if let Some(name) = &tz.value.name {
-            if let Ok(zone) = TimeZone::get(name) {
+            if let Ok(zone) = ZONES.get(name) {
                 return ZoneChoice {
                     assumed: false,
                     zone,

@@ -87,6 +87,7 @@ pub fn routine_literal() -> usize {
 fn parse_prefiltered(text: &str, kind: SourceKind, prefilter: bool) -> KernelLogOutput {
     let mut p = Parser::new(kind);
     p.prefilter = prefilter;
+    p.reports.literal_shortcut = prefilter;
     for (no, line) in numbered_lines(text) {
         // As the line splitter marks lines, one at a time here.
         let strict = prefilter && line.is_ascii() && !line.contains('\t');
