@@ -162,16 +162,26 @@ fn masked_value(value: &str) -> String {
 /// Mask every secret in a piece of text.
 pub fn mask_text(text: &str) -> String {
     let mut s: Cow<str> = Cow::Borrowed(text);
-    s = replace(s, &PEM_PRIVATE_KEY, |c| {
-        let end = c.get(2).map_or("", |m| m.as_str());
-        format!("{}{MASK}{end}", &c[1])
-    });
-    s = replace(s, &URL_USERINFO, |c| format!("{}:{MASK}@", &c[1]));
-    s = replace(s, &AUTHORIZATION, |c| match c.get(2) {
-        Some(scheme) => format!("{}{} {MASK}", &c[1], scheme.as_str()),
-        None => format!("{}{MASK}", &c[1]),
-    });
-    s = replace(s, &BEARER, |c| format!("{} {MASK}", &c[1]));
+    // Each pattern is tried only on a text holding a word it needs, so that most are never
+    // compiled for a report without secrets.
+    if s.contains("PRIVATE KEY-----") {
+        s = replace(s, &PEM_PRIVATE_KEY, |c| {
+            let end = c.get(2).map_or("", |m| m.as_str());
+            format!("{}{MASK}{end}", &c[1])
+        });
+    }
+    if s.contains("://") {
+        s = replace(s, &URL_USERINFO, |c| format!("{}:{MASK}@", &c[1]));
+    }
+    if contains_any_case(&s, &["authorization"]) {
+        s = replace(s, &AUTHORIZATION, |c| match c.get(2) {
+            Some(scheme) => format!("{}{} {MASK}", &c[1], scheme.as_str()),
+            None => format!("{}{MASK}", &c[1]),
+        });
+    }
+    if contains_any_case(&s, &["bearer"]) {
+        s = replace(s, &BEARER, |c| format!("{} {MASK}", &c[1]));
+    }
     s = Cow::Owned(mask_key_values(&s));
     s = replace(s, &FLAG_SPACE_VALUE, |c| {
         let val = &c["val"];
@@ -184,15 +194,33 @@ pub fn mask_text(text: &str) -> String {
             c[0].to_string()
         }
     });
-    s = Cow::Owned(mask_short_password_flags(&s));
-    s = replace(s, &KEY_WORD_VALUE, |c| {
-        if looks_random(&c[3]) {
-            format!("{}{}{MASK}", &c[1], &c[2])
-        } else {
-            c[0].to_string()
-        }
-    });
+    if contains_any_case(&s, PASSWORD_TOOLS) {
+        s = Cow::Owned(mask_short_password_flags(&s));
+    }
+    if contains_any_case(&s, &["key", "token"]) {
+        s = replace(s, &KEY_WORD_VALUE, |c| {
+            if looks_random(&c[3]) {
+                format!("{}{}{MASK}", &c[1], &c[2])
+            } else {
+                c[0].to_string()
+            }
+        });
+    }
     s.into_owned()
+}
+
+/// The tools [`PASSWORD_TOOL`] names, or a part of their names (`mysql` of `mysqldump`).
+const PASSWORD_TOOLS: &[&str] = &["mysql", "mariadb", "sshpass", "redis-cli", "login"];
+
+/// Whether `text` holds one of `words` (lower-case ASCII) in any case.
+fn contains_any_case(text: &str, words: &[&str]) -> bool {
+    let text = text.as_bytes();
+    words.iter().any(|w| {
+        !w.is_empty()
+            && text
+                .windows(w.len())
+                .any(|window| window.eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 fn replace<'a>(s: Cow<'a, str>, re: &Regex, f: impl FnMut(&Captures) -> String) -> Cow<'a, str> {
@@ -511,5 +539,13 @@ mod tests {
         assert!(!looks_random("created_at_timestamp"));
         assert!(!looks_random("short1"));
         assert!(!looks_random("1111111111111111111a"));
+    }
+
+    #[test]
+    fn words_in_any_case() {
+        assert!(contains_any_case("Authorization: x", &["authorization"]));
+        assert!(contains_any_case("run MYSQLDUMP -p", PASSWORD_TOOLS));
+        assert!(!contains_any_case("bear", &["bearer"]));
+        assert!(!contains_any_case("", &["key"]));
     }
 }
