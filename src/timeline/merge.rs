@@ -18,7 +18,6 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::HashMap;
-
 use jiff::Timestamp;
 use rayon::prelude::*;
 
