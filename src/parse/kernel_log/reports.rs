@@ -117,16 +117,15 @@ impl Reports {
     /// Read one kernel message line (or continuation line).
     pub fn feed(&mut self, l: &LogLine<'_>) {
         // With no report open, a message holding no report literal but the bridge port one can
-        // match the bridge port signature at most, and `idle` does something with it only when
-        // it reads as one (`is_bridge_port`, which only a signature match can): the signature
-        // set need not run. A container host's log holds thousands of such messages.
+        // match the bridge port signature at most, and `idle` acts on that signature only when
+        // the message reads as a bridge port message (which only a signature match can), its
+        // other checks needing other literals: the signature set need not run. A container
+        // host's log holds thousands of such messages.
         if self.literal_shortcut
             && self.open.is_none()
             && !prefilter::may_match_besides_bridge(l.body)
         {
-            if messages::is_bridge_port(l.body) {
-                self.idle(l, &[Signature::BridgePort]);
-            }
+            self.idle(l, &[Signature::BridgePort]);
             return;
         }
         let sigs = messages::signatures(l.body);
