@@ -9,11 +9,13 @@
 //! `_pages`, `_bytes`), because mixing them up is the classic misreading of these files.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::civil;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::retention::Repeats;
 use crate::sources::{Detection, SourceKind};
 
 /// One physical line of a bundle file: its 1-based number and its text (lossy UTF-8, line
@@ -184,6 +186,10 @@ pub struct KernelMessage {
     pub kind: KernelMessageKind,
     /// The message body without the log prefix, as printed by the kernel.
     pub message: String,
+    /// Routine messages of the same signature folded into this one (see
+    /// [`crate::retention`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -701,14 +707,19 @@ pub struct DockerEvent {
     /// `create`, `start`, `die`, `oom`, `exec_create: sh`...
     pub action: String,
     pub actor_id: String,
-    pub attributes: BTreeMap<String, String>,
+    /// Shared strings: the events of one container repeat its name, image and labels, and a
+    /// busy host keeps tens of thousands of events.
+    pub attributes: BTreeMap<Arc<str>, Arc<str>>,
     pub line: Line,
+    /// Routine events of the same signature folded into this one (see [`crate::retention`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeats>,
 }
 
 impl DockerEvent {
     /// The container name, when the event carried one.
     pub fn name(&self) -> Option<&str> {
-        self.attributes.get("name").map(String::as_str)
+        self.attributes.get("name").map(|n| &**n)
     }
     pub fn exit_code(&self) -> Option<i64> {
         self.attributes.get("exitCode").and_then(|v| v.parse().ok())
@@ -786,6 +797,26 @@ pub struct DaemonRecord {
     /// Other logrus fields (`error=...`, `container=...`, `module=...`).
     pub fields: BTreeMap<String, String>,
     pub line: Line,
+    /// Records of the same signature folded into this one (see [`crate::retention`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeats>,
+}
+
+impl DaemonRecord {
+    /// `dockerd error: msg (error field)`: the record in one line, as the timeline tells it (the
+    /// `error` field is added when the message does not already hold it).
+    pub fn summary(&self) -> String {
+        let level = self.level.as_deref().unwrap_or("").to_ascii_lowercase();
+        let mut text = format!("{} {level}: {}", self.daemon, self.message.trim());
+        if let Some(e) = self
+            .fields
+            .get("error")
+            .filter(|e| !self.message.contains(e.as_str()))
+        {
+            text.push_str(&format!(" ({e})"));
+        }
+        text
+    }
 }
 
 /// A container runtime error found in any text (daemon log, pasted CLI output, `State.Error`).

@@ -19,5 +19,6 @@ pub mod pipeline;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod retention;
 pub mod sources;
 pub mod timeline;

@@ -117,6 +117,8 @@ fn load_on(
 
 /// Bytes handed from the reader to the parser at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
+/// Most bytes set aside up front for a file read whole, whatever size its entry declares.
+const MAX_WHOLE_RESERVE: usize = 64 << 20;
 /// Chunks in flight to a parsing thread: enough to absorb jitter, little memory.
 const QUEUE_CHUNKS: usize = 8;
 /// Parsing threads at most; more would only hold more entries in flight.
@@ -558,11 +560,19 @@ impl Entry {
                     splitter,
                 }
             }
-            None => Stage::Whole {
-                kind,
-                detection,
-                bytes: head,
-            },
+            None => {
+                // Room for the whole table at once: growing by doubling would hold a large one
+                // (`docker events` of a busy day) one and a half times over. The declared size
+                // may lie, so it is only a hint, and a bounded one.
+                let mut bytes = head;
+                let declared = usize::try_from(self.meta.size).unwrap_or(usize::MAX);
+                bytes.reserve_exact(declared.min(MAX_WHOLE_RESERVE).saturating_sub(bytes.len()));
+                Stage::Whole {
+                    kind,
+                    detection,
+                    bytes,
+                }
+            }
         };
     }
 

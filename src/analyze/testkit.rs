@@ -361,12 +361,14 @@ pub fn seed_kernel_log() -> KernelLog {
                     state: "disabled".to_string(),
                 },
                 message: "docker_gwbridge: port 16(veth4c02c8b) entered disabled state".to_string(),
+                repeat: None,
             },
             KernelMessage {
                 line: dl(58),
                 stamp: stamp(2751018.240235),
                 kind: KernelMessageKind::NfConnCacheFailure,
                 message: "Unable to create nf_conn slab cache".to_string(),
+                repeat: None,
             },
         ],
         hostnames: Vec::new(),
@@ -478,10 +480,10 @@ fn events() -> Vec<DockerEvent> {
         .map(|(i, text)| {
             let action = if i == 0 { "create" } else { "die" };
             let mut attributes = BTreeMap::new();
-            attributes.insert("name".to_string(), "web.1.x8k2".to_string());
-            attributes.insert("image".to_string(), "registry.example/web:1.4".to_string());
+            attributes.insert("name".into(), "web.1.x8k2".into());
+            attributes.insert("image".into(), "registry.example/web:1.4".into());
             if action == "die" {
-                attributes.insert("exitCode".to_string(), "128".to_string());
+                attributes.insert("exitCode".into(), "128".into());
             }
             DockerEvent {
                 time: None,
@@ -490,6 +492,7 @@ fn events() -> Vec<DockerEvent> {
                 actor_id: "3c9f2d1a7b6e".to_string(),
                 attributes,
                 line: Line::new(i as u32 + 1, *text),
+                repeat: None,
             }
         })
         .collect()

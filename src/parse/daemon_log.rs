@@ -37,6 +37,7 @@ use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::literals::Literals;
 use crate::parse::runtime_error;
 use crate::parse::text::{is_prompt_line, numbered_lines, syslog_month};
+use crate::retention::{keep_record, Folder};
 
 /// Records and runtime errors of a daemon log file.
 #[derive(Debug, Clone, Default)]
@@ -139,11 +140,23 @@ pub fn parse(text: &str) -> DaemonLogOutput {
 }
 
 /// [`parse`] fed one line at a time, for logs too large to hold.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LineParser {
     out: DaemonLogOutput,
     /// Reused evidence line, so that dropped lines allocate nothing.
     scratch: Line,
+    /// Repeats of routine records, folded as they are read.
+    routine: Folder,
+}
+
+impl Default for LineParser {
+    fn default() -> LineParser {
+        LineParser {
+            out: DaemonLogOutput::default(),
+            scratch: Line::default(),
+            routine: Folder::default(),
+        }
+    }
 }
 
 impl LineParser {
@@ -185,11 +198,15 @@ impl LineParser {
                 .get("error")
                 .and_then(|e| runtime_error::scan_line(line, e))
         });
-        if let Some(mut e) = found {
-            e.time = record.time.clone();
-            out.runtime_errors.push(e);
+        match found {
+            // A runtime error is an incident: its record is kept whole.
+            Some(mut e) => {
+                e.time = record.time.clone();
+                out.runtime_errors.push(e);
+                out.records.push(record);
+            }
+            None => keep_record(&mut out.records, &mut self.routine, record),
         }
-        out.records.push(record);
     }
 
     pub fn finish(self) -> DaemonLogOutput {
@@ -232,6 +249,7 @@ pub fn parse_message(
         message: parsed.message,
         fields: parsed.fields,
         line: line.clone(),
+        repeat: None,
     })
 }
 

@@ -18,7 +18,8 @@
 //! that cannot be read (the docs' own `...999999999Z07:00`) gives a warning; the event is kept
 //! without a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -26,75 +27,188 @@ use serde_json::Value;
 use crate::facts::{DockerEvent, Line, WallClock, Warning};
 use crate::parse::text::{is_prompt_line, numbered_lines};
 use crate::parse::Parsed;
+use crate::retention::{fold_into, wall_stamp, Folder, Retain};
 
 /// How many physical lines one wrapped event may span before the parser gives up joining.
 const MAX_CONTINUATION_LINES: usize = 16;
 
 pub fn parse(text: &str) -> Parsed<Vec<DockerEvent>> {
-    let mut events = Vec::new();
-    let mut warnings = Vec::new();
-    let lines: Vec<(u32, &str)> = numbered_lines(text).collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let (no, raw) = lines[i];
-        i += 1;
+    let mut parser = LineParser::default();
+    for (no, raw) in numbered_lines(text) {
+        parser.push_line(no, raw);
+    }
+    parser.finish()
+}
+
+/// A text event whose attribute list is still open at the end of its line: the lines that
+/// follow may continue it.
+#[derive(Debug)]
+struct OpenEvent {
+    no: u32,
+    /// The lines joined, trimmed.
+    joined: String,
+    /// The lines joined as they are (the evidence).
+    joined_raw: String,
+    /// Lines joined after the first.
+    taken: usize,
+}
+
+/// [`parse`] fed one line at a time: `docker events` of a busy host run to tens of MB.
+#[derive(Debug)]
+pub struct LineParser {
+    events: Vec<DockerEvent>,
+    warnings: Vec<Warning>,
+    /// Repeats of routine events, folded as they are read.
+    routine: Folder,
+    strings: Strings,
+    open: Option<OpenEvent>,
+}
+
+impl Default for LineParser {
+    fn default() -> LineParser {
+        LineParser {
+            events: Vec::new(),
+            warnings: Vec::new(),
+            routine: Folder::default(),
+            strings: Strings::default(),
+            open: None,
+        }
+    }
+}
+
+impl LineParser {
+    /// Read line `no` (1-based, without its line end).
+    pub fn push_line(&mut self, no: u32, raw: &str) {
+        if let Some(open) = &mut self.open {
+            // Join the lines that continue an event cut inside its attribute list.
+            let next_trim = raw.trim();
+            let continues = !(next_trim.is_empty()
+                || next_trim.starts_with('{')
+                || starts_with_stamp(next_trim)
+                || is_prompt_line(next_trim));
+            if continues {
+                open.joined.push_str(next_trim);
+                open.joined_raw.push_str(raw);
+                open.taken += 1;
+                if !attribute_group_is_open(&open.joined) || open.taken >= MAX_CONTINUATION_LINES {
+                    self.close();
+                }
+                return;
+            }
+            self.close();
+        }
         let trimmed = raw.trim().trim_start_matches('\u{feff}');
         if trimmed.is_empty() {
-            continue;
+            return;
         }
         // JSON and stamped lines first: their values may look like a prompt (`a@b# c`).
         if trimmed.starts_with('{') {
             match parse_json_line(trimmed, no, raw) {
-                Ok(ev) => events.push(ev),
-                Err(w) => warnings.push(w),
+                Ok(ev) => self.keep(ev, None),
+                Err(w) => self.warnings.push(w),
             }
-            continue;
+            return;
         }
         if !starts_with_stamp(trimmed) {
             if !is_prompt_line(trimmed) {
-                warnings.push(Warning::at(no, "not a docker event line"));
+                self.warnings
+                    .push(Warning::at(no, "not a docker event line"));
             }
-            continue;
+            return;
         }
-        // Join the lines that continue an event cut inside its attribute list.
-        let mut joined = trimmed.to_string();
-        let mut joined_raw = raw.to_string();
-        let mut taken = 0;
-        while attribute_group_is_open(&joined) && taken < MAX_CONTINUATION_LINES {
-            let Some(&(_, next)) = lines.get(i) else {
-                break;
-            };
-            let next_trim = next.trim();
-            if next_trim.is_empty()
-                || next_trim.starts_with('{')
-                || starts_with_stamp(next_trim)
-                || is_prompt_line(next_trim)
-            {
-                break;
-            }
-            joined.push_str(next_trim);
-            joined_raw.push_str(next);
-            i += 1;
-            taken += 1;
+        self.open = Some(OpenEvent {
+            no,
+            joined: trimmed.to_string(),
+            joined_raw: raw.to_string(),
+            taken: 0,
+        });
+        if !self
+            .open
+            .as_ref()
+            .is_some_and(|o| attribute_group_is_open(&o.joined))
+        {
+            self.close();
         }
-        if attribute_group_is_open(&joined) {
-            warnings.push(Warning::at(
-                no,
+    }
+
+    /// Read the open event, whatever lines it has.
+    fn close(&mut self) {
+        let Some(open) = self.open.take() else {
+            return;
+        };
+        if attribute_group_is_open(&open.joined) {
+            self.warnings.push(Warning::at(
+                open.no,
                 "docker event attribute list is not closed (truncated line); attributes read as far as they go",
             ));
         }
-        let line = Line::new(no, joined_raw);
-        match parse_text_event(&joined, line) {
-            Ok((ev, stamp_warning)) => {
+        let line = Line::new(open.no, open.joined_raw);
+        match parse_text_event(&open.joined, line) {
+            Ok((ev, stamp_warning, attributes)) => {
                 if let Some(w) = stamp_warning {
-                    warnings.push(w);
+                    self.warnings.push(w);
                 }
-                events.push(ev);
+                self.keep(ev, attributes);
             }
-            Err(w) => warnings.push(w),
+            Err(w) => self.warnings.push(w),
         }
     }
-    Parsed::new(events, warnings)
+
+    /// Keep `ev` with its `attributes` (the text of its attribute list, read only now), or
+    /// fold it into the first events of its signature (type, action and actor) when it is
+    /// routine and its samples are already kept (see [`crate::retention`]).
+    fn keep(&mut self, mut ev: DockerEvent, attributes: Option<&str>) {
+        if ev.time.is_some() && is_routine(&ev) {
+            let stamp = wall_stamp(ev.time.as_ref());
+            let signature = format!("{} {} {}", ev.object_type, ev.action, ev.actor_id);
+            let next = self.events.len();
+            if let Retain::FoldInto(at) = self.routine.retain(signature, &stamp, next) {
+                if let Some(kept) = self.events.get_mut(at) {
+                    fold_into(&mut kept.repeat, ev.line.no, stamp);
+                    return;
+                }
+            }
+        }
+        if let Some(text) = attributes {
+            ev.attributes = parse_attributes(text, &mut self.strings);
+        }
+        self.events.push(ev);
+    }
+
+    pub fn finish(mut self) -> Parsed<Vec<DockerEvent>> {
+        self.close();
+        // Routine events folded away, the list is kept for the whole run: no spare room.
+        self.events.shrink_to_fit();
+        Parsed::new(self.events, self.warnings)
+    }
+}
+
+/// Container actions that say nothing of a container's life: a health check runs three exec
+/// events a container every few seconds.
+const ROUTINE_CONTAINER_ACTIONS: &[&str] = &[
+    "exec_create",
+    "exec_start",
+    "exec_die",
+    "exec_detach",
+    "attach",
+    "detach",
+    "resize",
+    "top",
+    "archive-path",
+    "extract-to-dir",
+    "copy",
+    "commit",
+    "export",
+];
+
+/// Whether an event is routine: an exec, attach or copy of a container, or an event of an
+/// image, network or volume. Container life (create, start, die, oom, kill...) never is.
+fn is_routine(ev: &DockerEvent) -> bool {
+    if !(ev.object_type.is_empty() || ev.object_type == "container") {
+        return true;
+    }
+    let action = ev.action.split(':').next().unwrap_or("").trim();
+    ROUTINE_CONTAINER_ACTIONS.contains(&action)
 }
 
 /// Parse an RFC 3339 stamp with an offset (`2017-01-05T00:35:58.859401177+08:00`, `...Z`) into
@@ -154,7 +268,7 @@ fn key_len(s: &str) -> Option<usize> {
 }
 
 /// Split `k=v, k=v` where values may hold `, ` themselves.
-fn parse_attributes(s: &str) -> BTreeMap<String, String> {
+fn parse_attributes(s: &str, strings: &mut Strings) -> BTreeMap<Arc<str>, Arc<str>> {
     let mut pieces: Vec<String> = Vec::new();
     for piece in s.split(", ") {
         match pieces.last_mut() {
@@ -168,15 +282,33 @@ fn parse_attributes(s: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for p in pieces {
         if let Some((k, v)) = p.split_once('=') {
-            out.insert(k.to_string(), v.to_string());
+            out.insert(strings.get(k), strings.get(v));
         }
     }
     out
 }
 
-type TextEvent = (DockerEvent, Option<Warning>);
+/// One copy of each attribute string of a file: the events of a container share theirs.
+#[derive(Debug, Default)]
+struct Strings(HashSet<Arc<str>>);
 
-fn parse_text_event(s: &str, line: Line) -> Result<TextEvent, Warning> {
+impl Strings {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(found) = self.0.get(s) {
+            return Arc::clone(found);
+        }
+        let new: Arc<str> = s.into();
+        self.0.insert(Arc::clone(&new));
+        new
+    }
+}
+
+/// A text event, the warning about its stamp if any, and its attribute list not yet read.
+type TextEvent<'a> = (DockerEvent, Option<Warning>, Option<&'a str>);
+
+/// The event of a text line (pre-1.10 or current), with its attribute list left to read: most
+/// events of a busy host fold away unread (see [`keep`]).
+fn parse_text_event(s: &str, line: Line) -> Result<TextEvent<'_>, Warning> {
     let no = line.no;
     let (stamp, rest) = s.split_once(' ').unwrap_or((s, ""));
     let time = parse_rfc3339(stamp);
@@ -198,7 +330,7 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent, Warning> {
             let action = if let Some(from) = tail.strip_prefix("(from ") {
                 match from.split_once(") ") {
                     Some((image, action)) => {
-                        attributes.insert("image".to_string(), image.to_string());
+                        attributes.insert("image".into(), image.into());
                         action.trim()
                     }
                     None => {
@@ -218,8 +350,9 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent, Warning> {
                 actor_id: id.to_string(),
                 attributes,
                 line,
+                repeat: None,
             };
-            return Ok((ev, stamp_warning));
+            return Ok((ev, stamp_warning, None));
         }
     }
 
@@ -227,10 +360,9 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent, Warning> {
     let (head, attributes) = match attribute_group_start(rest) {
         Some(at) => {
             let inner = &rest[at + 2..];
-            let inner = inner.strip_suffix(')').unwrap_or(inner);
-            (&rest[..at], parse_attributes(inner))
+            (&rest[..at], Some(inner.strip_suffix(')').unwrap_or(inner)))
         }
-        None => (rest, BTreeMap::new()),
+        None => (rest, None),
     };
     let words: Vec<&str> = head.split_whitespace().collect();
     let (object_type, action, actor_id) = match words.as_slice() {
@@ -245,10 +377,11 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent, Warning> {
         object_type: object_type.to_string(),
         action,
         actor_id,
-        attributes,
+        attributes: BTreeMap::new(),
         line,
+        repeat: None,
     };
-    Ok((ev, stamp_warning))
+    Ok((ev, stamp_warning, attributes))
 }
 
 fn parse_json_line(s: &str, no: u32, raw: &str) -> Result<DockerEvent, Warning> {
@@ -285,11 +418,11 @@ fn parse_json_line(s: &str, no: u32, raw: &str) -> Result<DockerEvent, Warning> 
                 Value::Null => continue,
                 other => other.to_string(),
             };
-            attributes.insert(k.clone(), v);
+            attributes.insert(k.as_str().into(), v.into());
         }
     }
     if let Some(from) = str_field("from") {
-        attributes.entry("image".to_string()).or_insert(from);
+        attributes.entry("image".into()).or_insert(from.into());
     }
     let time = json_time(obj.get("timeNano"), obj.get("time"));
     let time = match time {
@@ -303,6 +436,7 @@ fn parse_json_line(s: &str, no: u32, raw: &str) -> Result<DockerEvent, Warning> 
         actor_id,
         attributes,
         line: Line::new(no, raw),
+        repeat: None,
     })
 }
 
@@ -354,10 +488,7 @@ mod tests {
         assert_eq!(first.object_type, "volume");
         assert_eq!(first.action, "create");
         assert_eq!(first.actor_id, "testVol");
-        assert_eq!(
-            first.attributes.get("driver").map(String::as_str),
-            Some("local")
-        );
+        assert_eq!(first.attributes.get("driver").map(|v| &**v), Some("local"));
         assert_eq!(first.line.no, 4);
         assert_eq!(
             instant(first),
@@ -374,28 +505,23 @@ mod tests {
         assert_eq!(die.object_type, "container");
         assert_eq!(die.actor_id, "d9cd...4d70");
         assert_eq!(die.exit_code(), Some(137));
-        assert_eq!(
-            die.attributes.get("image").map(String::as_str),
-            Some("alpine")
-        );
+        assert_eq!(die.attributes.get("image").map(|v| &**v), Some("alpine"));
 
         let kill9 = p
             .value
             .iter()
-            .find(|e| {
-                e.action == "kill" && e.attributes.get("signal").map(String::as_str) == Some("9")
-            })
+            .find(|e| e.action == "kill" && e.attributes.get("signal").map(|v| &**v) == Some("9"))
             .unwrap();
         assert_eq!(kill9.line.no, 14);
 
         let mount = p.value.iter().find(|e| e.action == "mount").unwrap();
         assert_eq!(mount.attributes.len(), 5);
         assert_eq!(
-            mount.attributes.get("read/write").map(String::as_str),
+            mount.attributes.get("read/write").map(|v| &**v),
             Some("true")
         );
         assert_eq!(
-            mount.attributes.get("destination").map(String::as_str),
+            mount.attributes.get("destination").map(|v| &**v),
             Some("/foo")
         );
 
@@ -405,7 +531,7 @@ mod tests {
         assert_eq!(untimed[0].actor_id, "4386fb97867d");
         assert_eq!(untimed[0].action, "die");
         assert_eq!(
-            untimed[2].attributes.get("imager").map(String::as_str),
+            untimed[2].attributes.get("imager").map(|v| &**v),
             Some("redis:2.8")
         );
         let stamp_warnings = p
@@ -420,7 +546,7 @@ mod tests {
         assert_eq!(net.object_type, "network");
         assert_eq!(net.action, "connect");
         assert_eq!(
-            net.attributes.get("container").map(String::as_str),
+            net.attributes.get("container").map(|v| &**v),
             Some("b4be644031a3d90b400f88ab3d4bdf4dc23adb250e696b6328b85441abe2c54e")
         );
     }
@@ -441,19 +567,14 @@ mod tests {
         assert_eq!(
             ev.attributes
                 .get("annotation.io.kubernetes.container.ports")
-                .map(String::as_str),
+                .map(|v| &**v),
             Some(r#"[{"name":"notebook-port","containerPort":8888,"protocol":"TCP"}]"#)
         );
         assert_eq!(
-            ev.attributes
-                .get("io.kubernetes.sandbox.id")
-                .map(String::as_str),
+            ev.attributes.get("io.kubernetes.sandbox.id").map(|v| &**v),
             Some("67102bbdc496acefcbb81ee736cb25d4ee7c2753a8660ab54b776e0be321b4f6")
         );
-        assert_eq!(
-            ev.attributes.get("maintainer").map(String::as_str),
-            Some("MUDSA")
-        );
+        assert_eq!(ev.attributes.get("maintainer").map(|v| &**v), Some("MUDSA"));
         assert_eq!(
             ev.name(),
             Some("k8s_notebook_jupyter-******_jhub-prod_efa75591-6e89-11e9-bf85-001a4a16016d_0")
@@ -476,10 +597,7 @@ mod tests {
         let oom = &p.value[4];
         assert_eq!(oom.actor_id, "2424...a892");
         assert_eq!(oom.object_type, "");
-        assert_eq!(
-            oom.attributes.get("image").map(String::as_str),
-            Some("ubuntu")
-        );
+        assert_eq!(oom.attributes.get("image").map(|v| &**v), Some("ubuntu"));
         assert_eq!(oom.line.no, 7);
         assert_eq!(
             instant(oom),
@@ -499,7 +617,7 @@ mod tests {
             "36eb96d6c134895854e77f65ac47955b6ee08eb62bceee37cc605157f1c9482b"
         );
         assert_eq!(
-            oom.attributes.get("image").map(String::as_str),
+            oom.attributes.get("image").map(|v| &**v),
             Some("9e0d5e071a2b")
         );
         assert_eq!(
@@ -560,7 +678,7 @@ mod tests {
         assert_eq!(ev.action, "exec_create: sh -c date");
         assert_eq!(ev.actor_id, "0fdb");
         assert_eq!(
-            ev.attributes.get("image").map(String::as_str),
+            ev.attributes.get("image").map(|v| &**v),
             Some("busybox (custom)")
         );
         assert_eq!(ev.name(), Some("web"));

@@ -9,6 +9,7 @@
 //! [`Facts`].
 
 use crate::facts::{Facts, Line, Sourced, Warning};
+use crate::retention::records;
 use crate::sources::SourceKind;
 
 pub mod literals;
@@ -126,7 +127,7 @@ pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8])
         SourceKind::Hostname => file_one(&mut facts.hostname, path, host::parse_hostname(text)),
         SourceKind::DockerEvents => {
             let p = docker_events::parse(text);
-            let n = p.value.len() as u64;
+            let n = records(&p.value);
             let warnings = p.warnings;
             push_nonempty(&mut facts.docker_events, path, p.value);
             Outcome {
@@ -202,6 +203,7 @@ pub enum LineParser {
     Kernel(Box<kernel_log::LineParser>),
     Daemon(daemon_log::LineParser),
     Runtime(runtime_error::LineScanner),
+    DockerEvents(docker_events::LineParser),
     /// A file of unknown kind may still hold runtime error text (a pasted ticket, a script's
     /// output): it is scanned, quietly.
     Unknown(runtime_error::LineScanner),
@@ -219,6 +221,9 @@ impl LineParser {
                 Some(LineParser::Runtime(runtime_error::LineScanner::default()))
             }
             SourceKind::Unknown => Some(LineParser::Unknown(runtime_error::LineScanner::default())),
+            SourceKind::DockerEvents => Some(LineParser::DockerEvents(
+                docker_events::LineParser::default(),
+            )),
             _ => None,
         }
     }
@@ -239,7 +244,9 @@ impl LineParser {
                 folded: daemon_log::chatter_breakers(),
                 routine: None,
             },
-            LineParser::Runtime(_) | LineParser::Unknown(_) => ChunkSearch::default(),
+            LineParser::Runtime(_) | LineParser::Unknown(_) | LineParser::DockerEvents(_) => {
+                ChunkSearch::default()
+            }
         }
     }
 
@@ -248,7 +255,9 @@ impl LineParser {
         match self {
             LineParser::Kernel(p) => p.push_scanned_line(no, line, scanned),
             LineParser::Daemon(p) => p.push_scanned_line(no, line, scanned.no_folded),
-            LineParser::Runtime(_) | LineParser::Unknown(_) => self.push_line(no, line),
+            LineParser::Runtime(_) | LineParser::Unknown(_) | LineParser::DockerEvents(_) => {
+                self.push_line(no, line)
+            }
         }
     }
 
@@ -258,6 +267,7 @@ impl LineParser {
             LineParser::Kernel(p) => p.push_line(no, line),
             LineParser::Daemon(p) => p.push_line(no, line),
             LineParser::Runtime(p) | LineParser::Unknown(p) => p.push_line(no, line),
+            LineParser::DockerEvents(p) => p.push_line(no, line),
         }
     }
 
@@ -267,7 +277,7 @@ impl LineParser {
             LineParser::Kernel(p) => {
                 let out = p.finish();
                 let records = u64::from(out.log.kernel_messages)
-                    + out.daemon.len() as u64
+                    + records(&out.daemon)
                     + out.runtime_errors.len() as u64;
                 push_nonempty(&mut facts.daemon_logs, path, out.daemon);
                 push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
@@ -282,7 +292,7 @@ impl LineParser {
             }
             LineParser::Daemon(p) => {
                 let out = p.finish();
-                let records = (out.records.len() + out.runtime_errors.len()) as u64;
+                let records = records(&out.records) + out.runtime_errors.len() as u64;
                 push_nonempty(&mut facts.daemon_logs, path, out.records);
                 push_nonempty(&mut facts.runtime_errors, path, out.runtime_errors);
                 Outcome {
@@ -294,6 +304,15 @@ impl LineParser {
                 let p = p.finish();
                 let n = p.value.len() as u64;
                 push_nonempty(&mut facts.runtime_errors, path, p.value);
+                Outcome {
+                    records: n,
+                    warnings: p.warnings,
+                }
+            }
+            LineParser::DockerEvents(p) => {
+                let p = p.finish();
+                let n = records(&p.value);
+                push_nonempty(&mut facts.docker_events, path, p.value);
                 Outcome {
                     records: n,
                     warnings: p.warnings,

@@ -135,10 +135,12 @@ impl Known {
         for events in &facts.docker_events {
             for e in &events.value {
                 if e.object_type == "network" {
-                    k.networks.extend(e.attributes.get("name").cloned());
+                    k.networks
+                        .extend(e.attributes.get("name").map(|n| n.to_string()));
                     continue;
                 }
-                k.images.extend(e.attributes.get("image").cloned());
+                k.images
+                    .extend(e.attributes.get("image").map(|i| i.to_string()));
                 k.take_labels(&e.attributes);
             }
         }
@@ -154,12 +156,19 @@ impl Known {
         k
     }
 
-    fn take_labels(&mut self, labels: &BTreeMap<String, String>) {
+    /// Labels of a container, or attributes of an event (whose strings are shared).
+    fn take_labels<K, V>(&mut self, labels: &BTreeMap<K, V>)
+    where
+        K: std::borrow::Borrow<str> + Ord,
+        V: AsRef<str>,
+    {
         for key in SERVICE_LABELS {
-            self.services.extend(labels.get(*key).cloned());
+            self.services
+                .extend(labels.get(*key).map(|v| v.as_ref().to_string()));
         }
         for key in CONTAINER_LABELS {
-            self.containers.extend(labels.get(*key).cloned());
+            self.containers
+                .extend(labels.get(*key).map(|v| v.as_ref().to_string()));
         }
     }
 }

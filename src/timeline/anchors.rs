@@ -651,14 +651,23 @@ pub fn collected_at<'a>(facts: &'a Facts, clock: &ClockResolution) -> Option<Col
             &log.path,
         );
     }
+    // A record's folded repeats end later than the record itself.
     for log in &facts.daemon_logs {
         for r in &log.value {
             consider(r.time.as_ref(), &log.path);
+            consider(
+                r.repeat.as_ref().and_then(|x| x.last.wall.as_ref()),
+                &log.path,
+            );
         }
     }
     for evs in &facts.docker_events {
         for e in &evs.value {
             consider(e.time.as_ref(), &evs.path);
+            consider(
+                e.repeat.as_ref().and_then(|x| x.last.wall.as_ref()),
+                &evs.path,
+            );
         }
     }
     last.map(|(at, path)| Collected {

@@ -11,6 +11,7 @@ use crate::facts::{
     KernelMessageKind, OomKill, OomScope, RuntimeError, RuntimeErrorKind, Stamp, WallClock,
 };
 use crate::report::Severity;
+use crate::retention::Repeats;
 
 use super::anchors::{
     alloc_key, cache_create_key, message_key, message_stamp, oom_key, oom_line, slub_key, Identity,
@@ -35,6 +36,17 @@ pub struct Draft<'a> {
     pub keep_rank: u8,
     /// Whether repeats of this event may fold into one.
     pub foldable: bool,
+    /// The repeats that the parser folded into this one (see [`crate::retention`]); boxed, as
+    /// few drafts have them.
+    pub repeat: Option<Box<DraftRepeat>>,
+}
+
+/// Repeats folded into a draft as its log was parsed: how many, and when the last was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DraftRepeat {
+    pub count: u64,
+    pub last_time: Option<Timestamp>,
+    pub last_uptime_s: Option<f64>,
 }
 
 /// Longest quoted piece of bundle text in an event.
@@ -218,8 +230,16 @@ fn kernel_log_drafts<'a>(
                     kind: &'static str,
                     text: String,
                     severity: Severity,
-                    fold: bool| {
+                    fold: bool,
+                    repeat: Option<&Repeats>| {
         out.push(Draft {
+            repeat: repeat.map(|rep| {
+                Box::new(DraftRepeat {
+                    count: rep.count,
+                    last_time: clock.resolve_in(path, &rep.last),
+                    last_uptime_s: rep.last.uptime_s,
+                })
+            }),
             time: clock.resolve_in(path, stamp),
             uptime_s: stamp.uptime_s,
             source: path,
@@ -241,6 +261,7 @@ fn kernel_log_drafts<'a>(
             alloc_text(a),
             Severity::Critical,
             true,
+            None,
         );
     }
     for o in &log.oom_kills {
@@ -252,6 +273,7 @@ fn kernel_log_drafts<'a>(
             oom_text(o),
             Severity::Critical,
             false,
+            None,
         );
     }
     for s in &log.slub_failures {
@@ -268,6 +290,7 @@ fn kernel_log_drafts<'a>(
             format!("SLUB: unable to allocate memory on node {}{cache}", s.node),
             Severity::Warning,
             true,
+            None,
         );
     }
     for c in &log.cache_create_failures {
@@ -283,6 +306,7 @@ fn kernel_log_drafts<'a>(
             ),
             Severity::Critical,
             true,
+            None,
         );
     }
     for m in &log.messages {
@@ -295,6 +319,7 @@ fn kernel_log_drafts<'a>(
                 text,
                 severity,
                 kind != "boot",
+                m.repeat.as_ref(),
             );
         }
     }
@@ -308,14 +333,14 @@ fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) ->
         "warning" | "warn" | "w" => Severity::Info,
         _ => return None,
     };
-    let mut text = format!("{} {level}: {}", r.daemon, r.message.trim());
-    if let Some(e) = r
-        .fields
-        .get("error")
-        .filter(|e| !r.message.contains(e.as_str()))
-    {
-        text.push_str(&format!(" ({e})"));
-    }
+    let text = r.summary();
+    let repeat = r.repeat.as_ref().map(|rep| {
+        Box::new(DraftRepeat {
+            count: rep.count,
+            last_time: rep.last.wall.as_ref().and_then(|w| clock.resolve_wall(w)),
+            last_uptime_s: None,
+        })
+    });
     Some(Draft {
         time: r.time.as_ref().and_then(|w| clock.resolve_wall(w)),
         uptime_s: None,
@@ -332,6 +357,7 @@ fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) ->
         ))),
         keep_rank: 2,
         foldable: true,
+        repeat,
     })
 }
 
@@ -378,6 +404,7 @@ fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -
         identity: Some(Identity::Composed(format!("runtime {text}"))),
         keep_rank: 1,
         foldable: true,
+        repeat: None,
     }
 }
 
@@ -482,6 +509,7 @@ fn docker_event_draft<'a>(
         ))),
         keep_rank: 1,
         foldable: false,
+        repeat: None,
     })
 }
 
@@ -517,6 +545,7 @@ fn container_drafts<'a>(
             // The inspect document keeps the last state only; the event stream is the record.
             keep_rank: 2,
             foldable: false,
+            repeat: None,
         });
     };
     if let Some(t) = at(&c.created) {
@@ -573,6 +602,7 @@ fn container_drafts<'a>(
             identity: None,
             keep_rank: 1,
             foldable: false,
+            repeat: None,
         });
     }
 }
@@ -594,7 +624,27 @@ pub fn collect<'a>(
             drafts
         })
         .collect();
-    let mut out: Vec<Draft<'a>> = per_log.into_iter().flatten().collect();
+    // Room for every draft at once: a container host's bundle makes tens of thousands.
+    let others: usize = facts
+        .daemon_logs
+        .iter()
+        .map(|l| l.value.len())
+        .sum::<usize>()
+        + facts
+            .runtime_errors
+            .iter()
+            .map(|l| l.value.len())
+            .sum::<usize>()
+        + facts
+            .docker_events
+            .iter()
+            .map(|l| l.value.len())
+            .sum::<usize>()
+        + 4 * facts.containers.len()
+        + 1;
+    let mut out: Vec<Draft<'a>> =
+        Vec::with_capacity(per_log.iter().map(Vec::len).sum::<usize>() + others);
+    out.extend(per_log.into_iter().flatten());
     for log in &facts.daemon_logs {
         out.extend(
             log.value
@@ -631,6 +681,7 @@ pub fn collect<'a>(
             identity: None,
             keep_rank: 0,
             foldable: false,
+            repeat: None,
         });
     }
     out
@@ -656,7 +707,35 @@ mod tests {
         assert!(q.ends_with('…'));
     }
 
+    #[test]
+    fn records_fold_by_the_key_the_timeline_folds_by() {
+        assert_eq!(QUOTE_CHARS, crate::retention::QUOTED_CHARS);
+        let long = format!(
+            "kubelet warning: probe 10.0.0.{} failed {}",
+            7,
+            "x y ".repeat(60)
+        );
+        for text in [
+            "dockerd error: a1 b\tc2 ",
+            long.as_str(),
+            "\u{e9}t\u{e9} 12",
+        ] {
+            assert_eq!(
+                crate::retention::signature(text),
+                crate::retention::normalise(&quote(text))
+            );
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn signature_is_the_normalised_quote(text in "\\PC{0,200}") {
+            proptest::prop_assert_eq!(
+                crate::retention::signature(&text),
+                crate::retention::normalise(&quote(&text))
+            );
+        }
+
         #[test]
         fn quote_never_panics(text in "\\PC*") {
             let q = quote(&text);

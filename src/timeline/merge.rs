@@ -82,33 +82,7 @@ fn close(a: &Draft<'_>, b: &Draft<'_>, tolerance_s: f64) -> bool {
     false
 }
 
-/// The text with every word holding a digit replaced by `#`: `docker0: port 3(veth1a2b)` and
-/// `docker0: port 4(veth9f8e)` read the same.
-pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    // The word being read: where it starts, and whether it holds a digit.
-    let mut word: Option<(usize, bool)> = None;
-    let flush = |word: Option<(usize, bool)>, end: usize, out: &mut String| {
-        if let Some((start, digit)) = word {
-            out.push_str(if digit {
-                "#"
-            } else {
-                text.get(start..end).unwrap_or_default()
-            });
-        }
-    };
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() || c == '_' {
-            let (start, digit) = word.unwrap_or((i, false));
-            word = Some((start, digit || c.is_ascii_digit()));
-        } else {
-            flush(word.take(), i, &mut out);
-            out.push(c);
-        }
-    }
-    flush(word, text.len(), &mut out);
-    out
-}
+pub use crate::retention::normalise;
 
 /// RFC 3339 UTC, with microseconds only when the instant has a fraction.
 pub fn rfc3339(t: Timestamp) -> String {
@@ -189,6 +163,9 @@ struct Building<'a> {
     last_time: Option<Timestamp>,
     last_uptime_s: Option<f64>,
     count: u64,
+    /// The file of the latest run of repeats that the parser folded into this event (the
+    /// fullest copy's): up to `last_time`, its records are counted.
+    run_source: Option<&'a str>,
 }
 
 impl<'a> Building<'a> {
@@ -204,15 +181,40 @@ impl<'a> Building<'a> {
             .uptime_s
             .or_else(|| others().find_map(|m| drafts[m].uptime_s));
         let foldable = group.members().all(|m| drafts[m].foldable);
+        // Copies of one record folded the same repeats, or fewer where a copy ends sooner
+        // (a rotated file): the fullest copy counts.
+        // Its last repeat is read as the primary would be: from the fullest copy, the one that
+        // speaks for the group first among equals.
+        let fullest = group
+            .members()
+            .filter_map(|m| drafts[m].repeat.as_deref().map(|r| (m, *r)))
+            .min_by_key(|&(m, r)| (std::cmp::Reverse(r.count), drafts[m].keep_rank, m));
+        let run_source = fullest.map(|(m, _)| drafts[m].source);
+        let fullest = fullest.map(|(_, r)| r);
+        let (count, last_time, last_uptime_s) = match fullest {
+            Some(r) => (
+                r.count.saturating_add(1),
+                time.max(r.last_time),
+                r.last_uptime_s
+                    .or_else(|| {
+                        group
+                            .members()
+                            .find_map(|m| drafts[m].repeat.as_ref().and_then(|r| r.last_uptime_s))
+                    })
+                    .or(uptime_s),
+            ),
+            None => (1, time, uptime_s),
+        };
         Building {
             primary: p,
             time,
             uptime_s,
             severity: p.severity,
             foldable,
-            last_time: time,
-            last_uptime_s: uptime_s,
-            count: 1,
+            last_time,
+            last_uptime_s,
+            count,
+            run_source,
             group,
         }
     }
@@ -310,7 +312,7 @@ pub fn merge(mut drafts: Vec<Draft<'_>>, tolerance_s: f64) -> Vec<TimelineEvent>
         .map(|b| b.foldable.then(|| normalise(&b.primary.text)))
         .collect();
 
-    let mut out: Vec<Building<'_>> = Vec::new();
+    let mut out: Vec<Building<'_>> = Vec::with_capacity(built.len());
     // The event each repeat would fold into, by kind and normalised text.
     let mut open: HashMap<&str, HashMap<String, usize>> = HashMap::default();
     for (b, normalised) in built.into_iter().zip(normalised) {
@@ -318,7 +320,7 @@ pub fn merge(mut drafts: Vec<Draft<'_>>, tolerance_s: f64) -> Vec<TimelineEvent>
             let by_text = open.entry(b.primary.kind).or_default();
             match by_text.get_mut(normalised.as_str()) {
                 Some(at) => {
-                    if fold(&mut out[*at], &b) {
+                    if fold(&mut out[*at], &b, &drafts) {
                         continue;
                     }
                     *at = out.len();
@@ -334,16 +336,42 @@ pub fn merge(mut drafts: Vec<Draft<'_>>, tolerance_s: f64) -> Vec<TimelineEvent>
 }
 
 /// Fold `repeat` into `target` when it follows within the fold window.
-fn fold(target: &mut Building<'_>, repeat: &Building<'_>) -> bool {
+///
+/// An event that starts inside a run the parser folded (`gap <= 0`, which events in time
+/// order never do otherwise) is part of that run: a record of the run's file was kept out of
+/// order and counts; a copy from another file (the current `messages` beside the journal,
+/// the ring buffer that begins inside the run) does not, as the run counts its records.
+fn fold<'a>(target: &mut Building<'a>, repeat: &Building<'a>, drafts: &[Draft<'_>]) -> bool {
     let Some(gap) = gap_s(target, repeat) else {
         return false;
     };
-    if !(0.0..=FOLD_WINDOW_S).contains(&gap) {
+    let inside_run = target.run_source.is_some() && gap <= 0.0;
+    if !inside_run && !(0.0..=FOLD_WINDOW_S).contains(&gap) {
         return false;
     }
-    target.count = target.count.saturating_add(1);
-    target.last_time = repeat.time.or(target.last_time);
-    target.last_uptime_s = repeat.uptime_s.or(target.last_uptime_s);
+    // A run of the same file; or a record of it (a copy from another file may share its
+    // group, as copies of one line pair in any order).
+    let same_file = match repeat.run_source {
+        Some(own) => target.run_source == Some(own),
+        None => target
+            .run_source
+            .is_some_and(|run| repeat.group.members().any(|m| drafts[m].source == run)),
+    };
+    if !inside_run || same_file {
+        target.count = target.count.saturating_add(repeat.count);
+    }
+    if inside_run {
+        target.last_time = target.last_time.max(repeat.last_time);
+        if let (Some(t), Some(r)) = (target.last_uptime_s, repeat.last_uptime_s) {
+            target.last_uptime_s = Some(t.max(r));
+        }
+    } else {
+        target.last_time = repeat.last_time.or(target.last_time);
+        target.last_uptime_s = repeat.last_uptime_s.or(target.last_uptime_s);
+    }
+    if !inside_run && repeat.run_source.is_some() {
+        target.run_source = repeat.run_source;
+    }
     target.severity = target.severity.max(repeat.severity);
     true
 }
@@ -381,7 +409,119 @@ mod tests {
             identity: Some(Identity::Composed(format!("hung {line}"))),
             keep_rank: 3,
             foldable: true,
+            repeat: None,
         }
+    }
+
+    /// `draft` standing for `count` more records folded as its file was read, the last at
+    /// `last`.
+    fn run<'a>(source: &'a str, line: u32, time: &str, count: u64, last: &str) -> Draft<'a> {
+        let mut d = draft(source, line, Some(time), None);
+        d.repeat = Some(Box::new(super::super::events::DraftRepeat {
+            count,
+            last_time: Some(last.parse().unwrap()),
+            last_uptime_s: None,
+        }));
+        d
+    }
+
+    fn counts(events: &[TimelineEvent]) -> Vec<(&str, Option<u32>, u64)> {
+        events
+            .iter()
+            .map(|e| {
+                let n = e.repeat.as_ref().map_or(1, |r| r.count);
+                (e.source.as_str(), e.line, n)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_copy_inside_a_folded_run_is_not_counted_again() {
+        // The journal folded 40 repeats; the current messages file, which begins halfway
+        // through them, kept its first ones whole and folded the rest.
+        let drafts = vec![
+            run(
+                "journal",
+                10,
+                "2020-01-01T00:00:00Z",
+                40,
+                "2020-01-01T03:00:00Z",
+            ),
+            draft("messages", 1, Some("2020-01-01T01:30:00Z"), None),
+            run(
+                "messages",
+                2,
+                "2020-01-01T01:31:00Z",
+                19,
+                "2020-01-01T03:00:00Z",
+            ),
+        ];
+        let events = merge(drafts, 2.0);
+        assert_eq!(counts(&events), [("journal", Some(10), 41)]);
+        let last = events[0].repeat.as_ref().and_then(|r| r.last_time.clone());
+        assert_eq!(last.as_deref(), Some("2020-01-01T03:00:00Z"));
+    }
+
+    #[test]
+    fn a_record_of_the_run_file_read_out_of_order_counts() {
+        let drafts = vec![
+            run(
+                "journal",
+                10,
+                "2020-01-01T00:00:00Z",
+                40,
+                "2020-01-01T03:00:00Z",
+            ),
+            draft("journal", 900, Some("2020-01-01T01:30:00Z"), None),
+        ];
+        assert_eq!(counts(&merge(drafts, 2.0)), [("journal", Some(10), 42)]);
+    }
+
+    #[test]
+    fn copies_of_a_run_count_as_the_fullest() {
+        // The rotated file ends before the run does: the journal's count holds.
+        let drafts = vec![
+            run(
+                "journal",
+                10,
+                "2020-01-01T00:00:00Z",
+                40,
+                "2020-01-01T03:00:00Z",
+            ),
+            // The same record (one identity) in the other file.
+            run(
+                "rotated",
+                10,
+                "2020-01-01T00:00:00Z",
+                12,
+                "2020-01-01T01:00:00Z",
+            ),
+        ];
+        let events = merge(drafts, 2.0);
+        assert_eq!(counts(&events), [("journal", Some(10), 41)]);
+        assert_eq!(events[0].also_in.len(), 1);
+    }
+
+    #[test]
+    fn runs_of_files_that_follow_each_other_add_up() {
+        // No journal: the rotated file and the current one hold different records.
+        let drafts = vec![
+            run(
+                "rotated",
+                7,
+                "2020-01-01T00:00:00Z",
+                12,
+                "2020-01-01T01:00:00Z",
+            ),
+            run(
+                "current",
+                1,
+                "2020-01-01T01:05:00Z",
+                5,
+                "2020-01-01T02:00:00Z",
+            ),
+        ];
+        assert_eq!(counts(&merge(drafts, 2.0)), [("rotated", Some(7), 19)]);
     }
 
     #[test]

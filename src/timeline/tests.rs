@@ -47,6 +47,7 @@ fn message(line: u32, stamp: Stamp, kind: KernelMessageKind, body: &str) -> Kern
         stamp,
         kind,
         message: body.into(),
+        repeat: None,
     }
 }
 
@@ -133,6 +134,7 @@ fn seed_facts() -> Facts {
                 "Jan 23 20:10:01 node1 dockerd: time=\"2018-01-23T20:10:01.288+08:00\" \
                  level=error msg=\"Handler for POST ...\"",
             ),
+            repeat: None,
         }],
     ));
     facts
@@ -588,8 +590,8 @@ fn container_die_from_events_and_inspect_is_one_event() {
     let id = "abcdef1234567890abcdef1234567890abcdef1234567890abcdef1234567890";
     let mut facts = Facts::default();
     let mut attributes = BTreeMap::new();
-    attributes.insert("name".to_string(), "web".to_string());
-    attributes.insert("exitCode".to_string(), "137".to_string());
+    attributes.insert("name".into(), "web".into());
+    attributes.insert("exitCode".into(), "137".into());
     let event = |action: &str, at: &str, line: u32| DockerEvent {
         time: Some(instant(at)),
         object_type: "container".into(),
@@ -597,6 +599,7 @@ fn container_die_from_events_and_inspect_is_one_event() {
         actor_id: id.into(),
         attributes: attributes.clone(),
         line: Line::new(line, "..."),
+        repeat: None,
     };
     facts.docker_events.push(sourced(
         "docker_events",

@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use regex::Regex;
 
 use crate::facts::{Facts, KernelLogFormat, WallClock};
+use crate::retention::weight;
 
 use super::anchors::{kernel_items, Identity};
 
@@ -113,7 +114,8 @@ static OFFSET_TIME: LazyLock<Regex> = LazyLock::new(|| {
 /// Numeric offsets printed on lines of the bundle: offset -> (number of lines, first path).
 fn offsets_on_lines(facts: &Facts) -> BTreeMap<i32, (u32, String)> {
     let mut found: BTreeMap<i32, (u32, String)> = BTreeMap::new();
-    let mut note = |path: &str, text: &str| {
+    // A record stands for the repeats folded into it (see `crate::retention`).
+    let mut note = |path: &str, text: &str, weight: u64| {
         let Some(c) = OFFSET_TIME.captures(text) else {
             return;
         };
@@ -129,29 +131,30 @@ fn offsets_on_lines(facts: &Facts) -> BTreeMap<i32, (u32, String)> {
             s = -s;
         }
         let e = found.entry(s).or_insert((0, path.to_string()));
-        e.0 = e.0.saturating_add(1);
+        e.0 =
+            e.0.saturating_add(u32::try_from(weight).unwrap_or(u32::MAX));
     };
     for log in &facts.daemon_logs {
         for r in &log.value {
-            note(&log.path, &r.line.text);
+            note(&log.path, &r.line.text, weight(&r.repeat));
         }
     }
     for evs in &facts.docker_events {
         for e in &evs.value {
-            note(&evs.path, &e.line.text);
+            note(&evs.path, &e.line.text, weight(&e.repeat));
         }
     }
     for errs in &facts.runtime_errors {
         for e in &errs.value {
-            note(&errs.path, &e.line.text);
+            note(&errs.path, &e.line.text, 1);
         }
     }
     for log in &facts.kernel_logs {
         for m in &log.value.messages {
-            note(&log.path, &m.line.text);
+            note(&log.path, &m.line.text, weight(&m.repeat));
         }
         for a in &log.value.alloc_failures {
-            note(&log.path, &a.header.text);
+            note(&log.path, &a.header.text, 1);
         }
     }
     found
@@ -517,6 +520,7 @@ mod tests {
                     7,
                     r#"time="2018-01-23T20:10:01.288+08:00" level=error msg="x""#,
                 ),
+                repeat: None,
             }],
         });
         let z = resolve_zone(&facts);

@@ -292,9 +292,9 @@ mod tests {
         let mut facts = Facts::default();
         let mk = |no: u32, action: &str, code: Option<&str>| {
             let mut attributes = std::collections::BTreeMap::new();
-            attributes.insert("name".to_string(), "app".to_string());
+            attributes.insert("name".into(), "app".into());
             if let Some(c) = code {
-                attributes.insert("exitCode".to_string(), c.to_string());
+                attributes.insert("exitCode".into(), c.into());
             }
             DockerEvent {
                 time: None,
@@ -303,6 +303,7 @@ mod tests {
                 actor_id: "abc".into(),
                 attributes,
                 line: crate::facts::Line::new(no, format!("event {no}")),
+                repeat: None,
             }
         };
         facts.docker_events.push(crate::facts::Sourced {

@@ -112,6 +112,7 @@ mod tests {
                 seconds: Some(120),
             },
             message: "INFO: task dockerd:1234 blocked for more than 120 seconds.".into(),
+            repeat: None,
         });
         let facts = Facts {
             kernel_logs: vec![Sourced {

@@ -7,6 +7,7 @@ use crate::analyze::lookup;
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::retention::weight;
 
 pub struct ConntrackTableFull;
 
@@ -32,7 +33,13 @@ impl Rule for ConntrackTableFull {
             return Vec::new();
         }
         // dmesg and syslog hold copies of the same messages: count within the fullest log.
-        let messages = lookup::count_in_fullest_log(&full);
+        // Each message stands for the repeats folded into it as the log was read.
+        let mut per_log: BTreeMap<&str, u64> = BTreeMap::new();
+        for m in &full {
+            let n = per_log.entry(m.path).or_default();
+            *n = n.saturating_add(weight(&m.item.repeat));
+        }
+        let messages = per_log.into_values().max().unwrap_or(0);
         let mut suppressed_per_log: BTreeMap<&str, u64> = BTreeMap::new();
         for m in lookup::kernel_messages(ctx.facts) {
             if let KernelMessageKind::RateLimited {
@@ -40,7 +47,7 @@ impl Rule for ConntrackTableFull {
             } = m.item.kind
             {
                 let sum = suppressed_per_log.entry(m.path).or_default();
-                *sum = sum.saturating_add(n);
+                *sum = sum.saturating_add(n.saturating_mul(weight(&m.item.repeat)));
             }
         }
         let suppressed = suppressed_per_log.into_values().max().unwrap_or(0);
@@ -87,7 +94,7 @@ impl Rule for ConntrackTableFull {
                  timeouts and refused connections, often on one node only.",
             )
             .confidence(Confidence::High)
-            .metric("messages", messages as u64)
+            .metric("messages", messages)
             .metric_opt("nf_conntrack_max", max.map(|m| m.0))
             .metric_opt("nf_conntrack_count", count.map(|c| c.0))
             .recommend(
@@ -125,6 +132,7 @@ mod tests {
                 stamp: Stamp::default(),
                 kind: KernelMessageKind::ConntrackTableFull,
                 message: "nf_conntrack: table full, dropping packet".into(),
+                repeat: None,
             });
         }
         let facts = Facts {
@@ -151,6 +159,7 @@ mod tests {
                 suppressed: Some(1207),
             },
             message: "net_ratelimit: 1207 callbacks suppressed".into(),
+            repeat: None,
         });
         for i in 0..2 {
             log.messages.push(KernelMessage {
@@ -158,6 +167,7 @@ mod tests {
                 stamp: Stamp::default(),
                 kind: KernelMessageKind::ConntrackTableFull,
                 message: "nf_conntrack: table full, dropping packet".into(),
+                repeat: None,
             });
         }
         let facts = Facts {

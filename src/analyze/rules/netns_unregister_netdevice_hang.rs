@@ -126,6 +126,7 @@ mod tests {
                 },
                 message: "unregister_netdevice: waiting for lo to become free. Usage count = 1"
                     .into(),
+                repeat: None,
             });
         }
         let facts = Facts {

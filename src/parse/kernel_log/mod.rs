@@ -28,6 +28,7 @@ use crate::facts::{
 };
 use crate::parse::text::{clean, is_prompt_line, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
+use crate::retention::{fold_into, keep_record, Folder, Retain};
 use crate::sources::SourceKind;
 
 use framing::{Entry, Frame};
@@ -149,6 +150,9 @@ struct Parser {
     scratch: Line,
     /// Reused for the lower-cased copy of daemon messages.
     lowered: Vec<u8>,
+    /// Repeats of routine daemon records and kernel messages, folded as they are read.
+    routine_daemon: Folder,
+    routine_messages: Folder,
     /// Routine messages kept so far, and those left out past [`MAX_ROUTINE_MESSAGES`].
     routine_kept: usize,
     routine_dropped: u64,
@@ -181,6 +185,8 @@ impl Parser {
             runtime_errors: Vec::new(),
             scratch: Line::default(),
             lowered: Vec::new(),
+            routine_daemon: Folder::default(),
+            routine_messages: Folder::default(),
             routine_kept: 0,
             routine_dropped: 0,
             prefilter: true,
@@ -210,6 +216,9 @@ impl Parser {
     fn line(&mut self, no: u32, raw: &str) {
         let before = self.reports.log.messages.len();
         self.read_line(no, raw);
+        if self.reports.log.messages.len() > before {
+            self.fold_routine_message();
+        }
         let messages = &mut self.reports.log.messages;
         if messages.len() > before
             && matches!(
@@ -225,6 +234,34 @@ impl Parser {
             }
             // Past the cap, the reports count such messages without reading them.
             self.reports.routine_full = self.routine_kept >= MAX_ROUTINE_MESSAGES;
+        }
+    }
+
+    /// Fold the message just read into an earlier one of its signature when it is a routine
+    /// one (see [`crate::retention`]): `nf_conntrack: table full` and `net_ratelimit` lines,
+    /// which a host under load prints by the thousand. Other messages are incidents and stay.
+    fn fold_routine_message(&mut self) {
+        let messages = &mut self.reports.log.messages;
+        let Some(m) = messages.last() else {
+            return;
+        };
+        // A message that carries its own uptime is placed by it in the timeline.
+        if m.message.starts_with('[') {
+            return;
+        }
+        let signature = match &m.kind {
+            KernelMessageKind::ConntrackTableFull => "conntrack table full".to_string(),
+            // The suppressed counts are summed by the rules: only equal messages fold.
+            KernelMessageKind::RateLimited { .. } => m.message.clone(),
+            _ => return,
+        };
+        let next = messages.len() - 1;
+        if let Retain::FoldInto(at) = self.routine_messages.retain(signature, &m.stamp, next) {
+            if let Some(m) = messages.pop() {
+                if let Some(kept) = messages.get_mut(at) {
+                    fold_into(&mut kept.repeat, m.line.no, m.stamp);
+                }
+            }
         }
     }
 
@@ -318,7 +355,12 @@ impl Parser {
                 if let Some(rec) =
                     daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &self.scratch)
                 {
-                    self.daemon.push(rec);
+                    if runtime_error::may_match(body) {
+                        // A runtime error is an incident: its record is kept whole.
+                        self.daemon.push(rec);
+                    } else {
+                        keep_record(&mut self.daemon, &mut self.routine_daemon, rec);
+                    }
                 }
             }
         }

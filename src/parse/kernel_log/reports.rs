@@ -227,6 +227,7 @@ impl Reports {
                             stamp: l.stamp.clone(),
                             kind,
                             message: l.body.trim().to_string(),
+                            repeat: None,
                         });
                         return;
                     }

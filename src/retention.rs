@@ -1,0 +1,378 @@
+//! What the parsers keep of a log's routine records, so that memory stays flat whatever the
+//! logs hold.
+//!
+//! A container host logs the same warnings by the hundred thousand (a failing health check, a
+//! crash-looping pod, `nf_conntrack: table full`, health check execs in `docker events`), and a
+//! support bundle carries each log line three or four times (journal, current and rotated
+//! syslog, ring buffer). Keeping every record made memory grow with the bundle. The policy:
+//! - an incident (a failure report, an OOM kill, a runtime error, a container's life in
+//!   `docker events`, any kernel message that is not routine) is kept whole, and so is every
+//!   record without a time;
+//! - a file keeps its first [`KEPT_BEFORE_FOLDING`] routine records whole: a log of ordinary
+//!   size is read as it is, and only a flood folds;
+//! - past them, a routine record is known by its *signature*: its kind and its one-line
+//!   summary cut as the timeline quotes it, every word holding a digit made `#` (the key the
+//!   timeline folds repeats by, see [`signature`]). The first [`SAMPLES`] records of a
+//!   signature are kept whole; each later one is counted into the last kept record of its
+//!   signature ([`Repeats`]: how many, the line and stamp of the latest) and dropped, unless
+//!   it is stamped before that kept record, when it is kept and the next ones fold into it;
+//! - evidence is the kept record's file and line: folded records are counted, never quoted.
+//!
+//! Memory is then bounded by the number of signatures, not of records. The timeline reads a
+//! kept record with its repeats as the run of events they were, and counts copies of one run in
+//! several files once (`timeline::merge`).
+
+use foldhash::HashMap;
+use serde::Serialize;
+
+use crate::facts::{DaemonRecord, DockerEvent, KernelMessage, Stamp, WallClock};
+
+/// Records of one signature kept whole in each file before repeats fold: the first ones are
+/// those a reader looks for, and rules cite.
+pub const SAMPLES: u32 = 3;
+
+/// Routine records a file keeps whole, whatever their signatures, before any folds: a log of
+/// ordinary size is read as it is, and only a flood folds.
+pub const KEPT_BEFORE_FOLDING: usize = 1000;
+
+/// The records folded into a kept one: they share its signature and followed it in its file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Repeats {
+    /// How many records were folded into this one (itself not counted).
+    pub count: u64,
+    /// The line of the last one.
+    pub last_line: u32,
+    /// The stamp of the last one, as printed.
+    pub last: Stamp,
+}
+
+/// The text with every word holding a digit replaced by `#`: `docker0: port 3(veth1a2b)` and
+/// `docker0: port 4(veth9f8e)` read the same.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The word being read: where it starts, and whether it holds a digit.
+    let mut word: Option<(usize, bool)> = None;
+    let flush = |word: Option<(usize, bool)>, end: usize, out: &mut String| {
+        if let Some((start, digit)) = word {
+            out.push_str(if digit {
+                "#"
+            } else {
+                text.get(start..end).unwrap_or_default()
+            });
+        }
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() || c == '_' {
+            let (start, digit) = word.unwrap_or((i, false));
+            word = Some((start, digit || c.is_ascii_digit()));
+        } else {
+            flush(word.take(), i, &mut out);
+            out.push(c);
+        }
+    }
+    flush(word, text.len(), &mut out);
+    out
+}
+
+/// Whether `b` is stamped at or after `a`, as printed: two wall clocks of the same form, else
+/// two uptimes. A syslog stamp has no year: December before January reads as going back.
+pub fn follows(a: &Stamp, b: &Stamp) -> bool {
+    match (&a.wall, &b.wall) {
+        (Some(x), Some(y)) => wall_follows(x, y),
+        (None, None) => matches!((a.uptime_s, b.uptime_s), (Some(x), Some(y)) if y >= x),
+        _ => false,
+    }
+}
+
+fn wall_follows(a: &WallClock, b: &WallClock) -> bool {
+    match (a, b) {
+        (WallClock::Instant { at: x }, WallClock::Instant { at: y }) => y >= x,
+        (WallClock::Local { at: x, .. }, WallClock::Local { at: y, .. }) => y >= x,
+        (
+            WallClock::NoYear {
+                month: m1,
+                day: d1,
+                hour: h1,
+                minute: n1,
+                second: s1,
+                nanosecond: f1,
+            },
+            WallClock::NoYear {
+                month: m2,
+                day: d2,
+                hour: h2,
+                minute: n2,
+                second: s2,
+                nanosecond: f2,
+            },
+        ) => (m2, d2, h2, n2, s2, f2) >= (m1, d1, h1, n1, s1, f1),
+        _ => false,
+    }
+}
+
+/// What the folder knows of one signature: how many records it has seen, and the kept record
+/// that repeats fold into, with the stamp of the last record folded into it.
+struct Seen {
+    count: u32,
+    open: Option<OpenRun>,
+}
+
+/// The kept record that repeats fold into: where it is, its stamp and the latest stamp folded.
+struct OpenRun {
+    at: usize,
+    first: Stamp,
+    last: Stamp,
+}
+
+/// Folds the routine records of one file by signature, as they are parsed.
+#[derive(Default)]
+pub struct Folder {
+    signatures: HashMap<String, Seen>,
+    /// Records kept whole so far.
+    kept: usize,
+}
+
+impl std::fmt::Debug for Folder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Folder")
+            .field("signatures", &self.signatures.len())
+            .field("kept", &self.kept)
+            .finish()
+    }
+}
+
+/// What to do with a record: keep it, or fold it into the kept record at an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retain {
+    Keep,
+    FoldInto(usize),
+}
+
+impl Folder {
+    /// Decide for the record of `signature` stamped `stamp` that would be kept at index `next`
+    /// of its list. When the answer is [`Retain::FoldInto`], the caller counts the record into
+    /// that one with [`fold_into`] and drops it.
+    pub fn retain(&mut self, signature: String, stamp: &Stamp, next: usize) -> Retain {
+        let seen = self.signatures.entry(signature).or_insert(Seen {
+            count: 0,
+            open: None,
+        });
+        seen.count = seen.count.saturating_add(1);
+        if seen.count <= SAMPLES || self.kept < KEPT_BEFORE_FOLDING {
+            self.kept += 1;
+            return Retain::Keep;
+        }
+        if let Some(run) = &mut seen.open {
+            // Stamps of one second come in any order (logrus prints nanoseconds): a record
+            // stamped after the kept one folds, and the run ends at the latest. One stamped
+            // before it starts a run of its own.
+            if follows(&run.first, stamp) {
+                if follows(&run.last, stamp) {
+                    run.last = stamp.clone();
+                }
+                return Retain::FoldInto(run.at);
+            }
+        }
+        seen.open = Some(OpenRun {
+            at: next,
+            first: stamp.clone(),
+            last: stamp.clone(),
+        });
+        self.kept += 1;
+        Retain::Keep
+    }
+}
+
+/// Count a record of line `line` stamped `stamp` into the kept record's repeats; the last is
+/// the latest stamped (the last line read among equals).
+pub fn fold_into(repeats: &mut Option<Repeats>, line: u32, stamp: Stamp) {
+    match repeats {
+        Some(r) => {
+            r.count = r.count.saturating_add(1);
+            if follows(&r.last, &stamp) {
+                r.last_line = line;
+                r.last = stamp;
+            }
+        }
+        None => {
+            *repeats = Some(Repeats {
+                count: 1,
+                last_line: line,
+                last: stamp,
+            })
+        }
+    }
+}
+
+/// How many records a kept one stands for: itself and its repeats.
+pub fn weight(repeats: &Option<Repeats>) -> u64 {
+    repeats.as_ref().map_or(1, |r| r.count.saturating_add(1))
+}
+
+/// Characters of bundle text the timeline quotes in an event (`timeline::events::quote`): a
+/// longer text is cut there, so repeats are told apart by their first characters only.
+pub const QUOTED_CHARS: usize = 160;
+
+/// The signature of a record's one-line summary, as the timeline folds its events: on one
+/// line, cut where the timeline cuts its quote, with the words holding a digit made `#`.
+pub fn signature(summary: &str) -> String {
+    let one_line: String = summary
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = one_line.trim();
+    match trimmed.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => normalise(&format!("{}…", &trimmed[..cut])),
+        None => normalise(trimmed),
+    }
+}
+
+/// Keep `record` at the end of `records`, or fold it into a kept record of its signature. A
+/// record without a time is always kept.
+pub fn keep_record(records: &mut Vec<DaemonRecord>, folder: &mut Folder, record: DaemonRecord) {
+    if record.time.is_none() {
+        records.push(record);
+        return;
+    }
+    let stamp = wall_stamp(record.time.as_ref());
+    match folder.retain(signature(&record.summary()), &stamp, records.len()) {
+        Retain::Keep => records.push(record),
+        Retain::FoldInto(at) => match records.get_mut(at) {
+            Some(kept) => fold_into(&mut kept.repeat, record.line.no, stamp),
+            None => records.push(record),
+        },
+    }
+}
+
+/// A kept item that may stand for folded repeats.
+pub trait Folded {
+    fn repeats(&self) -> &Option<Repeats>;
+}
+
+impl Folded for DaemonRecord {
+    fn repeats(&self) -> &Option<Repeats> {
+        &self.repeat
+    }
+}
+
+impl Folded for DockerEvent {
+    fn repeats(&self) -> &Option<Repeats> {
+        &self.repeat
+    }
+}
+
+impl Folded for KernelMessage {
+    fn repeats(&self) -> &Option<Repeats> {
+        &self.repeat
+    }
+}
+
+/// How many records `items` were read from: each with its repeats.
+pub fn records<T: Folded>(items: &[T]) -> u64 {
+    items.iter().map(|i| weight(i.repeats())).sum()
+}
+
+/// A stamp made of a wall clock alone (daemon records and events carry no uptime).
+pub fn wall_stamp(wall: Option<&WallClock>) -> Stamp {
+    Stamp {
+        uptime_s: None,
+        wall: wall.cloned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_year(day: i8, hour: i8, minute: i8, second: i8) -> Stamp {
+        Stamp {
+            uptime_s: None,
+            wall: Some(WallClock::NoYear {
+                month: 1,
+                day,
+                hour,
+                minute,
+                second,
+                nanosecond: 0,
+            }),
+        }
+    }
+
+    /// Feed `stamps` of one signature; the indexes kept, and the repeats of each kept one.
+    fn feed(folder: &mut Folder, stamps: &[Stamp]) -> (Vec<usize>, Vec<Option<Repeats>>) {
+        let mut kept = Vec::new();
+        let mut repeats: Vec<Option<Repeats>> = Vec::new();
+        for (i, stamp) in stamps.iter().enumerate() {
+            match folder.retain("sig".to_string(), stamp, kept.len()) {
+                Retain::Keep => {
+                    kept.push(i);
+                    repeats.push(None);
+                }
+                Retain::FoldInto(at) => fold_into(&mut repeats[at], i as u32, stamp.clone()),
+            }
+        }
+        (kept, repeats)
+    }
+
+    /// A folder that has kept its ordinary share of records already.
+    fn flooded() -> Folder {
+        Folder {
+            kept: KEPT_BEFORE_FOLDING,
+            ..Folder::default()
+        }
+    }
+
+    #[test]
+    fn words_with_digits_read_the_same() {
+        assert_eq!(
+            normalise("docker0: port 3(veth1a2b) entered"),
+            "#: port #(#) entered"
+        );
+    }
+
+    #[test]
+    fn stamps_are_ordered_as_printed() {
+        assert!(follows(&no_year(3, 23, 59, 0), &no_year(4, 0, 1, 0)));
+        assert!(!follows(&no_year(4, 0, 1, 0), &no_year(3, 23, 59, 0)));
+        let up = |s: f64| Stamp {
+            uptime_s: Some(s),
+            wall: None,
+        };
+        assert!(follows(&up(10.0), &up(12.5)));
+        assert!(!follows(&up(10.0), &no_year(1, 0, 0, 0)));
+    }
+
+    #[test]
+    fn an_ordinary_log_is_kept_whole() {
+        let stamps: Vec<Stamp> = (0..60).map(|m| no_year(2, 10, m, 0)).collect();
+        let (kept, _) = feed(&mut Folder::default(), &stamps);
+        assert_eq!(kept.len(), 60);
+    }
+
+    #[test]
+    fn samples_are_kept_then_repeats_fold() {
+        // One record a minute for an hour, then one a day later.
+        let mut stamps: Vec<Stamp> = (0..60).map(|m| no_year(2, 10, m, 0)).collect();
+        stamps.push(no_year(3, 10, 0, 0));
+        let (kept, repeats) = feed(&mut flooded(), &stamps);
+        assert_eq!(kept, [0, 1, 2, 3]);
+        let folded = repeats[3].as_ref().map(|r| (r.count, r.last_line));
+        assert_eq!(folded, Some((57, 60)));
+        let total: u64 = repeats.iter().map(weight).sum();
+        assert_eq!(total, 61);
+    }
+
+    #[test]
+    fn a_record_out_of_order_starts_a_run() {
+        let mut stamps: Vec<Stamp> = (0..12).map(|m| no_year(2, 10, m, 0)).collect();
+        stamps.push(no_year(2, 10, 5, 0));
+        stamps.push(no_year(2, 9, 0, 0));
+        stamps.push(no_year(2, 9, 1, 0));
+        let (kept, repeats) = feed(&mut flooded(), &stamps);
+        assert_eq!(kept, [0, 1, 2, 3, 13]);
+        // The record of 10:05 folded, and the run still ends at 10:11.
+        let folded = repeats[3].as_ref().map(|r| (r.count, r.last_line));
+        assert_eq!(folded, Some((9, 11)));
+        assert_eq!(repeats[4].as_ref().map(|r| r.count), Some(1));
+    }
+}
