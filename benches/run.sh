@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
 # Benchmarks of `postmortem report` against the cost of merely reading the same bundle.
 #
-#   benches/run.sh                 # 100M and 1G bundles, 5 runs each
-#   RUNS=3 SIZES=100M benches/run.sh
+#   benches/run.sh                 # both profiles, 100M and 1G bundles, 5 runs each
+#   RUNS=3 SIZES=100M PROFILES=event-dense benches/run.sh
+#   SIZES=10G RUNS=1 WORK=/work/bench benches/run.sh   # 10G: a directory and a tar.gz, made
+#                                                      # for the run and removed after it
 #   WORK=/var/tmp/pm-bench benches/run.sh   # keep the bundles there, reuse them next time
 #   WORK=/dev/shm/pm-bench benches/run.sh   # ... in memory: a machine that pages out cold page
 #                                           # cache (DAMON) reads a bundle on disk again each run
 #
-# Generates tar.gz, tar.xz and directory bundles with examples/gen-bundle.rs into a temporary
-# folder (removed at the end unless KEEP=1), then times, in one run on this machine:
+# Generates bundles with examples/gen-bundle.rs into a temporary folder (removed at the end
+# unless KEEP=1), for each profile of PROFILES (`event-dense`: logs full of lines postmortem
+# keeps, `chatter`: logs of routine lines it drops; see the generator) and each size of SIZES:
+# tar.gz, tar.xz and directory bundles, or for 10G a directory and a tar.gz only (xz takes
+# too long to make). Then times, in one run on this machine:
 #   postmortem report BUNDLE --format json -o /dev/null
 # against `tar -xzOf BUNDLE > /dev/null` (tar.gz), `tar -xJOf BUNDLE > /dev/null` (tar.xz) and
 # `find DIR -type f -exec cat {} + | wc -l` (directory, warm cache). Medians of RUNS runs;
 # postmortem and its baseline run in turn, so that a busy moment of a shared machine slows
-# both. Peak RSS comes from GNU time (`/usr/bin/time -v`). The seed sample is timed end to end
-# as HTML, with hyperfine when installed, else a shell loop. Prints a Markdown table (also
-# written to $WORK/results.md).
+# both. Peak RSS comes from GNU time (`/usr/bin/time -v`), the median of RSS_RUNS runs (3). The
+# seed sample is timed end to end as HTML, with hyperfine when installed, else a shell loop.
+# Prints a Markdown table (also written to $WORK/results.md). 10G bundles are removed after
+# their rows unless KEEP_BIG=1: they take 20 GB of disk.
 set -euo pipefail
 
 RUNS=${RUNS:-5}
+RSS_RUNS=${RSS_RUNS:-3}
 SIZES=${SIZES:-"100M 1G"}
+PROFILES=${PROFILES:-"event-dense chatter"}
 SEED=${SEED:-42}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -82,41 +90,70 @@ median() {
     printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
 }
 
-# peak_rss_mib CMD: peak resident set size of one run, in MiB.
+# peak_rss_mib CMD: peak resident set size, in MiB: the median of RSS_RUNS runs (the threads
+# of a run allocate in a different order each time).
 peak_rss_mib() {
-    /usr/bin/time -v bash -c "$1" 2>"$WORK/time.txt" >/dev/null
-    awk -F: '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "$WORK/time.txt"
+    local rss=()
+    for _ in $(seq "$RSS_RUNS"); do
+        /usr/bin/time -v bash -c "$1" 2>"$WORK/time.txt" >/dev/null
+        rss+=("$(awk -F: '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "$WORK/time.txt")")
+    done
+    median "${rss[@]}" | awk '{printf "%.1f\n", $1}'
 }
 
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
 
-for size in $SIZES; do
-    echo "generating $size bundles..." >&2
-    [ -e "$WORK/b$size.tar.gz" ] || "$GEN" --size "$size" --seed "$SEED" --format tar.gz -o "$WORK/b$size.tar.gz"
-    [ -e "$WORK/b$size.tar.xz" ] || "$GEN" --size "$size" --seed "$SEED" --format tar.xz -o "$WORK/b$size.tar.xz"
-    [ -e "$WORK/d$size" ] || "$GEN" --size "$size" --seed "$SEED" --format dir -o "$WORK/d$size"
+# bundle_name PROFILE SIZE: the stem of a bundle's file names (the chatter profile keeps the
+# names of earlier runs, so that a WORK folder of them is reused).
+bundle_name() {
+    case $1 in
+        chatter) echo "$2" ;;
+        *) echo "$1-$2" ;;
+    esac
+}
 
-    for fmt in tar.gz tar.xz; do
-        bundle=$WORK/b$size.$fmt
-        flag=z
-        [ "$fmt" = tar.xz ] && flag=J
-        echo "timing $size $fmt..." >&2
-        read -r ours base < <(median_pair "$PM report $bundle --format json -o /dev/null" \
-            "tar -x${flag}Of $bundle > /dev/null")
-        rss=$(peak_rss_mib "$PM report $bundle --format json -o /dev/null")
+for profile in $PROFILES; do
+    for size in $SIZES; do
+        name=$(bundle_name "$profile" "$size")
+        formats="tar.gz tar.xz"
+        [ "$size" = 10G ] && formats="tar.gz"
+        echo "generating $profile $size bundles..." >&2
+        for fmt in $formats; do
+            [ -e "$WORK/b$name.$fmt" ] || "$GEN" --profile "$profile" --size "$size" \
+                --seed "$SEED" --format "$fmt" -o "$WORK/b$name.$fmt"
+        done
+        [ -e "$WORK/d$name" ] || "$GEN" --profile "$profile" --size "$size" --seed "$SEED" \
+            --format dir -o "$WORK/d$name"
+
+        for fmt in $formats; do
+            bundle=$WORK/b$name.$fmt
+            flag=z
+            [ "$fmt" = tar.xz ] && flag=J
+            echo "timing $profile $size $fmt..." >&2
+            read -r ours base < <(median_pair "$PM report $bundle --format json -o /dev/null" \
+                "tar -x${flag}Of $bundle > /dev/null")
+            rss=$(peak_rss_mib "$PM report $bundle --format json -o /dev/null")
+            ratio=$(echo "scale=2; $ours / $base" | bc)
+            row "$profile $size $fmt ($(du -h "$bundle" | cut -f1) compressed)" "$ours" \
+                "\`tar -x${flag}Of\` $base" "$ratio" "$rss" \
+                "$([ "$fmt" = tar.gz ] && echo '<= 0.6' || echo '<= 1.1')"
+        done
+
+        echo "timing $profile $size directory..." >&2
+        dir=$WORK/d$name
+        read -r ours base < <(median_pair "$PM report $dir --format json -o /dev/null" \
+            "find $dir -type f -exec cat {} + | wc -l")
+        rss=$(peak_rss_mib "$PM report $dir --format json -o /dev/null")
         ratio=$(echo "scale=2; $ours / $base" | bc)
-        row "$size $fmt ($(du -h "$bundle" | cut -f1) compressed)" "$ours" "\`tar -x${flag}Of\` $base" "$ratio" "$rss" \
-            "$([ "$fmt" = tar.gz ] && echo '<= 0.6' || echo '<= 1.1')"
+        target="<= 2"
+        [ "$size" = 10G ] && target="<= 2, < 60 s"
+        row "$profile $size directory" "$ours" "\`find -exec cat\` + \`wc -l\` $base" "$ratio" \
+            "$rss" "$target"
+        if [ "$size" = 10G ] && [ "${KEEP_BIG:-0}" != 1 ]; then
+            rm -rf "$WORK/d$name" "$WORK/b$name.tar.gz"
+        fi
     done
-
-    echo "timing $size directory..." >&2
-    dir=$WORK/d$size
-    read -r ours base < <(median_pair "$PM report $dir --format json -o /dev/null" \
-        "find $dir -type f -exec cat {} + | wc -l")
-    rss=$(peak_rss_mib "$PM report $dir --format json -o /dev/null")
-    ratio=$(echo "scale=2; $ours / $base" | bc)
-    row "$size directory" "$ours" "\`find -exec cat\` + \`wc -l\` $base" "$ratio" "$rss" "<= 2"
 done
 
 seed=$ROOT/samples/seed-runc-unshare-enomem
