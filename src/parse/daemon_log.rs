@@ -140,7 +140,7 @@ pub fn parse(text: &str) -> DaemonLogOutput {
 }
 
 /// [`parse`] fed one line at a time, for logs too large to hold.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct LineParser {
     out: DaemonLogOutput,
     /// Reused evidence line, so that dropped lines allocate nothing.
@@ -149,15 +149,6 @@ pub struct LineParser {
     routine: Folder,
 }
 
-impl Default for LineParser {
-    fn default() -> LineParser {
-        LineParser {
-            out: DaemonLogOutput::default(),
-            scratch: Line::default(),
-            routine: Folder::default(),
-        }
-    }
-}
 
 impl LineParser {
     /// Read line `no` (1-based, without its line end).

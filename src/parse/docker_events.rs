@@ -54,7 +54,7 @@ struct OpenEvent {
 }
 
 /// [`parse`] fed one line at a time: `docker events` of a busy host run to tens of MB.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct LineParser {
     events: Vec<DockerEvent>,
     warnings: Vec<Warning>,
@@ -64,17 +64,6 @@ pub struct LineParser {
     open: Option<OpenEvent>,
 }
 
-impl Default for LineParser {
-    fn default() -> LineParser {
-        LineParser {
-            events: Vec::new(),
-            warnings: Vec::new(),
-            routine: Folder::default(),
-            strings: Strings::default(),
-            open: None,
-        }
-    }
-}
 
 impl LineParser {
     /// Read line `no` (1-based, without its line end).
