@@ -264,18 +264,14 @@ impl LineGen {
     fn kernel_message(&mut self) -> String {
         let port = 2 + self.rng.below(30);
         let veth = self.veth();
-        match self.rng.below(7) {
-            0 => format!("docker_gwbridge: port {port}({veth}) entered disabled state"),
-            1 => format!("docker_gwbridge: port {port}({veth}) entered forwarding state"),
-            2 => format!("device {veth} entered promiscuous mode"),
-            3 => format!("device {veth} left promiscuous mode"),
-            4 => format!("IPv6: ADDRCONF(NETDEV_UP): {veth}: link is not ready"),
-            5 => format!("IPv6: ADDRCONF(NETDEV_CHANGE): {veth}: link becomes ready"),
-            _ => format!(
-                "IPVS: Creating netns size=2040 id={}",
-                1000 + self.rng.below(9000)
-            ),
-        }
+        // No blocking state (form 2) in this profile.
+        let form = match self.rng.below(7) {
+            n @ (0 | 1) => n,
+            n => n + 1,
+        };
+        network_churn(form, "docker_gwbridge", port, &veth, || {
+            1000 + self.rng.below(9000)
+        })
     }
 
     fn docker_message(&mut self, now: Clock) -> String {
@@ -381,6 +377,28 @@ impl LineGen {
         let stamp = syslog_stamp(now);
         let msg = self.docker_message(now);
         let _ = writeln!(out, "{stamp} {HOST} dockerd[1375]: {msg}");
+    }
+}
+
+/// A kernel line of container network churn on `bridge`: `form` 0 to 7 picks it (a port's
+/// state, a device's promiscuous mode, a link's state, a new namespace, whose id is drawn only
+/// then).
+fn network_churn(
+    form: u64,
+    bridge: &str,
+    port: u64,
+    veth: &str,
+    netns_id: impl FnOnce() -> u64,
+) -> String {
+    match form {
+        0 => format!("{bridge}: port {port}({veth}) entered disabled state"),
+        1 => format!("{bridge}: port {port}({veth}) entered forwarding state"),
+        2 => format!("{bridge}: port {port}({veth}) entered blocking state"),
+        3 => format!("device {veth} entered promiscuous mode"),
+        4 => format!("device {veth} left promiscuous mode"),
+        5 => format!("IPv6: ADDRCONF(NETDEV_UP): {veth}: link is not ready"),
+        6 => format!("IPv6: ADDRCONF(NETDEV_CHANGE): {veth}: link becomes ready"),
+        _ => format!("IPVS: Creating netns size=2040 id={}", netns_id()),
     }
 }
 
@@ -974,19 +992,12 @@ mod dense {
             let bridge = self.rng.pick(BRIDGES);
             let port = 1 + self.rng.below(60);
             let veth = self.veth();
-            match self.rng.below(9) {
-                0 | 1 => format!("{bridge}: port {port}({veth}) entered disabled state"),
-                2 => format!("{bridge}: port {port}({veth}) entered forwarding state"),
-                3 => format!("{bridge}: port {port}({veth}) entered blocking state"),
-                4 => format!("device {veth} entered promiscuous mode"),
-                5 => format!("device {veth} left promiscuous mode"),
-                6 => format!("IPv6: ADDRCONF(NETDEV_UP): {veth}: link is not ready"),
-                7 => format!("IPv6: ADDRCONF(NETDEV_CHANGE): {veth}: link becomes ready"),
-                _ => format!(
-                    "IPVS: Creating netns size=2040 id={}",
-                    1000 + self.rng.below(90_000)
-                ),
-            }
+            // A port disabled twice as often as each other line.
+            let form = match self.rng.below(9) {
+                0 | 1 => 0,
+                n => n - 1,
+            };
+            network_churn(form, bridge, port, &veth, || 1000 + self.rng.below(90_000))
         }
 
         fn dockerd(&mut self, now: Clock) -> String {

@@ -425,6 +425,11 @@ mod tests {
         d
     }
 
+    /// The journal's run of the tests below: 40 repeats from midnight to 3 o'clock.
+    fn journal_run() -> Draft<'static> {
+        run("journal", 10, "2020-01-01T00:00:00Z", 40, "2020-01-01T03:00:00Z")
+    }
+
     fn counts(events: &[TimelineEvent]) -> Vec<(&str, Option<u32>, u64)> {
         events
             .iter()
@@ -440,13 +445,7 @@ mod tests {
         // The journal folded 40 repeats; the current messages file, which begins halfway
         // through them, kept its first ones whole and folded the rest.
         let drafts = vec![
-            run(
-                "journal",
-                10,
-                "2020-01-01T00:00:00Z",
-                40,
-                "2020-01-01T03:00:00Z",
-            ),
+            journal_run(),
             draft("messages", 1, Some("2020-01-01T01:30:00Z"), None),
             run(
                 "messages",
@@ -465,13 +464,7 @@ mod tests {
     #[test]
     fn a_record_of_the_run_file_read_out_of_order_counts() {
         let drafts = vec![
-            run(
-                "journal",
-                10,
-                "2020-01-01T00:00:00Z",
-                40,
-                "2020-01-01T03:00:00Z",
-            ),
+            journal_run(),
             draft("journal", 900, Some("2020-01-01T01:30:00Z"), None),
         ];
         assert_eq!(counts(&merge(drafts, 2.0)), [("journal", Some(10), 42)]);
@@ -481,13 +474,7 @@ mod tests {
     fn copies_of_a_run_count_as_the_fullest() {
         // The rotated file ends before the run does: the journal's count holds.
         let drafts = vec![
-            run(
-                "journal",
-                10,
-                "2020-01-01T00:00:00Z",
-                40,
-                "2020-01-01T03:00:00Z",
-            ),
+            journal_run(),
             // The same record (one identity) in the other file.
             run(
                 "rotated",
