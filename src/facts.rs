@@ -576,6 +576,10 @@ pub struct Free {
     pub swap: Option<FreeRow>,
     pub mem_line: Option<Line>,
     pub swap_line: Option<Line>,
+    /// Neither a command line, a suffix nor the file's name said the unit: KiB was assumed,
+    /// until the bundle's `MemTotal` settles it (`parse::free::settle_units`).
+    #[serde(skip)]
+    pub unit_assumed: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -895,4 +899,67 @@ pub struct Facts {
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,
     pub manifest: Vec<Sourced<Manifest>>,
+}
+
+impl Facts {
+    /// Move every fact of `part` to the end of these: a field added to `Facts` must be
+    /// added here, which the destructuring makes the compiler say.
+    pub fn append(&mut self, part: Facts) {
+        let Facts {
+            sources,
+            kernel_logs,
+            daemon_logs,
+            runtime_errors,
+            free,
+            meminfo,
+            vmstat,
+            sysctl,
+            buddyinfo,
+            pagetypeinfo,
+            extfrag_index,
+            unusable_index,
+            slabinfo,
+            zoneinfo,
+            cgroups,
+            uname,
+            hostname,
+            uptime,
+            date,
+            proc_uptime,
+            proc_stat,
+            timezone,
+            loadavg,
+            runtime_versions,
+            docker_events,
+            containers,
+            manifest,
+        } = part;
+        self.sources.extend(sources);
+        self.kernel_logs.extend(kernel_logs);
+        self.daemon_logs.extend(daemon_logs);
+        self.runtime_errors.extend(runtime_errors);
+        self.free.extend(free);
+        self.meminfo.extend(meminfo);
+        self.vmstat.extend(vmstat);
+        self.sysctl.extend(sysctl);
+        self.buddyinfo.extend(buddyinfo);
+        self.pagetypeinfo.extend(pagetypeinfo);
+        self.extfrag_index.extend(extfrag_index);
+        self.unusable_index.extend(unusable_index);
+        self.slabinfo.extend(slabinfo);
+        self.zoneinfo.extend(zoneinfo);
+        self.cgroups.extend(cgroups);
+        self.uname.extend(uname);
+        self.hostname.extend(hostname);
+        self.uptime.extend(uptime);
+        self.date.extend(date);
+        self.proc_uptime.extend(proc_uptime);
+        self.proc_stat.extend(proc_stat);
+        self.timezone.extend(timezone);
+        self.loadavg.extend(loadavg);
+        self.runtime_versions.extend(runtime_versions);
+        self.docker_events.extend(docker_events);
+        self.containers.extend(containers);
+        self.manifest.extend(manifest);
+    }
 }

@@ -79,6 +79,7 @@ fn load_on(
         bar.finish_and_clear();
     }
     let (summary, mut facts) = read?;
+    parse::free::settle_units(&mut facts);
     if summary.container == bundle::Container::Directory {
         // A folder's file times say when it was unpacked, checked out or copied, not when it
         // was collected: they would make the same bundle give another report in another place.
@@ -214,7 +215,7 @@ fn load_threaded(
         parsed.sort_by_key(|(index, _)| *index);
         let mut facts = Facts::default();
         for (_, part) in parsed {
-            append(&mut facts, part);
+            facts.append(part);
         }
         summary.map(|s| (s, facts))
     })
@@ -279,66 +280,6 @@ fn read_entry(
             return error.map(|e| e.to_string());
         }
     }
-}
-
-/// Move every fact of `part` to the end of `facts`.
-fn append(facts: &mut Facts, part: Facts) {
-    let Facts {
-        sources,
-        kernel_logs,
-        daemon_logs,
-        runtime_errors,
-        free,
-        meminfo,
-        vmstat,
-        sysctl,
-        buddyinfo,
-        pagetypeinfo,
-        extfrag_index,
-        unusable_index,
-        slabinfo,
-        zoneinfo,
-        cgroups,
-        uname,
-        hostname,
-        uptime,
-        date,
-        proc_uptime,
-        proc_stat,
-        timezone,
-        loadavg,
-        runtime_versions,
-        docker_events,
-        containers,
-        manifest,
-    } = part;
-    facts.sources.extend(sources);
-    facts.kernel_logs.extend(kernel_logs);
-    facts.daemon_logs.extend(daemon_logs);
-    facts.runtime_errors.extend(runtime_errors);
-    facts.free.extend(free);
-    facts.meminfo.extend(meminfo);
-    facts.vmstat.extend(vmstat);
-    facts.sysctl.extend(sysctl);
-    facts.buddyinfo.extend(buddyinfo);
-    facts.pagetypeinfo.extend(pagetypeinfo);
-    facts.extfrag_index.extend(extfrag_index);
-    facts.unusable_index.extend(unusable_index);
-    facts.slabinfo.extend(slabinfo);
-    facts.zoneinfo.extend(zoneinfo);
-    facts.cgroups.extend(cgroups);
-    facts.uname.extend(uname);
-    facts.hostname.extend(hostname);
-    facts.uptime.extend(uptime);
-    facts.date.extend(date);
-    facts.proc_uptime.extend(proc_uptime);
-    facts.proc_stat.extend(proc_stat);
-    facts.timezone.extend(timezone);
-    facts.loadavg.extend(loadavg);
-    facts.runtime_versions.extend(runtime_versions);
-    facts.docker_events.extend(docker_events);
-    facts.containers.extend(containers);
-    facts.manifest.extend(manifest);
 }
 
 /// The reading side of the threaded load: each entry becomes a job. An archive's entry's bytes

@@ -525,6 +525,7 @@ pub fn seed_facts() -> Facts {
         }),
         mem_line: Some(Line::new(2, SEED_FREE[1])),
         swap_line: Some(Line::new(3, SEED_FREE[2])),
+        unit_assumed: false,
     };
     let run_error = RuntimeError {
         line: Line::new(1, SEED_RUN_ERROR),

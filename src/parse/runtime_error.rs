@@ -33,6 +33,7 @@ use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::literals::Literals;
 use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// Substrings one of which every recognised runtime error contains. Other scanners that run
 /// first (the kernel log's prefilter) include them in their own literal search.
@@ -222,6 +223,36 @@ fn leading_time(line: &str) -> Option<WallClock> {
         None
     }
 }
+
+/// Runtime or CLI error text, e.g. a pasted `docker run` error.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::RuntimeError,
+    paths: Paths {
+        sosreport: &[],
+        collector: &[],
+        supportconfig: &[],
+        plain: &[
+            "docker-run*",
+            "docker_run*",
+            "docker-start*",
+            "docker_start*",
+            "runtime-error*",
+            "runtime_error*",
+            "runc-error*",
+            "oci-error*",
+            "docker-error*",
+        ],
+    },
+    // Error text is free prose: whatever a file so named holds is read for it.
+    sniff: Some(|head| {
+        if head.runtime_marker() {
+            Some(Strength::Strong)
+        } else {
+            (head.line_count() > 0).then_some(Strength::Plausible)
+        }
+    }),
+    parse: Parse::Lines(|| crate::parse::LineParser::Runtime(LineScanner::default())),
+};
 
 #[cfg(test)]
 mod tests {

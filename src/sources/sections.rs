@@ -1,0 +1,1 @@
+//! SUSE supportconfig files: concatenations of sections, each read as its own source.
