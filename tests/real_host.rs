@@ -51,6 +51,7 @@ fn collector_bundle_of_this_host_reads_cleanly() {
         "{}",
         String::from_utf8_lossy(&report.stderr)
     );
+    assert_eq!(String::from_utf8_lossy(&report.stderr), "", "stderr");
     let r: Value = serde_json::from_slice(&report.stdout).expect("JSON report");
 
     let sources = r["sources"].as_array().expect("sources");
@@ -82,6 +83,17 @@ fn collector_bundle_of_this_host_reads_cleanly() {
                 .iter()
                 .any(|s| s["kind"] == kind && s["records"].as_u64() > Some(0)),
             "no {kind} read from the collector's bundle"
+        );
+    }
+    for note in r["bundle"]["clock"]["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let note = note.as_str().unwrap_or("");
+        assert!(
+            !note.contains("sys/"),
+            "clock note from a system file: {note}"
         );
     }
     let clock = &r["bundle"]["clock"];

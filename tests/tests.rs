@@ -10,6 +10,7 @@ mod cli;
 mod hostile;
 mod html_browser;
 mod real_host;
+mod real_sosreport;
 mod redact;
 mod report_contract;
 mod samples_detect;

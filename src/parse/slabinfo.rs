@@ -215,7 +215,10 @@ pub(crate) const SLABTOP: Format = Format {
 
 fn sniff_slabinfo(head: &Head<'_>) -> Option<Strength> {
     head.lines()
-        .any(|l| l.starts_with("slabinfo - version:") || l.starts_with("# name "))
+        .any(|l| {
+            l.starts_with("slabinfo - version:")
+                || (l.starts_with("# name") && l.contains("<active_objs>"))
+        })
         .then_some(Strength::Strong)
 }
 

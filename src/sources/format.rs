@@ -77,6 +77,11 @@ pub(crate) struct EntryPath {
 }
 
 impl EntryPath {
+    /// Whether the file is inside a copy of the host's file system.
+    pub(crate) fn in_system_tree(&self) -> bool {
+        self.in_system_tree
+    }
+
     pub(crate) fn new(path: &str) -> EntryPath {
         let lowered = path.replace('\\', "/").to_lowercase();
         let mut comps: Vec<String> = lowered

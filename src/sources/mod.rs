@@ -180,8 +180,21 @@ impl Detection {
 /// counts as content. Binary content is `Unknown` unless it is a TZif file or the path says it
 /// is `etc/localtime`.
 pub fn detect(path: &str, head: &[u8]) -> (SourceKind, Detection) {
-    let by_path = kind_by_path(path);
-    sniff::with_head(head, |head| decide(by_path, head))
+    let entry = EntryPath::new(path);
+    let by_path = kind_by_entry(&entry);
+    sniff::with_head(head, |head| match decide(by_path, head) {
+        // In a copy of the host's file system a file is what its location says: content that
+        // only fits a format (a kernel release in `proc/sys/kernel/osrelease`, a comment that
+        // reads like a table header) does not make it one.
+        (kind, Detection::Content)
+            if by_path.is_none()
+                && entry.in_system_tree()
+                && by_content(head) != Some((kind, Strength::Strong)) =>
+        {
+            (SourceKind::Unknown, Detection::None)
+        }
+        decided => decided,
+    })
 }
 
 /// [`detect`] for a head already prepared and a kind a path or a label named.
@@ -267,7 +280,10 @@ fn by_content(head: &Head<'_>) -> Option<(SourceKind, Strength)> {
 /// The kind the path suggests: the format whose pattern names it most precisely, in any layout
 /// but supportconfig's (whose files are read by their sections, [`sections`]).
 pub fn kind_by_path(path: &str) -> Option<SourceKind> {
-    let entry = EntryPath::new(path);
+    kind_by_entry(&EntryPath::new(path))
+}
+
+fn kind_by_entry(entry: &EntryPath) -> Option<SourceKind> {
     let mut best: Option<(Precision, SourceKind)> = None;
     for format in crate::parse::FORMATS {
         let paths = &format.paths;
@@ -982,6 +998,63 @@ mod tests {
         ("etc/timezone", "Asia/Shanghai\n", K::Timezone, Detection::Path),
         ("x.txt", "Asia/Shanghai\n", K::Timezone, Detection::Content),
         ("hostname", "beta_004\n", K::Hostname, Detection::Path),
+        // A copied file system: files there are what their location says, and the content of
+        // cgroup and sysfs files names nothing.
+        (
+            "sos/sys/fs/cgroup/memory/memory.usage_in_bytes",
+            "1567280708\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/sys/fs/cgroup/memory/memory.stat",
+            "cache 1234\nrss 5678\npgpgin 10\npgfault 20\ntotal_cache 1234\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "x.txt",
+            "usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 0\nnr_throttled 0\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages",
+            "0\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/usr/lib/systemd/system/syslog.socket",
+            "[Unit]\nDescription=Syslog Socket\n[Socket]\nListenDatagram=/run/systemd/journal/syslog\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/proc/sys/kernel/osrelease",
+            "6.18.44-fc-v1272\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/etc/login.defs",
+            "# name of the shell actually being run\nMAIL_DIR /var/mail\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        // sos's own files that are no log or zone, whatever their names say.
+        (
+            "sos/sos_commands/date/timedatectl",
+            "System has not been booted with systemd as init system (PID 1). Can't operate.\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/sos_commands/logs/journalctl_--disk-usage",
+            "Archived and active journals take up 8.0M in the file system.\n",
+            K::Unknown,
+            Detection::None,
+        ),
         // Nothing to go on.
         ("x.txt", "", K::Unknown, Detection::None),
         ("proc/meminfo", "", K::Meminfo, Detection::Path),
