@@ -16,3 +16,4 @@ mod report_contract;
 mod samples_detect;
 mod snapshots;
 mod streaming;
+mod supportconfig;
