@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
+use crate::util::{assert_clock_notes_from_clocks, postmortem, repo};
 
 #[test]
 fn collector_bundle_of_this_host_reads_cleanly() {
@@ -85,17 +85,7 @@ fn collector_bundle_of_this_host_reads_cleanly() {
             "no {kind} read from the collector's bundle"
         );
     }
-    for note in r["bundle"]["clock"]["notes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let note = note.as_str().unwrap_or("");
-        assert!(
-            !note.contains("sys/"),
-            "clock note from a system file: {note}"
-        );
-    }
+    assert_clock_notes_from_clocks(&r);
     let clock = &r["bundle"]["clock"];
     assert!(
         clock["method"]

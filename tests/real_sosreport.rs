@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::util::postmortem;
+use crate::util::{assert_clock_notes_from_clocks, postmortem};
 
 /// The plugins of a small, quick report that holds every kind of file postmortem reads.
 const PLUGINS: &str = "kernel,memory,logs,process,date,host,cgroups,systemd,networking";
@@ -133,18 +133,7 @@ fn a_real_sosreport_of_this_host_reads_cleanly() {
         }
     }
 
-    // Clock notes name only the files that hold a clock.
-    for note in r["bundle"]["clock"]["notes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let note = note.as_str().unwrap_or("");
-        assert!(
-            !in_system_tree(note),
-            "clock note from a system file: {note}"
-        );
-    }
+    assert_clock_notes_from_clocks(&r);
 
     let failures: Vec<String> = r["findings"]
         .as_array()

@@ -25,7 +25,6 @@ use serde_json::Value;
 
 use crate::facts::{DockerEvent, Line, WallClock, Warning};
 use crate::parse::text::{is_prompt_line, numbered_lines};
-use crate::parse::Outcome;
 use crate::parse::Parsed;
 use crate::sources::sniff::Framing;
 use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
@@ -357,13 +356,11 @@ pub(crate) const FORMAT: Format = Format {
         (logs.lines_in(Framing::DockerEvent) > 0).then_some(Strength::Plausible)
     }),
     parse: Parse::Whole(|facts, path, bytes| {
-        let p = parse(&String::from_utf8_lossy(bytes));
-        let n = p.value.len() as u64;
-        super::push_nonempty(&mut facts.docker_events, path, p.value);
-        Outcome {
-            records: n,
-            warnings: p.warnings,
-        }
+        super::file_list(
+            &mut facts.docker_events,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
     }),
 };
 

@@ -257,6 +257,20 @@ pub(crate) fn push_nonempty<T>(into: &mut Vec<Sourced<Vec<T>>>, path: &str, valu
     }
 }
 
+/// File a list that a source gave as one value, when it is not empty.
+pub(crate) fn file_list<T>(
+    into: &mut Vec<Sourced<Vec<T>>>,
+    path: &str,
+    parsed: Parsed<Vec<T>>,
+) -> Outcome {
+    let records = parsed.value.len() as u64;
+    push_nonempty(into, path, parsed.value);
+    Outcome {
+        records,
+        warnings: parsed.warnings,
+    }
+}
+
 pub(crate) fn file_one<T>(
     into: &mut Vec<Sourced<T>>,
     path: &str,

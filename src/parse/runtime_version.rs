@@ -19,7 +19,6 @@
 
 use crate::facts::{Line, RuntimeVersion, Warning};
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
-use crate::parse::Outcome;
 use crate::parse::Parsed;
 use crate::sources::sniff::sniff_regex;
 use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
@@ -207,13 +206,11 @@ pub(crate) const FORMAT: Format = Format {
     },
     sniff: Some(sniff),
     parse: Parse::Whole(|facts, path, bytes| {
-        let p = parse(&String::from_utf8_lossy(bytes));
-        let n = p.value.len() as u64;
-        super::push_nonempty(&mut facts.runtime_versions, path, p.value);
-        Outcome {
-            records: n,
-            warnings: p.warnings,
-        }
+        super::file_list(
+            &mut facts.runtime_versions,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
     }),
 };
 
