@@ -276,6 +276,7 @@ pub fn seed_mem_info() -> MemInfoDump {
         pages_ram: Some(4194174),
         pages_highmem: Some(0),
         pages_reserved: Some(127317),
+        cut_off: false,
     }
 }
 

@@ -130,7 +130,8 @@ impl Rule for ExternalFragmentation {
         let Some(a) = assess_main(ctx.facts) else {
             return Vec::new();
         };
-        if a.zones.is_empty() {
+        // No zones, or a report cut off before the preferred zone's free lists.
+        if a.preferred().is_none_or(|z| z.dump.free_lists.is_none()) {
             return from_collection(self, ctx, &a).into_iter().collect();
         }
         if a.cause != Cause::Fragmentation {

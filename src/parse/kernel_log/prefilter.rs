@@ -44,7 +44,9 @@ const LITERALS: &[(&str, Cover)] = &[
     ("CPU:", Cover::Report),
     // A zone line opens a Mem-Info block without its header.
     (" min:", Cover::Report),
-    ("net_ratelimit", Cover::Report),
+    // net_ratelimit: N callbacks suppressed; the memory cgroup summary of an OOM report
+    // (`Task in ... killed as a result of limit of ...`, `memory: usage ..., limit ...`).
+    ("limit", Cover::Report),
     ("nsexec", Cover::Runtime),
     ("blocked for more than", Cover::Report),
     // Kill process, Killed process.
@@ -184,6 +186,8 @@ mod tests {
             "general protection fault: 0000 [#1] SMP",
             "Oops: 0002 [#1] SMP",
             "net_ratelimit: 12 callbacks suppressed",
+            "Task in /docker/2e08 killed as a result of limit of /docker/2e08",
+            "memory: usage 20480kB, limit 20480kB, failcnt 1204",
             "docker0: port 2(veth1) entered forwarding state",
             "Unable to create nf_conn slab cache",
             "CPU: 3 PID: 1 Comm: runc:[1:CHILD] Not tainted 3.10.0 #1",
