@@ -849,13 +849,31 @@ pub struct RuntimeError {
     pub go_locations: Vec<String>,
     /// A container name or id near the error, when the text named one.
     pub container: Option<String>,
+    /// The daemon's own set-up step that failed before the runtime ran, when it was one.
+    pub setup: Option<SetupStep>,
+}
+
+/// A step of a container's start that the daemon does itself, before the OCI runtime runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetupStep {
+    /// The network endpoint: `failed to create endpoint <name> on network <net>: ...` (the
+    /// veth pair, `failed to add the host (vethA) <=> sandbox (vethB) pair interfaces`), or
+    /// `failed to set up container networking`.
+    Network,
+    /// The root filesystem: `error creating overlay mount to <path>: ...`.
+    Mount,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuntimeErrorKind {
-    /// `oci runtime error` / `OCI runtime create failed` / `starting container process caused`.
+    /// `oci runtime error` / `OCI runtime create failed` / `starting container process caused`,
+    /// and the daemon's network and mount set-up errors of a start.
     StartFailure,
+    /// An exec into a running container failed (`OCI runtime exec failed`, `exec failed`, a
+    /// probe's `ExecSync ... failed`): the container was running, nothing failed to start.
+    ExecFailure,
     /// `mkdir /sys/fs/cgroup/...: no space left on device` / `cannot allocate memory`.
     CgroupCreate,
     /// Any other runtime error text (`getting the final child's pid from pipe caused EOF`).

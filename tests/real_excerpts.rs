@@ -164,3 +164,44 @@ fn an_allocation_failure_cut_inside_its_meminfo_falls_back_to_buddyinfo() {
         "{gaps}"
     );
 }
+
+#[test]
+fn an_exec_failure_is_not_a_start_failure() {
+    for data in [
+        "excerpts/docker-exec-oci-runtime-exec-failed.txt",
+        "excerpts/kubelet-probe-exec-failed.txt",
+    ] {
+        let dir = bundle_of(&[("error.txt", data)]);
+        let (report, by_id) = report_of(dir.path());
+        assert!(
+            by_id.contains_key("container.exec-failure"),
+            "{data}: {by_id:?}"
+        );
+        assert!(!by_id.contains_key("container.start-failure"), "{data}");
+        assert_eq!(
+            report["root_cause"]["verdict"], "container.exec-failure",
+            "{data}"
+        );
+    }
+}
+
+#[test]
+fn an_endpoint_creation_failure_is_a_start_failure_with_its_errno() {
+    let dir = bundle_of(&[(
+        "docker-run-error.txt",
+        "excerpts/docker-run-endpoint-veth-enomem.txt",
+    )]);
+    let (_, by_id) = report_of(dir.path());
+    let f = &by_id["container.start-failure"];
+    assert_eq!(f["metrics"]["errno"], "cannot allocate memory");
+    assert_eq!(f["metrics"]["container"], "sleepy_noether");
+    let e = f["explanation"].as_str().unwrap();
+    assert!(e.contains("the daemon could not set up its network"), "{e}");
+    assert!(e.contains("pair interfaces: cannot allocate memory"), "{e}");
+    let dir = bundle_of(&[(
+        "docker-run-error.txt",
+        "excerpts/docker-run-overlay-mount-and-networking.txt",
+    )]);
+    let (_, by_id) = report_of(dir.path());
+    assert!(by_id.contains_key("container.start-failure"));
+}

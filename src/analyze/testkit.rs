@@ -540,6 +540,7 @@ pub fn seed_facts() -> Facts {
             "process_linux.go:247".to_string(),
         ],
         container: None,
+        setup: None,
     };
     let unshare_error = RuntimeError {
         line: Line::new(3, SEED_DAEMON_LINE),
@@ -551,6 +552,7 @@ pub fn seed_facts() -> Facts {
         cgroup_path: None,
         go_locations: Vec::new(),
         container: None,
+        setup: None,
     };
     Facts {
         sources: vec![

@@ -358,6 +358,13 @@ fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -
                 .map(|s| format!(": {s}"))
                 .unwrap_or_default()
         ),
+        RuntimeErrorKind::ExecFailure => format!(
+            "exec into container{container} failed{}{errno}{status}",
+            e.failed_step
+                .as_deref()
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default()
+        ),
         RuntimeErrorKind::CgroupCreate => format!(
             "cgroup creation{container} failed{}{errno}",
             e.cgroup_path

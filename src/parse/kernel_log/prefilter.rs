@@ -57,10 +57,12 @@ const LITERALS: &[(&str, Cover)] = &[
     ("final child", Cover::Runtime),
     ("Pid: ", Cover::Report),
     ("mkdir /sys/fs/cgroup", Cover::Runtime),
-    ("Cannot start container", Cover::Runtime),
+    // Cannot start container, container process caused, container init caused, failed to set
+    // up container networking.
+    ("ontainer", Cover::Runtime),
     ("general protection fault", Cover::Report),
-    // Container process caused, container init caused.
-    ("caused", Cover::Runtime),
+    // Failed to create endpoint, error creating overlay mount.
+    ("creat", Cover::Runtime),
     ("kmem_cache_create", Cover::Report),
     ("Kernel panic", Cover::Report),
     // Runtime error, OCI runtime.
@@ -197,6 +199,9 @@ mod tests {
             "Node 0 DMA32: 7*4kB (UM) 3*2048kB (M) = 6172kB",
             "container_linux.go:247: starting container process caused \"x\"",
             "nsenter: failed to unshare namespaces: Cannot allocate memory",
+            "failed to create endpoint web on network bridge: failed to add the host (veth1) <=> sandbox (veth2) pair interfaces: cannot allocate memory",
+            "error creating overlay mount to /var/lib/docker/overlay2/abc/merged: invalid argument",
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"bash\": executable file not found in $PATH: unknown",
             "with\u{a0}nbsp",
             "with\ttab",
         ];
