@@ -205,3 +205,42 @@ fn an_endpoint_creation_failure_is_a_start_failure_with_its_errno() {
     let (_, by_id) = report_of(dir.path());
     assert!(by_id.contains_key("container.start-failure"));
 }
+
+/// A 5.15 failure in `dmesg -T` form whose only free blocks of the order are in the high-atomic
+/// reserve: the chain reaches fragmentation, and the clock is the log's own wall time.
+#[test]
+fn a_5_15_veth_failure_reaches_external_fragmentation() {
+    let dir = bundle_of(&[
+        (
+            "dmesg_-T.txt",
+            "excerpts/dmesg-T-5.15-veth-order6-highatomic-only.txt",
+        ),
+        (
+            "docker-run-error.txt",
+            "excerpts/docker-run-endpoint-veth-enomem.txt",
+        ),
+    ]);
+    let (report, by_id) = report_of(dir.path());
+    let rc = &report["root_cause"];
+    assert_eq!(rc["verdict"], "mm.external-fragmentation");
+    let chain: Vec<&str> = rc["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        chain[..3],
+        [
+            "container.start-failure",
+            "mm.high-order-alloc-failure",
+            "mm.external-fragmentation"
+        ]
+    );
+    let e = by_id["mm.external-fragmentation"]["explanation"]
+        .as_str()
+        .unwrap();
+    assert!(e.contains("all in the high-atomic reserve (`H`)"), "{e}");
+    let method = report["bundle"]["clock"]["method"].as_str().unwrap();
+    assert!(method.contains("dmesg -T wall-clock stamps"), "{method}");
+}
