@@ -246,7 +246,7 @@ pub struct GfpMask {
 }
 
 /// A `page allocation failure` report, parsed whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct AllocFailure {
     /// The `...: page allocation failure: order:6, mode:0x10c0d0` line.
     pub header: Line,

@@ -362,24 +362,14 @@ mod tests {
             .or_else(|| log.oom_kills.first().and_then(|k| k.mem_info.clone()))
             .or_else(|| log.mem_info_dumps.first().cloned());
         AllocFailure {
-            header: crate::facts::Line::new(1, "x"),
-            stamp: crate::facts::Stamp::default(),
-            task: "t".into(),
-            pid: None,
             order,
             gfp: GfpMask {
                 raw: 0,
                 printed: flags.iter().map(|f| f.to_string()).collect(),
                 decoded: Vec::new(),
             },
-            nodemask: None,
-            cpuset: None,
-            mems_allowed: None,
-            kernel_release: None,
-            call_trace: Vec::new(),
-            trace_lines: Vec::new(),
             mem_info,
-            end_line: 1,
+            ..AllocFailure::default()
         }
     }
 
