@@ -9,6 +9,7 @@ mod classes;
 mod cli;
 mod hostile;
 mod html_browser;
+mod real_excerpts;
 mod real_host;
 mod real_sosreport;
 mod redact;

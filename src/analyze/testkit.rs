@@ -276,6 +276,7 @@ pub fn seed_mem_info() -> MemInfoDump {
         pages_ram: Some(4194174),
         pages_highmem: Some(0),
         pages_reserved: Some(127317),
+        cut_off: false,
     }
 }
 
@@ -540,6 +541,7 @@ pub fn seed_facts() -> Facts {
             "process_linux.go:247".to_string(),
         ],
         container: None,
+        setup: None,
     };
     let unshare_error = RuntimeError {
         line: Line::new(3, SEED_DAEMON_LINE),
@@ -551,6 +553,7 @@ pub fn seed_facts() -> Facts {
         cgroup_path: None,
         go_locations: Vec::new(),
         container: None,
+        setup: None,
     };
     Facts {
         sources: vec![
