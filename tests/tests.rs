@@ -7,6 +7,7 @@ mod batch;
 mod bundle_formats;
 mod classes;
 mod cli;
+mod framings;
 mod hostile;
 mod html_browser;
 mod real_excerpts;
