@@ -489,3 +489,54 @@ fn the_seed_sample_with_its_kernel_log_in_other_framings_keeps_its_verdict() {
         );
     }
 }
+
+/// A real excerpt without a host name (`journalctl -o short-monotonic --no-hostname`, earlyoom
+/// issue 220): the `kernel:` tag is framing, not part of the message, so the failing task is
+/// `earlyoom` and the report is read whole, whatever the file is called.
+#[test]
+fn a_real_log_without_host_names_is_read_as_the_kernel_wrote_it() {
+    let text = std::fs::read_to_string(
+        repo().join("tests/data/journalctl/earlyoom-220-journal-monotonic-5.9-gfp-nowait.txt"),
+    )
+    .expect("test data");
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for name in ["dmesg", "journalctl_-k", "notes.txt"] {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join(name), &body).expect("write the excerpt");
+        let out = crate::util::postmortem()
+            .args(["inspect", "--facts"])
+            .arg(dir.path())
+            .output()
+            .expect("run postmortem");
+        assert!(out.status.success());
+        let facts: Value = serde_json::from_slice(&out.stdout).expect("facts are JSON");
+        let log = &facts["kernel_logs"][0]["value"];
+        assert_eq!(log["kernel_messages"], 13, "{name}");
+        assert_eq!(
+            log["kernel_release"], "5.9.0-0.rc4.5.fc34.x86_64+debug",
+            "{name}"
+        );
+        let failure = &log["alloc_failures"][0];
+        assert_eq!(failure["task"], "earlyoom", "{name}");
+        assert_eq!(failure["order"], 0, "{name}");
+        assert_eq!(failure["stamp"]["uptime_s"], 21161.092614, "{name}");
+    }
+}
+
+/// A file taken for a log by its name that yields nothing says why.
+#[test]
+fn a_log_read_as_nothing_says_why() {
+    let report = report_of_file(
+        "messages",
+        b"$ cat /var/log/messages\ncopied from the console:\nthe node hung at 20:10 and was restarted\n",
+    );
+    let warnings = report["sources"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("no line of this file has a syslog prefix"),
+        "{warnings}"
+    );
+}

@@ -1280,6 +1280,164 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn syslog_without_a_host_or_with_an_empty_one() {
+        for line in [
+            "Jan 23 20:10:01 kernel: runc:[1:CHILD]: page allocation failure: order:6",
+            "Jan 23 20:10:01  kernel: runc:[1:CHILD]: page allocation failure: order:6",
+        ] {
+            let e = entry(line, SourceKind::Syslog);
+            assert!(e.kernel, "{line}");
+            assert_eq!(e.host, None);
+            assert_eq!(e.body, "runc:[1:CHILD]: page allocation failure: order:6");
+        }
+        let e = entry(
+            "Jan 23 20:10:01 dockerd[1234]: time=\"x\"",
+            SourceKind::Syslog,
+        );
+        assert_eq!(e.tag.as_deref(), Some("dockerd"));
+        assert_eq!(e.body, "time=\"x\"");
+    }
+
+    #[test]
+    fn rfc_3164_and_5424_with_their_priority() {
+        let e = entry(
+            "<4>Jan 23 20:10:01 beta_004 kernel: Mem-Info:",
+            SourceKind::Syslog,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.body, "Mem-Info:");
+        let e = entry(
+            "<4>1 2018-01-23T20:10:01.240+08:00 beta_004 kernel - - - Node 0 DMA free:15860kB",
+            SourceKind::Syslog,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.host.as_deref(), Some("beta_004"));
+        assert_eq!(e.body, "Node 0 DMA free:15860kB");
+        let at: Timestamp = "2018-01-23T12:10:01.24Z".parse().unwrap();
+        assert_eq!(e.stamp.wall, Some(WallClock::Instant { at }));
+        // Structured data, a nil host and app: facility 0 is the kernel.
+        let e = entry(
+            "<6>1 - - - - - [meta sequenceId=\"1\" x=\"a\\]b\"] \u{feff}Mem-Info:",
+            SourceKind::Syslog,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.host, None);
+        assert_eq!(e.body, "Mem-Info:");
+        let e = entry(
+            "<30>1 2018-01-23T20:10:01Z beta dockerd 12 - - boom",
+            SourceKind::Syslog,
+        );
+        assert!(!e.kernel);
+        assert_eq!(e.tag.as_deref(), Some("dockerd"));
+    }
+
+    #[test]
+    fn quoted_and_indented_blocks_keep_their_continuation_lines() {
+        for (first, next) in [
+            ("> [2751018.240038] Mem-Info:", ">  active_file:59538"),
+            ("> > [2751018.240038] Mem-Info:", "> >  active_file:59538"),
+            ("    [2751018.240038] Mem-Info:", "     active_file:59538"),
+            ("\t[2751018.240038] Mem-Info:", "\t active_file:59538"),
+            (
+                "\u{a0}\u{a0}[2751018.240038] Mem-Info:",
+                "\u{a0}\u{a0}\u{a0}active_file:59538",
+            ),
+        ] {
+            let mut framer = Framer::new(SourceKind::Dmesg);
+            let Frame::Entry(e) = framer.frame(1, first) else {
+                panic!("not an entry: {first:?}");
+            };
+            assert_eq!(e.body, "Mem-Info:");
+            assert_eq!(e.stamp.uptime_s, Some(2751018.240038));
+            match framer.frame(2, next) {
+                Frame::Continuation(text) => assert_eq!(text.trim_start(), "active_file:59538"),
+                other => panic!("{next:?} is {other:?}"),
+            }
+            // A line at the margin without a stamp is a message of its own in a dmesg.
+            let at_margin = first.replace("[2751018.240038] Mem-Info:", "lo: Dropping TSO");
+            assert!(matches!(framer.frame(3, &at_margin), Frame::Entry(_)));
+        }
+        let mut framer = Framer::new(SourceKind::Dmesg);
+        assert!(matches!(framer.frame(1, "> $ dmesg | tail"), Frame::Prompt));
+        assert!(matches!(framer.frame(2, ">"), Frame::Blank));
+        // Non-breaking spaces inside a syslog prefix.
+        let e = entry(
+            "Jan\u{a0}23 20:10:01\u{a0}beta kernel: Mem-Info:",
+            SourceKind::Syslog,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.body, "Mem-Info:");
+    }
+
+    #[test]
+    fn journal_cat_lines_are_messages_until_a_stamp() {
+        let mut framer = Framer::new(SourceKind::Journal);
+        assert!(matches!(framer.frame(1, "Mem-Info:"), Frame::Entry(_)));
+        assert!(matches!(
+            framer.frame(2, " active_file:1"),
+            Frame::Continuation(_)
+        ));
+        let mut framer = Framer::new(SourceKind::Journal);
+        assert!(matches!(
+            framer.frame(1, "Jan 23 20:10:01 beta kernel: Mem-Info:"),
+            Frame::Entry(_)
+        ));
+        assert!(matches!(
+            framer.frame(2, "stray text"),
+            Frame::Continuation(_)
+        ));
+    }
+
+    #[test]
+    fn journal_export_entries_with_binary_messages() {
+        let message = "Mem-Info:\nactive_anon:1 inactive_anon:2\n";
+        let mut text = Vec::new();
+        text.extend_from_slice(b"__CURSOR=s=1\n__REALTIME_TIMESTAMP=1516709401239907\n__MONOTONIC_TIMESTAMP=2751018239907\n_TRANSPORT=kernel\nMESSAGE\n");
+        text.extend_from_slice(&(message.len() as u64).to_le_bytes());
+        text.extend_from_slice(message.as_bytes());
+        text.extend_from_slice(b"\n_HOSTNAME=beta\n\n__CURSOR=s=2\n__REALTIME_TIMESTAMP=1516709402000000\nSYSLOG_IDENTIFIER=dockerd\nMESSAGE=level=error msg=x\n");
+        let text = String::from_utf8(text).unwrap();
+        let mut framer = Framer::new(SourceKind::Journal);
+        let mut held = Vec::new();
+        for (no, line) in crate::parse::text::numbered_lines(&text) {
+            if let Frame::Held(h) = framer.frame(no, line) {
+                held.push(*h);
+            }
+        }
+        held.extend(framer.finish());
+        assert_eq!(held.len(), 2);
+        let first = &held[0];
+        assert!(first.entry.kernel);
+        assert_eq!(first.entry.body, message);
+        assert_eq!(first.entry.host.as_deref(), Some("beta"));
+        assert_eq!(first.entry.stamp.uptime_s, Some(2751018.239907));
+        assert_eq!((first.no, first.text.as_str()), (6, "Mem-Info:"));
+        assert_eq!(held[1].entry.tag.as_deref(), Some("dockerd"));
+        assert_eq!(held[1].no, 14);
+    }
+
+    #[test]
+    fn ring_buffer_lines_with_the_kernel_tag() {
+        // `journalctl -o short-monotonic --no-hostname`, saved as a dmesg.
+        let e = entry(
+            "[21161.092614] kernel: earlyoom: page allocation failure: order:0",
+            SourceKind::Dmesg,
+        );
+        assert!(e.kernel);
+        assert_eq!(e.body, "earlyoom: page allocation failure: order:0");
+        // `Call Trace:` is no host and tag in a dmesg.
+        let e = entry("[ 12.3] Call Trace:", SourceKind::Dmesg);
+        assert_eq!(e.body, "Call Trace:");
+        assert_eq!(syntax("[ 12.3] Call Trace:"), Some(Syntax::Ring));
+        assert_eq!(syntax("[ 12.3] beta kernel: x"), Some(Syntax::Journal));
+        assert_eq!(
+            syntax("Jan 23 20:10:01.5 beta kernel: x"),
+            Some(Syntax::SyslogPrecise)
+        );
+        assert_eq!(syntax("plain text"), None);
+    }
+
     /// The framing as regular expressions: the oracle the hand-written reader is checked
     /// against. What a line says: its wall stamp, uptime, host, tag and message.
     mod oracle {
