@@ -185,6 +185,9 @@ impl Framer {
         self.export.take().and_then(|e| e.held())
     }
 
+    // Inlined, as the readers below it: a frame is returned through each of them, and moving it
+    // from one to the next cost more than reading the line.
+    #[inline(always)]
     fn frame_line<'a>(&mut self, line: &'a str) -> Frame<'a> {
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         let Some(&first) = line.as_bytes().first() else {
@@ -250,6 +253,7 @@ impl Framer {
 
     /// The frame of a line that starts with a stamp, a priority, a journal record or a journal
     /// meta line; `None` for any other line.
+    #[inline(always)]
     fn stamped_frame<'a>(&self, line: &'a str) -> Option<Frame<'a>> {
         let first = *line.as_bytes().first()?;
         match first {
@@ -574,6 +578,7 @@ fn two_digits(s: &str) -> Option<i8> {
 
 /// `Jan 23 20:10:01[.288012] host tag[pid]: msg` (rsyslog traditional, journal short and
 /// short-precise), the host possibly missing or empty.
+#[inline(always)]
 fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     // Byte offsets below are those of ASCII bytes, so every slice falls on a char boundary.
     let month = syslog_month(line.get(..3)?)?;
@@ -783,6 +788,7 @@ fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
 
 /// The part after a syslog/journal stamp: `host tag[pid]: msg`, or `tag[pid]: msg` when the
 /// host was left out (or left empty: two spaces).
+#[inline(always)]
 fn framed_entry(format: KernelLogFormat, syntax: Syntax, wall: WallClock, rest: &str) -> Entry<'_> {
     let (host, tag, body) = match host_tag_message(rest) {
         Some((h, t, m)) => (Some(h), Some(t), m),
