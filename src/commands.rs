@@ -215,6 +215,9 @@ fn summarize(a: cli::SummarizeArgs) -> Result<ExitCode> {
     })
 }
 
+/// Widest the PATH column of `inspect` grows.
+const MAX_PATH_COLUMN: usize = 100;
+
 fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
     let loaded = load(&a.bundle, &limits(&a.limits))?;
     if a.facts {
@@ -246,12 +249,14 @@ fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
                 out.push_str(&format!("kernel    {k}\n"));
             }
             out.push_str(&format!("sources   {}\n\n", sources.len()));
+            // A longer path overflows its column rather than widening every row (and a width
+            // above `u16::MAX` is out of `format!`'s range).
             let width = sources
                 .iter()
                 .map(|s| s.path.chars().count())
                 .max()
                 .unwrap_or(4)
-                .max(4);
+                .clamp(4, MAX_PATH_COLUMN);
             out.push_str(&format!(
                 "{:<width$}  {:>10}  {:<17}  {:<8}  {:>7}\n",
                 "PATH", "SIZE", "KIND", "BY", "RECORDS"

@@ -8,7 +8,7 @@ use ::zip::read::ZipFile;
 use ::zip::{ExtraField, ZipArchive};
 
 use super::limits::RatioGuard;
-use super::path::{lossy, normalise, Normalised};
+use super::path::{lossy, normalise, shown, too_long, Normalised};
 use super::session::{Origin, Outcome, ScopeId, Session};
 use super::BundleError;
 
@@ -95,6 +95,10 @@ fn read_zip<R: Read + Seek>(
                     format!("{label}: {raw_name}"),
                     "path climbs out of the bundle with '..'; entry skipped",
                 );
+                continue;
+            }
+            Normalised::TooLong(len) => {
+                session.problem(format!("{label}: {}", shown(&raw_name)), too_long(len));
                 continue;
             }
         };
