@@ -21,10 +21,16 @@ pub(crate) const MAX_PATH_BYTES: usize = 4096;
 /// Characters of an over-long name kept when it is shown in a problem.
 const SHOWN_CHARS: usize = 120;
 
-/// An entry name as shown in a problem: cut after [`SHOWN_CHARS`] characters, with its length.
+/// An entry name as shown in a problem: its folders within [`SHOWN_CHARS`] characters, with its
+/// length. It is cut after a `/` only, so no name is left in pieces that masking and `--redact`
+/// could no longer recognise.
 pub(crate) fn shown(raw: &str) -> String {
     match raw.char_indices().nth(SHOWN_CHARS) {
-        Some((cut, _)) => format!("{}… ({} bytes)", &raw[..cut], raw.len()),
+        Some((cut, _)) => {
+            let head = raw.get(..cut).unwrap_or_default();
+            let folders = head.rfind('/').map_or("", |slash| &head[..=slash]);
+            format!("{folders}… ({} bytes)", raw.len())
+        }
         None => raw.to_string(),
     }
 }
@@ -140,10 +146,12 @@ mod tests {
     #[test]
     fn long_names_are_shown_cut() {
         assert_eq!(shown("short"), "short");
-        let long = "é".repeat(200);
-        let s = shown(&long);
-        assert!(s.starts_with(&"é".repeat(SHOWN_CHARS)));
-        assert!(s.ends_with("… (400 bytes)"), "{s}");
+        assert_eq!(shown(&"é".repeat(200)), "… (400 bytes)");
+        let deep = format!("{}secret-name", "dir/".repeat(40));
+        assert_eq!(
+            shown(&deep),
+            format!("{}… ({} bytes)", "dir/".repeat(30), deep.len())
+        );
     }
 
     #[test]
