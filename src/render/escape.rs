@@ -193,7 +193,7 @@ fn escape_pipes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut backslashes = 0usize;
     for c in text.chars() {
-        if c == '|' && backslashes % 2 == 0 {
+        if c == '|' && backslashes.is_multiple_of(2) {
             out.push('\\');
         }
         backslashes = if c == '\\' { backslashes + 1 } else { 0 };
