@@ -101,7 +101,8 @@ pub struct BatchArgs {
     /// The folder to write the reports and the summary into (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
-    /// Bundles analysed at once; by default one per core.
+    /// Bundles analysed at once; by default one per core, and never more than the bundles found
+    /// or 64.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Put the generation time into the reports.

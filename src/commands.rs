@@ -106,7 +106,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
     let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
     let text = render::render(&report, format)?;
     match &a.output {
-        Some(out) => fs::write(out, text.as_bytes())
+        Some(out) => postmortem::output::write_atomic(out, text.as_bytes())
             .with_context(|| format!("cannot write {}", out.display()))?,
         None => write_stdout(text.as_bytes())?,
     }
@@ -143,8 +143,8 @@ fn progress(total: usize, what: &str) -> ProgressBar {
 }
 
 fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
-    let inputs = batch::discover(&a.inputs, Some(&a.output))?;
-    if inputs.is_empty() {
+    let batch::Discovered { inputs, refused } = batch::discover(&a.inputs, Some(&a.output))?;
+    if inputs.is_empty() && refused.is_empty() {
         bail!("no bundle found under the inputs");
     }
     let options = batch::BatchOptions {
@@ -159,6 +159,11 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
     let pb = progress(inputs.len(), "bundles");
     let mut rows = batch::run(&inputs, &options, &|| pb.inc(1))?;
     pb.finish_and_clear();
+    rows.extend(
+        refused
+            .iter()
+            .map(|s| batch::unreadable_row(&s.path, Some(&s.path), &s.reason)),
+    );
     batch::write_summary(&a.output, &mut rows)?;
     let read = rows.iter().filter(|r| r.ok).count();
     let mut note = format!(

@@ -1128,3 +1128,165 @@ fn bundle_text_never_becomes_markup() {
         );
     }
 }
+
+/// A healthy bundle as a `.tar.gz`, in memory.
+fn healthy_tar_gz() -> Vec<u8> {
+    let files = ordinary();
+    gen::gzip(&gen::tar(&ordinary_tar(&files), true))
+}
+
+#[cfg(unix)]
+#[test]
+fn report_output_replaces_a_link_and_never_writes_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("node.tar.gz");
+    std::fs::write(&bundle, healthy_tar_gz()).unwrap();
+    let precious = dir.path().join("precious");
+    std::fs::write(&precious, "the analyst's own file\n").unwrap();
+    let out = dir.path().join("report.md");
+    std::os::unix::fs::symlink(&precious, &out).unwrap();
+    let run = postmortem()
+        .args(["report", "-o"])
+        .arg(&out)
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "the analyst's own file\n"
+    );
+    assert!(std::fs::symlink_metadata(&out)
+        .unwrap()
+        .file_type()
+        .is_file());
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("# Postmortem"));
+    // Nothing else was left in the folder (no temporary file).
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["node.tar.gz", "precious", "report.md"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn batch_reads_the_good_bundles_beside_hostile_ones_and_follows_no_link_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    std::fs::create_dir_all(&fleet).unwrap();
+    std::fs::write(fleet.join("good.tar.gz"), healthy_tar_gz()).unwrap();
+    let deep = format!("{}f", "d/".repeat(500_000));
+    let files = ordinary();
+    let mut members = ordinary_tar(&files);
+    members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+    std::fs::write(
+        fleet.join("deep.tar.gz"),
+        gen::gzip(&gen::tar(&members, true)),
+    )
+    .unwrap();
+    // A folder unpacked from a customer's archive may link out of itself.
+    let home = dir.path().join("analyst");
+    std::fs::create_dir_all(home.join("etc")).unwrap();
+    std::fs::write(home.join("etc/hostname"), "analyst-laptop\n").unwrap();
+    std::os::unix::fs::symlink(&home, fleet.join("node-b")).unwrap();
+    // Reports planted as links to the analyst's files.
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let precious = home.join("etc/hostname");
+    for name in ["index.html", "summary.csv", "good.html", "good.json"] {
+        std::os::unix::fs::symlink(&precious, out.join(name)).unwrap();
+    }
+    let run = postmortem()
+        .args(["batch", "--jobs", "65535", "-o"])
+        .arg(&out)
+        .arg(&fleet)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "analyst-laptop\n"
+    );
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let rows = summary.as_array().unwrap();
+    let row = |bundle: &str| {
+        rows.iter()
+            .find(|r| r["bundle"].as_str() == Some(bundle))
+            .unwrap_or_else(|| panic!("a row for {bundle}: {summary:#}"))
+    };
+    assert_eq!(row("good.tar.gz")["ok"], true);
+    assert_eq!(row("deep.tar.gz")["ok"], true);
+    let refused = rows
+        .iter()
+        .find(|r| r["bundle"].as_str().is_some_and(|b| b.ends_with("node-b")))
+        .expect("the link is named");
+    assert_eq!(refused["ok"], false);
+    assert!(stderr.contains("not followed"), "{stderr}");
+    for name in ["index.html", "summary.csv", "good.html", "good.json"] {
+        let meta = std::fs::symlink_metadata(out.join(name)).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is a file of its own");
+    }
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!index.contains("analyst-laptop"));
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_and_device_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("bundle.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        // No mkfifo on this system: nothing to check.
+        return;
+    }
+    // Nothing writes to it: an empty bundle, at once.
+    let run = postmortem().arg("report").arg(&fifo).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("empty"));
+    // A pipe with a writer, as `<(...)` gives one: read like a file.
+    let bundle = dir.path().join("node.tar.gz");
+    std::fs::write(&bundle, healthy_tar_gz()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" report --format json <(cat "$1")"#)
+        .arg(postmortem().get_program())
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["sources"].as_array().is_some_and(|s| s.len() >= 4),
+        "{v:#}"
+    );
+    // A device is no bundle and no report.
+    for args in [
+        vec!["report", "/dev/zero"],
+        vec!["inspect", "/dev/null"],
+        vec!["summarize", "-o", "out", "/dev/zero"],
+    ] {
+        let run = postmortem()
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("a device"), "{args:?}: {stderr}");
+    }
+}
