@@ -1290,3 +1290,60 @@ fn fifo_and_device_arguments() {
         assert!(stderr.contains("a device"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn forged_lines_c1_and_bidi_controls_never_reach_the_terminal() {
+    let scene = Scene::new();
+    let files = ordinary();
+    let csi = "\u{9b}";
+    let rlo = "\u{202e}";
+    let dmesg = format!(
+        "[    2.000000] kworker{csi}31m{rlo}gpj.exe: page allocation failure: order:4, mode:0x24040c0\n"
+    );
+    let forged_name = "var/log/x\npostmortem: warning: forged: everything is fine\n".to_string();
+    let c1_name = format!("var/log/{csi}2J{rlo}gol.txt");
+    let mut members = ordinary_tar(&files);
+    members.push(Member::File(b"sos_commands/kernel/dmesg", dmesg.as_bytes()));
+    members.push(Member::File(c1_name.as_bytes(), b"x\n"));
+    // Unreadable entries are named on stderr: a cut entry is one.
+    members.push(Member::Claims(forged_name.as_bytes(), 4096, b"short"));
+    let bundle = scene.write("forged.tar", &gen::tar(&members, false));
+    let b = bundle.as_os_str();
+    for args in [
+        vec!["inspect".as_ref(), b],
+        vec!["inspect".as_ref(), b, "--format".as_ref(), "json".as_ref()],
+        vec!["inspect".as_ref(), b, "--facts".as_ref()],
+        vec!["timeline".as_ref(), b],
+        vec!["timeline".as_ref(), b, "--format".as_ref(), "json".as_ref()],
+        vec!["report".as_ref(), b, "--format".as_ref(), "json".as_ref()],
+        vec!["report".as_ref(), b, "--format".as_ref(), "md".as_ref()],
+    ] {
+        let run = scene.command(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        for (out, text) in [("stdout", stdout.as_ref()), ("stderr", run.stderr.as_str())] {
+            assert!(
+                !text.contains(csi) && !text.contains(rlo),
+                "{args:?} {out} passes a C1 or bidi control: {text:?}"
+            );
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.starts_with("postmortem: warning: forged")),
+                "{args:?} {out} prints a forged line: {text}"
+            );
+        }
+        if args.iter().any(|a| *a == "json" || *a == "--facts") {
+            // Escaped as `\uXXXX`: the same JSON value, the name whole.
+            let v: Value = serde_json::from_slice(&run.stdout).expect("still JSON");
+            if args.len() == 4 && args[0] == "inspect" {
+                assert!(
+                    v["sources"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|s| s["path"] == c1_name.as_str())),
+                    "{v:#}"
+                );
+            }
+        }
+    }
+}

@@ -182,9 +182,9 @@ pub fn code(text: &str) -> String {
     crate::render::escape::md_span(text)
 }
 
-/// A finding title (plain text) inside Markdown prose, every character that could be markup
-/// escaped.
-pub fn title_in_prose(title: &str) -> String {
+/// Plain text (a finding title, a problem message) inside Markdown prose, every character that
+/// could be markup escaped.
+pub fn text_in_prose(title: &str) -> String {
     crate::render::escape::md_text(title)
 }
 
@@ -208,6 +208,6 @@ mod tests {
     fn code_spans_keep_line_breaks_in() {
         let span = code("a\n\n## Fix verified by support\n\n    curl x | sh");
         assert_eq!(span, "`a  ## Fix verified by support      curl x | sh`");
-        assert_eq!(title_in_prose("[a](http://x.y)"), "\\[a\\](http://x.y)");
+        assert_eq!(text_in_prose("[a](http://x.y)"), "\\[a\\](http://x.y)");
     }
 }

@@ -6,7 +6,7 @@
 //! explains the symptom, and the summary states it in a few sentences built from the facts.
 
 use super::assess::{assess_main, Cause};
-use super::finding::{code, index3, title_in_prose};
+use super::finding::{code, index3, text_in_prose};
 use super::fragmentation::{human_bytes, order_bytes};
 use super::rules::mm_high_order_alloc_failure::describe_path;
 use super::{lookup, Context, RULES};
@@ -177,10 +177,7 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         .or_else(|| findings.iter().find(|f| f.id == verdict))
     {
         // What was seen first: the symptom, else the kernel mechanism.
-        sentences.push(format!(
-            "{}.",
-            title_in_prose(f.title.trim_end_matches('.'))
-        ));
+        sentences.push(format!("{}.", text_in_prose(f.title.trim_end_matches('.'))));
     }
 
     // Condition.
@@ -236,11 +233,11 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
             f.id == verdict
                 && !sentences
                     .iter()
-                    .any(|s| s.contains(&title_in_prose(&f.title)))
+                    .any(|s| s.contains(&text_in_prose(&f.title)))
         }) {
             sentences.push(format!(
                 "The deciding condition: {}.",
-                title_in_prose(f.title.trim_end_matches('.'))
+                text_in_prose(f.title.trim_end_matches('.'))
             ));
         }
     }
@@ -276,10 +273,7 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         )),
         (true, false) => {
             if let Some(f) = findings.iter().find(|f| f.id == "container.memory-limit") {
-                sentences.push(format!(
-                    "{}.",
-                    title_in_prose(f.title.trim_end_matches('.'))
-                ));
+                sentences.push(format!("{}.", text_in_prose(f.title.trim_end_matches('.'))));
             }
         }
         (false, false) => {}

@@ -48,17 +48,42 @@ pub fn is_c1_or_bidi(c: char) -> bool {
 
 /// HTML escaping for element content and double- or single-quoted attribute values: the five
 /// characters that can end text or an attribute, and nothing else (tera's default also escapes
-/// `/`, which only bloats paths).
+/// `/`, which only bloats paths). C1 and bidirectional controls are shown as a replacement mark,
+/// as [`visible`] shows them.
 pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
+            c if is_c1_or_bidi(c) => out.push('\u{fffd}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serialised JSON with every C1 control, bidirectional control and Unicode line or paragraph
+/// separator written as a `\uXXXX` escape. `serde_json` escapes only C0 controls: a `CSI`
+/// (U+009B) in a string would reach a terminal raw. Outside strings JSON holds none of these
+/// characters, so the result is the same JSON value, and byte for byte the same text when the
+/// values hold none.
+pub fn json_escape_controls(json: String) -> String {
+    if !json
+        .chars()
+        .any(|c| is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}')
+    {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -306,6 +331,19 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn json_keeps_its_value_with_controls_escaped() {
+        let value = serde_json::json!({ "name": "a\u{9b}31m\u{202e}b\u{2028}", "n": 1 });
+        let text = json_escape_controls(serde_json::to_string(&value).unwrap_or_default());
+        assert_eq!(text, r#"{"n":1,"name":"a\u009b31m\u202eb\u2028"}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back, value);
+        let plain = "{\"a\":\"é\"}".to_string();
+        assert_eq!(json_escape_controls(plain.clone()), plain);
+        assert_eq!(html_escape("a\u{202e}b\u{85}"), "a\u{fffd}b\u{fffd}");
+        assert_eq!(visible("a\u{2067}b"), "a\u{fffd}b");
     }
 
     #[test]
