@@ -687,6 +687,33 @@ fn duplicate_paths() {
 }
 
 #[test]
+fn duplicate_paths_in_a_zip() {
+    let scene = Scene::new();
+    let files = ordinary();
+    let mut members = ordinary_zip(&files);
+    members.push(ZipMember::stored(b"hostname", b"first-host\n"));
+    members.push(ZipMember::stored(b"hostname", b"second-host\n"));
+    let bundle = scene.write("dups.zip", &gen::zip(&members));
+    let run = scene.report(&bundle, &[]);
+    run.assert_partial(&name(&bundle));
+    assert_ordinary_read(&run);
+    let copies = run.paths().iter().filter(|p| *p == "hostname").count();
+    assert_eq!(
+        copies,
+        2,
+        "both copies are read, as in a tar: {:#?}",
+        run.paths()
+    );
+    run.assert_problem("duplicate");
+    let host = run.report.as_ref().map(|r| r["bundle"]["hostname"].clone());
+    assert_eq!(
+        host,
+        Some(Value::from("first-host")),
+        "the first one counts"
+    );
+}
+
+#[test]
 fn device_nodes_and_fifos() {
     let scene = Scene::new();
     let files = ordinary();
