@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
+use crate::util::{copy_dir, postmortem, repo, run_ok};
 use gen::{Member, ZipMember};
 
 /// Longest a single run may take before it is treated as hung: generous, since the binary under
@@ -976,30 +976,32 @@ fn deep_entry_name_in_a_compressed_tar() {
     }
 }
 
-#[test]
-fn megabyte_entry_name_in_a_plain_tar() {
+/// A report on `bytes` (the healthy files and hostile names) written as `file`.
+fn deep_name_run(file: &str, bytes: &[u8]) {
     let scene = Scene::new();
-    let files = ordinary();
-    let deep = format!("{}f", "d/".repeat(512 << 10));
-    let mut members = ordinary_tar(&files);
-    members.push(Member::LongName(deep.as_bytes(), b"x\n"));
-    let bundle = scene.write("deep.tar", &gen::tar(&members, true));
+    let bundle = scene.write(file, bytes);
     let run = scene.report(&bundle, &[]);
     assert_deep_name_handled(&run, &bundle);
 }
 
 #[test]
+fn megabyte_entry_name_in_a_plain_tar() {
+    let files = ordinary();
+    let deep = format!("{}f", "d/".repeat(512 << 10));
+    let mut members = ordinary_tar(&files);
+    members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+    deep_name_run("deep.tar", &gen::tar(&members, true));
+}
+
+#[test]
 fn deep_entry_names_in_a_zip() {
-    let scene = Scene::new();
     let files = ordinary();
     let mut members = ordinary_zip(&files);
     for top in ["a", "b"] {
         let deep = format!("{top}/{}f", "d/".repeat(32_000));
         members.push(ZipMember::stored(deep.as_bytes(), b"x\n"));
     }
-    let bundle = scene.write("deep.zip", &gen::zip(&members));
-    let run = scene.report(&bundle, &[]);
-    assert_deep_name_handled(&run, &bundle);
+    deep_name_run("deep.zip", &gen::zip(&members));
 }
 
 #[test]
@@ -1045,18 +1047,8 @@ fn many_names_just_under_the_cap_with_links_through_them() {
 
 /// A copy of the seed sample in `dir`, with `edits` (file, from, to) applied.
 fn edited_seed(dir: &Path, edits: &[(&str, &str, &str)]) -> PathBuf {
-    let from = repo().join("samples/seed-runc-unshare-enomem");
     let to = dir.join("seed");
-    for entry in walkdir::WalkDir::new(&from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(&from).unwrap();
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    copy_dir(&repo().join("samples/seed-runc-unshare-enomem"), &to);
     for (file, old, new) in edits {
         let path = to.join(file);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1112,17 +1104,13 @@ fn bundle_text_never_becomes_markup() {
         ],
     );
     let run = |format: &str| {
-        let out = postmortem()
-            .args(["report", "--format", format])
-            .arg(&bundle)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(run_ok([
+            "report".as_ref(),
+            "--format".as_ref(),
+            format.as_ref(),
+            bundle.as_os_str(),
+        ]))
+        .unwrap()
     };
     let md = run("md");
     assert!(md.contains("[a](http://x.y)") || md.contains("\\[a\\](http://x.y)"));
@@ -1172,17 +1160,12 @@ fn report_output_replaces_a_link_and_never_writes_through_it() {
     std::fs::write(&precious, "the analyst's own file\n").unwrap();
     let out = dir.path().join("report.md");
     std::os::unix::fs::symlink(&precious, &out).unwrap();
-    let run = postmortem()
-        .args(["report", "-o"])
-        .arg(&out)
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    run_ok([
+        "report".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        bundle.as_os_str(),
+    ]);
     assert_eq!(
         std::fs::read_to_string(&precious).unwrap(),
         "the analyst's own file\n"
