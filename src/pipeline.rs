@@ -79,6 +79,7 @@ fn load_on(
         bar.finish_and_clear();
     }
     let (summary, mut facts) = read?;
+    parse::free::settle_units(&mut facts);
     if summary.container == bundle::Container::Directory {
         // A folder's file times say when it was unpacked, checked out or copied, not when it
         // was collected: they would make the same bundle give another report in another place.
@@ -214,7 +215,7 @@ fn load_threaded(
         parsed.sort_by_key(|(index, _)| *index);
         let mut facts = Facts::default();
         for (_, part) in parsed {
-            append(&mut facts, part);
+            facts.append(part);
         }
         summary.map(|s| (s, facts))
     })
@@ -279,66 +280,6 @@ fn read_entry(
             return error.map(|e| e.to_string());
         }
     }
-}
-
-/// Move every fact of `part` to the end of `facts`.
-fn append(facts: &mut Facts, part: Facts) {
-    let Facts {
-        sources,
-        kernel_logs,
-        daemon_logs,
-        runtime_errors,
-        free,
-        meminfo,
-        vmstat,
-        sysctl,
-        buddyinfo,
-        pagetypeinfo,
-        extfrag_index,
-        unusable_index,
-        slabinfo,
-        zoneinfo,
-        cgroups,
-        uname,
-        hostname,
-        uptime,
-        date,
-        proc_uptime,
-        proc_stat,
-        timezone,
-        loadavg,
-        runtime_versions,
-        docker_events,
-        containers,
-        manifest,
-    } = part;
-    facts.sources.extend(sources);
-    facts.kernel_logs.extend(kernel_logs);
-    facts.daemon_logs.extend(daemon_logs);
-    facts.runtime_errors.extend(runtime_errors);
-    facts.free.extend(free);
-    facts.meminfo.extend(meminfo);
-    facts.vmstat.extend(vmstat);
-    facts.sysctl.extend(sysctl);
-    facts.buddyinfo.extend(buddyinfo);
-    facts.pagetypeinfo.extend(pagetypeinfo);
-    facts.extfrag_index.extend(extfrag_index);
-    facts.unusable_index.extend(unusable_index);
-    facts.slabinfo.extend(slabinfo);
-    facts.zoneinfo.extend(zoneinfo);
-    facts.cgroups.extend(cgroups);
-    facts.uname.extend(uname);
-    facts.hostname.extend(hostname);
-    facts.uptime.extend(uptime);
-    facts.date.extend(date);
-    facts.proc_uptime.extend(proc_uptime);
-    facts.proc_stat.extend(proc_stat);
-    facts.timezone.extend(timezone);
-    facts.loadavg.extend(loadavg);
-    facts.runtime_versions.extend(runtime_versions);
-    facts.docker_events.extend(docker_events);
-    facts.containers.extend(containers);
-    facts.manifest.extend(manifest);
 }
 
 /// The reading side of the threaded load: each entry becomes a job. An archive's entry's bytes
@@ -484,6 +425,8 @@ enum Stage {
         parser: Box<LineParser>,
         splitter: LineSplitter,
     },
+    /// A supportconfig file: read whole, then each section as its own source.
+    Sectioned(Vec<u8>),
     /// A table kind (small: `/proc` files, command output, JSON): read whole.
     Whole {
         kind: SourceKind,
@@ -530,7 +473,7 @@ impl Entry {
                     parser.push_scanned_line(no, line, scanned)
                 })
             }
-            Stage::Whole { bytes, .. } => bytes.extend_from_slice(chunk),
+            Stage::Whole { bytes, .. } | Stage::Sectioned(bytes) => bytes.extend_from_slice(chunk),
         }
     }
 
@@ -540,6 +483,10 @@ impl Entry {
             return;
         };
         let head = std::mem::take(head);
+        if sources::sections::is_sectioned(&head) {
+            self.stage = Stage::Sectioned(head);
+            return;
+        }
         let (kind, detection) = sources::detect(
             &self.meta.path,
             head.get(..sources::SNIFF_BYTES).unwrap_or(&head),
@@ -602,6 +549,13 @@ impl Entry {
                 detection,
                 parse::parse_into(facts, path, kind, &bytes),
             ),
+            Stage::Sectioned(bytes) => {
+                let read = parse_sections(facts, &self.meta, &bytes);
+                if read > 0 && error.is_none() {
+                    return;
+                }
+                (SourceKind::Unknown, Detection::None, Default::default())
+            }
         };
         let parse::Outcome { records, warnings } = outcome;
         facts.sources.push(SourceInfo {
@@ -615,6 +569,54 @@ impl Entry {
             mtime: self.meta.mtime,
         });
     }
+}
+
+/// Parse each section of a supportconfig file as a source of its own, cited by the file's path
+/// and its real line numbers; how many sections were recognised.
+fn parse_sections(facts: &mut Facts, meta: &EntryMeta, bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    let mut read = 0;
+    for section in sources::sections::split(&text) {
+        let by_label = sources::kind_by_label(section.label, section.command);
+        let head = section
+            .text
+            .as_bytes()
+            .get(..sources::SNIFF_BYTES)
+            .unwrap_or(section.text.as_bytes());
+        let (kind, detection) =
+            sources::sniff::with_head(head, |head| sources::decide(by_label, head));
+        if kind == SourceKind::Unknown {
+            continue;
+        }
+        read += 1;
+        let before = section.first_line.saturating_sub(1);
+        let outcome = match LineParser::for_kind(kind) {
+            Some(mut parser) => {
+                for (no, line) in parse::text::numbered_lines(section.text) {
+                    parser.push_line(no.saturating_add(before), line);
+                }
+                parser.finish_into(facts, &meta.path)
+            }
+            None => {
+                // Table parsers number lines from the text's start: blank lines before the
+                // section keep its numbers those of the file.
+                let mut padded = "\n".repeat(before as usize);
+                padded.push_str(section.text);
+                parse::parse_into(facts, &meta.path, kind, padded.as_bytes())
+            }
+        };
+        facts.sources.push(SourceInfo {
+            path: meta.path.clone(),
+            size: section.text.len() as u64,
+            kind,
+            detection,
+            records: outcome.records,
+            warnings: outcome.warnings,
+            problem: None,
+            mtime: meta.mtime,
+        });
+    }
+    read
 }
 
 /// Options that change the report.
@@ -678,17 +680,22 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
 pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
     let facts = &loaded.facts;
     let s = &loaded.summary;
-    let layout = if facts
-        .sources
-        .iter()
-        .any(|x| x.path.contains("sos_commands/"))
-    {
-        "sosreport"
-    } else if facts.manifest.is_empty() {
-        "plain"
-    } else {
-        "postmortem-collect"
-    };
+    let layout =
+        if facts
+            .sources
+            .iter()
+            .any(|x| x.path.contains("sos_commands/"))
+        {
+            "sosreport"
+        } else if facts.sources.iter().any(|x| {
+            x.path.ends_with("basic-environment.txt") || x.path.ends_with("supportconfig.txt")
+        }) {
+            "supportconfig"
+        } else if facts.manifest.is_empty() {
+            "plain"
+        } else {
+            "postmortem-collect"
+        };
     let hostname = facts
         .hostname
         .first()

@@ -235,6 +235,9 @@ pub struct Details {
     pub containers: Vec<ContainerRow>,
     /// What the bundle lacked that the analysis would have used.
     pub gaps: Vec<String>,
+    /// The node's state at collection, in sentences (Markdown): what the report says when
+    /// nothing failed.
+    pub state: Vec<String>,
 }
 
 /// One zone at one moment.

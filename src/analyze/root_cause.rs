@@ -32,9 +32,19 @@ fn in_chain(f: &Finding) -> bool {
     f.role != Role::Observation && f.id != "mm.slab-growth"
 }
 
-/// Link the findings into a chain and name the verdict.
+/// Whether the findings show a failure: something the user saw fail, or a kernel mechanism
+/// that failed. Conditions, factors and observations alone describe a node in which nothing
+/// failed (yet).
+pub fn shows_failure(findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .any(|f| matches!(f.role, Role::Symptom | Role::Mechanism))
+}
+
+/// Link the findings into a chain and name the verdict; none when nothing failed, so that a
+/// risk or a gap in the evidence is never the verdict of a healthy bundle.
 pub fn build(ctx: &Context<'_>, findings: &[Finding]) -> Option<RootCause> {
-    if findings.is_empty() {
+    if !shows_failure(findings) {
         return None;
     }
     let position = |id: &str| {

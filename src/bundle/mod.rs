@@ -152,6 +152,14 @@ pub struct BundleLink {
     pub problem: Option<String>,
 }
 
+/// Whether a link target is `/dev/null`, absolute or relative (`../../../../dev/null`).
+fn links_to_dev_null(target: &str) -> bool {
+    let mut parts = target
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..");
+    parts.next() == Some("dev") && parts.next() == Some("null") && parts.next().is_none()
+}
+
 /// An entry that could not be read or was skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryProblem {
@@ -464,6 +472,9 @@ fn finish(
                         out.resolved = Some(format!("{}{p}", scope.prefix));
                     }
                 }
+                // systemd masks a unit with a link to /dev/null: a copied unit folder holds
+                // such links, and they are the host's settings, not a defect of the bundle.
+                Err(_) if links_to_dev_null(&link.target) => {}
                 Err(problem) => out.problem = Some(problem),
             }
             links.push(out);

@@ -37,6 +37,8 @@ use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::literals::Literals;
 use crate::parse::runtime_error;
 use crate::parse::text::{is_prompt_line, numbered_lines, syslog_month};
+use crate::sources::sniff::Framing as LogFraming;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// Records and runtime errors of a daemon log file.
 #[derive(Debug, Clone, Default)]
@@ -819,6 +821,63 @@ fn unquote_go_escaped(s: &str) -> (String, &str) {
     }
     (out, "")
 }
+
+/// dockerd, containerd, kubelet and cri-o logs: logrus text and JSON, klog, and the journal or
+/// syslog lines that carry them.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::DaemonLog,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/*/journalctl*docker*",
+            "sos_commands/*/journalctl*containerd*",
+            "sos_commands/*/journalctl*kubelet*",
+            "sos_commands/*/journalctl*crio*",
+            "sos_commands/*/journalctl*cri-o*",
+            "sos_commands/*/journalctl*podman*",
+            "sos_commands/docker/journalctl*",
+            "sos_commands/containerd/journalctl*",
+            "sos_commands/kubernetes/journalctl*",
+            "sos_commands/crio/journalctl*",
+            "sos_commands/podman/journalctl*",
+            "sos_commands/docker_distribution/journalctl*",
+            "var/log/upstart/docker*",
+            "var/log/upstart/containerd*",
+        ],
+        collector: &["journal-daemons.txt"],
+        supportconfig: &["journalctl*docker*", "/var/log/docker*"],
+        plain: &[
+            "dockerd*",
+            "docker.log*",
+            "docker-daemon*",
+            "docker_daemon*",
+            "containerd*",
+            "kubelet*",
+            "crio*",
+            "journalctl*docker*",
+            "journalctl*containerd*",
+            "journalctl*kubelet*",
+            "journalctl*crio*",
+            "journalctl*podman*",
+            "journal*docker*",
+        ],
+    },
+    sniff: Some(|head| {
+        if head.has_key("level") && head.has_key("msg") {
+            return Some(Strength::Strong);
+        }
+        let logs = head.logs();
+        if logs.winner() == Some(LogFraming::Daemon) {
+            return Some(Strength::Strong);
+        }
+        (logs.lines_in(LogFraming::Daemon)
+            + logs.lines_in(LogFraming::Syslog)
+            + logs.lines_in(LogFraming::JournalOnly)
+            + logs.lines_in(LogFraming::IsoHostTag)
+            > 0)
+        .then_some(Strength::Plausible)
+    }),
+    parse: Parse::Lines(|| crate::parse::LineParser::Daemon(LineParser::default())),
+};
 
 #[cfg(test)]
 mod tests {

@@ -588,6 +588,7 @@ pub(crate) fn seed() -> Report {
                 "No `/proc/pagetypeinfo`: the migrate types of the free blocks are unknown.".into(),
                 "No `vmstat`: compaction stalls and failures cannot be counted.".into(),
             ],
+            state: Vec::new(),
         },
         comparison: None,
     }

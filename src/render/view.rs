@@ -45,6 +45,9 @@ impl Prose {
     }
 }
 
+/// The headline of a bundle in which nothing failed.
+pub const NO_FAILURE: &str = "No failure found in this bundle.";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
     /// Host name for the title (bundle text), or the bundle name when the host is unknown.
@@ -78,6 +81,8 @@ pub struct View {
     /// what the user saw.
     pub recommendations: Vec<RecView>,
     pub gaps: Vec<Prose>,
+    /// The node's state, shown when nothing failed.
+    pub state: Vec<Prose>,
     pub sources: Vec<SourceView>,
     pub warnings: Vec<WarningView>,
     pub problems: Vec<String>,
@@ -888,10 +893,11 @@ pub fn build(report: &Report) -> View {
                 )
             })
         });
+    let failed = crate::analyze::root_cause::shows_failure(&report.findings);
     let verdict_md = match (&report.root_cause, top) {
         (Some(rc), _) if !rc.summary.trim().is_empty() => first_sentence(&rc.summary).to_string(),
-        (_, Some(f)) => md_text(&f.title),
-        _ => "No known failure pattern was found in this bundle.".to_string(),
+        (_, Some(f)) if failed => md_text(&f.title),
+        _ => NO_FAILURE.to_string(),
     };
     let severity = report
         .findings
@@ -1068,6 +1074,11 @@ pub fn build(report: &Report) -> View {
         containers: details.containers.iter().map(container_view).collect(),
         recommendations,
         gaps: details.gaps.iter().map(|g| Prose::inline(g)).collect(),
+        state: if failed {
+            Vec::new()
+        } else {
+            details.state.iter().map(|s| Prose::inline(s)).collect()
+        },
         sources: sources
             .iter()
             .map(|s| SourceView {

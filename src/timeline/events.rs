@@ -377,14 +377,18 @@ fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -
         .as_deref()
         .map(|c| format!(" of {c}"))
         .unwrap_or_default();
+    let step = e
+        .failed_step
+        .as_deref()
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default();
     let text = match e.kind {
-        RuntimeErrorKind::StartFailure => format!(
-            "container start{container} failed{}{errno}{status}",
-            e.failed_step
-                .as_deref()
-                .map(|s| format!(": {s}"))
-                .unwrap_or_default()
-        ),
+        RuntimeErrorKind::StartFailure => {
+            format!("container start{container} failed{step}{errno}{status}")
+        }
+        RuntimeErrorKind::ExecFailure => {
+            format!("exec into container{container} failed{step}{errno}{status}")
+        }
         RuntimeErrorKind::CgroupCreate => format!(
             "cgroup creation{container} failed{}{errno}",
             e.cgroup_path

@@ -75,3 +75,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Clock notes name only the files that hold a clock, never one of a copied `/sys`.
+pub fn assert_clock_notes_from_clocks(report: &serde_json::Value) {
+    for note in report["bundle"]["clock"]["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let note = note.as_str().unwrap_or("");
+        assert!(
+            !note.contains("sys/"),
+            "clock note from a system file: {note}"
+        );
+    }
+}

@@ -30,6 +30,8 @@ use crate::parse::text::{clean, is_prompt_line, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
 use crate::sources::SourceKind;
 
+use crate::sources::sniff::Framing;
+use crate::sources::{Format, Head, Parse, Paths, Strength};
 use framing::{Entry, Frame};
 use reports::Reports;
 
@@ -459,6 +461,107 @@ fn is_daemon_tag(tag: &str, message: &str) -> bool {
 
 fn empty_log() -> KernelLog {
     KernelLog::empty(KernelLogFormat::DmesgRaw)
+}
+
+/// The kernel ring buffer: raw `[ 12.3]`, no prefix, `dmesg -T`, `dmesg -x`.
+pub const DMESG: Format = Format {
+    kind: SourceKind::Dmesg,
+    paths: Paths {
+        sosreport: &["sos_commands/kernel/dmesg*", "var/log/dmesg*"],
+        collector: &["dmesg.txt", "dmesg-t.txt"],
+        supportconfig: &["dmesg*", "/var/log/boot.msg"],
+        plain: &["dmesg*"],
+    },
+    sniff: Some(sniff_dmesg),
+    parse: Parse::Lines(|| {
+        crate::parse::LineParser::Kernel(Box::new(LineParser::new(SourceKind::Dmesg)))
+    }),
+};
+
+/// syslog files with `host tag:` prefixes (`messages`, `kern.log`, `syslog`).
+pub const SYSLOG: Format = Format {
+    kind: SourceKind::Syslog,
+    paths: Paths {
+        sosreport: &[
+            "var/log/messages*",
+            "var/log/syslog*",
+            "var/log/kern.log*",
+            "var/log/kern*",
+        ],
+        collector: &[],
+        supportconfig: &[
+            "/var/log/messages*",
+            "/var/log/warn*",
+            "/var/log/localmessages*",
+        ],
+        plain: &[
+            "messages*",
+            "syslog*",
+            "kern.log*",
+            "kernel.log",
+            "daemon.log",
+            "kern",
+        ],
+    },
+    sniff: Some(sniff_syslog),
+    parse: Parse::Lines(|| {
+        crate::parse::LineParser::Kernel(Box::new(LineParser::new(SourceKind::Syslog)))
+    }),
+};
+
+/// `journalctl` output: short, short-iso, short-precise, short-monotonic, json, export.
+pub const JOURNAL: Format = Format {
+    kind: SourceKind::Journal,
+    paths: Paths {
+        sosreport: &["sos_commands/*/journalctl*"],
+        collector: &["journal-kernel.txt"],
+        supportconfig: &["journalctl*"],
+        plain: &["journalctl*", "journal*"],
+    },
+    sniff: Some(sniff_journal),
+    parse: Parse::Lines(|| {
+        crate::parse::LineParser::Kernel(Box::new(LineParser::new(SourceKind::Journal)))
+    }),
+};
+
+fn sniff_dmesg(head: &Head<'_>) -> Option<Strength> {
+    let logs = head.logs();
+    match logs.winner() {
+        Some(Framing::Dmesg) => return Some(Strength::Strong),
+        // Kernel messages without a stamp, unless the text is a runtime's error.
+        None if !head.runtime_marker() && head.kernel_text() => return Some(Strength::Strong),
+        _ => {}
+    }
+    (logs.lines_in(Framing::Dmesg) > 0 || head.kernel_text()).then_some(Strength::Plausible)
+}
+
+fn sniff_syslog(head: &Head<'_>) -> Option<Strength> {
+    let logs = head.logs();
+    if logs.winner() == Some(Framing::Syslog) {
+        return Some(Strength::Strong);
+    }
+    (logs.lines_in(Framing::Syslog) + logs.lines_in(Framing::IsoHostTag) > 0)
+        .then_some(Strength::Plausible)
+}
+
+fn sniff_journal(head: &Head<'_>) -> Option<Strength> {
+    if head.has_key("__REALTIME_TIMESTAMP") || head.has_key("__CURSOR") {
+        return Some(Strength::Strong);
+    }
+    let logs = head.logs();
+    if logs.journal_header {
+        return Some(Strength::Strong);
+    }
+    match logs.winner() {
+        Some(Framing::JournalOnly) => Some(Strength::Strong),
+        Some(Framing::IsoHostTag) => Some(Strength::Weak),
+        // journalctl's short output without its header reads like syslog.
+        _ => (logs.lines_in(Framing::Syslog)
+            + logs.lines_in(Framing::JournalOnly)
+            + logs.lines_in(Framing::IsoHostTag)
+            > 0)
+        .then_some(Strength::Plausible),
+    }
 }
 
 #[cfg(test)]
