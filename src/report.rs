@@ -175,6 +175,8 @@ pub struct Finding {
     pub role: Role,
     pub severity: Severity,
     pub confidence: Confidence,
+    /// Plain text on one line, which may hold bundle values as they are (a container or task
+    /// name): every renderer escapes it whole, so it never becomes markup.
     pub title: String,
     /// Markdown written by postmortem; bundle text only inside code spans.
     pub explanation: String,

@@ -2,6 +2,7 @@
 //! entries, collector commands that failed. The `bundle.evidence-gap` finding and the report's
 //! "what the bundle lacked" section are both built from [`find`].
 
+use super::finding::{code, text_in_prose};
 use crate::facts::{Facts, MemInfoDump, OomReportPart, RuntimeErrorKind};
 use crate::sources::SourceKind;
 
@@ -242,8 +243,8 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
     for s in &facts.sources {
         if let Some(p) = &s.problem {
             gaps.push(Gap {
-                what: format!("`{}` could not be read completely", s.path),
-                why: p.clone(),
+                what: format!("{} could not be read completely", code(&s.path)),
+                why: text_in_prose(p),
                 collect: None,
             });
         }
@@ -252,7 +253,7 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
         for c in &m.value.commands {
             if c.exit_status.is_some_and(|s| s != 0) && c.bytes.unwrap_or(0) == 0 {
                 gaps.push(Gap {
-                    what: format!("collector command `{}` failed", c.command),
+                    what: format!("collector command {} failed", code(&c.command)),
                     why: format!(
                         "exit status {}; its output is missing from the bundle",
                         c.exit_status.unwrap_or_default()
@@ -261,7 +262,7 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
                 });
             } else if c.truncated {
                 gaps.push(Gap {
-                    what: format!("output of `{}` was cut", c.command),
+                    what: format!("output of {} was cut", code(&c.command)),
                     why:
                         "the command hit the collector's time or size limit; events after the cut \
                           are missing"

@@ -6,7 +6,7 @@
 //! explains the symptom, and the summary states it in a few sentences built from the facts.
 
 use super::assess::{assess_main, Cause};
-use super::finding::{code, index3};
+use super::finding::{code, index3, text_in_prose};
 use super::fragmentation::{human_bytes, order_bytes};
 use super::rules::mm_high_order_alloc_failure::describe_path;
 use super::{lookup, Context, RULES};
@@ -187,7 +187,7 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         .or_else(|| findings.iter().find(|f| f.id == verdict))
     {
         // What was seen first: the symptom, else the kernel mechanism.
-        sentences.push(format!("{}.", f.title.trim_end_matches('.')));
+        sentences.push(format!("{}.", text_in_prose(f.title.trim_end_matches('.'))));
     }
 
     // Condition.
@@ -239,13 +239,15 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
     // The kmem factors get their own sentence below.
     let told_below = matches!(verdict, "memcg.kmem-accounting" | "container.memory-limit");
     if sentences.len() < 2 && !told_below {
-        if let Some(f) = findings
-            .iter()
-            .find(|f| f.id == verdict && !sentences.iter().any(|s| s.contains(&f.title)))
-        {
+        if let Some(f) = findings.iter().find(|f| {
+            f.id == verdict
+                && !sentences
+                    .iter()
+                    .any(|s| s.contains(&text_in_prose(&f.title)))
+        }) {
             sentences.push(format!(
                 "The deciding condition: {}.",
-                f.title.trim_end_matches('.')
+                text_in_prose(f.title.trim_end_matches('.'))
             ));
         }
     }
@@ -281,7 +283,7 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         )),
         (true, false) => {
             if let Some(f) = findings.iter().find(|f| f.id == "container.memory-limit") {
-                sentences.push(format!("{}.", f.title.trim_end_matches('.')));
+                sentences.push(format!("{}.", text_in_prose(f.title.trim_end_matches('.'))));
             }
         }
         (false, false) => {}

@@ -331,9 +331,7 @@ fn chain_without_summary_comes_before_other_findings() {
     }
     let md = markdown(&report);
     let root = md.find("## Root cause").expect("root cause");
-    let step = md
-        .find("### 1. Container `web` failed")
-        .expect("first step");
+    let step = md.find("### 1. Container web failed").expect("first step");
     let others = md.find("## Other findings").expect("other findings");
     assert!(root < step && step < others);
     // The verdict falls back to the verdict finding's title.

@@ -138,7 +138,7 @@ impl Rule for HighOrderAllocFailure {
         let mut gfp_words = describe_gfp(failure);
         gfp_words.insert(0, mode);
         let path = lookup::call_path(&failure.call_trace)
-            .map(|p| format!("Call path, outermost first: `{p}`."));
+            .map(|p| format!("Call path, outermost first: {}.", code(&p)));
         let copies = if others.is_empty() {
             None
         } else {
