@@ -101,7 +101,8 @@ pub struct BatchArgs {
     /// The folder to write the reports and the summary into (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
-    /// Bundles analysed at once; by default one per core.
+    /// Bundles analysed at once; by default one per core, and never more than the bundles found
+    /// or 64.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Put the generation time into the reports.
@@ -208,20 +209,40 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("size too large: {s:?}"))
 }
 
-/// Make bundle-derived text safe for a terminal: control characters (ESC above all) are shown
-/// escaped, never passed through.
+/// Make composed output safe for a terminal: control characters other than the line breaks and
+/// tabs the output is laid out with (ESC above all, and C1's `CSI`), and bidirectional controls
+/// (which make a line read in another order than it is), are shown escaped, never passed
+/// through. Bundle values inside it go through [`value`] first.
 pub fn sanitize(s: &str) -> String {
+    escape_controls(s, |c| c == '\n' || c == '\t')
+}
+
+/// One bundle value (an entry name, a host, a problem) for a line of terminal output: every
+/// control character escaped, line breaks and tabs included, so a name holding `\n` cannot
+/// print a line of its own that looks like postmortem's.
+pub fn value(s: &str) -> String {
+    escape_controls(s, |_| false)
+}
+
+fn escape_controls(s: &str, keep: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c == '\n' || c == '\t' {
+        if keep(c) {
             out.push(c);
-        } else if c.is_control() {
+        } else if c.is_control() || postmortem::render::escape::is_c1_or_bidi(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Serialised JSON for standard output: C1 and bidirectional controls as `\uXXXX` escapes
+/// (the same JSON value).
+pub fn json(mut text: String) -> String {
+    text.push('\n');
+    postmortem::render::escape::json_escape_controls(text)
 }
 
 #[cfg(test)]
@@ -241,6 +262,11 @@ mod tests {
     fn sanitize_escapes_terminal_controls() {
         assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(sanitize("line\nnext"), "line\nnext");
+        assert_eq!(sanitize("a\u{9b}31m\u{202e}b"), "a\\u{9b}31m\\u{202e}b");
+        assert_eq!(
+            value("x\npostmortem: warning: forged"),
+            "x\\npostmortem: warning: forged"
+        );
     }
 
     #[test]

@@ -69,9 +69,9 @@ fn load(path: &Path, limits: &Limits) -> Result<Loaded> {
             let _ = writeln!(
                 stderr,
                 "postmortem: warning: {}: {}: {}",
-                cli::sanitize(&path.display().to_string()),
-                cli::sanitize(&source.path),
-                cli::sanitize(problem)
+                cli::value(&path.display().to_string()),
+                cli::value(&source.path),
+                cli::value(problem)
             );
         }
     }
@@ -106,7 +106,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
     let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
     let text = render::render(&report, format)?;
     match &a.output {
-        Some(out) => fs::write(out, text.as_bytes())
+        Some(out) => postmortem::output::write_atomic(out, text.as_bytes())
             .with_context(|| format!("cannot write {}", out.display()))?,
         None => write_stdout(text.as_bytes())?,
     }
@@ -143,8 +143,8 @@ fn progress(total: usize, what: &str) -> ProgressBar {
 }
 
 fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
-    let inputs = batch::discover(&a.inputs, Some(&a.output))?;
-    if inputs.is_empty() {
+    let batch::Discovered { inputs, refused } = batch::discover(&a.inputs, Some(&a.output))?;
+    if inputs.is_empty() && refused.is_empty() {
         bail!("no bundle found under the inputs");
     }
     let options = batch::BatchOptions {
@@ -159,6 +159,11 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
     let pb = progress(inputs.len(), "bundles");
     let mut rows = batch::run(&inputs, &options, &|| pb.inc(1))?;
     pb.finish_and_clear();
+    rows.extend(
+        refused
+            .iter()
+            .map(|s| batch::unreadable_row(&s.path, Some(&s.path), &s.reason)),
+    );
     batch::write_summary(&a.output, &mut rows)?;
     let read = rows.iter().filter(|r| r.ok).count();
     let mut note = format!(
@@ -169,8 +174,8 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
     for r in rows.iter().filter(|r| !r.ok) {
         note.push_str(&format!(
             "unreadable: {}: {}\n",
-            r.path.as_deref().unwrap_or(&r.bundle),
-            r.error.as_deref().unwrap_or("")
+            cli::value(r.path.as_deref().unwrap_or(&r.bundle)),
+            cli::value(r.error.as_deref().unwrap_or(""))
         ));
     }
     eprint!("{}", cli::sanitize(&note));
@@ -187,7 +192,11 @@ fn summarize(a: cli::SummarizeArgs) -> Result<ExitCode> {
     let (mut rows, skipped) = batch::read_reports(&a.reports, &a.output);
     let mut note = String::new();
     for s in &skipped {
-        note.push_str(&format!("skipped {}: {}\n", s.path, s.reason));
+        note.push_str(&format!(
+            "skipped {}: {}\n",
+            cli::value(&s.path),
+            cli::value(&s.reason)
+        ));
     }
     if rows.is_empty() {
         eprint!("{}", cli::sanitize(&note));
@@ -203,8 +212,8 @@ fn summarize(a: cli::SummarizeArgs) -> Result<ExitCode> {
     for r in rows.iter().filter(|r| !r.ok) {
         note.push_str(&format!(
             "not a report: {}: {}\n",
-            r.bundle,
-            r.error.as_deref().unwrap_or("")
+            cli::value(&r.bundle),
+            cli::value(r.error.as_deref().unwrap_or(""))
         ));
     }
     eprint!("{}", cli::sanitize(&note));
@@ -215,11 +224,13 @@ fn summarize(a: cli::SummarizeArgs) -> Result<ExitCode> {
     })
 }
 
+/// Widest the PATH column of `inspect` grows.
+const MAX_PATH_COLUMN: usize = 100;
+
 fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
     let loaded = load(&a.bundle, &limits(&a.limits))?;
     if a.facts {
-        let mut s = serde_json::to_string_pretty(&loaded.facts)?;
-        s.push('\n');
+        let s = cli::json(serde_json::to_string_pretty(&loaded.facts)?);
         write_stdout(s.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -229,29 +240,32 @@ fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
     match a.format {
         ListFormat::Json => {
             let v = serde_json::json!({ "bundle": bundle, "sources": sources });
-            let mut s = serde_json::to_string_pretty(&v)?;
-            s.push('\n');
+            let s = cli::json(serde_json::to_string_pretty(&v)?);
             write_stdout(s.as_bytes())?;
         }
         ListFormat::Text => {
             let mut out = String::new();
             out.push_str(&format!(
                 "bundle    {} ({}, layout {})\n",
-                bundle.name, bundle.container, bundle.layout
+                cli::value(&bundle.name),
+                bundle.container,
+                bundle.layout
             ));
             if let Some(h) = &bundle.hostname {
-                out.push_str(&format!("host      {h}\n"));
+                out.push_str(&format!("host      {}\n", cli::value(h)));
             }
             if let Some(k) = &bundle.kernel {
-                out.push_str(&format!("kernel    {k}\n"));
+                out.push_str(&format!("kernel    {}\n", cli::value(k)));
             }
             out.push_str(&format!("sources   {}\n\n", sources.len()));
+            // A longer path overflows its column rather than widening every row (and a width
+            // above `u16::MAX` is out of `format!`'s range).
             let width = sources
                 .iter()
                 .map(|s| s.path.chars().count())
                 .max()
                 .unwrap_or(4)
-                .max(4);
+                .clamp(4, MAX_PATH_COLUMN);
             out.push_str(&format!(
                 "{:<width$}  {:>10}  {:<17}  {:<8}  {:>7}\n",
                 "PATH", "SIZE", "KIND", "BY", "RECORDS"
@@ -259,17 +273,21 @@ fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
             for s in &sources {
                 out.push_str(&format!(
                     "{:<width$}  {:>10}  {:<17}  {:<8}  {:>7}\n",
-                    s.path, s.size, s.kind, s.detected_by, s.records
+                    cli::value(&s.path),
+                    s.size,
+                    s.kind,
+                    s.detected_by,
+                    s.records
                 ));
                 if let Some(p) = &s.problem {
-                    out.push_str(&format!("    problem: {p}\n"));
+                    out.push_str(&format!("    problem: {}\n", cli::value(p)));
                 }
                 for w in &s.warnings {
-                    out.push_str(&format!("    warning: {w}\n"));
+                    out.push_str(&format!("    warning: {}\n", cli::value(w)));
                 }
             }
             for p in &bundle.problems {
-                out.push_str(&format!("problem: {p}\n"));
+                out.push_str(&format!("problem: {}\n", cli::value(p)));
             }
             write_stdout(cli::sanitize(&out).as_bytes())?;
         }
@@ -321,8 +339,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
         ListFormat::Json => {
             let bundle = pipeline::bundle_info(&loaded, &tl);
             let v = serde_json::json!({ "bundle": bundle, "timeline": events });
-            let mut s = serde_json::to_string_pretty(&v)?;
-            s.push('\n');
+            let s = cli::json(serde_json::to_string_pretty(&v)?);
             write_stdout(s.as_bytes())?;
         }
         ListFormat::Text => {
@@ -337,7 +354,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                     .uncertainty_s
                     .map(|u| format!("±{u:.3}s"))
                     .unwrap_or_else(|| "unknown".into()),
-                tl.clock.zone_description
+                cli::value(&tl.clock.zone_description)
             );
             for e in events {
                 let when = match (&e.time, e.uptime_s) {
@@ -350,15 +367,15 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                     "{when:<27}  {:<8}  {:<16}  {}\n    {}{line}",
                     e.severity.as_str(),
                     e.kind,
-                    e.text,
-                    e.source
+                    cli::value(&e.text),
+                    cli::value(&e.source)
                 ));
                 if let Some(r) = &e.repeat {
                     out.push_str(&format!(" (x{})", r.count));
                 }
                 for c in &e.also_in {
                     let l = c.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    out.push_str(&format!(", {}{l}", c.source));
+                    out.push_str(&format!(", {}{l}", cli::value(&c.source)));
                 }
                 out.push('\n');
             }

@@ -252,7 +252,7 @@ pub struct GfpMask {
 }
 
 /// A `page allocation failure` report, parsed whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct AllocFailure {
     /// The `...: page allocation failure: order:6, mode:0x10c0d0` line.
     pub header: Line,
@@ -296,6 +296,9 @@ pub struct MemInfoDump {
     pub pages_ram: Option<u64>,
     pub pages_highmem: Option<u64>,
     pub pages_reserved: Option<u64>,
+    /// The log ended inside the block, before its closing `pages RAM`/`pages reserved` lines:
+    /// zones or free lists after the cut are missing.
+    pub cut_off: bool,
 }
 
 /// One zone of a Mem-Info block: the `Node 0 Normal free:...kB min:...` line, its
@@ -343,6 +346,8 @@ pub struct OomKill {
     pub order: Option<u32>,
     pub oom_score_adj: Option<i64>,
     pub scope: OomScope,
+    /// What told the scope.
+    pub scope_basis: OomScopeBasis,
     /// `constraint=CONSTRAINT_MEMCG` from the 4.19+ summary line.
     pub constraint: Option<String>,
     /// The cgroup whose limit was hit (`oom_memcg=` or `limit of /docker/<id>`).
@@ -365,6 +370,44 @@ pub struct OomKill {
     pub tasks: u32,
     pub mem_info: Option<MemInfoDump>,
     pub end_line: u32,
+    /// Parts of the report the log does not hold: a report cut off before its kill line, or
+    /// pasted from its middle. Empty for a complete report.
+    pub missing: Vec<OomReportPart>,
+}
+
+/// A part of an OOM report that a cut or a mid-way excerpt can lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OomReportPart {
+    /// `X invoked oom-killer: gfp_mask=..., order=N, oom_score_adj=N`, with the `CPU:` line and
+    /// call trace after it: the report starts in the middle.
+    Header,
+    /// `Killed process N (comm) total-vm:...`: the report was cut before the kill.
+    KillLine,
+}
+
+/// What decided an OOM report's scope, strongest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OomScopeBasis {
+    /// `constraint=` of the 4.19+ `oom-kill:` summary line.
+    Constraint,
+    /// The kill line's prefix (`Memory cgroup out of memory:`, `Out of memory:`) or the
+    /// summary's `global_oom`.
+    KillLine,
+    /// The memory cgroup's summary, which the kernel prints for a cgroup OOM only: `Task in
+    /// ... killed as a result of limit of ...`, `memory: usage ... limit ...`, `Memory cgroup
+    /// stats for`, `oom_memcg=`.
+    MemcgSummary,
+    /// The call trace goes through the memory cgroup's charge path
+    /// (`mem_cgroup_out_of_memory`, `try_charge`).
+    CallTrace,
+    /// A `Mem-Info:` block after the header, which the kernel prints instead of the memory
+    /// cgroup summary for an OOM that is not a cgroup's.
+    MemInfo,
+    /// Nothing in the report told it.
+    #[default]
+    Unknown,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -582,6 +625,10 @@ pub struct Free {
     pub swap: Option<FreeRow>,
     pub mem_line: Option<Line>,
     pub swap_line: Option<Line>,
+    /// Neither a command line, a suffix nor the file's name said the unit: KiB was assumed,
+    /// until the bundle's `MemTotal` settles it (`parse::free::settle_units`).
+    #[serde(skip)]
+    pub unit_assumed: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -837,13 +884,31 @@ pub struct RuntimeError {
     pub go_locations: Vec<String>,
     /// A container name or id near the error, when the text named one.
     pub container: Option<String>,
+    /// The daemon's own set-up step that failed before the runtime ran, when it was one.
+    pub setup: Option<SetupStep>,
+}
+
+/// A step of a container's start that the daemon does itself, before the OCI runtime runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetupStep {
+    /// The network endpoint: `failed to create endpoint <name> on network <net>: ...` (the
+    /// veth pair, `failed to add the host (vethA) <=> sandbox (vethB) pair interfaces`), or
+    /// `failed to set up container networking`.
+    Network,
+    /// The root filesystem: `error creating overlay mount to <path>: ...`.
+    Mount,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuntimeErrorKind {
-    /// `oci runtime error` / `OCI runtime create failed` / `starting container process caused`.
+    /// `oci runtime error` / `OCI runtime create failed` / `starting container process caused`,
+    /// and the daemon's network and mount set-up errors of a start.
     StartFailure,
+    /// An exec into a running container failed (`OCI runtime exec failed`, `exec failed`, a
+    /// probe's `ExecSync ... failed`): the container was running, nothing failed to start.
+    ExecFailure,
     /// `mkdir /sys/fs/cgroup/...: no space left on device` / `cannot allocate memory`.
     CgroupCreate,
     /// Any other runtime error text (`getting the final child's pid from pipe caused EOF`).
@@ -926,4 +991,67 @@ pub struct Facts {
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,
     pub manifest: Vec<Sourced<Manifest>>,
+}
+
+impl Facts {
+    /// Move every fact of `part` to the end of these: a field added to `Facts` must be
+    /// added here, which the destructuring makes the compiler say.
+    pub fn append(&mut self, part: Facts) {
+        let Facts {
+            sources,
+            kernel_logs,
+            daemon_logs,
+            runtime_errors,
+            free,
+            meminfo,
+            vmstat,
+            sysctl,
+            buddyinfo,
+            pagetypeinfo,
+            extfrag_index,
+            unusable_index,
+            slabinfo,
+            zoneinfo,
+            cgroups,
+            uname,
+            hostname,
+            uptime,
+            date,
+            proc_uptime,
+            proc_stat,
+            timezone,
+            loadavg,
+            runtime_versions,
+            docker_events,
+            containers,
+            manifest,
+        } = part;
+        self.sources.extend(sources);
+        self.kernel_logs.extend(kernel_logs);
+        self.daemon_logs.extend(daemon_logs);
+        self.runtime_errors.extend(runtime_errors);
+        self.free.extend(free);
+        self.meminfo.extend(meminfo);
+        self.vmstat.extend(vmstat);
+        self.sysctl.extend(sysctl);
+        self.buddyinfo.extend(buddyinfo);
+        self.pagetypeinfo.extend(pagetypeinfo);
+        self.extfrag_index.extend(extfrag_index);
+        self.unusable_index.extend(unusable_index);
+        self.slabinfo.extend(slabinfo);
+        self.zoneinfo.extend(zoneinfo);
+        self.cgroups.extend(cgroups);
+        self.uname.extend(uname);
+        self.hostname.extend(hostname);
+        self.uptime.extend(uptime);
+        self.date.extend(date);
+        self.proc_uptime.extend(proc_uptime);
+        self.proc_stat.extend(proc_stat);
+        self.timezone.extend(timezone);
+        self.loadavg.extend(loadavg);
+        self.runtime_versions.extend(runtime_versions);
+        self.docker_events.extend(docker_events);
+        self.containers.extend(containers);
+        self.manifest.extend(manifest);
+    }
 }

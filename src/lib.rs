@@ -14,6 +14,7 @@ pub mod analyze;
 pub mod batch;
 pub mod bundle;
 pub mod facts;
+pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod redact;

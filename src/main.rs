@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             let _ = writeln!(
                 stderr,
                 "postmortem: error: {}",
-                cli::sanitize(&format!("{err:#}"))
+                cli::value(&format!("{err:#}"))
             );
             ExitCode::from(2)
         }

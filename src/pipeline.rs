@@ -27,6 +27,7 @@ pub struct Loaded {
     pub facts: Facts,
 }
 
+mod decode;
 mod jobs;
 mod lines;
 mod progress;
@@ -79,6 +80,7 @@ fn load_on(
         bar.finish_and_clear();
     }
     let (summary, mut facts) = read?;
+    parse::free::settle_units(&mut facts);
     if summary.container == bundle::Container::Directory {
         // A folder's file times say when it was unpacked, checked out or copied, not when it
         // was collected: they would make the same bundle give another report in another place.
@@ -216,7 +218,7 @@ fn load_threaded(
         parsed.sort_by_key(|(index, _)| *index);
         let mut facts = Facts::default();
         for (_, part) in parsed {
-            append(&mut facts, part);
+            facts.append(part);
         }
         summary.map(|s| (s, facts))
     })
@@ -281,66 +283,6 @@ fn read_entry(
             return error.map(|e| e.to_string());
         }
     }
-}
-
-/// Move every fact of `part` to the end of `facts`.
-fn append(facts: &mut Facts, part: Facts) {
-    let Facts {
-        sources,
-        kernel_logs,
-        daemon_logs,
-        runtime_errors,
-        free,
-        meminfo,
-        vmstat,
-        sysctl,
-        buddyinfo,
-        pagetypeinfo,
-        extfrag_index,
-        unusable_index,
-        slabinfo,
-        zoneinfo,
-        cgroups,
-        uname,
-        hostname,
-        uptime,
-        date,
-        proc_uptime,
-        proc_stat,
-        timezone,
-        loadavg,
-        runtime_versions,
-        docker_events,
-        containers,
-        manifest,
-    } = part;
-    facts.sources.extend(sources);
-    facts.kernel_logs.extend(kernel_logs);
-    facts.daemon_logs.extend(daemon_logs);
-    facts.runtime_errors.extend(runtime_errors);
-    facts.free.extend(free);
-    facts.meminfo.extend(meminfo);
-    facts.vmstat.extend(vmstat);
-    facts.sysctl.extend(sysctl);
-    facts.buddyinfo.extend(buddyinfo);
-    facts.pagetypeinfo.extend(pagetypeinfo);
-    facts.extfrag_index.extend(extfrag_index);
-    facts.unusable_index.extend(unusable_index);
-    facts.slabinfo.extend(slabinfo);
-    facts.zoneinfo.extend(zoneinfo);
-    facts.cgroups.extend(cgroups);
-    facts.uname.extend(uname);
-    facts.hostname.extend(hostname);
-    facts.uptime.extend(uptime);
-    facts.date.extend(date);
-    facts.proc_uptime.extend(proc_uptime);
-    facts.proc_stat.extend(proc_stat);
-    facts.timezone.extend(timezone);
-    facts.loadavg.extend(loadavg);
-    facts.runtime_versions.extend(runtime_versions);
-    facts.docker_events.extend(docker_events);
-    facts.containers.extend(containers);
-    facts.manifest.extend(manifest);
 }
 
 /// The reading side of the threaded load: each entry becomes a job. An archive's entry's bytes
@@ -474,6 +416,8 @@ struct Entry {
     meta: EntryMeta,
     bytes: u64,
     stage: Stage,
+    /// The entry is UTF-16: its chunks are decoded before anything reads them.
+    decoder: Option<Box<decode::Decoder>>,
 }
 
 enum Stage {
@@ -486,6 +430,8 @@ enum Stage {
         parser: Box<LineParser>,
         splitter: LineSplitter,
     },
+    /// A supportconfig file: read whole, then each section as its own source.
+    Sectioned(Vec<u8>),
     /// A table kind (small: `/proc` files, command output, JSON): read whole.
     Whole {
         kind: SourceKind,
@@ -500,6 +446,7 @@ impl Entry {
             meta,
             bytes: 0,
             stage: Stage::Head(Vec::new()),
+            decoder: None,
         }
     }
 
@@ -509,7 +456,28 @@ impl Entry {
 
     /// [`Entry::feed`] with the matches of the kernel log literals in `chunk`, when known.
     fn feed_found(&mut self, chunk: &[u8], found: Option<&[aho_corasick::Match]>) {
+        let first = self.bytes == 0 && !chunk.is_empty();
         self.bytes = self.bytes.saturating_add(chunk.len() as u64);
+        if first {
+            match decode::start(chunk) {
+                decode::Start::Utf8 => {}
+                // What was found is at offsets of the raw chunk: left for the parser to find.
+                decode::Start::Utf8Bom(mark) => {
+                    return self.read(chunk.get(mark..).unwrap_or_default(), None)
+                }
+                decode::Start::Utf16(decoder) => self.decoder = Some(Box::new(decoder)),
+            }
+        }
+        if let Some(mut decoder) = self.decoder.take() {
+            self.read(decoder.decode(chunk), None);
+            self.decoder = Some(decoder);
+            return;
+        }
+        self.read(chunk, found);
+    }
+
+    /// Read UTF-8 text (or what passes for it) of the entry.
+    fn read(&mut self, chunk: &[u8], found: Option<&[aho_corasick::Match]>) {
         match &mut self.stage {
             Stage::Head(head) => {
                 head.extend_from_slice(chunk);
@@ -532,7 +500,7 @@ impl Entry {
                     parser.push_scanned_line(no, line, scanned)
                 })
             }
-            Stage::Whole { bytes, .. } => bytes.extend_from_slice(chunk),
+            Stage::Whole { bytes, .. } | Stage::Sectioned(bytes) => bytes.extend_from_slice(chunk),
         }
     }
 
@@ -542,6 +510,10 @@ impl Entry {
             return;
         };
         let head = std::mem::take(head);
+        if sources::sections::is_sectioned(&head) {
+            self.stage = Stage::Sectioned(head);
+            return;
+        }
         let (kind, detection) = sources::detect(
             &self.meta.path,
             head.get(..sources::SNIFF_BYTES).unwrap_or(&head),
@@ -577,6 +549,11 @@ impl Entry {
     }
 
     fn finish(mut self, error: Option<String>, facts: &mut Facts) {
+        let mut decoding = None;
+        if let Some(mut decoder) = self.decoder.take() {
+            self.read(decoder.finish(), None);
+            decoding = decoder.warning.take();
+        }
         self.decide();
         let path = self.meta.path.as_str();
         let (kind, detection, outcome) = match self.stage {
@@ -590,6 +567,13 @@ impl Entry {
                 splitter
                     .finish(&mut |no, line, scanned| parser.push_scanned_line(no, line, scanned));
                 let mut outcome = parser.finish_into(facts, path);
+                // A file of unknown kind is often binary: only a log's bytes are text to decode.
+                if let Some(w) = splitter
+                    .undecodable_warning()
+                    .filter(|_| kind != SourceKind::Unknown)
+                {
+                    outcome.warnings.push(w);
+                }
                 outcome
                     .warnings
                     .extend(splitter.cut_lines.iter().map(|&no| {
@@ -612,8 +596,19 @@ impl Entry {
                 detection,
                 parse::parse_into(facts, path, kind, &bytes),
             ),
+            Stage::Sectioned(bytes) => {
+                let read = parse_sections(facts, &self.meta, &bytes);
+                if read > 0 && error.is_none() {
+                    return;
+                }
+                (SourceKind::Unknown, Detection::None, Default::default())
+            }
         };
-        let parse::Outcome { records, warnings } = outcome;
+        let parse::Outcome {
+            records,
+            mut warnings,
+        } = outcome;
+        warnings.splice(0..0, decoding);
         facts.sources.push(SourceInfo {
             path: self.meta.path,
             size: self.bytes,
@@ -625,6 +620,54 @@ impl Entry {
             mtime: self.meta.mtime,
         });
     }
+}
+
+/// Parse each section of a supportconfig file as a source of its own, cited by the file's path
+/// and its real line numbers; how many sections were recognised.
+fn parse_sections(facts: &mut Facts, meta: &EntryMeta, bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    let mut read = 0;
+    for section in sources::sections::split(&text) {
+        let by_label = sources::kind_by_label(section.label, section.command);
+        let head = section
+            .text
+            .as_bytes()
+            .get(..sources::SNIFF_BYTES)
+            .unwrap_or(section.text.as_bytes());
+        let (kind, detection) =
+            sources::sniff::with_head(head, |head| sources::decide(by_label, head));
+        if kind == SourceKind::Unknown {
+            continue;
+        }
+        read += 1;
+        let before = section.first_line.saturating_sub(1);
+        let outcome = match LineParser::for_kind(kind) {
+            Some(mut parser) => {
+                for (no, line) in parse::text::numbered_lines(section.text) {
+                    parser.push_line(no.saturating_add(before), line);
+                }
+                parser.finish_into(facts, &meta.path)
+            }
+            None => {
+                // Table parsers number lines from the text's start: blank lines before the
+                // section keep its numbers those of the file.
+                let mut padded = "\n".repeat(before as usize);
+                padded.push_str(section.text);
+                parse::parse_into(facts, &meta.path, kind, padded.as_bytes())
+            }
+        };
+        facts.sources.push(SourceInfo {
+            path: meta.path.clone(),
+            size: section.text.len() as u64,
+            kind,
+            detection,
+            records: outcome.records,
+            warnings: outcome.warnings,
+            problem: None,
+            mtime: meta.mtime,
+        });
+    }
+    read
 }
 
 /// Options that change the report.
@@ -688,17 +731,22 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
 pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
     let facts = &loaded.facts;
     let s = &loaded.summary;
-    let layout = if facts
-        .sources
-        .iter()
-        .any(|x| x.path.contains("sos_commands/"))
-    {
-        "sosreport"
-    } else if facts.manifest.is_empty() {
-        "plain"
-    } else {
-        "postmortem-collect"
-    };
+    let layout =
+        if facts
+            .sources
+            .iter()
+            .any(|x| x.path.contains("sos_commands/"))
+        {
+            "sosreport"
+        } else if facts.sources.iter().any(|x| {
+            x.path.ends_with("basic-environment.txt") || x.path.ends_with("supportconfig.txt")
+        }) {
+            "supportconfig"
+        } else if facts.manifest.is_empty() {
+            "plain"
+        } else {
+            "postmortem-collect"
+        };
     let hostname = facts
         .hostname
         .first()

@@ -175,6 +175,8 @@ pub struct Finding {
     pub role: Role,
     pub severity: Severity,
     pub confidence: Confidence,
+    /// Plain text on one line, which may hold bundle values as they are (a container or task
+    /// name): every renderer escapes it whole, so it never becomes markup.
     pub title: String,
     /// Markdown written by postmortem; bundle text only inside code spans.
     pub explanation: String,
@@ -233,6 +235,9 @@ pub struct Details {
     pub containers: Vec<ContainerRow>,
     /// What the bundle lacked that the analysis would have used.
     pub gaps: Vec<String>,
+    /// The node's state at collection, in sentences (Markdown): what the report says when
+    /// nothing failed.
+    pub state: Vec<String>,
 }
 
 /// One zone at one moment.

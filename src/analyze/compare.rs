@@ -214,6 +214,7 @@ pub fn baseline_problems(baseline: &Facts, order: Option<u32>) -> Vec<String> {
 // Buddy arithmetic
 // ---------------------------------------------------------------------------------------------
 
+use super::finding::code;
 use super::fragmentation::{fragmentation_index, human_bytes, largest_free_order};
 
 /// The fragmentation index of every order the counts have.
@@ -903,9 +904,11 @@ fn sysctl_rows(failing: &Facts, baseline: &Facts) -> Vec<ComparedValue> {
                 .iter()
                 .filter(|e| e.key.starts_with("vm."))
                 .map(|e| {
+                    // Masked as the whole `key = value` line would be, before the two part.
+                    let value = e.raw.split_whitespace().collect::<Vec<_>>().join(" ");
                     (
                         e.key.clone(),
-                        e.raw.split_whitespace().collect::<Vec<_>>().join(" "),
+                        crate::redact::secrets::mask_value(&e.key, &value),
                     )
                 })
                 .collect(),
@@ -932,28 +935,6 @@ fn sysctl_rows(failing: &Facts, baseline: &Facts) -> Vec<ComparedValue> {
 // ---------------------------------------------------------------------------------------------
 // Words
 // ---------------------------------------------------------------------------------------------
-
-/// Bundle text as a Markdown code span that nothing inside can close.
-fn code(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{text}{pad}{fence}")
-}
 
 fn zone_label(node: u32, zone: &str) -> String {
     format!("{} of node {node}", code(zone))

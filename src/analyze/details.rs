@@ -60,7 +60,7 @@ pub fn build(ctx: &Context<'_>) -> Details {
     let slab_reclaimable_bytes = lookup::meminfo_bytes(facts, "SReclaimable")
         .map(|v| v.0)
         .or_else(|| memory.as_ref().map(|m| m.slab_reclaimable_bytes));
-    Details {
+    let mut details = Details {
         zones,
         requested_order,
         memory,
@@ -72,7 +72,10 @@ pub fn build(ctx: &Context<'_>) -> Details {
             .iter()
             .map(|g| g.sentence())
             .collect(),
-    }
+        state: Vec::new(),
+    };
+    details.state = super::state::summarize(facts, &details);
+    details
 }
 
 fn collection_zones(

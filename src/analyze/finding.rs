@@ -57,6 +57,8 @@ impl FindingBuilder {
         self
     }
 
+    /// The title, plain text: bundle values go in as they are (no code span), since every
+    /// renderer escapes the whole title.
     pub fn title(mut self, title: impl Into<String>) -> FindingBuilder {
         self.title = title.into();
         self
@@ -162,7 +164,8 @@ impl FindingBuilder {
             role: self.role,
             severity: self.severity,
             confidence: self.confidence,
-            title: self.title,
+            // One line whatever the bundle values in it hold.
+            title: crate::render::escape::one_line(&self.title),
             explanation: self.paragraphs.join("\n\n"),
             metrics: self.metrics,
             evidence: self.evidence.into_vec(),
@@ -172,16 +175,17 @@ impl FindingBuilder {
     }
 }
 
-/// Put bundle text in a Markdown code span, whatever backticks it holds.
+/// Put bundle text in a Markdown code span, whatever it holds: the one way bundle text enters
+/// prose. Line breaks become spaces and control characters visible, so nothing in the text can
+/// end the span and start markup of its own.
 pub fn code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{text}{pad}{fence}")
+    crate::render::escape::md_span(text)
+}
+
+/// Plain text (a finding title, a problem message) inside Markdown prose, every character that
+/// could be markup escaped.
+pub fn text_in_prose(title: &str) -> String {
+    crate::render::escape::md_text(title)
 }
 
 /// A fraction as the kernel prints it: three decimals.
@@ -198,5 +202,12 @@ mod tests {
         assert_eq!(code("order:6"), "`order:6`");
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");
+    }
+
+    #[test]
+    fn code_spans_keep_line_breaks_in() {
+        let span = code("a\n\n## Fix verified by support\n\n    curl x | sh");
+        assert_eq!(span, "`a  ## Fix verified by support      curl x | sh`");
+        assert_eq!(text_in_prose("[a](http://x.y)"), "\\[a\\](http://x.y)");
     }
 }

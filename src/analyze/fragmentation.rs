@@ -165,10 +165,34 @@ pub struct WatermarkCheck {
 /// Whether a zone passes `__zone_watermark_ok` for an order-`order` request.
 ///
 /// `free_pages` is the zone's free page count (the zone line's `free:`, in pages), `counts` its
-/// free lists, `min_pages` the mark (the slow path uses `min`), `lowmem_reserve_pages` the
-/// zone's `lowmem_reserve[classzone]` for the request.
+/// free lists (for the 4.4+ rule, only the blocks of migratetypes the request may take),
+/// `min_pages` the mark (the slow path uses `min`), `lowmem_reserve_pages` the zone's
+/// `lowmem_reserve[classzone]` for the request.
 pub fn watermark_ok(
     free_pages: u64,
+    counts: &[u64],
+    order: u32,
+    min_pages: u64,
+    lowmem_reserve_pages: u64,
+    rule: WatermarkRule,
+) -> WatermarkCheck {
+    watermark_ok_withholding(
+        free_pages,
+        0,
+        counts,
+        order,
+        min_pages,
+        lowmem_reserve_pages,
+        rule,
+    )
+}
+
+/// [`watermark_ok`] with `withheld_pages` of the free pages out of the request's reach in the
+/// order-0 step: free CMA pages for a request that is not movable (all eras), and the
+/// high-atomic reserve for a request that is not atomic (4.4+), as the kernel subtracts them.
+pub fn watermark_ok_withholding(
+    free_pages: u64,
+    withheld_pages: u64,
     counts: &[u64],
     order: u32,
     min_pages: u64,
@@ -187,8 +211,13 @@ pub fn watermark_ok(
     let mut free = i128::from(free_pages) - ((1i128 << order) - 1);
     let min = i128::from(min_pages);
     let order0_mark = min + i128::from(lowmem_reserve_pages);
-    if free <= order0_mark {
-        return fail(WatermarkFailure::Order0, free, order0_mark);
+    let usable = free - i128::from(withheld_pages);
+    if usable <= order0_mark {
+        return fail(WatermarkFailure::Order0, usable, order0_mark);
+    }
+    if rule == WatermarkRule::Order0PlusBlock {
+        // 4.4+ subtracts the withheld pages once, before every step.
+        free = usable;
     }
     match rule {
         WatermarkRule::PerOrder => {
@@ -345,6 +374,24 @@ mod tests {
     }
 
     #[test]
+    fn withheld_pages_count_in_the_order0_step_only() {
+        // 4.4+: the high-atomic reserve and CMA pages leave the order-0 step short.
+        let counts = [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+        let r = WatermarkRule::Order0PlusBlock;
+        assert!(watermark_ok_withholding(1000, 0, &counts, 6, 500, 0, r).ok);
+        let short = watermark_ok_withholding(1000, 500, &counts, 6, 500, 0, r);
+        assert_eq!(short.failure, Some(WatermarkFailure::Order0));
+        assert_eq!(short.left_pages, 437);
+        // Pre-4.4 subtracts free CMA pages in the order-0 comparison, not in the per-order steps.
+        let old =
+            watermark_ok_withholding(23808, 10000, &NORMAL, 6, 13884, 0, WatermarkRule::PerOrder);
+        assert_eq!(old.failure, Some(WatermarkFailure::Order0));
+        let old =
+            watermark_ok_withholding(23808, 100, &NORMAL, 6, 13884, 0, WatermarkRule::PerOrder);
+        assert_eq!((old.left_pages, old.mark_pages), (3323, 3471));
+    }
+
+    #[test]
     fn rule_follows_the_kernel() {
         let old = KernelVersion::parse("3.10.0-514.26.2.el7.x86_64").unwrap();
         let new = KernelVersion::parse("5.15.0-1019-azure").unwrap();
@@ -409,6 +456,7 @@ mod proptests {
             prop_assert!((0.0..=1.0).contains(&u));
             let _ = watermark_ok(free, &counts, order, min, reserve, WatermarkRule::PerOrder);
             let _ = watermark_ok(free, &counts, order, min, reserve, WatermarkRule::Order0PlusBlock);
+            let _ = watermark_ok_withholding(free, reserve, &counts, order, min, reserve, WatermarkRule::Order0PlusBlock);
         }
     }
 }

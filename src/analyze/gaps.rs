@@ -2,7 +2,8 @@
 //! entries, collector commands that failed. The `bundle.evidence-gap` finding and the report's
 //! "what the bundle lacked" section are both built from [`find`].
 
-use crate::facts::{Facts, RuntimeErrorKind};
+use super::finding::{code, text_in_prose};
+use crate::facts::{Facts, MemInfoDump, OomReportPart, RuntimeErrorKind};
 use crate::sources::SourceKind;
 
 /// One missing piece of evidence.
@@ -41,6 +42,33 @@ fn has(facts: &Facts, kind: SourceKind) -> bool {
         .any(|s| s.kind == kind && s.problem.is_none() && s.records > 0)
 }
 
+/// The lines of a complete Mem-Info block, for the gaps that name them.
+const MEM_INFO_LINES: &str = "a `free:...kB min:...kB low:...kB high:...kB` line, a \
+     `lowmem_reserve[]:` line and a free-list line (`Node 0 Normal: N*4kB (UME) ... = NkB`) for \
+     every zone, and ends with `N pages RAM` and `N pages reserved`";
+
+/// What a Mem-Info block cut off at the end of the log lacks.
+fn cut_meminfo_words(m: &MemInfoDump) -> String {
+    let without: Vec<&str> = m
+        .zones
+        .iter()
+        .filter(|z| z.free_lists.is_none())
+        .map(|z| z.zone.as_str())
+        .collect();
+    match (m.zones.is_empty(), without.is_empty()) {
+        (true, _) => "the log ends before any zone line of the block".to_string(),
+        (false, false) => format!(
+            "the log ends before the free lists of {}",
+            without
+                .iter()
+                .map(|z| super::finding::code(z))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (false, true) => "the log ends after the free lists, before the closing lines".to_string(),
+    }
+}
+
 /// Every gap of the bundle, in a stable order.
 pub fn find(facts: &Facts) -> Vec<Gap> {
     let mut gaps = Vec::new();
@@ -72,17 +100,51 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
         ));
     }
-    if facts.kernel_logs.iter().any(|k| {
-        k.value
-            .alloc_failures
+    let failures = || {
+        facts
+            .kernel_logs
             .iter()
-            .any(|a| a.order > 0 && a.mem_info.is_none())
-    }) {
+            .flat_map(|k| &k.value.alloc_failures)
+            .filter(|a| a.order > 0)
+    };
+    if failures().any(|a| a.mem_info.is_none()) {
         gaps.push(Gap::new(
             "the allocation failure report has no Mem-Info block",
-            "the free lists and watermarks at the moment of failure; the log was truncated or \
-             filtered (rsyslog rate limits cut long reports)",
+            &format!(
+                "the free lists and watermarks at the moment of failure, which a complete report \
+                 prints after its call trace: {MEM_INFO_LINES}; the log was truncated or filtered \
+                 (rsyslog rate limits cut long reports)"
+            ),
             Some("dmesg > dmesg.txt"),
+        ));
+    } else if let Some(m) = failures().find_map(|a| a.mem_info.as_ref().filter(|m| m.cut_off)) {
+        gaps.push(Gap::new(
+            "the allocation failure report is cut off inside its Mem-Info block",
+            &format!(
+                "{}; a complete block has {MEM_INFO_LINES}",
+                cut_meminfo_words(m)
+            ),
+            Some("dmesg > dmesg.txt"),
+        ));
+    }
+    let oom_reports = || facts.kernel_logs.iter().flat_map(|k| &k.value.oom_kills);
+    if oom_reports().any(|k| k.missing.contains(&OomReportPart::Header)) {
+        gaps.push(Gap::new(
+            "an OOM report starts in its middle",
+            "a complete report opens with `<task> invoked oom-killer: gfp_mask=..., order=N, \
+             oom_score_adj=N`, then the `CPU:` line with the kernel release and the call trace: \
+             which task asked for memory, for what order, and through which path",
+            Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
+        ));
+    }
+    if oom_reports().any(|k| k.missing.contains(&OomReportPart::KillLine)) {
+        gaps.push(Gap::new(
+            "an OOM report is cut off before its kill line",
+            "a complete report ends with `Killed process <pid> (<comm>) total-vm:...kB, \
+             anon-rss:...kB, file-rss:...kB` (after `oom-kill:constraint=...` on 4.19 and \
+             later, and `Kill process <pid> (<comm>) score N or sacrifice child` before 5.1), \
+             which names the process killed and its size",
+            Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
         ));
     }
     if alloc_failure {
@@ -181,8 +243,8 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
     for s in &facts.sources {
         if let Some(p) = &s.problem {
             gaps.push(Gap {
-                what: format!("`{}` could not be read completely", s.path),
-                why: p.clone(),
+                what: format!("{} could not be read completely", code(&s.path)),
+                why: text_in_prose(p),
                 collect: None,
             });
         }
@@ -191,7 +253,7 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
         for c in &m.value.commands {
             if c.exit_status.is_some_and(|s| s != 0) && c.bytes.unwrap_or(0) == 0 {
                 gaps.push(Gap {
-                    what: format!("collector command `{}` failed", c.command),
+                    what: format!("collector command {} failed", code(&c.command)),
                     why: format!(
                         "exit status {}; its output is missing from the bundle",
                         c.exit_status.unwrap_or_default()
@@ -200,7 +262,7 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
                 });
             } else if c.truncated {
                 gaps.push(Gap {
-                    what: format!("output of `{}` was cut", c.command),
+                    what: format!("output of {} was cut", code(&c.command)),
                     why:
                         "the command hit the collector's time or size limit; events after the cut \
                           are missing"

@@ -19,6 +19,7 @@ pub mod lookup;
 pub mod refs;
 pub mod root_cause;
 pub mod rules;
+pub mod state;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod zones;

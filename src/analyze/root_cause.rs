@@ -6,7 +6,7 @@
 //! explains the symptom, and the summary states it in a few sentences built from the facts.
 
 use super::assess::{assess_main, Cause};
-use super::finding::{code, index3};
+use super::finding::{code, index3, text_in_prose};
 use super::fragmentation::{human_bytes, order_bytes};
 use super::rules::mm_high_order_alloc_failure::describe_path;
 use super::{lookup, Context, RULES};
@@ -32,9 +32,19 @@ fn in_chain(f: &Finding) -> bool {
     f.role != Role::Observation && f.id != "mm.slab-growth"
 }
 
-/// Link the findings into a chain and name the verdict.
+/// Whether the findings show a failure: something the user saw fail, or a kernel mechanism
+/// that failed. Conditions, factors and observations alone describe a node in which nothing
+/// failed (yet).
+pub fn shows_failure(findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .any(|f| matches!(f.role, Role::Symptom | Role::Mechanism))
+}
+
+/// Link the findings into a chain and name the verdict; none when nothing failed, so that a
+/// risk or a gap in the evidence is never the verdict of a healthy bundle.
 pub fn build(ctx: &Context<'_>, findings: &[Finding]) -> Option<RootCause> {
-    if findings.is_empty() {
+    if !shows_failure(findings) {
         return None;
     }
     let position = |id: &str| {
@@ -177,7 +187,7 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         .or_else(|| findings.iter().find(|f| f.id == verdict))
     {
         // What was seen first: the symptom, else the kernel mechanism.
-        sentences.push(format!("{}.", f.title.trim_end_matches('.')));
+        sentences.push(format!("{}.", text_in_prose(f.title.trim_end_matches('.'))));
     }
 
     // Condition.
@@ -229,13 +239,15 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
     // The kmem factors get their own sentence below.
     let told_below = matches!(verdict, "memcg.kmem-accounting" | "container.memory-limit");
     if sentences.len() < 2 && !told_below {
-        if let Some(f) = findings
-            .iter()
-            .find(|f| f.id == verdict && !sentences.iter().any(|s| s.contains(&f.title)))
-        {
+        if let Some(f) = findings.iter().find(|f| {
+            f.id == verdict
+                && !sentences
+                    .iter()
+                    .any(|s| s.contains(&text_in_prose(&f.title)))
+        }) {
             sentences.push(format!(
                 "The deciding condition: {}.",
-                f.title.trim_end_matches('.')
+                text_in_prose(f.title.trim_end_matches('.'))
             ));
         }
     }
@@ -271,7 +283,7 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         )),
         (true, false) => {
             if let Some(f) = findings.iter().find(|f| f.id == "container.memory-limit") {
-                sentences.push(format!("{}.", f.title.trim_end_matches('.')));
+                sentences.push(format!("{}.", text_in_prose(f.title.trim_end_matches('.'))));
             }
         }
         (false, false) => {}

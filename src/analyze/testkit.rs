@@ -276,6 +276,7 @@ pub fn seed_mem_info() -> MemInfoDump {
         pages_ram: Some(4194174),
         pages_highmem: Some(0),
         pages_reserved: Some(127317),
+        cut_off: false,
     }
 }
 
@@ -528,6 +529,7 @@ pub fn seed_facts() -> Facts {
         }),
         mem_line: Some(Line::new(2, SEED_FREE[1])),
         swap_line: Some(Line::new(3, SEED_FREE[2])),
+        unit_assumed: false,
     };
     let run_error = RuntimeError {
         line: Line::new(1, SEED_RUN_ERROR),
@@ -542,6 +544,7 @@ pub fn seed_facts() -> Facts {
             "process_linux.go:247".to_string(),
         ],
         container: None,
+        setup: None,
     };
     let unshare_error = RuntimeError {
         line: Line::new(3, SEED_DAEMON_LINE),
@@ -553,6 +556,7 @@ pub fn seed_facts() -> Facts {
         cgroup_path: None,
         go_locations: Vec::new(),
         container: None,
+        setup: None,
     };
     Facts {
         sources: vec![

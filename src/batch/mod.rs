@@ -110,23 +110,35 @@ fn is_archive_file(path: &Path) -> bool {
         || head.get(257..262) == Some(b"ustar")
 }
 
+/// What [`discover`] found: the bundles, and the entries it would not take for one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    /// Links in a folder of bundles that lead out of it, with why they were not read.
+    pub refused: Vec<Skipped>,
+}
+
 /// Every bundle under the inputs, in a deterministic order: a file argument is a bundle; a
 /// folder argument is a bundle when it looks like one, else a folder of bundles whose archive
 /// files and sub-folders (hidden ones aside) are each a bundle, sorted by name. An input that
 /// does not exist is kept: reading it fails, and its row says why. The batch's own output
 /// folder (`exclude`) is never taken for a bundle, so a rerun into a folder inside the inputs
 /// does not read its previous reports.
-pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<Input>, BatchError> {
+///
+/// A link in a folder of bundles is followed only when it stays inside that folder: a folder
+/// unpacked from a customer's archive may hold `node-b -> /etc`, which is no bundle of theirs.
+/// Such a link is refused, and named. Arguments themselves are taken as given.
+pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Discovered, BatchError> {
     let excluded = exclude.and_then(|e| fs::canonicalize(e).ok());
     let is_excluded = |p: &Path| {
         excluded
             .as_ref()
             .is_some_and(|e| fs::canonicalize(p).is_ok_and(|c| &c == e))
     };
-    let mut found = Vec::new();
+    let mut found = Discovered::default();
     for input in inputs {
         if !input.is_dir() || looks_like_bundle(input) {
-            found.push(Input {
+            found.inputs.push(Input {
                 path: input.clone(),
             });
             continue;
@@ -135,15 +147,37 @@ pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<Input>
             path: input.display().to_string(),
             source,
         })?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .map(|e| e.path())
-            .filter(|p| p.is_dir() || (p.is_file() && is_archive_file(p)))
-            .filter(|p| !is_excluded(p))
-            .collect();
+        let home = fs::canonicalize(input).ok();
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            if is_link {
+                let inside = match (&home, fs::canonicalize(&path)) {
+                    (Some(home), Ok(real)) => real.starts_with(home),
+                    _ => false,
+                };
+                if !inside {
+                    found.refused.push(Skipped {
+                        path: display(&path),
+                        reason: "a link that leads out of the input folder; not followed".into(),
+                    });
+                    continue;
+                }
+            }
+            if (path.is_dir() || (path.is_file() && is_archive_file(&path))) && !is_excluded(&path)
+            {
+                paths.push(path);
+            }
+        }
         paths.sort();
-        found.extend(paths.into_iter().map(|path| Input { path }));
+        found.refused.sort_by(|a, b| a.path.cmp(&b.path));
+        found
+            .inputs
+            .extend(paths.into_iter().map(|path| Input { path }));
     }
     Ok(found)
 }
@@ -206,7 +240,7 @@ pub fn output_names(inputs: &[Input]) -> Vec<String> {
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
     pub out_dir: PathBuf,
-    /// Worker threads; `None` for one per core.
+    /// Worker threads; `None` for one per core. Capped by [`worker_count`].
     pub jobs: Option<usize>,
     pub limits: Limits,
     pub report: ReportOptions,
@@ -224,7 +258,7 @@ pub fn run(
         source,
     })?;
     let names = output_names(inputs);
-    let jobs = options.jobs.unwrap_or(0);
+    let jobs = worker_count(options.jobs, inputs.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -244,6 +278,17 @@ pub fn run(
             .collect()
     });
     Ok(rows)
+}
+
+/// Most bundles analysed at once, whatever `--jobs` asks: each worker holds a bundle's facts,
+/// and threads beyond this only cost their creation.
+pub const MAX_JOBS: usize = 64;
+
+/// Worker threads for `bundles` bundles: as asked (one per core by default), but no more than
+/// there are bundles, nor than [`MAX_JOBS`].
+pub fn worker_count(asked: Option<usize>, bundles: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    asked.unwrap_or(cores).min(bundles).clamp(1, MAX_JOBS)
 }
 
 /// The display form of an input path (what the summary's `path` holds).
@@ -278,7 +323,7 @@ fn one(input: &Input, name: &str, options: &BatchOptions) -> SummaryRow {
     };
     for (file, text) in [(&json_name, &json), (&html_name, &html)] {
         let target = options.out_dir.join(file);
-        if let Err(e) = fs::write(&target, text.as_bytes()) {
+        if let Err(e) = crate::output::write_atomic(&target, text.as_bytes()) {
             return unreadable_row(
                 &report.bundle.name,
                 Some(&path),
@@ -297,6 +342,23 @@ fn one(input: &Input, name: &str, options: &BatchOptions) -> SummaryRow {
 pub struct Skipped {
     pub path: String,
     pub reason: String,
+}
+
+/// Largest JSON report `summarize` reads: a report of a large sosreport is a few MiB.
+pub const MAX_REPORT_BYTES: u64 = 256 << 20;
+
+/// The bytes of a report file, refused past [`MAX_REPORT_BYTES`] (`/dev/zero` as a report).
+fn read_report_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let file = crate::bundle::open_input(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB, not a report", MAX_REPORT_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Read per-bundle JSON reports into summary rows. Report paths are given relative to
@@ -319,7 +381,7 @@ pub fn read_reports(paths: &[PathBuf], out_dir: &Path) -> (Vec<SummaryRow>, Vec<
     let mut skipped = Vec::new();
     for p in paths {
         let label = file_label(p);
-        let text = match fs::read(p) {
+        let text = match read_report_file(p) {
             Ok(t) => t,
             Err(e) => {
                 rows.push(unreadable_row(&label, None, &format!("cannot read: {e}")));
@@ -377,6 +439,15 @@ mod tests {
     }
 
     #[test]
+    fn workers_are_capped_by_bundles_and_maximum() {
+        assert_eq!(worker_count(Some(65_535), 1), 1);
+        assert_eq!(worker_count(Some(65_535), 10_000), MAX_JOBS);
+        assert_eq!(worker_count(Some(3), 10), 3);
+        assert_eq!(worker_count(Some(4), 0), 1);
+        assert!(worker_count(None, 10_000) >= 1);
+    }
+
+    #[test]
     fn names_are_unique_without_regard_to_case() {
         let inputs: Vec<Input> = [
             "a/node.tar.gz",
@@ -405,11 +476,11 @@ mod tests {
         fs::write(fleet.join("broken.tar.gz"), "not gzip").unwrap();
         fs::write(fleet.join("zipped"), b"PK\x03\x04rest").unwrap();
         fs::write(fleet.join("README.md"), "notes").unwrap();
-        let found = discover(std::slice::from_ref(&fleet), None).unwrap();
+        let found = discover(std::slice::from_ref(&fleet), None).unwrap().inputs;
         let names: Vec<String> = found.iter().map(|i| file_label(&i.path)).collect();
         assert_eq!(names, ["broken.tar.gz", "node-a", "node-b", "zipped"]);
         // A bundle folder given directly is one bundle.
-        let one = discover(&[fleet.join("node-a")], None).unwrap();
+        let one = discover(&[fleet.join("node-a")], None).unwrap().inputs;
         assert_eq!(
             one,
             [Input {
@@ -419,6 +490,23 @@ mod tests {
         // The output folder of an earlier run inside the inputs is not a bundle.
         fs::create_dir_all(fleet.join("reports")).unwrap();
         let found = discover(std::slice::from_ref(&fleet), Some(&fleet.join("reports"))).unwrap();
-        assert_eq!(found.len(), 4);
+        assert_eq!(found.inputs.len(), 4);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_a_folder_of_bundles_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = dir.path().join("fleet");
+        let secret = dir.path().join("analyst-home");
+        fs::create_dir_all(fleet.join("node-a/proc")).unwrap();
+        fs::create_dir_all(secret.join("proc")).unwrap();
+        std::os::unix::fs::symlink(&secret, fleet.join("node-b")).unwrap();
+        std::os::unix::fs::symlink(fleet.join("node-a"), fleet.join("node-c")).unwrap();
+        let found = discover(std::slice::from_ref(&fleet), None).unwrap();
+        let names: Vec<String> = found.inputs.iter().map(|i| file_label(&i.path)).collect();
+        assert_eq!(names, ["node-a", "node-c"]);
+        assert_eq!(found.refused.len(), 1);
+        assert!(found.refused[0].path.ends_with("node-b"));
     }
 }

@@ -4,7 +4,6 @@
 //! Rows are built from a report's JSON form only ([`row_from_report`]), which is what makes
 //! `batch` and `summarize` agree byte for byte.
 
-use std::fs;
 use std::path::Path;
 
 use serde::Serialize;
@@ -200,7 +199,7 @@ pub fn write_summary(dir: &Path, rows: &mut [SummaryRow]) -> Result<(), BatchErr
     sort_rows(rows);
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);
-        fs::write(&path, bytes).map_err(|source| BatchError::Write {
+        crate::output::write_atomic(&path, bytes).map_err(|source| BatchError::Write {
             path: path.display().to_string(),
             source,
         })
@@ -269,7 +268,8 @@ pub fn to_csv(rows: &[SummaryRow]) -> String {
             opt(&r.kernel),
             opt(&r.collected_at),
             opt(&r.verdict),
-            r.severity.clone(),
+            // `summarize` takes it from reports made elsewhere: text like any other.
+            csv_text(&r.severity),
             csv_text(&r.findings.join(" ")),
             r.largest_free_order
                 .map(|o| o.to_string())
@@ -507,6 +507,14 @@ mod tests {
         assert_eq!(
             lines[1],
             "\"a,\"\"b\"\"\",'=cmd|' /C calc'!A0,false,\"line\nbreak\",,,,,none,x y,,,,"
+        );
+        let mut forged = unreadable_row("b", None, "");
+        forged.severity = "=HYPERLINK(\"http://x.y\",\"a,b\")".into();
+        let csv = to_csv(&[forged]);
+        let line = csv.split("\r\n").nth(1).unwrap_or_default();
+        assert!(
+            line.contains(",\"'=HYPERLINK(\"\"http://x.y\"\",\"\"a,b\"\")\","),
+            "{line}"
         );
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use walkdir::WalkDir;
 
-use super::path::{normalise, Normalised};
+use super::path::{normalise, shown, too_long, Normalised};
 use super::session::Session;
 use super::BundleError;
 
@@ -35,6 +35,10 @@ pub(crate) fn read_dir(session: &mut Session<'_, '_>, root: &Path) -> Result<(),
         let raw = relative.to_string_lossy().into_owned();
         let rel = match normalise(&raw, false) {
             Normalised::Inside(p) if !p.is_empty() => p,
+            Normalised::TooLong(len) => {
+                session.problem(shown(&raw), too_long(len));
+                continue;
+            }
             _ => continue,
         };
         let kind = entry.file_type();

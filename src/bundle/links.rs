@@ -1,9 +1,12 @@
 //! Virtual link resolution: links are followed inside the recorded tree only, after the whole
 //! bundle was seen, so a target that comes later in the archive still resolves.
+//!
+//! The tree is a trie of path components: each folder, file and link is one node holding its
+//! own name only, so a path of n components costs n small nodes, not n ancestor paths of up to
+//! n components each. Memory and time stay linear in the bytes of the entry names, however
+//! deep they go; resolving a link walks each component of its target once per hop.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-
-use super::path::parent;
+use std::collections::{HashMap, VecDeque};
 
 /// Links followed in a chain before giving up (the kernel's own limit is 40).
 pub(crate) const MAX_HOPS: usize = 40;
@@ -23,14 +26,36 @@ pub(crate) enum Resolved {
     Dir(String),
 }
 
+/// Index of a [`Node`] in [`Tree::nodes`]; the tree's own root is 0.
+type NodeId = usize;
+
+const ROOT: NodeId = 0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A folder, recorded or implied by a path below it.
+    Dir,
+    File,
+    /// A link: index of its target in [`Tree::targets`].
+    Link(usize),
+}
+
+#[derive(Debug)]
+struct Node {
+    parent: NodeId,
+    name: Box<str>,
+    kind: Kind,
+    children: HashMap<Box<str>, NodeId>,
+}
+
 /// The tree of one archive (or directory), relative to its own root.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Tree {
-    files: HashSet<String>,
-    dirs: HashSet<String>,
-    links: HashMap<String, (String, bool)>,
+    nodes: Vec<Node>,
+    /// Link targets as recorded, and whether the link is a hard link.
+    targets: Vec<(String, bool)>,
     /// The single top folder, against which absolute symlink targets resolve.
-    root: Option<String>,
+    root: Option<NodeId>,
 }
 
 impl Tree {
@@ -39,115 +64,175 @@ impl Tree {
         dirs: impl IntoIterator<Item = &'a String>,
         links: &[RawLink],
     ) -> Tree {
-        let mut tree = Tree::default();
+        let mut tree = Tree {
+            nodes: vec![Node {
+                parent: ROOT,
+                name: "".into(),
+                kind: Kind::Dir,
+                children: HashMap::new(),
+            }],
+            targets: Vec::new(),
+            root: None,
+        };
         for f in files {
-            tree.files.insert(f.clone());
-            tree.add_parents(f);
+            let node = tree.insert(f);
+            tree.set_kind(node, Kind::File);
         }
         for d in dirs {
-            tree.dirs.insert(d.clone());
-            tree.add_parents(d);
+            tree.insert(d);
         }
+        // A path recorded both as a link and as something else is followed as the link.
         for l in links {
-            tree.links
-                .insert(l.path.clone(), (l.target.clone(), l.hard));
-            tree.add_parents(&l.path);
+            let node = tree.insert(&l.path);
+            tree.targets.push((l.target.clone(), l.hard));
+            tree.set_kind(node, Kind::Link(tree.targets.len() - 1));
         }
-        let all = tree
-            .files
-            .iter()
-            .chain(tree.dirs.iter())
-            .chain(tree.links.keys());
-        tree.root = top_folder(all, |p| tree.dirs.contains(p));
+        tree.root = tree.top_folder();
         tree
     }
 
-    fn add_parents(&mut self, path: &str) {
-        let mut dir = parent(path);
-        while !dir.is_empty() && self.dirs.insert(dir.to_string()) {
-            dir = parent(dir);
+    /// The node of `path`, created with its missing folders.
+    fn insert(&mut self, path: &str) -> NodeId {
+        let mut at = ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            at = match self.child(at, part) {
+                Some(next) => next,
+                None => {
+                    let next = self.nodes.len();
+                    self.nodes.push(Node {
+                        parent: at,
+                        name: part.into(),
+                        kind: Kind::Dir,
+                        children: HashMap::new(),
+                    });
+                    if let Some(node) = self.nodes.get_mut(at) {
+                        node.children.insert(part.into(), next);
+                    }
+                    next
+                }
+            };
+        }
+        at
+    }
+
+    fn set_kind(&mut self, node: NodeId, kind: Kind) {
+        if let Some(n) = self.nodes.get_mut(node).filter(|_| node != ROOT) {
+            n.kind = kind;
         }
     }
 
+    fn child(&self, node: NodeId, name: &str) -> Option<NodeId> {
+        self.nodes.get(node)?.children.get(name).copied()
+    }
+
+    fn kind(&self, node: NodeId) -> Kind {
+        self.nodes.get(node).map_or(Kind::Dir, |n| n.kind)
+    }
+
+    fn parent(&self, node: NodeId) -> NodeId {
+        self.nodes.get(node).map_or(ROOT, |n| n.parent)
+    }
+
+    /// The path of a node, its names joined from the root down.
+    fn path(&self, mut node: NodeId) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        while node != ROOT {
+            let Some(n) = self.nodes.get(node) else {
+                break;
+            };
+            names.push(&n.name);
+            node = n.parent;
+        }
+        names.reverse();
+        names.join("/")
+    }
+
+    /// The single top entry when it is a folder holding everything.
+    fn top_folder(&self) -> Option<NodeId> {
+        let root = self.nodes.first()?;
+        if root.children.len() != 1 {
+            return None;
+        }
+        let (_, &top) = root.children.iter().next()?;
+        (self.kind(top) == Kind::Dir).then_some(top)
+    }
+
     #[cfg(test)]
-    pub(crate) fn root(&self) -> Option<&str> {
-        self.root.as_deref()
+    pub(crate) fn root(&self) -> Option<String> {
+        self.root.map(|r| self.path(r))
     }
 
     /// Resolve a link to a file or folder of the tree, or say why it does not.
     pub(crate) fn resolve(&self, link: &RawLink) -> Result<Resolved, String> {
         let mut hops = 0usize;
-        let mut resolved: Vec<String> = Vec::new();
-        let mut pending: VecDeque<String> = VecDeque::new();
-        self.jump(
-            &link.path,
-            &link.target,
-            link.hard,
-            &mut resolved,
-            &mut pending,
-        );
+        let mut pending: VecDeque<&str> = VecDeque::new();
+        let from = self.find(&link.path).unwrap_or(ROOT);
+        let mut at = self.jump(from, &link.target, link.hard, &mut pending);
         while let Some(part) = pending.pop_front() {
-            match part.as_str() {
+            match part {
                 "" | "." => continue,
                 ".." => {
-                    if resolved.pop().is_none() {
+                    if self.kind(at) == Kind::File {
+                        return Err("target is not in the bundle".into());
+                    }
+                    if at == ROOT {
                         return Err("target is outside the bundle".into());
                     }
+                    at = self.parent(at);
                     continue;
                 }
-                _ => resolved.push(part),
+                name => match self.child(at, name) {
+                    Some(next) => at = next,
+                    None => return Err("target is not in the bundle".into()),
+                },
             }
-            let here = resolved.join("/");
-            if let Some((target, hard)) = self.links.get(&here) {
+            if let Kind::Link(index) = self.kind(at) {
                 hops += 1;
                 if hops > MAX_HOPS {
                     return Err(format!(
                         "link loop (more than {MAX_HOPS} links followed), not followed"
                     ));
                 }
-                resolved.pop();
-                let mut rest: VecDeque<String> = VecDeque::new();
-                self.jump(&here, target, *hard, &mut resolved, &mut rest);
-                rest.extend(pending.drain(..));
-                pending = rest;
+                let Some((target, hard)) = self.targets.get(index) else {
+                    return Err("target is not in the bundle".into());
+                };
+                at = self.jump(at, target, *hard, &mut pending);
             }
         }
-        let here = resolved.join("/");
-        if self.files.contains(&here) {
-            Ok(Resolved::File(here))
-        } else if here.is_empty() || self.dirs.contains(&here) {
-            Ok(Resolved::Dir(here))
-        } else {
-            Err("target is not in the bundle".into())
+        match self.kind(at) {
+            Kind::File => Ok(Resolved::File(self.path(at))),
+            Kind::Dir => Ok(Resolved::Dir(self.path(at))),
+            Kind::Link(_) => Err("target is not in the bundle".into()),
         }
     }
 
-    /// Set up the walk of `target`, the target of the link at `from`: where it starts and the
-    /// components left to walk.
-    fn jump(
+    /// The node of a recorded path.
+    fn find(&self, path: &str) -> Option<NodeId> {
+        path.split('/')
+            .filter(|p| !p.is_empty())
+            .try_fold(ROOT, |at, part| self.child(at, part))
+    }
+
+    /// Set up the walk of `target`, the target of the link at node `from`: the node it starts
+    /// from, and its components put ahead of those left to walk.
+    fn jump<'t>(
         &self,
-        from: &str,
-        target: &str,
+        from: NodeId,
+        target: &'t str,
         hard: bool,
-        resolved: &mut Vec<String>,
-        pending: &mut VecDeque<String>,
-    ) {
-        resolved.clear();
+        pending: &mut VecDeque<&'t str>,
+    ) -> NodeId {
+        for part in target.rsplit('/') {
+            pending.push_front(part);
+        }
         if hard {
             // Hard link targets are archive paths.
+            ROOT
         } else if target.starts_with('/') {
-            if let Some(root) = &self.root {
-                resolved.push(root.clone());
-            }
+            self.root.unwrap_or(ROOT)
         } else {
-            resolved.extend(
-                parent(from)
-                    .split('/')
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
-            );
+            self.parent(from)
         }
-        pending.extend(target.split('/').map(str::to_string));
     }
 }
 
@@ -209,7 +294,7 @@ mod tests {
             ],
             &links,
         );
-        assert_eq!(t.root(), Some("sos"));
+        assert_eq!(t.root().as_deref(), Some("sos"));
         let want = |s: &str| Ok(Resolved::File(s.to_string()));
         assert_eq!(t.resolve(&links[0]), want("sos/sos_commands/kernel/dmesg"));
         assert_eq!(t.resolve(&links[1]), want("sos/usr/share/zoneinfo/UTC"));
@@ -242,6 +327,38 @@ mod tests {
             "target is not in the bundle"
         );
         assert!(t.resolve(&links[4]).unwrap_err().starts_with("link loop"));
+    }
+
+    #[test]
+    fn deep_paths_cost_their_length() {
+        // Fifty thousand folders deep: every ancestor as a full path would be 2.5 GB.
+        let deep = "d/".repeat(50_000);
+        let file = format!("{deep}f");
+        let links = vec![
+            link(&format!("{deep}up"), &"../".repeat(50_000), false),
+            link("top", &file, false),
+        ];
+        let t = tree(&[&file], &links);
+        assert!(t.nodes.len() < 50_010);
+        assert_eq!(t.resolve(&links[0]), Ok(Resolved::Dir(String::new())));
+        assert_eq!(t.resolve(&links[1]), Ok(Resolved::File(file.clone())));
+    }
+
+    #[test]
+    fn missing_folder_and_file_as_folder_do_not_resolve() {
+        let links = vec![
+            link("a/x", "gone/../file", false),
+            link("a/y", "file/../file", false),
+        ];
+        let t = tree(&["a/file"], &links);
+        assert_eq!(
+            t.resolve(&links[0]).unwrap_err(),
+            "target is not in the bundle"
+        );
+        assert_eq!(
+            t.resolve(&links[1]).unwrap_err(),
+            "target is not in the bundle"
+        );
     }
 
     #[test]

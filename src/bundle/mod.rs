@@ -152,6 +152,14 @@ pub struct BundleLink {
     pub problem: Option<String>,
 }
 
+/// Whether a link target is `/dev/null`, absolute or relative (`../../../../dev/null`).
+fn links_to_dev_null(target: &str) -> bool {
+    let mut parts = target
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..");
+    parts.next() == Some("dev") && parts.next() == Some("null") && parts.next().is_none()
+}
+
 /// An entry that could not be read or was skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryProblem {
@@ -238,7 +246,7 @@ pub fn read_bundle(
             Some(path),
         ));
     }
-    let mut file = File::open(path).map_err(open_error)?;
+    let mut file = open_input(path).map_err(open_error)?;
     let (head, error) = peek(&mut file, SNIFF_LEN);
     if let Some(e) = error {
         return Err(open_error(e));
@@ -297,8 +305,28 @@ pub fn read_bundle(
         let result = read_stream(&mut session, input, magic, 0, (0, single), 0, &name);
         let outcome = stop_at_limit(&mut session, &name, result)?;
         // The archive may end before the file does (tar padding, trailing bytes): the hash
-        // covers the whole file.
-        io::copy(&mut SharedReader(raw.clone()), &mut io::sink()).map_err(open_error)?;
+        // covers the whole file. A pipe may never end: what follows the archive is read up to
+        // the byte limit only.
+        let trailing_cap = if meta.is_file() {
+            u64::MAX
+        } else {
+            limits.max_total_bytes
+        };
+        let trailing = io::copy(
+            &mut SharedReader(raw.clone()).take(trailing_cap),
+            &mut io::sink(),
+        )
+        .map_err(open_error)?;
+        if trailing == trailing_cap {
+            session.problem(
+                name.clone(),
+                format!(
+                    "the stream goes on past the archive's end for more than {}; the rest was not \
+                     read, and the SHA-256 covers what was",
+                    limits::human_bytes(trailing_cap)
+                ),
+            );
+        }
         let hasher = raw.borrow().hasher.clone();
         (outcome, hex(&hasher.finalize()))
     };
@@ -319,6 +347,47 @@ pub fn read_bundle(
         );
     }
     Ok(finish(session, name, Some(sha256), container, None))
+}
+
+/// Open a file given on the command line for reading: a regular file, or a pipe (`<(...)`, a
+/// named FIFO) opened without waiting for a writer, so a FIFO nothing writes to reads as empty
+/// instead of blocking. A device or a socket is refused: it is no bundle, and `/dev/zero` would
+/// never end.
+pub fn open_input(path: &Path) -> io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return File::open(path);
+    }
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        if kind.is_fifo() {
+            let nonblocking = i32::try_from(OFlags::NONBLOCK.bits()).unwrap_or_default();
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(nonblocking)
+                .open(path)?;
+            // Reads wait for data again from here on, as on any pipe.
+            let flags = rustix::fs::fcntl_getfl(&file)?;
+            rustix::fs::fcntl_setfl(&file, flags - OFlags::NONBLOCK)?;
+            return Ok(file);
+        }
+        let what = if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a special file"
+        };
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{what}, not a file: give a bundle file, a directory or a pipe"),
+        ))
+    }
+    #[cfg(not(unix))]
+    File::open(path)
 }
 
 /// A limit hit once files were read ends the reading, not the bundle: the files read are kept
@@ -403,6 +472,9 @@ fn finish(
                         out.resolved = Some(format!("{}{p}", scope.prefix));
                     }
                 }
+                // systemd masks a unit with a link to /dev/null: a copied unit folder holds
+                // such links, and they are the host's settings, not a defect of the bundle.
+                Err(_) if links_to_dev_null(&link.target) => {}
                 Err(problem) => out.problem = Some(problem),
             }
             links.push(out);

@@ -9,10 +9,42 @@ pub(crate) enum Normalised {
     Absolute(String),
     /// A `..` climbs above the bundle root.
     Escapes,
+    /// Longer than [`MAX_PATH_BYTES`]: the length in bytes.
+    TooLong(usize),
+}
+
+/// Longest entry name or link target read, in bytes: Linux's own `PATH_MAX`. A longer name
+/// cannot be a real file of the node the bundle was collected on, and every structure that
+/// holds paths (the tree, the problems, the report) stays proportionate to the bundle's size.
+pub(crate) const MAX_PATH_BYTES: usize = 4096;
+
+/// Characters of an over-long name kept when it is shown in a problem.
+const SHOWN_CHARS: usize = 120;
+
+/// An entry name as shown in a problem: its folders within [`SHOWN_CHARS`] characters, with its
+/// length. It is cut after a `/` only, so no name is left in pieces that masking and `--redact`
+/// could no longer recognise.
+pub(crate) fn shown(raw: &str) -> String {
+    match raw.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => {
+            let head = raw.get(..cut).unwrap_or_default();
+            let folders = head.rfind('/').map_or("", |slash| &head[..=slash]);
+            format!("{folders}… ({} bytes)", raw.len())
+        }
+        None => raw.to_string(),
+    }
+}
+
+/// The problem of an entry whose name is too long, with the length.
+pub(crate) fn too_long(len: usize) -> String {
+    format!("path of {len} bytes is longer than {MAX_PATH_BYTES} bytes; entry skipped")
 }
 
 /// Normalise a raw entry name. `backslash_separates` is for zip files written on Windows.
 pub(crate) fn normalise(raw: &str, backslash_separates: bool) -> Normalised {
+    if raw.len() > MAX_PATH_BYTES {
+        return Normalised::TooLong(raw.len());
+    }
     let owned;
     let raw = if backslash_separates && raw.contains('\\') {
         owned = raw.replace('\\', "/");
@@ -65,11 +97,6 @@ pub(crate) fn without_compression_suffix(path: &str) -> String {
     path.to_string()
 }
 
-/// The folder part of a normalised path (`a/b/c` gives `a/b`, `c` gives ``).
-pub(crate) fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
 /// Join a prefix (empty or ending with `/`) and a relative path.
 pub(crate) fn join(prefix: &str, rel: &str) -> String {
     let mut s = String::with_capacity(prefix.len() + rel.len());
@@ -109,6 +136,22 @@ mod tests {
         assert_eq!(normalise("a/../../b", false), Normalised::Escapes);
         assert_eq!(normalise("/../x", false), Normalised::Escapes);
         assert_eq!(normalise("..\\..\\x", true), Normalised::Escapes);
+        let deep = "d/".repeat(MAX_PATH_BYTES);
+        assert_eq!(
+            normalise(&deep, false),
+            Normalised::TooLong(2 * MAX_PATH_BYTES)
+        );
+    }
+
+    #[test]
+    fn long_names_are_shown_cut() {
+        assert_eq!(shown("short"), "short");
+        assert_eq!(shown(&"é".repeat(200)), "… (400 bytes)");
+        let deep = format!("{}secret-name", "dir/".repeat(40));
+        assert_eq!(
+            shown(&deep),
+            format!("{}… ({} bytes)", "dir/".repeat(30), deep.len())
+        );
     }
 
     #[test]
@@ -124,9 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn parent_and_join() {
-        assert_eq!(parent("a/b/c"), "a/b");
-        assert_eq!(parent("c"), "");
+    fn join_and_lossy() {
         assert_eq!(join("x.tar/", "a"), "x.tar/a");
         assert_eq!(lossy(b"a\xffb"), "a\u{fffd}b");
     }

@@ -13,7 +13,7 @@ use super::limits::{
     peek, Budget, Counting, EntryReader, LimitHit, PanicGuard, RatioGuard, Replay,
 };
 use super::links::RawLink;
-use super::path::{join, without_compression_suffix};
+use super::path::{join, without_compression_suffix, MAX_PATH_BYTES};
 use super::sniff::{is_tar_header, sniff, Magic, SNIFF_LEN};
 use super::xz::XzStreams;
 use super::{tar, zip, BundleError, EntryMeta, EntryProblem, EntryVisitor};
@@ -178,6 +178,16 @@ impl<'b, 'v> Session<'b, 'v> {
     pub(crate) fn link(&mut self, scope: ScopeId, rel: String, target: String, hard: bool) {
         let full = self.full_path(scope, &rel);
         self.mark_seen(&full);
+        if target.len() > MAX_PATH_BYTES {
+            self.problem(
+                full,
+                format!(
+                    "link target of {} bytes is longer than {MAX_PATH_BYTES} bytes; not followed",
+                    target.len()
+                ),
+            );
+            return;
+        }
         if let Some(s) = self.scopes.get_mut(scope) {
             s.links.push(RawLink {
                 path: rel,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use ::tar::{Archive, EntryType};
 
 use super::limits::{HeaderWindow, MAX_HEADER_BYTES};
-use super::path::{lossy, normalise, Normalised};
+use super::path::{lossy, normalise, shown, too_long, Normalised};
 use super::session::{Origin, Outcome, ScopeId, Session};
 use super::BundleError;
 
@@ -76,6 +76,10 @@ pub(crate) fn read_tar(
                 );
                 continue;
             }
+            Normalised::TooLong(len) => {
+                session.problem(format!("{label}: {}", shown(&raw_path)), too_long(len));
+                continue;
+            }
         };
         match kind {
             EntryType::Directory => session.dir(scope, rel),
@@ -128,6 +132,8 @@ pub(crate) fn read_tar(
                             );
                             continue;
                         }
+                        // Reported as any over-long target, below.
+                        Normalised::TooLong(_) => target,
                     }
                 } else {
                     target

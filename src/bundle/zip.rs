@@ -4,11 +4,12 @@ use std::cell::Cell;
 use std::io::{Read, Seek};
 use std::rc::Rc;
 
-use ::zip::read::ZipFile;
-use ::zip::{ExtraField, ZipArchive};
+use ::zip::read::{Config, ZipFile};
+use ::zip::unstable::read::ZipIterable;
+use ::zip::{ExtraField, ZipReadOptions};
 
 use super::limits::RatioGuard;
-use super::path::{lossy, normalise, Normalised};
+use super::path::{lossy, normalise, shown, too_long, Normalised};
 use super::session::{Origin, Outcome, ScopeId, Session};
 use super::BundleError;
 
@@ -16,6 +17,10 @@ use super::BundleError;
 const MAX_LINK_TARGET: u64 = 4096;
 
 /// Open `reader` as a zip archive and read it into `scope`.
+///
+/// The central directory is walked entry by entry, as it lists them: two entries of the same
+/// name are both read, and the session reports the second as a duplicate, as for a tar (an
+/// index by name would keep only one of them, silently).
 pub(crate) fn read_zip_from<R: Read + Seek>(
     session: &mut Session<'_, '_>,
     scope: ScopeId,
@@ -23,7 +28,7 @@ pub(crate) fn read_zip_from<R: Read + Seek>(
     depth: u32,
     label: &str,
 ) -> Result<Outcome, BundleError> {
-    match ZipArchive::new(reader) {
+    match ZipIterable::try_new(reader, Config::default()) {
         Ok(mut archive) => read_zip(session, scope, &mut archive, depth, label),
         Err(e) => Ok(Outcome {
             entries: 0,
@@ -35,7 +40,7 @@ pub(crate) fn read_zip_from<R: Read + Seek>(
 fn read_zip<R: Read + Seek>(
     session: &mut Session<'_, '_>,
     scope: ScopeId,
-    archive: &mut ZipArchive<R>,
+    archive: &mut ZipIterable<R>,
     depth: u32,
     label: &str,
 ) -> Result<Outcome, BundleError> {
@@ -46,13 +51,31 @@ fn read_zip<R: Read + Seek>(
         .map_err(|d| session.limit(format!("{label}: {d}")))?;
     let mut outcome = Outcome::default();
     let mut first_error = None;
-    for index in 0..count {
+    let files = match archive.files() {
+        Ok(files) => files,
+        Err(e) => {
+            outcome.error = Some(e.to_string());
+            return Ok(outcome);
+        }
+    };
+    let mut index = 0usize;
+    while let Some(next) = files.next() {
+        index += 1;
+        let entry = match next {
+            Ok(entry) => entry,
+            Err(e) => {
+                // The walk cannot go on past a central directory record it could not read.
+                session.problem(
+                    format!("{label}: entry #{index}"),
+                    format!("could not be read: {e}"),
+                );
+                first_error.get_or_insert_with(|| e.to_string());
+                break;
+            }
+        };
         // The central directory's name, for a message when the entry itself cannot be opened.
-        let listed = archive
-            .name_for_index(index)
-            .and_then(Result::ok)
-            .map(|n| n.into_owned());
-        let mut file = match archive.by_index(index) {
+        let listed = entry.name().ok().map(|n| n.into_owned());
+        let mut file = match entry.with_reader(files.reader_mut(), ZipReadOptions::new()) {
             Ok(file) => file,
             Err(e) => {
                 let name = listed.unwrap_or_else(|| format!("entry #{index}"));
@@ -95,6 +118,10 @@ fn read_zip<R: Read + Seek>(
                     format!("{label}: {raw_name}"),
                     "path climbs out of the bundle with '..'; entry skipped",
                 );
+                continue;
+            }
+            Normalised::TooLong(len) => {
+                session.problem(format!("{label}: {}", shown(&raw_name)), too_long(len));
                 continue;
             }
         };

@@ -11,6 +11,7 @@
 use crate::facts::{BuddyInfo, BuddyZone, Warning};
 use crate::parse::text::{clean, fields, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::{Format, Parse, Paths, SourceKind};
 
 /// Parse `/proc/buddyinfo`.
 pub fn parse(text: &str) -> Parsed<BuddyInfo> {
@@ -135,6 +136,26 @@ pub(crate) fn test_data(rel: &str) -> String {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     strip_header(&text)
 }
+
+/// `/proc/buddyinfo`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::Buddyinfo,
+    paths: Paths {
+        sosreport: &["proc/buddyinfo"],
+        collector: &["proc/buddyinfo"],
+        supportconfig: &["/proc/buddyinfo"],
+        plain: &["buddyinfo*"],
+    },
+    sniff: Some(|head| match head.node_zone() {
+        Some((SourceKind::Buddyinfo, strength)) => Some(strength),
+        _ => None,
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse(&String::from_utf8_lossy(bytes));
+        let n = p.value.zones.len() as u64;
+        super::file_counted(&mut facts.buddyinfo, path, p, n)
+    }),
+};
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,8 @@
 use crate::facts::{CgroupController, Cgroups, Warning};
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::sniff::sniff_regex;
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// Parse `/proc/cgroups`.
 pub fn parse(text: &str) -> Parsed<Cgroups> {
@@ -53,6 +55,39 @@ pub fn parse(text: &str) -> Parsed<Cgroups> {
         }
     }
     Parsed::new(Cgroups { controllers }, warnings)
+}
+
+/// `/proc/cgroups`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::Cgroups,
+    paths: Paths {
+        sosreport: &["proc/cgroups"],
+        collector: &["proc/cgroups"],
+        supportconfig: &["/proc/cgroups"],
+        plain: &["cgroups*", "proc-cgroups*", "proc_cgroups*"],
+    },
+    sniff: Some(sniff),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse(&String::from_utf8_lossy(bytes));
+        let n = p.value.controllers.len() as u64;
+        super::file_counted(&mut facts.cgroups, path, p, n)
+    }),
+};
+
+sniff_regex!(
+    CGROUP_LINE,
+    r"^(?:cpuset|cpu|cpuacct|memory|devices|freezer|net_cls|blkio|perf_event|hugetlb|pids|net_prio|rdma|misc|debug)\s+[0-9]+\s+[0-9]+\s+[01]$"
+);
+
+fn sniff(head: &Head<'_>) -> Option<Strength> {
+    if head.lines().any(|l| l.starts_with("#subsys_name")) {
+        return Some(Strength::Strong);
+    }
+    let cgroup_lines = head.lines().filter(|l| CGROUP_LINE.is_match(l)).count();
+    if cgroup_lines >= 2 && cgroup_lines * 2 >= head.line_count() {
+        return Some(Strength::Strong);
+    }
+    (cgroup_lines > 0).then_some(Strength::Plausible)
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use crate::facts::{Container, ContainerState, Engine, Line, MemoryLimits, WallCl
 use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::text::is_prompt_line;
 use crate::parse::Parsed;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// How many unreadable JSON starts one file may have before the parser stops looking.
 const MAX_FAILED_DOCUMENTS: usize = 64;
@@ -644,6 +645,47 @@ fn string_end(b: &[u8], start: usize) -> usize {
     }
     b.len()
 }
+
+/// `docker inspect`, `podman inspect`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::ContainerInspect,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/docker/docker_inspect*",
+            "sos_commands/podman/podman_inspect*",
+        ],
+        collector: &["docker/inspect.json", "podman/inspect.json"],
+        supportconfig: &["docker inspect*"],
+        plain: &[
+            "container.json",
+            "containers.json",
+            "docker_inspect*",
+            "docker-inspect*",
+            "podman_inspect*",
+            "podman-inspect*",
+            "container_inspect*",
+            "container-inspect*",
+            "inspect*",
+            "*inspect*.json",
+        ],
+    },
+    sniff: Some(|head| {
+        let said = head.has_key("HostConfig")
+            || (head.has_key("State")
+                && (head.has_key("Image")
+                    || head.has_key("Config")
+                    || head.has_key("Id")
+                    || head.has_key("ID")));
+        said.then_some(Strength::Strong)
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_many(
+            &mut facts.containers,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
+    }),
+};
 
 #[cfg(test)]
 mod tests {

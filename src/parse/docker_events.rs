@@ -28,6 +28,8 @@ use crate::facts::{DockerEvent, Line, WallClock, Warning};
 use crate::parse::text::{is_prompt_line, numbered_lines};
 use crate::parse::Parsed;
 use crate::retention::{fold_into, wall_stamp, Folder, Retain};
+use crate::sources::sniff::Framing;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// How many physical lines one wrapped event may span before the parser gives up joining.
 const MAX_CONTINUATION_LINES: usize = 16;
@@ -446,6 +448,38 @@ fn json_time(nano: Option<&Value>, secs: Option<&Value>) -> Result<Option<WallCl
         _ => Ok(None),
     }
 }
+
+/// `docker events` and `podman events`: current text, pre-1.10 text, JSON.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::DockerEvents,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/docker/docker_events*",
+            "sos_commands/podman/podman_events*",
+        ],
+        collector: &["docker/events.json", "podman/events.json"],
+        supportconfig: &["docker events*"],
+        plain: &[
+            "docker_events*",
+            "docker-events*",
+            "dockerevents*",
+            "podman_events*",
+            "podman-events*",
+            "events.json",
+        ],
+    },
+    sniff: Some(|head| {
+        if head.has_key("timeNano") && (head.has_key("status") || head.has_key("Action")) {
+            return Some(Strength::Strong);
+        }
+        let logs = head.logs();
+        if logs.winner() == Some(Framing::DockerEvent) {
+            return Some(Strength::Strong);
+        }
+        (logs.lines_in(Framing::DockerEvent) > 0).then_some(Strength::Plausible)
+    }),
+    parse: Parse::Lines(|| crate::parse::LineParser::DockerEvents(LineParser::default())),
+};
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use crate::facts::{FragIndexTable, FragIndexZone, Warning};
 use crate::parse::buddyinfo::node_zone_row;
 use crate::parse::text::{clean, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// Parse an `extfrag_index` or `unusable_index` table.
 pub fn parse(text: &str) -> Parsed<FragIndexTable> {
@@ -67,6 +68,52 @@ pub fn parse(text: &str) -> Parsed<FragIndexTable> {
         });
     }
     Parsed::new(FragIndexTable { zones }, warnings)
+}
+
+/// debugfs `extfrag/extfrag_index`.
+pub(crate) const EXTFRAG_INDEX: Format = Format {
+    kind: SourceKind::ExtfragIndex,
+    paths: Paths {
+        sosreport: &["extfrag/extfrag_index"],
+        collector: &["sys/kernel/debug/extfrag/extfrag_index"],
+        supportconfig: &["/sys/kernel/debug/extfrag/extfrag_index"],
+        plain: &["extfrag_index*", "extfrag-index*", "extfragindex*"],
+    },
+    sniff: Some(|head| index_table(head, SourceKind::ExtfragIndex)),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse(&String::from_utf8_lossy(bytes));
+        let n = p.value.zones.len() as u64;
+        super::file_counted(&mut facts.extfrag_index, path, p, n)
+    }),
+};
+
+/// debugfs `extfrag/unusable_index`.
+pub(crate) const UNUSABLE_INDEX: Format = Format {
+    kind: SourceKind::UnusableIndex,
+    paths: Paths {
+        sosreport: &["extfrag/unusable_index"],
+        collector: &["sys/kernel/debug/extfrag/unusable_index"],
+        supportconfig: &["/sys/kernel/debug/extfrag/unusable_index"],
+        plain: &["unusable_index*", "unusable-index*"],
+    },
+    sniff: Some(|head| index_table(head, SourceKind::UnusableIndex)),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse(&String::from_utf8_lossy(bytes));
+        let n = p.value.zones.len() as u64;
+        super::file_counted(&mut facts.unusable_index, path, p, n)
+    }),
+};
+
+/// The two index tables share their shape: a table that tells names one of them; either fits
+/// a file whose path names the other.
+fn index_table(head: &Head<'_>, kind: SourceKind) -> Option<Strength> {
+    match head.node_zone() {
+        Some((found, strength)) if found == kind => Some(strength),
+        Some((SourceKind::ExtfragIndex | SourceKind::UnusableIndex, _)) => {
+            Some(Strength::Plausible)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@
 //!
 //! Only the first table is read; a second one (two runs pasted together) is reported in a warning.
 
-use crate::facts::{Free, FreeLayout, FreeRow, Line, Warning};
+use crate::facts::{Facts, Free, FreeLayout, FreeRow, Line, Warning};
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// How the numbers of a `free` table are scaled.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -256,10 +257,96 @@ struct RawRow<'a> {
 /// `free-mh.txt`. `None` when the name carries no flags.
 pub fn command_from_path(path: &str) -> Option<String> {
     let name = path.rsplit('/').next().unwrap_or(path);
+    // sosreport names each file after the command it ran: its `free` ran without a flag.
+    if name == "free" && path.contains("sos_commands/") {
+        return Some("free".to_string());
+    }
     let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
     let rest = stem.strip_prefix("free")?.trim_start_matches(['_', ' ']);
     rest.starts_with('-')
         .then(|| format!("free {}", rest.replace('_', " ")))
+}
+
+/// The warning of a table whose unit nothing states; [`settle_units`] takes it back when the
+/// bundle's `MemTotal` says the unit.
+pub const UNIT_NOT_STATED: &str = "the unit of this free output is not stated (no command line, \
+     no suffixes, no MemTotal in the bundle): assumed KiB, free's default; values are wrong if \
+     it was run with -m, -g or -b";
+
+/// Settle the unit of every `free` table whose unit was assumed, from the bundle's `MemTotal`
+/// (`/proc/meminfo`, in KiB): `free`'s total is `MemTotal` in the unit it was run with. A
+/// table so settled loses its warning; one that no `MemTotal` settles keeps it.
+pub fn settle_units(facts: &mut Facts) {
+    let Some(mem_total_kib) = facts
+        .meminfo
+        .iter()
+        .find_map(|m| m.value.value("MemTotal"))
+        .and_then(|kib| u64::try_from(kib).ok())
+        .filter(|&kib| kib > 0)
+    else {
+        return;
+    };
+    let mut settled: Vec<String> = Vec::new();
+    for sourced in &mut facts.free {
+        let free = &mut sourced.value;
+        let Some(total) = free.mem.total_bytes.filter(|&t| t > 0) else {
+            continue;
+        };
+        if !free.unit_assumed {
+            continue;
+        }
+        // Read as KiB, `total` is bytes = printed * 1024; the printed number in the unit of
+        // `MemTotal` would be `mem_total_kib`.
+        let printed = total / 1024;
+        let scale = [(1u64, "KiB"), (1024, "MiB"), (1024 * 1024, "GiB")]
+            .into_iter()
+            .chain(std::iter::once((0, "B")))
+            .find(|&(factor, _)| {
+                let expected = mem_total_kib
+                    .checked_div(factor)
+                    .unwrap_or(mem_total_kib.saturating_mul(1024));
+                // `free -g` rounds down to whole GiB; the others agree to the unit.
+                expected > 0 && printed.abs_diff(expected) <= (expected / 10).max(1)
+            });
+        let Some((factor, name)) = scale else {
+            continue;
+        };
+        let rescale = |row: &mut FreeRow| {
+            for v in [
+                &mut row.total_bytes,
+                &mut row.used_bytes,
+                &mut row.free_bytes,
+                &mut row.shared_bytes,
+                &mut row.buffers_bytes,
+                &mut row.cache_bytes,
+                &mut row.buff_cache_bytes,
+                &mut row.available_bytes,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *v = if factor == 0 {
+                    *v / 1024
+                } else {
+                    v.saturating_mul(factor)
+                };
+            }
+        };
+        rescale(&mut free.mem);
+        if let Some(swap) = free.swap.as_mut() {
+            rescale(swap);
+        }
+        free.unit = name.to_string();
+        free.unit_assumed = false;
+        settled.push(sourced.path.clone());
+    }
+    for source in facts
+        .sources
+        .iter_mut()
+        .filter(|s| settled.contains(&s.path))
+    {
+        source.warnings.retain(|w| w.message != UNIT_NOT_STATED);
+    }
 }
 
 /// Parse `free` output.
@@ -333,15 +420,12 @@ pub fn parse_with_command(text: &str, command: Option<&str>) -> Parsed<Option<Fr
     let suffixed = std::iter::once(&mem)
         .chain(&rest)
         .any(|r| r.values.iter().any(|v| has_suffix(v)));
+    let unit_assumed = command_unit.is_none() && !suffixed;
     let unit = match command_unit {
         Some(u) => u,
         None if suffixed => Unit::Human { si: false },
         None => {
-            warnings.push(Warning::at(
-                mem.no,
-                "the unit of this free output is not stated (no command line, no suffixes): \
-                 assumed KiB, free's default; values are wrong if it was run with -m, -g or -b",
-            ));
+            warnings.push(Warning::at(mem.no, UNIT_NOT_STATED));
             KIB
         }
     };
@@ -395,6 +479,7 @@ pub fn parse_with_command(text: &str, command: Option<&str>) -> Parsed<Option<Fr
         swap: None,
         mem_line: Some(line(mem.no, mem.raw)),
         swap_line: None,
+        unit_assumed,
     };
     let swap_row = rest.iter().find(|r| r.label == "Swap:").or_else(|| {
         rest.iter().find(|r| {
@@ -446,9 +531,124 @@ mod path_command_tests {
     }
 }
 
+/// `free`, of every procps and unit flag.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::Free,
+    paths: Paths {
+        sosreport: &["sos_commands/memory/free*"],
+        collector: &["free-m.txt"],
+        supportconfig: &["free*"],
+        plain: &["free*"],
+    },
+    sniff: Some(sniff),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let command = command_from_path(path);
+        let text = String::from_utf8_lossy(bytes);
+        super::file_one(
+            &mut facts.free,
+            path,
+            parse_with_command(&text, command.as_deref()),
+        )
+    }),
+};
+
+/// A `Mem:` row of figures says `free`; a header naming its columns fits it.
+fn sniff(head: &Head<'_>) -> Option<Strength> {
+    if head.lines().any(is_mem_row) {
+        return Some(Strength::Strong);
+    }
+    head.lines()
+        .any(|l| l.contains("total") && l.contains("used") && l.contains("free"))
+        .then_some(Strength::Plausible)
+}
+
+/// A `free` row of memory figures: `Mem:  15G  5.5G  270M ...` or `Mem: 16267516 5742860 ...`.
+fn is_mem_row(line: &str) -> bool {
+    let mut fields = fields(line);
+    if fields.next() != Some("Mem:") {
+        return false;
+    }
+    fields.filter(|f| is_size_figure(f)).count() >= 3
+}
+
+/// `1015732`, `5.5G`, `0B`, `8,2M` (comma decimals in some locales), `3.6Gi`.
+fn is_size_figure(f: &str) -> bool {
+    let number_end = f
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(f.len());
+    let (number, unit) = f.split_at(number_end);
+    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    matches!(
+        unit,
+        "" | "B" | "K" | "M" | "G" | "T" | "P" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bundle_with(free_text: &str, free_path: &str, mem_total_kib: Option<u64>) -> Facts {
+        let mut facts = Facts::default();
+        if let Some(kib) = mem_total_kib {
+            let meminfo = format!("MemTotal:       {kib} kB\nMemFree:         1000 kB\n");
+            super::super::parse_into(
+                &mut facts,
+                "proc/meminfo",
+                SourceKind::Meminfo,
+                meminfo.as_bytes(),
+            );
+        }
+        let outcome = super::super::parse_into(
+            &mut facts,
+            free_path,
+            SourceKind::Free,
+            free_text.as_bytes(),
+        );
+        facts.sources.push(crate::facts::SourceInfo {
+            path: free_path.to_string(),
+            size: 0,
+            kind: SourceKind::Free,
+            detection: crate::sources::Detection::Path,
+            records: outcome.records,
+            warnings: outcome.warnings,
+            problem: None,
+            mtime: None,
+        });
+        settle_units(&mut facts);
+        facts
+    }
+
+    const FREE_M: &str =
+        "              total        used        free      shared  buff/cache   available\n\
+        Mem:          15885        5623         270         278        9991        6451\n\
+        Swap:             0           0           0\n";
+
+    #[test]
+    fn mem_total_settles_the_unit_of_a_bare_table() {
+        let facts = bundle_with(FREE_M, "free", Some(16_266_652));
+        let free = &facts.free[0].value;
+        assert_eq!(free.unit, "MiB");
+        assert_eq!(free.mem.total_bytes, Some(15885 * 1024 * 1024));
+        assert!(facts.sources[0].warnings.is_empty());
+        // The same table without a MemTotal keeps its warning and its assumed KiB.
+        let facts = bundle_with(FREE_M, "free", None);
+        assert_eq!(facts.free[0].value.unit, "KiB");
+        assert_eq!(facts.sources[0].warnings[0].message, UNIT_NOT_STATED);
+        // A MemTotal that matches no unit leaves the warning too.
+        let facts = bundle_with(FREE_M, "free", Some(1_000));
+        assert_eq!(facts.sources[0].warnings.len(), 1);
+    }
+
+    #[test]
+    fn sosreports_free_is_kib_by_its_name() {
+        let kib = FREE_M.replace("15885", "16266652");
+        let facts = bundle_with(&kib, "sos/sos_commands/memory/free", None);
+        assert_eq!(facts.free[0].value.unit, "KiB");
+        assert!(facts.sources[0].warnings.is_empty());
+    }
     use crate::parse::buddyinfo::test_data;
     use proptest::prelude::*;
 

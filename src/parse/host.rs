@@ -14,6 +14,8 @@ use crate::facts::{
 };
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::sniff::sniff_regex;
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// The lines that can hold the fact: non-empty, not a pasted prompt.
 fn content_lines(text: &str) -> impl Iterator<Item = (u32, &str, String)> {
@@ -734,6 +736,254 @@ fn is_zone_name(s: &str) -> bool {
         && (s.contains('/')
             || s.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Format descriptors
+// ---------------------------------------------------------------------------------------------
+
+/// `uname -a` (or `-r`).
+pub(crate) const UNAME: Format = Format {
+    kind: SourceKind::Uname,
+    paths: Paths {
+        sosreport: &["sos_commands/kernel/uname*"],
+        collector: &["uname.txt"],
+        supportconfig: &["uname*"],
+        plain: &["uname*"],
+    },
+    sniff: Some(|head| {
+        let first = head.first()?;
+        if UNAME_A.is_match(first) {
+            Some(Strength::Strong)
+        } else {
+            (head.line_count() == 1 && UNAME_R.is_match(first)).then_some(Strength::Weak)
+        }
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.uname, path, parse_uname(&lossy(bytes)))
+    }),
+};
+
+/// `uptime`.
+pub(crate) const UPTIME: Format = Format {
+    kind: SourceKind::Uptime,
+    paths: Paths {
+        sosreport: &["sos_commands/host/uptime*", "sos_commands/general/uptime*"],
+        collector: &["uptime.txt"],
+        supportconfig: &["uptime*"],
+        plain: &["uptime*"],
+    },
+    sniff: Some(|head| {
+        let first = head.first()?;
+        (UPTIME_RE.is_match(first) || UPTIME_PRETTY.is_match(first)).then_some(Strength::Strong)
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.uptime, path, parse_uptime(&lossy(bytes)))
+    }),
+};
+
+/// `/proc/uptime`.
+pub(crate) const PROC_UPTIME: Format = Format {
+    kind: SourceKind::ProcUptime,
+    paths: Paths {
+        sosreport: &["proc/uptime"],
+        collector: &["proc/uptime"],
+        supportconfig: &["/proc/uptime"],
+        plain: &["proc-uptime*", "proc_uptime*"],
+    },
+    sniff: Some(|head| {
+        let first = head.first()?;
+        (head.line_count() == 1 && PROC_UPTIME_RE.is_match(first)).then_some(Strength::Strong)
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(
+            &mut facts.proc_uptime,
+            path,
+            parse_proc_uptime(&lossy(bytes)),
+        )
+    }),
+};
+
+/// `/proc/stat`.
+pub(crate) const PROC_STAT: Format = Format {
+    kind: SourceKind::ProcStat,
+    paths: Paths {
+        sosreport: &["proc/stat"],
+        collector: &["proc/stat"],
+        supportconfig: &["/proc/stat"],
+        plain: &["proc-stat*", "proc_stat*", "procstat*"],
+    },
+    sniff: Some(|head| {
+        // The `intr` line can be longer than the sniffed head, hiding `btime` behind it; per-CPU
+        // lines come first.
+        let cpu = head.lines().any(|l| CPU_LINE.is_match(l));
+        let other = head
+            .lines()
+            .any(|l| PROC_STAT_OTHER.is_match(l) || CPU_N_LINE.is_match(l));
+        match (cpu, other) {
+            (true, true) => Some(Strength::Strong),
+            (false, false) => None,
+            _ => Some(Strength::Plausible),
+        }
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.proc_stat, path, parse_proc_stat(&lossy(bytes)))
+    }),
+};
+
+/// `/proc/loadavg`.
+pub(crate) const LOADAVG: Format = Format {
+    kind: SourceKind::Loadavg,
+    paths: Paths {
+        sosreport: &["proc/loadavg"],
+        collector: &["proc/loadavg"],
+        supportconfig: &["/proc/loadavg"],
+        plain: &["loadavg*"],
+    },
+    sniff: Some(|head| {
+        let first = head.first()?;
+        (head.line_count() == 1 && LOADAVG_RE.is_match(first)).then_some(Strength::Strong)
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.loadavg, path, parse_loadavg(&lossy(bytes)))
+    }),
+};
+
+/// `date`, in its default, RFC 2822, RFC 3339, Chinese-locale and epoch forms.
+pub(crate) const DATE: Format = Format {
+    kind: SourceKind::Date,
+    paths: Paths {
+        sosreport: &["sos_commands/date/date*", "sos_commands/general/date*"],
+        collector: &["date.txt"],
+        supportconfig: &["date*"],
+        plain: &["date*"],
+    },
+    sniff: Some(sniff_date),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.date, path, parse_date(&lossy(bytes)))
+    }),
+};
+
+/// The host name: one word, which any file could hold, so only a path names it.
+pub(crate) const HOSTNAME: Format = Format {
+    kind: SourceKind::Hostname,
+    paths: Paths {
+        sosreport: &[
+            "etc/hostname",
+            "sos_commands/host/hostname*",
+            "sos_commands/general/hostname*",
+        ],
+        collector: &["hostname.txt"],
+        supportconfig: &["hostname*"],
+        plain: &["hostname*"],
+    },
+    sniff: None,
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.hostname, path, parse_hostname(&lossy(bytes)))
+    }),
+};
+
+/// `/etc/localtime`, `/etc/timezone`, RHEL 6's `/etc/sysconfig/clock`, `timedatectl`.
+pub(crate) const TIMEZONE: Format = Format {
+    kind: SourceKind::Timezone,
+    paths: Paths {
+        sosreport: &[
+            "etc/localtime",
+            "etc/timezone",
+            "etc/sysconfig/clock",
+            "sos_commands/date/timedatectl*",
+        ],
+        collector: &["etc/localtime", "etc/timezone", "timedatectl.txt"],
+        supportconfig: &["timedatectl*", "/etc/sysconfig/clock"],
+        plain: &["localtime", "timezone*", "tz", "timedatectl*"],
+    },
+    sniff: Some(sniff_timezone),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(&mut facts.timezone, path, parse_timezone(path, bytes))
+    }),
+};
+
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+sniff_regex!(CPU_LINE, r"^cpu\s+[0-9]+(?:\s+[0-9]+){3,}");
+sniff_regex!(CPU_N_LINE, r"^cpu[0-9]+\s+[0-9]+(?:\s+[0-9]+){3,}");
+sniff_regex!(
+    PROC_STAT_OTHER,
+    r"^(?:btime|ctxt|intr|processes|procs_running)\s+[0-9]+"
+);
+sniff_regex!(UNAME_A, r"^Linux\s+\S+\s+[0-9]+\.[0-9]+\S*\s+#[0-9]+");
+sniff_regex!(UNAME_R, r"^[0-9]+\.[0-9]+(?:\.[0-9]+)?-\S+$");
+sniff_regex!(
+    UPTIME_RE,
+    r"^[0-9]{1,2}:[0-9][0-9](?::[0-9][0-9])?\s+up\s+.*load averages?:"
+);
+sniff_regex!(
+    UPTIME_PRETTY,
+    r"^up\s+[0-9]+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
+);
+sniff_regex!(PROC_UPTIME_RE, r"^[0-9]+\.[0-9]+\s+[0-9]+(?:\.[0-9]+)?$");
+sniff_regex!(
+    LOADAVG_RE,
+    r"^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+/[0-9]+ [0-9]+$"
+);
+sniff_regex!(
+    TZ_NAME,
+    r"^(?:[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC|Etc/UTC|GMT)$"
+);
+sniff_regex!(
+    DATE_DEFAULT,
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+[0-9]{1,2}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\s+\S+)?\s+[0-9]{4}$"
+);
+sniff_regex!(
+    DATE_RFC2822,
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s+[0-9]{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+[0-9]{4}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\s+[+-][0-9]{4}$"
+);
+sniff_regex!(
+    DATE_ISO,
+    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:[.,][0-9]+)?\s*(?:Z|[+-][0-9][0-9]:?[0-9][0-9]|[A-Z]{2,5})?$"
+);
+sniff_regex!(DATE_ZH, r"^[0-9]{4}年\s*[0-9]{1,2}月\s*[0-9]{1,2}日");
+sniff_regex!(DATE_EPOCH, r"^@?[0-9]{9,10}(?:\.[0-9]+)?$");
+
+/// A date line says `date`. Epoch seconds alone fit a file named `date` (`date +%s`), but a
+/// single number is what a thousand `/sys` and cgroup files hold: it names nothing.
+fn sniff_date(head: &Head<'_>) -> Option<Strength> {
+    if head.line_count() == 0 || head.line_count() > 3 {
+        return None;
+    }
+    let full = |l: &str| {
+        DATE_DEFAULT.is_match(l)
+            || DATE_RFC2822.is_match(l)
+            || DATE_ISO.is_match(l)
+            || DATE_ZH.is_match(l)
+    };
+    if head.lines().all(full) {
+        return Some(Strength::Strong);
+    }
+    head.lines()
+        .all(|l| full(l) || DATE_EPOCH.is_match(l))
+        .then_some(Strength::Plausible)
+}
+
+fn sniff_timezone(head: &Head<'_>) -> Option<Strength> {
+    if head.raw().starts_with(b"TZif") {
+        return Some(Strength::Strong);
+    }
+    if head
+        .lines()
+        .any(|l| l.starts_with("Time zone:") || l.starts_with("Universal time:"))
+    {
+        return Some(Strength::Strong);
+    }
+    let first = head.first()?;
+    if head.line_count() == 1 && TZ_NAME.is_match(first) {
+        return Some(Strength::Weak);
+    }
+    head.lines()
+        .any(|l| l.starts_with("ZONE=") || TZ_NAME.is_match(l))
+        .then_some(Strength::Plausible)
 }
 
 #[cfg(test)]

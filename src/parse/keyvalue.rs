@@ -14,6 +14,8 @@
 use crate::facts::{KeyValue, KeyValues, Warning};
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::sniff::sniff_regex;
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// Parse `/proc/meminfo`.
 pub fn parse_meminfo(text: &str) -> Parsed<KeyValues> {
@@ -145,6 +147,213 @@ fn is_sysctl_key(key: &str) -> bool {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '_' | '-' | ':' | '@'))
+}
+
+/// `/proc/meminfo`.
+pub(crate) const MEMINFO: Format = Format {
+    kind: SourceKind::Meminfo,
+    paths: Paths {
+        sosreport: &["proc/meminfo"],
+        collector: &["proc/meminfo"],
+        supportconfig: &["/proc/meminfo"],
+        plain: &["meminfo*"],
+    },
+    sniff: Some(sniff_meminfo),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse_meminfo(&String::from_utf8_lossy(bytes));
+        super::file_kv(&mut facts.meminfo, path, p)
+    }),
+};
+
+/// `/proc/vmstat`.
+pub(crate) const VMSTAT: Format = Format {
+    kind: SourceKind::Vmstat,
+    paths: Paths {
+        sosreport: &["proc/vmstat"],
+        collector: &["proc/vmstat"],
+        supportconfig: &["/proc/vmstat"],
+        plain: &["vmstat*", "proc-vmstat*", "proc_vmstat*"],
+    },
+    sniff: Some(sniff_vmstat),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse_vmstat(&String::from_utf8_lossy(bytes));
+        super::file_kv(&mut facts.vmstat, path, p)
+    }),
+};
+
+/// `sysctl -a` and sysctl configuration files.
+pub(crate) const SYSCTL: Format = Format {
+    kind: SourceKind::Sysctl,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/kernel/sysctl*",
+            "etc/sysctl.conf",
+            "sysctl.d/*.conf",
+        ],
+        collector: &["sysctl.txt"],
+        supportconfig: &["sysctl*", "/etc/sysctl.conf"],
+        plain: &["sysctl*"],
+    },
+    sniff: Some(sniff_sysctl),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse_sysctl(&String::from_utf8_lossy(bytes));
+        super::file_kv(&mut facts.sysctl, path, p)
+    }),
+};
+
+fn sniff_meminfo(head: &Head<'_>) -> Option<Strength> {
+    let has = |key: &str| head.lines().any(|l| l.starts_with(key));
+    if has("MemTotal:") || (has("MemFree:") && (has("Buffers:") || has("Cached:"))) {
+        return Some(Strength::Strong);
+    }
+    has("MemFree:").then_some(Strength::Plausible)
+}
+
+sniff_regex!(KEY_NUMBER, r"^[a-z][a-z0-9_]*\s+-?[0-9]+$");
+
+/// `/proc/vmstat` keys, and only its: cgroup `memory.stat`, `cpu.stat` and `cgroup.stat` print
+/// `key value` lines too, with keys of their own, and some of the same (`pgfault`).
+fn sniff_vmstat(head: &Head<'_>) -> Option<Strength> {
+    let mut keys = 0usize;
+    let mut vmstat_keys = 0usize;
+    for line in head.lines().filter(|l| KEY_NUMBER.is_match(l)) {
+        let key = line.split_ascii_whitespace().next().unwrap_or("");
+        if is_cgroup_stat_key(key) {
+            return None;
+        }
+        keys += 1;
+        if key == "nr_free_pages" {
+            return Some(Strength::Strong);
+        }
+        if is_vmstat_key(key) {
+            vmstat_keys += 1;
+        }
+    }
+    if vmstat_keys == 0 {
+        return None;
+    }
+    Some(if keys * 5 >= head.line_count() * 3 {
+        Strength::Strong
+    } else {
+        Strength::Plausible
+    })
+}
+
+fn is_vmstat_key(key: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "nr_free_",
+        "nr_inactive_",
+        "nr_active_",
+        "nr_unevictable",
+        "nr_slab_",
+        "nr_anon_",
+        "nr_mapped",
+        "nr_file_",
+        "nr_dirty",
+        "nr_writeback",
+        "nr_page_table_pages",
+        "nr_kernel_stack",
+        "nr_bounce",
+        "nr_zone_",
+        "nr_mlock",
+        "nr_shmem",
+        "nr_isolated_",
+        "nr_vmscan_",
+        "nr_dirtied",
+        "nr_written",
+        "pgpg",
+        "pswp",
+        "pgalloc_",
+        "pgfree",
+        "pgactivate",
+        "pgdeactivate",
+        "pgfault",
+        "pgmajfault",
+        "pgrefill",
+        "pgsteal",
+        "pgscan",
+        "pginodesteal",
+        "pgrotated",
+        "pgmigrate_",
+        "compact_",
+        "numa_",
+        "thp_",
+        "workingset_",
+        "allocstall",
+        "kswapd_",
+        "slabs_scanned",
+        "unevictable_",
+        "drop_",
+        "balloon_",
+        "htlb_",
+        "zone_reclaim",
+        "swap_ra",
+    ];
+    key == "oom_kill" || PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// Keys of the cgroup statistics files, which `/proc/vmstat` never prints.
+fn is_cgroup_stat_key(key: &str) -> bool {
+    const KEYS: &[&str] = &[
+        // memory.stat, v1 and v2.
+        "cache",
+        "rss",
+        "rss_huge",
+        "mapped_file",
+        "hierarchical_memory_limit",
+        "hierarchical_memsw_limit",
+        "anon",
+        "file",
+        "kernel",
+        "kernel_stack",
+        "sock",
+        "shmem",
+        "file_mapped",
+        "file_dirty",
+        "active_anon",
+        "inactive_anon",
+        "active_file",
+        "inactive_file",
+        "unevictable",
+        "slab",
+        // memory.oom_control and memory.events.
+        "oom_kill_disable",
+        "under_oom",
+        "oom_group_kill",
+        // cpu.stat.
+        "usage_usec",
+        "user_usec",
+        "system_usec",
+        "nr_periods",
+        "nr_throttled",
+        "throttled_time",
+        "throttled_usec",
+        "nr_bursts",
+        "burst_usec",
+        // cgroup.stat.
+        "nr_descendants",
+        "nr_dying_descendants",
+    ];
+    KEYS.contains(&key) || key.starts_with("total_") || key.starts_with("nr_subsys_")
+}
+
+sniff_regex!(
+    SYSCTL_LINE,
+    r"^[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-*/]+)+\s*=\s*"
+);
+
+fn sniff_sysctl(head: &Head<'_>) -> Option<Strength> {
+    let settings = || {
+        head.lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with(';') && !l.starts_with("sysctl:"))
+    };
+    let total = settings().count();
+    let sysctl_lines = settings().filter(|l| SYSCTL_LINE.is_match(l)).count();
+    if sysctl_lines >= 1 && sysctl_lines * 5 >= total * 3 {
+        return Some(Strength::Strong);
+    }
+    // A configuration file of comments only is a sysctl file that sets nothing.
+    (sysctl_lines >= 1 || (total == 0 && head.line_count() > 0)).then_some(Strength::Plausible)
 }
 
 #[cfg(test)]

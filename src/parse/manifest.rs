@@ -47,6 +47,7 @@ use serde_json::{Map, Value};
 use crate::facts::{Manifest, ManifestCommand, Warning};
 use crate::parse::container_inspect::{json_documents, LineIndex};
 use crate::parse::Parsed;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// The schema version this parser reads.
 pub const SCHEMA_VERSION: &str = "1";
@@ -206,6 +207,32 @@ impl Fields<'_> {
         }
     }
 }
+
+/// The collector's `manifest.json`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::Manifest,
+    paths: Paths {
+        sosreport: &[],
+        collector: &["manifest.json"],
+        supportconfig: &[],
+        plain: &[],
+    },
+    sniff: Some(|head| {
+        let said = head.has_key("collector")
+            && (head.has_key("commands")
+                || head
+                    .json()
+                    .is_some_and(|j| j.contains("postmortem-collect")));
+        said.then_some(Strength::Strong)
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(
+            &mut facts.manifest,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
+    }),
+};
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@
 
 use crate::facts::{Facts, Line, Sourced, Warning};
 use crate::retention::records;
-use crate::sources::SourceKind;
+use crate::sources::{self, Format, Parse, SourceKind};
 
 pub mod literals;
 pub mod text;
@@ -21,6 +21,7 @@ pub mod container_inspect;
 pub mod daemon_log;
 pub mod docker_events;
 pub mod fragindex;
+pub mod framing;
 pub mod free;
 pub mod gfp;
 pub mod host;
@@ -54,110 +55,50 @@ pub struct Outcome {
     pub warnings: Vec<Warning>,
 }
 
+/// Every format read, in the order their sniffers are asked: the first that names a content
+/// strongly decides it, so formats with a telling header come before those recognised by the
+/// shape of their lines. Adding a format is adding its descriptor here (and its `SourceKind`,
+/// and the `Facts` field its parse fills).
+pub static FORMATS: &[&Format] = &[
+    &slabinfo::SLABINFO,
+    &slabinfo::SLABTOP,
+    &pagetypeinfo::FORMAT,
+    &zoneinfo::FORMAT,
+    &buddyinfo::FORMAT,
+    &fragindex::EXTFRAG_INDEX,
+    &fragindex::UNUSABLE_INDEX,
+    &keyvalue::MEMINFO,
+    &cgroups::FORMAT,
+    &host::PROC_STAT,
+    &free::FORMAT,
+    &keyvalue::VMSTAT,
+    &keyvalue::SYSCTL,
+    &host::LOADAVG,
+    &runtime_version::FORMAT,
+    &host::UNAME,
+    &host::UPTIME,
+    &host::PROC_UPTIME,
+    &host::TIMEZONE,
+    &host::DATE,
+    &kernel_log::JOURNAL,
+    &kernel_log::SYSLOG,
+    &kernel_log::DMESG,
+    &docker_events::FORMAT,
+    &oci_config::FORMAT,
+    &manifest::FORMAT,
+    &container_inspect::FORMAT,
+    &daemon_log::FORMAT,
+    &runtime_error::FORMAT,
+    &host::HOSTNAME,
+];
+
 /// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.
 pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8]) -> Outcome {
-    if kind == SourceKind::Timezone {
-        let p = host::parse_timezone(path, bytes);
-        return file_one(&mut facts.timezone, path, p);
-    }
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.as_ref();
-    match kind {
-        SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => {
-            feed_text(facts, path, kind, text)
+    match sources::format_of(kind).map(|f| &f.parse) {
+        Some(Parse::Whole(parse)) => parse(facts, path, bytes),
+        Some(Parse::Lines(_)) | None => {
+            feed_text(facts, path, kind, &String::from_utf8_lossy(bytes))
         }
-        SourceKind::Free => {
-            let command = free::command_from_path(path);
-            file_one(
-                &mut facts.free,
-                path,
-                free::parse_with_command(text, command.as_deref()),
-            )
-        }
-        SourceKind::Meminfo => file_kv(&mut facts.meminfo, path, keyvalue::parse_meminfo(text)),
-        SourceKind::Vmstat => file_kv(&mut facts.vmstat, path, keyvalue::parse_vmstat(text)),
-        SourceKind::Sysctl => file_kv(&mut facts.sysctl, path, keyvalue::parse_sysctl(text)),
-        SourceKind::Buddyinfo => {
-            let p = buddyinfo::parse(text);
-            let n = p.value.zones.len() as u64;
-            file_counted(&mut facts.buddyinfo, path, p, n)
-        }
-        SourceKind::Pagetypeinfo => {
-            let p = pagetypeinfo::parse(text);
-            let n = (p.value.free.len() + p.value.blocks.len()) as u64;
-            file_counted(&mut facts.pagetypeinfo, path, p, n)
-        }
-        SourceKind::ExtfragIndex => {
-            let p = fragindex::parse(text);
-            let n = p.value.zones.len() as u64;
-            file_counted(&mut facts.extfrag_index, path, p, n)
-        }
-        SourceKind::UnusableIndex => {
-            let p = fragindex::parse(text);
-            let n = p.value.zones.len() as u64;
-            file_counted(&mut facts.unusable_index, path, p, n)
-        }
-        SourceKind::Slabinfo => {
-            let p = slabinfo::parse_slabinfo(text);
-            let n = p.value.caches.len() as u64;
-            file_counted(&mut facts.slabinfo, path, p, n)
-        }
-        SourceKind::Slabtop => {
-            let p = slabinfo::parse_slabtop(text);
-            let n = p.value.caches.len() as u64;
-            file_counted(&mut facts.slabinfo, path, p, n)
-        }
-        SourceKind::Zoneinfo => {
-            let p = zoneinfo::parse(text);
-            let n = p.value.zones.len() as u64;
-            file_counted(&mut facts.zoneinfo, path, p, n)
-        }
-        SourceKind::Cgroups => {
-            let p = cgroups::parse(text);
-            let n = p.value.controllers.len() as u64;
-            file_counted(&mut facts.cgroups, path, p, n)
-        }
-        SourceKind::ProcStat => file_one(&mut facts.proc_stat, path, host::parse_proc_stat(text)),
-        SourceKind::Uptime => file_one(&mut facts.uptime, path, host::parse_uptime(text)),
-        SourceKind::ProcUptime => {
-            file_one(&mut facts.proc_uptime, path, host::parse_proc_uptime(text))
-        }
-        SourceKind::Date => file_one(&mut facts.date, path, host::parse_date(text)),
-        SourceKind::Uname => file_one(&mut facts.uname, path, host::parse_uname(text)),
-        SourceKind::Hostname => file_one(&mut facts.hostname, path, host::parse_hostname(text)),
-        SourceKind::DockerEvents => {
-            let p = docker_events::parse(text);
-            let n = records(&p.value);
-            let warnings = p.warnings;
-            push_nonempty(&mut facts.docker_events, path, p.value);
-            Outcome {
-                records: n,
-                warnings,
-            }
-        }
-        SourceKind::ContainerInspect => {
-            let p = container_inspect::parse(text);
-            file_many(&mut facts.containers, path, p)
-        }
-        SourceKind::OciConfig => {
-            let p = oci_config::parse(text);
-            file_one(&mut facts.containers, path, p)
-        }
-        SourceKind::DaemonLog => feed_text(facts, path, kind, text),
-        SourceKind::RuntimeError => feed_text(facts, path, kind, text),
-        SourceKind::Manifest => file_one(&mut facts.manifest, path, manifest::parse(text)),
-        SourceKind::Loadavg => file_one(&mut facts.loadavg, path, host::parse_loadavg(text)),
-        SourceKind::RuntimeVersion => {
-            let p = runtime_version::parse(text);
-            let n = p.value.len() as u64;
-            push_nonempty(&mut facts.runtime_versions, path, p.value);
-            Outcome {
-                records: n,
-                warnings: p.warnings,
-            }
-        }
-        SourceKind::Unknown => feed_text(facts, path, kind, text),
-        SourceKind::Timezone => Outcome::default(),
     }
 }
 
@@ -202,8 +143,8 @@ pub struct Scanned {
 pub enum LineParser {
     Kernel(Box<kernel_log::LineParser>),
     Daemon(daemon_log::LineParser),
-    Runtime(runtime_error::LineScanner),
     DockerEvents(docker_events::LineParser),
+    Runtime(runtime_error::LineScanner),
     /// A file of unknown kind may still hold runtime error text (a pasted ticket, a script's
     /// output): it is scanned, quietly.
     Unknown(runtime_error::LineScanner),
@@ -212,18 +153,11 @@ pub enum LineParser {
 impl LineParser {
     /// The line parser of `kind`, when `kind` is read line by line.
     pub fn for_kind(kind: SourceKind) -> Option<LineParser> {
-        match kind {
-            SourceKind::Dmesg | SourceKind::Syslog | SourceKind::Journal => Some(
-                LineParser::Kernel(Box::new(kernel_log::LineParser::new(kind))),
-            ),
-            SourceKind::DaemonLog => Some(LineParser::Daemon(daemon_log::LineParser::default())),
-            SourceKind::RuntimeError => {
-                Some(LineParser::Runtime(runtime_error::LineScanner::default()))
-            }
-            SourceKind::Unknown => Some(LineParser::Unknown(runtime_error::LineScanner::default())),
-            SourceKind::DockerEvents => Some(LineParser::DockerEvents(
-                docker_events::LineParser::default(),
-            )),
+        if kind == SourceKind::Unknown {
+            return Some(LineParser::Unknown(runtime_error::LineScanner::default()));
+        }
+        match sources::format_of(kind).map(|f| &f.parse) {
+            Some(Parse::Lines(new)) => Some(new()),
             _ => None,
         }
     }
@@ -300,19 +234,19 @@ impl LineParser {
                     warnings: out.warnings,
                 }
             }
-            LineParser::Runtime(p) => {
+            LineParser::DockerEvents(p) => {
                 let p = p.finish();
-                let n = p.value.len() as u64;
-                push_nonempty(&mut facts.runtime_errors, path, p.value);
+                let n = records(&p.value);
+                push_nonempty(&mut facts.docker_events, path, p.value);
                 Outcome {
                     records: n,
                     warnings: p.warnings,
                 }
             }
-            LineParser::DockerEvents(p) => {
+            LineParser::Runtime(p) => {
                 let p = p.finish();
-                let n = records(&p.value);
-                push_nonempty(&mut facts.docker_events, path, p.value);
+                let n = p.value.len() as u64;
+                push_nonempty(&mut facts.runtime_errors, path, p.value);
                 Outcome {
                     records: n,
                     warnings: p.warnings,
@@ -331,7 +265,7 @@ impl LineParser {
     }
 }
 
-fn push_nonempty<T>(into: &mut Vec<Sourced<Vec<T>>>, path: &str, value: Vec<T>) {
+pub(crate) fn push_nonempty<T>(into: &mut Vec<Sourced<Vec<T>>>, path: &str, value: Vec<T>) {
     if !value.is_empty() {
         into.push(Sourced {
             path: path.to_string(),
@@ -340,7 +274,25 @@ fn push_nonempty<T>(into: &mut Vec<Sourced<Vec<T>>>, path: &str, value: Vec<T>) 
     }
 }
 
-fn file_one<T>(into: &mut Vec<Sourced<T>>, path: &str, parsed: Parsed<Option<T>>) -> Outcome {
+/// File a list that a source gave as one value, when it is not empty.
+pub(crate) fn file_list<T>(
+    into: &mut Vec<Sourced<Vec<T>>>,
+    path: &str,
+    parsed: Parsed<Vec<T>>,
+) -> Outcome {
+    let records = parsed.value.len() as u64;
+    push_nonempty(into, path, parsed.value);
+    Outcome {
+        records,
+        warnings: parsed.warnings,
+    }
+}
+
+pub(crate) fn file_one<T>(
+    into: &mut Vec<Sourced<T>>,
+    path: &str,
+    parsed: Parsed<Option<T>>,
+) -> Outcome {
     let records = u64::from(parsed.value.is_some());
     if let Some(value) = parsed.value {
         into.push(Sourced {
@@ -354,7 +306,11 @@ fn file_one<T>(into: &mut Vec<Sourced<T>>, path: &str, parsed: Parsed<Option<T>>
     }
 }
 
-fn file_many<T>(into: &mut Vec<Sourced<T>>, path: &str, parsed: Parsed<Vec<T>>) -> Outcome {
+pub(crate) fn file_many<T>(
+    into: &mut Vec<Sourced<T>>,
+    path: &str,
+    parsed: Parsed<Vec<T>>,
+) -> Outcome {
     let records = parsed.value.len() as u64;
     for value in parsed.value {
         into.push(Sourced {
@@ -368,7 +324,7 @@ fn file_many<T>(into: &mut Vec<Sourced<T>>, path: &str, parsed: Parsed<Vec<T>>) 
     }
 }
 
-fn file_counted<T>(
+pub(crate) fn file_counted<T>(
     into: &mut Vec<Sourced<T>>,
     path: &str,
     parsed: Parsed<T>,
@@ -386,7 +342,7 @@ fn file_counted<T>(
     }
 }
 
-fn file_kv(
+pub(crate) fn file_kv(
     into: &mut Vec<Sourced<crate::facts::KeyValues>>,
     path: &str,
     parsed: Parsed<crate::facts::KeyValues>,

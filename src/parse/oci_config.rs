@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::facts::{Container, ContainerState, Engine, Line, MemoryLimits, Warning};
 use crate::parse::container_inspect::{json_documents, LineIndex, Positions, Reader};
 use crate::parse::Parsed;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// Annotations that carry the container id, in order of preference.
 const ID_ANNOTATIONS: &[&str] = &[
@@ -140,6 +141,30 @@ pub fn parse(text: &str) -> Parsed<Option<Container>> {
     };
     Parsed::new(Some(container), warnings)
 }
+
+/// An OCI runtime `config.json`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::OciConfig,
+    paths: Paths {
+        sosreport: &[],
+        collector: &[],
+        supportconfig: &[],
+        plain: &[
+            "config.json",
+            "oci-config.json",
+            "oci_config.json",
+            "ociconfig.json",
+        ],
+    },
+    sniff: Some(|head| head.has_key("ociVersion").then_some(Strength::Strong)),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_one(
+            &mut facts.containers,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
+    }),
+};
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ use crate::facts::{PageTypeBlocks, PageTypeFree, PageTypeInfo, Warning};
 use crate::parse::buddyinfo::node_zone_row;
 use crate::parse::text::{clean, fields, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -160,6 +161,33 @@ pub fn parse(text: &str) -> Parsed<PageTypeInfo> {
         }
     }
     Parsed::new(info, warnings)
+}
+
+/// `/proc/pagetypeinfo`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::Pagetypeinfo,
+    paths: Paths {
+        sosreport: &["proc/pagetypeinfo"],
+        collector: &["proc/pagetypeinfo"],
+        supportconfig: &["/proc/pagetypeinfo"],
+        plain: &["pagetypeinfo*"],
+    },
+    sniff: Some(sniff),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse(&String::from_utf8_lossy(bytes));
+        let n = (p.value.free.len() + p.value.blocks.len()) as u64;
+        super::file_counted(&mut facts.pagetypeinfo, path, p, n)
+    }),
+};
+
+fn sniff(head: &Head<'_>) -> Option<Strength> {
+    head.lines()
+        .any(|l| {
+            l.starts_with("Page block order:")
+                || l.starts_with("Free pages count per migrate type")
+                || l.starts_with("Number of blocks type")
+        })
+        .then_some(Strength::Strong)
 }
 
 #[cfg(test)]

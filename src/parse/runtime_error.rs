@@ -13,7 +13,15 @@
 //! - the parent side of a dead child: `getting the final child's pid from pipe caused EOF`,
 //!   `can't get final child's PID from pipe: EOF`;
 //! - cgroup creation: `mkdir /sys/fs/cgroup/memory/...: no space left on device` or `cannot
-//!   allocate memory`.
+//!   allocate memory`;
+//! - the daemon's own set-up of a start, before runc runs: `failed to create endpoint <name> on
+//!   network <net>: failed to add the host (vethA) <=> sandbox (vethB) pair interfaces: cannot
+//!   allocate memory`, `failed to set up container networking: ...`, `error creating overlay
+//!   mount to <path>: ...`, with the errno text Go prints last;
+//! - exec into a running container: `OCI runtime exec failed: exec failed: ...` (which says
+//!   `starting container process caused` or `unable to start container process` too, about
+//!   the exec'd process), a probe's `ExecSync ... failed`. An exec failure is never a start
+//!   failure: the container was running.
 //!
 //! `exit status N` is kept as printed and never read as an errno: in runc before 1.0.0-rc9 it is
 //! the ordinal of the `bail()` call site in that build's nsexec.c. The errno is the text after
@@ -28,11 +36,12 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use regex::Regex;
 
-use crate::facts::{Line, RuntimeError, RuntimeErrorKind, WallClock};
+use crate::facts::{Line, RuntimeError, RuntimeErrorKind, SetupStep, WallClock};
 use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::literals::Literals;
 use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
+use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
 /// Substrings one of which every recognised runtime error contains. Other scanners that run
 /// first (the kernel log's prefilter) include them in their own literal search.
@@ -48,6 +57,9 @@ pub const TRIGGER_LITERALS: &[&str] = &[
     "mkdir /sys/fs/cgroup",
     "Cannot start container",
     "_linux.go:",
+    "failed to create endpoint",
+    "container networking",
+    "error creating overlay mount",
 ];
 
 /// [`TRIGGER_LITERALS`] searched at once: every line of every log passes through
@@ -58,6 +70,16 @@ static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LIT
 pub fn may_match(message: &str) -> bool {
     TRIGGERS.is_match(message.as_bytes())
 }
+
+/// Substrings of an exec into a running container: they win over the start markers, which an
+/// exec error holds too (`OCI runtime exec failed: exec failed: unable to start container
+/// process: ...` is about the exec'd process).
+static EXEC_FAILURE_MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+    ["exec failed", "ExecSync", "failed to exec in container"]
+        .iter()
+        .map(|s| Finder::new(s.as_bytes()).into_owned())
+        .collect()
+});
 
 static START_FAILURE_MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
     [
@@ -100,6 +122,22 @@ static CGROUP_MKDIR: LazyLock<Regex> = LazyLock::new(|| {
 static FINAL_CHILD: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(getting the final child's pid from pipe caused|can't get final child's PID from pipe)[\s:\\"]*(EOF)?"#,
+    )
+});
+/// The daemon's network set-up of a start: `failed to create endpoint NAME on network NET: ...`
+/// (libnetwork), or the wrapper `failed to set up container networking: ...` of later daemons.
+static ENDPOINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:failed to set up container networking: )?failed to create endpoint ([^\s:"\\]+) on network ([^\s:"\\]+)|failed to set up container networking"#,
+    )
+});
+/// `error creating overlay mount to /var/lib/docker/overlay2/<id>/merged: ...` (overlay2).
+static OVERLAY_MOUNT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"error creating overlay mount to ([^\s:"\\]+)"#));
+/// The errno texts Go prints (`syscall.Errno.Error()`), as the last words of a set-up error.
+static ERRNO_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i):\s*(cannot allocate memory|no space left on device|invalid argument|no such file or directory|device or resource busy|operation not permitted|permission denied|file exists|too many open files|resource temporarily unavailable|address already in use|numerical result out of range)[.\s"\\]*$"#,
     )
 });
 static CONTAINER_NAMED: LazyLock<Regex> = LazyLock::new(|| {
@@ -160,14 +198,55 @@ pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
         cgroup_path: None,
         go_locations: Vec::new(),
         container: None,
+        setup: None,
     };
+    let exec_failure = EXEC_FAILURE_MARKERS.iter().any(|f| f.find(hay).is_some());
     let start_failure = START_FAILURE_MARKERS.iter().any(|f| f.find(hay).is_some());
-    if let Some(c) = CGROUP_MKDIR.captures(message) {
+    let endpoint = ENDPOINT.captures(message);
+    let overlay = OVERLAY_MOUNT.captures(message);
+    if exec_failure {
+        err.kind = RuntimeErrorKind::ExecFailure;
+    } else if let Some(c) = CGROUP_MKDIR.captures(message) {
         err.kind = RuntimeErrorKind::CgroupCreate;
         err.cgroup_path = Some(c[1].to_string());
         err.errno_text = Some(c[2].to_string());
+    } else if endpoint.is_some() || overlay.is_some() {
+        err.kind = RuntimeErrorKind::StartFailure;
+        err.setup = Some(if endpoint.is_some() {
+            SetupStep::Network
+        } else {
+            SetupStep::Mount
+        });
+        // The step is what Go printed before the errno; the errno is its last words.
+        if let Some(tail) = ERRNO_TAIL.captures(message) {
+            let at = tail.get(0).map_or(message.len(), |m| m.start());
+            let start = endpoint
+                .as_ref()
+                .and_then(|c| c.get(0))
+                .or_else(|| overlay.as_ref().and_then(|c| c.get(0)))
+                .map_or(0, |m| m.start());
+            err.failed_step = message.get(start..at).map(|s| s.trim().to_string());
+            err.errno_text = Some(tail[1].to_string());
+        } else {
+            err.failed_step = endpoint
+                .as_ref()
+                .and_then(|c| c.get(0))
+                .or_else(|| overlay.as_ref().and_then(|c| c.get(0)))
+                .map(|m| m.as_str().to_string());
+        }
+        // libnetwork names the endpoint after the container.
+        err.container = endpoint
+            .as_ref()
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string());
     } else if start_failure {
         err.kind = RuntimeErrorKind::StartFailure;
+    }
+    if err.setup.is_some() {
+        return Some(err);
+    }
+    if exec_failure {
+        err.failed_step = exec_reason(message);
     }
     if let Some(c) = NSEXEC_STEP.captures(message) {
         err.failed_step = Some(c[1].trim().to_string());
@@ -201,6 +280,19 @@ pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
     recognised.then_some(err)
 }
 
+/// What an exec error says went wrong: the text after the last `exec failed: `, without the
+/// `: unknown` gRPC tail and the quoting around it.
+fn exec_reason(message: &str) -> Option<String> {
+    let at = message.rfind("exec failed: ")?;
+    let mut reason = &message[at + "exec failed: ".len()..];
+    // The gRPC code ends the error; a structured log line adds its other fields after it.
+    if let Some(cut) = reason.find(": unknown") {
+        reason = &reason[..cut];
+    }
+    let reason = reason.trim().trim_end_matches(['.', '"', '\\']).trim_end();
+    (!reason.is_empty()).then(|| reason.to_string())
+}
+
 /// The errno text as printed, without trailing punctuation or a trailing quote run.
 fn clean_errno(s: &str) -> String {
     s.trim()
@@ -222,6 +314,36 @@ fn leading_time(line: &str) -> Option<WallClock> {
         None
     }
 }
+
+/// Runtime or CLI error text, e.g. a pasted `docker run` error.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::RuntimeError,
+    paths: Paths {
+        sosreport: &[],
+        collector: &[],
+        supportconfig: &[],
+        plain: &[
+            "docker-run*",
+            "docker_run*",
+            "docker-start*",
+            "docker_start*",
+            "runtime-error*",
+            "runtime_error*",
+            "runc-error*",
+            "oci-error*",
+            "docker-error*",
+        ],
+    },
+    // Error text is free prose: whatever a file so named holds is read for it.
+    sniff: Some(|head| {
+        if head.runtime_marker() {
+            Some(Strength::Strong)
+        } else {
+            (head.line_count() > 0).then_some(Strength::Plausible)
+        }
+    }),
+    parse: Parse::Lines(|| crate::parse::LineParser::Runtime(LineScanner::default())),
+};
 
 #[cfg(test)]
 mod tests {
@@ -246,6 +368,9 @@ mod tests {
             &*CGROUP_MKDIR,
             &*FINAL_CHILD,
             &*CONTAINER_NAMED,
+            &*ENDPOINT,
+            &*OVERLAY_MOUNT,
+            &*ERRNO_TAIL,
         ] {
             assert!(!r.as_str().is_empty());
         }
@@ -371,6 +496,92 @@ mod tests {
         let e = scan("Handler for POST /v1.24/containers/web/start returned error: oci runtime error: container_linux.go:262: starting container process caused \"exit status 34\"").unwrap();
         assert_eq!(e.container.as_deref(), Some("web"));
         assert_eq!(e.exit_status, Some(34));
+    }
+
+    /// Test data without its `# source:` / `# note:` header lines.
+    fn data(text: &str) -> String {
+        text.lines()
+            .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn exec_failures_are_not_start_failures() {
+        let p = parse(&data(include_str!(
+            "../../tests/data/excerpts/docker-exec-oci-runtime-exec-failed.txt"
+        )));
+        assert_eq!(p.value.len(), 2);
+        for e in &p.value {
+            assert_eq!(e.kind, RuntimeErrorKind::ExecFailure, "{}", e.line.text);
+            assert_eq!(e.setup, None);
+        }
+        assert_eq!(p.value[0].go_locations, ["container_linux.go:380"]);
+        assert_eq!(
+            p.value[1].failed_step.as_deref(),
+            Some("unable to start container process: exec: \"bash\": executable file not found in $PATH")
+        );
+        let p = parse(&data(include_str!(
+            "../../tests/data/excerpts/kubelet-probe-exec-failed.txt"
+        )));
+        assert_eq!(p.value.len(), 2);
+        for e in &p.value {
+            assert_eq!(e.kind, RuntimeErrorKind::ExecFailure, "{}", e.line.text);
+            assert_eq!(e.exit_status, Some(1));
+            assert_eq!(
+                e.failed_step.as_deref(),
+                Some("unable to start container process: error executing setns process: exit status 1")
+            );
+        }
+    }
+
+    #[test]
+    fn network_and_mount_set_up_errors_are_start_failures() {
+        let p = parse(&data(include_str!(
+            "../../tests/data/excerpts/docker-run-endpoint-veth-enomem.txt"
+        )));
+        assert_eq!(p.value.len(), 2);
+        for e in &p.value {
+            assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+            assert_eq!(e.setup, Some(SetupStep::Network));
+            assert_eq!(e.container.as_deref(), Some("sleepy_noether"));
+            assert_eq!(e.errno_text.as_deref(), Some("cannot allocate memory"));
+            assert_eq!(
+                e.failed_step.as_deref(),
+                Some(
+                    "failed to create endpoint sleepy_noether on network bridge: failed to add \
+                     the host (veth61c5b8e) <=> sandbox (veth5e3ba62) pair interfaces"
+                )
+            );
+        }
+        assert!(p.value[1].time.is_some());
+        let p = parse(&data(include_str!(
+            "../../tests/data/excerpts/docker-run-overlay-mount-and-networking.txt"
+        )));
+        assert_eq!(p.value.len(), 2);
+        let mount = &p.value[0];
+        assert_eq!(mount.setup, Some(SetupStep::Mount));
+        assert_eq!(
+            mount.errno_text.as_deref(),
+            Some("no such file or directory")
+        );
+        assert_eq!(
+            mount.failed_step.as_deref(),
+            Some("error creating overlay mount to /var/lib/docker/overlay2/5c2e9f3b7a1d/merged")
+        );
+        let net = &p.value[1];
+        assert_eq!(net.setup, Some(SetupStep::Network));
+        assert_eq!(net.container.as_deref(), Some("web"));
+        assert!(net.failed_step.as_deref().is_some_and(|s| s
+            .starts_with("failed to set up container networking: failed to create endpoint web")));
+        // Without an errno the step alone is kept.
+        let e = scan("failed to create endpoint web on network bridge: Bind for 0.0.0.0:80 failed: port is already allocated").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+        assert_eq!(e.errno_text, None);
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("failed to create endpoint web on network bridge")
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@
 use crate::facts::{Line, RuntimeVersion, Warning};
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::Parsed;
+use crate::sources::sniff::sniff_regex;
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// Parse any of the version outputs above; one record per component found.
 pub fn parse(text: &str) -> Parsed<Vec<RuntimeVersion>> {
@@ -164,6 +166,69 @@ pub fn parse(text: &str) -> Parsed<Vec<RuntimeVersion>> {
 fn is_version(word: &str) -> bool {
     let w = word.trim_start_matches('v');
     w.split('.').count() >= 2 && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// `docker version`, `docker info`, `runc --version`, `containerd --version` and kin.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::RuntimeVersion,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/docker/docker_version*",
+            "sos_commands/docker/docker_info*",
+            "sos_commands/podman/podman_version*",
+            "sos_commands/podman/podman_info*",
+        ],
+        collector: &[
+            "docker/version*",
+            "docker/info*",
+            "podman/version*",
+            "podman/info*",
+            "cri/version*",
+            "runc-version.txt",
+            "containerd-version.txt",
+        ],
+        supportconfig: &["docker version*", "docker info*", "runc --version*"],
+        plain: &[
+            "runc-version*",
+            "runc_version*",
+            "runc_--version*",
+            "containerd-version*",
+            "containerd_--version*",
+            "docker-version*",
+            "docker_version*",
+            "docker-info*",
+            "docker_info*",
+            "podman-version*",
+            "podman_version*",
+            "podman-info*",
+            "podman_info*",
+        ],
+    },
+    sniff: Some(sniff),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_list(
+            &mut facts.runtime_versions,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
+    }),
+};
+
+sniff_regex!(RUNC_VERSION, r"^runc version \S+");
+sniff_regex!(CONTAINERD_VERSION, r"^containerd \S+ v?[0-9]+\.[0-9]+");
+
+fn sniff(head: &Head<'_>) -> Option<Strength> {
+    let first = head.first()?;
+    if RUNC_VERSION.is_match(first)
+        || CONTAINERD_VERSION.is_match(first)
+        || (first == "Client:" && head.lines().any(|l| l.starts_with("Version:")))
+        || head.lines().any(|l| l.starts_with("Server Version:"))
+    {
+        return Some(Strength::Strong);
+    }
+    head.lines()
+        .any(|l| l.contains("Version:") || l.contains(" version "))
+        .then_some(Strength::Plausible)
 }
 
 #[cfg(test)]

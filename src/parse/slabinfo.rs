@@ -16,6 +16,7 @@
 use crate::facts::{SlabCache, SlabInfo, Warning};
 use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::{Format, Head, Parse, Paths, SourceKind, Strength};
 
 /// Page size assumed for `pagesperslab`: see the module documentation.
 const PAGE_BYTES: u64 = 4096;
@@ -176,6 +177,58 @@ fn size_bytes(token: &str) -> Option<u64> {
     let bytes = (v * scale).round();
     // u64::MAX as f64 rounds up to 2^64; stay below it.
     (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
+}
+
+/// `/proc/slabinfo`.
+pub(crate) const SLABINFO: Format = Format {
+    kind: SourceKind::Slabinfo,
+    paths: Paths {
+        sosreport: &["proc/slabinfo"],
+        collector: &["proc/slabinfo"],
+        supportconfig: &["/proc/slabinfo"],
+        plain: &["slabinfo*"],
+    },
+    sniff: Some(sniff_slabinfo),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse_slabinfo(&String::from_utf8_lossy(bytes));
+        let n = p.value.caches.len() as u64;
+        super::file_counted(&mut facts.slabinfo, path, p, n)
+    }),
+};
+
+/// `slabtop -o`.
+pub(crate) const SLABTOP: Format = Format {
+    kind: SourceKind::Slabtop,
+    paths: Paths {
+        sosreport: &["sos_commands/memory/slabtop*"],
+        collector: &[],
+        supportconfig: &["slabtop*"],
+        plain: &["slabtop*"],
+    },
+    sniff: Some(sniff_slabtop),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse_slabtop(&String::from_utf8_lossy(bytes));
+        let n = p.value.caches.len() as u64;
+        super::file_counted(&mut facts.slabinfo, path, p, n)
+    }),
+};
+
+fn sniff_slabinfo(head: &Head<'_>) -> Option<Strength> {
+    head.lines()
+        .any(|l| {
+            l.starts_with("slabinfo - version:")
+                || (l.starts_with("# name") && l.contains("<active_objs>"))
+        })
+        .then_some(Strength::Strong)
+}
+
+fn sniff_slabtop(head: &Head<'_>) -> Option<Strength> {
+    head.lines()
+        .any(|l| {
+            l.starts_with("Active / Total Objects")
+                || (l.starts_with("OBJS ACTIVE") && l.contains("OBJ SIZE"))
+        })
+        .then_some(Strength::Strong)
 }
 
 #[cfg(test)]

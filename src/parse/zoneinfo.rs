@@ -13,6 +13,7 @@ use crate::facts::{Warning, ZoneInfo, ZoneInfoZone};
 use crate::parse::buddyinfo::node_zone_row;
 use crate::parse::text::{clean, fields, numbered_lines};
 use crate::parse::{line, Parsed};
+use crate::sources::{Format, Parse, Paths, SourceKind};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Block {
@@ -115,6 +116,26 @@ pub fn parse(text: &str) -> Parsed<ZoneInfo> {
     zones.extend(current);
     Parsed::new(ZoneInfo { zones }, warnings)
 }
+
+/// `/proc/zoneinfo`.
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::Zoneinfo,
+    paths: Paths {
+        sosreport: &["proc/zoneinfo"],
+        collector: &["proc/zoneinfo"],
+        supportconfig: &["/proc/zoneinfo"],
+        plain: &["zoneinfo*"],
+    },
+    sniff: Some(|head| match head.node_zone() {
+        Some((SourceKind::Zoneinfo, strength)) => Some(strength),
+        _ => None,
+    }),
+    parse: Parse::Whole(|facts, path, bytes| {
+        let p = parse(&String::from_utf8_lossy(bytes));
+        let n = p.value.zones.len() as u64;
+        super::file_counted(&mut facts.zoneinfo, path, p, n)
+    }),
+};
 
 #[cfg(test)]
 mod tests {

@@ -22,10 +22,11 @@ fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).expect("the pattern is a valid constant")
 }
 
-/// A PEM private key block, or its start when the text was cut before the end line.
+/// A PEM private key block or an OpenPGP one (`PGP PRIVATE KEY BLOCK`), or its start when the
+/// text was cut before the end line.
 static PEM_PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?s)(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?:.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)|.*)",
+        r"(?s)(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)(?:.*?(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)|.*)",
     )
 });
 
@@ -45,11 +46,12 @@ static BEARER: LazyLock<Regex> =
     LazyLock::new(|| regex(r"\b((?i-u:bearer))[ \t]+([A-Za-z0-9._~+/=-]{8,})"));
 
 /// `key=value`, `key: value`, `"key": "value"`, `--flag=value`. The key is checked in code; the
-/// value is a quoted string (plain or JSON-escaped) or a bare word, which ends before a backtick
-/// (the end of a Markdown code span around the bundle text).
+/// value is a quoted string (plain, JSON-escaped, or escaped twice over as runc's errors quote a
+/// command inside a quoted message: `\\\"hunter2\\\"`) or a bare word, which ends before a
+/// backtick (the end of a Markdown code span around the bundle text).
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"(?P<key>[A-Za-z0-9_.-]+)(?P<kq>\\?["']?)(?P<sep>[ \t]*[=:][ \t]*)(?P<val>\\"(?:[^"\\]|\\[^"])*\\"|"[^"]*"|'[^']*'|[^\s,;&"'`<>(){}\[\]]+)"#,
+        r#"(?P<key>[A-Za-z0-9_.-]+)(?P<kq>\\?["']?)(?P<sep>[ \t]*[=:][ \t]*)(?P<val>\\"(?:[^"\\]|\\[^"])*\\"|\\+"[^"\\]*\\+"|"[^"]*"|'[^']*'|[^\s,;&"'`<>(){}\[\]]+)"#,
     )
 });
 
@@ -80,6 +82,8 @@ static KEY_WORD_VALUE: LazyLock<Regex> =
 /// `--api-key`, `aws_secret_access_key`, `client_secret`).
 const SECRET_KEY_WORDS: &[&str] = &[
     "password",
+    // PostgreSQL's client reads its password from `PGPASSWORD`.
+    "pgpassword",
     "passwd",
     "passphrase",
     "pwd",
@@ -149,14 +153,25 @@ pub fn looks_random(value: &str) -> bool {
     entropy >= 3.0
 }
 
-/// A value with its secret replaced, its quotes kept.
+/// A value with its secret replaced, its quotes (and the backslashes escaping them) kept.
 fn masked_value(value: &str) -> String {
-    for q in ["\\\"", "\"", "'"] {
-        if value.len() >= 2 * q.len() && value.starts_with(q) && value.ends_with(q) {
-            return format!("{q}{MASK}{q}");
+    let slashes = value.len() - value.trim_start_matches('\\').len();
+    for q in ['"', '\''] {
+        let quote = format!("{}{q}", "\\".repeat(slashes));
+        if value.len() >= 2 * quote.len() && value.starts_with(&quote) && value.ends_with(&quote) {
+            return format!("{quote}{MASK}{quote}");
         }
     }
     MASK.to_string()
+}
+
+/// The value of a `key = value` setting read apart from its key (a sysctl row), masked as the
+/// whole line would be.
+pub fn mask_value(key: &str, value: &str) -> String {
+    if is_secret_key(key) && !value.is_empty() {
+        return masked_value(value);
+    }
+    mask_text(value)
 }
 
 /// Mask every secret in a piece of text.
@@ -164,7 +179,7 @@ pub fn mask_text(text: &str) -> String {
     let mut s: Cow<str> = Cow::Borrowed(text);
     // Each pattern is tried only on a text holding a word it needs, so that most are never
     // compiled for a report without secrets.
-    if s.contains("PRIVATE KEY-----") {
+    if s.contains("PRIVATE KEY") {
         s = replace(s, &PEM_PRIVATE_KEY, |c| {
             let end = c.get(2).map_or("", |m| m.as_str());
             format!("{}{MASK}{end}", &c[1])
@@ -375,6 +390,38 @@ mod tests {
         );
         assert_eq!(m("mkdir -p /var/lib/x"), "mkdir -p /var/lib/x");
         assert_eq!(m("ps -p 839206"), "ps -p 839206");
+    }
+
+    #[test]
+    fn shapes_of_postgres_runc_and_openpgp() {
+        assert_eq!(
+            m("PGPASSWORD=hunter2 psql -h db"),
+            "PGPASSWORD=*** psql -h db"
+        );
+        assert_eq!(
+            m(r#"exec: \"mysqladmin --password=\\\"hunter2\\\"\": executable file not found"#),
+            r#"exec: \"mysqladmin --password=\\\"***\\\"\": executable file not found"#
+        );
+        let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF0secret\n=ab12\n\
+                   -----END PGP PRIVATE KEY BLOCK-----";
+        assert_eq!(
+            m(pgp),
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----***-----END PGP PRIVATE KEY BLOCK-----"
+        );
+        assert_eq!(
+            m("-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0secret"),
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----***"
+        );
+        // A public block stays.
+        let public = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBF0";
+        assert_eq!(m(public), public);
+    }
+
+    #[test]
+    fn values_read_apart_from_their_key() {
+        assert_eq!(mask_value("vm.db_password", "hunter2"), "***");
+        assert_eq!(mask_value("vm.note", "password=hunter2"), "password=***");
+        assert_eq!(mask_value("vm.swappiness", "60"), "60");
     }
 
     #[test]

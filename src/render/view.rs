@@ -12,7 +12,7 @@ pub mod compare;
 
 use serde::Serialize;
 
-use super::escape::{markdown_inline_to_safe_html, markdown_to_safe_html, visible};
+use super::escape::{markdown_inline_to_safe_html, markdown_to_safe_html, md_text, visible};
 use super::svg::{BarChart, Series, StackedBar, Strip, StripEvent};
 use crate::report::{
     ContainerRow, Evidence, Finding, Recommendation, Report, Risk, Role, Severity, TimelineEvent,
@@ -39,7 +39,14 @@ impl Prose {
             html: markdown_inline_to_safe_html(markdown),
         }
     }
+    /// Plain text (a finding title): escaped whole, never markup.
+    fn plain(text: &str) -> Prose {
+        Prose::inline(&md_text(text))
+    }
 }
+
+/// The headline of a bundle in which nothing failed.
+pub const NO_FAILURE: &str = "No failure found in this bundle.";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
@@ -74,6 +81,8 @@ pub struct View {
     /// what the user saw.
     pub recommendations: Vec<RecView>,
     pub gaps: Vec<Prose>,
+    /// The node's state, shown when nothing failed.
+    pub state: Vec<Prose>,
     pub sources: Vec<SourceView>,
     pub warnings: Vec<WarningView>,
     pub problems: Vec<String>,
@@ -479,7 +488,7 @@ fn finding_view(f: &Finding, step: usize) -> FindingView {
         step,
         id: f.id.clone(),
         anchor: f.id.clone(),
-        title: Prose::inline(&f.title),
+        title: Prose::plain(&f.title),
         role: role_str(f.role).to_string(),
         severity: f.severity.as_str().to_string(),
         confidence: confidence_str(f.confidence).to_string(),
@@ -884,10 +893,11 @@ pub fn build(report: &Report) -> View {
                 )
             })
         });
+    let failed = crate::analyze::root_cause::shows_failure(&report.findings);
     let verdict_md = match (&report.root_cause, top) {
         (Some(rc), _) if !rc.summary.trim().is_empty() => first_sentence(&rc.summary).to_string(),
-        (_, Some(f)) => f.title.clone(),
-        _ => "No known failure pattern was found in this bundle.".to_string(),
+        (_, Some(f)) if failed => md_text(&f.title),
+        _ => NO_FAILURE.to_string(),
     };
     let severity = report
         .findings
@@ -1064,6 +1074,11 @@ pub fn build(report: &Report) -> View {
         containers: details.containers.iter().map(container_view).collect(),
         recommendations,
         gaps: details.gaps.iter().map(|g| Prose::inline(g)).collect(),
+        state: if failed {
+            Vec::new()
+        } else {
+            details.state.iter().map(|s| Prose::inline(s)).collect()
+        },
         sources: sources
             .iter()
             .map(|s| SourceView {
@@ -1181,7 +1196,7 @@ mod tests {
         // Critical and high confidence first, then the role closest to the symptom.
         assert_eq!(
             view.verdict.md,
-            "Container `web` failed to start: runc could not unshare namespaces"
+            "Container web failed to start: runc could not unshare namespaces"
         );
         assert_eq!(view.others[0].id, "container.start-failure");
         assert_eq!(view.severity, "critical");

@@ -1,16 +1,24 @@
 //! Source detection: which format each bundle entry holds.
 //!
-//! Second stage of the pipeline. A file's kind is decided by its path first (sosreport paths,
-//! plain names such as `dmesg`, `free.txt`, `buddyinfo`) and then by its content, because
-//! customers rename files and paste text into tickets. Content wins where the two disagree on
-//! a log's framing: a file named `kern.log` holding raw `[ 12.345678]` lines is `dmesg`.
+//! Second stage of the pipeline. Every format is one [`Format`] descriptor beside its parser,
+//! listed in the registry `parse::FORMATS`; detection only asks them. A file's kind is decided
+//! by its path first (sosreport and collector locations, plain names such as `dmesg`,
+//! `free.txt`, `buddyinfo`) and then by its content, because customers rename files and paste
+//! text into tickets. The path holds only while the content is what that format may hold: a
+//! `sos_commands/date/timedatectl` that says systemd is not running is no time zone. Content
+//! wins where the two disagree on a log's framing: a file named `kern.log` holding raw
+//! `[ 12.345678]` lines is `dmesg`.
 
 use serde::Serialize;
 
-use sniff::{Shape, Strength};
+pub use format::{Format, Parse, Paths};
+pub use sniff::{Head, Shape, Strength};
 
-mod path_rules;
-mod sniff;
+use format::{EntryPath, Precision};
+
+pub mod format;
+pub mod sections;
+pub mod sniff;
 
 /// The kind of a bundle source. The names are the contract's `sources.kind` values
 /// (`contract/report.schema.json`): add kinds, never rename one.
@@ -166,45 +174,58 @@ impl Detection {
 /// Decide the kind of an entry from its path inside the bundle and the first bytes of its
 /// content (up to [`SNIFF_BYTES`]).
 ///
-/// The path decides when the content confirms it or says nothing; the content decides when it
-/// clearly says another kind, or when the path is not known. A pasted prompt line's command
-/// (`cat /proc/buddyinfo`) counts as content. Binary content is `Unknown` unless it is a TZif
-/// file or the path says it is `etc/localtime`.
+/// The path decides when the content is what its format may hold or says nothing; the content
+/// decides when it clearly says another kind, when the path is not known, or when the content
+/// is nothing the path's format writes. A pasted prompt line's command (`cat /proc/buddyinfo`)
+/// counts as content. Binary content is `Unknown` unless it is a TZif file or the path says it
+/// is `etc/localtime`.
 pub fn detect(path: &str, head: &[u8]) -> (SourceKind, Detection) {
-    let by_path = path_rules::kind_by_path(path);
-    let content = sniff::sniff(head);
-    if content.shape == Shape::Binary {
-        return match (by_path, content.found) {
+    let entry = EntryPath::new(path);
+    let by_path = kind_by_entry(&entry);
+    sniff::with_head(head, |head| match decide(by_path, head) {
+        // In a copy of the host's file system a file is what its location says: content that
+        // only fits a format (a kernel release in `proc/sys/kernel/osrelease`, a comment that
+        // reads like a table header) does not make it one.
+        (kind, Detection::Content)
+            if by_path.is_none()
+                && entry.in_system_tree()
+                && by_content(head) != Some((kind, Strength::Strong)) =>
+        {
+            (SourceKind::Unknown, Detection::None)
+        }
+        decided => decided,
+    })
+}
+
+/// [`detect`] for a head already prepared and a kind a path or a label named.
+pub fn decide(by_path: Option<SourceKind>, head: &Head<'_>) -> (SourceKind, Detection) {
+    let content = by_content(head);
+    let strong = content
+        .filter(|&(_, s)| s == Strength::Strong)
+        .map(|(k, _)| k);
+    if head.shape() == Shape::Binary {
+        return match (by_path, strong) {
             (Some(SourceKind::Timezone), _) => (SourceKind::Timezone, Detection::Path),
-            (_, Some(found)) => (found.kind, Detection::Content),
+            (_, Some(found)) => (found, Detection::Content),
             _ => (SourceKind::Unknown, Detection::None),
         };
     }
-    let strong = content.found.filter(|f| f.strength == Strength::Strong);
-    let weak = content.found.filter(|f| f.strength == Strength::Weak);
-    let Some(path_kind) = by_path else {
-        return match strong
-            .map(|f| f.kind)
-            .or(content.hint)
-            .or(weak.map(|f| f.kind))
-        {
-            Some(kind) => (kind, Detection::Content),
-            None => (SourceKind::Unknown, Detection::None),
-        };
+    let said = strong.or(head.hint());
+    let by_content = || match said.or(content.map(|(k, _)| k)) {
+        Some(kind) => (kind, Detection::Content),
+        None => (SourceKind::Unknown, Detection::None),
     };
-    let said = strong.map(|f| f.kind).or(content.hint);
+    let Some(path_kind) = by_path else {
+        return by_content();
+    };
     match said {
         Some(kind) if kind != path_kind && !path_allows(path_kind, kind) => {
             (kind, Detection::Content)
         }
-        Some(_) => (path_kind, Detection::Path),
-        None if weak.is_some() => (path_kind, Detection::Path),
-        // A JSON document without the keys of the kind its name promises is something else
-        // (a docker image `manifest.json`, a `docker network inspect` dump).
-        None if content.shape == Shape::Json && is_json_kind(path_kind) => {
-            (SourceKind::Unknown, Detection::None)
+        _ if head.shape() == Shape::Empty || said == Some(path_kind) || fits(path_kind, head) => {
+            (path_kind, Detection::Path)
         }
-        None => (path_kind, Detection::Path),
+        _ => by_content(),
     }
 }
 
@@ -222,11 +243,80 @@ fn path_allows(path: SourceKind, content: SourceKind) -> bool {
     )
 }
 
-fn is_json_kind(kind: SourceKind) -> bool {
-    matches!(
-        kind,
-        SourceKind::ContainerInspect | SourceKind::OciConfig | SourceKind::Manifest
-    )
+/// The descriptor of `kind`; `None` for `Unknown`.
+pub fn format_of(kind: SourceKind) -> Option<&'static Format> {
+    crate::parse::FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.kind == kind)
+}
+
+/// Whether the content is what `kind`'s format may hold (a format without a sniffer takes
+/// any text its path is given).
+fn fits(kind: SourceKind, head: &Head<'_>) -> bool {
+    match format_of(kind).and_then(|f| f.sniff) {
+        Some(sniff) => sniff(head).is_some(),
+        None => true,
+    }
+}
+
+/// What the content alone says: the first format, in registry order, that it names strongly,
+/// else the first it names weakly.
+fn by_content(head: &Head<'_>) -> Option<(SourceKind, Strength)> {
+    let mut weak = None;
+    for format in crate::parse::FORMATS {
+        let Some(sniff) = format.sniff else {
+            continue;
+        };
+        match sniff(head) {
+            Some(Strength::Strong) => return Some((format.kind, Strength::Strong)),
+            Some(Strength::Weak) if weak.is_none() => weak = Some((format.kind, Strength::Weak)),
+            _ => {}
+        }
+    }
+    weak
+}
+
+/// The kind the path suggests: the format whose pattern names it most precisely, in any layout
+/// but supportconfig's (whose files are read by their sections, [`sections`]).
+pub fn kind_by_path(path: &str) -> Option<SourceKind> {
+    kind_by_entry(&EntryPath::new(path))
+}
+
+fn kind_by_entry(entry: &EntryPath) -> Option<SourceKind> {
+    let mut best: Option<(Precision, SourceKind)> = None;
+    for format in crate::parse::FORMATS {
+        let paths = &format.paths;
+        for pattern in paths
+            .sosreport
+            .iter()
+            .chain(paths.collector)
+            .chain(paths.plain)
+        {
+            if let Some(p) = entry.matches(pattern) {
+                if best.is_none_or(|(b, _)| p > b) {
+                    best = Some((p, format.kind));
+                }
+            }
+        }
+    }
+    best.map(|(_, kind)| kind)
+}
+
+/// The kind a supportconfig section's label names: a file's (`/proc/buddyinfo`) or, when
+/// `command`, a command's (`/usr/bin/free -k`).
+pub fn kind_by_label(label: &str, command: bool) -> Option<SourceKind> {
+    let mut best: Option<(Precision, SourceKind)> = None;
+    for format in crate::parse::FORMATS {
+        for pattern in format.paths.supportconfig {
+            if let Some(p) = format::label_matches(pattern, label, command) {
+                if best.is_none_or(|(b, _)| p > b) {
+                    best = Some((p, format.kind));
+                }
+            }
+        }
+    }
+    best.map(|(_, kind)| kind)
 }
 
 /// How many leading bytes of an entry [`detect`] looks at.
@@ -397,6 +487,11 @@ mod tests {
         ),
         ("free/old-procps-m-tm-total.txt", K::Free, "free-m.txt"),
         ("free/old-procps-raspbian.txt", K::Free, "free.txt"),
+        (
+            "journalctl/earlyoom-220-journal-monotonic-5.9-gfp-nowait.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
         (
             "journalctl/insights-short-logs-begin-header.txt",
             K::Journal,
@@ -882,7 +977,9 @@ mod tests {
         ("x.txt", "2018-01-23T20:14:41+08:00\n", K::Date, Detection::Content),
         ("x.txt", "Tue, 23 Jan 2018 20:14:41 +0800\n", K::Date, Detection::Content),
         ("x.txt", "2018年 01月 23日 星期二 20:14:41 CST\n", K::Date, Detection::Content),
-        ("x.txt", "1516709681\n", K::Date, Detection::Content),
+        // A single number is what a thousand `/sys` and cgroup files hold: only a path makes
+        // it a `date +%s`.
+        ("x.txt", "1516709681\n", K::Unknown, Detection::None),
         ("date", "1516709681\n", K::Date, Detection::Path),
         (
             "x.txt",
@@ -906,6 +1003,63 @@ mod tests {
         ("etc/timezone", "Asia/Shanghai\n", K::Timezone, Detection::Path),
         ("x.txt", "Asia/Shanghai\n", K::Timezone, Detection::Content),
         ("hostname", "beta_004\n", K::Hostname, Detection::Path),
+        // A copied file system: files there are what their location says, and the content of
+        // cgroup and sysfs files names nothing.
+        (
+            "sos/sys/fs/cgroup/memory/memory.usage_in_bytes",
+            "1567280708\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/sys/fs/cgroup/memory/memory.stat",
+            "cache 1234\nrss 5678\npgpgin 10\npgfault 20\ntotal_cache 1234\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "x.txt",
+            "usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 0\nnr_throttled 0\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages",
+            "0\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/usr/lib/systemd/system/syslog.socket",
+            "[Unit]\nDescription=Syslog Socket\n[Socket]\nListenDatagram=/run/systemd/journal/syslog\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/proc/sys/kernel/osrelease",
+            "6.18.44-fc-v1272\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/etc/login.defs",
+            "# name of the shell actually being run\nMAIL_DIR /var/mail\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        // sos's own files that are no log or zone, whatever their names say.
+        (
+            "sos/sos_commands/date/timedatectl",
+            "System has not been booted with systemd as init system (PID 1). Can't operate.\n",
+            K::Unknown,
+            Detection::None,
+        ),
+        (
+            "sos/sos_commands/logs/journalctl_--disk-usage",
+            "Archived and active journals take up 8.0M in the file system.\n",
+            K::Unknown,
+            Detection::None,
+        ),
         // Nothing to go on.
         ("x.txt", "", K::Unknown, Detection::None),
         ("proc/meminfo", "", K::Meminfo, Detection::Path),
@@ -994,5 +1148,151 @@ mod tests {
         fn detect_never_panics_on_text(path in "[a-z/._-]{0,30}", head in "(Node 0, zone|Mem:|\\[ *[0-9.]+\\]|-1.000|0.5|#|\\$|\\{|\\[|\"|:| |\u{a0}|\n|[a-z]{1,6}|[0-9]{1,4}){0,80}") {
             let _ = detect(&path, head.as_bytes());
         }
+    }
+
+    #[test]
+    fn sosreport_paths() {
+        let cases: &[(&str, Option<SourceKind>)] = &[
+            (
+                "sosreport-node-20180123/sos_commands/kernel/dmesg",
+                Some(K::Dmesg),
+            ),
+            ("sosreport-node-20180123/var/log/dmesg", Some(K::Dmesg)),
+            ("sosreport-node-20180123/var/log/dmesg.old", Some(K::Dmesg)),
+            ("sosreport-node-20180123/proc/buddyinfo", Some(K::Buddyinfo)),
+            (
+                "sosreport-node-20180123/proc/pagetypeinfo",
+                Some(K::Pagetypeinfo),
+            ),
+            ("sosreport-node-20180123/proc/meminfo", Some(K::Meminfo)),
+            ("sosreport-node-20180123/proc/slabinfo", Some(K::Slabinfo)),
+            ("sosreport-node-20180123/proc/vmstat", Some(K::Vmstat)),
+            ("sosreport-node-20180123/proc/zoneinfo", Some(K::Zoneinfo)),
+            ("sosreport-node-20180123/proc/cgroups", Some(K::Cgroups)),
+            ("sosreport-node-20180123/proc/stat", Some(K::ProcStat)),
+            ("sosreport-node-20180123/proc/uptime", Some(K::ProcUptime)),
+            (
+                "sosreport-n/sys/kernel/debug/extfrag/extfrag_index",
+                Some(K::ExtfragIndex),
+            ),
+            (
+                "sosreport-n/sys/kernel/debug/extfrag/unusable_index",
+                Some(K::UnusableIndex),
+            ),
+            ("sosreport-n/sos_commands/memory/free", Some(K::Free)),
+            ("sosreport-n/sos_commands/memory/free_-m", Some(K::Free)),
+            ("sosreport-n/sos_commands/kernel/sysctl_-a", Some(K::Sysctl)),
+            ("sosreport-n/sos_commands/kernel/uname_-a", Some(K::Uname)),
+            ("sosreport-n/sos_commands/general/uptime", Some(K::Uptime)),
+            ("sosreport-n/sos_commands/host/uptime", Some(K::Uptime)),
+            ("sosreport-n/sos_commands/general/date", Some(K::Date)),
+            ("sosreport-n/sos_commands/date/date", Some(K::Date)),
+            (
+                "sosreport-n/sos_commands/date/timedatectl",
+                Some(K::Timezone),
+            ),
+            ("sosreport-n/date", Some(K::Date)),
+            ("sosreport-n/uname", Some(K::Uname)),
+            ("sosreport-n/uptime", Some(K::Uptime)),
+            ("sosreport-n/hostname", Some(K::Hostname)),
+            ("sosreport-n/sos_commands/host/hostname", Some(K::Hostname)),
+            ("sosreport-n/etc/hostname", Some(K::Hostname)),
+            ("sosreport-n/var/log/messages", Some(K::Syslog)),
+            ("sosreport-n/var/log/messages-20180123", Some(K::Syslog)),
+            ("sosreport-n/var/log/messages.1", Some(K::Syslog)),
+            ("sosreport-n/var/log/messages-20180123.gz", Some(K::Syslog)),
+            ("sosreport-n/var/log/syslog.2.gz", Some(K::Syslog)),
+            ("sosreport-n/var/log/kern.log.1", Some(K::Syslog)),
+            (
+                "sosreport-n/sos_commands/logs/journalctl_--no-pager_--catalog_--boot",
+                Some(K::Journal),
+            ),
+            (
+                "sosreport-n/sos_commands/docker/journalctl_--no-pager_--unit_docker",
+                Some(K::DaemonLog),
+            ),
+            (
+                "sosreport-n/sos_commands/docker/docker_events_--since_24h",
+                Some(K::DockerEvents),
+            ),
+            (
+                "sosreport-n/sos_commands/docker/docker_inspect_0123abcd",
+                Some(K::ContainerInspect),
+            ),
+            ("sosreport-n/etc/localtime", Some(K::Timezone)),
+            ("sosreport-n/etc/timezone", Some(K::Timezone)),
+            ("bundle/manifest.json", Some(K::Manifest)),
+            ("bundle/containers/abc/config.json", Some(K::OciConfig)),
+            ("sosreport-n/proc/version", None),
+            ("sosreport-n/proc/sys/vm/extfrag_threshold", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(kind_by_path(path), *want, "{path}");
+        }
+    }
+
+    #[test]
+    fn plain_names() {
+        let cases: &[(&str, Option<SourceKind>)] = &[
+            ("dmesg", Some(K::Dmesg)),
+            ("dmesg.txt", Some(K::Dmesg)),
+            ("dmesg-T.log", Some(K::Dmesg)),
+            ("kern.log", Some(K::Syslog)),
+            ("free.txt", Some(K::Free)),
+            ("free-mh.txt", Some(K::Free)),
+            ("Free-MH.TXT", Some(K::Free)),
+            ("freeze.log", None),
+            ("buddyinfo", Some(K::Buddyinfo)),
+            ("buddyinfo.txt", Some(K::Buddyinfo)),
+            ("extfrag_index", Some(K::ExtfragIndex)),
+            ("extfrag_threshold", None),
+            ("unusable_index.txt", Some(K::UnusableIndex)),
+            ("slabinfo", Some(K::Slabinfo)),
+            ("slabtop.txt", Some(K::Slabtop)),
+            ("docker-events.log", Some(K::DockerEvents)),
+            ("container.json", Some(K::ContainerInspect)),
+            ("inspect.json", Some(K::ContainerInspect)),
+            ("inspect-output.json", Some(K::ContainerInspect)),
+            ("web-inspect.json", Some(K::ContainerInspect)),
+            ("uname.txt", Some(K::Uname)),
+            ("uname-a.txt", Some(K::Uname)),
+            ("uptime.txt", Some(K::Uptime)),
+            ("date.txt", Some(K::Date)),
+            ("dates.csv", None),
+            ("sysctl-vm.txt", Some(K::Sysctl)),
+            ("cgroups", Some(K::Cgroups)),
+            ("meminfo", Some(K::Meminfo)),
+            ("vmstat", Some(K::Vmstat)),
+            ("zoneinfo.txt", Some(K::Zoneinfo)),
+            ("proc-stat.txt", Some(K::ProcStat)),
+            ("proc-uptime.txt", Some(K::ProcUptime)),
+            ("dockerd.log", Some(K::DaemonLog)),
+            ("docker.log", Some(K::DaemonLog)),
+            ("containerd.log", Some(K::DaemonLog)),
+            ("kubelet.log", Some(K::DaemonLog)),
+            ("journal.txt", Some(K::Journal)),
+            ("journalctl-u-docker.txt", Some(K::DaemonLog)),
+            ("docker-run.txt", Some(K::RuntimeError)),
+            ("messages", Some(K::Syslog)),
+            ("notes.txt", None),
+            ("x.txt", None),
+            ("bi.txt", None),
+            ("", None),
+            ("/", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(kind_by_path(path), *want, "{path}");
+        }
+    }
+
+    #[test]
+    fn nested_archive_prefix_and_windows_separators() {
+        assert_eq!(
+            kind_by_path("case-1234/sosreport.tar.xz/sosreport-n-2018/proc/buddyinfo"),
+            Some(K::Buddyinfo)
+        );
+        assert_eq!(kind_by_path(r"ticket\node2\free-mh.txt"), Some(K::Free));
+        // A folder named like a kind does not make its files that kind.
+        assert_eq!(kind_by_path("dmesg/notes.txt"), None);
     }
 }

@@ -1,42 +1,40 @@
-//! Content sniffing: what a file holds, judged by its first bytes whatever its name.
+//! Content sniffing, the machinery every format's sniffer shares: the head of an entry read
+//! once ([`Head`]: cleaned lines, pasted prompt commands, the JSON shape), and the analyses
+//! that several formats read (the framing most log lines share, the `Node 0, zone` tables).
 //!
 //! Customers rename files (`bi.txt`), paste command output into tickets (non-breaking spaces,
 //! CRLF, a BOM, a `[root@host ~]# cat /proc/buddyinfo` prompt line, blank lines inside a table)
-//! and send a `kern.log` that holds raw ring-buffer lines. Each rule here looks for what the
-//! producing program always prints: a header, a line shape, a key. Lines are compared after
-//! [`text::clean`], so pasted white space does not matter.
+//! and send a `kern.log` that holds raw ring-buffer lines. Each format's sniffer (beside its
+//! parser) looks for what the producing program always prints: a header, a line shape, a key.
+//! Lines are compared after [`text::clean`], so pasted white space does not matter.
 //!
-//! A rule reports a [`Strength`]: `Weak` when the shape is shared with another kind (a lone
-//! `Asia/Shanghai` line, an extfrag/unusable table without a telling value), so that a path rule
-//! can still decide.
+//! A sniffer is strict: it answers with a [`Strength`] only for text its program writes. A
+//! single number is nobody's `date` on its own, cgroup `memory.stat` is not `/proc/vmstat`.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::cell::OnceCell;
 
 use regex::Regex;
 
 use super::{SourceKind, SNIFF_BYTES};
+use crate::parse::framing::{self, Syntax};
 use crate::parse::text;
 
-/// How sure a content rule is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Strength {
-    /// The content says this kind and no other.
+/// How sure a sniffer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// The content says this format and no other.
     Strong,
-    /// The content fits this kind but also fits another one; a path may overrule it.
+    /// The content fits this format but also another one; a path may overrule it.
     Weak,
-}
-
-/// A kind recognised from content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Sniffed {
-    pub(crate) kind: SourceKind,
-    pub(crate) strength: Strength,
+    /// The content is what this format may hold, but says too little to name it: a file whose
+    /// path names the format is read as it; a file of any other name is not.
+    Plausible,
 }
 
 /// The broad shape of the content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub enum Shape {
     /// Nothing but white space, header or prompt lines.
     Empty,
     /// NUL bytes: not text (a TZif file is binary too, and is recognised by its magic).
@@ -46,58 +44,133 @@ pub(crate) enum Shape {
     Text,
 }
 
-/// What the content says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Sniff {
-    pub(crate) shape: Shape,
-    pub(crate) found: Option<Sniffed>,
+/// The first bytes of an entry, prepared once for every format's sniffer.
+pub struct Head<'a> {
+    raw: &'a [u8],
+    shape: Shape,
+    body: Vec<Cow<'a, str>>,
     /// The kind a pasted prompt line's command names (`cat /proc/buddyinfo`, `free -mh`).
-    pub(crate) hint: Option<SourceKind>,
+    hint: Option<SourceKind>,
+    json: OnceCell<String>,
+    node_zone: OnceCell<Option<(SourceKind, Strength)>>,
+    logs: OnceCell<LogVote>,
+    runtime_marker: OnceCell<bool>,
 }
 
-/// Sniff the first bytes of an entry.
-pub(crate) fn sniff(head: &[u8]) -> Sniff {
-    if head.starts_with(b"TZif") {
-        return Sniff {
-            shape: Shape::Binary,
-            found: strong(SourceKind::Timezone),
-            hint: None,
-        };
+impl<'a> Head<'a> {
+    /// The broad shape of the content.
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
-    if head.contains(&0) {
+
+    /// The bytes as read.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The kind a pasted prompt line's command names.
+    pub fn hint(&self) -> Option<SourceKind> {
+        self.hint
+    }
+
+    /// The text lines, cleaned, without blank, header and prompt lines; none for JSON.
+    pub fn lines(&self) -> impl Iterator<Item = &str> + Clone {
+        let text = matches!(self.shape, Shape::Text);
+        self.body.iter().filter(move |_| text).map(|l| l.as_ref())
+    }
+
+    /// How many text lines there are.
+    pub fn line_count(&self) -> usize {
+        if self.shape == Shape::Text {
+            self.body.len()
+        } else {
+            0
+        }
+    }
+
+    /// The first text line.
+    pub fn first(&self) -> Option<&str> {
+        self.lines().next()
+    }
+
+    /// The JSON text, joined; `None` when the content is not JSON.
+    pub fn json(&self) -> Option<&str> {
+        (self.shape == Shape::Json).then(|| self.json.get_or_init(|| self.body.join("\n")).as_str())
+    }
+
+    /// Whether the JSON content has `key` as an object key.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.json().is_some_and(|j| has_key(j, key))
+    }
+
+    /// What the `Node N, zone X` lines say: zoneinfo, buddyinfo, or an index table.
+    pub fn node_zone(&self) -> Option<(SourceKind, Strength)> {
+        *self.node_zone.get_or_init(|| sniff_node_zone(&self.body))
+    }
+
+    /// The framing most lines share.
+    pub fn logs(&self) -> &LogVote {
+        self.logs.get_or_init(|| LogVote::count(self.lines()))
+    }
+
+    /// Whether a line holds runtime error text (`oci runtime error`, `Error response from
+    /// daemon`, ...).
+    pub fn runtime_marker(&self) -> bool {
+        *self
+            .runtime_marker
+            .get_or_init(|| self.lines().any(has_runtime_error_marker))
+    }
+
+    /// Whether the text reads as kernel messages without a timestamp.
+    pub fn kernel_text(&self) -> bool {
+        self.shape == Shape::Text && looks_like_kernel_text(&self.body)
+    }
+}
+
+/// Prepare the first bytes of an entry and hand them to `read`.
+pub fn with_head<R>(head: &[u8], read: impl FnOnce(&Head<'_>) -> R) -> R {
+    if head.contains(&0) && !head.starts_with(b"TZif") {
         // A log being written when the machine died often holds a run of NUL bytes where the
         // file system had reserved blocks the data never reached: text around NULs is text.
         if is_text_with_nuls(head) {
             let text: Vec<u8> = head.iter().copied().filter(|&b| b != 0).collect();
-            return sniff(&text);
+            return with_head(&text, read);
         }
-        return Sniff {
-            shape: Shape::Binary,
-            found: None,
-            hint: None,
-        };
+        return read(&Head::new(head, Shape::Binary, Vec::new(), None));
+    }
+    if head.starts_with(b"TZif") {
+        return read(&Head::new(head, Shape::Binary, Vec::new(), None));
     }
     let decoded = String::from_utf8_lossy(head);
     let prepared = Prepared::new(&decoded, head.len() >= SNIFF_BYTES);
     let hint = prepared.commands.iter().find_map(|c| kind_of_command(c));
-    if prepared.body.is_empty() {
-        return Sniff {
-            shape: Shape::Empty,
-            found: None,
+    let shape = if prepared.body.is_empty() {
+        Shape::Empty
+    } else if prepared.looks_like_json() {
+        Shape::Json
+    } else {
+        Shape::Text
+    };
+    read(&Head::new(head, shape, prepared.body, hint))
+}
+
+impl<'a> Head<'a> {
+    fn new(
+        raw: &'a [u8],
+        shape: Shape,
+        body: Vec<Cow<'a, str>>,
+        hint: Option<SourceKind>,
+    ) -> Head<'a> {
+        Head {
+            raw,
+            shape,
+            body,
             hint,
-        };
-    }
-    if prepared.looks_like_json() {
-        return Sniff {
-            shape: Shape::Json,
-            found: sniff_json(&prepared.joined()),
-            hint,
-        };
-    }
-    Sniff {
-        shape: Shape::Text,
-        found: sniff_text(&prepared.body),
-        hint,
+            json: OnceCell::new(),
+            node_zone: OnceCell::new(),
+            logs: OnceCell::new(),
+            runtime_marker: OnceCell::new(),
+        }
     }
 }
 
@@ -153,10 +226,6 @@ impl<'a> Prepared<'a> {
             None => false,
         }
     }
-
-    fn joined(&self) -> String {
-        self.body.join("\n")
-    }
 }
 
 /// A pasted shell prompt line, but not a slabinfo column header (`# name <active_objs> ...`).
@@ -184,7 +253,7 @@ fn prompt_command(line: &str) -> &str {
 }
 
 /// The kind of output a command line produces, when it is one we read.
-fn kind_of_command(command: &str) -> Option<SourceKind> {
+pub(crate) fn kind_of_command(command: &str) -> Option<SourceKind> {
     use SourceKind as K;
     let first_stage = command.split('|').next().unwrap_or("");
     let mut words: Vec<&str> = text::fields(first_stage).collect();
@@ -236,29 +305,23 @@ fn kind_of_command(command: &str) -> Option<SourceKind> {
             }
             _ => None,
         },
-        "cat" | "less" | "more" | "head" | "tail" | "zcat" | "xzcat" | "bzcat" => operands
-            .first()
-            .and_then(|p| super::path_rules::kind_by_path(p)),
+        "cat" | "less" | "more" | "head" | "tail" | "zcat" | "xzcat" | "bzcat" => {
+            operands.first().and_then(|p| super::kind_by_path(p))
+        }
         "grep" | "egrep" | "zgrep" => operands
             .last()
             .filter(|_| operands.len() >= 2)
-            .and_then(|p| super::path_rules::kind_by_path(p)),
+            .and_then(|p| super::kind_by_path(p)),
         _ => None,
     }
 }
 
-fn strong(kind: SourceKind) -> Option<Sniffed> {
-    Some(Sniffed {
-        kind,
-        strength: Strength::Strong,
-    })
+fn strong(kind: SourceKind) -> Option<(SourceKind, Strength)> {
+    Some((kind, Strength::Strong))
 }
 
-fn weak(kind: SourceKind) -> Option<Sniffed> {
-    Some(Sniffed {
-        kind,
-        strength: Strength::Weak,
-    })
+fn weak(kind: SourceKind) -> Option<(SourceKind, Strength)> {
+    Some((kind, Strength::Weak))
 }
 
 /// Whether `json` has `key` as an object key (`"key"` followed by a colon).
@@ -275,136 +338,26 @@ fn has_key(json: &str, key: &str) -> bool {
     false
 }
 
-fn sniff_json(json: &str) -> Option<Sniffed> {
-    use SourceKind as K;
-    let key = |k: &str| has_key(json, k);
-    if key("__REALTIME_TIMESTAMP") || key("__CURSOR") {
-        return strong(K::Journal);
-    }
-    if key("timeNano") && (key("status") || key("Action")) {
-        return strong(K::DockerEvents);
-    }
-    if key("ociVersion") {
-        return strong(K::OciConfig);
-    }
-    if key("collector") && (key("commands") || json.contains("postmortem-collect")) {
-        return strong(K::Manifest);
-    }
-    if key("HostConfig")
-        || (key("State") && (key("Image") || key("Config") || key("Id") || key("ID")))
-    {
-        return strong(K::ContainerInspect);
-    }
-    if key("level") && key("msg") {
-        return strong(K::DaemonLog);
-    }
-    None
-}
-
 /// Compile one of the literal patterns below; the unit tests compile every one of them.
 ///
 /// Their digits are ASCII (`[0-9]`, not `\d`): the programs that write these files print no
 /// others, and Unicode's hundreds of digit ranges made compiling the patterns most of the time
 /// a small bundle took.
-fn compile(pattern: &str) -> Regex {
+pub(crate) fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("a literal pattern of the sniffing rules")
 }
 
-macro_rules! regex {
+/// A sniffing pattern, compiled on first use: `sniff_regex!(NAME, r"...")`.
+macro_rules! sniff_regex {
     ($name:ident, $re:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| compile($re));
+        static $name: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| $crate::sources::sniff::compile($re));
     };
 }
-
-const MONTHS: &str = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
-const DAYS: &str = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+pub(crate) use sniff_regex;
+use sniff_regex as regex;
 
 regex!(NODE_ZONE, r"^Node\s+[0-9]+,\s*zone\s+\S+(.*)$");
-regex!(CPU_LINE, r"^cpu\s+[0-9]+(?:\s+[0-9]+){3,}");
-regex!(CPU_N_LINE, r"^cpu[0-9]+\s+[0-9]+(?:\s+[0-9]+){3,}");
-regex!(
-    PROC_STAT_OTHER,
-    r"^(?:btime|ctxt|intr|processes|procs_running)\s+[0-9]+"
-);
-regex!(
-    CGROUP_LINE,
-    r"^(?:cpuset|cpu|cpuacct|memory|devices|freezer|net_cls|blkio|perf_event|hugetlb|pids|net_prio|rdma|misc|debug)\s+[0-9]+\s+[0-9]+\s+[01]$"
-);
-regex!(KEY_NUMBER, r"^[a-z][a-z0-9_]*\s+-?[0-9]+$");
-regex!(
-    SYSCTL_LINE,
-    r"^[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-*/]+)+\s*=\s*"
-);
-regex!(UNAME_A, r"^Linux\s+\S+\s+[0-9]+\.[0-9]+\S*\s+#[0-9]+");
-regex!(UNAME_R, r"^[0-9]+\.[0-9]+(?:\.[0-9]+)?-\S+$");
-regex!(
-    UPTIME,
-    r"^[0-9]{1,2}:[0-9][0-9](?::[0-9][0-9])?\s+up\s+.*load averages?:"
-);
-regex!(
-    UPTIME_PRETTY,
-    r"^up\s+[0-9]+\s+(?:years?|weeks?|days?|hours?|minutes?)\b"
-);
-regex!(PROC_UPTIME, r"^[0-9]+\.[0-9]+\s+[0-9]+(?:\.[0-9]+)?$");
-regex!(
-    LOADAVG,
-    r"^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+/[0-9]+ [0-9]+$"
-);
-regex!(RUNC_VERSION, r"^runc version \S+");
-regex!(CONTAINERD_VERSION, r"^containerd \S+ v?[0-9]+\.[0-9]+");
-regex!(
-    TZ_NAME,
-    r"^(?:[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC|Etc/UTC|GMT)$"
-);
-
-static DATE_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^{DAYS}\s+{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\s+\S+)?\s+[0-9]{{4}}$"
-    ))
-});
-static DATE_RFC2822: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^{DAYS},\s+[0-9]{{1,2}}\s+{MONTHS}\s+[0-9]{{4}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\s+[+-][0-9]{{4}}$"
-    ))
-});
-regex!(
-    DATE_ISO,
-    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:[.,][0-9]+)?\s*(?:Z|[+-][0-9][0-9]:?[0-9][0-9]|[A-Z]{2,5})?$"
-);
-regex!(DATE_ZH, r"^[0-9]{4}年\s*[0-9]{1,2}月\s*[0-9]{1,2}日");
-regex!(DATE_EPOCH, r"^@?[0-9]{9,10}(?:\.[0-9]+)?$");
-
-regex!(
-    DMESG_RAW,
-    r"^(?:<[0-9]+>|[a-z]+\s*:[a-z]+\s*:\s)?\[\s*[0-9]+\.[0-9]+\]"
-);
-static DMESG_T: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^\[{DAYS}\s+{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\s+[0-9]{{4}}\]"
-    ))
-});
-regex!(
-    DMESG_ISO,
-    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9]+[+-][0-9][0-9]:?[0-9][0-9]\s"
-);
-static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](\.[0-9]+)?\s+\S+\s+\S"
-    ))
-});
-regex!(
-    JOURNAL_ISO,
-    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9][0-9]:?[0-9][0-9])\s+\S+\s+[^\s:\[]+(?:\[[0-9]+\])?:(?:\s|$)"
-);
-regex!(
-    JOURNAL_MONOTONIC,
-    r"^\[\s*[0-9]+\.[0-9]+\]\s+[^\s:\[\]]+\s+(?:kernel|[^\s:\[]+\[[0-9]+\]):(?:\s|$)"
-);
-static JOURNAL_FULL: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^{DAYS}\s+[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?\s+\S+\s+\S+\s+[^\s:\[]+(?:\[[0-9]+\])?:(?:\s|$)"
-    ))
-});
 regex!(
     EVENT_PODMAN,
     r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?\s+[+-][0-9]{4}\s+\S+\s+(?:container|image|pod|volume|network|system)\s+\S+"
@@ -423,101 +376,8 @@ regex!(
     r"^[IWEF][0-9]{4}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+[0-9]+\s+\S+:[0-9]+\]"
 );
 
-fn sniff_text(body: &[Cow<'_, str>]) -> Option<Sniffed> {
-    let first = body.first()?.as_ref();
-    let lines = || body.iter().map(|l| l.as_ref());
-
-    if let Some(found) = sniff_tables(body) {
-        return Some(found);
-    }
-    if let Some(found) = sniff_host(body, first) {
-        return Some(found);
-    }
-    if let Some(found) = sniff_logs(body) {
-        return Some(found);
-    }
-    if lines().any(has_runtime_error_marker) {
-        return strong(SourceKind::RuntimeError);
-    }
-    if looks_like_kernel_text(body) {
-        return strong(SourceKind::Dmesg);
-    }
-    if body.len() == 1 {
-        if UNAME_R.is_match(first) {
-            return weak(SourceKind::Uname);
-        }
-        if TZ_NAME.is_match(first) {
-            return weak(SourceKind::Timezone);
-        }
-    }
-    None
-}
-
-/// `/proc` and debugfs tables, `free`, `slabtop`.
-fn sniff_tables(body: &[Cow<'_, str>]) -> Option<Sniffed> {
-    use SourceKind as K;
-    let lines = || body.iter().map(|l| l.as_ref());
-    if lines().any(|l| l.starts_with("slabinfo - version:") || l.starts_with("# name ")) {
-        return strong(K::Slabinfo);
-    }
-    if lines().any(|l| {
-        l.starts_with("Active / Total Objects")
-            || (l.starts_with("OBJS ACTIVE") && l.contains("OBJ SIZE"))
-    }) {
-        return strong(K::Slabtop);
-    }
-    if lines().any(|l| {
-        l.starts_with("Page block order:")
-            || l.starts_with("Free pages count per migrate type")
-            || l.starts_with("Number of blocks type")
-    }) {
-        return strong(K::Pagetypeinfo);
-    }
-    if let Some(found) = sniff_node_zone(body) {
-        return Some(found);
-    }
-    if lines().any(|l| l.starts_with("MemTotal:"))
-        || (lines().any(|l| l.starts_with("MemFree:"))
-            && lines().any(|l| l.starts_with("Buffers:") || l.starts_with("Cached:")))
-    {
-        return strong(K::Meminfo);
-    }
-    if lines().any(|l| l.starts_with("#subsys_name")) {
-        return strong(K::Cgroups);
-    }
-    let cgroup_lines = lines().filter(|l| CGROUP_LINE.is_match(l)).count();
-    if cgroup_lines >= 2 && cgroup_lines * 2 >= body.len() {
-        return strong(K::Cgroups);
-    }
-    // The `intr` line can be longer than the sniffed head, hiding `btime` behind it; per-CPU
-    // lines come first.
-    if lines().any(|l| CPU_LINE.is_match(l))
-        && lines().any(|l| PROC_STAT_OTHER.is_match(l) || CPU_N_LINE.is_match(l))
-    {
-        return strong(K::ProcStat);
-    }
-    if lines().any(is_free_mem_row) {
-        return strong(K::Free);
-    }
-    let key_numbers: Vec<&str> = lines().filter(|l| KEY_NUMBER.is_match(l)).collect();
-    let vmstat_keys = key_numbers.iter().filter(|l| is_vmstat_key(l)).count();
-    if key_numbers.iter().any(|l| l.starts_with("nr_free_pages "))
-        || (vmstat_keys >= 1 && key_numbers.len() * 5 >= body.len() * 3)
-    {
-        return strong(K::Vmstat);
-    }
-    let settings: Vec<&str> = lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with(';') && !l.starts_with("sysctl:"))
-        .collect();
-    let sysctl_lines = settings.iter().filter(|l| SYSCTL_LINE.is_match(l)).count();
-    if sysctl_lines >= 1 && sysctl_lines * 5 >= settings.len() * 3 {
-        return strong(K::Sysctl);
-    }
-    None
-}
-
 /// `Node 0, zone  Normal ...` lines: zoneinfo, buddyinfo, extfrag_index or unusable_index.
-fn sniff_node_zone(body: &[Cow<'_, str>]) -> Option<Sniffed> {
+fn sniff_node_zone(body: &[Cow<'_, str>]) -> Option<(SourceKind, Strength)> {
     use SourceKind as K;
     let mut buddy = 0usize;
     let mut frag_lines = 0usize;
@@ -604,102 +464,9 @@ fn index_thousandths(v: &str) -> Option<u32> {
     int.checked_mul(1000)?.checked_add(frac)
 }
 
-/// A `free` row of memory figures: `Mem:  15G  5.5G  270M ...` or `Mem: 16267516 5742860 ...`.
-fn is_free_mem_row(line: &str) -> bool {
-    let mut fields = text::fields(line);
-    if fields.next() != Some("Mem:") {
-        return false;
-    }
-    fields.filter(|f| is_size_figure(f)).count() >= 3
-}
-
-/// `1015732`, `5.5G`, `0B`, `8,2M` (comma decimals in some locales), `3.6Gi`.
-fn is_size_figure(f: &str) -> bool {
-    let number_end = f
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-        .unwrap_or(f.len());
-    let (number, unit) = f.split_at(number_end);
-    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
-        return false;
-    }
-    matches!(
-        unit,
-        "" | "B" | "K" | "M" | "G" | "T" | "P" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi"
-    )
-}
-
-fn is_vmstat_key(line: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "nr_",
-        "pg",
-        "compact_",
-        "numa_",
-        "thp_",
-        "workingset_",
-        "allocstall",
-        "kswapd_",
-        "pswp",
-        "slabs_scanned",
-        "unevictable_",
-        "drop_",
-        "balloon_",
-        "htlb_",
-        "zone_reclaim",
-        "oom_kill",
-        "swap_ra",
-        "nr_dirty_",
-    ];
-    PREFIXES.iter().any(|p| line.starts_with(p))
-}
-
-/// One-line host facts: uname, uptime, /proc/uptime, timedatectl, date.
-fn sniff_host(body: &[Cow<'_, str>], first: &str) -> Option<Sniffed> {
-    use SourceKind as K;
-    if body.len() == 1 && LOADAVG.is_match(first) {
-        return strong(K::Loadavg);
-    }
-    if RUNC_VERSION.is_match(first)
-        || CONTAINERD_VERSION.is_match(first)
-        || (first == "Client:" && body.iter().any(|l| l.starts_with("Version:")))
-        || body.iter().any(|l| l.starts_with("Server Version:"))
-    {
-        return strong(K::RuntimeVersion);
-    }
-    if UNAME_A.is_match(first) {
-        return strong(K::Uname);
-    }
-    if UPTIME.is_match(first) || UPTIME_PRETTY.is_match(first) {
-        return strong(K::Uptime);
-    }
-    if body.len() == 1 && PROC_UPTIME.is_match(first) {
-        return strong(K::ProcUptime);
-    }
-    if body
-        .iter()
-        .any(|l| l.starts_with("Time zone:") || l.starts_with("Universal time:"))
-    {
-        return strong(K::Timezone);
-    }
-    if body.len() <= 3 {
-        let full = |l: &str| {
-            DATE_DEFAULT.is_match(l)
-                || DATE_RFC2822.is_match(l)
-                || DATE_ISO.is_match(l)
-                || DATE_ZH.is_match(l)
-        };
-        if body.iter().all(|l| full(l)) {
-            return strong(K::Date);
-        }
-        if body.iter().all(|l| full(l) || DATE_EPOCH.is_match(l)) {
-            return weak(K::Date);
-        }
-    }
-    None
-}
-
 /// The framing of one log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
+pub enum Framing {
     Dmesg,
     Syslog,
     /// journalctl short-precise (`Jan 23 20:10:01.123456 host tag:`) or short-monotonic.
@@ -710,25 +477,32 @@ enum Framing {
     Daemon,
 }
 
+impl Framing {
+    /// Every framing, in the order [`LogVote`] prefers on a tie.
+    const ALL: [Framing; 6] = [
+        Framing::Dmesg,
+        Framing::Syslog,
+        Framing::JournalOnly,
+        Framing::IsoHostTag,
+        Framing::DockerEvent,
+        Framing::Daemon,
+    ];
+}
+
 fn framing(line: &str) -> Option<Framing> {
-    if let Some(caps) = SYSLOG.captures(line) {
-        return Some(if caps.get(1).is_some() {
-            Framing::JournalOnly
-        } else {
-            Framing::Syslog
-        });
-    }
-    if EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) || EVENT_PODMAN.is_match(line) {
+    // Docker events carry an RFC 3339 stamp too: told apart before the log framings.
+    let first = *line.as_bytes().first()?;
+    if first.is_ascii_digit()
+        && (EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) || EVENT_PODMAN.is_match(line))
+    {
         return Some(Framing::DockerEvent);
     }
-    if JOURNAL_ISO.is_match(line) {
-        return Some(Framing::IsoHostTag);
-    }
-    if JOURNAL_MONOTONIC.is_match(line) || JOURNAL_FULL.is_match(line) {
-        return Some(Framing::JournalOnly);
-    }
-    if DMESG_RAW.is_match(line) || DMESG_T.is_match(line) || DMESG_ISO.is_match(line) {
-        return Some(Framing::Dmesg);
+    match framing::syntax(line) {
+        Some(Syntax::Ring) => return Some(Framing::Dmesg),
+        Some(Syntax::Syslog) => return Some(Framing::Syslog),
+        Some(Syntax::SyslogPrecise | Syntax::Journal) => return Some(Framing::JournalOnly),
+        Some(Syntax::Iso) => return Some(Framing::IsoHostTag),
+        Some(Syntax::Bare | Syntax::JournalRecord) | None => {}
     }
     if LOGRUS.is_match(line) || KLOG.is_match(line) {
         return Some(Framing::Daemon);
@@ -747,45 +521,52 @@ fn is_journal_header(line: &str) -> bool {
         || (line.starts_with("-- Boot ") && line.ends_with(" --"))
 }
 
-/// Kernel, syslog, journal, docker events and daemon logs, by the framing most lines share.
-fn sniff_logs(body: &[Cow<'_, str>]) -> Option<Sniffed> {
-    use SourceKind as K;
-    if body.iter().any(|l| is_journal_header(l)) {
-        return strong(K::Journal);
-    }
-    let mut counts = [0usize; 6];
-    for line in body {
-        if let Some(f) = framing(line) {
-            let slot = match f {
-                Framing::Dmesg => 0,
-                Framing::Syslog => 1,
-                Framing::JournalOnly => 2,
-                Framing::IsoHostTag => 3,
-                Framing::DockerEvent => 4,
-                Framing::Daemon => 5,
-            };
-            if let Some(c) = counts.get_mut(slot) {
-                *c += 1;
+/// The framings of a log's lines, counted: kernel, syslog, journal, docker events and daemon
+/// logs are told apart by the framing most lines share.
+#[derive(Debug, Clone, Default)]
+pub struct LogVote {
+    /// A journalctl header line (`-- Logs begin at`, `-- Boot ... --`, an export cursor).
+    pub journal_header: bool,
+    counts: [usize; 6],
+    lines: usize,
+}
+
+impl LogVote {
+    fn count<'l>(lines: impl Iterator<Item = &'l str>) -> LogVote {
+        let mut vote = LogVote::default();
+        for line in lines {
+            vote.lines += 1;
+            if is_journal_header(line) {
+                vote.journal_header = true;
+            }
+            if let Some(f) = framing(line) {
+                if let Some(c) = vote.counts.get_mut(f as usize) {
+                    *c += 1;
+                }
             }
         }
+        vote
     }
-    let (slot, best) = counts
-        .iter()
-        .copied()
-        .enumerate()
-        .max_by_key(|&(i, c)| (c, std::cmp::Reverse(i)))?;
-    // Multi-line kernel reports have unstamped continuation lines, and pasted logs carry
-    // prose around them: a third of the lines, or five, is enough.
-    if best == 0 || (best * 3 < body.len() && best < 5) {
-        return None;
+
+    /// The framing most lines share, when enough of them do.
+    pub fn winner(&self) -> Option<Framing> {
+        let (slot, best) = self
+            .counts
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|&(i, c)| (c, std::cmp::Reverse(i)))?;
+        // Multi-line kernel reports have unstamped continuation lines, and pasted logs carry
+        // prose around them: a third of the lines, or five, is enough.
+        if best == 0 || (best * 3 < self.lines && best < 5) {
+            return None;
+        }
+        Framing::ALL.get(slot).copied()
     }
-    match slot {
-        0 => strong(K::Dmesg),
-        1 => strong(K::Syslog),
-        2 => strong(K::Journal),
-        3 => weak(K::Journal),
-        4 => strong(K::DockerEvents),
-        _ => strong(K::DaemonLog),
+
+    /// How many lines have `framing`.
+    pub fn lines_in(&self, framing: Framing) -> usize {
+        self.counts.get(framing as usize).copied().unwrap_or(0)
     }
 }
 
@@ -864,7 +645,7 @@ fn looks_like_kernel_text(body: &[Cow<'_, str>]) -> bool {
         if USUAL.iter().any(|k| l.contains(k)) {
             usual += 1;
         }
-        if DMESG_RAW.is_match(l) {
+        if framing::syntax(l) == Some(Syntax::Ring) {
             stamped += 1;
         }
     }
@@ -897,7 +678,7 @@ mod tests {
     use super::*;
 
     fn kind(text: &str) -> Option<(SourceKind, Strength)> {
-        sniff(text.as_bytes()).found.map(|s| (s.kind, s.strength))
+        with_head(text.as_bytes(), |h| h.node_zone())
     }
 
     #[test]
@@ -976,21 +757,11 @@ mod tests {
     fn regexes_compile() {
         for re in [
             &NODE_ZONE,
-            &CPU_LINE,
-            &DATE_DEFAULT,
-            &DATE_RFC2822,
-            &DMESG_T,
-            &SYSLOG,
-            &JOURNAL_ISO,
-            &JOURNAL_MONOTONIC,
             &EVENT_TEXT,
             &EVENT_LEGACY,
             &LOGRUS,
             &KLOG,
-            &JOURNAL_FULL,
             &EVENT_PODMAN,
-            &UPTIME_PRETTY,
-            &DMESG_RAW,
         ] {
             assert!(!re.as_str().is_empty());
         }

@@ -52,7 +52,12 @@ pub struct DraftRepeat {
 /// Longest quoted piece of bundle text in an event.
 const QUOTE_CHARS: usize = 160;
 
-/// `text` cut to a readable length, on a character boundary, on one line.
+/// `text` cut to a readable length, on one line.
+///
+/// A longer text has its secrets masked before it is cut, and is cut between words only: a word
+/// that would be cut is left out whole. Masking and `--redact` run again on the report, and a
+/// piece of a word (`https://ci:Sup3r`, the pod and namespace of a cut container name) is what
+/// neither could recognise any more.
 pub fn quote(text: &str) -> String {
     let one_line: String = text
         .chars()
@@ -62,7 +67,29 @@ pub fn quote(text: &str) -> String {
     if trimmed.chars().count() <= QUOTE_CHARS {
         return trimmed.to_string();
     }
-    let mut out: String = trimmed.chars().take(QUOTE_CHARS).collect();
+    let masked = crate::redact::mask_text(trimmed);
+    if masked.chars().count() <= QUOTE_CHARS {
+        return masked;
+    }
+    // The cut falls after the last whole word that fits, the ellipsis included.
+    let limit = masked
+        .char_indices()
+        .nth(QUOTE_CHARS)
+        .map_or(masked.len(), |(i, _)| i);
+    let head = masked.get(..limit).unwrap_or_default();
+    let at_space = masked
+        .get(limit..)
+        .is_some_and(|rest| rest.starts_with(' '));
+    let kept = if at_space {
+        head
+    } else {
+        head.rfind(' ')
+            .map_or("", |space| head.get(..space).unwrap_or_default())
+    };
+    let mut out = kept.trim_end().to_string();
+    if !out.is_empty() {
+        out.push(' ');
+    }
     out.push('…');
     out
 }
@@ -376,14 +403,18 @@ fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -
         .as_deref()
         .map(|c| format!(" of {c}"))
         .unwrap_or_default();
+    let step = e
+        .failed_step
+        .as_deref()
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default();
     let text = match e.kind {
-        RuntimeErrorKind::StartFailure => format!(
-            "container start{container} failed{}{errno}{status}",
-            e.failed_step
-                .as_deref()
-                .map(|s| format!(": {s}"))
-                .unwrap_or_default()
-        ),
+        RuntimeErrorKind::StartFailure => {
+            format!("container start{container} failed{step}{errno}{status}")
+        }
+        RuntimeErrorKind::ExecFailure => {
+            format!("exec into container{container} failed{step}{errno}{status}")
+        }
         RuntimeErrorKind::CgroupCreate => format!(
             "cgroup creation{container} failed{}{errno}",
             e.cgroup_path
@@ -701,10 +732,24 @@ mod tests {
     #[test]
     fn quotes_stay_on_one_line_and_short() {
         assert_eq!(quote(" a\tb\n"), "a b");
-        let long = "é".repeat(500);
+        let long = "é ".repeat(500);
         let q = quote(&long);
-        assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
-        assert!(q.ends_with('…'));
+        assert!(q.chars().count() <= QUOTE_CHARS + 1);
+        assert!(q.ends_with(" …"));
+        assert_eq!(quote(&"é".repeat(500)), "…");
+    }
+
+    #[test]
+    fn quotes_mask_before_they_cut_and_keep_whole_words() {
+        let pad = "x ".repeat(70);
+        let url = quote(&format!(
+            "{pad}clone https://ci:Sup3rSecretPassw0rd@git.example.com/repo.git failed"
+        ));
+        assert!(!url.contains("Sup3r"), "{url}");
+        let name = "k8s_api_checkout-6d9c7f8b5-x2kqp_shop_4b1e0c2a-44a1-11e9-9d3c-0050569a1f2c_0";
+        let cut = quote(&format!("{pad}container {name} failed to start"));
+        assert!(!cut.contains("k8s_") || cut.contains(name), "{cut}");
+        assert!(!cut.contains("x2kqp") || cut.contains(name), "{cut}");
     }
 
     #[test]
@@ -741,6 +786,14 @@ mod tests {
             let q = quote(&text);
             proptest::prop_assert!(q.chars().count() <= QUOTE_CHARS + 1);
             proptest::prop_assert!(!q.contains('\n'));
+            // Every word kept is a whole word of the text.
+            let spaced: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            let words: Vec<&str> = spaced.trim().split(' ').collect();
+            if q.ends_with('…') {
+                for w in q.trim_end_matches('…').split(' ').filter(|w| !w.is_empty()) {
+                    proptest::prop_assert!(words.contains(&w) || w.contains("***"), "{w:?} of {q:?}");
+                }
+            }
         }
     }
 }

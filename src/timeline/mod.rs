@@ -141,6 +141,18 @@ impl ClockResolution {
     }
 }
 
+/// The first kernel log in `dmesg -T` form with a stamped line, when there is one.
+fn wall_clock_kernel_log(facts: &Facts) -> Option<&str> {
+    facts
+        .kernel_logs
+        .iter()
+        .find(|k| {
+            k.value.format == crate::facts::KernelLogFormat::DmesgHuman
+                && k.value.first.as_ref().is_some_and(|s| s.wall.is_some())
+        })
+        .map(|k| k.path.as_str())
+}
+
 /// Seconds since the epoch, as a float (sub-microsecond precision is not needed here).
 pub(crate) fn seconds(t: Timestamp) -> f64 {
     t.as_second() as f64 + f64::from(t.subsec_nanosecond()) * 1e-9
@@ -200,6 +212,19 @@ pub fn build(facts: &Facts) -> Timeline {
     }
     clock.notes.extend(notes);
     clock.wall_corrections_s = corrections;
+    if clock.boot_time.is_none() {
+        if let Some(path) = wall_clock_kernel_log(facts) {
+            // Nothing ties seconds since boot to the wall clock, and nothing needs to: the
+            // kernel log's own stamps are wall times.
+            clock.method = format!("dmesg -T wall-clock stamps ({path})");
+            clock.uncertainty_s = Some(1.0);
+            clock.notes.push(format!(
+                "{path} is `dmesg -T` output: its stamps are wall times, computed by dmesg from \
+                 the boot time and the seconds since boot, to the second; they run late after \
+                 a suspend, whose time they do not count."
+            ));
+        }
+    }
 
     let drafts = events::collect(facts, &clock, collection_cite);
     let tolerance_s = 2.0 + clock.uncertainty_s.unwrap_or(0.0).min(300.0);

@@ -907,6 +907,7 @@ fn runtime_error_replaces_the_daemon_record_of_its_line_and_copies_merge() {
             cgroup_path: None,
             go_locations: Vec::new(),
             container: None,
+            setup: None,
         }],
     ));
     let t = build(&facts);

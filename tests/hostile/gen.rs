@@ -16,6 +16,8 @@ pub enum Member<'a> {
     Special(u8, &'a [u8]),
     /// A file header declaring `size` bytes followed by `data` (which may be shorter).
     Claims(&'a [u8], u64, &'a [u8]),
+    /// A regular file under a name of any length, in a GNU long-name record (`././@LongLink`).
+    LongName(&'a [u8], &'a [u8]),
 }
 
 /// A ustar header with the name and link name copied byte for byte (names up to 100 bytes;
@@ -87,11 +89,43 @@ pub fn tar(members: &[Member<'_>], end: bool) -> Vec<u8> {
                 out.extend_from_slice(&tar_header(name, b'0', b"", *size));
                 out.extend_from_slice(data);
             }
+            Member::LongName(name, data) => {
+                let mut record = name.to_vec();
+                record.push(0);
+                out.extend_from_slice(&tar_header(
+                    b"././@LongLink",
+                    b'L',
+                    b"",
+                    record.len() as u64,
+                ));
+                pad_data(&mut out, &record);
+                out.extend_from_slice(&tar_header(b"long", b'0', b"", data.len() as u64));
+                pad_data(&mut out, data);
+            }
         }
     }
     if end {
         out.extend_from_slice(&[0u8; 1024]);
     }
+    out
+}
+
+/// A symlink whose name and target may be of any length, in GNU long-name and long-link
+/// records.
+pub fn long_symlink(name: &[u8], target: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (kind, value) in [(b'K', target), (b'L', name)] {
+        let mut record = value.to_vec();
+        record.push(0);
+        out.extend_from_slice(&tar_header(
+            b"././@LongLink",
+            kind,
+            b"",
+            record.len() as u64,
+        ));
+        pad_data(&mut out, &record);
+    }
+    out.extend_from_slice(&tar_header(b"long", b'2', b"long", 0));
     out
 }
 

@@ -45,6 +45,23 @@ pub fn report_json(bundle: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("report is JSON")
 }
 
+/// `postmortem ARGS...`, which must succeed: its standard output.
+pub fn run_ok<I, S>(args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = postmortem();
+    cmd.args(args);
+    let out = cmd.output().expect("run postmortem");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Copy a sample folder (flat enough for a plain recursive copy).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create folder");
@@ -56,5 +73,20 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }
+    }
+}
+
+/// Clock notes name only the files that hold a clock, never one of a copied `/sys`.
+pub fn assert_clock_notes_from_clocks(report: &serde_json::Value) {
+    for note in report["bundle"]["clock"]["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let note = note.as_str().unwrap_or("");
+        assert!(
+            !note.contains("sys/"),
+            "clock note from a system file: {note}"
+        );
     }
 }

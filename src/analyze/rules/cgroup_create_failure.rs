@@ -118,6 +118,7 @@ mod tests {
                 cgroup_path: Some("/sys/fs/cgroup/memory/kubepods/burstable/pod1".into()),
                 go_locations: Vec::new(),
                 container: None,
+                setup: None,
             }],
         });
         let f = run(&facts);

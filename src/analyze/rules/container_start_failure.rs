@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup::{self, At};
 use crate::analyze::{Context, Rule};
-use crate::facts::{DockerEvent, RuntimeError, RuntimeErrorKind};
+use crate::facts::{DockerEvent, RuntimeError, RuntimeErrorKind, SetupStep};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerStartFailure;
@@ -171,6 +171,12 @@ impl Rule for ContainerStartFailure {
                 )
             })
         });
+        // The daemon's own set-up step, and what it printed, when that is what failed.
+        let setup = errors.iter().find_map(|e| {
+            e.item
+                .setup
+                .map(|s| (s, e.item.failed_step.clone(), e.item.errno_text.clone()))
+        });
         let die_code = dies.iter().find_map(|(_, d, _)| d.exit_code());
 
         let who = container
@@ -178,20 +184,10 @@ impl Rule for ContainerStartFailure {
             .map(|c| format!("container {}", code(c)))
             .unwrap_or_else(|| "a container".to_string());
         let mut first = format!("The container runtime failed to start {who}");
-        match (&step, exit_status) {
-            (Some((s, errno)), _) if !s.is_empty() => first.push_str(&format!(
-                ": runc reported {}.",
-                code(&format!("{s}: {errno}"))
-            )),
-            (Some((_, errno)), _) => {
-                first.push_str(&format!(": the runtime reported {}.", code(errno)))
-            }
-            (None, Some(n)) => first.push_str(&format!(
-                ": runc's namespace setup process ended with {}.",
-                code(&format!("exit status {n}"))
-            )),
-            (None, None) => first.push('.'),
-        }
+        first.push_str(&match &setup {
+            Some((kind, what, errno)) => setup_words(*kind, what.as_deref(), errno.as_deref()),
+            None => runc_words(step.as_ref(), exit_status),
+        });
         if let Some(code_) = die_code {
             first.push_str(&format!(
                 " Docker recorded the container dying with exit code {code_} without its process \
@@ -213,8 +209,22 @@ impl Rule for ContainerStartFailure {
                 code(&format!("exit status {n}"))
             ));
         }
-        if let Some((_, errno)) = &step {
+        if let (Some((_, errno)), None) = (&step, &setup) {
             b = b.paragraph_opt(errno_meaning(errno).map(str::to_string));
+        }
+        if let Some((SetupStep::Network, _, Some(errno))) = &setup {
+            if errno
+                .to_ascii_lowercase()
+                .contains("cannot allocate memory")
+            {
+                b = b.paragraph(
+                    "Creating the container's veth pair needs the kernel to allocate each \
+                     device and its queue array in one piece; on a host with many CPUs that is \
+                     a high-order allocation, which fails on fragmented memory with gigabytes \
+                     free. The kernel log at the same moment holds its `page allocation \
+                     failure` report.",
+                );
+            }
         }
         let confidence = match sources.len() {
             n if n >= 2 => Confidence::High,
@@ -241,12 +251,51 @@ impl Rule for ContainerStartFailure {
                 Risk::None,
                 "Before acting on the error, to find its cause",
             )
-            .references(&[RUNC_NSEXEC_BAIL]);
+            ;
+        // runc's bail numbering explains runc's errors, not the daemon's own set-up steps.
+        let b = if setup.is_none() {
+            b.references(&[RUNC_NSEXEC_BAIL])
+        } else {
+            b
+        };
         if b.has_evidence() {
             vec![b.build()]
         } else {
             Vec::new()
         }
+    }
+}
+
+/// How the first sentence ends when the daemon's own set-up step failed.
+fn setup_words(kind: SetupStep, what: Option<&str>, errno: Option<&str>) -> String {
+    let part = match kind {
+        SetupStep::Network => "set up its network, before runc ran",
+        SetupStep::Mount => "mount its root filesystem, before runc ran",
+    };
+    let said: Vec<&str> = [what, errno].into_iter().flatten().collect();
+    if said.is_empty() {
+        format!(": the daemon could not {part}.")
+    } else {
+        format!(
+            ": the daemon could not {part} ({}).",
+            code(&said.join(": "))
+        )
+    }
+}
+
+/// How the first sentence ends when runc itself failed: its step and errno, else its exit
+/// status.
+fn runc_words(step: Option<&(String, String)>, exit_status: Option<i32>) -> String {
+    match (step, exit_status) {
+        (Some((s, errno)), _) if !s.is_empty() => {
+            format!(": runc reported {}.", code(&format!("{s}: {errno}")))
+        }
+        (Some((_, errno)), _) => format!(": the runtime reported {}.", code(errno)),
+        (None, Some(n)) => format!(
+            ": runc's namespace setup process ended with {}.",
+            code(&format!("exit status {n}"))
+        ),
+        (None, None) => ".".to_string(),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::analyze::fragmentation::{
     fragmentation_index, human_bytes, largest_free_order, order_bytes, WatermarkFailure,
     WatermarkRule,
 };
-use crate::analyze::zones::ZoneView;
+use crate::analyze::zones::{Reach, ZoneView};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{BuddyZone, Facts, FragIndexZone};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -77,6 +77,44 @@ fn watermark_words(z: &ZoneView<'_>) -> String {
     }
 }
 
+/// The zones whose blocks of the order were free but of migratetypes the request may not take,
+/// in words.
+fn withheld_words(a: &Assessment<'_>, order: u32) -> Option<String> {
+    let reach = Reach::of(&a.failure.item.gfp);
+    let parts: Vec<String> = a
+        .zones
+        .iter()
+        .filter(|z| !z.withheld.is_empty())
+        .map(|z| {
+            let orders: Vec<String> = z.withheld.iter().map(|(o, _)| o.to_string()).collect();
+            let mut refused: Vec<&str> = Vec::new();
+            for (_, letters) in &z.withheld {
+                for r in reach.refused(letters) {
+                    if !refused.contains(&r) {
+                        refused.push(r);
+                    }
+                }
+            }
+            format!(
+                "in {} the free blocks of order {} were all in {}",
+                code(&z.dump.zone),
+                orders.join(", "),
+                refused.join(" or ")
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Free blocks of order {order} or above existed, but not of a kind this request could \
+         take: {}. After each order the free-list line prints the migratetypes that hold its \
+         blocks, and a request that is neither atomic nor movable takes only unmovable, \
+         movable and reclaimable ones.",
+        parts.join("; ")
+    ))
+}
+
 fn zone_table(a: &Assessment<'_>) -> String {
     let order = a.failure.item.order;
     let mut t = format!(
@@ -102,7 +140,7 @@ fn zone_table(a: &Assessment<'_>) -> String {
             .get(order as usize)
             .map(|v| index3(*v))
             .unwrap_or_else(|| "?".to_string());
-        let blocks: u64 = z.counts.iter().skip(order as usize).sum();
+        let blocks: u64 = z.usable_counts.iter().skip(order as usize).sum();
         t.push_str(&format!(
             "\n| {} | {free} | {min} | {blocks} | {largest} | {} | {index} |",
             code(&z.dump.zone),
@@ -130,7 +168,8 @@ impl Rule for ExternalFragmentation {
         let Some(a) = assess_main(ctx.facts) else {
             return Vec::new();
         };
-        if a.zones.is_empty() {
+        // No zones, or a report cut off before the preferred zone's free lists.
+        if a.preferred().is_none_or(|z| z.dump.free_lists.is_none()) {
             return from_collection(self, ctx, &a).into_iter().collect();
         }
         if a.cause != Cause::Fragmentation {
@@ -345,13 +384,16 @@ fn build(
         _ => None,
     };
 
+    // Blocks of the order that were free but out of the request's reach.
+    let withheld = withheld_words(a, order);
+
     // Lower zones.
     let lower: Vec<String> = a
         .zones
         .iter()
         .skip(1)
         .map(|z| {
-            let blocks: u64 = z.counts.iter().skip(order as usize).sum();
+            let blocks: u64 = z.usable_counts.iter().skip(order as usize).sum();
             format!(
                 "{} had {blocks} free block(s) of order {order} or above and {}",
                 code(&z.dump.zone),
@@ -510,6 +552,7 @@ fn build(
         ))
         .paragraph(headline)
         .paragraph(zone_table(a))
+        .paragraph_opt(withheld)
         .paragraph_opt(wm)
         .paragraph_opt(lower)
         .paragraph(reading)

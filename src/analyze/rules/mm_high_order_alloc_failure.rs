@@ -22,7 +22,7 @@ pub fn describe_gfp(failure: &AllocFailure) -> Vec<String> {
              soon as no block of the order is free."
                 .to_string(),
         );
-    } else if has("GFP_KERNEL") {
+    } else if has("GFP_KERNEL") || has("GFP_KERNEL_ACCOUNT") {
         words.push(
             "It was an ordinary kernel request (`GFP_KERNEL`): it may sleep, reclaim page cache \
              and compact memory, and it still failed, so the allocator could not put a block of \
@@ -37,7 +37,7 @@ pub fn describe_gfp(failure: &AllocFailure) -> Vec<String> {
                 .to_string(),
         );
     }
-    if has("__GFP_KMEMCG") || has("__GFP_ACCOUNT") {
+    if has("__GFP_KMEMCG") || has("__GFP_ACCOUNT") || has("GFP_KERNEL_ACCOUNT") {
         words.push(
             "The request was charged to a memory cgroup's kernel-memory counter (`__GFP_KMEMCG` \
              on 3.10, `__GFP_ACCOUNT` later): kmem accounting was active."
@@ -138,7 +138,7 @@ impl Rule for HighOrderAllocFailure {
         let mut gfp_words = describe_gfp(failure);
         gfp_words.insert(0, mode);
         let path = lookup::call_path(&failure.call_trace)
-            .map(|p| format!("Call path, outermost first: `{p}`."));
+            .map(|p| format!("Call path, outermost first: {}.", code(&p)));
         let copies = if others.is_empty() {
             None
         } else {

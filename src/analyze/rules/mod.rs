@@ -5,6 +5,7 @@ use super::Rule;
 
 pub mod bundle_evidence_gap;
 pub mod cgroup_create_failure;
+pub mod container_exec_failure;
 pub mod container_memory_limit;
 pub mod container_oom_killed;
 pub mod container_start_failure;
@@ -31,6 +32,7 @@ pub mod runtime_namespace_unsupported;
 pub static ALL: &[&dyn Rule] = &[
     // Symptoms.
     &container_start_failure::ContainerStartFailure,
+    &container_exec_failure::ContainerExecFailure,
     &container_oom_killed::ContainerOomKilled,
     &cgroup_create_failure::CgroupCreateFailure,
     &kernel_hung_task::KernelHungTask,

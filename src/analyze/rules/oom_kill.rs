@@ -6,7 +6,7 @@ use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup::{self, At};
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::{OomKill, OomScope};
+use crate::facts::{OomKill, OomReportPart, OomScope, OomScopeBasis};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct OomMemcgKill;
@@ -40,6 +40,84 @@ fn cite_kill(b: FindingBuilder, k: &At<'_, OomKill>) -> FindingBuilder {
         .cite_opt(k.path, k.item.memory_line.as_ref())
         .cite_opt(k.path, k.item.kmem_line.as_ref())
         .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line))
+}
+
+/// What a report cut off or pasted from its middle lacks, and what its scope was read from, in
+/// words; `None` for a complete report.
+fn incomplete_words(k: &OomKill) -> Option<String> {
+    if k.missing.is_empty() {
+        return None;
+    }
+    let mut words = Vec::new();
+    if k.missing.contains(&OomReportPart::Header) {
+        words.push(
+            "The report in the log starts in its middle: the `invoked oom-killer` header, the \
+             `CPU:` line and the call trace are not there, so which task asked for memory, and \
+             for what order, is unknown."
+                .to_string(),
+        );
+    }
+    if k.missing.contains(&OomReportPart::KillLine) {
+        let victim = match &k.victim {
+            Some(v) => format!(
+                " The victim {} is named by the lines before the cut, without the sizes the kill \
+                 line gives.",
+                code(&v.comm)
+            ),
+            None => " Which process it killed is not in the log.".to_string(),
+        };
+        words.push(format!(
+            "The report is cut off before its `Killed process` line. It still proves that the \
+             OOM killer ran: the kernel prints this report once it has chosen a process to \
+             kill.{victim}"
+        ));
+    }
+    let basis = match k.scope_basis {
+        OomScopeBasis::MemInfo => Some(
+            "Its scope is read from the `Mem-Info:` block after the header: the kernel prints \
+             that block for an OOM of the whole host, and the memory cgroup's own summary \
+             instead for a cgroup's.",
+        ),
+        OomScopeBasis::CallTrace => Some(
+            "Its scope is read from the call trace, which goes through the memory cgroup's \
+             charge path (`try_charge`, `mem_cgroup_out_of_memory`).",
+        ),
+        OomScopeBasis::MemcgSummary => Some(
+            "Its scope is read from the memory cgroup summary (`Task in ... killed as a result \
+             of limit of ...`, `memory: usage ... limit ...`), which the kernel prints for a \
+             cgroup OOM only.",
+        ),
+        _ => None,
+    };
+    words.extend(basis.map(str::to_string));
+    Some(words.join(" "))
+}
+
+/// The confidence of a report's finding: lowered when the report is incomplete, and further
+/// when only a `Mem-Info:` block tells the scope on a kernel newer than the reports that show
+/// the rule (a proposed change prints the block for cgroup OOMs too).
+fn incomplete_confidence(k: &OomKill, ctx: &Context<'_>, complete: Confidence) -> Confidence {
+    if k.missing.is_empty() {
+        return complete;
+    }
+    let newer = lookup::kernel(ctx.facts).is_some_and(|kv| kv.version.at_least(6, 0));
+    if k.scope_basis == OomScopeBasis::MemInfo && newer {
+        Confidence::Low
+    } else {
+        Confidence::Medium
+    }
+}
+
+fn missing_metric(k: &OomKill) -> Option<Vec<String>> {
+    (!k.missing.is_empty()).then(|| {
+        k.missing
+            .iter()
+            .map(|p| match p {
+                OomReportPart::Header => "header".to_string(),
+                OomReportPart::KillLine => "kill_line".to_string(),
+            })
+            .collect()
+    })
 }
 
 fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
@@ -95,6 +173,7 @@ impl Rule for OomMemcgKill {
         } else {
             Confidence::Medium
         };
+        let confidence = incomplete_confidence(k, ctx, confidence);
         vec![b
             .title(format!(
                 "The OOM killer ran inside a memory cgroup ({} kill(s))",
@@ -105,12 +184,14 @@ impl Rule for OomMemcgKill {
                 "A memcg OOM kill is the cgroup's limit at work: the host as a whole may have \
                  had memory to spare.",
             )
+            .paragraph_opt(incomplete_words(k))
             .confidence(confidence)
             .metric("kills", kills.len() as u64)
             .metric_opt("usage_kb", k.memory_usage_kb)
             .metric_opt("limit_kb", k.memory_limit_kb)
             .metric_opt("failcnt", k.memory_failcnt)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
+            .metric_opt("report_missing", missing_metric(k))
             .recommend(
                 "Size the cgroup's limit from the workload's measured peak, or find the leak",
                 None,
@@ -172,10 +253,12 @@ impl Rule for OomGlobalKill {
                 kills.len()
             ))
             .paragraph(text)
-            .confidence(Confidence::High)
+            .paragraph_opt(incomplete_words(k))
+            .confidence(incomplete_confidence(k, ctx, Confidence::High))
             .metric("kills", kills.len() as u64)
             .metric_opt("order", k.order)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
+            .metric_opt("report_missing", missing_metric(k))
             .recommend(
                 "Find what grew: compare resident sizes in the OOM report's task table",
                 Some("dmesg | grep -A 200 'invoked oom-killer' | less"),

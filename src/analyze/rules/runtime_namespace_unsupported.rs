@@ -92,6 +92,7 @@ mod tests {
             cgroup_path: None,
             go_locations: Vec::new(),
             container: None,
+            setup: None,
         }
     }
 

@@ -18,6 +18,9 @@ pub enum Signature {
     OomKill,
     OomSummary,
     TaskTable,
+    /// The memory cgroup summary of a cgroup OOM (`Task in ... killed as a result of limit of
+    /// ...`, `memory: usage ..., limit ..., failcnt N`), where an excerpt may start.
+    OomMemcg,
     Boot,
     ConntrackFull,
     Unregister,
@@ -43,6 +46,10 @@ const SIGNATURES: &[(Signature, &str)] = &[
     (Signature::OomKill, r"(?:Kill|Killed) process [0-9]+[ ,]"),
     (Signature::OomSummary, r"^\s*oom-kill:"),
     (Signature::TaskTable, r"uid\s+tgid\s+total_vm"),
+    (
+        Signature::OomMemcg,
+        r"^\s*(?:Task in \S.* killed as a result of limit of \S|memory: usage [0-9]+kB, limit [0-9]+kB, failcnt [0-9]+)",
+    ),
     (Signature::Boot, r"^\s*Linux version [0-9]"),
     (Signature::ConntrackFull, r"nf_conntrack: table full"),
     (Signature::Unregister, r"unregister_netdevice: waiting for "),
@@ -217,7 +224,8 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
         | Signature::MemInfo
         | Signature::OomKill
         | Signature::OomSummary
-        | Signature::TaskTable => return None,
+        | Signature::TaskTable
+        | Signature::OomMemcg => return None,
     })
 }
 

@@ -14,7 +14,6 @@
 //! to the runtime error scanner.
 
 mod alloc_failure;
-pub mod framing;
 mod meminfo;
 mod messages;
 mod oom;
@@ -26,12 +25,14 @@ mod trace;
 use crate::facts::{
     DaemonRecord, KernelLog, KernelLogFormat, KernelMessageKind, Line, RuntimeError, Stamp, Warning,
 };
-use crate::parse::text::{clean, is_prompt_line, numbered_lines};
+use crate::parse::text::{clean, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
 use crate::retention::{fold_into, keep_record, Folder, Retain};
 use crate::sources::SourceKind;
 
-use framing::{Entry, Frame};
+use crate::parse::framing::{Entry, Frame, Framer, Held};
+use crate::sources::sniff::Framing;
+use crate::sources::{Format, Head, Parse, Paths, Strength};
 use reports::Reports;
 
 /// What a kernel log file gave: the kernel facts, plus the daemon records and runtime errors of
@@ -131,6 +132,11 @@ impl LineParser {
 
 struct Parser {
     kind: SourceKind,
+    framer: Framer,
+    /// Lines that framed as log entries (stamped, tagged or, where that is the framing, bare),
+    /// and lines that did not (continuation lines, or text without a log's framing).
+    entries: u64,
+    unframed: u64,
     format: Option<KernelLogFormat>,
     lines: u32,
     kernel_messages: u32,
@@ -172,6 +178,9 @@ impl Parser {
     fn new(kind: SourceKind) -> Parser {
         Parser {
             kind,
+            framer: Framer::new(kind),
+            entries: 0,
+            unframed: 0,
             format: None,
             lines: 0,
             kernel_messages: 0,
@@ -267,14 +276,14 @@ impl Parser {
 
     fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
-        match framing::frame(raw, self.kind) {
+        match self.framer.frame(no, raw) {
             Frame::Blank | Frame::JournalMeta => {}
+            Frame::Prompt => {
+                // A pasted shell prompt ends whatever message was being read.
+                self.in_kernel_message = false;
+            }
             Frame::Continuation(body) => {
-                if is_prompt_line(raw) {
-                    // A pasted shell prompt ends whatever message was being read.
-                    self.in_kernel_message = false;
-                    return;
-                }
+                self.unframed = self.unframed.saturating_add(1);
                 if self.is_ordinary(body, false) {
                     return;
                 }
@@ -283,17 +292,16 @@ impl Parser {
                 }
                 self.scan_runtime(no, raw, body);
             }
-            Frame::Entry(e) => {
-                if e.format == KernelLogFormat::DmesgNoTimestamp && is_prompt_line(raw) {
-                    self.in_kernel_message = false;
-                    return;
-                }
-                self.entry(no, raw, e);
+            Frame::Entry(e) => self.entry(no, raw, e),
+            Frame::Held(held) => {
+                let Held { no, text, entry } = *held;
+                self.entry(no, &text, entry);
             }
         }
     }
 
     fn entry(&mut self, no: u32, raw: &str, e: Entry<'_>) {
+        self.entries = self.entries.saturating_add(1);
         self.format.get_or_insert(e.format);
         if is_stamped(&e.stamp) {
             if self.first.is_none() {
@@ -372,6 +380,38 @@ impl Parser {
         }
     }
 
+    /// Why a log that gave no record gave none, when it did not: said as a warning, since a
+    /// file taken for a log and read as nothing would otherwise pass unnoticed.
+    fn why_nothing(&self) -> Option<String> {
+        let log = &self.reports.log;
+        let nothing = self.kernel_messages == 0
+            && self.daemon.is_empty()
+            && self.runtime_errors.is_empty()
+            && log.messages.is_empty();
+        // Blank lines, prompts and journal meta lines alone (`-- No entries --`) say nothing.
+        if !nothing || self.entries + self.unframed == 0 {
+            return None;
+        }
+        if self.entries > 0 {
+            return Some(format!(
+                "none of its {} log lines is a kernel message or a container runtime's record",
+                self.entries
+            ));
+        }
+        Some(
+            match self.kind {
+                SourceKind::Syslog => {
+                    "no line of this file has a syslog prefix (`Jan 23 20:10:01 host tag: ...`): nothing was read from it"
+                }
+                SourceKind::Journal => {
+                    "no line of this file is a journal entry (`journalctl` short, iso, precise, monotonic, json or export output): nothing was read from it"
+                }
+                _ => "no line of this file is a kernel message: nothing was read from it",
+            }
+            .to_string(),
+        )
+    }
+
     fn kernel_piece(&mut self, no: u32, raw: &str, body: &str, continuation: bool) {
         // Pasted logs carry non-breaking spaces; this borrows unless the line has one.
         let body = clean(body);
@@ -402,7 +442,11 @@ impl Parser {
     }
 
     fn finish(mut self) -> KernelLogOutput {
+        if let Some(Held { no, text, entry }) = self.framer.finish() {
+            self.entry(no, &text, entry);
+        }
         self.reports.finish();
+        let why_nothing = self.why_nothing();
         let Reports {
             mut log,
             oom_releases,
@@ -416,6 +460,9 @@ impl Parser {
                 "{} bridge port messages after the first {MAX_ROUTINE_MESSAGES} were counted, not kept",
                 self.routine_dropped
             )));
+        }
+        if let Some(why) = why_nothing {
+            warnings.push(Warning::file(why));
         }
         log.format = self.format.unwrap_or(match self.kind {
             SourceKind::Syslog => KernelLogFormat::Syslog,
@@ -501,6 +548,107 @@ fn is_daemon_tag(tag: &str, message: &str) -> bool {
 
 fn empty_log() -> KernelLog {
     KernelLog::empty(KernelLogFormat::DmesgRaw)
+}
+
+/// The kernel ring buffer: raw `[ 12.3]`, no prefix, `dmesg -T`, `dmesg -x`.
+pub const DMESG: Format = Format {
+    kind: SourceKind::Dmesg,
+    paths: Paths {
+        sosreport: &["sos_commands/kernel/dmesg*", "var/log/dmesg*"],
+        collector: &["dmesg.txt", "dmesg-t.txt"],
+        supportconfig: &["dmesg*", "/var/log/boot.msg"],
+        plain: &["dmesg*"],
+    },
+    sniff: Some(sniff_dmesg),
+    parse: Parse::Lines(|| {
+        crate::parse::LineParser::Kernel(Box::new(LineParser::new(SourceKind::Dmesg)))
+    }),
+};
+
+/// syslog files with `host tag:` prefixes (`messages`, `kern.log`, `syslog`).
+pub const SYSLOG: Format = Format {
+    kind: SourceKind::Syslog,
+    paths: Paths {
+        sosreport: &[
+            "var/log/messages*",
+            "var/log/syslog*",
+            "var/log/kern.log*",
+            "var/log/kern*",
+        ],
+        collector: &[],
+        supportconfig: &[
+            "/var/log/messages*",
+            "/var/log/warn*",
+            "/var/log/localmessages*",
+        ],
+        plain: &[
+            "messages*",
+            "syslog*",
+            "kern.log*",
+            "kernel.log",
+            "daemon.log",
+            "kern",
+        ],
+    },
+    sniff: Some(sniff_syslog),
+    parse: Parse::Lines(|| {
+        crate::parse::LineParser::Kernel(Box::new(LineParser::new(SourceKind::Syslog)))
+    }),
+};
+
+/// `journalctl` output: short, short-iso, short-precise, short-monotonic, json, export.
+pub const JOURNAL: Format = Format {
+    kind: SourceKind::Journal,
+    paths: Paths {
+        sosreport: &["sos_commands/*/journalctl*"],
+        collector: &["journal-kernel.txt"],
+        supportconfig: &["journalctl*"],
+        plain: &["journalctl*", "journal*"],
+    },
+    sniff: Some(sniff_journal),
+    parse: Parse::Lines(|| {
+        crate::parse::LineParser::Kernel(Box::new(LineParser::new(SourceKind::Journal)))
+    }),
+};
+
+fn sniff_dmesg(head: &Head<'_>) -> Option<Strength> {
+    let logs = head.logs();
+    match logs.winner() {
+        Some(Framing::Dmesg) => return Some(Strength::Strong),
+        // Kernel messages without a stamp, unless the text is a runtime's error.
+        None if !head.runtime_marker() && head.kernel_text() => return Some(Strength::Strong),
+        _ => {}
+    }
+    (logs.lines_in(Framing::Dmesg) > 0 || head.kernel_text()).then_some(Strength::Plausible)
+}
+
+fn sniff_syslog(head: &Head<'_>) -> Option<Strength> {
+    let logs = head.logs();
+    if logs.winner() == Some(Framing::Syslog) {
+        return Some(Strength::Strong);
+    }
+    (logs.lines_in(Framing::Syslog) + logs.lines_in(Framing::IsoHostTag) > 0)
+        .then_some(Strength::Plausible)
+}
+
+fn sniff_journal(head: &Head<'_>) -> Option<Strength> {
+    if head.has_key("__REALTIME_TIMESTAMP") || head.has_key("__CURSOR") {
+        return Some(Strength::Strong);
+    }
+    let logs = head.logs();
+    if logs.journal_header {
+        return Some(Strength::Strong);
+    }
+    match logs.winner() {
+        Some(Framing::JournalOnly) => Some(Strength::Strong),
+        Some(Framing::IsoHostTag) => Some(Strength::Weak),
+        // journalctl's short output without its header reads like syslog.
+        _ => (logs.lines_in(Framing::Syslog)
+            + logs.lines_in(Framing::JournalOnly)
+            + logs.lines_in(Framing::IsoHostTag)
+            > 0)
+        .then_some(Strength::Plausible),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! OOM killer reports of every era, line by line (the state machine in `reports` strings them
 //! together).
 
-use crate::facts::{OomKill, OomScope, OomVictim};
+use crate::facts::{OomKill, OomScope, OomScopeBasis, OomVictim};
 
 use super::alloc_failure::{parse_gfp, value_after};
 use super::LogLine;
@@ -165,24 +165,62 @@ pub fn is_task_row(body: &str) -> bool {
             .all(|w| w.parse::<i64>().is_ok())
 }
 
-/// Decide the scope from all the evidence of a report, strongest first.
-pub fn settle_scope(kill: &mut OomKill, kill_line_scope: OomScope, memcg_context: bool) {
-    if let Some(c) = &kill.constraint {
-        kill.scope = if c == "CONSTRAINT_MEMCG" {
+/// Functions of the memory cgroup's charge path: a call trace through one of them is a cgroup
+/// OOM (`mem_cgroup_oom_synchronize` for 3.x page faults, `mem_cgroup_out_of_memory` from
+/// `try_charge` on 4.x and later, `try_charge_memcg` on 5.13+).
+const MEMCG_CHARGE_FRAMES: &[&str] = &[
+    "mem_cgroup_out_of_memory",
+    "mem_cgroup_oom_synchronize",
+    "try_charge",
+    "try_charge_memcg",
+];
+
+/// Whether a call trace frame belongs to the memory cgroup's charge path.
+pub fn is_memcg_charge_frame(function: &str) -> bool {
+    // `try_charge.constprop.0`, `mem_cgroup_out_of_memory.cold`: compiler suffixes.
+    let base = function.split('.').next().unwrap_or(function);
+    MEMCG_CHARGE_FRAMES.contains(&base)
+}
+
+/// What a report showed of its scope besides the summary line and a Mem-Info block.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeEvidence {
+    /// The scope the kill line's prefix told.
+    pub kill_line: OomScope,
+    /// A line of the memory cgroup summary was read (`Task in`, `memory: usage`, `Memory
+    /// cgroup stats for`).
+    pub memcg_summary: bool,
+    /// A frame of the memory cgroup's charge path was read.
+    pub memcg_trace: bool,
+}
+
+/// Decide the scope from all the evidence of a report, strongest first. A report cut off
+/// before its kill line still tells its scope: the kernel prints the memory cgroup summary for
+/// a cgroup OOM and the `Mem-Info:` block (`show_mem`) for any other, on 3.10 as on 6.x.
+pub fn settle_scope(kill: &mut OomKill, ev: ScopeEvidence) {
+    let (scope, basis) = if let Some(c) = &kill.constraint {
+        let scope = if c == "CONSTRAINT_MEMCG" {
             OomScope::Memcg
         } else {
             OomScope::Global
         };
-        return;
-    }
-    if kill.scope != OomScope::Unknown {
-        return;
-    }
-    if kill_line_scope != OomScope::Unknown {
-        kill.scope = kill_line_scope;
-    } else if memcg_context || kill.memcg.is_some() {
-        kill.scope = OomScope::Memcg;
-    }
+        (scope, OomScopeBasis::Constraint)
+    } else if kill.scope != OomScope::Unknown {
+        // `global_oom` of a summary line without its constraint.
+        (kill.scope, OomScopeBasis::KillLine)
+    } else if ev.kill_line != OomScope::Unknown {
+        (ev.kill_line, OomScopeBasis::KillLine)
+    } else if ev.memcg_summary || kill.memcg.is_some() {
+        (OomScope::Memcg, OomScopeBasis::MemcgSummary)
+    } else if ev.memcg_trace {
+        (OomScope::Memcg, OomScopeBasis::CallTrace)
+    } else if kill.mem_info.is_some() {
+        (OomScope::Global, OomScopeBasis::MemInfo)
+    } else {
+        (OomScope::Unknown, OomScopeBasis::Unknown)
+    };
+    kill.scope = scope;
+    kill.scope_basis = basis;
 }
 
 #[cfg(test)]

@@ -44,7 +44,9 @@ const LITERALS: &[(&str, Cover)] = &[
     ("CPU:", Cover::Report),
     // A zone line opens a Mem-Info block without its header.
     (" min:", Cover::Report),
-    ("net_ratelimit", Cover::Report),
+    // net_ratelimit: N callbacks suppressed; the memory cgroup summary of an OOM report
+    // (`Task in ... killed as a result of limit of ...`, `memory: usage ..., limit ...`).
+    ("limit", Cover::Report),
     ("nsexec", Cover::Runtime),
     ("blocked for more than", Cover::Report),
     // Kill process, Killed process.
@@ -55,10 +57,12 @@ const LITERALS: &[(&str, Cover)] = &[
     ("final child", Cover::Runtime),
     ("Pid: ", Cover::Report),
     ("mkdir /sys/fs/cgroup", Cover::Runtime),
-    ("Cannot start container", Cover::Runtime),
+    // Cannot start container, container process caused, container init caused, failed to set
+    // up container networking.
+    ("ontainer", Cover::Runtime),
     ("general protection fault", Cover::Report),
-    // Container process caused, container init caused.
-    ("caused", Cover::Runtime),
+    // Failed to create endpoint, error creating overlay mount.
+    ("creat", Cover::Runtime),
     ("kmem_cache_create", Cover::Report),
     ("Kernel panic", Cover::Report),
     // Runtime error, OCI runtime.
@@ -184,6 +188,8 @@ mod tests {
             "general protection fault: 0000 [#1] SMP",
             "Oops: 0002 [#1] SMP",
             "net_ratelimit: 12 callbacks suppressed",
+            "Task in /docker/2e08 killed as a result of limit of /docker/2e08",
+            "memory: usage 20480kB, limit 20480kB, failcnt 1204",
             "docker0: port 2(veth1) entered forwarding state",
             "Unable to create nf_conn slab cache",
             "CPU: 3 PID: 1 Comm: runc:[1:CHILD] Not tainted 3.10.0 #1",
@@ -193,6 +199,9 @@ mod tests {
             "Node 0 DMA32: 7*4kB (UM) 3*2048kB (M) = 6172kB",
             "container_linux.go:247: starting container process caused \"x\"",
             "nsenter: failed to unshare namespaces: Cannot allocate memory",
+            "failed to create endpoint web on network bridge: failed to add the host (veth1) <=> sandbox (veth2) pair interfaces: cannot allocate memory",
+            "error creating overlay mount to /var/lib/docker/overlay2/abc/merged: invalid argument",
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"bash\": executable file not found in $PATH: unknown",
             "with\u{a0}nbsp",
             "with\ttab",
         ];

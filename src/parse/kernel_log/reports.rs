@@ -4,7 +4,7 @@
 
 use crate::facts::{
     AllocFailure, CacheCreateFailure, KernelLog, KernelMessage, KernelMessageKind, MemInfoDump,
-    OomKill, OomScope, SlubFailure, Warning,
+    OomKill, OomReportPart, OomScope, SlubFailure, Warning,
 };
 
 use super::meminfo::{self, MemInfoBuilder};
@@ -38,6 +38,8 @@ struct OomState {
     in_table: bool,
     kill_line_scope: OomScope,
     memcg_context: bool,
+    /// A call trace frame of the memory cgroup's charge path was read.
+    memcg_trace: bool,
     /// The `Killed process` line was read: the report is complete.
     killed: bool,
 }
@@ -53,6 +55,7 @@ impl OomState {
             in_table: false,
             kill_line_scope: OomScope::Unknown,
             memcg_context: false,
+            memcg_trace: false,
             killed: false,
         }
     }
@@ -198,8 +201,12 @@ impl Reports {
                     self.open = Some(Open::MemInfo(Box::new(MemInfoBuilder::new(l.no))));
                     return;
                 }
-                Signature::OomKill | Signature::OomSummary | Signature::TaskTable => {
-                    // A report whose header was not logged (or was cut off by `tail`).
+                Signature::OomKill
+                | Signature::OomSummary
+                | Signature::TaskTable
+                | Signature::OomMemcg => {
+                    // A report whose header was not logged, or an excerpt that starts in the
+                    // middle of one (cut off by `tail`, or pasted from there).
                     let kill = OomKill {
                         stamp: l.stamp.clone(),
                         end_line: l.no,
@@ -269,6 +276,9 @@ impl Reports {
                 } = *st;
                 report.mem_info = meminfo.map(MemInfoBuilder::finish);
                 if eof && !meminfo_complete(report.mem_info.as_ref()) {
+                    if let Some(m) = report.mem_info.as_mut() {
+                        m.cut_off = true;
+                    }
                     self.warnings.push(Warning::at(
                         report.end_line,
                         "page allocation failure report cut off at end of file",
@@ -284,9 +294,24 @@ impl Reports {
             Open::Oom(st) => {
                 let mut st = *st;
                 if let Some(mi) = st.meminfo.take() {
-                    st.kill.mem_info = Some(mi.finish());
+                    let mut dump = mi.finish();
+                    dump.cut_off = eof && !meminfo_complete(Some(&dump));
+                    st.kill.mem_info = Some(dump);
                 }
-                oom::settle_scope(&mut st.kill, st.kill_line_scope, st.memcg_context);
+                oom::settle_scope(
+                    &mut st.kill,
+                    oom::ScopeEvidence {
+                        kill_line: st.kill_line_scope,
+                        memcg_summary: st.memcg_context,
+                        memcg_trace: st.memcg_trace,
+                    },
+                );
+                if st.kill.header.is_none() {
+                    st.kill.missing.push(OomReportPart::Header);
+                }
+                if !st.killed {
+                    st.kill.missing.push(OomReportPart::KillLine);
+                }
                 if eof && st.kill.victim.is_none() {
                     self.warnings.push(Warning::at(
                         st.kill.end_line,
@@ -304,8 +329,9 @@ impl Reports {
             Open::CacheCreate(c) => self.log.cache_create_failures.push(*c),
             Open::Slub(s) => self.log.slub_failures.push(*s),
             Open::MemInfo(b) => {
-                let dump = b.finish();
-                if eof && !meminfo_complete(Some(&dump)) {
+                let mut dump = b.finish();
+                dump.cut_off = eof && !meminfo_complete(Some(&dump));
+                if dump.cut_off {
                     self.warnings.push(Warning::at(
                         dump.first_line,
                         "Mem-Info block cut off at end of file",
@@ -350,7 +376,10 @@ fn starts_other(open: &Open, sigs: &[Signature]) -> bool {
         Open::Alloc(st) => !(*s == Signature::MemInfo && st.meminfo.is_none()),
         Open::Oom(st) => match s {
             Signature::MemInfo => st.meminfo.is_some() || st.meminfo_done,
-            Signature::OomKill | Signature::OomSummary | Signature::TaskTable => false,
+            Signature::OomKill
+            | Signature::OomSummary
+            | Signature::TaskTable
+            | Signature::OomMemcg => false,
             _ => true,
         },
         Open::CacheCreate(_) | Open::Slub(_) | Open::MemInfo(_) => true,
@@ -521,6 +550,7 @@ fn take_oom_line(st: &mut OomState, l: &LogLine<'_>, sigs: &[Signature]) -> bool
     }
     if t.starts_with("Memory cgroup stats for ") {
         st.in_stats = true;
+        st.memcg_context = true;
         return true;
     }
     // memory.stat is printed as one message: its lines are continuations, or (when every line
@@ -539,6 +569,12 @@ fn take_oom_line(st: &mut OomState, l: &LogLine<'_>, sigs: &[Signature]) -> bool
         Some(DumpLine::Cpu(cpu)) => {
             if st.release.is_none() {
                 st.release = cpu.release.map(str::to_string);
+            }
+            true
+        }
+        Some(DumpLine::Frame { function }) => {
+            if function.is_some_and(oom::is_memcg_charge_frame) {
+                st.memcg_trace = true;
             }
             true
         }

@@ -1,5 +1,7 @@
 use super::*;
-use crate::facts::{KernelMessageKind, OomScope, WallClock, ZoneDump};
+use crate::facts::{
+    KernelMessageKind, OomReportPart, OomScope, OomScopeBasis, WallClock, ZoneDump,
+};
 
 /// Test data without its `# source:` / `# note:` header lines.
 fn data(text: &str) -> String {
@@ -352,6 +354,125 @@ const AKS: &str =
     include_str!("../../../tests/data/dmesg_oom/aks-syslog-cgroupv2-memcg-oom-5.15-azure.txt");
 const MOBY: &str =
     include_str!("../../../tests/data/dmesg_oom/moby-15621-docker-for-mac-mangled.txt");
+
+const CUT_GLOBAL: &str = include_str!(
+    "../../../tests/data/excerpts/cadvisor-global-oom-3.13-gce-cut-after-mem-info.txt"
+);
+const CUT_MEMCG: &str =
+    include_str!("../../../tests/data/excerpts/cadvisor-memcg-oom-3.13-ubuntu-cut-before-kill.txt");
+const CUT_IN_TRACE: &str = include_str!(
+    "../../../tests/data/excerpts/aks-syslog-cgroupv2-memcg-oom-5.15-cut-in-trace.txt"
+);
+const FROM_TASK_IN: &str =
+    include_str!("../../../tests/data/excerpts/cadvisor-docker-memcg-oom-4.8-from-task-in.txt");
+
+/// Complete reports lose nothing and say what told their scope.
+#[test]
+fn complete_oom_reports_miss_nothing() {
+    for (text, kind, basis) in [
+        (CADVISOR_MEMCG, SourceKind::Dmesg, OomScopeBasis::KillLine),
+        (CADVISOR_GLOBAL, SourceKind::Dmesg, OomScopeBasis::KillLine),
+        (AKS, SourceKind::Syslog, OomScopeBasis::Constraint),
+    ] {
+        let out = parse(&data(text), kind);
+        let k = &out.log.oom_kills[0];
+        assert_eq!(k.missing, vec![]);
+        assert_eq!(k.scope_basis, basis);
+    }
+}
+
+/// A global OOM cut after its Mem-Info block: the block, which the kernel prints only when no
+/// memory cgroup is at its limit, says global.
+#[test]
+fn oom_cut_after_meminfo_is_global() {
+    let out = parse(&data(CUT_GLOBAL), SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(out.log.oom_kills.len(), 1);
+    assert_eq!(k.scope, OomScope::Global);
+    assert_eq!(k.scope_basis, OomScopeBasis::MemInfo);
+    assert_eq!(k.missing, vec![OomReportPart::KillLine]);
+    assert!(k.victim.is_none());
+    assert_eq!(k.invoker.as_deref(), Some("badsysprogram"));
+    let m = k.mem_info.as_ref().unwrap();
+    assert_eq!(m.pages_reserved, Some(10614));
+    assert!(!m.cut_off);
+    assert!(out
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("OOM report cut off at end of file")));
+}
+
+/// A cgroup v1 OOM cut before its kill line: the memory cgroup summary says memcg.
+#[test]
+fn oom_cut_before_kill_is_memcg() {
+    let out = parse(&data(CUT_MEMCG), SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(k.scope, OomScope::Memcg);
+    assert_eq!(k.scope_basis, OomScopeBasis::MemcgSummary);
+    assert_eq!(k.missing, vec![OomReportPart::KillLine]);
+    assert_eq!(k.memcg.as_deref(), Some("/mem2"));
+    assert_eq!(k.memory_limit_kb, Some(980));
+    assert_eq!(k.tasks, 1);
+}
+
+/// A cgroup v2 OOM cut inside its call trace: `try_charge_memcg` says memcg.
+#[test]
+fn oom_cut_in_trace_is_memcg_by_its_trace() {
+    let out = parse(&data(CUT_IN_TRACE), SourceKind::Syslog);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(k.scope, OomScope::Memcg);
+    assert_eq!(k.scope_basis, OomScopeBasis::CallTrace);
+    assert_eq!(k.missing, vec![OomReportPart::KillLine]);
+    assert_eq!(out.log.kernel_release.as_deref(), Some("5.15.0-1087-azure"));
+}
+
+/// An excerpt that starts at `Task in ...`: a memcg OOM without its header.
+#[test]
+fn oom_from_task_in_is_a_memcg_report() {
+    let out = parse(&data(FROM_TASK_IN), SourceKind::Dmesg);
+    assert_eq!(out.warnings, vec![]);
+    let log = &out.log;
+    assert_eq!(log.oom_kills.len(), 1);
+    let k = &log.oom_kills[0];
+    assert_eq!(k.scope, OomScope::Memcg);
+    assert_eq!(k.scope_basis, OomScopeBasis::KillLine);
+    assert_eq!(k.missing, vec![OomReportPart::Header]);
+    assert!(k.header.is_none());
+    let id = "2e088fe462e25e60be1dafafe2c05c47bda1a97978648d10ad2b7484fc0b8f50";
+    assert_eq!(k.memcg.as_deref(), Some(format!("/docker/{id}").as_str()));
+    assert_eq!(k.memcg_line.as_ref().map(|l| l.no), Some(1));
+    assert_eq!(
+        (k.memory_usage_kb, k.memory_limit_kb, k.memory_failcnt),
+        (Some(20480), Some(20480), Some(1204))
+    );
+    assert_eq!(k.victim.as_ref().and_then(|v| v.pid), Some(1381));
+    // Starting at the `memory:` line works the same.
+    let from_memory: String = data(FROM_TASK_IN)
+        .lines()
+        .skip(1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out = parse(&from_memory, SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(k.memory_failcnt, Some(1204));
+    assert_eq!(k.missing, vec![OomReportPart::Header]);
+    // Cut before the kill too: only the summary tells the scope.
+    let summary_only: String = data(FROM_TASK_IN)
+        .lines()
+        .take(5)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out = parse(&summary_only, SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(
+        (k.scope, k.scope_basis),
+        (OomScope::Memcg, OomScopeBasis::MemcgSummary)
+    );
+    assert_eq!(
+        k.missing,
+        vec![OomReportPart::Header, OomReportPart::KillLine]
+    );
+}
 
 #[test]
 fn oom_memcg_3_13() {

@@ -1,0 +1,246 @@
+//! Real published excerpts, as they reach a support engineer: cut off, pasted from their
+//! middle, or lone error lines. Each test lays the excerpt (from `tests/data/`, without its
+//! source header) in a bundle of its own and reads the report the binary writes for it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::util::{repo, report_json};
+
+/// A bundle of `files` (bundle name, `tests/data/` path), each without its header lines.
+fn bundle_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (name, data) in files {
+        let text =
+            std::fs::read_to_string(repo().join("tests/data").join(data)).expect("test data");
+        let body: String = text
+            .lines()
+            .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(path, body).expect("write excerpt");
+    }
+    dir
+}
+
+/// The findings of a report by id.
+fn findings(report: &Value) -> BTreeMap<String, Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| (f["id"].as_str().expect("id").to_string(), f.clone()))
+        .collect()
+}
+
+fn report_of(dir: &Path) -> (Value, BTreeMap<String, Value>) {
+    let report = report_json(dir);
+    let by_id = findings(&report);
+    (report, by_id)
+}
+
+fn gaps_text(by_id: &BTreeMap<String, Value>) -> String {
+    by_id
+        .get("bundle.evidence-gap")
+        .map(|g| g["explanation"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_global_oom_cut_after_its_meminfo_is_a_global_oom() {
+    let dir = bundle_of(&[(
+        "dmesg",
+        "excerpts/cadvisor-global-oom-3.13-gce-cut-after-mem-info.txt",
+    )]);
+    let (_, by_id) = report_of(dir.path());
+    let f = &by_id["oom.global-kill"];
+    assert_eq!(f["confidence"], "medium");
+    let e = f["explanation"].as_str().unwrap();
+    assert!(
+        e.contains("cut off before its `Killed process` line"),
+        "{e}"
+    );
+    assert!(e.contains("read from the `Mem-Info:` block"), "{e}");
+    assert!(!by_id.contains_key("oom.memcg-kill"));
+    let gaps = gaps_text(&by_id);
+    assert!(
+        gaps.contains("an OOM report is cut off before its kill line"),
+        "{gaps}"
+    );
+    assert!(
+        gaps.contains("`Killed process <pid> (<comm>) total-vm:"),
+        "{gaps}"
+    );
+}
+
+#[test]
+fn a_memcg_oom_cut_before_its_kill_is_a_memcg_oom() {
+    for (data, kind) in [
+        (
+            "excerpts/cadvisor-memcg-oom-3.13-ubuntu-cut-before-kill.txt",
+            "summary",
+        ),
+        (
+            "excerpts/aks-syslog-cgroupv2-memcg-oom-5.15-cut-in-trace.txt",
+            "trace",
+        ),
+    ] {
+        let name = if kind == "trace" {
+            "var/log/syslog"
+        } else {
+            "dmesg"
+        };
+        let dir = bundle_of(&[(name, data)]);
+        let (_, by_id) = report_of(dir.path());
+        let f = by_id
+            .get("oom.memcg-kill")
+            .unwrap_or_else(|| panic!("{data}: {by_id:?}"));
+        assert_eq!(f["confidence"], "medium", "{data}");
+        assert_eq!(f["metrics"]["report_missing"][0], "kill_line", "{data}");
+        let e = f["explanation"].as_str().unwrap();
+        let basis = if kind == "trace" {
+            "read from the call trace"
+        } else {
+            "read from the memory cgroup summary"
+        };
+        assert!(e.contains(basis), "{data}: {e}");
+        assert!(!by_id.contains_key("oom.global-kill"), "{data}");
+    }
+}
+
+#[test]
+fn an_oom_report_pasted_from_its_middle_counts() {
+    let dir = bundle_of(&[(
+        "dmesg",
+        "excerpts/cadvisor-docker-memcg-oom-4.8-from-task-in.txt",
+    )]);
+    let (report, by_id) = report_of(dir.path());
+    let f = &by_id["oom.memcg-kill"];
+    assert_eq!(f["metrics"]["report_missing"][0], "header");
+    assert_eq!(f["metrics"]["limit_kb"], 20480);
+    assert_eq!(f["metrics"]["failcnt"], 1204);
+    assert!(f["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("starts in its middle"));
+    assert!(by_id.contains_key("memcg.limit-reached"));
+    assert_eq!(report["root_cause"]["verdict"], "memcg.limit-reached");
+    let gaps = gaps_text(&by_id);
+    assert!(
+        gaps.contains("an OOM report starts in its middle"),
+        "{gaps}"
+    );
+    assert!(gaps.contains("invoked oom-killer: gfp_mask="), "{gaps}");
+}
+
+#[test]
+fn an_allocation_failure_cut_inside_its_meminfo_falls_back_to_buddyinfo() {
+    let dir = bundle_of(&[(
+        "dmesg",
+        "excerpts/seed-3.10-order6-unshare-cut-in-mem-info.txt",
+    )]);
+    let seed = repo().join("samples/seed-runc-unshare-enomem");
+    std::fs::copy(seed.join("free-mh.txt"), dir.path().join("free-mh.txt")).expect("copy free");
+    std::fs::create_dir_all(dir.path().join("proc")).expect("proc");
+    std::fs::copy(
+        seed.join("proc/buddyinfo"),
+        dir.path().join("proc/buddyinfo"),
+    )
+    .expect("copy buddyinfo");
+    let (report, by_id) = report_of(dir.path());
+    assert_eq!(report["root_cause"]["verdict"], "mm.external-fragmentation");
+    assert_eq!(by_id["mm.external-fragmentation"]["confidence"], "low");
+    let gaps = gaps_text(&by_id);
+    assert!(
+        gaps.contains(
+            "cut off inside its Mem-Info block: the log ends before the free lists of `Normal`"
+        ),
+        "{gaps}"
+    );
+}
+
+#[test]
+fn an_exec_failure_is_not_a_start_failure() {
+    for data in [
+        "excerpts/docker-exec-oci-runtime-exec-failed.txt",
+        "excerpts/kubelet-probe-exec-failed.txt",
+    ] {
+        let dir = bundle_of(&[("error.txt", data)]);
+        let (report, by_id) = report_of(dir.path());
+        assert!(
+            by_id.contains_key("container.exec-failure"),
+            "{data}: {by_id:?}"
+        );
+        assert!(!by_id.contains_key("container.start-failure"), "{data}");
+        assert_eq!(
+            report["root_cause"]["verdict"], "container.exec-failure",
+            "{data}"
+        );
+    }
+}
+
+#[test]
+fn an_endpoint_creation_failure_is_a_start_failure_with_its_errno() {
+    let dir = bundle_of(&[(
+        "docker-run-error.txt",
+        "excerpts/docker-run-endpoint-veth-enomem.txt",
+    )]);
+    let (_, by_id) = report_of(dir.path());
+    let f = &by_id["container.start-failure"];
+    assert_eq!(f["metrics"]["errno"], "cannot allocate memory");
+    assert_eq!(f["metrics"]["container"], "sleepy_noether");
+    let e = f["explanation"].as_str().unwrap();
+    assert!(e.contains("the daemon could not set up its network"), "{e}");
+    assert!(e.contains("pair interfaces: cannot allocate memory"), "{e}");
+    let dir = bundle_of(&[(
+        "docker-run-error.txt",
+        "excerpts/docker-run-overlay-mount-and-networking.txt",
+    )]);
+    let (_, by_id) = report_of(dir.path());
+    assert!(by_id.contains_key("container.start-failure"));
+}
+
+/// A 5.15 failure in `dmesg -T` form whose only free blocks of the order are in the high-atomic
+/// reserve: the chain reaches fragmentation, and the clock is the log's own wall time.
+#[test]
+fn a_5_15_veth_failure_reaches_external_fragmentation() {
+    let dir = bundle_of(&[
+        (
+            "dmesg_-T.txt",
+            "excerpts/dmesg-T-5.15-veth-order6-highatomic-only.txt",
+        ),
+        (
+            "docker-run-error.txt",
+            "excerpts/docker-run-endpoint-veth-enomem.txt",
+        ),
+    ]);
+    let (report, by_id) = report_of(dir.path());
+    let rc = &report["root_cause"];
+    assert_eq!(rc["verdict"], "mm.external-fragmentation");
+    let chain: Vec<&str> = rc["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        chain[..3],
+        [
+            "container.start-failure",
+            "mm.high-order-alloc-failure",
+            "mm.external-fragmentation"
+        ]
+    );
+    let e = by_id["mm.external-fragmentation"]["explanation"]
+        .as_str()
+        .unwrap();
+    assert!(e.contains("all in the high-atomic reserve (`H`)"), "{e}");
+    let method = report["bundle"]["clock"]["method"].as_str().unwrap();
+    assert!(method.contains("dmesg -T wall-clock stamps"), "{method}");
+}
