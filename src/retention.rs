@@ -209,22 +209,10 @@ pub fn weight(repeats: &Option<Repeats>) -> u64 {
     repeats.as_ref().map_or(1, |r| r.count.saturating_add(1))
 }
 
-/// Characters of bundle text the timeline quotes in an event (`timeline::events::quote`): a
-/// longer text is cut there, so repeats are told apart by their first characters only.
-pub const QUOTED_CHARS: usize = 160;
-
-/// The signature of a record's one-line summary, as the timeline folds its events: on one
-/// line, cut where the timeline cuts its quote, with the words holding a digit made `#`.
+/// The signature of a record's one-line summary: the key the timeline folds its events by,
+/// the summary as an event quotes it with the words holding a digit made `#`.
 pub fn signature(summary: &str) -> String {
-    let one_line: String = summary
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let trimmed = one_line.trim();
-    match trimmed.char_indices().nth(QUOTED_CHARS) {
-        Some((cut, _)) => normalise(&format!("{}…", &trimmed[..cut])),
-        None => normalise(trimmed),
-    }
+    normalise(&crate::timeline::events::quote(summary))
 }
 
 /// Keep `record` at the end of `records`, or fold it into a kept record of its signature. A
@@ -328,6 +316,20 @@ mod tests {
             normalise("docker0: port 3(veth1a2b) entered"),
             "#: port #(#) entered"
         );
+    }
+
+    #[test]
+    fn summaries_that_differ_in_numbers_sign_the_same() {
+        let a = signature("kubelet warning: probe of 10.0.0.7 failed after 3 tries");
+        let b = signature("kubelet warning: probe of 10.0.2.19 failed after 12 tries");
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            signature("kubelet error: probe of 10.0.0.7 failed after 3 tries")
+        );
+        // A summary is cut where the timeline cuts its quote: what follows does not count.
+        let long = "dockerd warning: Health check for container a1b2 error: ".repeat(4);
+        assert_eq!(signature(&long), signature(&format!("{long} and more")));
     }
 
     #[test]

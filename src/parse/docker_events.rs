@@ -66,7 +66,6 @@ pub struct LineParser {
     open: Option<OpenEvent>,
 }
 
-
 impl LineParser {
     /// Read line `no` (1-based, without its line end).
     pub fn push_line(&mut self, no: u32, raw: &str) {

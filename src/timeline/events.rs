@@ -752,35 +752,7 @@ mod tests {
         assert!(!cut.contains("x2kqp") || cut.contains(name), "{cut}");
     }
 
-    #[test]
-    fn records_fold_by_the_key_the_timeline_folds_by() {
-        assert_eq!(QUOTE_CHARS, crate::retention::QUOTED_CHARS);
-        let long = format!(
-            "kubelet warning: probe 10.0.0.{} failed {}",
-            7,
-            "x y ".repeat(60)
-        );
-        for text in [
-            "dockerd error: a1 b\tc2 ",
-            long.as_str(),
-            "\u{e9}t\u{e9} 12",
-        ] {
-            assert_eq!(
-                crate::retention::signature(text),
-                crate::retention::normalise(&quote(text))
-            );
-        }
-    }
-
     proptest::proptest! {
-        #[test]
-        fn signature_is_the_normalised_quote(text in "\\PC{0,200}") {
-            proptest::prop_assert_eq!(
-                crate::retention::signature(&text),
-                crate::retention::normalise(&quote(&text))
-            );
-        }
-
         #[test]
         fn quote_never_panics(text in "\\PC*") {
             let q = quote(&text);

@@ -427,7 +427,13 @@ mod tests {
 
     /// The journal's run of the tests below: 40 repeats from midnight to 3 o'clock.
     fn journal_run() -> Draft<'static> {
-        run("journal", 10, "2020-01-01T00:00:00Z", 40, "2020-01-01T03:00:00Z")
+        run(
+            "journal",
+            10,
+            "2020-01-01T00:00:00Z",
+            40,
+            "2020-01-01T03:00:00Z",
+        )
     }
 
     fn counts(events: &[TimelineEvent]) -> Vec<(&str, Option<u32>, u64)> {
