@@ -11,8 +11,8 @@
 //! - a file keeps its first [`KEPT_BEFORE_FOLDING`] routine records whole: a log of ordinary
 //!   size is read as it is, and only a flood folds;
 //! - past them, a routine record is known by its *signature*: its kind and its one-line
-//!   summary cut as the timeline quotes it, every word holding a digit made `#` (the key the
-//!   timeline folds repeats by, see [`signature`]). The first [`SAMPLES`] records of a
+//!   summary, every word holding a digit made `#` (the key the timeline folds repeats by, see
+//!   [`signature`]). The first [`SAMPLES`] records of a
 //!   signature are kept whole; each later one is counted into the last kept record of its
 //!   signature ([`Repeats`]: how many, the line and stamp of the latest) and dropped, unless
 //!   it is stamped before that kept record, when it is kept and the next ones fold into it;
@@ -209,10 +209,17 @@ pub fn weight(repeats: &Option<Repeats>) -> u64 {
     repeats.as_ref().map_or(1, |r| r.count.saturating_add(1))
 }
 
-/// The signature of a record's one-line summary: the key the timeline folds its events by,
-/// the summary as an event quotes it with the words holding a digit made `#`.
+/// The signature of a record's one-line summary, its words holding a digit made `#`: for a
+/// summary short enough to be quoted whole, the key the timeline folds its events by. A longer
+/// one is quoted cut at a word and with its secrets masked, which costs more than the rest of
+/// the record's reading: it signs by its whole text, and its repeats fold under the quote of
+/// the first.
 pub fn signature(summary: &str) -> String {
-    normalise(&crate::timeline::events::quote(summary))
+    let one_line: String = summary
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    normalise(one_line.trim())
 }
 
 /// Keep `record` at the end of `records`, or fold it into a kept record of its signature. A
@@ -327,9 +334,14 @@ mod tests {
             a,
             signature("kubelet error: probe of 10.0.0.7 failed after 3 tries")
         );
-        // A summary is cut where the timeline cuts its quote: what follows does not count.
-        let long = "dockerd warning: Health check for container a1b2 error: ".repeat(4);
-        assert_eq!(signature(&long), signature(&format!("{long} and more")));
+        // A short summary signs as the timeline quotes it.
+        for text in [
+            "dockerd error: a1 b\tc2 ",
+            " kubelet warning: x\ny 10.0.0.7",
+        ] {
+            let quoted = crate::timeline::events::quote(text);
+            assert_eq!(signature(text), normalise(&quoted));
+        }
     }
 
     #[test]
