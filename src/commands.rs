@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 use postmortem::batch;
 
 use postmortem::bundle::Limits;
+use postmortem::derive;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
 use postmortem::redact;
 use postmortem::render::{self, Format};
@@ -234,8 +235,9 @@ fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
         write_stdout(s.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let tl = timeline::build(&loaded.facts);
-    let bundle = pipeline::bundle_info(&loaded, &tl);
+    let derived = derive::derive(&loaded.facts);
+    let tl = timeline::build(&loaded.facts, &derived);
+    let bundle = pipeline::bundle_info(&loaded, &derived, &tl);
     let sources = pipeline::source_entries(&loaded.facts);
     match a.format {
         ListFormat::Json => {
@@ -313,7 +315,8 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
         .map(|s| parse_time(s, "--until"))
         .transpose()?;
     let loaded = load(&a.bundle, &limits(&a.limits))?;
-    let tl = timeline::build(&loaded.facts);
+    let derived = derive::derive(&loaded.facts);
+    let tl = timeline::build(&loaded.facts, &derived);
     let events: Vec<_> = tl
         .events
         .iter()
@@ -337,7 +340,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
         .collect();
     match a.format {
         ListFormat::Json => {
-            let bundle = pipeline::bundle_info(&loaded, &tl);
+            let bundle = pipeline::bundle_info(&loaded, &derived, &tl);
             let v = serde_json::json!({ "bundle": bundle, "timeline": events });
             let s = cli::json(serde_json::to_string_pretty(&v)?);
             write_stdout(s.as_bytes())?;

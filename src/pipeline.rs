@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 
 use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, DiskFile, EntryMeta, EntryVisitor, Limits};
+use crate::derive::Derived;
 use crate::facts::{Facts, SourceInfo, Warning};
 use crate::parse::{self, LineParser};
 use crate::redact;
@@ -631,24 +632,17 @@ pub struct ReportOptions {
 
 /// Build the report of a loaded bundle.
 pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &ReportOptions) -> Report {
-    let timeline = timeline::build(&loaded.facts);
-    let ctx = Context {
-        facts: &loaded.facts,
-        timeline: &timeline,
-        baseline: baseline.map(|b| &b.facts),
-    };
+    // Derived once, read by the timeline, every rule, the comparison and the bundle object.
+    let ctx = Context::new(&loaded.facts, baseline.map(|b| &b.facts));
+    let timeline = timeline::build(&loaded.facts, &ctx.derived);
     let analysis = analyze::analyze(&ctx);
     let comparison = baseline.map(|base| {
         // The baseline's own findings tell whether it is healthy enough to compare with.
-        let base_timeline = timeline::build(&base.facts);
-        let base_analysis = analyze::analyze(&Context {
-            facts: &base.facts,
-            timeline: &base_timeline,
-            baseline: None,
-        });
+        let base_ctx = Context::new(&base.facts, None);
+        let base_analysis = analyze::analyze(&base_ctx);
         analyze::compare::build(
-            &loaded.facts,
-            &base.facts,
+            &ctx.derived,
+            &base_ctx.derived,
             &base.summary.name,
             &base_analysis.findings,
         )
@@ -660,7 +654,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
             version: env!("CARGO_PKG_VERSION"),
             generated_at: options.stamp.clone(),
         },
-        bundle: bundle_info(loaded, &timeline),
+        bundle: bundle_info(loaded, &ctx.derived, &timeline),
         sources: source_entries(&loaded.facts),
         timeline: timeline.events.clone(),
         findings: analysis.findings,
@@ -677,46 +671,12 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
 }
 
 /// The `bundle` object of the report.
-pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
-    let facts = &loaded.facts;
+pub fn bundle_info(
+    loaded: &Loaded,
+    derived: &Derived<'_>,
+    timeline: &Timeline,
+) -> report::BundleInfo {
     let s = &loaded.summary;
-    let layout =
-        if facts
-            .sources
-            .iter()
-            .any(|x| x.path.contains("sos_commands/"))
-        {
-            "sosreport"
-        } else if facts.sources.iter().any(|x| {
-            x.path.ends_with("basic-environment.txt") || x.path.ends_with("supportconfig.txt")
-        }) {
-            "supportconfig"
-        } else if facts.manifest.is_empty() {
-            "plain"
-        } else {
-            "postmortem-collect"
-        };
-    let hostname = facts
-        .hostname
-        .first()
-        .map(|h| h.value.text.trim().to_string())
-        .or_else(|| facts.uname.iter().find_map(|u| u.value.hostname.clone()))
-        .or_else(|| {
-            facts
-                .kernel_logs
-                .iter()
-                .find_map(|k| k.value.hostnames.first().cloned())
-        });
-    let kernel = facts
-        .uname
-        .first()
-        .map(|u| u.value.release.clone())
-        .or_else(|| {
-            facts
-                .kernel_logs
-                .iter()
-                .find_map(|k| k.value.kernel_release.clone())
-        });
     let clock = &timeline.clock;
     let mut problems: Vec<String> = s
         .problems
@@ -732,9 +692,9 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
         name: s.name.clone(),
         sha256: s.sha256.clone(),
         container: s.container.as_str().to_string(),
-        layout: layout.to_string(),
-        hostname,
-        kernel,
+        layout: derived.layout.as_str().to_string(),
+        hostname: derived.host.as_ref().map(|h| h.name.clone()),
+        kernel: derived.kernel.as_ref().map(|k| k.version.release.clone()),
         collected_at: clock.collected_at.map(rfc3339),
         clock: report::Clock {
             boot_time: clock.boot_time.map(rfc3339),

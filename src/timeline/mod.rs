@@ -9,7 +9,8 @@
 //!    such as a `CST` that lines with `+08:00` settle), or UTC said to be assumed;
 //! 2. the collection time ([`anchors::collected_at`]), which gives syslog stamps their year;
 //! 3. [`anchors`]: every way of knowing the boot time, the strongest chosen, disagreements noted;
-//! 4. [`events`]: facts turned into events with times resolved on that clock;
+//! 4. [`events`]: facts turned into events with times resolved on that clock, and the boots the
+//!    derived facts found that no banner puts there already (a reboot after the failure);
 //! 5. [`merge`]: ordered, copies merged with `also_in` citations, repeats folded.
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ pub mod events;
 pub mod merge;
 pub mod zone;
 
+use crate::derive::Derived;
 use crate::facts::{Facts, Stamp, WallClock};
 use crate::report::TimelineEvent;
 
@@ -184,8 +186,8 @@ pub struct Timeline {
     pub events: Vec<TimelineEvent>,
 }
 
-/// Build the timeline from the bundle's facts.
-pub fn build(facts: &Facts) -> Timeline {
+/// Build the timeline from the bundle's facts and what is derived from them.
+pub fn build(facts: &Facts, derived: &Derived<'_>) -> Timeline {
     let mut clock = ClockResolution::unanchored();
     let zone = zone::resolve_zone(facts);
     clock.zone = zone.zone;
@@ -226,7 +228,8 @@ pub fn build(facts: &Facts) -> Timeline {
         }
     }
 
-    let drafts = events::collect(facts, &clock, collection_cite);
+    let mut drafts = events::collect(facts, &clock, collection_cite);
+    events::boot_drafts(derived, &clock, &mut drafts);
     let tolerance_s = 2.0 + clock.uncertainty_s.unwrap_or(0.0).min(300.0);
     let events = merge::merge(drafts, tolerance_s);
     Timeline { clock, events }

@@ -10,6 +10,11 @@ use crate::report::Severity;
 use crate::sources::{Detection, SourceKind};
 use jiff::civil::date;
 
+/// The timeline of `facts`, with their derived facts.
+fn build(facts: &Facts) -> Timeline {
+    super::build(facts, &crate::derive::derive(facts))
+}
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }

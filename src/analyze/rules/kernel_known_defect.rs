@@ -56,7 +56,7 @@ impl Rule for KernelKnownDefect {
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let facts = ctx.facts;
-        let Some(kernel) = lookup::kernel(facts) else {
+        let Some(kernel) = ctx.derived.incident_kernel() else {
             return Vec::new();
         };
         let v = &kernel.version;
@@ -131,7 +131,7 @@ impl Rule for KernelKnownDefect {
             return Vec::new();
         }
         vec![b
-            .cite_opt(&kernel.path, kernel.line.as_ref())
+            .cite_opt(kernel.path, kernel.line)
             .title(format!(
                 "Kernel {} has a known defect matching the evidence: {}",
                 v.release,
@@ -162,9 +162,8 @@ mod tests {
 
     #[test]
     fn the_seed_kernel_matches_two_defects() {
-        let tl = timeline();
         let facts = seed_facts();
-        let f = KernelKnownDefect.evaluate(&context(&facts, &tl, None));
+        let f = KernelKnownDefect.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["defects"], 2);
         assert!(f[0].explanation.contains("nf_conntrack_<address>"));
@@ -173,12 +172,11 @@ mod tests {
 
     #[test]
     fn a_version_alone_is_not_a_defect() {
-        let tl = timeline();
         assert!(KernelKnownDefect
-            .evaluate(&context(&healthy_facts(), &tl, None))
+            .evaluate(&context(&healthy_facts(), None))
             .is_empty());
         assert!(KernelKnownDefect
-            .evaluate(&context(&modern_fragmentation_facts(), &tl, None))
+            .evaluate(&context(&modern_fragmentation_facts(), None))
             .is_empty());
     }
 

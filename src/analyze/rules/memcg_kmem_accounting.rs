@@ -128,7 +128,7 @@ impl Rule for KmemAccounting {
         if k.kinds() == 0 {
             return Vec::new();
         }
-        let kernel = lookup::kernel(ctx.facts);
+        let kernel = ctx.derived.incident_kernel();
         let affected = kernel
             .as_ref()
             .map(|ks| ks.version.is_rhel7() || ks.version.before(4, 6));
@@ -181,7 +181,7 @@ impl Rule for KmemAccounting {
                  65535 entries). With many containers started since boot this array needs a \
                  large physically contiguous block.",
             );
-        if let Some(a) = lookup::main_alloc_failure(ctx.facts) {
+        if let Some(a) = ctx.derived.main_failure.as_ref().map(|m| m.at) {
             let through_cache = MEMCG_CACHE_FUNCTIONS
                 .iter()
                 .any(|f| trace_has(&a.item.call_trace, f));
@@ -223,7 +223,7 @@ impl Rule for KmemAccounting {
             .metric("per_memcg_caches", k.per_memcg_cache_count as u64)
             .metric("evidence_kinds", kinds as u64);
         if let Some(ks) = &kernel {
-            b = b.cite_opt(&ks.path, ks.line.as_ref());
+            b = b.cite_opt(ks.path, ks.line);
         }
         let items = k
             .gfp_flag
@@ -297,8 +297,7 @@ mod tests {
     #[test]
     fn seed_shows_kmem_accounting() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = KmemAccounting.evaluate(&testkit::context(&facts, &tl, None));
+        let found = KmemAccounting.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(f.confidence, Confidence::High);
@@ -326,14 +325,13 @@ mod tests {
 
     #[test]
     fn not_on_new_kernels_or_without_evidence() {
-        let tl = testkit::timeline();
         let facts = testkit::modern_fragmentation_facts();
         assert!(KmemAccounting
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         let facts = testkit::exhaustion_facts();
         assert!(KmemAccounting
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 

@@ -103,7 +103,7 @@ impl Rule for HighOrderAllocFailure {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(main) = lookup::main_alloc_failure(ctx.facts) else {
+        let Some(main) = ctx.derived.main_failure.as_ref().map(|m| m.at) else {
             return Vec::new();
         };
         let failure = main.item;
@@ -213,8 +213,7 @@ mod tests {
     #[test]
     fn seed_failure_is_order_6_with_its_trace() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = HighOrderAllocFailure.evaluate(&testkit::context(&facts, &tl, None));
+        let found = HighOrderAllocFailure.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(f.severity, Severity::Critical);
@@ -241,9 +240,8 @@ mod tests {
     #[test]
     fn no_failure_no_finding() {
         let facts = testkit::healthy_facts();
-        let tl = testkit::timeline();
         assert!(HighOrderAllocFailure
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 }
