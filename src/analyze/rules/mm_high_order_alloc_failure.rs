@@ -103,9 +103,10 @@ impl Rule for HighOrderAllocFailure {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(main) = ctx.derived.main_failure.as_ref().map(|m| m.at) else {
+        let Some(derived) = ctx.derived.main_failure.as_ref() else {
             return Vec::new();
         };
+        let main = derived.at;
         let failure = main.item;
         let others: Vec<_> = lookup::alloc_failures(ctx.facts)
             .filter(|a| a.item.order > 0 && !std::ptr::eq(a.item, failure))
@@ -175,7 +176,11 @@ impl Rule for HighOrderAllocFailure {
             .metric("task", failure.task.clone())
             .metric_opt("pid", failure.pid)
             .metric("reports", others.len() as u64 + 1)
-            .metric_opt("kernel_release", failure.kernel_release.clone())
+            // The kernel that failed: its own `CPU:` line, else the boot it was printed in.
+            .metric_opt(
+                "kernel_release",
+                derived.kernel.as_ref().map(|k| k.version.release.clone()),
+            )
             .cite(main.path, &failure.header)
             .cite_all(main.path, lookup::key_trace_lines(failure, 8));
         for other in others.iter().take(4) {
