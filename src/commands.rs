@@ -17,7 +17,7 @@ use postmortem::derive;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
 use postmortem::redact;
 use postmortem::render::{self, Format};
-use postmortem::report::Severity;
+use postmortem::report::{self, Severity};
 use postmortem::timeline;
 
 use crate::cli::{self, Cli, Command, FormatArg, LimitArgs, ListFormat, SeverityArg};
@@ -101,7 +101,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         .map(|b| load(b, &limits(&a.limits)).context("cannot read the baseline"))
         .transpose()?;
     let options = ReportOptions {
-        stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+        stamp: a.stamp.then(jiff::Timestamp::now),
         redact: a.redact,
     };
     let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
@@ -153,7 +153,7 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
         jobs: a.jobs.map(usize::from),
         limits: limits(&a.limits),
         report: ReportOptions {
-            stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+            stamp: a.stamp.then(jiff::Timestamp::now),
             redact: false,
         },
     };
@@ -327,11 +327,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
             e
         })
         .filter(|e| {
-            let t = e
-                .time
-                .as_deref()
-                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
-            match t {
+            match e.time {
                 Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
                 // Events with no wall-clock time are kept unless a window was asked for.
                 None => since.is_none() && until.is_none(),
@@ -351,7 +347,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                 tl.clock.method,
                 tl.clock
                     .boot_time
-                    .map(pipeline::rfc3339)
+                    .map(report::rfc3339)
                     .unwrap_or_else(|| "unknown".into()),
                 tl.clock
                     .uncertainty_s
@@ -360,8 +356,8 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                 cli::value(&tl.clock.zone_description)
             );
             for e in events {
-                let when = match (&e.time, e.uptime_s) {
-                    (Some(t), _) => t.clone(),
+                let when = match (e.time, e.uptime_s) {
+                    (Some(t), _) => report::rfc3339(t),
                     (None, Some(u)) => format!("[{u:>14.6}]"),
                     (None, None) => "(time unknown)".to_string(),
                 };

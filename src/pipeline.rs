@@ -624,7 +624,7 @@ fn parse_sections(facts: &mut Facts, meta: &EntryMeta, bytes: &[u8]) -> usize {
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
     /// Stamp the generation time into the report (breaks byte-identical output).
-    pub stamp: Option<String>,
+    pub stamp: Option<jiff::Timestamp>,
     /// Replace host names, addresses and container names with placeholders, for a report that
     /// is to be published. Secrets are masked whether or not this is set.
     pub redact: bool,
@@ -652,7 +652,7 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         generator: report::Generator {
             name: "postmortem",
             version: env!("CARGO_PKG_VERSION"),
-            generated_at: options.stamp.clone(),
+            generated_at: options.stamp,
         },
         bundle: bundle_info(loaded, &ctx.derived, &timeline),
         sources: source_entries(&loaded.facts),
@@ -695,9 +695,9 @@ pub fn bundle_info(
         layout: derived.layout.as_str().to_string(),
         hostname: derived.host.as_ref().map(|h| h.name.clone()),
         kernel: derived.kernel.as_ref().map(|k| k.version.release.clone()),
-        collected_at: clock.collected_at.map(rfc3339),
+        collected_at: clock.collected_at,
         clock: report::Clock {
-            boot_time: clock.boot_time.map(rfc3339),
+            boot_time: clock.boot_time,
             method: clock.method.clone(),
             // Millisecond precision is all an anchor can honestly claim.
             uncertainty_s: clock.uncertainty_s.map(|u| (u * 1000.0).round() / 1000.0),
@@ -725,15 +725,6 @@ pub fn source_entries(facts: &Facts) -> Vec<report::SourceEntry> {
             problem: s.problem.clone(),
         })
         .collect()
-}
-
-/// RFC 3339 in UTC with a `Z`, to the second unless sub-second precision exists.
-pub fn rfc3339(t: jiff::Timestamp) -> String {
-    if t.subsec_nanosecond() == 0 {
-        t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-    }
 }
 
 #[cfg(test)]
