@@ -345,7 +345,7 @@ fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) ->
         text.push_str(&format!(" ({e})"));
     }
     Some(Draft {
-        time: r.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        time: r.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
         source: path,
         line: Some(r.line.no),
@@ -400,7 +400,7 @@ fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -
         RuntimeErrorKind::Other => format!("runtime error{container}: {}", e.line.text.trim()),
     };
     Draft {
-        time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        time: e.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
         source: path,
         line: Some(e.line.no),
@@ -501,7 +501,7 @@ fn docker_event_draft<'a>(
         other => (format!("container {who}: {other}"), Severity::Info),
     };
     Some(Draft {
-        time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        time: e.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
         source: path,
         line: Some(e.line.no),

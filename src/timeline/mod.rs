@@ -49,6 +49,10 @@ pub struct ClockResolution {
     /// Seconds added to the wall-clock stamps of a source whose clock was found off (a
     /// `dmesg -T` log after suspend), by source path.
     pub wall_corrections_s: BTreeMap<String, f64>,
+    /// The day a rotated log was rotated, by source path, from its name (logrotate's
+    /// `messages-20180124`): its syslog stamps, which have no year, are of that day or before,
+    /// which may be years before the collection (a log kept from a node's earlier life).
+    pub rotated_on: BTreeMap<String, jiff::civil::Date>,
 }
 
 impl ClockResolution {
@@ -65,6 +69,7 @@ impl ClockResolution {
             collected_at: None,
             notes: Vec::new(),
             wall_corrections_s: BTreeMap::new(),
+            rotated_on: BTreeMap::new(),
         }
     }
 
@@ -80,7 +85,10 @@ impl ClockResolution {
 
     /// The instant of a stamp read from the source at `path`, with that source's correction.
     pub fn resolve_in(&self, path: &str, stamp: &Stamp) -> Option<Timestamp> {
-        let wall = stamp.wall.as_ref().and_then(|w| self.resolve_wall(w));
+        let wall = stamp
+            .wall
+            .as_ref()
+            .and_then(|w| self.resolve_wall_in(path, w));
         match (wall, self.wall_corrections_s.get(path)) {
             (Some(t), Some(shift)) => add_seconds(t, *shift),
             (Some(t), None) => Some(t),
@@ -99,6 +107,38 @@ impl ClockResolution {
                     .is_none(),
                 WallClock::NoYear { .. } => true,
             }
+    }
+
+    /// [`ClockResolution::resolve_wall`] of a reading of the source at `path`: a syslog stamp of
+    /// a rotated log takes its year from the day the log was rotated.
+    pub fn resolve_wall_in(&self, path: &str, wall: &WallClock) -> Option<Timestamp> {
+        match (wall, self.rotated_on.get(path)) {
+            (
+                WallClock::NoYear {
+                    month,
+                    day,
+                    hour,
+                    minute,
+                    second,
+                    nanosecond,
+                },
+                Some(rotated),
+            ) => {
+                let year = zone::syslog_year(*rotated, *month, *day);
+                let at = jiff::civil::DateTime::new(
+                    year,
+                    *month,
+                    *day,
+                    *hour,
+                    *minute,
+                    *second,
+                    *nanosecond,
+                )
+                .ok()?;
+                self.zone.to_timestamp(at).ok()
+            }
+            _ => self.resolve_wall(wall),
+        }
     }
 
     /// The instant of a wall-clock reading, using the bundle's zone and collection year.
@@ -141,6 +181,25 @@ impl ClockResolution {
             }
         }
     }
+}
+
+/// The day in a rotated log's name: logrotate's `dateext` suffix (`messages-20180124`,
+/// `docker.log-20180124.gz`), a real date.
+fn rotation_day(path: &str) -> Option<jiff::civil::Date> {
+    let name = path.rsplit('/').next()?;
+    let name = [".gz", ".xz", ".bz2", ".zst"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .unwrap_or(name);
+    let (_, digits) = name.rsplit_once('-')?;
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| digits.get(range)?.parse::<i16>().ok();
+    let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
+    let month = i8::try_from(month).ok()?;
+    let day = i8::try_from(day).ok()?;
+    jiff::civil::Date::new(year, month, day).ok()
 }
 
 /// The first kernel log in `dmesg -T` form with a stamped line, when there is one.
@@ -214,6 +273,11 @@ pub fn build(facts: &Facts, derived: &Derived<'_>) -> Timeline {
     }
     clock.notes.extend(notes);
     clock.wall_corrections_s = corrections;
+    clock.rotated_on = facts
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.path.clone(), rotation_day(&s.path)?)))
+        .collect();
     if clock.boot_time.is_none() {
         if let Some(path) = wall_clock_kernel_log(facts) {
             // Nothing ties seconds since boot to the wall clock, and nothing needs to: the

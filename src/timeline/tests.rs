@@ -479,6 +479,40 @@ fn rsyslog_uptime_inside_the_message_anchors_by_itself() {
 }
 
 #[test]
+fn a_rotated_log_takes_its_year_from_its_name() {
+    let mut facts = Facts::default();
+    facts.date.push(date_at("2026-12-06T04:51:59Z"));
+    for (path, day) in [("var/log/messages-20180124", 23), ("var/log/messages", 24)] {
+        let mut log = kernel_log(KernelLogFormat::Syslog);
+        log.messages.push(hung(1, wall(no_year(1, day, 20, 10, 1))));
+        facts.kernel_logs.push(sourced(path, log));
+        facts.sources.push(source(path, None));
+    }
+    // A name that is no date says nothing.
+    facts
+        .sources
+        .push(source("var/log/messages-20181399", None));
+    let t = build(&facts);
+    let times: Vec<(&str, Option<Timestamp>)> = t
+        .events
+        .iter()
+        .map(|e| (e.source.as_str(), e.time))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            (
+                "var/log/messages-20180124",
+                Some(ts("2018-01-23T20:10:01Z"))
+            ),
+            ("var/log/messages", Some(ts("2026-01-24T20:10:01Z"))),
+            ("date", Some(ts("2026-12-06T04:51:59Z"))),
+        ]
+    );
+    assert_eq!(t.clock.rotated_on.len(), 1);
+}
+
+#[test]
 fn syslog_year_rolls_back_across_new_year() {
     let mut facts = Facts::default();
     facts.date.push(date_at("2018-01-02T08:00:00Z"));
