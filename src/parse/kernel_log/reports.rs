@@ -152,12 +152,15 @@ impl Reports {
 
     /// Note the stamp of kernel message line `no` (`text`, verbatim), which every kernel
     /// message passes, ordinary ones too: one stamped earlier, in seconds since boot, than the
-    /// one before it starts a new boot.
+    /// one before it starts a new boot. Not inside a report: a boot does not begin in the middle
+    /// of one (a log cut by a crash goes on with the next boot's banner), and a pasted report
+    /// whose stamps were mangled would read as many boots.
     pub fn note_stamp(&mut self, no: u32, text: &str, stamp: &Stamp) {
         let Some(now) = stamp.uptime_s else {
             return;
         };
-        if let Some(previous_s) = self.last_uptime_s.filter(|&p| now + UPTIME_JITTER_S < p) {
+        let went_back = self.last_uptime_s.filter(|&p| now + UPTIME_JITTER_S < p);
+        if let Some(previous_s) = went_back.filter(|_| self.open.is_none()) {
             self.log.boot_marks.push(BootMark {
                 line: Line::new(no, text),
                 stamp: stamp.clone(),
