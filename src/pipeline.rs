@@ -28,6 +28,7 @@ pub struct Loaded {
     pub facts: Facts,
 }
 
+mod decode;
 mod jobs;
 mod lines;
 mod progress;
@@ -414,6 +415,8 @@ struct Entry {
     meta: EntryMeta,
     bytes: u64,
     stage: Stage,
+    /// The entry is UTF-16: its chunks are decoded before anything reads them.
+    decoder: Option<Box<decode::Decoder>>,
 }
 
 enum Stage {
@@ -442,6 +445,7 @@ impl Entry {
             meta,
             bytes: 0,
             stage: Stage::Head(Vec::new()),
+            decoder: None,
         }
     }
 
@@ -451,7 +455,28 @@ impl Entry {
 
     /// [`Entry::feed`] with the matches of the kernel log literals in `chunk`, when known.
     fn feed_found(&mut self, chunk: &[u8], found: Option<&[aho_corasick::Match]>) {
+        let first = self.bytes == 0 && !chunk.is_empty();
         self.bytes = self.bytes.saturating_add(chunk.len() as u64);
+        if first {
+            match decode::start(chunk) {
+                decode::Start::Utf8 => {}
+                // What was found is at offsets of the raw chunk: left for the parser to find.
+                decode::Start::Utf8Bom(mark) => {
+                    return self.read(chunk.get(mark..).unwrap_or_default(), None)
+                }
+                decode::Start::Utf16(decoder) => self.decoder = Some(Box::new(decoder)),
+            }
+        }
+        if let Some(mut decoder) = self.decoder.take() {
+            self.read(decoder.decode(chunk), None);
+            self.decoder = Some(decoder);
+            return;
+        }
+        self.read(chunk, found);
+    }
+
+    /// Read UTF-8 text (or what passes for it) of the entry.
+    fn read(&mut self, chunk: &[u8], found: Option<&[aho_corasick::Match]>) {
         match &mut self.stage {
             Stage::Head(head) => {
                 head.extend_from_slice(chunk);
@@ -515,6 +540,11 @@ impl Entry {
     }
 
     fn finish(mut self, error: Option<String>, facts: &mut Facts) {
+        let mut decoding = None;
+        if let Some(mut decoder) = self.decoder.take() {
+            self.read(decoder.finish(), None);
+            decoding = decoder.warning.take();
+        }
         self.decide();
         let path = self.meta.path.as_str();
         let (kind, detection, outcome) = match self.stage {
@@ -528,6 +558,13 @@ impl Entry {
                 splitter
                     .finish(&mut |no, line, scanned| parser.push_scanned_line(no, line, scanned));
                 let mut outcome = parser.finish_into(facts, path);
+                // A file of unknown kind is often binary: only a log's bytes are text to decode.
+                if let Some(w) = splitter
+                    .undecodable_warning()
+                    .filter(|_| kind != SourceKind::Unknown)
+                {
+                    outcome.warnings.push(w);
+                }
                 outcome
                     .warnings
                     .extend(splitter.cut_lines.iter().map(|&no| {
@@ -558,7 +595,11 @@ impl Entry {
                 (SourceKind::Unknown, Detection::None, Default::default())
             }
         };
-        let parse::Outcome { records, warnings } = outcome;
+        let parse::Outcome {
+            records,
+            mut warnings,
+        } = outcome;
+        warnings.splice(0..0, decoding);
         facts.sources.push(SourceInfo {
             path: self.meta.path,
             size: self.bytes,

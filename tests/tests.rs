@@ -8,6 +8,7 @@ mod boots;
 mod bundle_formats;
 mod classes;
 mod cli;
+mod framings;
 mod hostile;
 mod html_browser;
 mod real_excerpts;

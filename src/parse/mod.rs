@@ -20,6 +20,7 @@ pub mod container_inspect;
 pub mod daemon_log;
 pub mod docker_events;
 pub mod fragindex;
+pub mod framing;
 pub mod free;
 pub mod gfp;
 pub mod host;

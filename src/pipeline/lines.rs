@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use aho_corasick::packed;
 
+use crate::facts::Warning;
 use crate::parse::{ChunkSearch, Scanned};
 
 /// Longest line kept; the rest of a longer line is dropped, so a file without newlines cannot
@@ -25,6 +26,9 @@ pub struct LineSplitter {
     lines: u32,
     /// Numbers of the lines that were cut.
     pub cut_lines: Vec<u32>,
+    /// Lines that held bytes that are not UTF-8, and the first of them.
+    undecodable: u32,
+    first_undecodable: u32,
     /// The chunk's whole lines, lower-cased, for the folded search.
     folded: Vec<u8>,
 }
@@ -115,6 +119,19 @@ impl LineSplitter {
         }
     }
 
+    /// The warning that some lines are not UTF-8 text, when some were not.
+    pub fn undecodable_warning(&self) -> Option<Warning> {
+        (self.undecodable > 0).then(|| {
+            Warning::at(
+                self.first_undecodable,
+                format!(
+                    "{} line(s) of this file, from this one on, hold bytes that are not UTF-8 (nor UTF-16 with a byte-order mark): they were read as U+FFFD",
+                    self.undecodable
+                ),
+            )
+        })
+    }
+
     fn keep(&mut self, bytes: &[u8]) {
         let room = MAX_LINE_BYTES.saturating_sub(self.partial.len());
         if bytes.len() > room {
@@ -139,7 +156,13 @@ impl LineSplitter {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let text = match std::str::from_utf8(line) {
             Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(line),
+            Err(_) => {
+                if self.undecodable == 0 {
+                    self.first_undecodable = self.lines;
+                }
+                self.undecodable = self.undecodable.saturating_add(1);
+                String::from_utf8_lossy(line)
+            }
         };
         sink(self.lines, &text, scanned);
     }

@@ -488,6 +488,11 @@ mod tests {
         ("free/old-procps-m-tm-total.txt", K::Free, "free-m.txt"),
         ("free/old-procps-raspbian.txt", K::Free, "free.txt"),
         (
+            "journalctl/earlyoom-220-journal-monotonic-5.9-gfp-nowait.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
             "journalctl/insights-short-logs-begin-header.txt",
             K::Journal,
             "sosreport-n/sos_commands/logs/journalctl_--no-pager",

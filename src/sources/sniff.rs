@@ -13,11 +13,11 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::{SourceKind, SNIFF_BYTES};
+use crate::parse::framing::{self, Syntax};
 use crate::parse::text;
 
 /// How sure a sniffer is.
@@ -357,41 +357,7 @@ macro_rules! sniff_regex {
 pub(crate) use sniff_regex;
 use sniff_regex as regex;
 
-const MONTHS: &str = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
-const DAYS: &str = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
-
 regex!(NODE_ZONE, r"^Node\s+[0-9]+,\s*zone\s+\S+(.*)$");
-regex!(
-    DMESG_RAW,
-    r"^(?:<[0-9]+>|[a-z]+\s*:[a-z]+\s*:\s)?\[\s*[0-9]+\.[0-9]+\]"
-);
-static DMESG_T: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^\[{DAYS}\s+{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\s+[0-9]{{4}}\]"
-    ))
-});
-regex!(
-    DMESG_ISO,
-    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9]+[+-][0-9][0-9]:?[0-9][0-9]\s"
-);
-static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^{MONTHS}\s+[0-9]{{1,2}}\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](\.[0-9]+)?\s+\S+\s+\S"
-    ))
-});
-regex!(
-    JOURNAL_ISO,
-    r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9][0-9]:?[0-9][0-9])\s+\S+\s+[^\s:\[]+(?:\[[0-9]+\])?:(?:\s|$)"
-);
-regex!(
-    JOURNAL_MONOTONIC,
-    r"^\[\s*[0-9]+\.[0-9]+\]\s+[^\s:\[\]]+\s+(?:kernel|[^\s:\[]+\[[0-9]+\]):(?:\s|$)"
-);
-static JOURNAL_FULL: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"^{DAYS}\s+[0-9]{{4}}-[0-9][0-9]-[0-9][0-9]\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?\s+\S+\s+\S+\s+[^\s:\[]+(?:\[[0-9]+\])?:(?:\s|$)"
-    ))
-});
 regex!(
     EVENT_PODMAN,
     r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]\s+[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?\s+[+-][0-9]{4}\s+\S+\s+(?:container|image|pod|volume|network|system)\s+\S+"
@@ -524,24 +490,19 @@ impl Framing {
 }
 
 fn framing(line: &str) -> Option<Framing> {
-    if let Some(caps) = SYSLOG.captures(line) {
-        return Some(if caps.get(1).is_some() {
-            Framing::JournalOnly
-        } else {
-            Framing::Syslog
-        });
-    }
-    if EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) || EVENT_PODMAN.is_match(line) {
+    // Docker events carry an RFC 3339 stamp too: told apart before the log framings.
+    let first = *line.as_bytes().first()?;
+    if first.is_ascii_digit()
+        && (EVENT_TEXT.is_match(line) || EVENT_LEGACY.is_match(line) || EVENT_PODMAN.is_match(line))
+    {
         return Some(Framing::DockerEvent);
     }
-    if JOURNAL_ISO.is_match(line) {
-        return Some(Framing::IsoHostTag);
-    }
-    if JOURNAL_MONOTONIC.is_match(line) || JOURNAL_FULL.is_match(line) {
-        return Some(Framing::JournalOnly);
-    }
-    if DMESG_RAW.is_match(line) || DMESG_T.is_match(line) || DMESG_ISO.is_match(line) {
-        return Some(Framing::Dmesg);
+    match framing::syntax(line) {
+        Some(Syntax::Ring) => return Some(Framing::Dmesg),
+        Some(Syntax::Syslog) => return Some(Framing::Syslog),
+        Some(Syntax::SyslogPrecise | Syntax::Journal) => return Some(Framing::JournalOnly),
+        Some(Syntax::Iso) => return Some(Framing::IsoHostTag),
+        Some(Syntax::Bare | Syntax::JournalRecord) | None => {}
     }
     if LOGRUS.is_match(line) || KLOG.is_match(line) {
         return Some(Framing::Daemon);
@@ -684,7 +645,7 @@ fn looks_like_kernel_text(body: &[Cow<'_, str>]) -> bool {
         if USUAL.iter().any(|k| l.contains(k)) {
             usual += 1;
         }
-        if DMESG_RAW.is_match(l) {
+        if framing::syntax(l) == Some(Syntax::Ring) {
             stamped += 1;
         }
     }
@@ -796,17 +757,11 @@ mod tests {
     fn regexes_compile() {
         for re in [
             &NODE_ZONE,
-            &DMESG_T,
-            &SYSLOG,
-            &JOURNAL_ISO,
-            &JOURNAL_MONOTONIC,
             &EVENT_TEXT,
             &EVENT_LEGACY,
             &LOGRUS,
             &KLOG,
-            &JOURNAL_FULL,
             &EVENT_PODMAN,
-            &DMESG_RAW,
         ] {
             assert!(!re.as_str().is_empty());
         }

@@ -14,7 +14,6 @@
 //! to the runtime error scanner.
 
 mod alloc_failure;
-pub mod framing;
 mod meminfo;
 mod messages;
 mod oom;
@@ -26,13 +25,13 @@ mod trace;
 use crate::facts::{
     DaemonRecord, KernelLog, KernelLogFormat, KernelMessageKind, Line, RuntimeError, Stamp, Warning,
 };
-use crate::parse::text::{clean, is_prompt_line, numbered_lines};
+use crate::parse::text::{clean, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
 use crate::sources::SourceKind;
 
+use crate::parse::framing::{Entry, Frame, Framer, Held};
 use crate::sources::sniff::Framing;
 use crate::sources::{Format, Head, Parse, Paths, Strength};
-use framing::{Entry, Frame};
 use reports::Reports;
 
 /// What a kernel log file gave: the kernel facts, plus the daemon records and runtime errors of
@@ -132,6 +131,11 @@ impl LineParser {
 
 struct Parser {
     kind: SourceKind,
+    framer: Framer,
+    /// Lines that framed as log entries (stamped, tagged or, where that is the framing, bare),
+    /// and lines that did not (continuation lines, or text without a log's framing).
+    entries: u64,
+    unframed: u64,
     format: Option<KernelLogFormat>,
     lines: u32,
     kernel_messages: u32,
@@ -170,6 +174,9 @@ impl Parser {
     fn new(kind: SourceKind) -> Parser {
         Parser {
             kind,
+            framer: Framer::new(kind),
+            entries: 0,
+            unframed: 0,
             format: None,
             lines: 0,
             kernel_messages: 0,
@@ -232,14 +239,14 @@ impl Parser {
 
     fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
-        match framing::frame(raw, self.kind) {
+        match self.framer.frame(no, raw) {
             Frame::Blank | Frame::JournalMeta => {}
+            Frame::Prompt => {
+                // A pasted shell prompt ends whatever message was being read.
+                self.in_kernel_message = false;
+            }
             Frame::Continuation(body) => {
-                if is_prompt_line(raw) {
-                    // A pasted shell prompt ends whatever message was being read.
-                    self.in_kernel_message = false;
-                    return;
-                }
+                self.unframed = self.unframed.saturating_add(1);
                 if self.is_ordinary(body, false) {
                     return;
                 }
@@ -248,17 +255,16 @@ impl Parser {
                 }
                 self.scan_runtime(no, raw, body);
             }
-            Frame::Entry(e) => {
-                if e.format == KernelLogFormat::DmesgNoTimestamp && is_prompt_line(raw) {
-                    self.in_kernel_message = false;
-                    return;
-                }
-                self.entry(no, raw, e);
+            Frame::Entry(e) => self.entry(no, raw, e),
+            Frame::Held(held) => {
+                let Held { no, text, entry } = *held;
+                self.entry(no, &text, entry);
             }
         }
     }
 
     fn entry(&mut self, no: u32, raw: &str, e: Entry<'_>) {
+        self.entries = self.entries.saturating_add(1);
         self.format.get_or_insert(e.format);
         if is_stamped(&e.stamp) {
             if self.first.is_none() {
@@ -333,6 +339,38 @@ impl Parser {
         }
     }
 
+    /// Why a log that gave no record gave none, when it did not: said as a warning, since a
+    /// file taken for a log and read as nothing would otherwise pass unnoticed.
+    fn why_nothing(&self) -> Option<String> {
+        let log = &self.reports.log;
+        let nothing = self.kernel_messages == 0
+            && self.daemon.is_empty()
+            && self.runtime_errors.is_empty()
+            && log.messages.is_empty();
+        // Blank lines, prompts and journal meta lines alone (`-- No entries --`) say nothing.
+        if !nothing || self.entries + self.unframed == 0 {
+            return None;
+        }
+        if self.entries > 0 {
+            return Some(format!(
+                "none of its {} log lines is a kernel message or a container runtime's record",
+                self.entries
+            ));
+        }
+        Some(
+            match self.kind {
+                SourceKind::Syslog => {
+                    "no line of this file has a syslog prefix (`Jan 23 20:10:01 host tag: ...`): nothing was read from it"
+                }
+                SourceKind::Journal => {
+                    "no line of this file is a journal entry (`journalctl` short, iso, precise, monotonic, json or export output): nothing was read from it"
+                }
+                _ => "no line of this file is a kernel message: nothing was read from it",
+            }
+            .to_string(),
+        )
+    }
+
     fn kernel_piece(&mut self, no: u32, raw: &str, body: &str, continuation: bool) {
         // Pasted logs carry non-breaking spaces; this borrows unless the line has one.
         let body = clean(body);
@@ -363,7 +401,11 @@ impl Parser {
     }
 
     fn finish(mut self) -> KernelLogOutput {
+        if let Some(Held { no, text, entry }) = self.framer.finish() {
+            self.entry(no, &text, entry);
+        }
         self.reports.finish();
+        let why_nothing = self.why_nothing();
         let Reports {
             mut log,
             oom_releases,
@@ -377,6 +419,9 @@ impl Parser {
                 "{} bridge port messages after the first {MAX_ROUTINE_MESSAGES} were counted, not kept",
                 self.routine_dropped
             )));
+        }
+        if let Some(why) = why_nothing {
+            warnings.push(Warning::file(why));
         }
         log.format = self.format.unwrap_or(match self.kind {
             SourceKind::Syslog => KernelLogFormat::Syslog,
