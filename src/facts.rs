@@ -199,8 +199,8 @@ pub enum BootMarkKind {
         /// The last seconds-since-boot stamp of the boot before.
         previous_s: f64,
     },
-    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries,
-    /// or a new `_BOOT_ID` in `-o json`/`-o export` output. Filled by the framing reader.
+    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries.
+    /// (`-o json` and `-o export` entries carry `_BOOT_ID`, which is not read yet.)
     Journal {
         /// The journal's boot id, when the marker gave it.
         id: Option<String>,

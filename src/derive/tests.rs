@@ -194,51 +194,49 @@ fn a_report_without_its_cpu_line_takes_the_kernel_of_its_boot() {
 
 #[test]
 fn journal_markers_and_banners_are_one_boot_each() {
-    let mut facts = with_log(
+    let facts = with_log(
         "journal",
         SourceKind::Journal,
         &[
+            "-- Logs begin at Mon 2018-01-01 00:00:01 CST, end at Sun 2018-01-28 09:00:05 CST. --",
             &format!("Jan 01 00:00:01 node-7 kernel: {BANNER_514}"),
             "Jan 02 00:00:01 node-7 kernel: IPVS: Creating netns size=2040 id=1583",
+            "-- Boot 8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b --",
             &format!("Jan 28 09:00:00 node-7 kernel: {BANNER_693}"),
+            "-- Reboot --",
+            "Jan 29 09:00:00 node-7 kernel: IPVS: Creating netns size=2040 id=1",
         ],
     );
-    let log = &mut facts.kernel_logs[0].value;
-    // The marker the journal prints before the boot's first line.
-    log.boot_marks.push(crate::facts::BootMark {
-        line: Line::new(3, "-- Boot b2 --"),
-        stamp: crate::facts::Stamp::default(),
-        kind: crate::facts::BootMarkKind::Journal {
-            id: Some("b2".to_string()),
-        },
-    });
     let d = derive(&facts);
-    let boots: Vec<(BootEvidence, Option<&str>, Option<&str>)> = d
+    let boots: Vec<(u32, BootEvidence, Option<&str>, Option<&str>)> = d
         .boots
         .iter()
         .map(|b| {
-            (
-                b.evidence,
-                b.id,
-                b.release.as_ref().map(|r| r.release.as_str()),
-            )
+            let release = b.release.as_ref().map(|r| r.release.as_str());
+            (b.line.no, b.evidence, b.id, release)
         })
         .collect();
     assert_eq!(
         boots,
         [
             (
+                2,
                 BootEvidence::Banner,
                 None,
                 Some("3.10.0-514.26.2.el7.x86_64")
             ),
             (
+                4,
                 BootEvidence::Journal,
-                Some("b2"),
+                Some("8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b"),
                 Some("3.10.0-693.el7.x86_64")
             ),
+            (6, BootEvidence::Journal, None, None),
         ]
     );
+    // A marker is stamped by its boot's first message.
+    assert!(d.boots[2].stamp.wall.is_some());
+    assert_eq!(d.boots[1].banner.map(|l| l.no), Some(5));
 }
 
 #[test]

@@ -240,7 +240,12 @@ impl Parser {
     fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
         match self.framer.frame(no, raw) {
-            Frame::Blank | Frame::JournalMeta => {}
+            Frame::Blank => {}
+            Frame::JournalMeta => {
+                if let Some(id) = crate::parse::framing::journal_boot(raw) {
+                    self.reports.note_journal_boot(no, raw, id);
+                }
+            }
             Frame::Prompt => {
                 // A pasted shell prompt ends whatever message was being read.
                 self.in_kernel_message = false;

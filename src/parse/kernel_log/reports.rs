@@ -95,6 +95,8 @@ pub struct Reports {
     pub literal_shortcut: bool,
     /// The seconds-since-boot stamp of the last message, to see the log span a reboot.
     last_uptime_s: Option<f64>,
+    /// A journal boot marker waits for the stamp of the boot's first message.
+    unstamped_mark: Option<usize>,
 }
 
 impl Reports {
@@ -109,6 +111,7 @@ impl Reports {
             routine_counted: 0,
             literal_shortcut: true,
             last_uptime_s: None,
+            unstamped_mark: None,
         }
     }
 
@@ -156,6 +159,13 @@ impl Reports {
     /// of one (a log cut by a crash goes on with the next boot's banner), and a pasted report
     /// whose stamps were mangled would read as many boots.
     pub fn note_stamp(&mut self, no: u32, text: &str, stamp: &Stamp) {
+        if let Some(mark) = self.unstamped_mark.take() {
+            if let Some(m) = self.log.boot_marks.get_mut(mark) {
+                m.stamp = stamp.clone();
+            }
+            // The journal said it already: the seconds since boot start again with its boot.
+            self.last_uptime_s = None;
+        }
         let Some(now) = stamp.uptime_s else {
             return;
         };
@@ -168,6 +178,19 @@ impl Reports {
             });
         }
         self.last_uptime_s = Some(now);
+    }
+
+    /// A journal boot marker (`-- Boot <id> --`, `-- Reboot --`) at line `no`: a new boot,
+    /// stamped by its first message.
+    pub fn note_journal_boot(&mut self, no: u32, text: &str, id: Option<&str>) {
+        self.unstamped_mark = Some(self.log.boot_marks.len());
+        self.log.boot_marks.push(BootMark {
+            line: Line::new(no, text),
+            stamp: Stamp::default(),
+            kind: BootMarkKind::Journal {
+                id: id.map(str::to_string),
+            },
+        });
     }
 
     /// Close the open report at end of input.
