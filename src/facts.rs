@@ -104,6 +104,25 @@ pub enum WallClock {
     },
 }
 
+impl WallClock {
+    /// A syslog stamp read in `year`, as civil time; `None` for another form of reading, or a
+    /// day that year does not have (29 February).
+    pub fn no_year_in(&self, year: i16) -> Option<civil::DateTime> {
+        let WallClock::NoYear {
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            nanosecond,
+        } = *self
+        else {
+            return None;
+        };
+        civil::DateTime::new(year, month, day, hour, minute, second, nanosecond).ok()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kernel log
 // ---------------------------------------------------------------------------------------------

@@ -112,33 +112,26 @@ impl ClockResolution {
     /// [`ClockResolution::resolve_wall`] of a reading of the source at `path`: a syslog stamp of
     /// a rotated log takes its year from the day the log was rotated.
     pub fn resolve_wall_in(&self, path: &str, wall: &WallClock) -> Option<Timestamp> {
-        match (wall, self.rotated_on.get(path)) {
-            (
-                WallClock::NoYear {
-                    month,
-                    day,
-                    hour,
-                    minute,
-                    second,
-                    nanosecond,
-                },
-                Some(rotated),
-            ) => {
-                let year = zone::syslog_year(*rotated, *month, *day);
-                let at = jiff::civil::DateTime::new(
-                    year,
-                    *month,
-                    *day,
-                    *hour,
-                    *minute,
-                    *second,
-                    *nanosecond,
-                )
-                .ok()?;
-                self.zone.to_timestamp(at).ok()
+        match self.rotated_on.get(path) {
+            Some(rotated) if matches!(wall, WallClock::NoYear { .. }) => {
+                self.no_year_on_or_before(*rotated, wall)
             }
             _ => self.resolve_wall(wall),
         }
+    }
+
+    /// A syslog stamp (no year) as the last such day on or before `latest`, in the bundle's
+    /// zone; `None` for another form of reading.
+    fn no_year_on_or_before(
+        &self,
+        latest: jiff::civil::Date,
+        wall: &WallClock,
+    ) -> Option<Timestamp> {
+        let WallClock::NoYear { month, day, .. } = wall else {
+            return None;
+        };
+        let at = wall.no_year_in(zone::syslog_year(latest, *month, *day))?;
+        self.zone.to_timestamp(at).ok()
     }
 
     /// The instant of a wall-clock reading, using the bundle's zone and collection year.
@@ -154,30 +147,12 @@ impl ClockResolution {
                     .unwrap_or_else(|| self.zone.clone());
                 zone.to_timestamp(*at).ok()
             }
-            WallClock::NoYear {
-                month,
-                day,
-                hour,
-                minute,
-                second,
-                nanosecond,
-            } => {
+            WallClock::NoYear { .. } => {
                 let collected = self
                     .collected_at?
                     .to_zoned_datetime(self.zone.clone())
                     .date();
-                let year = zone::syslog_year(collected, *month, *day);
-                let at = jiff::civil::DateTime::new(
-                    year,
-                    *month,
-                    *day,
-                    *hour,
-                    *minute,
-                    *second,
-                    *nanosecond,
-                )
-                .ok()?;
-                self.zone.to_timestamp(at).ok()
+                self.no_year_on_or_before(collected, wall)
             }
         }
     }
