@@ -4,10 +4,13 @@
 //! events` (full id, `name=` attribute), in the kernel's memory-cgroup OOM reports (its id in the
 //! cgroup path: `/docker/<id>`, `docker-<id>.scope`, `kubepods/.../<id>`) and in runtime errors
 //! (a name or an id near the error). A view joins them: the same id (one a prefix of the other:
-//! events and errors often print 12 characters), or the same name.
+//! events and errors often print 12 characters), or the same name where one side has no id (a
+//! container recreated under its name is another container, with another id).
 //!
 //! The order of a container's events is read here once: a `die` that follows a `create` of the
 //! same container with no `start` between them is a start that failed.
+
+use foldhash::HashMap;
 
 use crate::facts::{Container, DockerEvent, Facts, OomKill, OomScope, RuntimeError};
 
@@ -21,7 +24,7 @@ const NEVER_RAN_EXIT_CODES: &[i64] = &[127, 128];
 const SHORT_ID: usize = 12;
 
 /// One container, as every source that names it shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ContainerView<'a> {
     /// The longest id known (`""` when only a name is).
     pub id: &'a str,
@@ -47,10 +50,10 @@ impl ContainerView<'_> {
         }
     }
 
-    fn is(&self, id: &str, name: Option<&str>) -> bool {
+    /// Whether `id` is this container's, one of the two a prefix of the other.
+    fn has_id(&self, id: &str) -> bool {
         let (x, y) = (self.id, id);
-        (!x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x)))
-            || (name.is_some_and(|n| !n.is_empty()) && self.name == name)
+        !x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x))
     }
 }
 
@@ -75,42 +78,106 @@ pub fn cgroup_names_container(cgroup: &str, id: &str) -> bool {
     cgroup.contains(id) || cgroup.contains(short)
 }
 
-/// The containers of the bundle, inspected ones first, then by first mention; and the starts
-/// that failed.
-pub fn join(facts: &Facts) -> (Vec<ContainerView<'_>>, Vec<FailedStart<'_>>) {
-    let mut views: Vec<ContainerView<'_>> = Vec::new();
-    for c in &facts.containers {
-        let at = At {
-            path: c.path.as_str(),
-            item: &c.value,
+/// What [`join`] finds.
+pub struct Joined<'a> {
+    pub containers: Vec<ContainerView<'a>>,
+    pub failed_starts: Vec<FailedStart<'a>>,
+    /// Memory-cgroup OOM reports whose cgroup is one of the containers, each once, in bundle
+    /// order.
+    pub oom_kills: Vec<At<'a, OomKill>>,
+}
+
+/// Where each container's view is, by short id and by name: a container host's events name a
+/// few hundred containers thousands of times.
+#[derive(Default)]
+struct Index<'a> {
+    by_short_id: HashMap<&'a str, usize>,
+    by_name: HashMap<&'a str, usize>,
+}
+
+impl<'a> Index<'a> {
+    /// The view of the container with `id` (a prefix either way) or, where one of the two has
+    /// no id, `name`.
+    fn find(&self, views: &[ContainerView<'a>], id: &str, name: Option<&str>) -> Option<usize> {
+        let by_id = match id.get(..SHORT_ID) {
+            Some(short) => self.by_short_id.get(short).copied(),
+            // An id shorter than docker's short form: compared with each.
+            None if !id.is_empty() => views.iter().position(|v| v.has_id(id)),
+            None => None,
         };
+        by_id.or_else(|| {
+            let at = name
+                .filter(|n| !n.is_empty())
+                .and_then(|n| self.by_name.get(n).copied())?;
+            let view_id = views.get(at).map_or("", |v| v.id);
+            (id.is_empty() || view_id.is_empty()).then_some(at)
+        })
+    }
+
+    fn note(&mut self, at: usize, id: &'a str, name: Option<&'a str>) {
+        if let Some(short) = id.get(..SHORT_ID) {
+            self.by_short_id.entry(short).or_insert(at);
+        }
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            // The latest container of a name is the one a later mention without an id means.
+            self.by_name.insert(n, at);
+        }
+    }
+}
+
+/// The containers of the bundle, inspected ones first, then by first mention; the starts that
+/// failed; and the OOM reports of containers.
+pub fn join(facts: &Facts) -> Joined<'_> {
+    let mut views: Vec<ContainerView<'_>> = Vec::new();
+    let mut index = Index::default();
+    for c in &facts.containers {
+        let id = c.value.id.as_str();
         let name = c.value.name.as_deref();
-        match views.iter_mut().find(|v| v.is(&c.value.id, name)) {
+        match index.find(&views, id, name) {
             // The same container inspected twice (`docker inspect` and its OCI config): the
             // first document stands.
-            Some(v) => v.name = v.name.or(name),
-            None => views.push(ContainerView {
-                id: c.value.id.as_str(),
-                name,
-                inspect: Some(at),
-                events: Vec::new(),
-                oom_kills: Vec::new(),
-                errors: Vec::new(),
-            }),
+            Some(at) => {
+                if let Some(v) = views.get_mut(at) {
+                    v.name = v.name.or(name);
+                }
+            }
+            None => {
+                index.note(views.len(), id, name);
+                views.push(ContainerView {
+                    id,
+                    name,
+                    inspect: Some(At {
+                        path: c.path.as_str(),
+                        item: &c.value,
+                    }),
+                    ..ContainerView::default()
+                });
+            }
         }
     }
     let mut failed = Vec::new();
     for s in &facts.docker_events {
-        for e in s.value.iter() {
+        for e in &s.value {
             if !(e.object_type == "container" || e.object_type.is_empty()) {
                 continue;
             }
-            let at = At {
-                path: s.path.as_str(),
-                item: e,
-            };
-            let view = view_for(&mut views, e.actor_id.as_str(), e.name());
-            view.events.push(at);
+            let (id, name) = (e.actor_id.as_str(), e.name());
+            let at = index.find(&views, id, name).unwrap_or_else(|| {
+                views.push(ContainerView::default());
+                views.len() - 1
+            });
+            index.note(at, id, name);
+            if let Some(view) = views.get_mut(at) {
+                // A longer id or a name learned on the way is kept.
+                if id.len() > view.id.len() {
+                    view.id = id;
+                }
+                view.name = view.name.or(name.filter(|n| !n.is_empty()));
+                view.events.push(At {
+                    path: s.path.as_str(),
+                    item: e,
+                });
+            }
         }
         failed.extend(
             dies_without_start(&s.value)
@@ -127,62 +194,47 @@ pub fn join(facts: &Facts) -> (Vec<ContainerView<'_>>, Vec<FailedStart<'_>>) {
             let Some(named) = e.container.as_deref().filter(|n| !n.trim().is_empty()) else {
                 continue;
             };
-            let at = At {
-                path: s.path.as_str(),
-                item: e,
-            };
-            if let Some(v) = views.iter_mut().find(|v| v.is(named, Some(named))) {
-                v.errors.push(at);
+            // The error names a container by id or by name: either joins.
+            let at = index
+                .find(&views, named, None)
+                .or_else(|| index.find(&views, "", Some(named)));
+            if let Some(v) = at.and_then(|at| views.get_mut(at)) {
+                v.errors.push(At {
+                    path: s.path.as_str(),
+                    item: e,
+                });
             }
         }
     }
+    let mut oom_kills = Vec::new();
     for log in &facts.kernel_logs {
         for k in &log.value.oom_kills {
             if k.scope != OomScope::Memcg {
                 continue;
             }
+            let at = At {
+                path: log.path.as_str(),
+                item: k,
+            };
             let cgroup = k.memcg.as_deref().or(k.task_memcg.as_deref()).unwrap_or("");
+            let mut known = false;
             for v in views
                 .iter_mut()
                 .filter(|v| cgroup_names_container(cgroup, v.id))
             {
-                v.oom_kills.push(At {
-                    path: log.path.as_str(),
-                    item: k,
-                });
+                v.oom_kills.push(at);
+                known = true;
+            }
+            if known {
+                oom_kills.push(at);
             }
         }
     }
-    (views, failed)
-}
-
-/// The view of the container with `id` or `name`, made when there is none; a longer id or a
-/// name learned on the way is kept.
-fn view_for<'v, 'a>(
-    views: &'v mut Vec<ContainerView<'a>>,
-    id: &'a str,
-    name: Option<&'a str>,
-) -> &'v mut ContainerView<'a> {
-    let at = match views.iter().position(|v| v.is(id, name)) {
-        Some(i) => i,
-        None => {
-            views.push(ContainerView {
-                id: "",
-                name: None,
-                inspect: None,
-                events: Vec::new(),
-                oom_kills: Vec::new(),
-                errors: Vec::new(),
-            });
-            views.len() - 1
-        }
-    };
-    let view = &mut views[at];
-    if id.len() > view.id.len() {
-        view.id = id;
+    Joined {
+        containers: views,
+        failed_starts: failed,
+        oom_kills,
     }
-    view.name = view.name.or(name.filter(|n| !n.is_empty()));
-    view
 }
 
 /// `die` events that follow a `create` of the same container with no `start` in between, with

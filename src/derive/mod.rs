@@ -130,6 +130,9 @@ pub struct Derived<'a> {
     pub containers: Vec<ContainerView<'a>>,
     /// Starts that failed, as `docker events` shows them, in bundle order.
     pub failed_starts: Vec<FailedStart<'a>>,
+    /// Memory-cgroup OOM reports whose cgroup is a container the bundle knows, each once, in
+    /// bundle order.
+    pub container_oom_kills: Vec<At<'a, crate::facts::OomKill>>,
     facts: &'a Facts,
 }
 
@@ -137,7 +140,7 @@ pub struct Derived<'a> {
 pub fn derive(facts: &Facts) -> Derived<'_> {
     let boots = boots::find(facts);
     let kernel = collection_kernel(facts, &boots);
-    let (containers, failed_starts) = containers::join(facts);
+    let joined = containers::join(facts);
     let mut derived = Derived {
         layout: layout(facts),
         host: host(facts),
@@ -145,8 +148,9 @@ pub fn derive(facts: &Facts) -> Derived<'_> {
         boots,
         main_failure: None,
         available: available(facts),
-        containers,
-        failed_starts,
+        containers: joined.containers,
+        failed_starts: joined.failed_starts,
+        container_oom_kills: joined.oom_kills,
         facts,
     };
     derived.main_failure = main_alloc_failure(facts).map(|at| {
@@ -241,27 +245,6 @@ impl<'a> Derived<'a> {
         let failed = self.main_failure.as_ref()?.kernel.as_ref()?;
         let now = self.kernel.as_ref()?;
         (failed.version.release != now.version.release).then_some((failed, now))
-    }
-
-    /// Memory-cgroup OOM reports whose cgroup is a container the bundle knows, each once, in
-    /// bundle order.
-    pub fn container_oom_kills(&self) -> Vec<At<'a, crate::facts::OomKill>> {
-        let mut kills: Vec<At<'a, crate::facts::OomKill>> = Vec::new();
-        for log in &self.facts.kernel_logs {
-            for item in &log.value.oom_kills {
-                let known = self
-                    .containers
-                    .iter()
-                    .any(|c| c.oom_kills.iter().any(|k| std::ptr::eq(k.item, item)));
-                if known {
-                    kills.push(At {
-                        path: &log.path,
-                        item,
-                    });
-                }
-            }
-        }
-        kills
     }
 
     /// The container the report is about: one that failed to start or carries a start error

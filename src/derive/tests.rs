@@ -339,6 +339,42 @@ fn containers_are_joined_by_id_and_name_and_failed_starts_read_in_order() {
 }
 
 #[test]
+fn a_container_recreated_under_its_name_is_another_container() {
+    let first = "1111111111111111aaaa";
+    let second = "2222222222222222bbbb";
+    let mut facts = Facts {
+        docker_events: vec![Sourced {
+            path: "docker_events".to_string(),
+            value: vec![
+                event(1, "create", first, "web", None),
+                event(2, "destroy", first, "web", None),
+                event(3, "create", second, "web", None),
+                event(4, "oom", second, "web", None),
+            ],
+        }],
+        ..Facts::default()
+    };
+    let mut log = kernel_log::parse(
+        "[100.0] Memory cgroup out of memory: Killed process 4242 (java) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB\n",
+        SourceKind::Dmesg,
+    )
+    .log;
+    log.oom_kills[0].memcg = Some(format!("/docker/{second}"));
+    facts.kernel_logs.push(Sourced {
+        path: "dmesg".to_string(),
+        value: log,
+    });
+    let d = derive(&facts);
+    let views: Vec<(&str, usize, usize)> = d
+        .containers
+        .iter()
+        .map(|c| (c.id, c.events.len(), c.oom_kills.len()))
+        .collect();
+    assert_eq!(views, [(first, 2, 0), (second, 2, 1)]);
+    assert_eq!(d.container_oom_kills.len(), 1);
+}
+
+#[test]
 fn cgroup_paths_name_containers_by_full_or_short_id() {
     let id = "9f3c2d1e0b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d";
     assert!(cgroup_names_container(&format!("/docker/{id}"), id));

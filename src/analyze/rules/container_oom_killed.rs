@@ -60,7 +60,7 @@ impl Rule for ContainerOomKilled {
         }
         let mut kernel_victims: Vec<String> = Vec::new();
         // Reports whose memory cgroup is a container the bundle knows (inspect, events).
-        for k in ctx.derived.container_oom_kills() {
+        for &k in &ctx.derived.container_oom_kills {
             b = b
                 .cite_opt(k.path, k.item.memcg_line.as_ref())
                 .cite_opt(k.path, k.item.memory_line.as_ref())
