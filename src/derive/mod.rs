@@ -17,8 +17,10 @@
 //!   kernel that was running when it happened, which may not be the collection's: a node is
 //!   often upgraded and rebooted before the bundle is taken;
 //! - [`Derived::available`]: available memory at collection (`free`, then `/proc/meminfo`);
-//! - [`Derived::containers`]: containers joined across inspect documents, `docker events` and
-//!   kernel OOM reports by id and name, with the starts that failed ([`Derived::failed_starts`]).
+//! - [`Derived::containers`]: containers joined across inspect documents, `docker events`,
+//!   runtime errors and kernel OOM reports by id and name, with the starts that failed
+//!   ([`Derived::failed_starts`], read from the order of each container's events) and the OOM
+//!   reports of containers ([`Derived::container_oom_kills`]).
 //!
 //! Invariants: [`derive`] reads only [`Facts`], never raw text, and borrows from them: a derived
 //! fact that may become evidence points at the parsed line it stands on. It is deterministic (the
@@ -231,7 +233,8 @@ impl<'a> Derived<'a> {
     }
 
     /// The kernel whose behaviour explains the incident: the one the main failure happened on,
-    /// else the one running at collection.
+    /// else (no failure, or one whose kernel the bundle does not name) the one running at
+    /// collection.
     pub fn incident_kernel(&self) -> Option<&KernelSource<'a>> {
         match &self.main_failure {
             Some(f) if f.kernel.is_some() => f.kernel.as_ref(),
