@@ -235,6 +235,27 @@ impl Rule for KmemAccounting {
             .chain(k.slub_memcg.into_iter().take(2));
         b = b.evidence(items);
         let nokmem_ok = kernel.as_ref().map(|ks| ks.version.supports_nokmem_param());
+        let nokmem = match nokmem_ok {
+            Some(true) => {
+                "Boot with `cgroup.memory=nokmem` to disable kernel memory \
+                           accounting; this kernel is recent enough for the parameter."
+            }
+            Some(false) => {
+                "Upgrade to a kernel that honours `cgroup.memory=nokmem` (RHEL 7.7, \
+                            3.10.0-1062, and later, by reports; upstream 4.6+) and boot with it; \
+                            this kernel is older."
+            }
+            None => {
+                "Boot with `cgroup.memory=nokmem` where the kernel supports it (upstream \
+                     4.6+, RHEL 7.7 3.10.0-1062+ by reports); check that it took effect."
+            }
+        };
+        // A node rebooted since into a kernel outside the affected range needs no kernel change.
+        let since = ctx
+            .derived
+            .rebooted_since_failure()
+            .map(|(_, now)| now)
+            .filter(|now| !(now.version.is_rhel7() || now.version.before(4, 6)));
         b = b
             .recommend(
                 "Count memory cgroups, live and leaked: a number in the thousands or near 65535 \
@@ -250,41 +271,44 @@ impl Rule for KmemAccounting {
                 Some("runc --version"),
                 Risk::Medium,
                 "to stop it recurring; new containers only, existing cgroups keep their accounting",
-            )
-            .recommend(
-                match nokmem_ok {
-                    Some(true) => "Boot with `cgroup.memory=nokmem` to disable kernel memory \
-                                   accounting; this kernel is recent enough for the parameter."
-                        .to_string(),
-                    Some(false) => "Upgrade to a kernel that honours `cgroup.memory=nokmem` \
-                                    (RHEL 7.7, 3.10.0-1062, and later, by reports; upstream \
-                                    4.6+) and boot with it; this kernel is older."
-                        .to_string(),
-                    None => "Boot with `cgroup.memory=nokmem` where the kernel supports it \
-                             (upstream 4.6+, RHEL 7.7 3.10.0-1062+ by reports); check that it \
-                             took effect."
-                        .to_string(),
-                },
-                Some("grubby --update-kernel=ALL --args=cgroup.memory=nokmem"),
-                Risk::Medium,
-                "at the next maintenance window (needs a reboot)",
-            )
-            .recommend(
-                "Move the node to a newer kernel (4.x or later) where kmem accounting reclaims and \
-                 the per-namespace conntrack cache is gone.",
-                None,
-                Risk::Medium,
-                "planned upgrade",
-            )
-            .references(&[
-                refs::RUNC_1350,
-                refs::RUNC_1921,
-                refs::RUNC_2840,
-                refs::MOBY_31037,
-                refs::K8S_61937,
-                refs::DOCKER_FOR_LINUX_841,
-                refs::MEMCG_V1_DOC,
-            ]);
+            );
+        b = match since {
+            Some(now) => b.recommend(
+                format!(
+                    "The node has since booted {}, outside the affected range: its kmem \
+                     accounting reclaims and it creates no per-namespace conntrack cache. Check \
+                     that containers with a memory limit start again; nodes still on the failing \
+                     kernel need the runtime or kernel change.",
+                    code(&now.version.release)
+                ),
+                Some("uname -r; grep memory /proc/cgroups"),
+                Risk::None,
+                "now",
+            ),
+            None => b
+                .recommend(
+                    nokmem,
+                    Some("grubby --update-kernel=ALL --args=cgroup.memory=nokmem"),
+                    Risk::Medium,
+                    "at the next maintenance window (needs a reboot)",
+                )
+                .recommend(
+                    "Move the node to a newer kernel (4.x or later) where kmem accounting \
+                     reclaims and the per-namespace conntrack cache is gone.",
+                    None,
+                    Risk::Medium,
+                    "planned upgrade",
+                ),
+        };
+        b = b.references(&[
+            refs::RUNC_1350,
+            refs::RUNC_1921,
+            refs::RUNC_2840,
+            refs::MOBY_31037,
+            refs::K8S_61937,
+            refs::DOCKER_FOR_LINUX_841,
+            refs::MEMCG_V1_DOC,
+        ]);
         vec![b.build()]
     }
 }
