@@ -13,10 +13,11 @@ use std::io::IsTerminal;
 use postmortem::batch;
 
 use postmortem::bundle::Limits;
+use postmortem::derive;
 use postmortem::pipeline::{self, Loaded, ReportOptions};
 use postmortem::redact;
 use postmortem::render::{self, Format};
-use postmortem::report::Severity;
+use postmortem::report::{self, Severity};
 use postmortem::timeline;
 
 use crate::cli::{self, Cli, Command, FormatArg, LimitArgs, ListFormat, SeverityArg};
@@ -100,7 +101,7 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         .map(|b| load(b, &limits(&a.limits)).context("cannot read the baseline"))
         .transpose()?;
     let options = ReportOptions {
-        stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+        stamp: a.stamp.then(jiff::Timestamp::now),
         redact: a.redact,
     };
     let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
@@ -152,7 +153,7 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
         jobs: a.jobs.map(usize::from),
         limits: limits(&a.limits),
         report: ReportOptions {
-            stamp: a.stamp.then(|| pipeline::rfc3339(jiff::Timestamp::now())),
+            stamp: a.stamp.then(jiff::Timestamp::now),
             redact: false,
         },
     };
@@ -234,8 +235,9 @@ fn inspect(a: cli::InspectArgs) -> Result<ExitCode> {
         write_stdout(s.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let tl = timeline::build(&loaded.facts);
-    let bundle = pipeline::bundle_info(&loaded, &tl);
+    let derived = derive::derive(&loaded.facts);
+    let tl = timeline::build(&loaded.facts, &derived);
+    let bundle = pipeline::bundle_info(&loaded, &derived, &tl);
     let sources = pipeline::source_entries(&loaded.facts);
     match a.format {
         ListFormat::Json => {
@@ -313,7 +315,8 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
         .map(|s| parse_time(s, "--until"))
         .transpose()?;
     let loaded = load(&a.bundle, &limits(&a.limits))?;
-    let tl = timeline::build(&loaded.facts);
+    let derived = derive::derive(&loaded.facts);
+    let tl = timeline::build(&loaded.facts, &derived);
     let events: Vec<_> = tl
         .events
         .iter()
@@ -324,11 +327,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
             e
         })
         .filter(|e| {
-            let t = e
-                .time
-                .as_deref()
-                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
-            match t {
+            match e.time {
                 Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u),
                 // Events with no wall-clock time are kept unless a window was asked for.
                 None => since.is_none() && until.is_none(),
@@ -337,7 +336,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
         .collect();
     match a.format {
         ListFormat::Json => {
-            let bundle = pipeline::bundle_info(&loaded, &tl);
+            let bundle = pipeline::bundle_info(&loaded, &derived, &tl);
             let v = serde_json::json!({ "bundle": bundle, "timeline": events });
             let s = cli::json(serde_json::to_string_pretty(&v)?);
             write_stdout(s.as_bytes())?;
@@ -348,7 +347,7 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                 tl.clock.method,
                 tl.clock
                     .boot_time
-                    .map(pipeline::rfc3339)
+                    .map(report::rfc3339)
                     .unwrap_or_else(|| "unknown".into()),
                 tl.clock
                     .uncertainty_s
@@ -357,8 +356,8 @@ fn timeline_cmd(a: cli::TimelineArgs) -> Result<ExitCode> {
                 cli::value(&tl.clock.zone_description)
             );
             for e in events {
-                let when = match (&e.time, e.uptime_s) {
-                    (Some(t), _) => t.clone(),
+                let when = match (e.time, e.uptime_s) {
+                    (Some(t), _) => report::rfc3339(t),
                     (None, Some(u)) => format!("[{u:>14.6}]"),
                     (None, None) => "(time unknown)".to_string(),
                 };

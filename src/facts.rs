@@ -106,6 +106,25 @@ pub enum WallClock {
     },
 }
 
+impl WallClock {
+    /// A syslog stamp read in `year`, as civil time; `None` for another form of reading, or a
+    /// day that year does not have (29 February).
+    pub fn no_year_in(&self, year: i16) -> Option<civil::DateTime> {
+        let WallClock::NoYear {
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            nanosecond,
+        } = *self
+        else {
+            return None;
+        };
+        civil::DateTime::new(year, month, day, hour, minute, second, nanosecond).ok()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kernel log
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +174,9 @@ pub struct KernelLog {
     pub hostnames: Vec<String>,
     /// Mem-Info blocks that follow no failure or OOM report (SysRq-m, or a pasted excerpt).
     pub mem_info_dumps: Vec<MemInfoDump>,
+    /// Where a new boot begins in this log, besides the `Linux version` banners kept among
+    /// [`KernelLog::messages`]: seconds since boot going back, or a journal boot marker.
+    pub boot_marks: Vec<BootMark>,
 }
 
 impl KernelLog {
@@ -174,8 +196,36 @@ impl KernelLog {
             messages: Vec::new(),
             hostnames: Vec::new(),
             mem_info_dumps: Vec::new(),
+            boot_marks: Vec::new(),
         }
     }
+}
+
+/// A line of a kernel log at which a new boot begins, read from something other than the
+/// kernel's `Linux version` banner (which a log cut short, or rotated, often lacks).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BootMark {
+    /// The first line of the new boot.
+    pub line: Line,
+    pub stamp: Stamp,
+    pub kind: BootMarkKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BootMarkKind {
+    /// The seconds since boot went back (`[2751018.2]`, then `[    3.1]`): the log spans a
+    /// reboot, whether or not it kept the new boot's banner.
+    UptimeReset {
+        /// The last seconds-since-boot stamp of the boot before.
+        previous_s: f64,
+    },
+    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries.
+    /// (`-o json` and `-o export` entries carry `_BOOT_ID`, which is not read yet.)
+    Journal {
+        /// The journal's boot id, when the marker gave it.
+        id: Option<String>,
+    },
 }
 
 /// A kernel message that matters on its own.

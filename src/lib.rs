@@ -4,7 +4,7 @@
 //! The pipeline, one module per stage, data flowing one way:
 //!
 //! ```text
-//! bundle -> sources -> parse -> (facts) -> timeline -> analyze -> render
+//! bundle -> sources -> parse -> (facts) -> derive -> timeline -> analyze -> render
 //! ```
 //!
 //! [`pipeline`] strings the stages together; the binary only parses the command line, calls it,
@@ -13,6 +13,7 @@
 pub mod analyze;
 pub mod batch;
 pub mod bundle;
+pub mod derive;
 pub mod facts;
 pub mod output;
 pub mod parse;

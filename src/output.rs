@@ -5,6 +5,10 @@
 //! disk, then renamed over the target. The rename replaces the target's directory entry: a link
 //! found there is replaced, its own target left untouched, and a write that fails half-way (a
 //! full disk) leaves the previous file as it was and no temporary file behind.
+//!
+//! A target that is a device or a FIFO (`-o /dev/null`, `-o /dev/stdout`, `-o >(gzip > r.gz)`)
+//! is written to, not replaced: renaming over it would put a regular file where the device
+//! was, which breaks the machine for everyone when the command runs as root.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -16,6 +20,14 @@ static MADE: AtomicU64 = AtomicU64::new(0);
 
 /// Write `bytes` to `path` atomically: the file holds either its previous content or `bytes`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        let kind = meta.file_type();
+        if !kind.is_file() && !kind.is_symlink() && !kind.is_dir() {
+            // Opened without `create` or `truncate`: only what is there is written to.
+            let mut target = OpenOptions::new().write(true).open(path)?;
+            return target.write_all(bytes).and_then(|()| target.flush());
+        }
+    }
     let name = path.file_name().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, "the output path names no file")
     })?;
@@ -73,6 +85,36 @@ mod tests {
         fs::write(&path, "old").unwrap();
         write_atomic(&path, b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(names(dir.path()), ["report.md"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_to_not_replaced() {
+        use std::io::Read;
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("report.md");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        // A reader opened first without blocking, so that the write finds one and the test
+        // cannot hang whatever `write_atomic` does.
+        let mut reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(&fifo)
+            .unwrap();
+        write_atomic(&fifo, b"report").unwrap();
+        let mut text = String::new();
+        reader.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "report");
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
         assert_eq!(names(dir.path()), ["report.md"]);
     }
 

@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 
 use crate::analyze::{self, Context};
 use crate::bundle::{self, BundleError, BundleSummary, DiskFile, EntryMeta, EntryVisitor, Limits};
+use crate::derive::Derived;
 use crate::facts::{Facts, SourceInfo, Warning};
 use crate::parse::{self, LineParser};
 use crate::redact;
@@ -674,7 +675,7 @@ fn parse_sections(facts: &mut Facts, meta: &EntryMeta, bytes: &[u8]) -> usize {
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
     /// Stamp the generation time into the report (breaks byte-identical output).
-    pub stamp: Option<String>,
+    pub stamp: Option<jiff::Timestamp>,
     /// Replace host names, addresses and container names with placeholders, for a report that
     /// is to be published. Secrets are masked whether or not this is set.
     pub redact: bool,
@@ -682,24 +683,17 @@ pub struct ReportOptions {
 
 /// Build the report of a loaded bundle.
 pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &ReportOptions) -> Report {
-    let timeline = timeline::build(&loaded.facts);
-    let ctx = Context {
-        facts: &loaded.facts,
-        timeline: &timeline,
-        baseline: baseline.map(|b| &b.facts),
-    };
+    // Derived once, read by the timeline, every rule, the comparison and the bundle object.
+    let ctx = Context::new(&loaded.facts, baseline.map(|b| &b.facts));
+    let timeline = timeline::build(&loaded.facts, &ctx.derived);
     let analysis = analyze::analyze(&ctx);
     let comparison = baseline.map(|base| {
         // The baseline's own findings tell whether it is healthy enough to compare with.
-        let base_timeline = timeline::build(&base.facts);
-        let base_analysis = analyze::analyze(&Context {
-            facts: &base.facts,
-            timeline: &base_timeline,
-            baseline: None,
-        });
+        let base_ctx = Context::new(&base.facts, None);
+        let base_analysis = analyze::analyze(&base_ctx);
         analyze::compare::build(
-            &loaded.facts,
-            &base.facts,
+            &ctx.derived,
+            &base_ctx.derived,
             &base.summary.name,
             &base_analysis.findings,
         )
@@ -709,9 +703,9 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         generator: report::Generator {
             name: "postmortem",
             version: env!("CARGO_PKG_VERSION"),
-            generated_at: options.stamp.clone(),
+            generated_at: options.stamp,
         },
-        bundle: bundle_info(loaded, &timeline),
+        bundle: bundle_info(loaded, &ctx.derived, &timeline),
         sources: source_entries(&loaded.facts),
         timeline: timeline.events.clone(),
         findings: analysis.findings,
@@ -728,46 +722,12 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
 }
 
 /// The `bundle` object of the report.
-pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
-    let facts = &loaded.facts;
+pub fn bundle_info(
+    loaded: &Loaded,
+    derived: &Derived<'_>,
+    timeline: &Timeline,
+) -> report::BundleInfo {
     let s = &loaded.summary;
-    let layout =
-        if facts
-            .sources
-            .iter()
-            .any(|x| x.path.contains("sos_commands/"))
-        {
-            "sosreport"
-        } else if facts.sources.iter().any(|x| {
-            x.path.ends_with("basic-environment.txt") || x.path.ends_with("supportconfig.txt")
-        }) {
-            "supportconfig"
-        } else if facts.manifest.is_empty() {
-            "plain"
-        } else {
-            "postmortem-collect"
-        };
-    let hostname = facts
-        .hostname
-        .first()
-        .map(|h| h.value.text.trim().to_string())
-        .or_else(|| facts.uname.iter().find_map(|u| u.value.hostname.clone()))
-        .or_else(|| {
-            facts
-                .kernel_logs
-                .iter()
-                .find_map(|k| k.value.hostnames.first().cloned())
-        });
-    let kernel = facts
-        .uname
-        .first()
-        .map(|u| u.value.release.clone())
-        .or_else(|| {
-            facts
-                .kernel_logs
-                .iter()
-                .find_map(|k| k.value.kernel_release.clone())
-        });
     let clock = &timeline.clock;
     let mut problems: Vec<String> = s
         .problems
@@ -783,12 +743,12 @@ pub fn bundle_info(loaded: &Loaded, timeline: &Timeline) -> report::BundleInfo {
         name: s.name.clone(),
         sha256: s.sha256.clone(),
         container: s.container.as_str().to_string(),
-        layout: layout.to_string(),
-        hostname,
-        kernel,
-        collected_at: clock.collected_at.map(rfc3339),
+        layout: derived.layout.as_str().to_string(),
+        hostname: derived.host.as_ref().map(|h| h.name.clone()),
+        kernel: derived.kernel.as_ref().map(|k| k.version.release.clone()),
+        collected_at: clock.collected_at,
         clock: report::Clock {
-            boot_time: clock.boot_time.map(rfc3339),
+            boot_time: clock.boot_time,
             method: clock.method.clone(),
             // Millisecond precision is all an anchor can honestly claim.
             uncertainty_s: clock.uncertainty_s.map(|u| (u * 1000.0).round() / 1000.0),
@@ -816,15 +776,6 @@ pub fn source_entries(facts: &Facts) -> Vec<report::SourceEntry> {
             problem: s.problem.clone(),
         })
         .collect()
-}
-
-/// RFC 3339 in UTC with a `Z`, to the second unless sub-second precision exists.
-pub fn rfc3339(t: jiff::Timestamp) -> String {
-    if t.subsec_nanosecond() == 0 {
-        t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-    }
 }
 
 #[cfg(test)]

@@ -4,13 +4,35 @@
 //! fields keep their names and meaning. Fields beyond the contract (the `details` section that
 //! the Markdown and HTML reports draw their tables and charts from) are additions, which the
 //! contract allows.
+//!
+//! Times are [`Timestamp`]s up to the edge: serialized as RFC 3339 in UTC ([`rfc3339`]), and
+//! formatted for people by the renderers, never turned into text and read back.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
 
 /// The report's schema id.
 pub const SCHEMA: &str = "postmortem.report/v1";
+
+/// RFC 3339 in UTC with a `Z`, to the second unless the instant has a fraction, then to the
+/// microsecond: the form of every time of the JSON report.
+pub fn rfc3339(t: Timestamp) -> String {
+    if t.subsec_nanosecond() == 0 {
+        t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
+/// Serialize an optional time as [`rfc3339`] text, or null.
+fn rfc3339_opt<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -33,8 +55,11 @@ pub struct Generator {
     pub name: &'static str,
     pub version: &'static str,
     /// Generation time, only with `--stamp` (reports are deterministic otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub generated_at: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
+    pub generated_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,8 +70,8 @@ pub struct BundleInfo {
     pub layout: String,
     pub hostname: Option<String>,
     pub kernel: Option<String>,
-    /// RFC 3339 UTC.
-    pub collected_at: Option<String>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub collected_at: Option<Timestamp>,
     pub clock: Clock,
     /// Problems with the bundle as a whole (links outside it, unreadable entries, `..` paths).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -62,8 +87,8 @@ pub struct BundleInfo {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Clock {
-    /// RFC 3339 UTC.
-    pub boot_time: Option<String>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub boot_time: Option<Timestamp>,
     /// How uptime stamps were tied to the wall clock, or `none`.
     pub method: String,
     pub uncertainty_s: Option<f64>,
@@ -98,8 +123,9 @@ pub struct Citation {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEvent {
-    /// RFC 3339 UTC, or null when the wall-clock time is unknown.
-    pub time: Option<String>,
+    /// Null when the wall-clock time is unknown.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub time: Option<Timestamp>,
     pub uptime_s: Option<f64>,
     pub source: String,
     pub line: Option<u32>,
@@ -120,7 +146,8 @@ pub struct TimelineEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct Repeat {
     pub count: u64,
-    pub last_time: Option<String>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub last_time: Option<Timestamp>,
     pub last_uptime_s: Option<f64>,
 }
 

@@ -2,14 +2,18 @@
 //! every file is recognised as what it is or left `unknown`, nothing of a copied file system is
 //! taken for a log or a memory table, sos's own files read without a warning, masked systemd
 //! units (links to `/dev/null`) are a normal part of the bundle, clock notes come only from real
-//! clocks, and a machine on which nothing failed reads as healthy. Without `sos` the test says
-//! so on stderr and passes, as the browser test does without chromium.
+//! clocks, and a machine on which nothing failed reads as healthy. The same sosreport with the
+//! seed incident's kernel log in a rotated `var/log/messages-*`, as a node rebooted into a new
+//! kernel since the failure has it, reads with the kernel that failed. Without `sos` the tests
+//! say so on stderr and pass, as the browser test does without chromium.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::util::{assert_clock_notes_from_clocks, postmortem};
+use crate::util::{
+    assert_clock_notes_from_clocks, postmortem, report_json, seed_kernel_log_as_syslog,
+};
 
 /// The plugins of a small, quick report that holds every kind of file postmortem reads.
 const PLUGINS: &str = "kernel,memory,logs,process,date,host,cgroups,systemd,networking";
@@ -172,4 +176,121 @@ fn a_real_sosreport_of_this_host_reads_cleanly() {
         // The machine may really have failed: the test names it rather than hide it.
         eprintln!("this host shows failures: {failures:?}");
     }
+}
+
+/// Unpack a sosreport archive in `dir`; the report's top folder.
+fn unpack(archive: &Path, dir: &Path) -> PathBuf {
+    let run = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(archive)
+        .arg("-C")
+        .arg(dir)
+        .output()
+        .expect("run tar");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read_dir(dir)
+        .expect("read the unpacked folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("sos wrote a top folder")
+}
+
+#[test]
+fn a_rebooted_node_is_read_with_the_kernel_that_failed() {
+    if !sos_available() {
+        eprintln!("sos is not installed: rebooted-node sosreport test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let made = dir.path().join("made");
+    std::fs::create_dir(&made).expect("folder");
+    let archive = make_sosreport(&made, "kernel,memory,logs,date,host");
+    let unpacked = dir.path().join("unpacked");
+    std::fs::create_dir(&unpacked).expect("folder");
+    let root = unpack(&archive, &unpacked);
+
+    // The seed's kernel log, as this node's syslog kept it before a reboot: rotated the day
+    // after the failure.
+    let healthy = report_json(&root);
+    let host = healthy["bundle"]["hostname"]
+        .as_str()
+        .expect("the sosreport names the host")
+        .to_string();
+    let now = healthy["bundle"]["kernel"]
+        .as_str()
+        .expect("the sosreport names the kernel")
+        .to_string();
+    assert_ne!(
+        now, "3.10.0-514.26.2.el7.x86_64",
+        "this machine runs the seed's kernel"
+    );
+    let log = root.join("var/log");
+    std::fs::create_dir_all(&log).expect("var/log");
+    let mut text = seed_kernel_log_as_syslog(&host).join("\n");
+    text.push('\n');
+    std::fs::write(log.join("messages-20180124"), text).expect("write messages");
+
+    let r = report_json(&root);
+    assert_eq!(r["bundle"]["kernel"], now.as_str());
+    let rc = &r["root_cause"];
+    assert_eq!(rc["verdict"], "mm.external-fragmentation", "{rc}");
+    let summary = rc["summary"].as_str().expect("summary");
+    assert!(
+        summary.contains(&format!(
+            "The node has since rebooted into `{now}`; the failure happened on \
+             `3.10.0-514.26.2.el7.x86_64`"
+        )),
+        "{summary}"
+    );
+    let finding = |id: &str| {
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    let failure = finding("mm.high-order-alloc-failure");
+    assert_eq!(
+        failure["metrics"]["kernel_release"],
+        "3.10.0-514.26.2.el7.x86_64"
+    );
+    // Decoded with 3.10's flags, checked against 3.10's watermarks.
+    assert!(
+        failure["metrics"]["gfp_flags"]
+            .to_string()
+            .contains("__GFP_KMEMCG"),
+        "{failure}"
+    );
+    let fragmentation = finding("mm.external-fragmentation");
+    let explanation = fragmentation["explanation"].as_str().expect("explanation");
+    assert!(explanation.contains("at order 1"), "{explanation}");
+    // Nothing captured at collection, in another boot, is read as the failure's memory.
+    assert!(
+        fragmentation["metrics"].get("available_bytes").is_none(),
+        "{fragmentation}"
+    );
+    assert!(!explanation.contains("at collection"), "{explanation}");
+
+    // The failure, then the boot the node runs now.
+    let timeline = r["timeline"].as_array().expect("timeline");
+    let at = |kind: &str, words: &str| {
+        timeline
+            .iter()
+            .position(|e| {
+                e["kind"] == kind && e["text"].as_str().is_some_and(|t| t.contains(words))
+            })
+            .unwrap_or_else(|| panic!("no {kind} event with {words:?}: {timeline:?}"))
+    };
+    let failed = at("alloc_failure", "order 6");
+    assert!(failed < at("boot", &now));
+    // The rotated log's name gives its syslog stamps their year, not the collection.
+    let when = timeline[failed]["time"].as_str().unwrap_or_default();
+    assert!(when.starts_with("2018-01-2"), "{when}");
 }

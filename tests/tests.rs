@@ -4,6 +4,7 @@ mod util;
 
 mod baseline;
 mod batch;
+mod boots;
 mod bundle_formats;
 mod classes;
 mod cli;

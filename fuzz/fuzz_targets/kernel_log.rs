@@ -22,5 +22,6 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut facts = Facts::default();
     parse_into(&mut facts, path, kind, rest);
-    let _ = postmortem::timeline::build(&facts);
+    let derived = postmortem::derive::derive(&facts);
+    let _ = postmortem::timeline::build(&facts, &derived);
 });

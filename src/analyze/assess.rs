@@ -5,45 +5,9 @@
 //! helped by what the bundle says about available memory.
 
 use super::fragmentation::WatermarkFailure;
-use super::kernel_version::KernelVersion;
-use super::lookup::{self, At, KernelSource};
 use super::zones::{request_zones, ZoneView};
-use crate::facts::{AllocFailure, Facts, Line};
-
-/// Available memory and where it was read.
-#[derive(Debug, Clone)]
-pub struct Available<'a> {
-    pub bytes: u64,
-    pub total_bytes: Option<u64>,
-    pub path: &'a str,
-    pub line: &'a Line,
-    /// `free` or `meminfo`.
-    pub from: &'static str,
-}
-
-/// What the bundle says about available memory (at collection time): `free` first, then
-/// `/proc/meminfo`.
-pub fn available(facts: &Facts) -> Option<Available<'_>> {
-    for f in &facts.free {
-        if let (Some(bytes), Some(line)) = (f.value.mem.available_bytes, &f.value.mem_line) {
-            return Some(Available {
-                bytes,
-                total_bytes: f.value.mem.total_bytes,
-                path: &f.path,
-                line,
-                from: "free",
-            });
-        }
-    }
-    let (bytes, path, line) = lookup::meminfo_bytes(facts, "MemAvailable")?;
-    Some(Available {
-        bytes,
-        total_bytes: lookup::meminfo_bytes(facts, "MemTotal").map(|t| t.0),
-        path,
-        line,
-        from: "meminfo",
-    })
-}
+use crate::derive::{At, Available, Derived, KernelSource};
+use crate::facts::AllocFailure;
 
 /// What the Mem-Info block of the failure says could be freed, in pages.
 #[derive(Debug, Clone, Copy, Default)]
@@ -98,10 +62,14 @@ pub enum Cause {
 #[derive(Debug, Clone)]
 pub struct Assessment<'a> {
     pub failure: At<'a, AllocFailure>,
-    pub kernel: Option<KernelSource>,
+    pub kernel: Option<KernelSource<'a>>,
     /// The zones the request could use, highest first.
     pub zones: Vec<ZoneView<'a>>,
+    /// Available memory at collection, when the failure happened in the boot running then.
     pub available: Option<Available<'a>>,
+    /// The failure happened in the boot running at collection: what was captured then (free
+    /// blocks, available memory) tells of the memory that failed.
+    pub same_boot: bool,
     pub reclaimable: Option<Reclaimable>,
     pub cause: Cause,
 }
@@ -123,33 +91,26 @@ impl<'a> Assessment<'a> {
     }
 }
 
-/// Judge `failure`.
-pub fn assess<'a>(facts: &'a Facts, failure: At<'a, AllocFailure>) -> Assessment<'a> {
-    let kernel = lookup::kernel(facts).or_else(|| {
-        let release = failure.item.kernel_release.as_deref()?;
-        Some(KernelSource {
-            version: KernelVersion::parse(release)?,
-            path: failure.path.to_string(),
-            line: None,
-        })
-    });
+/// Judge the bundle's main high-order failure, when there is one, with the kernel that was
+/// running when it happened.
+pub fn assess_main<'a>(derived: &Derived<'a>) -> Option<Assessment<'a>> {
+    let main = derived.main_failure.as_ref()?;
+    let failure = main.at;
+    let kernel = main.kernel.clone();
     let zones = request_zones(failure.item, kernel.as_ref().map(|k| &k.version));
-    let available = available(facts);
+    let same_boot = main.same_boot;
+    let available = derived.available.clone().filter(|_| same_boot);
     let reclaimable = reclaimable(failure.item);
     let cause = decide(failure.item, &zones, available.as_ref(), reclaimable);
-    Assessment {
+    Some(Assessment {
         failure,
         kernel,
         zones,
         available,
+        same_boot,
         reclaimable,
         cause,
-    }
-}
-
-/// Judge the bundle's main high-order failure, when there is one.
-pub fn assess_main(facts: &Facts) -> Option<Assessment<'_>> {
-    lookup::main_alloc_failure(facts).map(|f| assess(facts, f))
+    })
 }
 
 fn decide(
@@ -218,7 +179,7 @@ mod tests {
     #[test]
     fn seed_is_fragmentation() {
         let facts = testkit::seed_facts();
-        let a = assess_main(&facts).unwrap();
+        let a = assess_main(&crate::derive::derive(&facts)).unwrap();
         assert_eq!(a.cause, Cause::Fragmentation);
         assert_eq!(a.available.as_ref().unwrap().from, "free");
         let r = a.reclaimable.unwrap();
@@ -229,13 +190,16 @@ mod tests {
     #[test]
     fn exhaustion_case_is_exhaustion() {
         let facts = testkit::exhaustion_facts();
-        assert_eq!(assess_main(&facts).unwrap().cause, Cause::Exhaustion);
+        assert_eq!(
+            assess_main(&crate::derive::derive(&facts)).unwrap().cause,
+            Cause::Exhaustion
+        );
     }
 
     #[test]
     fn modern_case_is_fragmentation() {
         let facts = testkit::modern_fragmentation_facts();
-        let a = assess_main(&facts).unwrap();
+        let a = assess_main(&crate::derive::derive(&facts)).unwrap();
         assert_eq!(a.cause, Cause::Fragmentation);
         assert_eq!(a.zones[0].dump.zone, "Normal");
         assert_eq!(

@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::derive::Derived;
 use crate::facts::{BuddyZone, Facts, FreeLists, KeyValues, SlabInfo};
 use crate::report::{
     BaselineInfo, ComparedValue, Comparison, Finding, Severity, SlabComparison, ZoneComparison,
@@ -30,12 +31,13 @@ const SLAB_ROWS: usize = 10;
 /// Compare the failing node's facts with the baseline's. `baseline_findings` are the findings the
 /// analysis made of the baseline bundle on its own (its critical ones make it unhealthy).
 pub fn build(
-    failing: &Facts,
-    baseline: &Facts,
+    failing_derived: &Derived<'_>,
+    baseline_derived: &Derived<'_>,
     baseline_name: &str,
     baseline_findings: &[Finding],
 ) -> Comparison {
-    let failed = first_failure(failing);
+    let (failing, baseline) = (failing_derived.facts(), baseline_derived.facts());
+    let failed = failed_request(failing_derived);
     let order = failed.as_ref().map(|f| f.order);
     let zones = zone_comparisons(failing, baseline, failed.as_ref());
 
@@ -69,7 +71,8 @@ pub fn build(
             problems.join("; ")
         ));
     }
-    let (fk, bk) = (kernel(failing), kernel(baseline));
+    let release = |d: &Derived<'_>| d.kernel.as_ref().map(|k| k.version.release.clone());
+    let (fk, bk) = (release(failing_derived), release(baseline_derived));
     if let (Some(f), Some(b)) = (&fk, &bk) {
         if f != b {
             notes.push(format!(
@@ -146,7 +149,7 @@ pub fn build(
     Comparison {
         baseline: BaselineInfo {
             name: baseline_name.to_string(),
-            hostname: hostname(baseline),
+            hostname: baseline_derived.host.as_ref().map(|h| h.name.clone()),
             kernel: bk,
         },
         baseline_healthy: healthy,
@@ -266,12 +269,9 @@ struct Failed {
     zones: Vec<(u32, String, FreeLists)>,
 }
 
-fn first_failure(facts: &Facts) -> Option<Failed> {
-    let failure = facts
-        .kernel_logs
-        .iter()
-        .flat_map(|k| k.value.alloc_failures.iter())
-        .next()?;
+/// The failed request of the failing node: its main failure.
+fn failed_request(derived: &Derived<'_>) -> Option<Failed> {
+    let failure = derived.main_failure.as_ref()?.at.item;
     let zones = failure
         .mem_info
         .iter()
@@ -724,28 +724,6 @@ fn memory_cgroups(facts: &Facts) -> Option<u64> {
         .map(|c| c.num_cgroups)
 }
 
-/// The kernel release: `uname -a`, else the kernel log.
-pub fn kernel(facts: &Facts) -> Option<String> {
-    facts
-        .uname
-        .first()
-        .map(|u| u.value.release.clone())
-        .or_else(|| {
-            facts
-                .kernel_logs
-                .iter()
-                .find_map(|k| k.value.kernel_release.clone())
-        })
-}
-
-fn hostname(facts: &Facts) -> Option<String> {
-    facts
-        .hostname
-        .first()
-        .map(|h| h.value.text.trim().to_string())
-        .or_else(|| facts.uname.iter().find_map(|u| u.value.hostname.clone()))
-}
-
 fn host_rows(
     failing: &Facts,
     baseline: &Facts,
@@ -966,6 +944,7 @@ mod tests {
 
     use super::*;
     use crate::analyze::testkit;
+    use crate::derive::derive;
     use crate::facts::{BuddyInfo, BuddyZone, Line, Sourced};
 
     fn buddy(zones: &[(&str, Vec<u64>)]) -> Sourced<BuddyInfo> {
@@ -988,12 +967,8 @@ mod tests {
 
     #[test]
     fn seed_against_healthy_leads_with_the_normal_zone() {
-        let c = build(
-            &testkit::seed_facts(),
-            &testkit::healthy_facts(),
-            "healthy-node",
-            &[],
-        );
+        let (seed, healthy) = (testkit::seed_facts(), testkit::healthy_facts());
+        let c = build(&derive(&seed), &derive(&healthy), "healthy-node", &[]);
         assert!(c.baseline_healthy);
         assert!(c.notes.iter().all(|n| !n.contains("not healthy")));
         let first = &c.key_differences[0];
@@ -1019,7 +994,7 @@ mod tests {
         assert!(problems
             .iter()
             .any(|p| p.contains("no free block of order 6 or above in `Normal` of node 0")));
-        let c = build(&seed, &seed, "seed", &[]);
+        let c = build(&derive(&seed), &derive(&seed), "seed", &[]);
         assert!(!c.baseline_healthy);
         assert!(c.notes[0].starts_with("The baseline is not healthy: "));
     }
@@ -1072,7 +1047,7 @@ mod tests {
             failing.kernel_logs[0].value.alloc_failures[0].order = order;
             let mut base = Facts::default();
             base.buddyinfo.push(buddy(&[("Normal", b)]));
-            let c = build(&failing, &base, "b", &[]);
+            let c = build(&derive(&failing), &derive(&base), "b", &[]);
             prop_assert!(!c.zones.is_empty());
         }
     }

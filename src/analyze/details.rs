@@ -3,23 +3,26 @@
 //! lacked.
 
 use super::fragmentation::{fragmentation_index, unusable_index, watermark_ok, WatermarkRule};
-use super::lookup::{self, KernelSource};
+use super::lookup;
 use super::rules::memcg_kmem_accounting::is_per_memcg_cache;
 use super::rules::mm_slab_cache_create_failure::is_per_netns_conntrack;
 use super::zones::all_zones;
 use super::Context;
+use crate::derive::KernelSource;
 use crate::facts::{Facts, KeyValues, MemInfoDump};
 use crate::report::{Citation, ContainerRow, Details, MemoryComposition, SlabRow, ZoneState};
 
 /// Compute the report's details from the facts.
 pub fn build(ctx: &Context<'_>) -> Details {
     let facts = ctx.facts;
-    let kernel = lookup::kernel(facts);
-    let failure = lookup::main_alloc_failure(facts);
+    let main = ctx.derived.main_failure.as_ref();
+    let failure = main.map(|m| m.at);
     let requested_order = failure.map(|f| f.item.order);
     let mut zones = Vec::new();
-    if let Some(f) = failure {
-        for z in all_zones(f.item, kernel.as_ref().map(|k| &k.version)) {
+    if let Some(main) = main {
+        let f = main.at;
+        // The free lists at the failure are read with the kernel that failed.
+        for z in all_zones(f.item, main.kernel.as_ref().map(|k| &k.version)) {
             let Some(fl) = &z.dump.free_lists else {
                 continue;
             };
@@ -42,7 +45,11 @@ pub fn build(ctx: &Context<'_>) -> Details {
             });
         }
     }
-    zones.extend(collection_zones(facts, requested_order, kernel.as_ref()));
+    zones.extend(collection_zones(
+        facts,
+        requested_order,
+        ctx.derived.kernel.as_ref(),
+    ));
     let (slab_top, slab_sum) = slab_top(facts);
     let memory = memory(
         facts,
@@ -68,20 +75,20 @@ pub fn build(ctx: &Context<'_>) -> Details {
         slab_total_bytes,
         slab_reclaimable_bytes,
         containers: containers(facts),
-        gaps: super::gaps::find(facts)
+        gaps: super::gaps::find(facts, &ctx.derived)
             .iter()
             .map(|g| g.sentence())
             .collect(),
         state: Vec::new(),
     };
-    details.state = super::state::summarize(facts, &details);
+    details.state = super::state::summarize(facts, &ctx.derived, &details);
     details
 }
 
 fn collection_zones(
     facts: &Facts,
     order: Option<u32>,
-    kernel: Option<&KernelSource>,
+    kernel: Option<&KernelSource<'_>>,
 ) -> Vec<ZoneState> {
     let Some(table) = facts.buddyinfo.first() else {
         return Vec::new();
@@ -269,8 +276,7 @@ mod tests {
     #[test]
     fn seed_details() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let d = build(&testkit::context(&facts, &tl, None));
+        let d = build(&testkit::context(&facts, None));
         assert_eq!(d.requested_order, Some(6));
         let failure: Vec<&ZoneState> = d.zones.iter().filter(|z| z.moment == "failure").collect();
         let names: Vec<&str> = failure.iter().map(|z| z.zone.as_str()).collect();

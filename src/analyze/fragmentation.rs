@@ -8,7 +8,7 @@
 //! Formulas follow `mm/vmstat.c` (`fill_contig_page_info`, `__fragmentation_index`,
 //! `unusable_free_index`) and `mm/page_alloc.c` (`__zone_watermark_ok` before and after 4.4).
 
-use super::kernel_version::KernelVersion;
+use crate::derive::kernel_version::KernelVersion;
 
 /// The three sums `fill_contig_page_info` builds for an order-N request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

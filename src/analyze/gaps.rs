@@ -3,6 +3,7 @@
 //! "what the bundle lacked" section are both built from [`find`].
 
 use super::finding::{code, text_in_prose};
+use crate::derive::Derived;
 use crate::facts::{Facts, MemInfoDump, OomReportPart, RuntimeErrorKind};
 use crate::sources::SourceKind;
 
@@ -70,7 +71,7 @@ fn cut_meminfo_words(m: &MemInfoDump) -> String {
 }
 
 /// Every gap of the bundle, in a stable order.
-pub fn find(facts: &Facts) -> Vec<Gap> {
+pub fn find(facts: &Facts, derived: &Derived<'_>) -> Vec<Gap> {
     let mut gaps = Vec::new();
     let alloc_failure = facts
         .kernel_logs
@@ -187,7 +188,7 @@ pub fn find(facts: &Facts) -> Vec<Gap> {
             Some("cat /proc/meminfo; free -m"),
         ));
     }
-    let kernel = super::lookup::kernel(facts);
+    let kernel = derived.incident_kernel();
     let old_kernel = kernel
         .as_ref()
         .is_some_and(|k| k.version.is_rhel7() || k.version.before(4, 6));
@@ -282,7 +283,8 @@ mod tests {
 
     #[test]
     fn the_seed_lacks_slabinfo_vmstat_and_runtime_version() {
-        let gaps = find(&seed_facts());
+        let facts = seed_facts();
+        let gaps = find(&facts, &crate::derive::derive(&facts));
         let what: Vec<&str> = gaps.iter().map(|g| g.what.as_str()).collect();
         assert!(what.contains(&"no /proc/slabinfo"), "{what:?}");
         assert!(what.contains(&"runtime version unknown"), "{what:?}");
@@ -292,6 +294,7 @@ mod tests {
 
     #[test]
     fn a_healthy_bundle_has_no_gap() {
-        assert!(find(&healthy_facts()).is_empty());
+        let facts = healthy_facts();
+        assert!(find(&facts, &crate::derive::derive(&facts)).is_empty());
     }
 }

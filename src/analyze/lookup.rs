@@ -1,85 +1,13 @@
-//! Reading the facts the way rules need them: every item with the path it came from, the
-//! bundle's kernel, the failing container.
+//! Reading the facts the way rules need them: every item with the path it came from. What is
+//! decided across sources (the kernel, the host, the main failure, the failing container,
+//! available memory) is in [`crate::derive`].
 
-use super::kernel_version::KernelVersion;
 use crate::facts::{
-    AllocFailure, CacheCreateFailure, Container, Facts, KernelLog, KernelMessage,
-    KernelMessageKind, Line, OomKill, RuntimeError, SlubFailure,
+    AllocFailure, CacheCreateFailure, Facts, KernelLog, KernelMessage, Line, OomKill, RuntimeError,
+    SlubFailure,
 };
 
-/// The bundle's kernel release and where it was read.
-#[derive(Debug, Clone)]
-pub struct KernelSource {
-    pub version: KernelVersion,
-    pub path: String,
-    /// The line that states it (`uname -a`, the `CPU: ...` line of a report), when there is one.
-    pub line: Option<Line>,
-}
-
-/// The kernel the bundle ran: `uname` first, then a kernel log banner, then the release printed
-/// inside a failure report.
-pub fn kernel(facts: &Facts) -> Option<KernelSource> {
-    for u in &facts.uname {
-        if let Some(version) = KernelVersion::parse(&u.value.release) {
-            return Some(KernelSource {
-                version,
-                path: u.path.clone(),
-                line: Some(u.value.line.clone()),
-            });
-        }
-    }
-    for log in &facts.kernel_logs {
-        for m in &log.value.messages {
-            if let KernelMessageKind::Boot { release } = &m.kind {
-                if let Some(version) = KernelVersion::parse(release) {
-                    return Some(KernelSource {
-                        version,
-                        path: log.path.clone(),
-                        line: Some(m.line.clone()),
-                    });
-                }
-            }
-        }
-        if let Some(version) = log
-            .value
-            .kernel_release
-            .as_deref()
-            .and_then(KernelVersion::parse)
-        {
-            return Some(KernelSource {
-                version,
-                path: log.path.clone(),
-                line: None,
-            });
-        }
-        for a in &log.value.alloc_failures {
-            if let Some(version) = a.kernel_release.as_deref().and_then(KernelVersion::parse) {
-                return Some(KernelSource {
-                    version,
-                    path: log.path.clone(),
-                    line: None,
-                });
-            }
-        }
-    }
-    None
-}
-
-/// A fact with the path of the kernel log it was read from.
-#[derive(Debug)]
-pub struct At<'a, T> {
-    pub path: &'a str,
-    pub item: &'a T,
-}
-
-// Two references: copyable whatever `T` is (a derive would ask `T: Copy`).
-impl<T> Clone for At<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for At<'_, T> {}
+pub use crate::derive::{meminfo_bytes, At};
 
 fn from_logs<'a, T: 'a>(
     facts: &'a Facts,
@@ -139,54 +67,6 @@ pub fn runtime_errors(facts: &Facts) -> impl Iterator<Item = At<'_, RuntimeError
             path: s.path.as_str(),
             item,
         })
-    })
-}
-
-/// The high-order failure that matters most: the highest order, then the first in the bundle.
-/// Several kernel logs (dmesg, messages, journal) usually hold copies of the same report; the
-/// first copy read is the one quoted.
-pub fn main_alloc_failure(facts: &Facts) -> Option<At<'_, AllocFailure>> {
-    let mut best: Option<At<'_, AllocFailure>> = None;
-    for a in alloc_failures(facts) {
-        if a.item.order == 0 {
-            continue;
-        }
-        match &best {
-            Some(b) if b.item.order >= a.item.order => {}
-            _ => best = Some(a),
-        }
-    }
-    best
-}
-
-/// Containers that failed to start or carry a start error (`State.Error`), else the one with
-/// a memory limit, else the first: the container the report is about.
-pub fn failing_container(facts: &Facts) -> Option<At<'_, Container>> {
-    let all = || {
-        facts.containers.iter().map(|s| At {
-            path: s.path.as_str(),
-            item: &s.value,
-        })
-    };
-    all()
-        .find(|c| {
-            c.item
-                .state
-                .error
-                .as_deref()
-                .is_some_and(|e| !e.trim().is_empty())
-        })
-        .or_else(|| all().find(|c| c.item.state.oom_killed == Some(true)))
-        .or_else(|| all().find(|c| c.item.memory.limit_bytes.is_some_and(|l| l > 0)))
-        .or_else(|| all().next())
-}
-
-/// A meminfo value in bytes (meminfo prints kB), with its line and path.
-pub fn meminfo_bytes<'a>(facts: &'a Facts, key: &str) -> Option<(u64, &'a str, &'a Line)> {
-    facts.meminfo.iter().find_map(|m| {
-        let kv = m.value.get(key)?;
-        let kb = u64::try_from(kv.value?).ok()?;
-        Some((kb.saturating_mul(1024), m.path.as_str(), &kv.line))
     })
 }
 

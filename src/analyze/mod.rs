@@ -4,9 +4,9 @@
 //! emits [`Finding`]s whose evidence quotes real lines of the bundle. The rules are registered in
 //! one static slice, [`RULES`], from which `postmortem rules` and the catalogue are generated.
 
+use crate::derive::Derived;
 use crate::facts::Facts;
 use crate::report::{Details, Finding, Role, RootCause};
-use crate::timeline::Timeline;
 
 pub mod assess;
 pub mod details;
@@ -14,7 +14,6 @@ pub mod evidence;
 pub mod finding;
 pub mod fragmentation;
 pub mod gaps;
-pub mod kernel_version;
 pub mod lookup;
 pub mod refs;
 pub mod root_cause;
@@ -24,12 +23,25 @@ pub mod state;
 pub(crate) mod testkit;
 pub mod zones;
 
-/// What a rule sees.
+/// What a rule sees: the facts, what is derived from them once for every rule (the kernel at
+/// the failure and at collection, boots, host, available memory, the main failure, containers
+/// joined across sources, the order of their events), and a baseline when one was given.
 pub struct Context<'a> {
     pub facts: &'a Facts,
-    pub timeline: &'a Timeline,
+    pub derived: Derived<'a>,
     /// A healthy node's facts to compare with, when one was given.
     pub baseline: Option<&'a Facts>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of `facts`, with their derived facts.
+    pub fn new(facts: &'a Facts, baseline: Option<&'a Facts>) -> Context<'a> {
+        Context {
+            facts,
+            derived: crate::derive::derive(facts),
+            baseline,
+        }
+    }
 }
 
 pub mod compare;

@@ -150,7 +150,7 @@ fn symptom_phrase(ctx: &Context<'_>, findings: &[Finding]) -> &'static str {
 fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
     let has = |id: &str| findings.iter().any(|f| f.id == id);
     let mut sentences: Vec<String> = Vec::new();
-    let assessment = assess_main(ctx.facts);
+    let assessment = assess_main(&ctx.derived);
 
     // Symptom and mechanism.
     if let (Some(a), true) = (&assessment, has("mm.high-order-alloc-failure")) {
@@ -266,9 +266,8 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
     }
 
     // Factors.
-    let kernel = lookup::kernel(ctx.facts);
+    let kernel = ctx.derived.incident_kernel();
     let base = kernel
-        .as_ref()
         .map(|k| format!("{}.{}", k.version.major, k.version.minor))
         .unwrap_or_else(|| "3.10".to_string());
     match (has("container.memory-limit"), has("memcg.kmem-accounting")) {
@@ -318,6 +317,20 @@ fn summarize(ctx: &Context<'_>, findings: &[Finding], verdict: &str) -> String {
         ));
     }
     sentences.truncate(5);
+    // A node rebooted into another kernel since the failure: what the report reads of the
+    // failure is that kernel's, which a reader checking `uname` would not expect.
+    if let Some((failed, now)) = ctx.derived.rebooted_since_failure() {
+        let at = sentences.len().min(1);
+        sentences.insert(
+            at,
+            format!(
+                "The node has since rebooted into {}; the failure happened on {}, and it is read \
+                 as that kernel behaves.",
+                code(&now.version.release),
+                code(&failed.version.release)
+            ),
+        );
+    }
     sentences.join(" ")
 }
 
@@ -347,8 +360,7 @@ mod tests {
     #[test]
     fn seed_chain_verdict_and_summary() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let analysis = analyze(&testkit::context(&facts, &tl, None));
+        let analysis = analyze(&testkit::context(&facts, None));
         let rc = analysis.root_cause.unwrap();
         assert_eq!(rc.verdict, "mm.external-fragmentation");
         let expected: Vec<&str> = [
@@ -398,10 +410,7 @@ mod tests {
     #[test]
     fn exhaustion_verdict() {
         let facts = testkit::exhaustion_facts();
-        let tl = testkit::timeline();
-        let rc = analyze(&testkit::context(&facts, &tl, None))
-            .root_cause
-            .unwrap();
+        let rc = analyze(&testkit::context(&facts, None)).root_cause.unwrap();
         assert_eq!(rc.verdict, "mm.memory-exhaustion");
         assert!(rc.summary.contains("memory was used up"), "{}", rc.summary);
     }
@@ -409,8 +418,7 @@ mod tests {
     #[test]
     fn nothing_found_no_root_cause() {
         let facts = testkit::healthy_facts();
-        let tl = testkit::timeline();
-        assert!(analyze(&testkit::context(&facts, &tl, None))
+        assert!(analyze(&testkit::context(&facts, None))
             .root_cause
             .is_none());
     }
@@ -419,9 +427,8 @@ mod tests {
     fn analysis_is_deterministic() {
         let facts = testkit::seed_facts();
         let healthy = testkit::healthy_facts();
-        let tl = testkit::timeline();
-        let one = analyze(&testkit::context(&facts, &tl, Some(&healthy)));
-        let two = analyze(&testkit::context(&facts, &tl, Some(&healthy)));
+        let one = analyze(&testkit::context(&facts, Some(&healthy)));
+        let two = analyze(&testkit::context(&facts, Some(&healthy)));
         assert_eq!(
             serde_json::to_string(&one.findings).unwrap(),
             serde_json::to_string(&two.findings).unwrap()

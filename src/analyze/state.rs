@@ -7,7 +7,7 @@
 
 use super::finding::code;
 use super::fragmentation::human_bytes;
-use super::lookup;
+use crate::derive::Derived;
 use crate::facts::Facts;
 use crate::report::{Details, ZoneState};
 
@@ -17,9 +17,9 @@ use crate::report::{Details, ZoneState};
 const ORDERS_THAT_MATTER: std::ops::RangeInclusive<usize> = 3..=10;
 
 /// The state sentences of a bundle, from its facts and the details already worked out.
-pub fn summarize(facts: &Facts, details: &Details) -> Vec<String> {
+pub fn summarize(facts: &Facts, derived: &Derived<'_>, details: &Details) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(kernel) = lookup::kernel(facts) {
+    if let Some(kernel) = &derived.kernel {
         let mut line = format!("Kernel {}", code(&kernel.version.to_string()));
         if let Some(up) = uptime_s(facts) {
             line.push_str(&format!(", up {}", duration(up)));

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use crate::facts::*;
 use crate::sources::{Detection, SourceKind};
-use crate::timeline::{ClockResolution, Timeline};
 
 use super::Context;
 
@@ -374,6 +373,7 @@ pub fn seed_kernel_log() -> KernelLog {
         ],
         hostnames: Vec::new(),
         mem_info_dumps: Vec::new(),
+        boot_marks: Vec::new(),
     }
 }
 
@@ -604,25 +604,9 @@ pub fn healthy_facts() -> Facts {
     }
 }
 
-/// A timeline with no anchor (the rules under test do not read it).
-pub fn timeline() -> Timeline {
-    Timeline {
-        clock: ClockResolution::unanchored(),
-        events: Vec::new(),
-    }
-}
-
 /// A context over `facts`, optionally with a baseline.
-pub fn context<'a>(
-    facts: &'a Facts,
-    timeline: &'a Timeline,
-    baseline: Option<&'a Facts>,
-) -> Context<'a> {
-    Context {
-        facts,
-        timeline,
-        baseline,
-    }
+pub fn context<'a>(facts: &'a Facts, baseline: Option<&'a Facts>) -> Context<'a> {
+    Context::new(facts, baseline)
 }
 
 /// A failure report built from plain lines: `lines[0]` is the header; zones are given as
@@ -762,6 +746,7 @@ fn case_report(
         messages: Vec::new(),
         hostnames: Vec::new(),
         mem_info_dumps: Vec::new(),
+        boot_marks: Vec::new(),
     };
     (log, case)
 }

@@ -10,7 +10,7 @@ use super::fragmentation::{
     contig_info, fragmentation_index, largest_free_order, unusable_index, watermark_ok_withholding,
     WatermarkCheck, WatermarkRule,
 };
-use super::kernel_version::KernelVersion;
+use crate::derive::kernel_version::KernelVersion;
 use crate::facts::{AllocFailure, GfpMask, ZoneDump};
 
 /// Zone types in the kernel's order, before dropping the ones a build does not have.

@@ -25,8 +25,7 @@ pub struct SummaryRow {
     pub error: Option<String>,
     pub host: Option<String>,
     pub kernel: Option<String>,
-    /// RFC 3339 UTC.
-    pub collected_at: Option<String>,
+    pub collected_at: Option<jiff::Timestamp>,
     /// The root cause's finding id, else the most severe finding's id.
     pub verdict: Option<String>,
     /// The highest severity among the findings: `critical`, `warning`, `info` or `none`.
@@ -108,7 +107,8 @@ pub fn row_from_report(
         error: None,
         host: text(report, "/bundle/hostname"),
         kernel: text(report, "/bundle/kernel"),
-        collected_at: text(report, "/bundle/collected_at"),
+        // The report read is input: its time is read once, here.
+        collected_at: text(report, "/bundle/collected_at").and_then(|t| t.parse().ok()),
         verdict,
         severity,
         findings: findings.iter().filter_map(|f| text(f, "/id")).collect(),
@@ -266,7 +266,7 @@ pub fn to_csv(rows: &[SummaryRow]) -> String {
             opt(&r.error),
             opt(&r.host),
             opt(&r.kernel),
-            opt(&r.collected_at),
+            opt(&r.collected_at.map(crate::report::rfc3339)),
             opt(&r.verdict),
             // `summarize` takes it from reports made elsewhere: text like any other.
             csv_text(&r.severity),
@@ -362,7 +362,6 @@ fn groups(rows: &[SummaryRow]) -> Vec<GroupView<'_>> {
                 .unwrap_or_default(),
             collected: row
                 .collected_at
-                .as_deref()
                 .map(|t| crate::render::view::format_time(t, false))
                 .unwrap_or_default(),
             html_href: row.report_html.as_deref().map(href),

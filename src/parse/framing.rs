@@ -421,6 +421,19 @@ fn has_nbsp(text: &str) -> bool {
     !text.is_ascii() && text.contains(['\u{a0}', '\u{202f}', '\u{2007}'])
 }
 
+/// The journal's mark of a new boot between `journalctl` entries: `Some(Some(id))` for
+/// `-- Boot <id> --` (`--list-boots` ids, printed with `-b all` and `--boot`), `Some(None)` for
+/// `-- Reboot --` (the default output).
+pub fn journal_boot(line: &str) -> Option<Option<&str>> {
+    let inner = line.trim().strip_prefix("-- ")?.strip_suffix(" --")?;
+    if inner == "Reboot" {
+        return Some(None);
+    }
+    let id = inner.strip_prefix("Boot ")?.trim();
+    let is_id = !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    is_id.then_some(Some(id))
+}
+
 fn is_journal_meta(line: &str) -> bool {
     let t = line.trim_end();
     t.ends_with(" --")
@@ -1123,6 +1136,26 @@ fn field_of(line: &str) -> Option<(&str, &str)> {
     let (name, value) = line.split_once('=')?;
     is_field_name(name).then_some((name, value))
 }
+#[cfg(test)]
+mod boot_marker_tests {
+    use super::journal_boot;
+
+    #[test]
+    fn journal_boot_markers() {
+        assert_eq!(
+            journal_boot("-- Boot 8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b --"),
+            Some(Some("8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b"))
+        );
+        assert_eq!(journal_boot("-- Reboot --\r"), Some(None));
+        assert_eq!(journal_boot("-- No entries --"), None);
+        assert_eq!(
+            journal_boot("-- Logs begin at Mon 2018-01-01 00:00:01 CST. --"),
+            None
+        );
+        assert_eq!(journal_boot("-- Boot now! --"), None);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

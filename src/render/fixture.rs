@@ -96,6 +96,11 @@ fn zone(
     }
 }
 
+/// A time of the fixture, written as the JSON report writes it.
+fn at(rfc3339: &str) -> jiff::Timestamp {
+    rfc3339.parse().expect("a fixture time")
+}
+
 fn event(
     time: Option<&str>,
     uptime_s: Option<f64>,
@@ -106,7 +111,7 @@ fn event(
     severity: Severity,
 ) -> TimelineEvent {
     TimelineEvent {
-        time: time.map(Into::into),
+        time: time.map(at),
         uptime_s,
         source: source.into(),
         line: Some(line),
@@ -334,10 +339,10 @@ pub(crate) fn seed() -> Report {
     );
     bridge.repeat = Some(Repeat {
         count: 30,
-        last_time: Some("2018-01-23T12:10:18.215519Z".into()),
+        last_time: Some(at("2018-01-23T12:10:18.215519Z")),
         last_uptime_s: Some(2_751_018.215_519),
     });
-    bridge.time = Some("2018-01-23T11:58:02.110004Z".into());
+    bridge.time = Some(at("2018-01-23T11:58:02.110004Z"));
     bridge.uptime_s = Some(2_750_282.110_004);
 
     let timeline = vec![
@@ -490,9 +495,9 @@ pub(crate) fn seed() -> Report {
             layout: "sosreport".into(),
             hostname: Some("beta_004".into()),
             kernel: Some("3.10.0-514.26.2.el7.x86_64".into()),
-            collected_at: Some("2018-01-23T12:12:40Z".into()),
+            collected_at: Some(at("2018-01-23T12:12:40Z")),
             clock: Clock {
-                boot_time: Some("2017-12-22T15:59:59.000000Z".into()),
+                boot_time: Some(at("2017-12-22T15:59:59.000000Z")),
                 method: "date and /proc/uptime taken together".into(),
                 uncertainty_s: Some(1.0),
                 timezone: Some("Asia/Shanghai from etc/localtime".into()),

@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use rayon::prelude::*;
 
+use crate::derive::{BootEvidence, Derived};
 use crate::facts::{
     AllocFailure, Container, DaemonRecord, DockerEvent, Facts, KernelLog, KernelLogFormat,
     KernelMessageKind, OomKill, OomScope, RuntimeError, RuntimeErrorKind, Stamp, WallClock,
@@ -369,7 +370,7 @@ fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) ->
         })
     });
     Some(Draft {
-        time: r.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        time: r.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
         source: path,
         line: Some(r.line.no),
@@ -425,7 +426,7 @@ fn runtime_draft<'a>(path: &'a str, e: &RuntimeError, clock: &ClockResolution) -
         RuntimeErrorKind::Other => format!("runtime error{container}: {}", e.line.text.trim()),
     };
     Draft {
-        time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        time: e.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
         source: path,
         line: Some(e.line.no),
@@ -527,7 +528,7 @@ fn docker_event_draft<'a>(
         other => (format!("container {who}: {other}"), Severity::Info),
     };
     Some(Draft {
-        time: e.time.as_ref().and_then(|w| clock.resolve_wall(w)),
+        time: e.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
         source: path,
         line: Some(e.line.no),
@@ -716,6 +717,63 @@ pub fn collect<'a>(
         });
     }
     out
+}
+
+/// The boots that no `Linux version` banner puts on the timeline: a reset of the seconds since
+/// boot or a journal marker, and the boot running at collection when the main failure happened
+/// on another kernel and no log shows that boot begin.
+pub fn boot_drafts<'a>(derived: &Derived<'a>, clock: &ClockResolution, out: &mut Vec<Draft<'a>>) {
+    for boot in &derived.boots {
+        let why = match boot.evidence {
+            _ if boot.banner.is_some() => continue,
+            BootEvidence::UptimeReset => "the seconds since boot start again",
+            BootEvidence::Journal => "the journal marks a new boot",
+            // The report shows the kernel, not when it booted.
+            BootEvidence::Banner | BootEvidence::ReportRelease => continue,
+        };
+        let text = match &boot.release {
+            Some(k) => format!("boot: Linux {} ({why})", k.release),
+            None => format!("boot: {why}"),
+        };
+        out.push(Draft {
+            time: clock.resolve_in(boot.path, boot.stamp),
+            uptime_s: boot.stamp.uptime_s,
+            source: boot.path,
+            line: Some(boot.line.no),
+            kind: "boot",
+            text,
+            severity: Severity::Info,
+            identity: None,
+            keep_rank: 0,
+            foldable: false,
+        });
+    }
+    let Some((failed, now)) = derived.rebooted_since_failure() else {
+        return;
+    };
+    let shown = derived.boots.iter().any(|b| {
+        b.release
+            .as_ref()
+            .is_some_and(|r| r.release == now.version.release)
+    });
+    if shown {
+        return;
+    }
+    out.push(Draft {
+        time: clock.boot_time,
+        uptime_s: None,
+        source: now.path,
+        line: now.line.as_ref().map(|l| l.no),
+        kind: "boot",
+        text: format!(
+            "boot: Linux {} (running at collection; the failure happened on {})",
+            now.version.release, failed.version.release
+        ),
+        severity: Severity::Info,
+        identity: None,
+        keep_rank: 0,
+        foldable: false,
+    });
 }
 
 #[cfg(test)]

@@ -84,15 +84,6 @@ fn close(a: &Draft<'_>, b: &Draft<'_>, tolerance_s: f64) -> bool {
 
 pub use crate::retention::normalise;
 
-/// RFC 3339 UTC, with microseconds only when the instant has a fraction.
-pub fn rfc3339(t: Timestamp) -> String {
-    if t.subsec_nanosecond() == 0 {
-        t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-    }
-}
-
 /// Copies of one happening: the first in timeline order, and the others.
 struct Group {
     first: usize,
@@ -239,16 +230,16 @@ impl<'a> Building<'a> {
             })
             .collect();
         TimelineEvent {
-            time: self.time.map(rfc3339),
+            time: self.time,
             uptime_s: self.uptime_s,
             source: p.source.to_string(),
             line: p.line,
             kind: p.kind.to_string(),
             text: p.text.clone(),
             also_in: also_in.into_iter().collect(),
-            repeat: (self.count > 1).then(|| Repeat {
+            repeat: (self.count > 1).then_some(Repeat {
                 count: self.count,
-                last_time: self.last_time.map(rfc3339),
+                last_time: self.last_time,
                 last_uptime_s: self.last_uptime_s,
             }),
             severity: self.severity,

@@ -9,7 +9,8 @@
 //!    such as a `CST` that lines with `+08:00` settle), or UTC said to be assumed;
 //! 2. the collection time ([`anchors::collected_at`]), which gives syslog stamps their year;
 //! 3. [`anchors`]: every way of knowing the boot time, the strongest chosen, disagreements noted;
-//! 4. [`events`]: facts turned into events with times resolved on that clock;
+//! 4. [`events`]: facts turned into events with times resolved on that clock, and the boots the
+//!    derived facts found that no banner puts there already (a reboot after the failure);
 //! 5. [`merge`]: ordered, copies merged with `also_in` citations, repeats folded.
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ pub mod events;
 pub mod merge;
 pub mod zone;
 
+use crate::derive::Derived;
 use crate::facts::{Facts, Stamp, WallClock};
 use crate::report::TimelineEvent;
 
@@ -47,6 +49,10 @@ pub struct ClockResolution {
     /// Seconds added to the wall-clock stamps of a source whose clock was found off (a
     /// `dmesg -T` log after suspend), by source path.
     pub wall_corrections_s: BTreeMap<String, f64>,
+    /// The day a rotated log was rotated, by source path, from its name (logrotate's
+    /// `messages-20180124`): its syslog stamps, which have no year, are of that day or before,
+    /// which may be years before the collection (a log kept from a node's earlier life).
+    pub rotated_on: BTreeMap<String, jiff::civil::Date>,
 }
 
 impl ClockResolution {
@@ -63,6 +69,7 @@ impl ClockResolution {
             collected_at: None,
             notes: Vec::new(),
             wall_corrections_s: BTreeMap::new(),
+            rotated_on: BTreeMap::new(),
         }
     }
 
@@ -78,7 +85,10 @@ impl ClockResolution {
 
     /// The instant of a stamp read from the source at `path`, with that source's correction.
     pub fn resolve_in(&self, path: &str, stamp: &Stamp) -> Option<Timestamp> {
-        let wall = stamp.wall.as_ref().and_then(|w| self.resolve_wall(w));
+        let wall = stamp
+            .wall
+            .as_ref()
+            .and_then(|w| self.resolve_wall_in(path, w));
         match (wall, self.wall_corrections_s.get(path)) {
             (Some(t), Some(shift)) => add_seconds(t, *shift),
             (Some(t), None) => Some(t),
@@ -99,6 +109,31 @@ impl ClockResolution {
             }
     }
 
+    /// [`ClockResolution::resolve_wall`] of a reading of the source at `path`: a syslog stamp of
+    /// a rotated log takes its year from the day the log was rotated.
+    pub fn resolve_wall_in(&self, path: &str, wall: &WallClock) -> Option<Timestamp> {
+        match self.rotated_on.get(path) {
+            Some(rotated) if matches!(wall, WallClock::NoYear { .. }) => {
+                self.no_year_on_or_before(*rotated, wall)
+            }
+            _ => self.resolve_wall(wall),
+        }
+    }
+
+    /// A syslog stamp (no year) as the last such day on or before `latest`, in the bundle's
+    /// zone; `None` for another form of reading.
+    fn no_year_on_or_before(
+        &self,
+        latest: jiff::civil::Date,
+        wall: &WallClock,
+    ) -> Option<Timestamp> {
+        let WallClock::NoYear { month, day, .. } = wall else {
+            return None;
+        };
+        let at = wall.no_year_in(zone::syslog_year(latest, *month, *day))?;
+        self.zone.to_timestamp(at).ok()
+    }
+
     /// The instant of a wall-clock reading, using the bundle's zone and collection year.
     pub fn resolve_wall(&self, wall: &WallClock) -> Option<Timestamp> {
         match wall {
@@ -112,33 +147,34 @@ impl ClockResolution {
                     .unwrap_or_else(|| self.zone.clone());
                 zone.to_timestamp(*at).ok()
             }
-            WallClock::NoYear {
-                month,
-                day,
-                hour,
-                minute,
-                second,
-                nanosecond,
-            } => {
+            WallClock::NoYear { .. } => {
                 let collected = self
                     .collected_at?
                     .to_zoned_datetime(self.zone.clone())
                     .date();
-                let year = zone::syslog_year(collected, *month, *day);
-                let at = jiff::civil::DateTime::new(
-                    year,
-                    *month,
-                    *day,
-                    *hour,
-                    *minute,
-                    *second,
-                    *nanosecond,
-                )
-                .ok()?;
-                self.zone.to_timestamp(at).ok()
+                self.no_year_on_or_before(collected, wall)
             }
         }
     }
+}
+
+/// The day in a rotated log's name: logrotate's `dateext` suffix (`messages-20180124`,
+/// `docker.log-20180124.gz`), a real date.
+fn rotation_day(path: &str) -> Option<jiff::civil::Date> {
+    let name = path.rsplit('/').next()?;
+    let name = [".gz", ".xz", ".bz2", ".zst"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .unwrap_or(name);
+    let (_, digits) = name.rsplit_once('-')?;
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| digits.get(range)?.parse::<i16>().ok();
+    let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
+    let month = i8::try_from(month).ok()?;
+    let day = i8::try_from(day).ok()?;
+    jiff::civil::Date::new(year, month, day).ok()
 }
 
 /// The first kernel log in `dmesg -T` form with a stamped line, when there is one.
@@ -184,8 +220,8 @@ pub struct Timeline {
     pub events: Vec<TimelineEvent>,
 }
 
-/// Build the timeline from the bundle's facts.
-pub fn build(facts: &Facts) -> Timeline {
+/// Build the timeline from the bundle's facts and what is derived from them.
+pub fn build(facts: &Facts, derived: &Derived<'_>) -> Timeline {
     let mut clock = ClockResolution::unanchored();
     let zone = zone::resolve_zone(facts);
     clock.zone = zone.zone;
@@ -212,6 +248,11 @@ pub fn build(facts: &Facts) -> Timeline {
     }
     clock.notes.extend(notes);
     clock.wall_corrections_s = corrections;
+    clock.rotated_on = facts
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.path.clone(), rotation_day(&s.path)?)))
+        .collect();
     if clock.boot_time.is_none() {
         if let Some(path) = wall_clock_kernel_log(facts) {
             // Nothing ties seconds since boot to the wall clock, and nothing needs to: the
@@ -226,7 +267,8 @@ pub fn build(facts: &Facts) -> Timeline {
         }
     }
 
-    let drafts = events::collect(facts, &clock, collection_cite);
+    let mut drafts = events::collect(facts, &clock, collection_cite);
+    events::boot_drafts(derived, &clock, &mut drafts);
     let tolerance_s = 2.0 + clock.uncertainty_s.unwrap_or(0.0).min(300.0);
     let events = merge::merge(drafts, tolerance_s);
     Timeline { clock, events }

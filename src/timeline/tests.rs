@@ -10,6 +10,11 @@ use crate::report::Severity;
 use crate::sources::{Detection, SourceKind};
 use jiff::civil::date;
 
+/// The timeline of `facts`, with their derived facts.
+fn build(facts: &Facts) -> Timeline {
+    super::build(facts, &crate::derive::derive(facts))
+}
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -165,7 +170,7 @@ fn seed_failure_lands_next_to_the_daemon_error() {
     assert_eq!(failure.severity, Severity::Critical);
     assert_eq!(failure.source, "dmesg");
     assert_eq!(failure.line, Some(4));
-    let failure_at = ts(failure.time.as_deref().unwrap());
+    let failure_at = failure.time.unwrap();
     assert_eq!(
         failure_at.round(jiff::Unit::Second).unwrap(),
         ts("2018-01-23T12:10:01Z")
@@ -175,7 +180,7 @@ fn seed_failure_lands_next_to_the_daemon_error() {
         "2018-01-23T12:10"
     );
     let daemon = t.events.iter().find(|e| e.kind == "daemon_error").unwrap();
-    let daemon_at = ts(daemon.time.as_deref().unwrap());
+    let daemon_at = daemon.time.unwrap();
     let gap = (seconds(daemon_at) - seconds(failure_at)).abs();
     assert!(gap < 1.0, "{gap}");
     // The failure comes first, then the daemon error, then the collection.
@@ -209,7 +214,7 @@ fn btime_anchor() {
     assert_eq!(t.clock.uncertainty_s, Some(1.0));
     assert_eq!(t.events.len(), 1);
     assert_eq!(
-        t.events[0].time.as_deref(),
+        t.events[0].time.map(crate::report::rfc3339).as_deref(),
         Some("2018-01-15T07:08:20.500000Z")
     );
     assert_eq!(t.events[0].kind, "conntrack_full");
@@ -374,7 +379,10 @@ fn one_kernel_line_in_dmesg_syslog_and_journal_is_one_event() {
     let e = hung[0];
     assert_eq!(e.source, "journal.json");
     assert_eq!(e.line, Some(3));
-    assert_eq!(e.time.as_deref(), Some("2018-01-23T12:10:01.300000Z"));
+    assert_eq!(
+        e.time.map(crate::report::rfc3339).as_deref(),
+        Some("2018-01-23T12:10:01.300000Z")
+    );
     assert_eq!(e.uptime_s, Some(500.123456));
     assert_eq!(
         e.text,
@@ -443,7 +451,7 @@ fn dmesg_t_drift_is_noted_and_the_journal_wins() {
         assert_eq!(e.also_in.len(), 2);
     }
     assert_eq!(
-        t.events[0].time.as_deref(),
+        t.events[0].time.map(crate::report::rfc3339).as_deref(),
         Some("2018-01-23T00:16:40.250000Z")
     );
 }
@@ -473,6 +481,40 @@ fn rsyslog_uptime_inside_the_message_anchors_by_itself() {
 }
 
 #[test]
+fn a_rotated_log_takes_its_year_from_its_name() {
+    let mut facts = Facts::default();
+    facts.date.push(date_at("2026-12-06T04:51:59Z"));
+    for (path, day) in [("var/log/messages-20180124", 23), ("var/log/messages", 24)] {
+        let mut log = kernel_log(KernelLogFormat::Syslog);
+        log.messages.push(hung(1, wall(no_year(1, day, 20, 10, 1))));
+        facts.kernel_logs.push(sourced(path, log));
+        facts.sources.push(source(path, None));
+    }
+    // A name that is no date says nothing.
+    facts
+        .sources
+        .push(source("var/log/messages-20181399", None));
+    let t = build(&facts);
+    let times: Vec<(&str, Option<Timestamp>)> = t
+        .events
+        .iter()
+        .map(|e| (e.source.as_str(), e.time))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            (
+                "var/log/messages-20180124",
+                Some(ts("2018-01-23T20:10:01Z"))
+            ),
+            ("var/log/messages", Some(ts("2026-01-24T20:10:01Z"))),
+            ("date", Some(ts("2026-12-06T04:51:59Z"))),
+        ]
+    );
+    assert_eq!(t.clock.rotated_on.len(), 1);
+}
+
+#[test]
 fn syslog_year_rolls_back_across_new_year() {
     let mut facts = Facts::default();
     facts.date.push(date_at("2018-01-02T08:00:00Z"));
@@ -490,17 +532,14 @@ fn syslog_year_rolls_back_across_new_year() {
         .kernel_logs
         .push(sourced("var/log/messages", messages));
     let t = build(&facts);
-    let times: Vec<(&str, Option<&str>)> = t
-        .events
-        .iter()
-        .map(|e| (e.kind.as_str(), e.time.as_deref()))
-        .collect();
+    let times: Vec<(&str, Option<Timestamp>)> =
+        t.events.iter().map(|e| (e.kind.as_str(), e.time)).collect();
     assert_eq!(
         times,
         [
-            ("hung_task", Some("2017-12-31T23:59:59Z")),
-            ("conntrack_full", Some("2018-01-01T00:00:05Z")),
-            ("collection", Some("2018-01-02T08:00:00Z")),
+            ("hung_task", Some(ts("2017-12-31T23:59:59Z"))),
+            ("conntrack_full", Some(ts("2018-01-01T00:00:05Z"))),
+            ("collection", Some(ts("2018-01-02T08:00:00Z"))),
         ]
     );
     assert_eq!(
@@ -527,10 +566,10 @@ fn no_anchor_keeps_uptime_only() {
         t.clock.zone_description,
         "UTC (assumed: nothing in the bundle gave a zone)"
     );
-    let seen: Vec<(&str, Option<&str>, Option<f64>)> = t
+    let seen: Vec<(&str, Option<Timestamp>, Option<f64>)> = t
         .events
         .iter()
-        .map(|e| (e.kind.as_str(), e.time.as_deref(), e.uptime_s))
+        .map(|e| (e.kind.as_str(), e.time, e.uptime_s))
         .collect();
     assert_eq!(
         seen,
@@ -580,7 +619,10 @@ fn unregister_netdevice_repeats_fold() {
     let repeat = first.repeat.as_ref().unwrap();
     assert_eq!(repeat.count, 30);
     assert_eq!(repeat.last_uptime_s, Some(5290.0));
-    assert_eq!(repeat.last_time.as_deref(), Some("2018-01-15T08:34:50Z"));
+    assert_eq!(
+        repeat.last_time.map(crate::report::rfc3339).as_deref(),
+        Some("2018-01-15T08:34:50Z")
+    );
     assert!(t.events[1].repeat.is_none());
     assert_eq!(t.events[1].line, Some(31));
 }
@@ -781,7 +823,10 @@ fn zone_from_the_bundles_localtime_bytes() {
     facts.kernel_logs.push(sourced("dmesg_T", human));
     let t = build(&facts);
     assert_eq!(t.clock.zone_description, "Asia/Shanghai from etc/localtime");
-    assert_eq!(t.events[0].time.as_deref(), Some("2018-01-23T12:10:01Z"));
+    assert_eq!(
+        t.events[0].time.map(crate::report::rfc3339).as_deref(),
+        Some("2018-01-23T12:10:01Z")
+    );
 }
 
 #[test]
@@ -879,7 +924,10 @@ fn dmesg_t_in_an_unknown_zone_yields_to_btime() {
         ]
     );
     assert_eq!(t.events.len(), 1, "{:#?}", t.events);
-    assert_eq!(t.events[0].time.as_deref(), Some("2018-01-15T07:08:20Z"));
+    assert_eq!(
+        t.events[0].time.map(crate::report::rfc3339).as_deref(),
+        Some("2018-01-15T07:08:20Z")
+    );
     assert_eq!(t.events[0].source, "dmesg");
     assert_eq!(t.events[0].also_in[0].source, "dmesg_T");
 }

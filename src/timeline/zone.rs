@@ -230,29 +230,13 @@ fn offset_from_kernel_copies(facts: &Facts) -> Option<(i32, String)> {
             };
             let civil_as_utc = match &i.stamp.wall {
                 Some(WallClock::Local { at, .. }) => TimeZone::UTC.to_timestamp(*at).ok(),
-                Some(WallClock::NoYear {
-                    month,
-                    day,
-                    hour,
-                    minute,
-                    second,
-                    nanosecond,
-                }) => {
+                Some(wall @ WallClock::NoYear { .. }) => {
                     let year = instant.to_zoned_datetime(TimeZone::UTC).year();
                     [year, year.saturating_sub(1), year.saturating_add(1)]
                         .into_iter()
                         .filter_map(|y| {
-                            civil::DateTime::new(
-                                y,
-                                *month,
-                                *day,
-                                *hour,
-                                *minute,
-                                *second,
-                                *nanosecond,
-                            )
-                            .ok()
-                            .and_then(|dt| TimeZone::UTC.to_timestamp(dt).ok())
+                            let dt = wall.no_year_in(y)?;
+                            TimeZone::UTC.to_timestamp(dt).ok()
                         })
                         .min_by_key(|t| (t.as_second() - instant.as_second()).abs())
                 }

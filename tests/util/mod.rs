@@ -90,3 +90,36 @@ pub fn assert_clock_notes_from_clocks(report: &serde_json::Value) {
         );
     }
 }
+
+/// The seed's kernel log (`samples/seed-runc-unshare-enomem/dmesg`) as a syslog daemon writes
+/// it on RHEL, `Jan 23 20:10:01 <host> kernel: ...`, one line per line: each stamp is the seed's
+/// boot time (2017-12-22 23:59:43, local) plus the seconds since boot, and a line without a
+/// stamp of its own (the indented Mem-Info counters) takes the one before it.
+pub fn seed_kernel_log_as_syslog(host: &str) -> Vec<String> {
+    let dmesg = std::fs::read_to_string(repo().join("samples/seed-runc-unshare-enomem/dmesg"))
+        .expect("read the seed's dmesg");
+    let boot = jiff::civil::date(2017, 12, 22).at(23, 59, 43, 0);
+    let mut stamp = boot;
+    let mut out = Vec::new();
+    for line in dmesg.lines() {
+        let body = match line
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("] "))
+        {
+            Some((secs, body)) => {
+                let secs: f64 = secs.trim().parse().expect("seconds since boot");
+                let nanos = (secs * 1e9).round() as i64;
+                stamp = boot
+                    .checked_add(jiff::SignedDuration::from_nanos(nanos))
+                    .expect("a time after boot");
+                body
+            }
+            None => line,
+        };
+        out.push(format!(
+            "{} {host} kernel: {body}",
+            stamp.strftime("%b %e %H:%M:%S")
+        ));
+    }
+    out
+}

@@ -22,7 +22,7 @@ impl Rule for EvidenceGap {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let gaps = gaps::find(ctx.facts);
+        let gaps = gaps::find(ctx.facts, &ctx.derived);
         if gaps.is_empty() {
             return Vec::new();
         }
@@ -58,12 +58,11 @@ mod tests {
 
     #[test]
     fn lists_the_gaps() {
-        let tl = timeline();
-        let f = EvidenceGap.evaluate(&context(&seed_facts(), &tl, None));
+        let f = EvidenceGap.evaluate(&context(&seed_facts(), None));
         assert_eq!(f.len(), 1);
         assert!(f[0].explanation.contains("- no /proc/slabinfo"));
         assert!(EvidenceGap
-            .evaluate(&context(&healthy_facts(), &tl, None))
+            .evaluate(&context(&healthy_facts(), None))
             .is_empty());
     }
 }

@@ -97,8 +97,7 @@ mod tests {
     use crate::facts::{Facts, Line, RuntimeError, Sourced};
 
     fn run(facts: &Facts) -> Vec<Finding> {
-        let tl = timeline();
-        CgroupCreateFailure.evaluate(&context(facts, &tl, None))
+        CgroupCreateFailure.evaluate(&context(facts, None))
     }
 
     #[test]

@@ -150,8 +150,7 @@ mod tests {
             "OCI runtime exec failed: exec failed: unable to start container process: exec: \
              \"bash\": executable file not found in $PATH: unknown\n",
         );
-        let tl = timeline();
-        let ctx = context(&facts, &tl, None);
+        let ctx = context(&facts, None);
         let f = ContainerExecFailure.evaluate(&ctx);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].role, Role::Symptom);
@@ -163,9 +162,8 @@ mod tests {
 
     #[test]
     fn silent_without_exec_errors() {
-        let tl = timeline();
         assert!(ContainerExecFailure
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
         let mut facts = Facts::default();
         facts.runtime_errors.push(Sourced {
@@ -173,7 +171,7 @@ mod tests {
             value: vec![],
         });
         assert!(ContainerExecFailure
-            .evaluate(&context(&facts, &tl, None))
+            .evaluate(&context(&facts, None))
             .is_empty());
     }
 }

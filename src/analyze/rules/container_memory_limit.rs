@@ -31,7 +31,7 @@ impl Rule for ContainerMemoryLimit {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(c) = lookup::failing_container(ctx.facts) else {
+        let Some(c) = ctx.derived.failing_container() else {
             return Vec::new();
         };
         let Some(limit) = c.item.memory.limit_bytes.filter(|l| *l > 0) else {
@@ -97,7 +97,7 @@ impl Rule for ContainerMemoryLimit {
         }
 
         // The kmem case: a limit switches kmem accounting on (runc rc3..rc93) on a 3.10 kernel.
-        let kernel = lookup::kernel(ctx.facts);
+        let kernel = ctx.derived.incident_kernel();
         let old_kernel = kernel
             .as_ref()
             .is_some_and(|k| k.version.is_rhel7() || k.version.before(4, 6));
@@ -181,7 +181,7 @@ impl Rule for ContainerMemoryLimit {
             )
             .cite_opt(c.path, c.item.state.error_line.as_ref());
         if let Some(ks) = &kernel {
-            b = b.cite_opt(&ks.path, ks.line.as_ref());
+            b = b.cite_opt(ks.path, ks.line);
         }
         if let (lookup::RuncKmem::Enables { .. }, Some((path, r))) = (&runc_kmem, runc) {
             b = b.cite(path, &r.line).confidence(Confidence::High);
@@ -224,8 +224,7 @@ mod tests {
     #[test]
     fn seed_limit_switches_kmem_on() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, &tl, None));
+        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(f.metrics["limit_bytes"], 268435456);
@@ -245,7 +244,6 @@ mod tests {
     #[test]
     fn the_runc_version_decides_whether_the_limit_mattered() {
         use crate::facts::{Line, RuntimeVersion, Sourced};
-        let tl = testkit::timeline();
         let with_runc = |version: &str| {
             let mut facts = testkit::seed_facts();
             facts.runtime_versions.push(Sourced {
@@ -260,7 +258,7 @@ mod tests {
             facts
         };
         let facts = with_runc("1.0.0-rc3");
-        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, &tl, None));
+        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].confidence, Confidence::High);
         assert!(found[0]
@@ -272,31 +270,29 @@ mod tests {
             .any(|e| e.path == "runc-version.txt"));
         let facts = with_runc("1.0.0-rc95");
         assert!(ContainerMemoryLimit
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 
     #[test]
     fn no_blame_without_evidence() {
-        let tl = testkit::timeline();
         // No limit.
         let mut facts = testkit::seed_facts();
         facts.containers[0].value.memory.limit_bytes = Some(0);
         assert!(ContainerMemoryLimit
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         // A limit, but nothing ties kmem accounting to the failure.
         let mut facts = testkit::seed_facts();
         facts.kernel_logs[0].value.alloc_failures.clear();
         facts.kernel_logs[0].value.cache_create_failures.clear();
         assert!(ContainerMemoryLimit
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 
     #[test]
     fn memcg_oom_at_the_limit() {
-        let tl = testkit::timeline();
         let mut facts = testkit::seed_facts();
         facts.kernel_logs[0].value.alloc_failures.clear();
         let header = crate::facts::Line::new(
@@ -323,7 +319,7 @@ mod tests {
                 memory_line: Some(mem),
                 ..Default::default()
             });
-        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, &tl, None));
+        let found = ContainerMemoryLimit.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         assert!(found[0].explanation.contains("usage equal to the limit"));
         assert_eq!(found[0].confidence, Confidence::High);

@@ -5,23 +5,11 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
-use crate::analyze::lookup;
 use crate::analyze::{Context, Rule};
-use crate::facts::{Container, Facts, OomScope};
+use crate::facts::Container;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerOomKilled;
-
-/// Whether a cgroup path names a container: its full id, or a 12-character prefix, appears in
-/// the path (`/docker/<id>`, `docker-<id>.scope`, `kubepods/.../<id>`).
-pub fn cgroup_names_container(cgroup: &str, id: &str) -> bool {
-    let id = id.trim();
-    if id.len() < 12 {
-        return false;
-    }
-    let short = id.get(..12).unwrap_or(id);
-    cgroup.contains(id) || cgroup.contains(short)
-}
 
 fn container_label(c: &Container) -> String {
     let id: String = c.id.chars().take(12).collect();
@@ -29,24 +17,6 @@ fn container_label(c: &Container) -> String {
         Some(n) if !n.is_empty() => format!("{n} ({id})"),
         _ => id,
     }
-}
-
-/// Ids of the containers known to the bundle (inspect documents and events).
-fn known_ids(facts: &Facts) -> BTreeSet<String> {
-    let mut ids: BTreeSet<String> = facts
-        .containers
-        .iter()
-        .map(|c| c.value.id.clone())
-        .collect();
-    for s in &facts.docker_events {
-        for e in &s.value {
-            if e.object_type == "container" || e.object_type.is_empty() {
-                ids.insert(e.actor_id.clone());
-            }
-        }
-    }
-    ids.retain(|i| i.len() >= 12);
-    ids
 }
 
 impl Rule for ContainerOomKilled {
@@ -88,21 +58,9 @@ impl Rule for ContainerOomKilled {
                 sources.insert(&s.path);
             }
         }
-        let ids = known_ids(facts);
         let mut kernel_victims: Vec<String> = Vec::new();
-        for k in lookup::oom_kills(facts) {
-            if k.item.scope != OomScope::Memcg {
-                continue;
-            }
-            let cg = k
-                .item
-                .memcg
-                .as_deref()
-                .or(k.item.task_memcg.as_deref())
-                .unwrap_or("");
-            if !ids.iter().any(|id| cgroup_names_container(cg, id)) {
-                continue;
-            }
+        // Reports whose memory cgroup is a container the bundle knows (inspect, events).
+        for &k in &ctx.derived.container_oom_kills {
             b = b
                 .cite_opt(k.path, k.item.memcg_line.as_ref())
                 .cite_opt(k.path, k.item.memory_line.as_ref())
@@ -183,11 +141,10 @@ impl Rule for ContainerOomKilled {
 mod tests {
     use super::*;
     use crate::analyze::testkit::*;
-    use crate::facts::{Line, OomKill, OomVictim, Sourced};
+    use crate::facts::{Facts, Line, OomKill, OomScope, OomVictim, Sourced};
 
     fn run(facts: &Facts) -> Vec<Finding> {
-        let tl = timeline();
-        ContainerOomKilled.evaluate(&context(facts, &tl, None))
+        ContainerOomKilled.evaluate(&context(facts, None))
     }
 
     #[test]
@@ -234,15 +191,15 @@ mod tests {
     #[test]
     fn matches_cgroup_paths() {
         let id = "3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f";
-        assert!(cgroup_names_container(
+        assert!(crate::derive::cgroup_names_container(
             "/docker/3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f",
             id
         ));
-        assert!(cgroup_names_container(
+        assert!(crate::derive::cgroup_names_container(
             "/system.slice/docker-3c9f2d1a7b6e.scope",
             id
         ));
-        assert!(!cgroup_names_container("/docker/ffff", id));
-        assert!(!cgroup_names_container("/docker/abc", "abc"));
+        assert!(!crate::derive::cgroup_names_container("/docker/ffff", id));
+        assert!(!crate::derive::cgroup_names_container("/docker/abc", "abc"));
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The symptom the user saw. It is read from every place a runtime failure leaves a trace: the
 //! runtime's error text (daemon log, pasted CLI output, `State.Error` of the inspect), and a
-//! `die` event that follows `create` with no `start` in between.
+//! `die` event that follows `create` with no `start` in between (the derived facts' failed
+//! starts, which read the order of the container's events).
 
 use std::collections::BTreeSet;
 
@@ -13,47 +14,6 @@ use crate::facts::{DockerEvent, RuntimeError, RuntimeErrorKind, SetupStep};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerStartFailure;
-
-/// Exit codes docker gives a container whose process never ran: 127 (command not found) and
-/// 128 (the runtime failed before exec).
-const NEVER_RAN_EXIT_CODES: &[i64] = &[127, 128];
-
-/// `die` events that follow a `create` of the same container with no `start` between them.
-pub fn dies_without_start(events: &[DockerEvent]) -> Vec<(&DockerEvent, Option<&DockerEvent>)> {
-    let mut out = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        if e.action != "die"
-            || !e
-                .exit_code()
-                .is_some_and(|c| NEVER_RAN_EXIT_CODES.contains(&c))
-        {
-            continue;
-        }
-        let same = |x: &&DockerEvent| same_container(x, e);
-        let before = &events[..i];
-        let last_start = before.iter().rposition(|x| same(&x) && x.action == "start");
-        let last_create = before
-            .iter()
-            .rposition(|x| same(&x) && x.action == "create");
-        let started = match (last_start, last_create) {
-            (Some(s), Some(c)) => s > c,
-            (Some(_), None) => true,
-            _ => false,
-        };
-        // A start event can also come after the die when the daemon reports a failed start
-        // that way; a die with exit code 127/128 is a start failure either way.
-        if !started || e.exit_code() == Some(128) {
-            out.push((e, last_create.and_then(|c| before.get(c))));
-        }
-    }
-    out
-}
-
-fn same_container(a: &DockerEvent, b: &DockerEvent) -> bool {
-    let (x, y) = (a.actor_id.as_str(), b.actor_id.as_str());
-    (!x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x)))
-        || (a.name().is_some() && a.name() == b.name())
-}
 
 /// What an errno text says, in words, for the explanation.
 pub fn errno_meaning(errno_text: &str) -> Option<&'static str> {
@@ -110,14 +70,11 @@ impl Rule for ContainerStartFailure {
                     && c.value.state.running != Some(true)
             })
             .collect();
-        let dies: Vec<(&str, &DockerEvent, Option<&DockerEvent>)> = facts
-            .docker_events
+        let dies: Vec<(&str, &DockerEvent, Option<&DockerEvent>)> = ctx
+            .derived
+            .failed_starts
             .iter()
-            .flat_map(|s| {
-                dies_without_start(&s.value)
-                    .into_iter()
-                    .map(move |(d, c)| (s.path.as_str(), d, c))
-            })
+            .map(|f| (f.path, f.die, f.create))
             .collect();
         if errors.is_empty() && inspected.is_empty() && dies.is_empty() {
             return Vec::new();
@@ -310,8 +267,7 @@ mod tests {
     use crate::facts::Facts;
 
     fn run(facts: &Facts) -> Vec<Finding> {
-        let tl = timeline();
-        ContainerStartFailure.evaluate(&context(facts, &tl, None))
+        ContainerStartFailure.evaluate(&context(facts, None))
     }
 
     #[test]

@@ -136,10 +136,9 @@ mod tests {
 
     #[test]
     fn fires_above_the_thresholds_only() {
-        let tl = timeline();
         let mut facts = seed_facts();
         assert!(HostProcessPressure
-            .evaluate(&context(&facts, &tl, None))
+            .evaluate(&context(&facts, None))
             .is_empty());
         facts.cgroups.push(Sourced {
             path: "proc/cgroups".into(),
@@ -153,7 +152,7 @@ mod tests {
                 }],
             },
         });
-        let f = HostProcessPressure.evaluate(&context(&facts, &tl, None));
+        let f = HostProcessPressure.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["memory_cgroups"], 12045);
     }

@@ -95,9 +95,8 @@ mod tests {
 
     #[test]
     fn fires_on_hung_tasks_only() {
-        let tl = timeline();
         assert!(KernelHungTask
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
         let mut log = seed_kernel_log();
         log.messages.push(KernelMessage {
@@ -121,7 +120,7 @@ mod tests {
             }],
             ..Facts::default()
         };
-        let f = KernelHungTask.evaluate(&context(&facts, &tl, None));
+        let f = KernelHungTask.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert!(f[0].explanation.contains("`dockerd` (1x, blocked > 120 s)"));
         assert_eq!(f[0].evidence[0].line, Some(99));

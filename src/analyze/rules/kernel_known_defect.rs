@@ -56,13 +56,16 @@ impl Rule for KernelKnownDefect {
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let facts = ctx.facts;
-        let Some(kernel) = lookup::kernel(facts) else {
+        let Some(kernel) = ctx.derived.incident_kernel() else {
             return Vec::new();
         };
         let v = &kernel.version;
         let mut b = FindingBuilder::new(self).severity(Severity::Warning);
         let mut defects: Vec<&str> = Vec::new();
         let mut refs_used: Vec<&str> = Vec::new();
+        // The kernel the node has booted since the failure, while it is outside the range of
+        // every defect found.
+        let mut booted_past = ctx.derived.rebooted_since_failure().map(|(_, now)| now);
 
         // 1. 3.10-era kmem accounting: no reclaim of kernel memory, memcg ids pinned by dead
         // cgroups, large memcg_caches arrays on every root cache creation.
@@ -87,6 +90,7 @@ impl Rule for KernelKnownDefect {
                 b = b.cite(a.path, &a.item.header);
             }
             defects.push("3.x kmem accounting");
+            booted_past = booted_past.filter(|now| !now.version.before(4, 0));
             refs_used.extend([refs::RUNC_1921, refs::RUNC_1725, refs::K8S_61937]);
         }
 
@@ -107,6 +111,7 @@ impl Rule for KernelKnownDefect {
                 b = b.cite(c.path, &c.item.line);
             }
             defects.push("per-netns conntrack slab cache");
+            booted_past = booted_past.filter(|now| !now.version.has_per_netns_conntrack_cache());
             refs_used.push(refs::MOBY_31037);
         }
 
@@ -124,14 +129,34 @@ impl Rule for KernelKnownDefect {
                 ))
                 .cite(w.path, &w.item.line);
             defects.push("netdevice reference leak");
+            // Fixed in specific releases of each series: no kernel is known to be past it.
+            booted_past = None;
             refs_used.push("https://github.com/moby/moby/issues/5618");
         }
 
         if defects.is_empty() {
             return Vec::new();
         }
+        b = match booted_past {
+            Some(now) => b.recommend(
+                format!(
+                    "The node has since booted {}, outside the affected range: check that the \
+                     failure has not come back since the reboot",
+                    code(&now.version.release)
+                ),
+                Some("uname -r"),
+                Risk::None,
+                "now",
+            ),
+            None => b.recommend(
+                "Plan a kernel upgrade to a release outside the affected range",
+                None,
+                Risk::Medium,
+                "To stop the failure class recurring",
+            ),
+        };
         vec![b
-            .cite_opt(&kernel.path, kernel.line.as_ref())
+            .cite_opt(kernel.path, kernel.line)
             .title(format!(
                 "Kernel {} has a known defect matching the evidence: {}",
                 v.release,
@@ -144,12 +169,6 @@ impl Rule for KernelKnownDefect {
             })
             .metric("kernel", v.release.clone())
             .metric("defects", defects.len() as u64)
-            .recommend(
-                "Plan a kernel upgrade to a release outside the affected range",
-                None,
-                Risk::Medium,
-                "To stop the failure class recurring",
-            )
             .references(&refs_used)
             .build()]
     }
@@ -162,9 +181,8 @@ mod tests {
 
     #[test]
     fn the_seed_kernel_matches_two_defects() {
-        let tl = timeline();
         let facts = seed_facts();
-        let f = KernelKnownDefect.evaluate(&context(&facts, &tl, None));
+        let f = KernelKnownDefect.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["defects"], 2);
         assert!(f[0].explanation.contains("nf_conntrack_<address>"));
@@ -173,12 +191,11 @@ mod tests {
 
     #[test]
     fn a_version_alone_is_not_a_defect() {
-        let tl = timeline();
         assert!(KernelKnownDefect
-            .evaluate(&context(&healthy_facts(), &tl, None))
+            .evaluate(&context(&healthy_facts(), None))
             .is_empty());
         assert!(KernelKnownDefect
-            .evaluate(&context(&modern_fragmentation_facts(), &tl, None))
+            .evaluate(&context(&modern_fragmentation_facts(), None))
             .is_empty());
     }
 

@@ -137,9 +137,8 @@ mod tests {
     #[test]
     fn near_the_limit() {
         let mut facts = testkit::seed_facts();
-        let tl = testkit::timeline();
         assert!(CgroupIdExhaustion
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         facts.cgroups.push(Sourced {
             path: "proc/cgroups".to_string(),
@@ -153,7 +152,7 @@ mod tests {
                 }],
             },
         });
-        let found = CgroupIdExhaustion.evaluate(&testkit::context(&facts, &tl, None));
+        let found = CgroupIdExhaustion.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].metrics["memory_cgroups"], 65532);
         assert_eq!(found[0].confidence, Confidence::Medium);

@@ -128,7 +128,7 @@ impl Rule for KmemAccounting {
         if k.kinds() == 0 {
             return Vec::new();
         }
-        let kernel = lookup::kernel(ctx.facts);
+        let kernel = ctx.derived.incident_kernel();
         let affected = kernel
             .as_ref()
             .map(|ks| ks.version.is_rhel7() || ks.version.before(4, 6));
@@ -181,7 +181,7 @@ impl Rule for KmemAccounting {
                  65535 entries). With many containers started since boot this array needs a \
                  large physically contiguous block.",
             );
-        if let Some(a) = lookup::main_alloc_failure(ctx.facts) {
+        if let Some(a) = ctx.derived.main_failure.as_ref().map(|m| m.at) {
             let through_cache = MEMCG_CACHE_FUNCTIONS
                 .iter()
                 .any(|f| trace_has(&a.item.call_trace, f));
@@ -223,7 +223,7 @@ impl Rule for KmemAccounting {
             .metric("per_memcg_caches", k.per_memcg_cache_count as u64)
             .metric("evidence_kinds", kinds as u64);
         if let Some(ks) = &kernel {
-            b = b.cite_opt(&ks.path, ks.line.as_ref());
+            b = b.cite_opt(ks.path, ks.line);
         }
         let items = k
             .gfp_flag
@@ -235,6 +235,27 @@ impl Rule for KmemAccounting {
             .chain(k.slub_memcg.into_iter().take(2));
         b = b.evidence(items);
         let nokmem_ok = kernel.as_ref().map(|ks| ks.version.supports_nokmem_param());
+        let nokmem = match nokmem_ok {
+            Some(true) => {
+                "Boot with `cgroup.memory=nokmem` to disable kernel memory \
+                           accounting; this kernel is recent enough for the parameter."
+            }
+            Some(false) => {
+                "Upgrade to a kernel that honours `cgroup.memory=nokmem` (RHEL 7.7, \
+                            3.10.0-1062, and later, by reports; upstream 4.6+) and boot with it; \
+                            this kernel is older."
+            }
+            None => {
+                "Boot with `cgroup.memory=nokmem` where the kernel supports it (upstream \
+                     4.6+, RHEL 7.7 3.10.0-1062+ by reports); check that it took effect."
+            }
+        };
+        // A node rebooted since into a kernel outside the affected range needs no kernel change.
+        let since = ctx
+            .derived
+            .rebooted_since_failure()
+            .map(|(_, now)| now)
+            .filter(|now| !(now.version.is_rhel7() || now.version.before(4, 6)));
         b = b
             .recommend(
                 "Count memory cgroups, live and leaked: a number in the thousands or near 65535 \
@@ -250,41 +271,44 @@ impl Rule for KmemAccounting {
                 Some("runc --version"),
                 Risk::Medium,
                 "to stop it recurring; new containers only, existing cgroups keep their accounting",
-            )
-            .recommend(
-                match nokmem_ok {
-                    Some(true) => "Boot with `cgroup.memory=nokmem` to disable kernel memory \
-                                   accounting; this kernel is recent enough for the parameter."
-                        .to_string(),
-                    Some(false) => "Upgrade to a kernel that honours `cgroup.memory=nokmem` \
-                                    (RHEL 7.7, 3.10.0-1062, and later, by reports; upstream \
-                                    4.6+) and boot with it; this kernel is older."
-                        .to_string(),
-                    None => "Boot with `cgroup.memory=nokmem` where the kernel supports it \
-                             (upstream 4.6+, RHEL 7.7 3.10.0-1062+ by reports); check that it \
-                             took effect."
-                        .to_string(),
-                },
-                Some("grubby --update-kernel=ALL --args=cgroup.memory=nokmem"),
-                Risk::Medium,
-                "at the next maintenance window (needs a reboot)",
-            )
-            .recommend(
-                "Move the node to a newer kernel (4.x or later) where kmem accounting reclaims and \
-                 the per-namespace conntrack cache is gone.",
-                None,
-                Risk::Medium,
-                "planned upgrade",
-            )
-            .references(&[
-                refs::RUNC_1350,
-                refs::RUNC_1921,
-                refs::RUNC_2840,
-                refs::MOBY_31037,
-                refs::K8S_61937,
-                refs::DOCKER_FOR_LINUX_841,
-                refs::MEMCG_V1_DOC,
-            ]);
+            );
+        b = match since {
+            Some(now) => b.recommend(
+                format!(
+                    "The node has since booted {}, outside the affected range: its kmem \
+                     accounting reclaims and it creates no per-namespace conntrack cache. Check \
+                     that containers with a memory limit start again; nodes still on the failing \
+                     kernel need the runtime or kernel change.",
+                    code(&now.version.release)
+                ),
+                Some("uname -r; grep memory /proc/cgroups"),
+                Risk::None,
+                "now",
+            ),
+            None => b
+                .recommend(
+                    nokmem,
+                    Some("grubby --update-kernel=ALL --args=cgroup.memory=nokmem"),
+                    Risk::Medium,
+                    "at the next maintenance window (needs a reboot)",
+                )
+                .recommend(
+                    "Move the node to a newer kernel (4.x or later) where kmem accounting \
+                     reclaims and the per-namespace conntrack cache is gone.",
+                    None,
+                    Risk::Medium,
+                    "planned upgrade",
+                ),
+        };
+        b = b.references(&[
+            refs::RUNC_1350,
+            refs::RUNC_1921,
+            refs::RUNC_2840,
+            refs::MOBY_31037,
+            refs::K8S_61937,
+            refs::DOCKER_FOR_LINUX_841,
+            refs::MEMCG_V1_DOC,
+        ]);
         vec![b.build()]
     }
 }
@@ -297,8 +321,7 @@ mod tests {
     #[test]
     fn seed_shows_kmem_accounting() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = KmemAccounting.evaluate(&testkit::context(&facts, &tl, None));
+        let found = KmemAccounting.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(f.confidence, Confidence::High);
@@ -326,14 +349,13 @@ mod tests {
 
     #[test]
     fn not_on_new_kernels_or_without_evidence() {
-        let tl = testkit::timeline();
         let facts = testkit::modern_fragmentation_facts();
         assert!(KmemAccounting
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         let facts = testkit::exhaustion_facts();
         assert!(KmemAccounting
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 

@@ -81,9 +81,8 @@ mod tests {
     #[test]
     fn kmem_at_limit() {
         let mut facts = testkit::seed_facts();
-        let tl = testkit::timeline();
         assert!(KmemLimitReached
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         facts.kernel_logs[0].value.oom_kills.push(OomKill {
             scope: OomScope::Memcg,
@@ -96,14 +95,14 @@ mod tests {
             )),
             ..Default::default()
         });
-        let found = KmemLimitReached.evaluate(&testkit::context(&facts, &tl, None));
+        let found = KmemLimitReached.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         assert!(found[0].title.contains("64 MiB"));
         assert_eq!(found[0].evidence.len(), 1);
         // An unset limit is not a limit.
         facts.kernel_logs[0].value.oom_kills[0].kmem_limit_kb = Some(9007199254740988);
         assert!(KmemLimitReached
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 }

@@ -134,13 +134,12 @@ mod tests {
     #[test]
     fn usage_at_limit() {
         let mut facts = testkit::seed_facts();
-        let tl = testkit::timeline();
         assert!(LimitReached
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         facts.kernel_logs[0].value.oom_kills.push(memcg_oom());
         facts.kernel_logs[0].value.oom_kills.push(memcg_oom());
-        let found = LimitReached.evaluate(&testkit::context(&facts, &tl, None));
+        let found = LimitReached.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].metrics["oom_kills"], 2);
         assert!(found[0]

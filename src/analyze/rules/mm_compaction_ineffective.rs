@@ -105,18 +105,17 @@ mod tests {
 
     #[test]
     fn fires_when_most_compactions_fail() {
-        let tl = timeline();
-        let f = CompactionIneffective.evaluate(&context(&vmstat(5230, 4981, 249), &tl, None));
+        let f = CompactionIneffective.evaluate(&context(&vmstat(5230, 4981, 249), None));
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("95%"), "{}", f[0].title);
         assert!(CompactionIneffective
-            .evaluate(&context(&vmstat(500, 10, 490), &tl, None))
+            .evaluate(&context(&vmstat(500, 10, 490), None))
             .is_empty());
         assert!(CompactionIneffective
-            .evaluate(&context(&vmstat(3, 3, 0), &tl, None))
+            .evaluate(&context(&vmstat(3, 3, 0), None))
             .is_empty());
         assert!(CompactionIneffective
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
     }
 }

@@ -165,7 +165,7 @@ impl Rule for ExternalFragmentation {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(a) = assess_main(ctx.facts) else {
+        let Some(a) = assess_main(&ctx.derived) else {
             return Vec::new();
         };
         // No zones, or a report cut off before the preferred zone's free lists.
@@ -259,7 +259,11 @@ fn build(
     let zone = pref.dump.zone.as_str();
     let node = pref.dump.node.unwrap_or(0);
     let computed = pref.extfrag.get(order as usize).copied();
-    let captured = captured_extfrag(ctx.facts, node, zone);
+    // What was captured at collection tells of the failure only if the node ran the same boot
+    // then; after a reboot it is another boot's memory.
+    let collected = a.same_boot.then_some(ctx.facts);
+    let buddy_now = collected.and_then(|f| buddy_row(f, node, zone));
+    let captured = collected.and_then(|f| captured_extfrag(f, node, zone));
     let captured_at_order = captured.and_then(|(_, z)| z.values.get(order as usize).copied());
     let largest = pref
         .largest_block_bytes()
@@ -422,10 +426,7 @@ fn build(
 
     // Then and now.
     let mut then_now = None;
-    if let (Some(fl), Some((bpath, row))) = (
-        pref.dump.free_lists.as_ref(),
-        buddy_row(ctx.facts, node, zone),
-    ) {
+    if let (Some(fl), Some((bpath, row))) = (pref.dump.free_lists.as_ref(), buddy_now) {
         let later = largest_free_order(&row.counts);
         let persisted = later.is_none_or(|o| o < order);
         then_now = Some(format!(
@@ -525,9 +526,7 @@ fn build(
     if captured_at_order.is_some_and(|c| c >= 0.5) {
         sources += 1;
     }
-    if buddy_row(ctx.facts, node, zone)
-        .is_some_and(|(_, r)| largest_free_order(&r.counts).is_none_or(|o| o < order))
-    {
+    if buddy_now.is_some_and(|(_, r)| largest_free_order(&r.counts).is_none_or(|o| o < order)) {
         sources += 1;
     }
     let has_baseline = baseline_supports;
@@ -605,7 +604,7 @@ fn build(
     if let Some((p, z)) = captured {
         b = b.cite(p, &z.line);
     }
-    if let Some((p, row)) = buddy_row(ctx.facts, node, zone) {
+    if let Some((p, row)) = buddy_now {
         b = b.cite(p, &row.line);
     }
 
@@ -641,8 +640,7 @@ mod tests {
     use crate::analyze::testkit;
 
     fn run(facts: &Facts, baseline: Option<&Facts>) -> Vec<Finding> {
-        let tl = testkit::timeline();
-        ExternalFragmentation.evaluate(&testkit::context(facts, &tl, baseline))
+        ExternalFragmentation.evaluate(&testkit::context(facts, baseline))
     }
 
     #[test]
@@ -754,8 +752,7 @@ mod baseline_tests {
     use crate::analyze::testkit;
 
     fn run(facts: &Facts, baseline: Option<&Facts>) -> Vec<Finding> {
-        let tl = crate::timeline::build(facts);
-        ExternalFragmentation.evaluate(&testkit::context(facts, &tl, baseline))
+        ExternalFragmentation.evaluate(&testkit::context(facts, baseline))
     }
 
     /// The seed with two sources only: a healthy baseline raises the confidence, an unhealthy

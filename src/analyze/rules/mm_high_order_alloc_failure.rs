@@ -103,9 +103,10 @@ impl Rule for HighOrderAllocFailure {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(main) = lookup::main_alloc_failure(ctx.facts) else {
+        let Some(derived) = ctx.derived.main_failure.as_ref() else {
             return Vec::new();
         };
+        let main = derived.at;
         let failure = main.item;
         let others: Vec<_> = lookup::alloc_failures(ctx.facts)
             .filter(|a| a.item.order > 0 && !std::ptr::eq(a.item, failure))
@@ -175,7 +176,11 @@ impl Rule for HighOrderAllocFailure {
             .metric("task", failure.task.clone())
             .metric_opt("pid", failure.pid)
             .metric("reports", others.len() as u64 + 1)
-            .metric_opt("kernel_release", failure.kernel_release.clone())
+            // The kernel that failed: its own `CPU:` line, else the boot it was printed in.
+            .metric_opt(
+                "kernel_release",
+                derived.kernel.as_ref().map(|k| k.version.release.clone()),
+            )
             .cite(main.path, &failure.header)
             .cite_all(main.path, lookup::key_trace_lines(failure, 8));
         for other in others.iter().take(4) {
@@ -213,8 +218,7 @@ mod tests {
     #[test]
     fn seed_failure_is_order_6_with_its_trace() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = HighOrderAllocFailure.evaluate(&testkit::context(&facts, &tl, None));
+        let found = HighOrderAllocFailure.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(f.severity, Severity::Critical);
@@ -241,9 +245,8 @@ mod tests {
     #[test]
     fn no_failure_no_finding() {
         let facts = testkit::healthy_facts();
-        let tl = testkit::timeline();
         assert!(HighOrderAllocFailure
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 }

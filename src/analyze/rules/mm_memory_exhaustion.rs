@@ -25,7 +25,7 @@ impl Rule for MemoryExhaustion {
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        if let Some(a) = assess_main(ctx.facts) {
+        if let Some(a) = assess_main(&ctx.derived) {
             if a.cause == Cause::Exhaustion {
                 return vec![from_failure(self, &a)];
             }
@@ -212,8 +212,7 @@ mod tests {
     use crate::analyze::testkit;
 
     fn run(facts: &crate::facts::Facts) -> Vec<Finding> {
-        let tl = testkit::timeline();
-        MemoryExhaustion.evaluate(&testkit::context(facts, &tl, None))
+        MemoryExhaustion.evaluate(&testkit::context(facts, None))
     }
 
     #[test]

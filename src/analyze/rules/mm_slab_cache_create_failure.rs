@@ -37,8 +37,11 @@ impl Rule for SlabCacheCreateFailure {
         if failures.is_empty() && nf_lines.is_empty() {
             return Vec::new();
         }
-        let kernel = lookup::kernel(ctx.facts);
         let first = failures.first();
+        // The kernel that printed the failure, else the one of the incident.
+        let kernel = first
+            .and_then(|f| ctx.derived.kernel_at(f.path, f.item.line.no, None))
+            .or_else(|| ctx.derived.incident_kernel().cloned());
         let cache = first.map(|f| f.item.cache.as_str());
         let netns = cache.is_some_and(is_per_netns_conntrack) || !nf_lines.is_empty();
         let memcg_path = failures.iter().any(|f| {
@@ -141,8 +144,7 @@ mod tests {
     #[test]
     fn seed_conntrack_cache_failure() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = SlabCacheCreateFailure.evaluate(&testkit::context(&facts, &tl, None));
+        let found = SlabCacheCreateFailure.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(f.metrics["cache"], "nf_conntrack_ffff88036ea66180");
@@ -167,9 +169,8 @@ mod tests {
     #[test]
     fn silent_without_the_lines() {
         let facts = testkit::exhaustion_facts();
-        let tl = testkit::timeline();
         assert!(SlabCacheCreateFailure
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 }

@@ -44,7 +44,7 @@ fn totals<'a>(ctx: &Context<'a>) -> Option<SlabTotals<'a>> {
             cites,
         });
     }
-    let failure = lookup::main_alloc_failure(f)?;
+    let failure = ctx.derived.main_failure.as_ref()?.at;
     let mem = failure.item.mem_info.as_ref()?;
     let pages = |k: &str| mem.counters_pages.get(k).copied();
     let rec = pages("slab_reclaimable")?;
@@ -203,8 +203,7 @@ mod tests {
     #[test]
     fn seed_slab_is_outsized() {
         let facts = testkit::seed_facts();
-        let tl = testkit::timeline();
-        let found = SlabGrowth.evaluate(&testkit::context(&facts, &tl, None));
+        let found = SlabGrowth.evaluate(&testkit::context(&facts, None));
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert!(f.title.contains("55% of RAM"), "{}", f.title);
@@ -224,9 +223,8 @@ mod tests {
     #[test]
     fn small_slab_is_quiet() {
         let facts = testkit::exhaustion_facts();
-        let tl = testkit::timeline();
         assert!(SlabGrowth
-            .evaluate(&testkit::context(&facts, &tl, None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
     }
 }

@@ -99,7 +99,7 @@ mod tests {
     fn per_memcg_copy_is_named() {
         let mut facts = testkit::seed_facts();
         assert!(SlubAllocFailure
-            .evaluate(&testkit::context(&facts, &testkit::timeline(), None))
+            .evaluate(&testkit::context(&facts, None))
             .is_empty());
         facts.kernel_logs[0].value.slub_failures.push(SlubFailure {
             line: Line::new(200, "SLUB: Unable to allocate memory on node -1 (gfp=0x8020)"),
@@ -118,8 +118,7 @@ mod tests {
                 "  cache: ip6_dst_cache(1171:docker-3c9f.scope), object size: 448, buffer size: 448, default order: 2, min order: 0",
             )),
         });
-        let tl = testkit::timeline();
-        let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, &tl, None))[0];
+        let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, None))[0];
         assert!(f.explanation.contains("per-memcg copy"));
         assert!(f.explanation.contains("`1171`"));
         assert_eq!(f.evidence.len(), 2);
@@ -151,8 +150,7 @@ mod tests {
                 log.value.slub_failures.push(failure(n));
             }
         }
-        let tl = testkit::timeline();
-        let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, &tl, None))[0];
+        let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, None))[0];
         assert_eq!(f.metrics["reports"], 3);
         assert_eq!(f.metrics["per_memcg_reports"], 3);
         assert!(f.title.contains("(3 report(s))"), "{}", f.title);

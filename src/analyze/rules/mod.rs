@@ -99,13 +99,12 @@ mod tests {
     fn every_rule_keeps_its_id_and_quotes_real_lines() {
         let facts = testkit::seed_facts();
         let healthy = testkit::healthy_facts();
-        let tl = testkit::timeline();
         for case in [
             testkit::seed_facts(),
             testkit::exhaustion_facts(),
             testkit::modern_fragmentation_facts(),
         ] {
-            let ctx = testkit::context(&case, &tl, Some(&healthy));
+            let ctx = testkit::context(&case, Some(&healthy));
             for r in ALL {
                 for f in r.evaluate(&ctx) {
                     assert_eq!(f.id, r.id());
@@ -118,7 +117,7 @@ mod tests {
                 }
             }
         }
-        let ctx = testkit::context(&facts, &tl, None);
+        let ctx = testkit::context(&facts, None);
         let fired: Vec<&str> = ALL
             .iter()
             .filter(|r| !r.evaluate(&ctx).is_empty())

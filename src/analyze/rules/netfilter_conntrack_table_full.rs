@@ -121,9 +121,8 @@ mod tests {
 
     #[test]
     fn fires_on_table_full() {
-        let tl = timeline();
         assert!(ConntrackTableFull
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
         let mut log = seed_kernel_log();
         for i in 0..3 {
@@ -142,7 +141,7 @@ mod tests {
             }],
             ..Facts::default()
         };
-        let f = ConntrackTableFull.evaluate(&context(&facts, &tl, None));
+        let f = ConntrackTableFull.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["messages"], 3);
         assert_eq!(f[0].evidence.len(), 3);
@@ -150,7 +149,6 @@ mod tests {
 
     #[test]
     fn copies_in_dmesg_and_syslog_count_once() {
-        let tl = timeline();
         let mut log = seed_kernel_log();
         log.messages.push(KernelMessage {
             line: Line::new(99, "[ 8.9] net_ratelimit: 1207 callbacks suppressed"),
@@ -183,7 +181,7 @@ mod tests {
             ],
             ..Facts::default()
         };
-        let f = &ConntrackTableFull.evaluate(&context(&facts, &tl, None))[0];
+        let f = &ConntrackTableFull.evaluate(&context(&facts, None))[0];
         assert_eq!(f.metrics["messages"], 2);
         assert!(
             f.explanation

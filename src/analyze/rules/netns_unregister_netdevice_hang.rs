@@ -105,9 +105,8 @@ mod tests {
 
     #[test]
     fn folds_repeats_into_one_finding() {
-        let tl = timeline();
         assert!(UnregisterNetdeviceHang
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
         let mut log = seed_kernel_log();
         for i in 0..30u32 {
@@ -136,7 +135,7 @@ mod tests {
             }],
             ..Facts::default()
         };
-        let f = UnregisterNetdeviceHang.evaluate(&context(&facts, &tl, None));
+        let f = UnregisterNetdeviceHang.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["messages"], 30);
         assert_eq!(f[0].metrics["span_s"], 290);

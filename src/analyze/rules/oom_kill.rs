@@ -96,11 +96,21 @@ fn incomplete_words(k: &OomKill) -> Option<String> {
 /// The confidence of a report's finding: lowered when the report is incomplete, and further
 /// when only a `Mem-Info:` block tells the scope on a kernel newer than the reports that show
 /// the rule (a proposed change prints the block for cgroup OOMs too).
-fn incomplete_confidence(k: &OomKill, ctx: &Context<'_>, complete: Confidence) -> Confidence {
+fn incomplete_confidence(
+    kill: &At<'_, OomKill>,
+    ctx: &Context<'_>,
+    complete: Confidence,
+) -> Confidence {
+    let k = kill.item;
     if k.missing.is_empty() {
         return complete;
     }
-    let newer = lookup::kernel(ctx.facts).is_some_and(|kv| kv.version.at_least(6, 0));
+    // The kernel that printed the report, which may not be the one running at collection.
+    let at = k.header.as_ref().map_or(k.end_line, |h| h.no);
+    let newer = ctx
+        .derived
+        .kernel_at(kill.path, at, None)
+        .is_some_and(|kv| kv.version.at_least(6, 0));
     if k.scope_basis == OomScopeBasis::MemInfo && newer {
         Confidence::Low
     } else {
@@ -173,7 +183,7 @@ impl Rule for OomMemcgKill {
         } else {
             Confidence::Medium
         };
-        let confidence = incomplete_confidence(k, ctx, confidence);
+        let confidence = incomplete_confidence(first, ctx, confidence);
         vec![b
             .title(format!(
                 "The OOM killer ran inside a memory cgroup ({} kill(s))",
@@ -254,7 +264,7 @@ impl Rule for OomGlobalKill {
             ))
             .paragraph(text)
             .paragraph_opt(incomplete_words(k))
-            .confidence(incomplete_confidence(k, ctx, Confidence::High))
+            .confidence(incomplete_confidence(first, ctx, Confidence::High))
             .metric("kills", kills.len() as u64)
             .metric_opt("order", k.order)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
@@ -295,7 +305,6 @@ mod tests {
 
     #[test]
     fn scope_decides_which_rule_fires() {
-        let tl = timeline();
         let memcg = facts_with(OomKill {
             scope: OomScope::Memcg,
             memcg: Some("/docker/abc".into()),
@@ -315,16 +324,14 @@ mod tests {
             }),
             ..OomKill::default()
         });
-        let f = OomMemcgKill.evaluate(&context(&memcg, &tl, None));
+        let f = OomMemcgKill.evaluate(&context(&memcg, None));
         assert_eq!(f.len(), 1);
         assert!(
             f[0].explanation.contains("256 MiB of its 256 MiB limit"),
             "{}",
             f[0].explanation
         );
-        assert!(OomGlobalKill
-            .evaluate(&context(&memcg, &tl, None))
-            .is_empty());
+        assert!(OomGlobalKill.evaluate(&context(&memcg, None)).is_empty());
         let global = facts_with(OomKill {
             scope: OomScope::Global,
             invoker: Some("java".into()),
@@ -335,15 +342,10 @@ mod tests {
             )),
             ..OomKill::default()
         });
-        assert_eq!(
-            OomGlobalKill.evaluate(&context(&global, &tl, None)).len(),
-            1
-        );
-        assert!(OomMemcgKill
-            .evaluate(&context(&global, &tl, None))
-            .is_empty());
+        assert_eq!(OomGlobalKill.evaluate(&context(&global, None)).len(), 1);
+        assert!(OomMemcgKill.evaluate(&context(&global, None)).is_empty());
         assert!(OomGlobalKill
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
     }
 }

@@ -98,9 +98,8 @@ mod tests {
 
     #[test]
     fn fires_for_einval_never_for_enomem() {
-        let tl = timeline();
         assert!(NamespaceUnsupported
-            .evaluate(&context(&seed_facts(), &tl, None))
+            .evaluate(&context(&seed_facts(), None))
             .is_empty());
         let mut facts = Facts::default();
         facts.runtime_errors.push(Sourced {
@@ -108,13 +107,13 @@ mod tests {
             value: vec![error("Cannot allocate memory")],
         });
         assert!(NamespaceUnsupported
-            .evaluate(&context(&facts, &tl, None))
+            .evaluate(&context(&facts, None))
             .is_empty());
         facts.runtime_errors.push(Sourced {
             path: "err2.txt".into(),
             value: vec![error("Invalid argument")],
         });
-        let f = NamespaceUnsupported.evaluate(&context(&facts, &tl, None));
+        let f = NamespaceUnsupported.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].evidence[0].path, "err2.txt");
     }

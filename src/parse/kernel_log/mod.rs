@@ -277,7 +277,12 @@ impl Parser {
     fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
         match self.framer.frame(no, raw) {
-            Frame::Blank | Frame::JournalMeta => {}
+            Frame::Blank => {}
+            Frame::JournalMeta => {
+                if let Some(id) = crate::parse::framing::journal_boot(raw) {
+                    self.reports.note_journal_boot(no, raw, id);
+                }
+            }
             Frame::Prompt => {
                 // A pasted shell prompt ends whatever message was being read.
                 self.in_kernel_message = false;
@@ -322,6 +327,7 @@ impl Parser {
         self.in_kernel_message = e.kernel;
         if e.kernel {
             self.kernel_messages = self.kernel_messages.saturating_add(1);
+            self.reports.note_stamp(no, raw, &self.stamp);
             let body: &str = &e.body;
             let decoded = e.format == KernelLogFormat::JournalJson;
             if self.is_routine(decoded) {
@@ -489,9 +495,28 @@ impl Parser {
 }
 
 /// Fill the decoded GFP names once the releases are known: the report's own `CPU:` line first,
-/// else the log's release. Names the kernel printed itself always win over the table.
+/// else the release of the boot it was printed in (the last `Linux version` banner before it;
+/// none for a report before the first banner, printed by a boot the log does not name), else,
+/// in a log without banners, the log's release. Names the kernel printed itself always win over
+/// the table.
 fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
+    let banners: Vec<(u32, String)> = log
+        .messages
+        .iter()
+        .filter_map(|m| match &m.kind {
+            KernelMessageKind::Boot { release } => Some((m.line.no, release.clone())),
+            _ => None,
+        })
+        .collect();
     let log_release = log.kernel_release.clone();
+    let release_at = |no: u32| {
+        banners
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= no)
+            .map(|(_, r)| r.clone())
+            .or_else(|| banners.is_empty().then(|| log_release.clone()).flatten())
+    };
     let fill = |g: &mut crate::facts::GfpMask, release: Option<&str>| {
         g.decoded = if g.printed.is_empty() {
             gfp::decode(g.raw, release)
@@ -500,19 +525,21 @@ fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
         };
     };
     for a in &mut log.alloc_failures {
-        let release = a.kernel_release.clone().or_else(|| log_release.clone());
+        let release = a.kernel_release.clone().or_else(|| release_at(a.header.no));
         fill(&mut a.gfp, release.as_deref());
     }
     for (i, k) in log.oom_kills.iter_mut().enumerate() {
         let own = oom_releases.get(i).cloned().flatten();
-        let release = own.or_else(|| log_release.clone());
+        let at = k.header.as_ref().map_or(k.end_line, |h| h.no);
+        let release = own.or_else(|| release_at(at));
         if let Some(g) = k.gfp.as_mut() {
             fill(g, release.as_deref());
         }
     }
     for s in &mut log.slub_failures {
+        let release = release_at(s.line.no);
         if let Some(g) = s.gfp.as_mut() {
-            fill(g, log_release.as_deref());
+            fill(g, release.as_deref());
         }
     }
 }

@@ -3,8 +3,9 @@
 //! closes it. Only report state is kept, never ordinary lines.
 
 use crate::facts::{
-    AllocFailure, CacheCreateFailure, KernelLog, KernelMessage, KernelMessageKind, MemInfoDump,
-    OomKill, OomReportPart, OomScope, SlubFailure, Warning,
+    AllocFailure, BootMark, BootMarkKind, CacheCreateFailure, KernelLog, KernelMessage,
+    KernelMessageKind, Line, MemInfoDump, OomKill, OomReportPart, OomScope, SlubFailure, Stamp,
+    Warning,
 };
 
 use super::meminfo::{self, MemInfoBuilder};
@@ -72,6 +73,10 @@ enum Closed {
 /// notice such as `show_mem: 3 callbacks suppressed` can sit in between).
 const MEMINFO_ATTACH_GAP: u32 = 3;
 
+/// How far seconds since boot may go back between two messages of one boot: CPUs stamp their
+/// messages on their own clocks, and a message can reach the log a little after a later one.
+const UPTIME_JITTER_S: f64 = 1.0;
+
 /// Collects reports and notable messages into a [`KernelLog`].
 #[derive(Debug)]
 pub struct Reports {
@@ -88,6 +93,10 @@ pub struct Reports {
     /// signature set (see [`Reports::feed`]); off only in the tests that check the skip
     /// changes nothing.
     pub literal_shortcut: bool,
+    /// The seconds-since-boot stamp of the last message, to see the log span a reboot.
+    last_uptime_s: Option<f64>,
+    /// A journal boot marker waits for the stamp of the boot's first message.
+    unstamped_mark: Option<usize>,
 }
 
 impl Reports {
@@ -101,6 +110,8 @@ impl Reports {
             routine_full: false,
             routine_counted: 0,
             literal_shortcut: true,
+            last_uptime_s: None,
+            unstamped_mark: None,
         }
     }
 
@@ -140,6 +151,46 @@ impl Reports {
             self.close(false);
         }
         self.idle(l, sigs);
+    }
+
+    /// Note the stamp of kernel message line `no` (`text`, verbatim), which every kernel
+    /// message passes, ordinary ones too: one stamped earlier, in seconds since boot, than the
+    /// one before it starts a new boot. Not inside a report: a boot does not begin in the middle
+    /// of one (a log cut by a crash goes on with the next boot's banner), and a pasted report
+    /// whose stamps were mangled would read as many boots.
+    pub fn note_stamp(&mut self, no: u32, text: &str, stamp: &Stamp) {
+        if let Some(mark) = self.unstamped_mark.take() {
+            if let Some(m) = self.log.boot_marks.get_mut(mark) {
+                m.stamp = stamp.clone();
+            }
+            // The journal said it already: the seconds since boot start again with its boot.
+            self.last_uptime_s = None;
+        }
+        let Some(now) = stamp.uptime_s else {
+            return;
+        };
+        let went_back = self.last_uptime_s.filter(|&p| now + UPTIME_JITTER_S < p);
+        if let Some(previous_s) = went_back.filter(|_| self.open.is_none()) {
+            self.log.boot_marks.push(BootMark {
+                line: Line::new(no, text),
+                stamp: stamp.clone(),
+                kind: BootMarkKind::UptimeReset { previous_s },
+            });
+        }
+        self.last_uptime_s = Some(now);
+    }
+
+    /// A journal boot marker (`-- Boot <id> --`, `-- Reboot --`) at line `no`: a new boot,
+    /// stamped by its first message.
+    pub fn note_journal_boot(&mut self, no: u32, text: &str, id: Option<&str>) {
+        self.unstamped_mark = Some(self.log.boot_marks.len());
+        self.log.boot_marks.push(BootMark {
+            line: Line::new(no, text),
+            stamp: Stamp::default(),
+            kind: BootMarkKind::Journal {
+                id: id.map(str::to_string),
+            },
+        });
     }
 
     /// Close the open report at end of input.

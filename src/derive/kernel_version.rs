@@ -114,7 +114,7 @@ impl KernelVersion {
 
     /// Whether the kernel uses the pre-4.4 watermark check, where pages in blocks smaller than
     /// the request do not count towards the watermark (see
-    /// [`crate::analyze::fragmentation::watermark_ok`]). RHEL 7 kernels keep the 3.10 check.
+    /// `analyze::fragmentation::watermark_ok`). RHEL 7 kernels keep the 3.10 check.
     pub fn has_per_order_watermark(&self) -> bool {
         self.before(4, 4)
     }

@@ -1,0 +1,276 @@
+//! Containers joined across the sources that name them.
+//!
+//! One container shows up in an inspect document (full id, name, limits, state), in `docker
+//! events` (full id, `name=` attribute), in the kernel's memory-cgroup OOM reports (its id in the
+//! cgroup path: `/docker/<id>`, `docker-<id>.scope`, `kubepods/.../<id>`) and in runtime errors
+//! (a name or an id near the error). A view joins them: the same id (one a prefix of the other:
+//! events and errors often print 12 characters), or the same name where one side has no id (a
+//! container recreated under its name is another container, with another id).
+//!
+//! The order of a container's events is read here once: a `die` that follows a `create` of the
+//! same container with no `start` between them is a start that failed.
+
+use foldhash::HashMap;
+
+use crate::facts::{Container, DockerEvent, Facts, OomKill, OomScope, RuntimeError};
+
+use super::At;
+
+/// Exit codes docker gives a container whose process never ran: 127 (command not found) and
+/// 128 (the runtime failed before exec).
+const NEVER_RAN_EXIT_CODES: &[i64] = &[127, 128];
+
+/// Shortest id prefix that names a container (docker's short form).
+const SHORT_ID: usize = 12;
+
+/// One container, as every source that names it shows it.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerView<'a> {
+    /// The longest id known (`""` when only a name is).
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    /// Its inspect document (or OCI config), when the bundle has one.
+    pub inspect: Option<At<'a, Container>>,
+    /// Its `docker events`, in bundle order.
+    pub events: Vec<At<'a, DockerEvent>>,
+    /// Memory-cgroup OOM reports whose cgroup path names it.
+    pub oom_kills: Vec<At<'a, OomKill>>,
+    /// Runtime errors that name it.
+    pub errors: Vec<At<'a, RuntimeError>>,
+}
+
+impl ContainerView<'_> {
+    /// `name (short id)`, or what of the two is known.
+    pub fn label(&self) -> String {
+        let id: String = self.id.chars().take(SHORT_ID).collect();
+        match self.name {
+            Some(n) if !n.is_empty() && !id.is_empty() => format!("{n} ({id})"),
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => id,
+        }
+    }
+
+    /// Whether `id` is this container's, one of the two a prefix of the other.
+    fn has_id(&self, id: &str) -> bool {
+        let (x, y) = (self.id, id);
+        !x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x))
+    }
+}
+
+/// A container start that failed: a `die` with a never-ran exit code after a `create` of the
+/// same container, with no `start` between them (or with exit code 128 whatever came before).
+#[derive(Debug, Clone, Copy)]
+pub struct FailedStart<'a> {
+    /// The `docker events` file.
+    pub path: &'a str,
+    pub die: &'a DockerEvent,
+    pub create: Option<&'a DockerEvent>,
+}
+
+/// Whether a cgroup path names a container: its full id, or a 12-character prefix, appears in
+/// the path (`/docker/<id>`, `docker-<id>.scope`, `kubepods/.../<id>`).
+pub fn cgroup_names_container(cgroup: &str, id: &str) -> bool {
+    let id = id.trim();
+    if id.len() < SHORT_ID {
+        return false;
+    }
+    let short = id.get(..SHORT_ID).unwrap_or(id);
+    cgroup.contains(id) || cgroup.contains(short)
+}
+
+/// What [`join`] finds.
+pub struct Joined<'a> {
+    pub containers: Vec<ContainerView<'a>>,
+    pub failed_starts: Vec<FailedStart<'a>>,
+    /// Memory-cgroup OOM reports whose cgroup is one of the containers, each once, in bundle
+    /// order.
+    pub oom_kills: Vec<At<'a, OomKill>>,
+}
+
+/// Where each container's view is, by short id and by name: a container host's events name a
+/// few hundred containers thousands of times.
+#[derive(Default)]
+struct Index<'a> {
+    by_short_id: HashMap<&'a str, usize>,
+    by_name: HashMap<&'a str, usize>,
+}
+
+impl<'a> Index<'a> {
+    /// The view of the container with `id` (a prefix either way) or, where one of the two has
+    /// no id, `name`.
+    fn find(&self, views: &[ContainerView<'a>], id: &str, name: Option<&str>) -> Option<usize> {
+        let by_id = match id.get(..SHORT_ID) {
+            Some(short) => self.by_short_id.get(short).copied(),
+            // An id shorter than docker's short form: compared with each.
+            None if !id.is_empty() => views.iter().position(|v| v.has_id(id)),
+            None => None,
+        };
+        by_id.or_else(|| {
+            let at = name
+                .filter(|n| !n.is_empty())
+                .and_then(|n| self.by_name.get(n).copied())?;
+            let view_id = views.get(at).map_or("", |v| v.id);
+            (id.is_empty() || view_id.is_empty()).then_some(at)
+        })
+    }
+
+    fn note(&mut self, at: usize, id: &'a str, name: Option<&'a str>) {
+        if let Some(short) = id.get(..SHORT_ID) {
+            self.by_short_id.entry(short).or_insert(at);
+        }
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            // The latest container of a name is the one a later mention without an id means.
+            self.by_name.insert(n, at);
+        }
+    }
+}
+
+/// The containers of the bundle, inspected ones first, then by first mention; the starts that
+/// failed; and the OOM reports of containers.
+pub fn join(facts: &Facts) -> Joined<'_> {
+    let mut views: Vec<ContainerView<'_>> = Vec::new();
+    let mut index = Index::default();
+    for c in &facts.containers {
+        let id = c.value.id.as_str();
+        let name = c.value.name.as_deref();
+        match index.find(&views, id, name) {
+            // The same container inspected twice (`docker inspect` and its OCI config): the
+            // first document stands.
+            Some(at) => {
+                if let Some(v) = views.get_mut(at) {
+                    v.name = v.name.or(name);
+                }
+            }
+            None => {
+                index.note(views.len(), id, name);
+                views.push(ContainerView {
+                    id,
+                    name,
+                    inspect: Some(At {
+                        path: c.path.as_str(),
+                        item: &c.value,
+                    }),
+                    ..ContainerView::default()
+                });
+            }
+        }
+    }
+    let mut failed = Vec::new();
+    for s in &facts.docker_events {
+        for e in &s.value {
+            if !(e.object_type == "container" || e.object_type.is_empty()) {
+                continue;
+            }
+            let (id, name) = (e.actor_id.as_str(), e.name());
+            let at = index.find(&views, id, name).unwrap_or_else(|| {
+                views.push(ContainerView::default());
+                views.len() - 1
+            });
+            index.note(at, id, name);
+            if let Some(view) = views.get_mut(at) {
+                // A longer id or a name learned on the way is kept.
+                if id.len() > view.id.len() {
+                    view.id = id;
+                }
+                view.name = view.name.or(name.filter(|n| !n.is_empty()));
+                view.events.push(At {
+                    path: s.path.as_str(),
+                    item: e,
+                });
+            }
+        }
+        failed.extend(
+            dies_without_start(&s.value)
+                .into_iter()
+                .map(|(die, create)| FailedStart {
+                    path: s.path.as_str(),
+                    die,
+                    create,
+                }),
+        );
+    }
+    for s in &facts.runtime_errors {
+        for e in &s.value {
+            let Some(named) = e.container.as_deref().filter(|n| !n.trim().is_empty()) else {
+                continue;
+            };
+            // The error names a container by id or by name: either joins.
+            let at = index
+                .find(&views, named, None)
+                .or_else(|| index.find(&views, "", Some(named)));
+            if let Some(v) = at.and_then(|at| views.get_mut(at)) {
+                v.errors.push(At {
+                    path: s.path.as_str(),
+                    item: e,
+                });
+            }
+        }
+    }
+    let mut oom_kills = Vec::new();
+    for log in &facts.kernel_logs {
+        for k in &log.value.oom_kills {
+            if k.scope != OomScope::Memcg {
+                continue;
+            }
+            let at = At {
+                path: log.path.as_str(),
+                item: k,
+            };
+            let cgroup = k.memcg.as_deref().or(k.task_memcg.as_deref()).unwrap_or("");
+            let mut known = false;
+            for v in views
+                .iter_mut()
+                .filter(|v| cgroup_names_container(cgroup, v.id))
+            {
+                v.oom_kills.push(at);
+                known = true;
+            }
+            if known {
+                oom_kills.push(at);
+            }
+        }
+    }
+    Joined {
+        containers: views,
+        failed_starts: failed,
+        oom_kills,
+    }
+}
+
+/// `die` events that follow a `create` of the same container with no `start` in between, with
+/// that `create`.
+fn dies_without_start(events: &[DockerEvent]) -> Vec<(&DockerEvent, Option<&DockerEvent>)> {
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.action != "die"
+            || !e
+                .exit_code()
+                .is_some_and(|c| NEVER_RAN_EXIT_CODES.contains(&c))
+        {
+            continue;
+        }
+        let same = |x: &&DockerEvent| same_container(x, e);
+        let before = events.get(..i).unwrap_or_default();
+        let last_start = before.iter().rposition(|x| same(&x) && x.action == "start");
+        let last_create = before
+            .iter()
+            .rposition(|x| same(&x) && x.action == "create");
+        let started = match (last_start, last_create) {
+            (Some(s), Some(c)) => s > c,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        // A start event can also come after the die when the daemon reports a failed start
+        // that way; a die with exit code 127/128 is a start failure either way.
+        if !started || e.exit_code() == Some(128) {
+            out.push((e, last_create.and_then(|c| before.get(c))));
+        }
+    }
+    out
+}
+
+fn same_container(a: &DockerEvent, b: &DockerEvent) -> bool {
+    let (x, y) = (a.actor_id.as_str(), b.actor_id.as_str());
+    (!x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x)))
+        || (a.name().is_some() && a.name() == b.name())
+}
