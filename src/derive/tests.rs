@@ -291,9 +291,9 @@ fn layouts() {
 
 fn event(no: u32, action: &str, id: &str, name: &str, exit: Option<&str>) -> DockerEvent {
     let mut attributes = std::collections::BTreeMap::new();
-    attributes.insert("name".to_string(), name.to_string());
+    attributes.insert("name".into(), name.into());
     if let Some(code) = exit {
-        attributes.insert("exitCode".to_string(), code.to_string());
+        attributes.insert("exitCode".into(), code.into());
     }
     DockerEvent {
         time: None,
@@ -302,6 +302,7 @@ fn event(no: u32, action: &str, id: &str, name: &str, exit: Option<&str>) -> Doc
         actor_id: id.to_string(),
         attributes,
         line: Line::new(no, format!("container {action} {id} (name={name})")),
+        repeat: None,
     }
 }
 

@@ -746,6 +746,7 @@ pub fn boot_drafts<'a>(derived: &Derived<'a>, clock: &ClockResolution, out: &mut
             identity: None,
             keep_rank: 0,
             foldable: false,
+            repeat: None,
         });
     }
     let Some((failed, now)) = derived.rebooted_since_failure() else {
@@ -773,6 +774,7 @@ pub fn boot_drafts<'a>(derived: &Derived<'a>, clock: &ClockResolution, out: &mut
         identity: None,
         keep_rank: 0,
         foldable: false,
+        repeat: None,
     });
 }
 
