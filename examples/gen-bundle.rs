@@ -113,6 +113,14 @@ const TABLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// What crond runs on the host.
+const CRON_COMMANDS: &[&str] = &[
+    "(root) CMD (/usr/lib64/sa/sa1 1 1)",
+    "(root) CMD (run-parts /etc/cron.hourly)",
+    "(root) CMD (/usr/local/bin/logrotate-docker.sh >/dev/null 2>&1)",
+    "(root) CMD (/usr/bin/docker system prune -f --filter until=24h)",
+];
+
 /// Seconds since 2018-01-01 00:00:00 local time (CST, +08:00), the clock of every log here.
 type Clock = i64;
 
@@ -336,14 +344,8 @@ impl LineGen {
                 (format!("sshd[{pid}]"), m)
             }
             13..=14 => {
-                let m = self
-                    .rng
-                    .pick(&[
-                        "(root) CMD (/usr/lib64/sa/sa1 1 1)",
-                        "(root) CMD (run-parts /etc/cron.hourly)",
-                        "(root) CMD (/usr/local/bin/logrotate-docker.sh >/dev/null 2>&1)",
-                    ])
-                    .to_string();
+                // The chatter profile's host prunes no images.
+                let m = self.rng.pick(&CRON_COMMANDS[..3]).to_string();
                 (format!("CROND[{pid}]"), m)
             }
             15..=17 => ("dockerd".to_string(), self.docker_message(now)),
@@ -792,6 +794,12 @@ mod dense {
             .collect()
     }
 
+    /// The day of January, hour, minute and second of a clock.
+    fn day_and_time(t: Clock) -> (i64, i64, i64, i64) {
+        let s = t.rem_euclid(DAY);
+        (t.div_euclid(DAY) + 1, s / 3600, (s / 60) % 60, s % 60)
+    }
+
     fn logrus_time(t: Clock, nanos: u64) -> String {
         format!("{}.{nanos:09}+08:00", iso(t))
     }
@@ -938,15 +946,7 @@ mod dense {
                 ),
                 860..=929 => ("kubelet[1702]".to_string(), self.kubelet(now)),
                 _ => {
-                    let m = self
-                        .rng
-                        .pick(&[
-                            "(root) CMD (/usr/lib64/sa/sa1 1 1)",
-                            "(root) CMD (run-parts /etc/cron.hourly)",
-                            "(root) CMD (/usr/local/bin/logrotate-docker.sh >/dev/null 2>&1)",
-                            "(root) CMD (/usr/bin/docker system prune -f --filter until=24h)",
-                        ])
-                        .to_string();
+                    let m = self.rng.pick(CRON_COMMANDS).to_string();
                     (format!("CROND[{pid}]"), m)
                 }
             }
@@ -1074,15 +1074,9 @@ mod dense {
         }
 
         fn kubelet(&mut self, now: Clock) -> String {
-            let day = now.div_euclid(DAY) + 1;
-            let s = now.rem_euclid(DAY);
+            let (day, h, m, sec) = day_and_time(now);
             let micros = self.rng.below(1_000_000);
-            let stamp = format!(
-                "01{day:02} {:02}:{:02}:{:02}.{micros:06}",
-                s / 3600,
-                (s / 60) % 60,
-                s % 60
-            );
+            let stamp = format!("01{day:02} {h:02}:{m:02}:{sec:02}.{micros:06}");
             let i = self.rng.below(self.pods.len() as u64) as usize;
             let (uid, name, ns) = (
                 self.pods[i].uid.clone(),
@@ -1138,14 +1132,8 @@ mod dense {
         }
 
         fn fluent_bit(&mut self, now: Clock) -> String {
-            let day = now.div_euclid(DAY) + 1;
-            let s = now.rem_euclid(DAY);
-            let stamp = format!(
-                "2018/01/{day:02} {:02}:{:02}:{:02}",
-                s / 3600,
-                (s / 60) % 60,
-                s % 60
-            );
+            let (day, h, m, sec) = day_and_time(now);
+            let stamp = format!("2018/01/{day:02} {h:02}:{m:02}:{sec:02}");
             match self.rng.below(3) {
                 0 => format!("[{stamp}] [ warn] [engine] failed to flush chunk '{}-{}.{}.flb', retry in {} seconds: task_id={}, input=tail.0 > output=es.0 (out_id=0)", 1 + self.rng.below(9), 1_516_000_000 + self.rng.below(700_000), self.rng.below(1000), 5 + self.rng.below(60), self.rng.below(40)),
                 1 => format!("[{stamp}] [ info] [engine] flush chunk '{}-{}.{}.flb' succeeded at retry {}: task_id={}, input=tail.0 > output=es.0 (out_id=0)", 1 + self.rng.below(9), 1_516_000_000 + self.rng.below(700_000), self.rng.below(1000), 1 + self.rng.below(5), self.rng.below(40)),
@@ -1157,15 +1145,9 @@ mod dense {
         }
 
         fn app(&mut self, now: Clock) -> String {
-            let day = now.div_euclid(DAY) + 1;
-            let s = now.rem_euclid(DAY);
-            let stamp = format!(
-                "2018-01-{day:02} {:02}:{:02}:{:02},{:03}",
-                s / 3600,
-                (s / 60) % 60,
-                s % 60,
-                self.rng.below(1000)
-            );
+            let (day, h, m, sec) = day_and_time(now);
+            let millis = self.rng.below(1000);
+            let stamp = format!("2018-01-{day:02} {h:02}:{m:02}:{sec:02},{millis:03}");
             let thread = self.rng.below(200);
             match self.rng.below(10) {
                 0..=6 => format!("{stamp} INFO [http-nio-8080-exec-{thread}] c.a.p.web.OrderController - GET /api/v1/orders/{} 200 {}ms", self.rng.below(10_000_000), 1 + self.rng.below(900)),
