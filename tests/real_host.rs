@@ -99,15 +99,29 @@ fn collector_bundle_of_this_host_reads_cleanly() {
     );
     assert_eq!(r["bundle"]["layout"], "postmortem-collect");
 
-    let critical: Vec<String> = r["findings"]
+    // The test host may really have had an incident (a build that ran out of memory leaves an
+    // OOM report in the ring buffer until the next boot): a critical finding is a misreading
+    // only when no line of the kernel log backs it.
+    let dmesg_paths: Vec<&str> = sources
+        .iter()
+        .filter(|s| s["kind"] == "dmesg")
+        .filter_map(|s| s["path"].as_str())
+        .collect();
+    let unbacked: Vec<String> = r["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .filter(|f| f["severity"] == "critical")
+        .filter(|f| {
+            !f["evidence"].as_array().is_some_and(|ev| {
+                ev.iter()
+                    .any(|e| dmesg_paths.iter().any(|p| e["path"] == *p))
+            })
+        })
         .map(|f| format!("{}: {}", f["id"], f["title"]))
         .collect();
     assert!(
-        critical.is_empty(),
-        "critical findings on this host: {critical:?}"
+        unbacked.is_empty(),
+        "critical findings on this host that no kernel log line backs: {unbacked:?}"
     );
 }
