@@ -252,6 +252,8 @@ mod tests {
                 confidence: Confidence::High,
                 title: "Container api_1 failed to start".into(),
                 explanation: "runc said `--password=hunter2`".into(),
+                sentence: String::new(),
+                advice: String::new(),
                 metrics: [("container".to_string(), serde_json::json!(["api_1"]))]
                     .into_iter()
                     .collect(),

@@ -4,24 +4,31 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::RuntimeErrorKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct CgroupCreateFailure;
 
+static META: RuleMeta = RuleMeta {
+    id: "cgroup.create-failure",
+    role: Role::Symptom,
+    summary: "Creating a cgroup failed (mkdir under /sys/fs/cgroup returned an error)",
+    doc: include_str!("../../../docs/findings/cgroup.create-failure.md"),
+    verdict_rank: None,
+    incidents: &["cgroup-ids"],
+    metrics: &[Metric::one(
+        "failures",
+        MetricKind::Count,
+        "failed cgroup creations",
+    )],
+    needs: &[],
+};
+
 impl Rule for CgroupCreateFailure {
-    fn id(&self) -> &'static str {
-        "cgroup.create-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "Creating a cgroup failed (mkdir under /sys/fs/cgroup returned an error)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/cgroup.create-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup::{self, At};
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::{RuntimeError, RuntimeErrorKind};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -45,18 +46,30 @@ fn reason_meaning(reason: &str) -> Option<&'static str> {
     }
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "container.exec-failure",
+    role: Role::Symptom,
+    summary: "An exec into a running container failed (not a start failure)",
+    doc: include_str!("../../../docs/findings/container.exec-failure.md"),
+    verdict_rank: None,
+    incidents: &["exec-failure"],
+    metrics: &[
+        Metric::one("execs", MetricKind::Count, "failed execs"),
+        Metric::one("sources", MetricKind::Count, "sources that show them"),
+        Metric::one("reason", MetricKind::Text, "the reason the runtime gave"),
+        Metric::one("container", MetricKind::Text, "the container"),
+        Metric::one(
+            "exit_status",
+            MetricKind::Integer,
+            "the exit status the runtime gave",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for ContainerExecFailure {
-    fn id(&self) -> &'static str {
-        "container.exec-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "An exec into a running container failed (not a start failure)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/container.exec-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

@@ -4,24 +4,30 @@ use std::collections::BTreeMap;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct KernelHungTask;
 
+static META: RuleMeta = RuleMeta {
+    id: "kernel.hung-task",
+    role: Role::Symptom,
+    summary: "A task was blocked in the kernel for longer than the hung-task timeout",
+    doc: include_str!("../../../docs/findings/kernel.hung-task.md"),
+    verdict_rank: None,
+    incidents: &["netns-teardown", "hung-task"],
+    metrics: &[
+        Metric::one("reports", MetricKind::Count, "hung-task reports"),
+        Metric::one("tasks", MetricKind::Count, "distinct tasks reported"),
+    ],
+    needs: &[],
+};
+
 impl Rule for KernelHungTask {
-    fn id(&self) -> &'static str {
-        "kernel.hung-task"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "A task was blocked in the kernel for longer than the hung-task timeout"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/kernel.hung-task.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

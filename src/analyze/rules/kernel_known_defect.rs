@@ -3,55 +3,36 @@
 //! signature too.
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::lookup::{self, trace_has};
-use crate::analyze::zones::gfp_flags;
+use crate::analyze::kernel::kmem;
+use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::{Facts, KernelMessageKind};
+use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct KernelKnownDefect;
 
-/// Functions that only run when memcg kmem accounting is active (3.10 names and RHEL 7.7+ names).
-const KMEM_FUNCTIONS: &[&str] = &[
-    "kmem_cache_create_memcg",
-    "memcg_register_cache",
-    "memcg_alloc_cache_params",
-    "memcg_update_cache_sizes",
-];
-
-/// Whether the facts show memcg kmem accounting at work.
-pub fn kmem_accounting_evidence(facts: &Facts) -> bool {
-    let in_failures = lookup::alloc_failures(facts).any(|a| {
-        gfp_flags(&a.item.gfp).any(|f| f == "__GFP_KMEMCG")
-            || KMEM_FUNCTIONS
-                .iter()
-                .any(|f| trace_has(&a.item.call_trace, f))
-    });
-    let in_slub = lookup::slub_failures(facts).any(|s| s.item.memcg_id.is_some());
-    let in_slab = facts
-        .slabinfo
-        .iter()
-        .any(|s| s.value.caches.iter().any(|c| is_per_memcg_cache(&c.name)));
-    in_failures || in_slub || in_slab
-}
-
-/// `dentry(1234:docker-abc.scope)`: a per-memcg copy of a slab cache.
-pub fn is_per_memcg_cache(name: &str) -> bool {
-    name.ends_with(')') && name.contains('(') && name.contains(':')
-}
+static META: RuleMeta = RuleMeta {
+    id: "kernel.known-defect",
+    role: Role::Factor,
+    summary: "The kernel version has a documented defect that matches the evidence",
+    doc: include_str!("../../../docs/findings/kernel.known-defect.md"),
+    verdict_rank: Some(100),
+    incidents: &["contiguous-allocation", "netns-teardown", "cgroup-ids"],
+    metrics: &[
+        Metric::one(
+            "kernel_release",
+            MetricKind::Text,
+            "the kernel with the defect",
+        ),
+        Metric::one("defects", MetricKind::Count, "defects matched"),
+    ],
+    needs: &[],
+};
 
 impl Rule for KernelKnownDefect {
-    fn id(&self) -> &'static str {
-        "kernel.known-defect"
-    }
-    fn role(&self) -> Role {
-        Role::Factor
-    }
-    fn summary(&self) -> &'static str {
-        "The kernel version has a documented defect that matches the evidence"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/kernel.known-defect.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -69,7 +50,7 @@ impl Rule for KernelKnownDefect {
 
         // 1. 3.10-era kmem accounting: no reclaim of kernel memory, memcg ids pinned by dead
         // cgroups, large memcg_caches arrays on every root cache creation.
-        if v.before(4, 0) && kmem_accounting_evidence(facts) {
+        if v.before(4, 0) && kmem::shown_by_failures(facts) {
             let mut text = format!(
                 "Kernel {} has the 3.x memcg kernel-memory accounting, which cannot reclaim \
                  kernel memory charged to a cgroup, keeps deleted cgroups (and their ids) alive \
@@ -197,12 +178,5 @@ mod tests {
         assert!(KernelKnownDefect
             .evaluate(&context(&modern_fragmentation_facts(), None))
             .is_empty());
-    }
-
-    #[test]
-    fn per_memcg_names() {
-        assert!(is_per_memcg_cache("dentry(1234:docker-abc.scope)"));
-        assert!(!is_per_memcg_cache("dentry"));
-        assert!(!is_per_memcg_cache("nf_conntrack_ffff88036ea66180"));
     }
 }

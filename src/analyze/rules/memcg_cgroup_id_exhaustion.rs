@@ -2,6 +2,7 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::RuntimeErrorKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -13,18 +14,31 @@ const ID_MAX: u64 = 65535;
 /// How close to the limit counts as "near".
 const NEAR: u64 = 60000;
 
+static META: RuleMeta = RuleMeta {
+    id: "memcg.cgroup-id-exhaustion",
+    role: Role::Condition,
+    summary: "The number of memory cgroups reached the kernel's 65535 id limit",
+    doc: include_str!("../../../docs/findings/memcg.cgroup-id-exhaustion.md"),
+    verdict_rank: Some(50),
+    incidents: &["cgroup-ids"],
+    metrics: &[
+        Metric::one(
+            "memory_cgroups",
+            MetricKind::Count,
+            "memory cgroups the kernel counts",
+        ),
+        Metric::one(
+            "mkdir_failures",
+            MetricKind::Count,
+            "cgroup creations refused with ENOSPC",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for CgroupIdExhaustion {
-    fn id(&self) -> &'static str {
-        "memcg.cgroup-id-exhaustion"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "The number of memory cgroups reached the kernel's 65535 id limit"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.cgroup-id-exhaustion.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

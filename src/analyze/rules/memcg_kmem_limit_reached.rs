@@ -3,6 +3,7 @@
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
@@ -12,18 +13,36 @@ pub struct KmemLimitReached;
 /// `9007199254740988kB` for an unset limit).
 const UNLIMITED_KB: u64 = 1 << 50;
 
+static META: RuleMeta = RuleMeta {
+    id: "memcg.kmem-limit-reached",
+    role: Role::Condition,
+    summary: "A cgroup's kernel-memory (kmem) limit was reached",
+    doc: include_str!("../../../docs/findings/memcg.kmem-limit-reached.md"),
+    verdict_rank: Some(40),
+    incidents: &["memcg-oom", "contiguous-allocation"],
+    metrics: &[
+        Metric::one(
+            "kmem_usage_bytes",
+            MetricKind::Bytes,
+            "the cgroup's kernel-memory usage",
+        ),
+        Metric::one(
+            "kmem_limit_bytes",
+            MetricKind::Bytes,
+            "the cgroup's kernel-memory limit",
+        ),
+        Metric::one(
+            "kmem_failcnt",
+            MetricKind::Count,
+            "times the kernel-memory limit was hit",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for KmemLimitReached {
-    fn id(&self) -> &'static str {
-        "memcg.kmem-limit-reached"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "A cgroup's kernel-memory (kmem) limit was reached"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.kmem-limit-reached.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

@@ -3,24 +3,36 @@
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::OomScope;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct LimitReached;
 
+static META: RuleMeta = RuleMeta {
+    id: "memcg.limit-reached",
+    role: Role::Condition,
+    summary: "A memory cgroup's usage reached its limit (usage == limit, failcnt > 0)",
+    doc: include_str!("../../../docs/findings/memcg.limit-reached.md"),
+    verdict_rank: Some(30),
+    incidents: &["memcg-oom"],
+    metrics: &[
+        Metric::one("usage_bytes", MetricKind::Bytes, "the cgroup's usage"),
+        Metric::one("limit_bytes", MetricKind::Bytes, "the cgroup's limit"),
+        Metric::one(
+            "failcnt",
+            MetricKind::Count,
+            "times the cgroup hit its limit",
+        ),
+        Metric::one("oom_kills", MetricKind::Count, "OOM kills in the cgroup"),
+    ],
+    needs: &[],
+};
+
 impl Rule for LimitReached {
-    fn id(&self) -> &'static str {
-        "memcg.limit-reached"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "A memory cgroup's usage reached its limit (usage == limit, failcnt > 0)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.limit-reached.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

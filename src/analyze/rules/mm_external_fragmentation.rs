@@ -6,10 +6,12 @@ use crate::analyze::fragmentation::{
     fragmentation_index, human_bytes, largest_free_order, order_bytes, WatermarkFailure,
     WatermarkRule,
 };
+use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::zones::{Reach, ZoneView};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{BuddyZone, Facts, FragIndexZone};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::sources::SourceKind;
 
 pub struct ExternalFragmentation;
 
@@ -150,18 +152,62 @@ fn zone_table(a: &Assessment<'_>) -> String {
     t
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.external-fragmentation",
+    role: Role::Condition,
+    summary: "Free memory existed, but not in blocks of the order requested",
+    doc: include_str!("../../../docs/findings/mm.external-fragmentation.md"),
+    verdict_rank: Some(10),
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("order", MetricKind::Order, "order of the failed request"),
+        Metric::one("request_bytes", MetricKind::Bytes, "size of the failed request"),
+        Metric::one("available_bytes", MetricKind::Bytes, "memory available (MemAvailable, or free plus reclaimable)"),
+        Metric::one("extfrag_at_collection", MetricKind::Index, "fragmentation index at the order, from the free lists at collection"),
+        Metric::one("extfrag_computed", MetricKind::Index, "fragmentation index at the order in the preferred zone, computed from the failure's free lists"),
+        Metric::one("extfrag_captured", MetricKind::Index, "the kernel's own extfrag_index at the order"),
+        Metric::one("zone_free_pages", MetricKind::Pages, "free pages of the preferred zone"),
+        Metric::one("zone_min_pages", MetricKind::Pages, "min watermark of the preferred zone"),
+        Metric::one("slab_reclaimable_bytes", MetricKind::Bytes, "reclaimable slab at the failure"),
+        Metric::per_zone("largest_free_order", MetricKind::Integer, "largest order with a free block (-1: none), per zone"),
+        Metric::per_zone("extfrag_index", MetricKind::IndexList, "fragmentation index per order, per zone"),
+        Metric::per_zone("watermark_ok", MetricKind::Flag, "whether the zone passed the watermark check, per zone"),
+    ],
+    needs: &[
+        Need {
+            sources: &[SourceKind::Buddyinfo],
+            when: NeedWhen::AllocFailure,
+            what: "no /proc/buddyinfo",
+            why: "free blocks per order at collection, to set beside the free lists of the failure report",
+            collect: Some("cat /proc/buddyinfo"),
+        },
+        Need {
+            sources: &[SourceKind::ExtfragIndex],
+            when: NeedWhen::AllocFailure,
+            what: "no debugfs extfrag_index",
+            why: "the kernel's own fragmentation index per order; postmortem computes it from the free lists, the file would cross-check it",
+            collect: Some("mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index"),
+        },
+        Need {
+            sources: &[SourceKind::Slabinfo, SourceKind::Slabtop],
+            when: NeedWhen::AllocFailure,
+            what: "no /proc/slabinfo",
+            why: "which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist",
+            collect: Some("cat /proc/slabinfo"),
+        },
+        Need {
+            sources: &[SourceKind::Vmstat],
+            when: NeedWhen::AllocFailure,
+            what: "no /proc/vmstat",
+            why: "compaction counters: whether the kernel tried to rebuild large blocks and failed",
+            collect: Some("cat /proc/vmstat"),
+        },
+    ],
+};
+
 impl Rule for ExternalFragmentation {
-    fn id(&self) -> &'static str {
-        "mm.external-fragmentation"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "Free memory existed, but not in blocks of the order requested"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.external-fragmentation.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

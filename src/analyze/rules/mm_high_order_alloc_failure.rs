@@ -3,7 +3,9 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::{human_bytes, order_bytes};
-use crate::analyze::lookup::{self, trace_has};
+use crate::analyze::kernel::paths::describe_path;
+use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::zones::gfp_flags;
 use crate::analyze::{Context, Rule};
 use crate::facts::AllocFailure;
@@ -54,52 +56,29 @@ pub fn describe_gfp(failure: &AllocFailure) -> Vec<String> {
     words
 }
 
-/// What the call path was doing, in words, when it is recognisable.
-pub fn describe_path(failure: &AllocFailure) -> Option<&'static str> {
-    let t = &failure.call_trace;
-    let netns = trace_has(t, "copy_net_ns") || trace_has(t, "nf_conntrack_init_net");
-    let unshare = [
-        "SyS_unshare",
-        "sys_unshare",
-        "__x64_sys_unshare",
-        "__do_sys_unshare",
-    ]
-    .iter()
-    .any(|f| trace_has(t, f));
-    let clone = ["copy_process", "do_fork", "_do_fork", "kernel_clone"]
-        .iter()
-        .any(|f| trace_has(t, f));
-    let cache = trace_has(t, "kmem_cache_create") || trace_has(t, "kmem_cache_create_memcg");
-    match (
-        netns || trace_has(t, "create_new_namespaces"),
-        unshare,
-        cache,
-    ) {
-        (true, true, true) => Some(
-            "creating a new network namespace through `unshare()`, which made the kernel create a \
-             slab cache for the namespace",
-        ),
-        (true, true, false) => Some("creating new namespaces through `unshare()`"),
-        (true, false, _) if clone => Some("creating new namespaces while cloning a process"),
-        (true, false, _) => Some("creating new namespaces"),
-        (false, _, true) => Some("creating a slab cache"),
-        _ if clone => Some("creating a process (fork or clone)"),
-        _ => None,
-    }
-}
+static META: RuleMeta = RuleMeta {
+    id: "mm.high-order-alloc-failure",
+    role: Role::Mechanism,
+    summary: "A page allocation of order 1 or more failed: no contiguous block of that size could be found",
+    doc: include_str!("../../../docs/findings/mm.high-order-alloc-failure.md"),
+    verdict_rank: None,
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("order", MetricKind::Order, "order of the failed request"),
+        Metric::one("request_bytes", MetricKind::Bytes, "size of the failed request"),
+        Metric::one("gfp_raw", MetricKind::Text, "the GFP mask as printed, hexadecimal"),
+        Metric::one("gfp_flags", MetricKind::TextList, "the GFP flags decoded for the kernel"),
+        Metric::one("task", MetricKind::Text, "the task that asked"),
+        Metric::one("pid", MetricKind::Integer, "its pid"),
+        Metric::one("reports", MetricKind::Count, "high-order failure reports in the bundle"),
+        Metric::one("kernel_release", MetricKind::Text, "the kernel that failed"),
+    ],
+    needs: &[],
+};
 
 impl Rule for HighOrderAllocFailure {
-    fn id(&self) -> &'static str {
-        "mm.high-order-alloc-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "A page allocation of order 1 or more failed: no contiguous block of that size could be found"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.high-order-alloc-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

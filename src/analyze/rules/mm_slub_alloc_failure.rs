@@ -2,23 +2,44 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Role, Severity};
 
 pub struct SlubAllocFailure;
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.slub-alloc-failure",
+    role: Role::Mechanism,
+    summary:
+        "SLUB could not allocate a new slab for a cache (SLUB: Unable to allocate memory on node N)",
+    doc: include_str!("../../../docs/findings/mm.slub-alloc-failure.md"),
+    verdict_rank: None,
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("reports", MetricKind::Count, "SLUB failure reports"),
+        Metric::one(
+            "per_memcg_reports",
+            MetricKind::Count,
+            "reports for a per-memcg cache copy",
+        ),
+        Metric::one(
+            "default_order",
+            MetricKind::Order,
+            "the cache's default slab order",
+        ),
+        Metric::one(
+            "min_order",
+            MetricKind::Order,
+            "the cache's minimum slab order",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for SlubAllocFailure {
-    fn id(&self) -> &'static str {
-        "mm.slub-alloc-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "SLUB could not allocate a new slab for a cache (SLUB: Unable to allocate memory on node N)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.slub-alloc-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

@@ -4,24 +4,39 @@ use std::collections::BTreeMap;
 
 use crate::analyze::finding::FindingBuilder;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ConntrackTableFull;
 
+static META: RuleMeta = RuleMeta {
+    id: "netfilter.conntrack-table-full",
+    role: Role::Mechanism,
+    summary: "The connection tracking table was full and the kernel dropped packets",
+    doc: include_str!("../../../docs/findings/netfilter.conntrack-table-full.md"),
+    verdict_rank: Some(60),
+    incidents: &["conntrack-table"],
+    metrics: &[
+        Metric::one(
+            "messages",
+            MetricKind::Count,
+            "`table full, dropping packet` messages logged",
+        ),
+        Metric::one("nf_conntrack_max", MetricKind::Count, "the table size"),
+        Metric::one(
+            "nf_conntrack_count",
+            MetricKind::Count,
+            "entries in use at collection",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for ConntrackTableFull {
-    fn id(&self) -> &'static str {
-        "netfilter.conntrack-table-full"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The connection tracking table was full and the kernel dropped packets"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/netfilter.conntrack-table-full.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -12,18 +13,32 @@ pub struct UnregisterNetdeviceHang;
 
 const MOBY_5618: &str = "https://github.com/moby/moby/issues/5618";
 
+static META: RuleMeta = RuleMeta {
+    id: "netns.unregister-netdevice-hang",
+    role: Role::Mechanism,
+    summary:
+        "A network namespace teardown hangs: unregister_netdevice waits for a leaked reference",
+    doc: include_str!("../../../docs/findings/netns.unregister-netdevice-hang.md"),
+    verdict_rank: None,
+    incidents: &["netns-teardown"],
+    metrics: &[
+        Metric::one(
+            "messages",
+            MetricKind::Count,
+            "`unregister_netdevice` waits logged",
+        ),
+        Metric::one(
+            "span_s",
+            MetricKind::Seconds,
+            "time from the first wait to the last",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for UnregisterNetdeviceHang {
-    fn id(&self) -> &'static str {
-        "netns.unregister-netdevice-hang"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "A network namespace teardown hangs: unregister_netdevice waits for a leaked reference"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/netns.unregister-netdevice-hang.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

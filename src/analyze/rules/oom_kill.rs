@@ -5,6 +5,7 @@
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup::{self, At};
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{OomKill, OomReportPart, OomScope, OomScopeBasis};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -136,18 +137,39 @@ fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
         .collect()
 }
 
+static MEMCG_KILL: RuleMeta = RuleMeta {
+    id: "oom.memcg-kill",
+    role: Role::Mechanism,
+    summary: "The OOM killer ran inside a memory cgroup that reached its limit",
+    doc: include_str!("../../../docs/findings/oom.memcg-kill.md"),
+    verdict_rank: None,
+    incidents: &["memcg-oom"],
+    metrics: &[
+        Metric::one(
+            "oom_kills",
+            MetricKind::Count,
+            "OOM kills inside memory cgroups",
+        ),
+        Metric::one("usage_bytes", MetricKind::Bytes, "the first cgroup's usage"),
+        Metric::one("limit_bytes", MetricKind::Bytes, "the first cgroup's limit"),
+        Metric::one(
+            "failcnt",
+            MetricKind::Count,
+            "times the first cgroup hit its limit",
+        ),
+        Metric::one("victim", MetricKind::Text, "the first process killed"),
+        Metric::one(
+            "report_missing",
+            MetricKind::TextList,
+            "parts the first report lacks (header, kill_line)",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for OomMemcgKill {
-    fn id(&self) -> &'static str {
-        "oom.memcg-kill"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The OOM killer ran inside a memory cgroup that reached its limit"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/oom.memcg-kill.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &MEMCG_KILL
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -213,18 +235,29 @@ impl Rule for OomMemcgKill {
     }
 }
 
+static GLOBAL_KILL: RuleMeta = RuleMeta {
+    id: "oom.global-kill",
+    role: Role::Mechanism,
+    summary: "The OOM killer ran for the whole host",
+    doc: include_str!("../../../docs/findings/oom.global-kill.md"),
+    verdict_rank: None,
+    incidents: &["host-oom"],
+    metrics: &[
+        Metric::one("oom_kills", MetricKind::Count, "host-wide OOM kills"),
+        Metric::one("order", MetricKind::Order, "order of the first request"),
+        Metric::one("victim", MetricKind::Text, "the first process killed"),
+        Metric::one(
+            "report_missing",
+            MetricKind::TextList,
+            "parts the first report lacks (header, kill_line)",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for OomGlobalKill {
-    fn id(&self) -> &'static str {
-        "oom.global-kill"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The OOM killer ran for the whole host"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/oom.global-kill.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &GLOBAL_KILL
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

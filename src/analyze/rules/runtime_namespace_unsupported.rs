@@ -2,33 +2,32 @@
 //! the namespace type (`unshare`/`clone` returned EINVAL).
 
 use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::kernel::errors::is_namespace_einval;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
-use crate::facts::RuntimeError;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct NamespaceUnsupported;
 
-/// Whether a runtime error is a namespace creation refused with EINVAL.
-pub fn is_namespace_einval(e: &RuntimeError) -> bool {
-    let errno = e.errno_text.as_deref().unwrap_or("").to_ascii_lowercase();
-    let step = e.failed_step.as_deref().unwrap_or("").to_ascii_lowercase();
-    errno.contains("invalid argument")
-        && (step.contains("unshare") || step.contains("clone") || step.contains("namespace"))
-}
+static META: RuleMeta = RuleMeta {
+    id: "runtime.namespace-unsupported",
+    role: Role::Mechanism,
+    summary: "The kernel refused to create a namespace type runc asked for (EINVAL)",
+    doc: include_str!("../../../docs/findings/runtime.namespace-unsupported.md"),
+    verdict_rank: None,
+    incidents: &["namespace-refused"],
+    metrics: &[Metric::one(
+        "errors",
+        MetricKind::Count,
+        "namespace creations refused",
+    )],
+    needs: &[],
+};
 
 impl Rule for NamespaceUnsupported {
-    fn id(&self) -> &'static str {
-        "runtime.namespace-unsupported"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The kernel refused to create a namespace type runc asked for (EINVAL)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/runtime.namespace-unsupported.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -79,7 +78,7 @@ impl Rule for NamespaceUnsupported {
 mod tests {
     use super::*;
     use crate::analyze::testkit::*;
-    use crate::facts::{Facts, Line, RuntimeErrorKind, Sourced};
+    use crate::facts::{Facts, Line, RuntimeError, RuntimeErrorKind, Sourced};
 
     fn error(errno: &str) -> RuntimeError {
         RuntimeError {
