@@ -195,9 +195,11 @@ fn summarize(
     if opening.id != verdict.id {
         sentences.push(sentence_of(verdict));
     }
-    if let Some(f) = chain.iter().find(|f| {
+    // What made the condition likely; a factor verdict has said it already.
+    let factor = chain.iter().find(|f| {
         f.role == Role::Factor && f.id != verdict.id && f.id != opening.id && !f.sentence.is_empty()
-    }) {
+    });
+    if let Some(f) = factor.filter(|_| verdict.role == Role::Condition) {
         sentences.push(f.sentence.clone());
     }
     if !established {

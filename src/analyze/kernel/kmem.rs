@@ -6,6 +6,7 @@ use super::caches::is_per_memcg_cache;
 use crate::analyze::evidence::cite;
 use crate::analyze::lookup::{self, trace_has};
 use crate::analyze::zones::gfp_flags;
+use crate::analyze::Context;
 use crate::facts::Facts;
 use crate::report::Evidence;
 
@@ -94,6 +95,23 @@ pub fn kmem_evidence(facts: &Facts) -> KmemEvidence {
         }
     }
     k
+}
+
+/// Whether the failing container has a memory limit and a runc that may switch kmem accounting
+/// on for it (v1.0.0-rc3 to rc93 do on cgroup v1; a version outside that range takes the limit
+/// out of the story).
+pub fn limit_switches_kmem_on(ctx: &Context<'_>) -> bool {
+    let limited = ctx
+        .derived
+        .failing_container()
+        .is_some_and(|c| c.item.memory.limit_bytes.is_some_and(|l| l > 0));
+    let ignores = lookup::runc_version(ctx.facts)
+        .and_then(|(_, r)| r.version.as_deref())
+        .map(lookup::runc_kmem)
+        .is_some_and(|k| matches!(k, lookup::RuncKmem::Ignores { .. }));
+    let k = kmem_evidence(ctx.facts);
+    let proven = !k.gfp_flag.is_empty() || !k.call_trace.is_empty();
+    limited && proven && !ignores
 }
 
 /// Whether the kernel's own failures (allocation and SLUB reports) or slabinfo show memcg kmem

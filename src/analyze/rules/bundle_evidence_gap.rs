@@ -1,6 +1,6 @@
 //! `bundle.evidence-gap`: evidence the analysis needed is missing, truncated or unreadable.
 
-use crate::analyze::finding::FindingBuilder;
+use crate::analyze::finding::{count, FindingBuilder};
 use crate::analyze::gaps;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
@@ -38,8 +38,8 @@ impl Rule for EvidenceGap {
             .severity(Severity::Info)
             .confidence(Confidence::High)
             .title(format!(
-                "The bundle lacks {} piece(s) of evidence",
-                gaps.len()
+                "The bundle lacks {}",
+                count(gaps.len(), "piece of evidence", "pieces of evidence")
             ))
             .paragraph(
                 "The findings above stand on what the bundle holds. These would confirm them or \

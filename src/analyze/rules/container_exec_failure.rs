@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
@@ -87,12 +87,12 @@ impl Rule for ContainerExecFailure {
             .map(|c| format!("container {}", code(c)))
             .unwrap_or_else(|| "a running container".to_string());
         let mut text = format!(
-            "An exec into {who} failed {} time(s): the container was running and the process \
+            "An exec into {who} failed {}: the container was running and the process \
              the exec wanted to start inside it could not start. This is not a failure to start \
              the container, although the runtime's text says `unable to start container \
              process` or `starting container process caused`: those words are about the exec'd \
              process.",
-            errors.len()
+            times(errors.len())
         );
         if let Some(r) = &reason {
             text.push_str(&format!(" The runtime gave the reason {}.", code(r)));

@@ -101,7 +101,10 @@ impl Rule for ContainerMemoryLimit {
                     }
                 ))
                 .metric("limit_bytes", limit)
-                .metric_opt("usage_kb", o.item.memory_usage_kb)
+                .metric_opt(
+                    "usage_bytes",
+                    o.item.memory_usage_kb.map(|v| v.saturating_mul(1024)),
+                )
                 .cite(
                     c.path,
                     c.item.memory.limit_line.as_ref().unwrap_or(&c.item.line),

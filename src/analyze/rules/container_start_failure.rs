@@ -189,7 +189,7 @@ impl Rule for ContainerStartFailure {
             Some(c) => format!("Container {c} failed to start"),
             None => "A container failed to start".to_string(),
         });
-        b = b.paragraph(first);
+        b = b.sentence(first.clone()).paragraph(first);
         if let Some(n) = exit_status {
             b = b.paragraph(format!(
                 "{} is not an errno. In runc releases before 1.0.0-rc9 the namespace setup code \

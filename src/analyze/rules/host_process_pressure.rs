@@ -66,7 +66,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Thousands of processes, threads, namespaces or cgroups on the host add kernel memory pressure",
     doc: include_str!("../../../docs/findings/host.process-pressure.md"),
     verdict_rank: Some(110),
-    incidents: &["contiguous-allocation", "host-oom"],
+    incidents: &["contiguous-allocation", "host-oom", "cgroup-ids"],
     metrics: &[
         Metric::one("threads", MetricKind::Count, "task structs in use"),
         Metric::one("network_namespaces", MetricKind::Count, "per-namespace conntrack caches"),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, times, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
@@ -54,18 +54,38 @@ impl Rule for KernelHungTask {
             .iter()
             .map(|(t, (n, s))| {
                 if *s > 0 {
-                    format!("{} ({n}x, blocked > {s} s)", code(t))
+                    format!("{} ({}, blocked > {s} s)", code(t), times(*n as usize))
                 } else {
-                    format!("{} ({n}x)", code(t))
+                    format!("{} ({})", code(t), times(*n as usize))
                 }
             })
             .collect();
         let waits_on_netns = lookup::kernel_messages(ctx.facts)
             .any(|m| matches!(m.item.kind, KernelMessageKind::UnregisterNetdevice { .. }));
+        let longest = tasks.values().map(|(_, s)| *s).max().unwrap_or(0);
+        let over = if longest > 0 {
+            format!(" for more than {longest} s")
+        } else {
+            String::new()
+        };
+        let (title, who) = match tasks.keys().next() {
+            Some(t) if tasks.len() == 1 => (format!("{t} blocked in the kernel{over}"), code(t)),
+            _ => (
+                format!("{} tasks blocked in the kernel{over}", tasks.len()),
+                format!("{} tasks", tasks.len()),
+            ),
+        };
         let mut b = b
             .title(format!(
-                "{} hung-task report(s): tasks blocked in the kernel",
-                hung.len()
+                "{title}, {}",
+                count(hung.len(), "report", "reports")
+            ))
+            .sentence(format!(
+                "{who} {} blocked in the kernel{over} ({}): stuck in uninterruptible sleep, it \
+                 could not finish whatever it was doing, and everything waiting on it stalled \
+                 too.",
+                if tasks.len() == 1 { "was" } else { "were" },
+                count(hung.len(), "hung-task report", "hung-task reports")
             ))
             .paragraph(format!(
                 "The kernel reported tasks stuck in uninterruptible sleep for longer than \
@@ -127,7 +147,9 @@ mod tests {
         };
         let f = KernelHungTask.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
-        assert!(f[0].explanation.contains("`dockerd` (1x, blocked > 120 s)"));
+        assert!(f[0]
+            .explanation
+            .contains("`dockerd` (once, blocked > 120 s)"));
         assert_eq!(f[0].evidence[0].line, Some(99));
     }
 }

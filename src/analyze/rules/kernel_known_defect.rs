@@ -43,6 +43,7 @@ impl Rule for KernelKnownDefect {
         let v = &kernel.version;
         let mut b = FindingBuilder::new(self).severity(Severity::Warning);
         let mut defects: Vec<&str> = Vec::new();
+        let mut words: Vec<&str> = Vec::new();
         let mut refs_used: Vec<&str> = Vec::new();
         // The kernel the node has booted since the failure, while it is outside the range of
         // every defect found.
@@ -71,6 +72,7 @@ impl Rule for KernelKnownDefect {
                 b = b.cite(a.path, &a.item.header);
             }
             defects.push("3.x kmem accounting");
+            words.push("its 3.x kmem accounting, which pins deleted memory cgroups and their ids");
             booted_past = booted_past.filter(|now| !now.version.before(4, 0));
             refs_used.extend([refs::RUNC_1921, refs::RUNC_1725, refs::K8S_61937]);
         }
@@ -92,6 +94,7 @@ impl Rule for KernelKnownDefect {
                 b = b.cite(c.path, &c.item.line);
             }
             defects.push("per-netns conntrack slab cache");
+            words.push("a conntrack slab cache created for every network namespace");
             booted_past = booted_past.filter(|now| !now.version.has_per_netns_conntrack_cache());
             refs_used.push(refs::MOBY_31037);
         }
@@ -110,6 +113,10 @@ impl Rule for KernelKnownDefect {
                 ))
                 .cite(w.path, &w.item.line);
             defects.push("netdevice reference leak");
+            words.push(
+                "network device reference leaks that leave a namespace's teardown waiting \
+                 forever, fixed only in specific releases of each kernel series",
+            );
             // Fixed in specific releases of each series: no kernel is known to be past it.
             booted_past = None;
             refs_used.push("https://github.com/moby/moby/issues/5618");
@@ -148,7 +155,17 @@ impl Rule for KernelKnownDefect {
             } else {
                 Confidence::Medium
             })
-            .metric("kernel", v.release.clone())
+            .sentence(format!(
+                "Kernel {} has {} behind this: {}.",
+                code(&v.release),
+                if words.len() == 1 {
+                    "a known defect"
+                } else {
+                    "known defects"
+                },
+                words.join("; and ")
+            ))
+            .metric("kernel_release", v.release.clone())
             .metric("defects", defects.len() as u64)
             .references(&refs_used)
             .build()]

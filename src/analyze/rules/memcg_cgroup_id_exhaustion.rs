@@ -1,6 +1,6 @@
 //! `memcg.cgroup-id-exhaustion`: memory cgroups reached the kernel's 65535 id limit.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
@@ -76,7 +76,19 @@ impl Rule for CgroupIdExhaustion {
         let mut b = FindingBuilder::new(self)
             .severity(Severity::Critical)
             .confidence(confidence)
-            .title("Memory cgroup ids exhausted: new containers cannot get a memory cgroup");
+            .title("Memory cgroup ids exhausted: new containers cannot get a memory cgroup")
+            .sentence(format!(
+                "The disk was not full: the kernel had used up its {ID_MAX} memory cgroup ids{}, \
+                 deleted cgroups still pinned by their kernel memory among them, so no new \
+                 container can get a memory cgroup until the node reboots.",
+                near.map(|(_, c)| format!(" (`/proc/cgroups` counts {})", c.num_cgroups))
+                    .unwrap_or_default()
+            ))
+            .advice(
+                "Move the workloads away and reboot the node to release the leaked ids, then stop \
+                 the leak with a runc that does not switch on kmem accounting (v1.0.0-rc94 or \
+                 later, or built with `nokmem`), `cgroup.memory=nokmem`, or a newer kernel.",
+            );
         if let Some((_, c)) = near {
             b = b.paragraph(format!(
                 "`/proc/cgroups` counts {} memory cgroups, against a kernel limit of {ID_MAX} \
@@ -89,9 +101,9 @@ impl Rule for CgroupIdExhaustion {
         }
         if !mkdir.is_empty() {
             b = b.paragraph(format!(
-                "Creating a memory cgroup failed with `no space left on device` {} time(s){}: \
-                 that is the id allocator refusing, not a full disk.",
-                mkdir.len(),
+                "Creating a memory cgroup failed with `no space left on device` {}{}: that is \
+                 the id allocator refusing, not a full disk.",
+                times(mkdir.len()),
                 mkdir
                     .first()
                     .and_then(|e| e.item.cgroup_path.as_deref())

@@ -3,7 +3,7 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
-use crate::analyze::kernel::kmem::{kmem_evidence, MEMCG_CACHE_FUNCTIONS};
+use crate::analyze::kernel::kmem::{kmem_evidence, limit_switches_kmem_on, MEMCG_CACHE_FUNCTIONS};
 use crate::analyze::lookup::trace_has;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
@@ -97,8 +97,25 @@ impl Rule for KmemAccounting {
         if !k.slub_memcg.is_empty() {
             proven.push("SLUB failed to allocate for a per-memcg cache copy".to_string());
         }
+        let base = kernel
+            .as_ref()
+            .map(|k| format!("{}.{}", k.version.major, k.version.minor))
+            .unwrap_or_else(|| "3.10".to_string());
+        let sentence = if limit_switches_kmem_on(ctx) {
+            format!(
+                "The container's memory limit mattered because it switched on kernel-memory \
+                 (kmem) accounting on a {base} kernel, where every new slab cache then needs a \
+                 large array sized by the number of memory cgroups ever used."
+            )
+        } else {
+            format!(
+                "Kernel-memory (kmem) accounting was active on a {base} kernel, where every new \
+                 slab cache needs a large array sized by the number of memory cgroups ever used."
+            )
+        };
         let mut b = FindingBuilder::new(self)
             .severity(Severity::Warning)
+            .sentence(sentence)
             .title("Memory-cgroup kernel-memory accounting active on a 3.10-era kernel")
             .paragraph(format!(
                 "Kernel memory accounting (kmem) of memory cgroups was active: {}.",

@@ -73,8 +73,11 @@ impl Rule for KmemLimitReached {
                 human_bytes(limit.saturating_mul(1024)),
                 k.kmem_failcnt.unwrap_or(0)
             ))
-            .metric_opt("kmem_usage_kb", k.kmem_usage_kb)
-            .metric("kmem_limit_kb", limit)
+            .metric_opt(
+                "kmem_usage_bytes",
+                k.kmem_usage_kb.map(|v| v.saturating_mul(1024)),
+            )
+            .metric("kmem_limit_bytes", limit.saturating_mul(1024))
             .metric_opt("kmem_failcnt", k.kmem_failcnt)
             .cite_opt(o.path, k.header.as_ref())
             .cite_opt(o.path, k.kmem_line.as_ref())

@@ -1,11 +1,12 @@
 //! `mm.external-fragmentation`: memory was free, but not in blocks of the order requested.
 
 use crate::analyze::assess::{assess_main, Assessment, Cause};
-use crate::analyze::finding::{code, index3, FindingBuilder};
+use crate::analyze::finding::{code, count, index3, FindingBuilder};
 use crate::analyze::fragmentation::{
     fragmentation_index, human_bytes, largest_free_order, order_bytes, WatermarkFailure,
     WatermarkRule,
 };
+use crate::analyze::kernel::kmem::kmem_evidence;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::zones::{Reach, ZoneView};
 use crate::analyze::{refs, Context, Rule};
@@ -265,7 +266,12 @@ fn from_collection(
                 row.zone
             ))
             .paragraph(format!(
-                "The order-{order} request ({}) failed while `{}` shows {} available. The failure                  report in the bundle has no free lists, so the state at the failure is unknown;                  the `/proc/buddyinfo` captured later shows no free block of order {order} or                  above in {} (largest free block: {largest_words}), and a fragmentation index of                  {} at order {order} computed from it. Values near 1.000 mean fragmentation,                  near 0 lack of memory.",
+                "The order-{order} request ({}) failed while `{}` shows {} available. The failure \
+                 report in the bundle has no free lists, so the state at the failure is unknown; \
+                 the `/proc/buddyinfo` captured later shows no free block of order {order} or \
+                 above in {} (largest free block: {largest_words}), and a fragmentation index of \
+                 {} at order {order} computed from it. Values near 1.000 mean fragmentation, \
+                 near 0 lack of memory.",
                 human_bytes(order_bytes(order)),
                 if av.from == "free" { "free" } else { "/proc/meminfo" },
                 human_bytes(av.bytes),
@@ -273,8 +279,18 @@ fn from_collection(
                 index3(index)
             ))
             .paragraph(
-                "Confidence is low because the free lists are from a later moment. The complete                  failure report (its `Mem-Info` block with the per-zone free lists and                  watermarks) would confirm it.",
+                "Confidence is low because the free lists are from a later moment. The complete \
+                 failure report (its `Mem-Info` block with the per-zone free lists and \
+                 watermarks) would confirm it.",
             )
+            .sentence(format!(
+                "Memory was most likely fragmented, not used up: {} was available, but \
+                 `/proc/buddyinfo` collected later shows no free block of order {order} or above \
+                 in {} (the failure report lost its free lists).",
+                human_bytes(av.bytes),
+                code(&row.zone)
+            ))
+            .advice(ADVICE)
             .metric("order", order)
             .metric("request_bytes", order_bytes(order))
             .metric("available_bytes", av.bytes)
@@ -283,7 +299,8 @@ fn from_collection(
             .cite(av.path, av.line)
             .cite(bpath, &row.line)
             .recommend(
-                "Free page cache and reclaimable slab, then compact, and read the free lists                  again.",
+                "Free page cache and reclaimable slab, then compact, and read the free lists \
+                 again.",
                 Some("sync; echo 3 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory; cat /proc/buddyinfo"),
                 Risk::Low,
                 "now, to restore service on this node",
@@ -291,6 +308,66 @@ fn from_collection(
             .references(&[refs::VM_SYSCTL_DOC, refs::VMSTAT_C])
             .build(),
     )
+}
+
+/// What the summary advises when fragmentation decides the verdict.
+const ADVICE: &str = "Restore service with `drop_caches` and `compact_memory` (intermittent \
+     success), then remove what keeps asking for large contiguous blocks.";
+
+/// The same, when kmem accounting is what keeps asking for them.
+const ADVICE_KMEM: &str = "Restore service with `drop_caches` and `compact_memory` \
+     (intermittent success); stop it recurring with runc >= 1.0.0-rc94 or a runc built with \
+     `nokmem`, `cgroup.memory=nokmem` on a kernel that supports it, or a newer kernel; removing \
+     memory limits is not the fix.";
+
+/// Whether kmem accounting is active on a kernel whose implementation fails (3.10 to 4.5, RHEL
+/// 7): then it is what keeps asking for large contiguous blocks.
+fn kmem_active(ctx: &Context<'_>) -> bool {
+    let affected = ctx
+        .derived
+        .incident_kernel()
+        .map(|k| k.version.is_rhel7() || k.version.before(4, 6));
+    affected != Some(false) && kmem_evidence(ctx.facts).kinds() > 0
+}
+
+/// Why no zone could serve the request, in one sentence with the bundle's numbers.
+fn verdict_sentence(a: &Assessment<'_>, pref: &ZoneView<'_>) -> String {
+    let largest = pref
+        .largest_block_bytes()
+        .map(human_bytes)
+        .unwrap_or_else(|| "none".to_string());
+    let vals: Vec<f64> = pref.extfrag.iter().copied().filter(|v| *v >= 0.0).collect();
+    let lo = vals.iter().copied().reduce(f64::min);
+    let hi = vals.iter().copied().reduce(f64::max);
+    let mut parts = Vec::new();
+    if let Some(av) = &a.available {
+        parts.push(format!("{} available", human_bytes(av.bytes)));
+    }
+    parts.push(format!(
+        "no free block larger than {largest} in {}",
+        code(&pref.dump.zone)
+    ));
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        parts.push(format!(
+            "fragmentation index {} to {}",
+            two_decimals(lo),
+            two_decimals(hi)
+        ));
+    }
+    format!(
+        "No zone could serve it because memory was fragmented, not used up ({}).",
+        parts.join(", ")
+    )
+}
+
+/// An index for a sentence: two decimals, or three where two would round it to 1.00.
+fn two_decimals(v: f64) -> String {
+    let two = format!("{v:.2}");
+    if two == "1.00" {
+        index3(v)
+    } else {
+        two
+    }
 }
 
 fn build(
@@ -445,8 +522,13 @@ fn build(
         .map(|z| {
             let blocks: u64 = z.usable_counts.iter().skip(order as usize).sum();
             format!(
-                "{} had {blocks} free block(s) of order {order} or above and {}",
+                "{} had {} of order {order} or above and {}",
                 code(&z.dump.zone),
+                count(
+                    usize::try_from(blocks).unwrap_or(usize::MAX),
+                    "free block",
+                    "free blocks"
+                ),
                 match z.watermark.and_then(|w| w.failure) {
                     None => "passed the watermark check".to_string(),
                     Some(WatermarkFailure::Order0) if z.reserve_pages > 0 => format!(
@@ -595,6 +677,12 @@ fn build(
             human_bytes(order_bytes(order)),
             zone
         ))
+        .sentence(verdict_sentence(a, pref))
+        .advice(if kmem_active(ctx) {
+            ADVICE_KMEM
+        } else {
+            ADVICE
+        })
         .paragraph(headline)
         .paragraph(zone_table(a))
         .paragraph_opt(withheld)

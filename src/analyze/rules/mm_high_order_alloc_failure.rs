@@ -1,14 +1,15 @@
 //! `mm.high-order-alloc-failure`: the kernel could not find a contiguous block of the order a
 //! caller asked for.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, FindingBuilder};
 use crate::analyze::fragmentation::{human_bytes, order_bytes};
+use crate::analyze::kernel::caches::is_per_netns_conntrack;
 use crate::analyze::kernel::paths::describe_path;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::zones::gfp_flags;
 use crate::analyze::{Context, Rule};
-use crate::facts::AllocFailure;
+use crate::facts::{AllocFailure, RuntimeErrorKind};
 use crate::report::{Confidence, Finding, Role, Severity};
 
 pub struct HighOrderAllocFailure;
@@ -123,9 +124,12 @@ impl Rule for HighOrderAllocFailure {
             None
         } else {
             Some(format!(
-                "The bundle holds {} other high-order allocation failure report(s) (orders {}); \
-                 the highest order is the one analysed.",
-                others.len(),
+                "The bundle holds {} (orders {}); the highest order is the one analysed.",
+                count(
+                    others.len(),
+                    "other high-order allocation failure report",
+                    "other high-order allocation failure reports"
+                ),
                 dedup_orders(others.iter().map(|a| a.item.order))
             ))
         };
@@ -138,6 +142,7 @@ impl Rule for HighOrderAllocFailure {
                 human_bytes(bytes),
                 failure.task
             ))
+            .sentence(verdict_sentence(ctx, failure, others.len() + 1))
             .paragraph(first)
             .paragraph(gfp_words.join(" "))
             .paragraph_opt(path)
@@ -149,7 +154,7 @@ impl Rule for HighOrderAllocFailure {
                  (see the condition findings).",
             )
             .metric("order", failure.order)
-            .metric("bytes", bytes)
+            .metric("request_bytes", bytes)
             .metric("gfp_raw", format!("{:#x}", failure.gfp.raw))
             .metric("gfp_flags", dedup(&flags))
             .metric("task", failure.task.clone())
@@ -167,6 +172,67 @@ impl Rule for HighOrderAllocFailure {
         }
         vec![b.build()]
     }
+}
+
+/// What failed, for whom, and the allocation it needed: the opening of the root-cause summary.
+fn verdict_sentence(ctx: &Context<'_>, failure: &AllocFailure, reports: usize) -> String {
+    let facts = ctx.facts;
+    let start_failed = lookup::runtime_errors(facts)
+        .any(|e| e.item.kind == RuntimeErrorKind::StartFailure)
+        || facts.containers.iter().any(|c| {
+            c.value
+                .state
+                .error
+                .as_deref()
+                .is_some_and(|e| !e.trim().is_empty())
+        });
+    let cgroup_failed =
+        lookup::runtime_errors(facts).any(|e| e.item.kind == RuntimeErrorKind::CgroupCreate);
+    let size = format!(
+        "an order-{} ({}) contiguous kernel allocation",
+        failure.order,
+        human_bytes(order_bytes(failure.order))
+    );
+    let for_netns_cache =
+        lookup::cache_create_failures(facts).any(|c| is_per_netns_conntrack(&c.item.cache));
+    let what = if for_netns_cache {
+        " for the namespace's conntrack slab cache"
+    } else {
+        ""
+    };
+    if start_failed || cgroup_failed {
+        let who = if failure.task.starts_with("runc") {
+            "runc".to_string()
+        } else {
+            code(&failure.task)
+        };
+        let doing = match describe_path(failure) {
+            Some(d) if d.contains("network namespace") && d.contains("unshare") => {
+                format!("{who}'s `unshare()` of a new network namespace")
+            }
+            Some(d) => format!("{who}, {d},"),
+            None => who,
+        };
+        let symptom = if start_failed {
+            "The container start failed"
+        } else {
+            "Creating the container's cgroup failed"
+        };
+        return format!("{symptom} because {doing} needed {size}{what}.");
+    }
+    let path = describe_path(failure)
+        .map(|d| format!(" while {d}"))
+        .unwrap_or_default();
+    let many = if reports > 1 {
+        format!(", one of {reports} such failures in the bundle")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} could not get {size}{what}{path}: the kernel found no free block that large, and \
+         the request failed{many}.",
+        code(&failure.task)
+    )
 }
 
 fn dedup<'a>(flags: &[&'a str]) -> Vec<&'a str> {

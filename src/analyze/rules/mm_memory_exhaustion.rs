@@ -145,6 +145,14 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
         .title(format!(
             "Memory exhausted: zones at or below their min watermark when an order-{order} request failed"
         ))
+        .sentence(format!(
+            "It failed because memory was used up, not fragmented: the zones were at or below \
+             their min watermark with little left to reclaim{}.",
+            a.available
+                .as_ref()
+                .map(|av| format!(" ({} available)", human_bytes(av.bytes)))
+                .unwrap_or_default()
+        ))
         .paragraph(first)
         .paragraph_opt(index_words)
         .paragraph_opt(avail)
@@ -166,7 +174,8 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
 }
 
 fn recommend(b: FindingBuilder) -> FindingBuilder {
-    b.recommend(
+    b.advice("Find the consumer and give the workloads limits that fit the node.")
+        .recommend(
         "Find what holds the memory: the largest processes (the OOM report's task table, \
          `ps`), and whether page cache and slab are already small.",
         Some("ps -eo pid,rss,comm --sort=-rss | head -20; grep -E 'MemAvailable|Slab|SUnreclaim' /proc/meminfo"),
@@ -205,6 +214,10 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
         .severity(Severity::Critical)
         .confidence(Confidence::High)
         .title("Memory exhausted: the host-wide OOM killer ran with zones below min")
+        .sentence(format!(
+            "Memory was used up, not fragmented: when the OOM killer ran, {}.",
+            rows.join("; ")
+        ))
         .paragraph(format!(
             "The kernel ran the OOM killer for the whole host, and the memory report printed with \
              it shows the zones at or below their min watermark: {}.",

@@ -138,7 +138,7 @@ impl Rule for SlabCacheCreateFailure {
             .metric("failures", failures.len() as u64)
             .metric_opt("cache", cache.map(str::to_string))
             .metric_opt("error", first.map(|f| i64::from(f.item.error)))
-            .metric("per_netns_cache", netns)
+            .metric("cache_is_per_netns", netns)
             .references(&[refs::MOBY_31037]);
         for f in failures.iter().take(5) {
             b = b.cite(f.path, &f.item.line);

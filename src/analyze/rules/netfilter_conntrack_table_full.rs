@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::finding::FindingBuilder;
+use crate::analyze::finding::{times, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
@@ -77,15 +77,26 @@ impl Rule for ConntrackTableFull {
         if let Some((_, p, l)) = count {
             b = b.cite(p, l);
         }
+        let rate_limited = if suppressed > 0 {
+            format!(" (and rate-limited {suppressed} more messages)")
+        } else {
+            String::new()
+        };
         let mut text = format!(
-            "The kernel logged `table full, dropping packet` {} time(s){}: new connections were \
-             dropped because the connection tracking table had no free entry.",
-            messages,
-            if suppressed > 0 {
-                format!(" (and rate-limited {suppressed} more messages)")
-            } else {
-                String::new()
-            }
+            "The kernel logged `table full, dropping packet` {}{rate_limited}: new connections \
+             were dropped because the connection tracking table had no free entry.",
+            times(messages),
+        );
+        let held = match (max, count) {
+            (Some((m, ..)), Some((c, ..))) => format!(" ({c} of {m} entries at collection)"),
+            (Some((m, ..)), None) => format!(" ({m} entries)"),
+            _ => String::new(),
+        };
+        let sentence = format!(
+            "The conntrack table was full{held}, so the kernel dropped the packets of new \
+             connections: it logged `table full, dropping packet` {}{rate_limited}, and \
+             connections through the node timed out or were refused.",
+            times(messages),
         );
         match (max, count) {
             (Some((m, ..)), Some((c, ..))) => text.push_str(&format!(
@@ -96,6 +107,7 @@ impl Rule for ConntrackTableFull {
         }
         vec![b
             .title("The conntrack table was full: packets were dropped")
+            .sentence(sentence)
             .paragraph(text)
             .paragraph(
                 "Containers and Kubernetes services NAT through conntrack, so a full table shows as \
@@ -189,8 +201,7 @@ mod tests {
         let f = &ConntrackTableFull.evaluate(&context(&facts, None))[0];
         assert_eq!(f.metrics["messages"], 2);
         assert!(
-            f.explanation
-                .contains("2 time(s) (and rate-limited 1207 more"),
+            f.explanation.contains("twice (and rate-limited 1207 more"),
             "{}",
             f.explanation
         );

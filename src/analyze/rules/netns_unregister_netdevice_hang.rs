@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
@@ -67,9 +67,35 @@ impl Rule for UnregisterNetdeviceHang {
         }
         let dev: Vec<String> = devices.iter().map(|d| code(d)).collect();
         let mut text = format!(
-            "The kernel logged `unregister_netdevice: waiting for ... to become free` {} time(s) \
-             for {}",
-            waits.len(),
+            "The kernel logged `unregister_netdevice: waiting for ... to become free` {} for {}",
+            times(waits.len()),
+            dev.join(", ")
+        );
+        let blocked: BTreeSet<&str> = lookup::kernel_messages(ctx.facts)
+            .filter_map(|m| match &m.item.kind {
+                KernelMessageKind::HungTask { task, .. } => Some(task.as_str()),
+                _ => None,
+            })
+            .collect();
+        let behind = if blocked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} reported blocked behind it",
+                blocked
+                    .iter()
+                    .map(|t| code(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + if blocked.len() == 1 { " was" } else { " were" }
+            )
+        };
+        let sentence = format!(
+            "Network namespace teardown was stuck{}: the kernel waited {} for {} to become free, \
+             holding the lock every namespace creation and teardown needs, so container starts \
+             and stops on the node hung{behind}.",
+            span.map(|s| format!(" for {s:.0} s")).unwrap_or_default(),
+            times(waits.len()),
             dev.join(", ")
         );
         if let Some(s) = span {
@@ -83,6 +109,7 @@ impl Rule for UnregisterNetdeviceHang {
         );
         vec![b
             .title("Network namespace teardown is stuck in unregister_netdevice")
+            .sentence(sentence)
             .paragraph(text)
             .paragraph(
                 "This is a kernel reference-count bug class, unrelated to memory pressure. It is \

@@ -42,8 +42,41 @@ impl Rule for NamespaceUnsupported {
             b = b.cite(h.path, &h.item.line);
         }
         let step = first.item.failed_step.clone().unwrap_or_default();
+        let who = ctx
+            .derived
+            .failing_container()
+            .map(|c| {
+                let id: String = c.item.id.chars().take(12).collect();
+                format!(
+                    "Container {}",
+                    code(c.item.name.as_deref().unwrap_or(id.as_str()))
+                )
+            })
+            .or_else(|| {
+                hits.iter()
+                    .find_map(|h| h.item.container.as_deref())
+                    .map(|c| format!("Container {}", code(c)))
+            })
+            .unwrap_or_else(|| "A container".to_string());
+        // Which namespace and why, where the kernel tells: RHEL 7 ships user namespaces off.
+        let why = match ctx.derived.incident_kernel() {
+            Some(k) if k.version.is_rhel7() => format!(
+                "; on this RHEL 7 kernel ({}) that is most likely the user namespace, which RHEL 7 \
+                 ships disabled (`user_namespace.enable=1` on the kernel command line and \
+                 `user.max_user_namespaces` above 0 turn it on)",
+                code(&k.version.release)
+            ),
+            _ => "; most often user namespaces disabled (`user.max_user_namespaces=0`) or a \
+                  namespace type the kernel was built without"
+                .to_string(),
+        };
         vec![b
-            .title("The kernel refused a namespace type (EINVAL)")
+            .title("The kernel refused to create a namespace runc asked for (EINVAL)")
+            .sentence(format!(
+                "{who} could not start because the kernel refused to create one of its namespaces \
+                 ({} returned `EINVAL`){why}.",
+                code(&step)
+            ))
             .paragraph(format!(
                 "runc reported {}: the `unshare()`/`clone()` system call returned `EINVAL`, so \
                  the kernel does not support, or has disabled, one of the namespace types the \
