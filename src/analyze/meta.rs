@@ -209,3 +209,165 @@ pub enum NeedWhen {
     /// Containers are involved and an allocation or a start failed.
     ContainerFailure,
 }
+
+/// The JSON schema of a rule's `metrics` object: every key it may emit, with its type, and no
+/// other.
+pub fn metrics_schema(meta: &RuleMeta) -> serde_json::Value {
+    let mut properties = serde_json::Map::new();
+    let mut patterns = serde_json::Map::new();
+    for m in meta.metrics {
+        let mut schema = m.kind.schema();
+        schema["description"] = format!("{} ({})", m.about, m.kind.unit()).into();
+        if m.per_zone {
+            patterns.insert(format!("^{}\\.[A-Za-z0-9_]+$", m.key), schema);
+        } else {
+            properties.insert(m.key.to_string(), schema);
+        }
+    }
+    let mut schema = serde_json::json!({
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    if !patterns.is_empty() {
+        schema["patternProperties"] = patterns.into();
+    }
+    schema
+}
+
+/// The rule's metrics as the table of its documentation page.
+pub fn metrics_table(meta: &RuleMeta) -> String {
+    let mut out = String::from("| Key | Type | Meaning |\n|---|---|---|\n");
+    for m in meta.metrics {
+        let key = if m.per_zone {
+            format!("`{}.<zone>`", m.key)
+        } else {
+            format!("`{}`", m.key)
+        };
+        out.push_str(&format!("| {key} | {} | {} |\n", m.kind.unit(), m.about));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{testkit, RULES};
+    use serde_json::{json, Value};
+
+    const SCHEMA: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/contract/report.schema.json"
+    );
+
+    /// The per-finding parts of the contract, as the catalogue declares them.
+    fn declared() -> (Value, Value) {
+        let mut defs = serde_json::Map::new();
+        let mut all_of = Vec::new();
+        for r in RULES {
+            let id = r.id();
+            defs.insert(id.to_string(), metrics_schema(r.meta()));
+            all_of.push(json!({
+                "if": {"properties": {"id": {"const": id}}, "required": ["id"]},
+                "then": {"properties": {"metrics": {"$ref": format!("#/$defs/metrics/{id}")}}}
+            }));
+        }
+        (Value::Object(defs), Value::Array(all_of))
+    }
+
+    #[test]
+    fn metric_keys_end_in_their_unit() {
+        for r in RULES {
+            for m in r.meta().metrics {
+                for kind in [MetricKind::Bytes, MetricKind::Pages, MetricKind::Seconds] {
+                    let suffix = kind.suffix().unwrap_or_default();
+                    assert_eq!(
+                        m.key.ends_with(suffix),
+                        m.kind == kind,
+                        "{}: `{}` and {:?}",
+                        r.id(),
+                        m.key,
+                        m.kind
+                    );
+                }
+                assert!(!m.key.ends_with("_kb"), "{}: `{}`", r.id(), m.key);
+            }
+        }
+    }
+
+    #[test]
+    fn every_emitted_metric_is_declared_with_its_type() {
+        let healthy = testkit::healthy_facts();
+        for (name, case) in testkit::cases() {
+            let ctx = testkit::context(&case, Some(&healthy));
+            for r in RULES {
+                for f in r.evaluate(&ctx) {
+                    for (key, value) in &f.metrics {
+                        let m = r.meta().metrics.iter().find(|m| m.matches(key));
+                        let m = m.unwrap_or_else(|| {
+                            panic!("{name}: {} emits `{key}`, not declared", r.id())
+                        });
+                        assert!(
+                            m.kind.admits(value),
+                            "{name}: {} `{key}` = {value} is not {:?}",
+                            r.id(),
+                            m.kind
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The contract and the documentation pages list each finding's metrics as declared. With
+    /// `POSTMORTEM_WRITE_CONTRACT=1` the test writes them instead.
+    #[test]
+    fn contract_and_pages_list_every_metric() {
+        let (defs, all_of) = declared();
+        let text = std::fs::read_to_string(SCHEMA).unwrap();
+        let mut schema: Value = serde_json::from_str(&text).unwrap();
+        let write = std::env::var_os("POSTMORTEM_WRITE_CONTRACT").is_some();
+        if write {
+            schema["$defs"]["metrics"] = defs.clone();
+            schema["properties"]["findings"]["items"]["allOf"] = all_of.clone();
+            let mut out = serde_json::to_string_pretty(&schema).unwrap();
+            out.push('\n');
+            std::fs::write(SCHEMA, out).unwrap();
+        }
+        assert_eq!(
+            schema["$defs"]["metrics"], defs,
+            "run with POSTMORTEM_WRITE_CONTRACT=1"
+        );
+        assert_eq!(
+            schema["properties"]["findings"]["items"]["allOf"], all_of,
+            "run with POSTMORTEM_WRITE_CONTRACT=1"
+        );
+        for r in RULES {
+            let path = format!("{}/docs/findings/{}.md", env!("CARGO_MANIFEST_DIR"), r.id());
+            let page = std::fs::read_to_string(&path).unwrap();
+            let table = metrics_table(r.meta());
+            let section = format!("## Metrics\n{table}");
+            if write && !page.contains(&section) {
+                let head = page.find("## Metrics\n").map(|at| {
+                    let rest = &page[at + 1..];
+                    let end = rest.find("\n## ").map_or(page.len(), |e| at + 1 + e + 1);
+                    (at, end)
+                });
+                let page = match head {
+                    Some((at, end)) => format!("{}{section}\n{}", &page[..at], &page[end..]),
+                    None => match page.find("## What to do") {
+                        Some(at) => format!("{}{section}\n{}", &page[..at], &page[at..]),
+                        None => format!("{page}\n{section}"),
+                    },
+                };
+                std::fs::write(&path, page).unwrap();
+                continue;
+            }
+            assert!(
+                page.contains(&section),
+                "{}: metrics table out of date",
+                r.id()
+            );
+        }
+    }
+}

@@ -799,7 +799,7 @@ mod tests {
             e.contains("only 3323 pages remain against a mark halved to 3471"),
             "{e}"
         );
-        assert!(e.contains("`DMA32` had 1 free block(s) of order 6 or above and failed the per-order watermark check at order 5"), "{e}");
+        assert!(e.contains("`DMA32` had one free block of order 6 or above and failed the per-order watermark check at order 5"), "{e}");
         assert!(e.contains("`lowmem_reserve` of 15868 pages"), "{e}");
         assert!(e.contains("`15952 2235 859 17 0 0 0 0 0 0 0`"), "{e}");
         assert!(e.contains("`8860 11464 488 174 27 0 0 0 0 0 0`"), "{e}");

@@ -268,7 +268,7 @@ mod tests {
         let f = &found[0];
         assert_eq!(f.severity, Severity::Critical);
         assert_eq!(f.metrics["order"], 6);
-        assert_eq!(f.metrics["bytes"], 262144);
+        assert_eq!(f.metrics["request_bytes"], 262144);
         assert_eq!(f.metrics["gfp_raw"], "0x10c0d0");
         assert!(f.explanation.contains("256 KiB"));
         assert!(f

@@ -146,8 +146,8 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
             "Memory exhausted: zones at or below their min watermark when an order-{order} request failed"
         ))
         .sentence(format!(
-            "It failed because memory was used up, not fragmented: the zones were at or below \
-             their min watermark with little left to reclaim{}.",
+            "Memory was used up, not fragmented: the zones were at or below their min \
+             watermark with little left to reclaim{}.",
             a.available
                 .as_ref()
                 .map(|av| format!(" ({} available)", human_bytes(av.bytes)))

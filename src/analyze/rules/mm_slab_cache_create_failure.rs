@@ -163,7 +163,7 @@ mod tests {
         let f = &found[0];
         assert_eq!(f.metrics["cache"], "nf_conntrack_ffff88036ea66180");
         assert_eq!(f.metrics["error"], -12);
-        assert_eq!(f.metrics["per_netns_cache"], true);
+        assert_eq!(f.metrics["cache_is_per_netns"], true);
         assert!(f.explanation.contains("2.6.33 to 4.6"));
         assert!(f.explanation.contains("is in that range"));
         assert!(f.explanation.contains("`kmem_cache_create_memcg`"));
