@@ -20,6 +20,8 @@ pub mod lookup;
 pub mod meta;
 pub mod refs;
 pub mod root_cause;
+#[cfg(test)]
+mod root_cause_tests;
 pub mod rules;
 pub mod state;
 #[cfg(test)]
