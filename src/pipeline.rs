@@ -46,7 +46,7 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Loaded, BundleError> {
 /// decompresses) hands each archive entry's bytes in chunks to a parsing thread through a short
 /// queue, so decompression and parsing overlap; a directory's files are handed over open, and
 /// each parsing thread reads its own, so several files are read and parsed at once, the
-/// largest first ([`jobs`]). Memory stays at a few chunks per thread plus the facts.
+/// largest first (`jobs`). Memory stays at a few chunks per thread plus the facts.
 pub fn load_with(path: &Path, limits: &Limits, progress: Progress) -> Result<Loaded, BundleError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // A load on a thread of a rayon pool (a batch of bundles) already runs beside other loads

@@ -207,6 +207,16 @@ pub struct Finding {
     pub title: String,
     /// Markdown written by postmortem; bundle text only inside code spans.
     pub explanation: String,
+    /// The finding in one sentence of Markdown, cause, mechanism and consequence with the
+    /// bundle's numbers and names: what the root-cause summary says when this finding opens the
+    /// chain or decides the verdict. Empty when the finding leaves the telling to others.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sentence: String,
+    /// What to do, in one sentence of Markdown, when this finding decides the verdict. Empty
+    /// when the summary takes the finding's first recommendation that changes something.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub advice: String,
+    /// Keys and types per finding id: `docs/findings/<id>.md` and the contract list them.
     pub metrics: BTreeMap<String, serde_json::Value>,
     pub evidence: Vec<Evidence>,
     pub recommendations: Vec<Recommendation>,
@@ -243,6 +253,24 @@ pub struct RootCause {
     /// Three to five sentences a support engineer can paste as is.
     pub summary: String,
     /// What to do, across the chain, lowest risk first (not part of the contract's required set).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recommendations: Vec<Recommendation>,
+    /// The other incidents of the bundle, each with its own chain and actions: a bundle can hold
+    /// several independent failures, and the verdict speaks of one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<OtherIncident>,
+}
+
+/// An incident of the bundle besides the verdict's.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherIncident {
+    /// The finding that leads it (its symptom or mechanism).
+    pub lead: String,
+    /// Finding ids from symptom to factors.
+    pub chain: Vec<String>,
+    /// One sentence of Markdown: what happened.
+    pub summary: String,
+    /// What to do about it, lowest risk first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recommendations: Vec<Recommendation>,
 }

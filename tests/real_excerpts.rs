@@ -123,7 +123,7 @@ fn an_oom_report_pasted_from_its_middle_counts() {
     let (report, by_id) = report_of(dir.path());
     let f = &by_id["oom.memcg-kill"];
     assert_eq!(f["metrics"]["report_missing"][0], "header");
-    assert_eq!(f["metrics"]["limit_kb"], 20480);
+    assert_eq!(f["metrics"]["limit_bytes"], 20480 * 1024);
     assert_eq!(f["metrics"]["failcnt"], 1204);
     assert!(f["explanation"]
         .as_str()

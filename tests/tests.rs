@@ -11,6 +11,7 @@ mod cli;
 mod framings;
 mod hostile;
 mod html_browser;
+mod incidents;
 mod real_excerpts;
 mod real_host;
 mod real_sosreport;

@@ -167,7 +167,7 @@ pub fn build(
 
 /// Why a baseline node cannot stand for a healthy one, in plain words (empty when it can):
 /// allocation failures or OOM kills in its own kernel log, or no free block of order `order`
-/// (the failed request's, else [`HIGH_ORDER`]) or above in its main zone.
+/// (the failed request's, else `HIGH_ORDER`) or above in its main zone.
 pub fn baseline_problems(baseline: &Facts, order: Option<u32>) -> Vec<String> {
     let mut problems = Vec::new();
     let failures: usize = baseline

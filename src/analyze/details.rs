@@ -3,9 +3,8 @@
 //! lacked.
 
 use super::fragmentation::{fragmentation_index, unusable_index, watermark_ok, WatermarkRule};
+use super::kernel::caches::{is_per_memcg_cache, is_per_netns_conntrack};
 use super::lookup;
-use super::rules::memcg_kmem_accounting::is_per_memcg_cache;
-use super::rules::mm_slab_cache_create_failure::is_per_netns_conntrack;
 use super::zones::all_zones;
 use super::Context;
 use crate::derive::KernelSource;

@@ -17,6 +17,8 @@ pub struct FindingBuilder {
     severity: Severity,
     confidence: Confidence,
     title: String,
+    sentence: String,
+    advice: String,
     paragraphs: Vec<String>,
     metrics: BTreeMap<String, Value>,
     evidence: EvidenceSet,
@@ -34,6 +36,8 @@ impl FindingBuilder {
             severity: Severity::Warning,
             confidence: Confidence::Medium,
             title: rule.summary().to_string(),
+            sentence: String::new(),
+            advice: String::new(),
             paragraphs: Vec::new(),
             metrics: BTreeMap::new(),
             evidence: EvidenceSet::new(),
@@ -61,6 +65,21 @@ impl FindingBuilder {
     /// renderer escapes the whole title.
     pub fn title(mut self, title: impl Into<String>) -> FindingBuilder {
         self.title = title.into();
+        self
+    }
+
+    /// The finding's verdict sentence, Markdown (bundle text only inside code spans): cause,
+    /// mechanism and consequence with the bundle's numbers and names, as a senior engineer would
+    /// say it in one breath. The root-cause summary opens with it, or states the verdict with it.
+    pub fn sentence(mut self, text: impl Into<String>) -> FindingBuilder {
+        self.sentence = text.into();
+        self
+    }
+
+    /// What the summary says to do when this finding decides the verdict, one sentence of
+    /// Markdown.
+    pub fn advice(mut self, text: impl Into<String>) -> FindingBuilder {
+        self.advice = text.into();
         self
     }
 
@@ -167,6 +186,8 @@ impl FindingBuilder {
             // One line whatever the bundle values in it hold.
             title: crate::render::escape::one_line(&self.title),
             explanation: self.paragraphs.join("\n\n"),
+            sentence: self.sentence,
+            advice: self.advice,
             metrics: self.metrics,
             evidence: self.evidence.into_vec(),
             recommendations: self.recommendations,
@@ -188,6 +209,23 @@ pub fn text_in_prose(title: &str) -> String {
     crate::render::escape::md_text(title)
 }
 
+/// A number of things in words: `one report`, `3 reports`. Prose never says `report(s)`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("one {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// How often, in words: `once`, `twice`, `48 times`.
+pub fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
 /// A fraction as the kernel prints it: three decimals.
 pub fn index3(v: f64) -> String {
     format!("{v:.3}")
@@ -202,6 +240,16 @@ mod tests {
         assert_eq!(code("order:6"), "`order:6`");
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");
+    }
+
+    #[test]
+    fn counts_are_words_not_templates() {
+        assert_eq!(count(1, "kill", "kills"), "one kill");
+        assert_eq!(count(3, "kill", "kills"), "3 kills");
+        assert_eq!(count(0, "kill", "kills"), "0 kills");
+        assert_eq!(times(1), "once");
+        assert_eq!(times(2), "twice");
+        assert_eq!(times(48), "48 times");
     }
 
     #[test]

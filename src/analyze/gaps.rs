@@ -1,8 +1,12 @@
 //! What the bundle lacks that the analysis would have used: missing sources, unreadable or cut
 //! entries, collector commands that failed. The `bundle.evidence-gap` finding and the report's
-//! "what the bundle lacked" section are both built from [`find`].
+//! "what the bundle lacked" section are both built from [`find`]. The sources a rule reads are
+//! declared in its metadata ([`Need`](super::meta::Need)); the gaps of the bundle as a whole
+//! (its kernel log, cut reports, its clock, files it could not read) are found here.
 
 use super::finding::{code, text_in_prose};
+use super::meta::NeedWhen;
+use super::RULES;
 use crate::derive::Derived;
 use crate::facts::{Facts, MemInfoDump, OomReportPart, RuntimeErrorKind};
 use crate::sources::SourceKind;
@@ -148,56 +152,23 @@ pub fn find(facts: &Facts, derived: &Derived<'_>) -> Vec<Gap> {
             Some("dmesg > dmesg.txt; journalctl -k > journal-kernel.txt"),
         ));
     }
-    if alloc_failure {
-        if !has(facts, SourceKind::Buddyinfo) {
-            gaps.push(Gap::new(
-                "no /proc/buddyinfo",
-                "free blocks per order at collection, to set beside the free lists of the failure \
-                 report",
-                Some("cat /proc/buddyinfo"),
-            ));
-        }
-        if !has(facts, SourceKind::ExtfragIndex) {
-            gaps.push(Gap::new(
-                "no debugfs extfrag_index",
-                "the kernel's own fragmentation index per order; postmortem computes it from the \
-                 free lists, the file would cross-check it",
-                Some("mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index"),
-            ));
-        }
-        if !has(facts, SourceKind::Slabinfo) && !has(facts, SourceKind::Slabtop) {
-            gaps.push(Gap::new(
-                "no /proc/slabinfo",
-                "which kernel caches hold the slab memory, and how many per-namespace and \
-                 per-cgroup caches exist",
-                Some("cat /proc/slabinfo"),
-            ));
-        }
-        if !has(facts, SourceKind::Vmstat) {
-            gaps.push(Gap::new(
-                "no /proc/vmstat",
-                "compaction counters: whether the kernel tried to rebuild large blocks and failed",
-                Some("cat /proc/vmstat"),
-            ));
-        }
-    }
-    if incident && !has(facts, SourceKind::Meminfo) && !has(facts, SourceKind::Free) {
-        gaps.push(Gap::new(
-            "no /proc/meminfo or free output",
-            "how much memory was available overall, to tell exhaustion from fragmentation",
-            Some("cat /proc/meminfo; free -m"),
-        ));
-    }
     let kernel = derived.incident_kernel();
     let old_kernel = kernel
         .as_ref()
         .is_some_and(|k| k.version.is_rhel7() || k.version.before(4, 6));
-    if alloc_failure && old_kernel && !has(facts, SourceKind::Cgroups) {
-        gaps.push(Gap::new(
-            "no /proc/cgroups",
-            "the number of memory cgroups, live and leaked by kmem accounting on this kernel",
-            Some("cat /proc/cgroups"),
-        ));
+    // What the rules read and the bundle lacks, in catalogue order, each once.
+    for need in RULES.iter().flat_map(|r| r.meta().needs) {
+        let matters = match need.when {
+            NeedWhen::AllocFailure => alloc_failure,
+            NeedWhen::AllocFailureOnOldKernel => alloc_failure && old_kernel,
+            NeedWhen::Incident => incident,
+            NeedWhen::StartFailure => start_failure,
+            NeedWhen::ContainerFailure => containers_involved && (alloc_failure || start_failure),
+        };
+        let met = need.sources.iter().any(|k| has(facts, *k));
+        if matters && !met && !gaps.iter().any(|g: &Gap| g.what == need.what) {
+            gaps.push(Gap::new(need.what, need.why, need.collect));
+        }
     }
     if incident && facts.uname.is_empty() && kernel.is_none() {
         gaps.push(Gap::new(
@@ -211,23 +182,6 @@ pub fn find(facts: &Facts, derived: &Derived<'_>) -> Vec<Gap> {
             "the kernel release decides how GFP flags, watermarks and known defects are read; \
              it was taken from the kernel log where possible",
             Some("uname -a"),
-        ));
-    }
-    if start_failure && facts.containers.is_empty() {
-        gaps.push(Gap::new(
-            "no docker inspect of the failing container",
-            "its memory limit, runtime and `State.Error`; sosreport skips containers that never \
-             started",
-            Some("docker inspect $(docker ps -aq)"),
-        ));
-    }
-    if containers_involved && (alloc_failure || start_failure) && facts.runtime_versions.is_empty()
-    {
-        gaps.push(Gap::new(
-            "runtime version unknown",
-            "whether runc switched on kmem accounting for containers with a memory limit \
-             depends on its version (1.0.0-rc3 to rc93 do, unless built with nokmem)",
-            Some("runc --version; docker version"),
         ));
     }
     if incident

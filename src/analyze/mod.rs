@@ -7,6 +7,7 @@
 use crate::derive::Derived;
 use crate::facts::Facts;
 use crate::report::{Details, Finding, Role, RootCause};
+use meta::RuleMeta;
 
 pub mod assess;
 pub mod details;
@@ -14,9 +15,13 @@ pub mod evidence;
 pub mod finding;
 pub mod fragmentation;
 pub mod gaps;
+pub mod kernel;
 pub mod lookup;
+pub mod meta;
 pub mod refs;
 pub mod root_cause;
+#[cfg(test)]
+mod root_cause_tests;
 pub mod rules;
 pub mod state;
 #[cfg(test)]
@@ -46,18 +51,30 @@ impl<'a> Context<'a> {
 
 pub mod compare;
 
-/// One entry of the finding catalogue.
+/// One entry of the finding catalogue: a rule declares itself in its [`RuleMeta`] and reads
+/// the facts in [`Rule::evaluate`].
 pub trait Rule: Sync {
-    /// The finding id (`mm.external-fragmentation`): stable, never renamed.
-    fn id(&self) -> &'static str;
-    /// The default role.
-    fn role(&self) -> Role;
-    /// One line: what the finding means.
-    fn summary(&self) -> &'static str;
-    /// The documentation page (`docs/findings/<id>.md`).
-    fn doc(&self) -> &'static str;
+    /// What the rule declares about itself.
+    fn meta(&self) -> &'static RuleMeta;
     /// Findings of this id in the bundle (usually zero or one).
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding>;
+
+    /// The finding id (`mm.external-fragmentation`): stable, never renamed.
+    fn id(&self) -> &'static str {
+        self.meta().id
+    }
+    /// The default role.
+    fn role(&self) -> Role {
+        self.meta().role
+    }
+    /// One line: what the finding means.
+    fn summary(&self) -> &'static str {
+        self.meta().summary
+    }
+    /// The documentation page (`docs/findings/<id>.md`).
+    fn doc(&self) -> &'static str {
+        self.meta().doc
+    }
 }
 
 /// The catalogue, in report order (symptoms, mechanisms, conditions, factors, observations).

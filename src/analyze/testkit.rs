@@ -933,3 +933,235 @@ mod tests {
         assert!(!evidence_is_real(&facts, &[invented]));
     }
 }
+
+/// Every case of the testkit, by name.
+pub fn cases() -> Vec<(&'static str, Facts)> {
+    vec![
+        ("seed", seed_facts()),
+        ("exhaustion", exhaustion_facts()),
+        ("modern_fragmentation", modern_fragmentation_facts()),
+        ("healthy", healthy_facts()),
+    ]
+}
+
+/// Every finding of a case as a reader meets it: id, title, verdict sentence and explanation.
+pub fn explained(facts: &Facts) -> String {
+    let healthy = healthy_facts();
+    let analysis = super::analyze(&context(facts, Some(&healthy)));
+    let mut out = String::new();
+    for f in &analysis.findings {
+        out.push_str(&format!("## {}: {}\n", f.id, f.title));
+        if !f.sentence.is_empty() {
+            out.push_str(&format!("> {}\n", f.sentence));
+        }
+        out.push_str(&format!("\n{}\n\n", f.explanation));
+    }
+    if let Some(rc) = &analysis.root_cause {
+        out.push_str(&format!("# {}\n{}\n", rc.verdict, rc.summary));
+    }
+    out
+}
+
+#[cfg(test)]
+mod explanations {
+    use super::*;
+
+    // The exact text of every rule's explanation for each case: a broken sentence fails here.
+
+    #[test]
+    fn seed_explained() {
+        insta::assert_snapshot!(explained(&seed_facts()), @r###"
+## container.start-failure: Container web.1.x8k2 (3c9f2d1a7b6e) failed to start
+> The container runtime failed to start container `web.1.x8k2 (3c9f2d1a7b6e)`: runc reported `failed to unshare namespaces: Cannot allocate memory`. Docker recorded the container dying with exit code 128 without its process ever running.
+
+The container runtime failed to start container `web.1.x8k2 (3c9f2d1a7b6e)`: runc reported `failed to unshare namespaces: Cannot allocate memory`. Docker recorded the container dying with exit code 128 without its process ever running.
+
+`exit status 34` is not an errno. In runc releases before 1.0.0-rc9 the namespace setup code (`nsexec`) exits with the ordinal of the `bail()` call that failed, a number that differs from one runc build to the next (for runc of early 2017, bail 34 is `failed to unshare namespaces`). Reading it as errno 34 is a common misreading. The cause is the text runc prints next to it and the kernel log at that moment.
+
+`ENOMEM`: the kernel could not allocate memory for the namespaces. That does not mean the host was out of memory: a single large contiguous kernel allocation fails the same way on a host with gigabytes free. The kernel log at the same moment says which allocation it was.
+
+## mm.high-order-alloc-failure: Order-6 (256 KiB) kernel allocation failed in runc:[1:CHILD]
+> The container start failed because runc's `unshare()` of a new network namespace needed an order-6 (256 KiB) contiguous kernel allocation for the namespace's conntrack slab cache.
+
+`runc:[1:CHILD]` asked the kernel for an order-6 block: 64 contiguous pages, 256 KiB. It was creating a new network namespace through `unshare()`, which made the kernel create a slab cache for the namespace.
+
+GFP mode `0x10c0d0` = `GFP_KERNEL|__GFP_COMP|__GFP_ZERO|__GFP_KMEMCG`. It was an ordinary kernel request (`GFP_KERNEL`): it may sleep, reclaim page cache and compact memory, and it still failed, so the allocator could not put a block of that size together. `__GFP_COMP` with `__GFP_ZERO` is the mark of a large zeroed `kzalloc` that bypassed the slab caches and went straight to the page allocator. The request was charged to a memory cgroup's kernel-memory counter (`__GFP_KMEMCG` on 3.10, `__GFP_ACCOUNT` later): kmem accounting was active.
+
+Call path, outermost first: `SyS_unshare -> unshare_nsproxy_namespaces -> create_new_namespaces -> nf_conntrack_pernet_init -> nf_conntrack_init_net -> kmem_cache_create -> kmem_cache_create_memcg`.
+
+A high-order failure says that no free block of the size was available in the zones the request could use; whether that was because memory was fragmented or because it was really used up is decided from the free lists of the report (see the condition findings).
+
+## mm.slab-cache-create-failure: Per-namespace conntrack cache nf_conntrack_ffff88036ea66180 could not be created
+
+The kernel failed to create the slab cache `nf_conntrack_ffff88036ea66180` (`-12` is ENOMEM: out of memory for this request). Netfilter then gave up on the namespace (`Unable to create nf_conn slab cache`), so the `unshare()`/`clone()` that asked for it returned ENOMEM.
+
+On kernels 2.6.33 to 4.6 every new network namespace creates its own conntrack slab cache, named `nf_conntrack_` followed by the address of the namespace (a number on RHEL 7.9), as soon as the `nf_conntrack` module is loaded (Docker loads it for its NAT rules). Every container start with its own network namespace therefore creates a new root slab cache. This kernel (`3.10.0-514.26.2.el7.x86_64`) is in that range.
+
+The trace runs through `kmem_cache_create_memcg`: with memory-cgroup kernel memory accounting active, creating a root cache on 3.10 also allocates the cache's per-memcg parameter array, one pointer per kmem-active memory cgroup id, and that array is what needed the large contiguous block.
+
+## mm.external-fragmentation: Memory fragmented: 6.3 GiB available but no free block of order 6 (256 KiB) in Normal
+> No zone could serve it because memory was fragmented, not used up (6.3 GiB available, no free block larger than 32 KiB in `Normal`, fragmentation index 0.92 to 0.999).
+
+The order-6 request (256 KiB) failed although memory was not used up: `free` shows 6.3 GiB available of 15 GiB, but at the failure the largest free block in `Normal` was 32 KiB (order 3), and no zone the request could use had a block it was allowed to take; fragmentation index 0.981 at order 6 (computed from the free lists at the failure; the `extfrag_index` file captured later reads 0.980).
+
+| zone | free | min | free blocks of order >= 6 | largest free block | watermark check | fragmentation index at order 6 |
+|---|---|---|---|---|---|---|
+| `Normal` | 93 MiB | 54.2 MiB | 0 | 32 KiB | fails at order 1: 3323 pages left in larger blocks against a mark of 3471 | 0.981 |
+| `DMA32` | 150 MiB | 11.7 MiB | 1 | 256 KiB | fails at order 5: 0 pages left in larger blocks against a mark of 46 | -1.000 |
+| `DMA` | 15.5 MiB | 64 KiB | 6 | 4 MiB | fails: 3902 free pages against min plus a reserve of 15868 pages kept for higher zones | -1.000 |
+
+This kernel (`3.10.0-514.26.2.el7.x86_64`) uses the pre-4.4 watermark check, in which pages in blocks smaller than the request do not count. In `Normal`, 23808 pages were free against a min watermark of 13884 pages, but once the blocks of order 0 to 1 are set aside only 3323 pages remain against a mark halved to 3471: the check fails at order 1.
+
+The request could fall back to lower zones, and none could serve it: `DMA32` had one free block of order 6 or above and failed the per-order watermark check at order 5; `DMA` had 6 free blocks of order 6 or above and is held back by its `lowmem_reserve` of 15868 pages against requests that could use `Normal`.
+
+How to read the fragmentation index: a value near 1.000 means a request fails because free memory is fragmented, a value near 0 means it fails for lack of memory, and -1.000 means a free block of that order exists. In `Normal` the computed index runs from 0.922 to 0.999 over the orders with no free block: fragmentation, not lack of memory. The debugfs `extfrag_index` file, read after the failure, agrees to within 0.003 on those orders (the free lists moved a little in between).
+
+Free blocks per order in `Normal`, at the failure (sos_commands/kernel/dmesg:31): `15952 2235 859 17 0 0 0 0 0 0 0`; at collection (proc/buddyinfo:4): `8860 11464 488 174 27 0 0 0 0 0 0`. There was still no free block of order 6 or above when the bundle was collected: the state persisted.
+
+On the healthy node given for comparison, `Normal` had 3441 free blocks of order 6 or above (1202 of order 6 (256 KiB each), 1160 of order 7 (512 KiB each), 1075 of order 8 (1 MiB each), 3 of order 9 (2 MiB each), 1 of order 10 (4 MiB each)); largest free order 10; fragmentation index -1.000 at order 6.
+
+Reclaimable slab held 5.8 GiB (36% of RAM) at the failure. Slab pages cannot be moved by compaction, so the kernel could not rebuild order-6 blocks out of the memory slab held; only freeing slab objects (reclaim, `drop_caches`) gives compaction room.
+
+## mm.slab-growth: Slab holds 8.8 GiB (55% of RAM)
+
+Kernel slab caches held 8.8 GiB of 16.0 GiB RAM (55%), according to the Mem-Info block of the failure report. 5.8 GiB of it (65%) is reclaimable (dentries, inodes and kin), the rest cannot be freed without freeing the objects' owners.
+
+Reclaimable is not movable: compaction cannot migrate slab pages, so slab spread over memory keeps the allocator from rebuilding large blocks until the objects themselves are freed.
+
+The bundle has no `/proc/slabinfo`, so the caches that grew cannot be named; `slabtop -o` or `/proc/slabinfo` from the node would.
+
+## memcg.kmem-accounting: Memory-cgroup kernel-memory accounting active on a 3.10-era kernel
+> The container's memory limit mattered because it switched on kernel-memory (kmem) accounting on a 3.10 kernel, where every new slab cache then needs a large array sized by the number of memory cgroups ever used.
+
+Kernel memory accounting (kmem) of memory cgroups was active: the kernel is `3.10.0-514.26.2.el7.x86_64`; the failed allocation carried `__GFP_KMEMCG`, so it was charged to a memory cgroup's kernel-memory counter; the call trace runs through `kmem_cache_create_memcg`, the memcg-aware path every root slab cache creation takes once kmem accounting is on.
+
+On 3.10 (RHEL 7 before 7.7) kmem accounting cannot reclaim what it charges and keeps a deleted container's memory cgroup alive while kernel objects stay charged to it. Each kmem-active cgroup gets its own copy of every slab cache it touches, and creating any new root slab cache allocates a parameter array with one pointer per kmem-active memory cgroup id (twice the count of ids, up to 65535 entries). With many containers started since boot this array needs a large physically contiguous block.
+
+Inferred, not shown by the bundle: an order-6 `kzalloc` is a size between 128 KiB and 256 KiB, that is 16384 to 32768 pointers; the array holds two entries per kmem-active memory cgroup id, so roughly 8192 to 16384 such ids had been used since boot. `grep memory /proc/cgroups` on the node (the `num_cgroups` column counts live and leaked memory cgroups) would confirm it.
+
+## container.memory-limit: Container web.1.x8k2's 256 MiB memory limit switches on kmem accounting on a 3.10 kernel
+
+The container `web.1.x8k2` was configured with a memory limit of 256 MiB. With runc v1.0.0-rc3 to v1.0.0-rc93 on cgroup v1, any memory limit makes runc switch on kernel-memory accounting for the container's cgroup (it writes 1 and then -1 to `memory.kmem.limit_in_bytes`). On this kernel (`3.10.0-514.26.2.el7.x86_64`) every new root slab cache then allocates the memory-cgroup parameter array, which is what needed the large contiguous block.
+
+Proven by the bundle: the limit is set; the kernel is `3.10.0-514.26.2.el7.x86_64`; the failed allocation carried `__GFP_KMEMCG` and ran through `kmem_cache_create_memcg`. Inferred: that runc was in the affected range (the runtime is `runc` but its version is not in the bundle); and how much this container's own limit mattered, since the array's size depends on every kmem-active memory cgroup since boot, not only this one. That a start without a limit succeeds is consistent with this, because runc then skips kmem accounting for that container.
+
+## kernel.known-defect: Kernel 3.10.0-514.26.2.el7.x86_64 has a known defect matching the evidence: 3.x kmem accounting, per-netns conntrack slab cache
+> Kernel `3.10.0-514.26.2.el7.x86_64` has known defects behind this: its 3.x kmem accounting, which pins deleted memory cgroups and their ids; and a conntrack slab cache created for every network namespace.
+
+Kernel `3.10.0-514.26.2.el7.x86_64` has the 3.x memcg kernel-memory accounting, which cannot reclaim kernel memory charged to a cgroup, keeps deleted cgroups (and their ids) alive while kmem charges remain, and makes every new root slab cache allocate an array sized by the number of kmem-active cgroups. The bundle shows kmem accounting at work. On this RHEL 7 build the `cgroup.memory=nokmem` boot parameter is not reported to work (it is from 3.10.0-1062, RHEL 7.7): the fix has to come from the runtime (runc built with `nokmem`) or a newer kernel.
+
+Kernel `3.10.0-514.26.2.el7.x86_64` creates a separate `nf_conntrack_<address>` slab cache for every new network namespace (kernels 2.6.33 to 4.6; RHEL 7 keeps this). Creating that cache failed here, so creating the namespace failed. From 4.7 on there is one global conntrack cache.
+
+## bundle.evidence-gap: The bundle lacks 5 pieces of evidence
+
+The findings above stand on what the bundle holds. These would confirm them or close the open questions:
+
+- no /proc/slabinfo: which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist (collect with `cat /proc/slabinfo`)
+- no /proc/vmstat: compaction counters: whether the kernel tried to rebuild large blocks and failed (collect with `cat /proc/vmstat`)
+- no /proc/cgroups: the number of memory cgroups, live and leaked by kmem accounting on this kernel (collect with `cat /proc/cgroups`)
+- runtime version unknown: whether runc switched on kmem accounting for containers with a memory limit depends on its version (1.0.0-rc3 to rc93 do, unless built with nokmem) (collect with `runc --version; docker version`)
+- no date and uptime taken together: they tie the kernel's seconds-since-boot stamps to the wall clock (collect with `date --rfc-3339=ns; cat /proc/uptime`)
+
+# mm.external-fragmentation
+The container start failed because runc's `unshare()` of a new network namespace needed an order-6 (256 KiB) contiguous kernel allocation for the namespace's conntrack slab cache. No zone could serve it because memory was fragmented, not used up (6.3 GiB available, no free block larger than 32 KiB in `Normal`, fragmentation index 0.92 to 0.999). The container's memory limit mattered because it switched on kernel-memory (kmem) accounting on a 3.10 kernel, where every new slab cache then needs a large array sized by the number of memory cgroups ever used. Restore service with `drop_caches` and `compact_memory` (intermittent success); stop it recurring with runc >= 1.0.0-rc94 or a runc built with `nokmem`, `cgroup.memory=nokmem` on a kernel that supports it, or a newer kernel; removing memory limits is not the fix.
+"###);
+    }
+
+    #[test]
+    fn exhaustion_explained() {
+        insta::assert_snapshot!(explained(&exhaustion_facts()), @r###"
+## mm.high-order-alloc-failure: Order-2 (16 KiB) kernel allocation failed in java
+> `java` could not get an order-2 (16 KiB) contiguous kernel allocation: the kernel found no free block that large, and the request failed.
+
+`java` asked the kernel for an order-2 block: 4 contiguous pages, 16 KiB.
+
+GFP mode `0x6000c0` = `GFP_KERNEL`. It was an ordinary kernel request (`GFP_KERNEL`): it may sleep, reclaim page cache and compact memory, and it still failed, so the allocator could not put a block of that size together.
+
+A high-order failure says that no free block of the size was available in the zones the request could use; whether that was because memory was fragmented or because it was really used up is decided from the free lists of the report (see the condition findings).
+
+## mm.memory-exhaustion: Memory exhausted: zones at or below their min watermark when an order-2 request failed
+> Memory was used up, not fragmented: the zones were at or below their min watermark with little left to reclaim (95.7 MiB available).
+
+The order-2 request (16 KiB) failed because memory was used up, not because it was fragmented: `Normal` 52.7 MiB free against a min watermark of 56.6 MiB; `DMA32` 10.7 MiB free against a min watermark of 7.8 MiB (plus 12000 pages reserved for higher zones). Blocks of order 2 were still free; what was missing was pages above the watermark.
+
+The fragmentation index at order 2 is -1.000 (a block of the order was free): this is not a fragmentation failure.
+
+`/proc/meminfo` shows only 95.7 MiB available of 15.6 GiB.
+
+## bundle.evidence-gap: The bundle lacks 7 pieces of evidence
+
+The findings above stand on what the bundle holds. These would confirm them or close the open questions:
+
+- no /proc/buddyinfo: free blocks per order at collection, to set beside the free lists of the failure report (collect with `cat /proc/buddyinfo`)
+- no debugfs extfrag_index: the kernel's own fragmentation index per order; postmortem computes it from the free lists, the file would cross-check it (collect with `mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index`)
+- no /proc/slabinfo: which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist (collect with `cat /proc/slabinfo`)
+- no /proc/vmstat: compaction counters: whether the kernel tried to rebuild large blocks and failed (collect with `cat /proc/vmstat`)
+- no /proc/meminfo or free output: how much memory was available overall, to tell exhaustion from fragmentation (collect with `cat /proc/meminfo; free -m`)
+- no uname: the kernel release decides how GFP flags, watermarks and known defects are read; it was taken from the kernel log where possible (collect with `uname -a`)
+- no date and uptime taken together: they tie the kernel's seconds-since-boot stamps to the wall clock (collect with `date --rfc-3339=ns; cat /proc/uptime`)
+
+# mm.memory-exhaustion
+`java` could not get an order-2 (16 KiB) contiguous kernel allocation: the kernel found no free block that large, and the request failed. Memory was used up, not fragmented: the zones were at or below their min watermark with little left to reclaim (95.7 MiB available). Find the consumer and give the workloads limits that fit the node.
+"###);
+    }
+
+    #[test]
+    fn modern_fragmentation_explained() {
+        insta::assert_snapshot!(explained(&modern_fragmentation_facts()), @r###"
+## mm.high-order-alloc-failure: Order-4 (64 KiB) kernel allocation failed in ip
+> `ip` could not get an order-4 (64 KiB) contiguous kernel allocation: the kernel found no free block that large, and the request failed.
+
+`ip` asked the kernel for an order-4 block: 16 contiguous pages, 64 KiB.
+
+GFP mode `0x40dc0` = `GFP_KERNEL|__GFP_COMP|__GFP_ZERO`. It was an ordinary kernel request (`GFP_KERNEL`): it may sleep, reclaim page cache and compact memory, and it still failed, so the allocator could not put a block of that size together. `__GFP_COMP` with `__GFP_ZERO` is the mark of a large zeroed `kzalloc` that bypassed the slab caches and went straight to the page allocator.
+
+A high-order failure says that no free block of the size was available in the zones the request could use; whether that was because memory was fragmented or because it was really used up is decided from the free lists of the report (see the condition findings).
+
+## mm.external-fragmentation: Memory fragmented: 7.5 GiB available but no free block of order 4 (64 KiB) in Normal
+> No zone could serve it because memory was fragmented, not used up (7.5 GiB available, no free block larger than 32 KiB in `Normal`, fragmentation index 0.91 to 0.999).
+
+The order-4 request (64 KiB) failed although memory was not used up: `/proc/meminfo` shows 7.5 GiB available of 15.6 GiB, but at the failure the largest free block in `Normal` was 32 KiB (order 3), and no zone the request could use had a block it was allowed to take; fragmentation index 0.907 at order 4 (computed from the free lists at the failure).
+
+| zone | free | min | free blocks of order >= 4 | largest free block | watermark check | fragmentation index at order 4 |
+|---|---|---|---|---|---|---|
+| `Normal` | 965 MiB | 43.9 MiB | 0 | 32 KiB | fails: no free block of the order | 0.907 |
+| `DMA32` | 58.6 MiB | 5.9 MiB | 0 | 32 KiB | fails: no free block of the order | 0.892 |
+
+This kernel uses the 4.4+ watermark check: `Normal` passes the order-0 part (247000 free pages against a min watermark of 11250) but has no free block of order 4 or above.
+
+The request could fall back to lower zones, and none could serve it: `DMA32` had 0 free blocks of order 4 or above and failed the watermark check.
+
+How to read the fragmentation index: a value near 1.000 means a request fails because free memory is fragmented, a value near 0 means it fails for lack of memory, and -1.000 means a free block of that order exists. In `Normal` the computed index runs from 0.907 to 0.999 over the orders with no free block: fragmentation, not lack of memory.
+
+On the healthy node given for comparison, `Normal` had 5587 free blocks of order 4 or above (735 of order 4 (64 KiB each), 1411 of order 5 (128 KiB each), 1202 of order 6 (256 KiB each), 1160 of order 7 (512 KiB each), 1075 of order 8 (1 MiB each), 3 of order 9 (2 MiB each), 1 of order 10 (4 MiB each)); largest free order 10; fragmentation index -1.000 at order 4.
+
+## mm.slab-growth: Slab holds 3.4 GiB (22% of RAM)
+
+Kernel slab caches held 3.4 GiB of 15.6 GiB RAM (22%), according to /proc/meminfo. 2.7 GiB of it (78%) is reclaimable (dentries, inodes and kin), the rest cannot be freed without freeing the objects' owners.
+
+Reclaimable is not movable: compaction cannot migrate slab pages, so slab spread over memory keeps the allocator from rebuilding large blocks until the objects themselves are freed.
+
+The bundle has no `/proc/slabinfo`, so the caches that grew cannot be named; `slabtop -o` or `/proc/slabinfo` from the node would.
+
+## bundle.evidence-gap: The bundle lacks 7 pieces of evidence
+
+The findings above stand on what the bundle holds. These would confirm them or close the open questions:
+
+- no /proc/buddyinfo: free blocks per order at collection, to set beside the free lists of the failure report (collect with `cat /proc/buddyinfo`)
+- no debugfs extfrag_index: the kernel's own fragmentation index per order; postmortem computes it from the free lists, the file would cross-check it (collect with `mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index`)
+- no /proc/slabinfo: which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist (collect with `cat /proc/slabinfo`)
+- no /proc/vmstat: compaction counters: whether the kernel tried to rebuild large blocks and failed (collect with `cat /proc/vmstat`)
+- no /proc/meminfo or free output: how much memory was available overall, to tell exhaustion from fragmentation (collect with `cat /proc/meminfo; free -m`)
+- no uname: the kernel release decides how GFP flags, watermarks and known defects are read; it was taken from the kernel log where possible (collect with `uname -a`)
+- no date and uptime taken together: they tie the kernel's seconds-since-boot stamps to the wall clock (collect with `date --rfc-3339=ns; cat /proc/uptime`)
+
+# mm.external-fragmentation
+`ip` could not get an order-4 (64 KiB) contiguous kernel allocation: the kernel found no free block that large, and the request failed. No zone could serve it because memory was fragmented, not used up (7.5 GiB available, no free block larger than 32 KiB in `Normal`, fragmentation index 0.91 to 0.999). Restore service with `drop_caches` and `compact_memory` (intermittent success), then remove what keeps asking for large contiguous blocks.
+"###);
+    }
+
+    #[test]
+    fn healthy_explained() {
+        insta::assert_snapshot!(explained(&healthy_facts()), @"");
+    }
+}

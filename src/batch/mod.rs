@@ -83,7 +83,7 @@ const ARCHIVE_SUFFIXES: &[&str] = &[
     ".zip",
 ];
 
-/// Whether a folder is itself a bundle: it holds one of [`BUNDLE_MARKERS`] at its top.
+/// Whether a folder is itself a bundle: it holds one of `BUNDLE_MARKERS` at its top.
 pub fn looks_like_bundle(dir: &Path) -> bool {
     BUNDLE_MARKERS.iter().any(|m| dir.join(m).exists())
 }

@@ -22,7 +22,7 @@
 //!   ([`Derived::failed_starts`], read from the order of each container's events) and the OOM
 //!   reports of containers ([`Derived::container_oom_kills`]).
 //!
-//! Invariants: [`derive`] reads only [`Facts`], never raw text, and borrows from them: a derived
+//! Invariants: [`derive()`] reads only [`Facts`], never raw text, and borrows from them: a derived
 //! fact that may become evidence points at the parsed line it stands on. It is deterministic (the
 //! facts' order decides every tie) and cheap: one pass over the parsed records, none over lines.
 //!

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 pub use identities::{Anonymizer, Known};
 pub use secrets::{mask_args, mask_text, MASK};
 
-use crate::report::Report;
+use crate::report::{OtherIncident, Recommendation, Report, RootCause};
 
 /// Mask every secret in the report's bundle text.
 pub fn mask_report(mut report: Report) -> Report {
@@ -59,6 +59,12 @@ pub fn redact_report(mut report: Report, known: &Known) -> Report {
     report
 }
 
+fn recommendation(r: &mut Recommendation, f: &mut dyn FnMut(&mut String)) {
+    f(&mut r.action);
+    opt(&mut r.command, f);
+    f(&mut r.when);
+}
+
 /// Visit every string of the report that can hold bundle text, in the order a reader meets them
 /// (bundle, root cause, findings, timeline, details, sources), so placeholders are numbered the
 /// same way on every run and `container-1` is the first container the report talks about. Fixed vocabularies (kinds, roles, finding ids, zone names) are not visited.
@@ -73,16 +79,36 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
     b.problems.iter_mut().for_each(&mut *f);
 
     if let Some(rc) = &mut report.root_cause {
-        f(&mut rc.summary);
-        for r in &mut rc.recommendations {
-            f(&mut r.action);
-            opt(&mut r.command, f);
-            f(&mut r.when);
+        // Every field named, so that a new one holding bundle text cannot skip masking.
+        let RootCause {
+            verdict: _,
+            chain: _,
+            summary,
+            recommendations,
+            also,
+        } = rc;
+        f(summary);
+        recommendations
+            .iter_mut()
+            .for_each(|r| recommendation(r, f));
+        for other in also {
+            let OtherIncident {
+                lead: _,
+                chain: _,
+                summary,
+                recommendations,
+            } = other;
+            f(summary);
+            recommendations
+                .iter_mut()
+                .for_each(|r| recommendation(r, f));
         }
     }
 
     for finding in &mut report.findings {
         f(&mut finding.title);
+        f(&mut finding.sentence);
+        f(&mut finding.advice);
         f(&mut finding.explanation);
         let metrics = std::mem::take(&mut finding.metrics);
         finding.metrics = metrics
@@ -252,6 +278,8 @@ mod tests {
                 confidence: Confidence::High,
                 title: "Container api_1 failed to start".into(),
                 explanation: "runc said `--password=hunter2`".into(),
+                sentence: String::new(),
+                advice: String::new(),
                 metrics: [("container".to_string(), serde_json::json!(["api_1"]))]
                     .into_iter()
                     .collect(),

@@ -61,6 +61,8 @@ fn finding(
         confidence,
         title: title.into(),
         explanation: explanation.into(),
+        sentence: String::new(),
+        advice: String::new(),
         metrics: BTreeMap::new(),
         evidence,
         recommendations,
@@ -550,6 +552,7 @@ pub(crate) fn seed() -> Report {
                       memory restores service; a kernel upgrade removes the cause."
                 .into(),
             recommendations: Vec::new(),
+            also: Vec::new(),
         }),
         details: Details {
             zones,

@@ -65,6 +65,8 @@ pub struct View {
     /// The three most useful actions.
     pub top_actions: Vec<RecView>,
     pub summary: Option<Prose>,
+    /// The bundle's other incidents, each with its own actions.
+    pub also: Vec<AlsoView>,
     pub verdict_id: Option<String>,
     /// Findings of the root-cause chain, in chain order.
     pub chain: Vec<FindingView>,
@@ -89,6 +91,13 @@ pub struct View {
     pub charts: Charts,
     /// The failing node beside a baseline node, when one was given.
     pub comparison: Option<compare::ComparisonView>,
+}
+
+/// An incident of the bundle besides the verdict's.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoView {
+    pub summary: Prose,
+    pub actions: Vec<RecView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1046,6 +1055,19 @@ pub fn build(report: &Report) -> View {
             .as_ref()
             .filter(|rc| !rc.summary.trim().is_empty())
             .map(|rc| Prose::block(&rc.summary)),
+        also: report
+            .root_cause
+            .iter()
+            .flat_map(|rc| &rc.also)
+            .map(|a| AlsoView {
+                summary: Prose::inline(&a.summary),
+                actions: a
+                    .recommendations
+                    .iter()
+                    .map(|r| rec_view(r, &a.lead))
+                    .collect(),
+            })
+            .collect(),
         verdict_id: report.root_cause.as_ref().map(|rc| rc.verdict.clone()),
         chain,
         others,

@@ -1,24 +1,31 @@
 //! `bundle.evidence-gap`: evidence the analysis needed is missing, truncated or unreadable.
 
-use crate::analyze::finding::FindingBuilder;
+use crate::analyze::finding::{count, FindingBuilder};
 use crate::analyze::gaps;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct EvidenceGap;
 
+static META: RuleMeta = RuleMeta {
+    id: "bundle.evidence-gap",
+    role: Role::Observation,
+    summary: "Evidence the analysis needed is missing, truncated or unreadable",
+    doc: include_str!("../../../docs/findings/bundle.evidence-gap.md"),
+    verdict_rank: None,
+    incidents: &[],
+    metrics: &[Metric::one(
+        "gaps",
+        MetricKind::Count,
+        "pieces of evidence missing",
+    )],
+    needs: &[],
+};
+
 impl Rule for EvidenceGap {
-    fn id(&self) -> &'static str {
-        "bundle.evidence-gap"
-    }
-    fn role(&self) -> Role {
-        Role::Observation
-    }
-    fn summary(&self) -> &'static str {
-        "Evidence the analysis needed is missing, truncated or unreadable"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/bundle.evidence-gap.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -31,8 +38,8 @@ impl Rule for EvidenceGap {
             .severity(Severity::Info)
             .confidence(Confidence::High)
             .title(format!(
-                "The bundle lacks {} piece(s) of evidence",
-                gaps.len()
+                "The bundle lacks {}",
+                count(gaps.len(), "piece of evidence", "pieces of evidence")
             ))
             .paragraph(
                 "The findings above stand on what the bundle holds. These would confirm them or \

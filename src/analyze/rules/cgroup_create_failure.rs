@@ -2,26 +2,33 @@
 
 use std::collections::BTreeSet;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, times, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::RuntimeErrorKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct CgroupCreateFailure;
 
+static META: RuleMeta = RuleMeta {
+    id: "cgroup.create-failure",
+    role: Role::Symptom,
+    summary: "Creating a cgroup failed (mkdir under /sys/fs/cgroup returned an error)",
+    doc: include_str!("../../../docs/findings/cgroup.create-failure.md"),
+    verdict_rank: None,
+    incidents: &["cgroup-ids"],
+    metrics: &[Metric::one(
+        "failures",
+        MetricKind::Count,
+        "failed cgroup creations",
+    )],
+    needs: &[],
+};
+
 impl Rule for CgroupCreateFailure {
-    fn id(&self) -> &'static str {
-        "cgroup.create-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "Creating a cgroup failed (mkdir under /sys/fs/cgroup returned an error)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/cgroup.create-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -54,9 +61,9 @@ impl Rule for CgroupCreateFailure {
         let errno_list: Vec<String> = errnos.iter().map(|e| code(e)).collect();
         let ctl: Vec<String> = controllers.iter().map(|c| code(c)).collect();
         let mut text = format!(
-            "The runtime could not create the cgroup of a new container: {} `mkdir` \
-             failure(s) under `/sys/fs/cgroup`",
-            errors.len()
+            "The runtime could not create the cgroup of a new container: {} under \
+             `/sys/fs/cgroup`",
+            count(errors.len(), "`mkdir` failure", "`mkdir` failures")
         );
         if !ctl.is_empty() {
             text.push_str(&format!(" (controller {})", ctl.join(", ")));
@@ -68,6 +75,21 @@ impl Rule for CgroupCreateFailure {
         let enospc = errnos.iter().any(|e| e.contains("no space left"));
         let mut b = b
             .title("Creating a container's cgroup failed")
+            .sentence(format!(
+                "New containers could not start because the runtime could not create their \
+                 cgroups: `mkdir` under `/sys/fs/cgroup`{} failed {}{}.",
+                if ctl.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (controller {})", ctl.join(", "))
+                },
+                times(errors.len()),
+                if errno_list.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {}", errno_list.join(" and "))
+                }
+            ))
             .paragraph(text);
         if enospc {
             b = b.paragraph(

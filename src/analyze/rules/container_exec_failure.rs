@@ -6,8 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup::{self, At};
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::{RuntimeError, RuntimeErrorKind};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -45,18 +46,30 @@ fn reason_meaning(reason: &str) -> Option<&'static str> {
     }
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "container.exec-failure",
+    role: Role::Symptom,
+    summary: "An exec into a running container failed (not a start failure)",
+    doc: include_str!("../../../docs/findings/container.exec-failure.md"),
+    verdict_rank: None,
+    incidents: &["exec-failure"],
+    metrics: &[
+        Metric::one("execs", MetricKind::Count, "failed execs"),
+        Metric::one("sources", MetricKind::Count, "sources that show them"),
+        Metric::one("reason", MetricKind::Text, "the reason the runtime gave"),
+        Metric::one("container", MetricKind::Text, "the container"),
+        Metric::one(
+            "exit_status",
+            MetricKind::Integer,
+            "the exit status the runtime gave",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for ContainerExecFailure {
-    fn id(&self) -> &'static str {
-        "container.exec-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "An exec into a running container failed (not a start failure)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/container.exec-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -74,12 +87,12 @@ impl Rule for ContainerExecFailure {
             .map(|c| format!("container {}", code(c)))
             .unwrap_or_else(|| "a running container".to_string());
         let mut text = format!(
-            "An exec into {who} failed {} time(s): the container was running and the process \
+            "An exec into {who} failed {}: the container was running and the process \
              the exec wanted to start inside it could not start. This is not a failure to start \
              the container, although the runtime's text says `unable to start container \
              process` or `starting container process caused`: those words are about the exec'd \
              process.",
-            errors.len()
+            times(errors.len())
         );
         if let Some(r) = &reason {
             text.push_str(&format!(" The runtime gave the reason {}.", code(r)));
@@ -156,8 +169,15 @@ mod tests {
         assert_eq!(f[0].role, Role::Symptom);
         assert!(f[0].explanation.contains("not in the container's image"));
         assert!(evidence_is_real(&facts, &f[0].evidence));
-        let start = crate::analyze::rules::container_start_failure::ContainerStartFailure;
-        assert!(start.evaluate(&ctx).is_empty());
+        // Not a start failure: the analysis finds no other symptom.
+        let all = crate::analyze::analyze(&ctx);
+        assert!(
+            all.findings
+                .iter()
+                .all(|x| x.role != Role::Symptom || x.id == f[0].id),
+            "{:?}",
+            all.findings.iter().map(|x| &x.id).collect::<Vec<_>>()
+        );
     }
 
     #[test]

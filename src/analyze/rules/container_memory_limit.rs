@@ -2,11 +2,13 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::kernel::kmem::kmem_evidence;
 use crate::analyze::lookup;
-use crate::analyze::rules::memcg_kmem_accounting::kmem_evidence;
+use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{Container, OomScope};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::sources::SourceKind;
 
 pub struct ContainerMemoryLimit;
 
@@ -16,18 +18,39 @@ fn cgroup_names(path: &str, c: &Container) -> bool {
     id.len() >= 12 && (path.contains(id) || path.contains(&id[..12]))
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "container.memory-limit",
+    role: Role::Factor,
+    summary: "The failing container's memory limit, and what it switched on or caused on this host",
+    doc: include_str!("../../../docs/findings/container.memory-limit.md"),
+    verdict_rank: Some(90),
+    incidents: &["contiguous-allocation", "memcg-oom"],
+    metrics: &[
+        Metric::one("limit_bytes", MetricKind::Bytes, "the container's memory limit"),
+        Metric::one("usage_bytes", MetricKind::Bytes, "its memory cgroup's usage at the OOM kill"),
+        Metric::one("kernel_memory_bytes", MetricKind::Bytes, "the container's kernel-memory limit"),
+    ],
+    needs: &[
+        Need {
+            sources: &[SourceKind::ContainerInspect],
+            when: NeedWhen::StartFailure,
+            what: "no docker inspect of the failing container",
+            why: "its memory limit, runtime and `State.Error`; sosreport skips containers that never started",
+            collect: Some("docker inspect $(docker ps -aq)"),
+        },
+        Need {
+            sources: &[SourceKind::RuntimeVersion],
+            when: NeedWhen::ContainerFailure,
+            what: "runtime version unknown",
+            why: "whether runc switched on kmem accounting for containers with a memory limit depends on its version (1.0.0-rc3 to rc93 do, unless built with nokmem)",
+            collect: Some("runc --version; docker version"),
+        },
+    ],
+};
+
 impl Rule for ContainerMemoryLimit {
-    fn id(&self) -> &'static str {
-        "container.memory-limit"
-    }
-    fn role(&self) -> Role {
-        Role::Factor
-    }
-    fn summary(&self) -> &'static str {
-        "The failing container's memory limit, and what it switched on or caused on this host"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/container.memory-limit.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -78,7 +101,10 @@ impl Rule for ContainerMemoryLimit {
                     }
                 ))
                 .metric("limit_bytes", limit)
-                .metric_opt("usage_kb", o.item.memory_usage_kb)
+                .metric_opt(
+                    "usage_bytes",
+                    o.item.memory_usage_kb.map(|v| v.saturating_mul(1024)),
+                )
                 .cite(
                     c.path,
                     c.item.memory.limit_line.as_ref().unwrap_or(&c.item.line),

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::Container;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -19,18 +20,27 @@ fn container_label(c: &Container) -> String {
     }
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "container.oom-killed",
+    role: Role::Symptom,
+    summary: "A container's process was killed because its memory cgroup hit its limit",
+    doc: include_str!("../../../docs/findings/container.oom-killed.md"),
+    verdict_rank: None,
+    incidents: &["memcg-oom"],
+    metrics: &[
+        Metric::one("containers", MetricKind::Count, "containers OOM-killed"),
+        Metric::one(
+            "limit_bytes",
+            MetricKind::Bytes,
+            "the container's memory limit",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for ContainerOomKilled {
-    fn id(&self) -> &'static str {
-        "container.oom-killed"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "A container's process was killed because its memory cgroup hit its limit"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/container.oom-killed.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

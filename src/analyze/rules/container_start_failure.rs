@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup::{self, At};
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::{DockerEvent, RuntimeError, RuntimeErrorKind, SetupStep};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -39,18 +40,51 @@ pub fn errno_meaning(errno_text: &str) -> Option<&'static str> {
     }
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "container.start-failure",
+    role: Role::Symptom,
+    summary: "The container runtime failed to start a container",
+    doc: include_str!("../../../docs/findings/container.start-failure.md"),
+    verdict_rank: None,
+    incidents: &[
+        "contiguous-allocation",
+        "namespace-refused",
+        "cgroup-ids",
+        "netns-teardown",
+    ],
+    metrics: &[
+        Metric::one(
+            "exit_status",
+            MetricKind::Integer,
+            "runc's exit status (before 1.0.0-rc9 a bail() ordinal, not an errno)",
+        ),
+        Metric::one(
+            "die_exit_code",
+            MetricKind::Integer,
+            "the exit code of the `die` event of a start that never ran",
+        ),
+        Metric::one(
+            "container",
+            MetricKind::Text,
+            "the container, name and short id",
+        ),
+        Metric::one(
+            "errno",
+            MetricKind::Text,
+            "the errno text the runtime printed",
+        ),
+        Metric::one(
+            "sources",
+            MetricKind::Count,
+            "sources that show the failure",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for ContainerStartFailure {
-    fn id(&self) -> &'static str {
-        "container.start-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "The container runtime failed to start a container"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/container.start-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -155,7 +189,7 @@ impl Rule for ContainerStartFailure {
             Some(c) => format!("Container {c} failed to start"),
             None => "A container failed to start".to_string(),
         });
-        b = b.paragraph(first);
+        b = b.sentence(first.clone()).paragraph(first);
         if let Some(n) = exit_status {
             b = b.paragraph(format!(
                 "{} is not an errno. In runc releases before 1.0.0-rc9 the namespace setup code \

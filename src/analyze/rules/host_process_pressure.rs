@@ -3,6 +3,8 @@
 //! caches, per-cgroup structures).
 
 use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::kernel::caches::is_per_netns_conntrack;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::{Facts, Line};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -16,13 +18,6 @@ const THREADS: u64 = 2000;
 const NETNS: u64 = 200;
 /// Memory cgroups above which per-cgroup kernel structures add up.
 const MEMCGS: u64 = 2000;
-
-/// `nf_conntrack_ffff88036ea66180` or RHEL 7.9's `nf_conntrack_48971`: one cache per network
-/// namespace on kernels 2.6.33 to 4.6.
-pub fn is_per_netns_conntrack_cache(name: &str) -> bool {
-    name.strip_prefix("nf_conntrack_")
-        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit()))
-}
 
 struct Count<'a> {
     value: u64,
@@ -47,7 +42,7 @@ fn netns_caches(facts: &Facts) -> Option<(u64, &str, &Line)> {
             .value
             .caches
             .iter()
-            .filter(|c| is_per_netns_conntrack_cache(&c.name))
+            .filter(|c| is_per_netns_conntrack(&c.name))
             .collect();
         let first = caches.first()?;
         Some((caches.len() as u64, s.path.as_str(), &first.line))
@@ -65,18 +60,24 @@ fn memory_cgroups(facts: &Facts) -> Option<Count<'_>> {
     })
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "host.process-pressure",
+    role: Role::Factor,
+    summary: "Thousands of processes, threads, namespaces or cgroups on the host add kernel memory pressure",
+    doc: include_str!("../../../docs/findings/host.process-pressure.md"),
+    verdict_rank: Some(110),
+    incidents: &["contiguous-allocation", "host-oom", "cgroup-ids"],
+    metrics: &[
+        Metric::one("threads", MetricKind::Count, "task structs in use"),
+        Metric::one("network_namespaces", MetricKind::Count, "per-namespace conntrack caches"),
+        Metric::one("memory_cgroups", MetricKind::Count, "memory cgroups"),
+    ],
+    needs: &[],
+};
+
 impl Rule for HostProcessPressure {
-    fn id(&self) -> &'static str {
-        "host.process-pressure"
-    }
-    fn role(&self) -> Role {
-        Role::Factor
-    }
-    fn summary(&self) -> &'static str {
-        "Thousands of processes, threads, namespaces or cgroups on the host add kernel memory pressure"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/host.process-pressure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -155,15 +156,5 @@ mod tests {
         let f = HostProcessPressure.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].metrics["memory_cgroups"], 12045);
-    }
-
-    #[test]
-    fn netns_cache_names() {
-        assert!(is_per_netns_conntrack_cache(
-            "nf_conntrack_ffff88036ea66180"
-        ));
-        assert!(is_per_netns_conntrack_cache("nf_conntrack_48971"));
-        assert!(!is_per_netns_conntrack_cache("nf_conntrack_expect"));
-        assert!(!is_per_netns_conntrack_cache("nf_conntrack"));
     }
 }

@@ -2,26 +2,32 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, times, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct KernelHungTask;
 
+static META: RuleMeta = RuleMeta {
+    id: "kernel.hung-task",
+    role: Role::Symptom,
+    summary: "A task was blocked in the kernel for longer than the hung-task timeout",
+    doc: include_str!("../../../docs/findings/kernel.hung-task.md"),
+    verdict_rank: None,
+    incidents: &["netns-teardown", "hung-task"],
+    metrics: &[
+        Metric::one("reports", MetricKind::Count, "hung-task reports"),
+        Metric::one("tasks", MetricKind::Count, "distinct tasks reported"),
+    ],
+    needs: &[],
+};
+
 impl Rule for KernelHungTask {
-    fn id(&self) -> &'static str {
-        "kernel.hung-task"
-    }
-    fn role(&self) -> Role {
-        Role::Symptom
-    }
-    fn summary(&self) -> &'static str {
-        "A task was blocked in the kernel for longer than the hung-task timeout"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/kernel.hung-task.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -48,18 +54,38 @@ impl Rule for KernelHungTask {
             .iter()
             .map(|(t, (n, s))| {
                 if *s > 0 {
-                    format!("{} ({n}x, blocked > {s} s)", code(t))
+                    format!("{} ({}, blocked > {s} s)", code(t), times(*n as usize))
                 } else {
-                    format!("{} ({n}x)", code(t))
+                    format!("{} ({})", code(t), times(*n as usize))
                 }
             })
             .collect();
         let waits_on_netns = lookup::kernel_messages(ctx.facts)
             .any(|m| matches!(m.item.kind, KernelMessageKind::UnregisterNetdevice { .. }));
+        let longest = tasks.values().map(|(_, s)| *s).max().unwrap_or(0);
+        let over = if longest > 0 {
+            format!(" for more than {longest} s")
+        } else {
+            String::new()
+        };
+        let (title, who) = match tasks.keys().next() {
+            Some(t) if tasks.len() == 1 => (format!("{t} blocked in the kernel{over}"), code(t)),
+            _ => (
+                format!("{} tasks blocked in the kernel{over}", tasks.len()),
+                format!("{} tasks", tasks.len()),
+            ),
+        };
         let mut b = b
             .title(format!(
-                "{} hung-task report(s): tasks blocked in the kernel",
-                hung.len()
+                "{title}, {}",
+                count(hung.len(), "report", "reports")
+            ))
+            .sentence(format!(
+                "{who} {} blocked in the kernel{over} ({}): stuck in uninterruptible sleep, it \
+                 could not finish whatever it was doing, and everything waiting on it stalled \
+                 too.",
+                if tasks.len() == 1 { "was" } else { "were" },
+                count(hung.len(), "hung-task report", "hung-task reports")
             ))
             .paragraph(format!(
                 "The kernel reported tasks stuck in uninterruptible sleep for longer than \
@@ -122,7 +148,9 @@ mod tests {
         };
         let f = KernelHungTask.evaluate(&context(&facts, None));
         assert_eq!(f.len(), 1);
-        assert!(f[0].explanation.contains("`dockerd` (1x, blocked > 120 s)"));
+        assert!(f[0]
+            .explanation
+            .contains("`dockerd` (once, blocked > 120 s)"));
         assert_eq!(f[0].evidence[0].line, Some(99));
     }
 }

@@ -3,55 +3,36 @@
 //! signature too.
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::lookup::{self, trace_has};
-use crate::analyze::zones::gfp_flags;
+use crate::analyze::kernel::kmem;
+use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::{Facts, KernelMessageKind};
+use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct KernelKnownDefect;
 
-/// Functions that only run when memcg kmem accounting is active (3.10 names and RHEL 7.7+ names).
-const KMEM_FUNCTIONS: &[&str] = &[
-    "kmem_cache_create_memcg",
-    "memcg_register_cache",
-    "memcg_alloc_cache_params",
-    "memcg_update_cache_sizes",
-];
-
-/// Whether the facts show memcg kmem accounting at work.
-pub fn kmem_accounting_evidence(facts: &Facts) -> bool {
-    let in_failures = lookup::alloc_failures(facts).any(|a| {
-        gfp_flags(&a.item.gfp).any(|f| f == "__GFP_KMEMCG")
-            || KMEM_FUNCTIONS
-                .iter()
-                .any(|f| trace_has(&a.item.call_trace, f))
-    });
-    let in_slub = lookup::slub_failures(facts).any(|s| s.item.memcg_id.is_some());
-    let in_slab = facts
-        .slabinfo
-        .iter()
-        .any(|s| s.value.caches.iter().any(|c| is_per_memcg_cache(&c.name)));
-    in_failures || in_slub || in_slab
-}
-
-/// `dentry(1234:docker-abc.scope)`: a per-memcg copy of a slab cache.
-pub fn is_per_memcg_cache(name: &str) -> bool {
-    name.ends_with(')') && name.contains('(') && name.contains(':')
-}
+static META: RuleMeta = RuleMeta {
+    id: "kernel.known-defect",
+    role: Role::Factor,
+    summary: "The kernel version has a documented defect that matches the evidence",
+    doc: include_str!("../../../docs/findings/kernel.known-defect.md"),
+    verdict_rank: Some(100),
+    incidents: &["contiguous-allocation", "netns-teardown", "cgroup-ids"],
+    metrics: &[
+        Metric::one(
+            "kernel_release",
+            MetricKind::Text,
+            "the kernel with the defect",
+        ),
+        Metric::one("defects", MetricKind::Count, "defects matched"),
+    ],
+    needs: &[],
+};
 
 impl Rule for KernelKnownDefect {
-    fn id(&self) -> &'static str {
-        "kernel.known-defect"
-    }
-    fn role(&self) -> Role {
-        Role::Factor
-    }
-    fn summary(&self) -> &'static str {
-        "The kernel version has a documented defect that matches the evidence"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/kernel.known-defect.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -62,6 +43,7 @@ impl Rule for KernelKnownDefect {
         let v = &kernel.version;
         let mut b = FindingBuilder::new(self).severity(Severity::Warning);
         let mut defects: Vec<&str> = Vec::new();
+        let mut words: Vec<&str> = Vec::new();
         let mut refs_used: Vec<&str> = Vec::new();
         // The kernel the node has booted since the failure, while it is outside the range of
         // every defect found.
@@ -69,7 +51,7 @@ impl Rule for KernelKnownDefect {
 
         // 1. 3.10-era kmem accounting: no reclaim of kernel memory, memcg ids pinned by dead
         // cgroups, large memcg_caches arrays on every root cache creation.
-        if v.before(4, 0) && kmem_accounting_evidence(facts) {
+        if v.before(4, 0) && kmem::shown_by_failures(facts) {
             let mut text = format!(
                 "Kernel {} has the 3.x memcg kernel-memory accounting, which cannot reclaim \
                  kernel memory charged to a cgroup, keeps deleted cgroups (and their ids) alive \
@@ -90,6 +72,7 @@ impl Rule for KernelKnownDefect {
                 b = b.cite(a.path, &a.item.header);
             }
             defects.push("3.x kmem accounting");
+            words.push("its 3.x kmem accounting, which pins deleted memory cgroups and their ids");
             booted_past = booted_past.filter(|now| !now.version.before(4, 0));
             refs_used.extend([refs::RUNC_1921, refs::RUNC_1725, refs::K8S_61937]);
         }
@@ -111,6 +94,7 @@ impl Rule for KernelKnownDefect {
                 b = b.cite(c.path, &c.item.line);
             }
             defects.push("per-netns conntrack slab cache");
+            words.push("a conntrack slab cache created for every network namespace");
             booted_past = booted_past.filter(|now| !now.version.has_per_netns_conntrack_cache());
             refs_used.push(refs::MOBY_31037);
         }
@@ -129,6 +113,10 @@ impl Rule for KernelKnownDefect {
                 ))
                 .cite(w.path, &w.item.line);
             defects.push("netdevice reference leak");
+            words.push(
+                "network device reference leaks that leave a namespace's teardown waiting \
+                 forever, fixed only in specific releases of each kernel series",
+            );
             // Fixed in specific releases of each series: no kernel is known to be past it.
             booted_past = None;
             refs_used.push("https://github.com/moby/moby/issues/5618");
@@ -167,7 +155,17 @@ impl Rule for KernelKnownDefect {
             } else {
                 Confidence::Medium
             })
-            .metric("kernel", v.release.clone())
+            .sentence(format!(
+                "Kernel {} has {} behind this: {}.",
+                code(&v.release),
+                if words.len() == 1 {
+                    "a known defect"
+                } else {
+                    "known defects"
+                },
+                words.join("; and ")
+            ))
+            .metric("kernel_release", v.release.clone())
             .metric("defects", defects.len() as u64)
             .references(&refs_used)
             .build()]
@@ -197,12 +195,5 @@ mod tests {
         assert!(KernelKnownDefect
             .evaluate(&context(&modern_fragmentation_facts(), None))
             .is_empty());
-    }
-
-    #[test]
-    fn per_memcg_names() {
-        assert!(is_per_memcg_cache("dentry(1234:docker-abc.scope)"));
-        assert!(!is_per_memcg_cache("dentry"));
-        assert!(!is_per_memcg_cache("nf_conntrack_ffff88036ea66180"));
     }
 }

@@ -1,7 +1,8 @@
 //! `memcg.cgroup-id-exhaustion`: memory cgroups reached the kernel's 65535 id limit.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::RuntimeErrorKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -13,18 +14,31 @@ const ID_MAX: u64 = 65535;
 /// How close to the limit counts as "near".
 const NEAR: u64 = 60000;
 
+static META: RuleMeta = RuleMeta {
+    id: "memcg.cgroup-id-exhaustion",
+    role: Role::Condition,
+    summary: "The number of memory cgroups reached the kernel's 65535 id limit",
+    doc: include_str!("../../../docs/findings/memcg.cgroup-id-exhaustion.md"),
+    verdict_rank: Some(50),
+    incidents: &["cgroup-ids"],
+    metrics: &[
+        Metric::one(
+            "memory_cgroups",
+            MetricKind::Count,
+            "memory cgroups the kernel counts",
+        ),
+        Metric::one(
+            "mkdir_failures",
+            MetricKind::Count,
+            "cgroup creations refused with ENOSPC",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for CgroupIdExhaustion {
-    fn id(&self) -> &'static str {
-        "memcg.cgroup-id-exhaustion"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "The number of memory cgroups reached the kernel's 65535 id limit"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.cgroup-id-exhaustion.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -62,7 +76,19 @@ impl Rule for CgroupIdExhaustion {
         let mut b = FindingBuilder::new(self)
             .severity(Severity::Critical)
             .confidence(confidence)
-            .title("Memory cgroup ids exhausted: new containers cannot get a memory cgroup");
+            .title("Memory cgroup ids exhausted: new containers cannot get a memory cgroup")
+            .sentence(format!(
+                "The disk was not full: the kernel had used up its {ID_MAX} memory cgroup ids{}, \
+                 deleted cgroups still pinned by their kernel memory among them, so no new \
+                 container can get a memory cgroup until the node reboots.",
+                near.map(|(_, c)| format!(" (`/proc/cgroups` counts {})", c.num_cgroups))
+                    .unwrap_or_default()
+            ))
+            .advice(
+                "Move the workloads away and reboot the node to release the leaked ids, then stop \
+                 the leak with a runc that does not switch on kmem accounting (v1.0.0-rc94 or \
+                 later, or built with `nokmem`), `cgroup.memory=nokmem`, or a newer kernel.",
+            );
         if let Some((_, c)) = near {
             b = b.paragraph(format!(
                 "`/proc/cgroups` counts {} memory cgroups, against a kernel limit of {ID_MAX} \
@@ -75,9 +101,9 @@ impl Rule for CgroupIdExhaustion {
         }
         if !mkdir.is_empty() {
             b = b.paragraph(format!(
-                "Creating a memory cgroup failed with `no space left on device` {} time(s){}: \
-                 that is the id allocator refusing, not a full disk.",
-                mkdir.len(),
+                "Creating a memory cgroup failed with `no space left on device` {}{}: that is \
+                 the id allocator refusing, not a full disk.",
+                times(mkdir.len()),
                 mkdir
                     .first()
                     .and_then(|e| e.item.cgroup_path.as_deref())

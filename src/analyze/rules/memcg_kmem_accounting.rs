@@ -3,124 +3,56 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
-use crate::analyze::lookup::{self, trace_has};
-use crate::analyze::zones::gfp_flags;
+use crate::analyze::kernel::kmem::{kmem_evidence, limit_switches_kmem_on, MEMCG_CACHE_FUNCTIONS};
+use crate::analyze::lookup::trace_has;
+use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::Facts;
-use crate::report::{Confidence, Evidence, Finding, Risk, Role, Severity};
+use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::sources::SourceKind;
 
 pub struct KmemAccounting;
 
-const MEMCG_CACHE_FUNCTIONS: &[&str] = &[
-    "kmem_cache_create_memcg",
-    "memcg_alloc_cache_params",
-    "memcg_register_cache",
-    "memcg_update_cache_size",
-    "memcg_update_all_caches",
-];
-
-/// Whether a slab cache name is a per-memcg copy: `name(id:cgroup)`.
-pub fn is_per_memcg_cache(name: &str) -> bool {
-    let Some(open) = name.rfind('(') else {
-        return false;
-    };
-    let inner = &name[open + 1..];
-    inner.ends_with(')') && inner.contains(':') && open > 0
-}
-
-/// The kinds of kmem evidence found, with their lines.
-#[derive(Debug, Default)]
-pub struct KmemEvidence {
-    pub gfp_flag: Vec<Evidence>,
-    pub call_trace: Vec<Evidence>,
-    pub per_memcg_caches: Vec<Evidence>,
-    pub per_memcg_cache_count: usize,
-    pub oom_kmem: Vec<Evidence>,
-    pub slub_memcg: Vec<Evidence>,
-}
-
-impl KmemEvidence {
-    /// How many independent kinds of evidence were found.
-    pub fn kinds(&self) -> usize {
-        [
-            !self.gfp_flag.is_empty(),
-            !self.call_trace.is_empty(),
-            !self.per_memcg_caches.is_empty(),
-            !self.oom_kmem.is_empty(),
-            !self.slub_memcg.is_empty(),
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count()
-    }
-}
-
-/// Collect what shows kmem accounting at work.
-pub fn kmem_evidence(facts: &Facts) -> KmemEvidence {
-    let mut k = KmemEvidence::default();
-    for a in lookup::alloc_failures(facts) {
-        if gfp_flags(&a.item.gfp).any(|f| f == "__GFP_KMEMCG") {
-            k.gfp_flag
-                .push(crate::analyze::evidence::cite(a.path, &a.item.header));
-        }
-        for line in &a.item.trace_lines {
-            if MEMCG_CACHE_FUNCTIONS.iter().any(|f| line.text.contains(f)) {
-                k.call_trace
-                    .push(crate::analyze::evidence::cite(a.path, line));
-            }
-        }
-    }
-    for c in lookup::cache_create_failures(facts) {
-        if MEMCG_CACHE_FUNCTIONS
-            .iter()
-            .any(|f| trace_has(&c.item.call_trace, f))
-        {
-            k.call_trace
-                .push(crate::analyze::evidence::cite(c.path, &c.item.line));
-        }
-    }
-    for s in &facts.slabinfo {
-        for cache in &s.value.caches {
-            if is_per_memcg_cache(&cache.name) {
-                k.per_memcg_cache_count += 1;
-                if k.per_memcg_caches.len() < 3 {
-                    k.per_memcg_caches
-                        .push(crate::analyze::evidence::cite(&s.path, &cache.line));
-                }
-            }
-        }
-    }
-    for o in lookup::oom_kills(facts) {
-        if let Some(line) = &o.item.kmem_line {
-            if o.item.kmem_usage_kb.is_some_and(|u| u > 0) {
-                k.oom_kmem
-                    .push(crate::analyze::evidence::cite(o.path, line));
-            }
-        }
-    }
-    for s in lookup::slub_failures(facts) {
-        if s.item.memcg_id.is_some() {
-            k.slub_memcg.push(crate::analyze::evidence::cite(
-                s.path,
-                s.item.cache_line.as_ref().unwrap_or(&s.item.line),
-            ));
-        }
-    }
-    k
-}
+static META: RuleMeta = RuleMeta {
+    id: "memcg.kmem-accounting",
+    role: Role::Factor,
+    summary: "Kernel memory accounting is active on a kernel whose implementation is known to fail",
+    doc: include_str!("../../../docs/findings/memcg.kmem-accounting.md"),
+    verdict_rank: Some(70),
+    incidents: &["contiguous-allocation", "cgroup-ids"],
+    metrics: &[
+        Metric::one(
+            "inferred_memcg_ids_min",
+            MetricKind::Count,
+            "kmem-active memory cgroup ids inferred from the failed order, low end",
+        ),
+        Metric::one(
+            "inferred_memcg_ids_max",
+            MetricKind::Count,
+            "same, high end",
+        ),
+        Metric::one(
+            "per_memcg_caches",
+            MetricKind::Count,
+            "per-memcg cache copies in slabinfo",
+        ),
+        Metric::one(
+            "evidence_kinds",
+            MetricKind::Count,
+            "independent kinds of kmem evidence",
+        ),
+    ],
+    needs: &[Need {
+        sources: &[SourceKind::Cgroups],
+        when: NeedWhen::AllocFailureOnOldKernel,
+        what: "no /proc/cgroups",
+        why: "the number of memory cgroups, live and leaked by kmem accounting on this kernel",
+        collect: Some("cat /proc/cgroups"),
+    }],
+};
 
 impl Rule for KmemAccounting {
-    fn id(&self) -> &'static str {
-        "memcg.kmem-accounting"
-    }
-    fn role(&self) -> Role {
-        Role::Factor
-    }
-    fn summary(&self) -> &'static str {
-        "Kernel memory accounting is active on a kernel whose implementation is known to fail"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.kmem-accounting.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -165,8 +97,25 @@ impl Rule for KmemAccounting {
         if !k.slub_memcg.is_empty() {
             proven.push("SLUB failed to allocate for a per-memcg cache copy".to_string());
         }
+        let base = kernel
+            .as_ref()
+            .map(|k| format!("{}.{}", k.version.major, k.version.minor))
+            .unwrap_or_else(|| "3.10".to_string());
+        let sentence = if limit_switches_kmem_on(ctx) {
+            format!(
+                "The container's memory limit mattered because it switched on kernel-memory \
+                 (kmem) accounting on a {base} kernel, where every new slab cache then needs a \
+                 large array sized by the number of memory cgroups ever used."
+            )
+        } else {
+            format!(
+                "Kernel-memory (kmem) accounting was active on a {base} kernel, where every new \
+                 slab cache needs a large array sized by the number of memory cgroups ever used."
+            )
+        };
         let mut b = FindingBuilder::new(self)
             .severity(Severity::Warning)
+            .sentence(sentence)
             .title("Memory-cgroup kernel-memory accounting active on a 3.10-era kernel")
             .paragraph(format!(
                 "Kernel memory accounting (kmem) of memory cgroups was active: {}.",
@@ -357,13 +306,5 @@ mod tests {
         assert!(KmemAccounting
             .evaluate(&testkit::context(&facts, None))
             .is_empty());
-    }
-
-    #[test]
-    fn per_memcg_names() {
-        assert!(is_per_memcg_cache("dentry(1234:docker-3c9f.scope)"));
-        assert!(is_per_memcg_cache("ip6_dst_cache(0:abc)"));
-        assert!(!is_per_memcg_cache("dentry"));
-        assert!(!is_per_memcg_cache("(x:y)"));
     }
 }

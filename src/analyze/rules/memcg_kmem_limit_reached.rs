@@ -3,6 +3,7 @@
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
@@ -12,18 +13,36 @@ pub struct KmemLimitReached;
 /// `9007199254740988kB` for an unset limit).
 const UNLIMITED_KB: u64 = 1 << 50;
 
+static META: RuleMeta = RuleMeta {
+    id: "memcg.kmem-limit-reached",
+    role: Role::Condition,
+    summary: "A cgroup's kernel-memory (kmem) limit was reached",
+    doc: include_str!("../../../docs/findings/memcg.kmem-limit-reached.md"),
+    verdict_rank: Some(40),
+    incidents: &["memcg-oom", "contiguous-allocation"],
+    metrics: &[
+        Metric::one(
+            "kmem_usage_bytes",
+            MetricKind::Bytes,
+            "the cgroup's kernel-memory usage",
+        ),
+        Metric::one(
+            "kmem_limit_bytes",
+            MetricKind::Bytes,
+            "the cgroup's kernel-memory limit",
+        ),
+        Metric::one(
+            "kmem_failcnt",
+            MetricKind::Count,
+            "times the kernel-memory limit was hit",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for KmemLimitReached {
-    fn id(&self) -> &'static str {
-        "memcg.kmem-limit-reached"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "A cgroup's kernel-memory (kmem) limit was reached"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.kmem-limit-reached.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -54,8 +73,11 @@ impl Rule for KmemLimitReached {
                 human_bytes(limit.saturating_mul(1024)),
                 k.kmem_failcnt.unwrap_or(0)
             ))
-            .metric_opt("kmem_usage_kb", k.kmem_usage_kb)
-            .metric("kmem_limit_kb", limit)
+            .metric_opt(
+                "kmem_usage_bytes",
+                k.kmem_usage_kb.map(|v| v.saturating_mul(1024)),
+            )
+            .metric("kmem_limit_bytes", limit.saturating_mul(1024))
             .metric_opt("kmem_failcnt", k.kmem_failcnt)
             .cite_opt(o.path, k.header.as_ref())
             .cite_opt(o.path, k.kmem_line.as_ref())

@@ -1,26 +1,38 @@
 //! `memcg.limit-reached`: a memory cgroup's usage reached its limit.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::OomScope;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct LimitReached;
 
+static META: RuleMeta = RuleMeta {
+    id: "memcg.limit-reached",
+    role: Role::Condition,
+    summary: "A memory cgroup's usage reached its limit (usage == limit, failcnt > 0)",
+    doc: include_str!("../../../docs/findings/memcg.limit-reached.md"),
+    verdict_rank: Some(30),
+    incidents: &["memcg-oom"],
+    metrics: &[
+        Metric::one("usage_bytes", MetricKind::Bytes, "the cgroup's usage"),
+        Metric::one("limit_bytes", MetricKind::Bytes, "the cgroup's limit"),
+        Metric::one(
+            "failcnt",
+            MetricKind::Count,
+            "times the cgroup hit its limit",
+        ),
+        Metric::one("oom_kills", MetricKind::Count, "OOM kills in the cgroup"),
+    ],
+    needs: &[],
+};
+
 impl Rule for LimitReached {
-    fn id(&self) -> &'static str {
-        "memcg.limit-reached"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "A memory cgroup's usage reached its limit (usage == limit, failcnt > 0)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/memcg.limit-reached.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -67,23 +79,41 @@ impl Rule for LimitReached {
                 ))
                 .paragraph(format!(
                     "The memory cgroup {} used {} against a limit of {}{}, and the kernel ran the \
-                     OOM killer inside it {kills} time(s){}. The workload needed more memory than \
+                     OOM killer inside it {}{}. The workload needed more memory than \
                      the limit allows; the host itself was not out of memory.",
                     code(&cgroup),
                     k.memory_usage_kb
                         .map(|u| human_bytes(u.saturating_mul(1024)))
                         .unwrap_or_else(|| "?".to_string()),
-                    limit.unwrap_or_else(|| "?".to_string()),
+                    limit.clone().unwrap_or_else(|| "?".to_string()),
                     k.memory_failcnt
                         .map(|f| format!(" (the limit was hit {f} times: `failcnt`)"))
                         .unwrap_or_default(),
+                    times(kills),
                     k.victim
                         .as_ref()
                         .map(|v| format!("; it killed {}", code(&v.comm)))
                         .unwrap_or_default()
                 ))
-                .metric_opt("usage_kb", k.memory_usage_kb)
-                .metric_opt("limit_kb", k.memory_limit_kb)
+                .sentence(format!(
+                    "The cgroup's own limit ran out, not the host's memory: it used {} of its {} \
+                     limit{}, so the workload needs more memory than the limit allows, or leaks.",
+                    k.memory_usage_kb
+                        .map(|u| human_bytes(u.saturating_mul(1024)))
+                        .unwrap_or_else(|| "all".to_string()),
+                    limit.clone().unwrap_or_else(|| "memory".to_string()),
+                    k.memory_failcnt
+                        .map(|f| format!(" and had hit it {f} times"))
+                        .unwrap_or_default()
+                ))
+                .metric_opt(
+                    "usage_bytes",
+                    k.memory_usage_kb.map(|v| v.saturating_mul(1024)),
+                )
+                .metric_opt(
+                    "limit_bytes",
+                    k.memory_limit_kb.map(|v| v.saturating_mul(1024)),
+                )
                 .metric_opt("failcnt", k.memory_failcnt)
                 .metric("oom_kills", kills as u64)
                 .cite_opt(o.path, k.header.as_ref())

@@ -2,6 +2,7 @@
 //! blocks it was asked for (`/proc/vmstat` compact_* counters).
 
 use crate::analyze::finding::FindingBuilder;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
@@ -10,18 +11,32 @@ pub struct CompactionIneffective;
 /// Stalls below this are too few to judge.
 const MIN_STALLS: i64 = 10;
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.compaction-ineffective",
+    role: Role::Observation,
+    summary: "Memory compaction ran but mostly failed to build contiguous blocks",
+    doc: include_str!("../../../docs/findings/mm.compaction-ineffective.md"),
+    verdict_rank: None,
+    incidents: &[],
+    metrics: &[
+        Metric::one(
+            "compact_stall",
+            MetricKind::Count,
+            "direct compaction stalls since boot",
+        ),
+        Metric::one("compact_fail", MetricKind::Count, "failed compactions"),
+        Metric::one(
+            "compact_success",
+            MetricKind::Count,
+            "successful compactions",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for CompactionIneffective {
-    fn id(&self) -> &'static str {
-        "mm.compaction-ineffective"
-    }
-    fn role(&self) -> Role {
-        Role::Observation
-    }
-    fn summary(&self) -> &'static str {
-        "Memory compaction ran but mostly failed to build contiguous blocks"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.compaction-ineffective.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

@@ -1,15 +1,18 @@
 //! `mm.external-fragmentation`: memory was free, but not in blocks of the order requested.
 
 use crate::analyze::assess::{assess_main, Assessment, Cause};
-use crate::analyze::finding::{code, index3, FindingBuilder};
+use crate::analyze::finding::{code, count, index3, FindingBuilder};
 use crate::analyze::fragmentation::{
     fragmentation_index, human_bytes, largest_free_order, order_bytes, WatermarkFailure,
     WatermarkRule,
 };
+use crate::analyze::kernel::kmem::kmem_evidence;
+use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::zones::{Reach, ZoneView};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{BuddyZone, Facts, FragIndexZone};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::sources::SourceKind;
 
 pub struct ExternalFragmentation;
 
@@ -150,18 +153,62 @@ fn zone_table(a: &Assessment<'_>) -> String {
     t
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.external-fragmentation",
+    role: Role::Condition,
+    summary: "Free memory existed, but not in blocks of the order requested",
+    doc: include_str!("../../../docs/findings/mm.external-fragmentation.md"),
+    verdict_rank: Some(10),
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("order", MetricKind::Order, "order of the failed request"),
+        Metric::one("request_bytes", MetricKind::Bytes, "size of the failed request"),
+        Metric::one("available_bytes", MetricKind::Bytes, "memory available (MemAvailable, or free plus reclaimable)"),
+        Metric::one("extfrag_at_collection", MetricKind::Index, "fragmentation index at the order, from the free lists at collection"),
+        Metric::one("extfrag_computed", MetricKind::Index, "fragmentation index at the order in the preferred zone, computed from the failure's free lists"),
+        Metric::one("extfrag_captured", MetricKind::Index, "the kernel's own extfrag_index at the order"),
+        Metric::one("zone_free_pages", MetricKind::Pages, "free pages of the preferred zone"),
+        Metric::one("zone_min_pages", MetricKind::Pages, "min watermark of the preferred zone"),
+        Metric::one("slab_reclaimable_bytes", MetricKind::Bytes, "reclaimable slab at the failure"),
+        Metric::per_zone("largest_free_order", MetricKind::Integer, "largest order with a free block (-1: none), per zone"),
+        Metric::per_zone("extfrag_index", MetricKind::IndexList, "fragmentation index per order, per zone"),
+        Metric::per_zone("watermark_ok", MetricKind::Flag, "whether the zone passed the watermark check, per zone"),
+    ],
+    needs: &[
+        Need {
+            sources: &[SourceKind::Buddyinfo],
+            when: NeedWhen::AllocFailure,
+            what: "no /proc/buddyinfo",
+            why: "free blocks per order at collection, to set beside the free lists of the failure report",
+            collect: Some("cat /proc/buddyinfo"),
+        },
+        Need {
+            sources: &[SourceKind::ExtfragIndex],
+            when: NeedWhen::AllocFailure,
+            what: "no debugfs extfrag_index",
+            why: "the kernel's own fragmentation index per order; postmortem computes it from the free lists, the file would cross-check it",
+            collect: Some("mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index"),
+        },
+        Need {
+            sources: &[SourceKind::Slabinfo, SourceKind::Slabtop],
+            when: NeedWhen::AllocFailure,
+            what: "no /proc/slabinfo",
+            why: "which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist",
+            collect: Some("cat /proc/slabinfo"),
+        },
+        Need {
+            sources: &[SourceKind::Vmstat],
+            when: NeedWhen::AllocFailure,
+            what: "no /proc/vmstat",
+            why: "compaction counters: whether the kernel tried to rebuild large blocks and failed",
+            collect: Some("cat /proc/vmstat"),
+        },
+    ],
+};
+
 impl Rule for ExternalFragmentation {
-    fn id(&self) -> &'static str {
-        "mm.external-fragmentation"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "Free memory existed, but not in blocks of the order requested"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.external-fragmentation.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -219,7 +266,12 @@ fn from_collection(
                 row.zone
             ))
             .paragraph(format!(
-                "The order-{order} request ({}) failed while `{}` shows {} available. The failure                  report in the bundle has no free lists, so the state at the failure is unknown;                  the `/proc/buddyinfo` captured later shows no free block of order {order} or                  above in {} (largest free block: {largest_words}), and a fragmentation index of                  {} at order {order} computed from it. Values near 1.000 mean fragmentation,                  near 0 lack of memory.",
+                "The order-{order} request ({}) failed while `{}` shows {} available. The failure \
+                 report in the bundle has no free lists, so the state at the failure is unknown; \
+                 the `/proc/buddyinfo` captured later shows no free block of order {order} or \
+                 above in {} (largest free block: {largest_words}), and a fragmentation index of \
+                 {} at order {order} computed from it. Values near 1.000 mean fragmentation, \
+                 near 0 lack of memory.",
                 human_bytes(order_bytes(order)),
                 if av.from == "free" { "free" } else { "/proc/meminfo" },
                 human_bytes(av.bytes),
@@ -227,8 +279,18 @@ fn from_collection(
                 index3(index)
             ))
             .paragraph(
-                "Confidence is low because the free lists are from a later moment. The complete                  failure report (its `Mem-Info` block with the per-zone free lists and                  watermarks) would confirm it.",
+                "Confidence is low because the free lists are from a later moment. The complete \
+                 failure report (its `Mem-Info` block with the per-zone free lists and \
+                 watermarks) would confirm it.",
             )
+            .sentence(format!(
+                "Memory was most likely fragmented, not used up: {} was available, but \
+                 `/proc/buddyinfo` collected later shows no free block of order {order} or above \
+                 in {} (the failure report lost its free lists).",
+                human_bytes(av.bytes),
+                code(&row.zone)
+            ))
+            .advice(ADVICE)
             .metric("order", order)
             .metric("request_bytes", order_bytes(order))
             .metric("available_bytes", av.bytes)
@@ -237,7 +299,8 @@ fn from_collection(
             .cite(av.path, av.line)
             .cite(bpath, &row.line)
             .recommend(
-                "Free page cache and reclaimable slab, then compact, and read the free lists                  again.",
+                "Free page cache and reclaimable slab, then compact, and read the free lists \
+                 again.",
                 Some("sync; echo 3 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory; cat /proc/buddyinfo"),
                 Risk::Low,
                 "now, to restore service on this node",
@@ -245,6 +308,66 @@ fn from_collection(
             .references(&[refs::VM_SYSCTL_DOC, refs::VMSTAT_C])
             .build(),
     )
+}
+
+/// What the summary advises when fragmentation decides the verdict.
+const ADVICE: &str = "Restore service with `drop_caches` and `compact_memory` (intermittent \
+     success), then remove what keeps asking for large contiguous blocks.";
+
+/// The same, when kmem accounting is what keeps asking for them.
+const ADVICE_KMEM: &str = "Restore service with `drop_caches` and `compact_memory` \
+     (intermittent success); stop it recurring with runc >= 1.0.0-rc94 or a runc built with \
+     `nokmem`, `cgroup.memory=nokmem` on a kernel that supports it, or a newer kernel; removing \
+     memory limits is not the fix.";
+
+/// Whether kmem accounting is active on a kernel whose implementation fails (3.10 to 4.5, RHEL
+/// 7): then it is what keeps asking for large contiguous blocks.
+fn kmem_active(ctx: &Context<'_>) -> bool {
+    let affected = ctx
+        .derived
+        .incident_kernel()
+        .map(|k| k.version.is_rhel7() || k.version.before(4, 6));
+    affected != Some(false) && kmem_evidence(ctx.facts).kinds() > 0
+}
+
+/// Why no zone could serve the request, in one sentence with the bundle's numbers.
+fn verdict_sentence(a: &Assessment<'_>, pref: &ZoneView<'_>) -> String {
+    let largest = pref
+        .largest_block_bytes()
+        .map(human_bytes)
+        .unwrap_or_else(|| "none".to_string());
+    let vals: Vec<f64> = pref.extfrag.iter().copied().filter(|v| *v >= 0.0).collect();
+    let lo = vals.iter().copied().reduce(f64::min);
+    let hi = vals.iter().copied().reduce(f64::max);
+    let mut parts = Vec::new();
+    if let Some(av) = &a.available {
+        parts.push(format!("{} available", human_bytes(av.bytes)));
+    }
+    parts.push(format!(
+        "no free block larger than {largest} in {}",
+        code(&pref.dump.zone)
+    ));
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        parts.push(format!(
+            "fragmentation index {} to {}",
+            two_decimals(lo),
+            two_decimals(hi)
+        ));
+    }
+    format!(
+        "No zone could serve it because memory was fragmented, not used up ({}).",
+        parts.join(", ")
+    )
+}
+
+/// An index for a sentence: two decimals, or three where two would round it to 1.00.
+fn two_decimals(v: f64) -> String {
+    let two = format!("{v:.2}");
+    if two == "1.00" {
+        index3(v)
+    } else {
+        two
+    }
 }
 
 fn build(
@@ -399,8 +522,13 @@ fn build(
         .map(|z| {
             let blocks: u64 = z.usable_counts.iter().skip(order as usize).sum();
             format!(
-                "{} had {blocks} free block(s) of order {order} or above and {}",
+                "{} had {} of order {order} or above and {}",
                 code(&z.dump.zone),
+                count(
+                    usize::try_from(blocks).unwrap_or(usize::MAX),
+                    "free block",
+                    "free blocks"
+                ),
                 match z.watermark.and_then(|w| w.failure) {
                     None => "passed the watermark check".to_string(),
                     Some(WatermarkFailure::Order0) if z.reserve_pages > 0 => format!(
@@ -549,6 +677,12 @@ fn build(
             human_bytes(order_bytes(order)),
             zone
         ))
+        .sentence(verdict_sentence(a, pref))
+        .advice(if kmem_active(ctx) {
+            ADVICE_KMEM
+        } else {
+            ADVICE
+        })
         .paragraph(headline)
         .paragraph(zone_table(a))
         .paragraph_opt(withheld)
@@ -665,7 +799,7 @@ mod tests {
             e.contains("only 3323 pages remain against a mark halved to 3471"),
             "{e}"
         );
-        assert!(e.contains("`DMA32` had 1 free block(s) of order 6 or above and failed the per-order watermark check at order 5"), "{e}");
+        assert!(e.contains("`DMA32` had one free block of order 6 or above and failed the per-order watermark check at order 5"), "{e}");
         assert!(e.contains("`lowmem_reserve` of 15868 pages"), "{e}");
         assert!(e.contains("`15952 2235 859 17 0 0 0 0 0 0 0`"), "{e}");
         assert!(e.contains("`8860 11464 488 174 27 0 0 0 0 0 0`"), "{e}");

@@ -1,12 +1,15 @@
 //! `mm.high-order-alloc-failure`: the kernel could not find a contiguous block of the order a
 //! caller asked for.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, FindingBuilder};
 use crate::analyze::fragmentation::{human_bytes, order_bytes};
-use crate::analyze::lookup::{self, trace_has};
+use crate::analyze::kernel::caches::is_per_netns_conntrack;
+use crate::analyze::kernel::paths::describe_path;
+use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::zones::gfp_flags;
 use crate::analyze::{Context, Rule};
-use crate::facts::AllocFailure;
+use crate::facts::{AllocFailure, RuntimeErrorKind};
 use crate::report::{Confidence, Finding, Role, Severity};
 
 pub struct HighOrderAllocFailure;
@@ -54,52 +57,29 @@ pub fn describe_gfp(failure: &AllocFailure) -> Vec<String> {
     words
 }
 
-/// What the call path was doing, in words, when it is recognisable.
-pub fn describe_path(failure: &AllocFailure) -> Option<&'static str> {
-    let t = &failure.call_trace;
-    let netns = trace_has(t, "copy_net_ns") || trace_has(t, "nf_conntrack_init_net");
-    let unshare = [
-        "SyS_unshare",
-        "sys_unshare",
-        "__x64_sys_unshare",
-        "__do_sys_unshare",
-    ]
-    .iter()
-    .any(|f| trace_has(t, f));
-    let clone = ["copy_process", "do_fork", "_do_fork", "kernel_clone"]
-        .iter()
-        .any(|f| trace_has(t, f));
-    let cache = trace_has(t, "kmem_cache_create") || trace_has(t, "kmem_cache_create_memcg");
-    match (
-        netns || trace_has(t, "create_new_namespaces"),
-        unshare,
-        cache,
-    ) {
-        (true, true, true) => Some(
-            "creating a new network namespace through `unshare()`, which made the kernel create a \
-             slab cache for the namespace",
-        ),
-        (true, true, false) => Some("creating new namespaces through `unshare()`"),
-        (true, false, _) if clone => Some("creating new namespaces while cloning a process"),
-        (true, false, _) => Some("creating new namespaces"),
-        (false, _, true) => Some("creating a slab cache"),
-        _ if clone => Some("creating a process (fork or clone)"),
-        _ => None,
-    }
-}
+static META: RuleMeta = RuleMeta {
+    id: "mm.high-order-alloc-failure",
+    role: Role::Mechanism,
+    summary: "A page allocation of order 1 or more failed: no contiguous block of that size could be found",
+    doc: include_str!("../../../docs/findings/mm.high-order-alloc-failure.md"),
+    verdict_rank: None,
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("order", MetricKind::Order, "order of the failed request"),
+        Metric::one("request_bytes", MetricKind::Bytes, "size of the failed request"),
+        Metric::one("gfp_raw", MetricKind::Text, "the GFP mask as printed, hexadecimal"),
+        Metric::one("gfp_flags", MetricKind::TextList, "the GFP flags decoded for the kernel"),
+        Metric::one("task", MetricKind::Text, "the task that asked"),
+        Metric::one("pid", MetricKind::Integer, "its pid"),
+        Metric::one("reports", MetricKind::Count, "high-order failure reports in the bundle"),
+        Metric::one("kernel_release", MetricKind::Text, "the kernel that failed"),
+    ],
+    needs: &[],
+};
 
 impl Rule for HighOrderAllocFailure {
-    fn id(&self) -> &'static str {
-        "mm.high-order-alloc-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "A page allocation of order 1 or more failed: no contiguous block of that size could be found"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.high-order-alloc-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -144,9 +124,12 @@ impl Rule for HighOrderAllocFailure {
             None
         } else {
             Some(format!(
-                "The bundle holds {} other high-order allocation failure report(s) (orders {}); \
-                 the highest order is the one analysed.",
-                others.len(),
+                "The bundle holds {} (orders {}); the highest order is the one analysed.",
+                count(
+                    others.len(),
+                    "other high-order allocation failure report",
+                    "other high-order allocation failure reports"
+                ),
                 dedup_orders(others.iter().map(|a| a.item.order))
             ))
         };
@@ -159,6 +142,7 @@ impl Rule for HighOrderAllocFailure {
                 human_bytes(bytes),
                 failure.task
             ))
+            .sentence(verdict_sentence(ctx, failure, others.len() + 1))
             .paragraph(first)
             .paragraph(gfp_words.join(" "))
             .paragraph_opt(path)
@@ -170,7 +154,7 @@ impl Rule for HighOrderAllocFailure {
                  (see the condition findings).",
             )
             .metric("order", failure.order)
-            .metric("bytes", bytes)
+            .metric("request_bytes", bytes)
             .metric("gfp_raw", format!("{:#x}", failure.gfp.raw))
             .metric("gfp_flags", dedup(&flags))
             .metric("task", failure.task.clone())
@@ -188,6 +172,67 @@ impl Rule for HighOrderAllocFailure {
         }
         vec![b.build()]
     }
+}
+
+/// What failed, for whom, and the allocation it needed: the opening of the root-cause summary.
+fn verdict_sentence(ctx: &Context<'_>, failure: &AllocFailure, reports: usize) -> String {
+    let facts = ctx.facts;
+    let start_failed = lookup::runtime_errors(facts)
+        .any(|e| e.item.kind == RuntimeErrorKind::StartFailure)
+        || facts.containers.iter().any(|c| {
+            c.value
+                .state
+                .error
+                .as_deref()
+                .is_some_and(|e| !e.trim().is_empty())
+        });
+    let cgroup_failed =
+        lookup::runtime_errors(facts).any(|e| e.item.kind == RuntimeErrorKind::CgroupCreate);
+    let size = format!(
+        "an order-{} ({}) contiguous kernel allocation",
+        failure.order,
+        human_bytes(order_bytes(failure.order))
+    );
+    let for_netns_cache =
+        lookup::cache_create_failures(facts).any(|c| is_per_netns_conntrack(&c.item.cache));
+    let what = if for_netns_cache {
+        " for the namespace's conntrack slab cache"
+    } else {
+        ""
+    };
+    if start_failed || cgroup_failed {
+        let who = if failure.task.starts_with("runc") {
+            "runc".to_string()
+        } else {
+            code(&failure.task)
+        };
+        let doing = match describe_path(failure) {
+            Some(d) if d.contains("network namespace") && d.contains("unshare") => {
+                format!("{who}'s `unshare()` of a new network namespace")
+            }
+            Some(d) => format!("{who}, {d},"),
+            None => who,
+        };
+        let symptom = if start_failed {
+            "The container start failed"
+        } else {
+            "Creating the container's cgroup failed"
+        };
+        return format!("{symptom} because {doing} needed {size}{what}.");
+    }
+    let path = describe_path(failure)
+        .map(|d| format!(" while {d}"))
+        .unwrap_or_default();
+    let many = if reports > 1 {
+        format!(", one of {reports} such failures in the bundle")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} could not get {size}{what}{path}: the kernel found no free block that large, and \
+         the request failed{many}.",
+        code(&failure.task)
+    )
 }
 
 fn dedup<'a>(flags: &[&'a str]) -> Vec<&'a str> {
@@ -223,7 +268,7 @@ mod tests {
         let f = &found[0];
         assert_eq!(f.severity, Severity::Critical);
         assert_eq!(f.metrics["order"], 6);
-        assert_eq!(f.metrics["bytes"], 262144);
+        assert_eq!(f.metrics["request_bytes"], 262144);
         assert_eq!(f.metrics["gfp_raw"], "0x10c0d0");
         assert!(f.explanation.contains("256 KiB"));
         assert!(f

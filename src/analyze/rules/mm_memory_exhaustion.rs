@@ -4,24 +4,47 @@ use crate::analyze::assess::{assess_main, Assessment, Cause};
 use crate::analyze::finding::{code, index3, FindingBuilder};
 use crate::analyze::fragmentation::{human_bytes, order_bytes};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{MemInfoDump, OomScope};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::sources::SourceKind;
 
 pub struct MemoryExhaustion;
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.memory-exhaustion",
+    role: Role::Condition,
+    summary: "Memory really ran out: free below the min watermark, little left to reclaim",
+    doc: include_str!("../../../docs/findings/mm.memory-exhaustion.md"),
+    verdict_rank: Some(20),
+    incidents: &["contiguous-allocation", "host-oom"],
+    metrics: &[
+        Metric::one("order", MetricKind::Order, "order of the request"),
+        Metric::one("available_bytes", MetricKind::Bytes, "memory available"),
+        Metric::one(
+            "extfrag_computed",
+            MetricKind::Index,
+            "fragmentation index at the order",
+        ),
+        Metric::one(
+            "reclaimable_share",
+            MetricKind::Share,
+            "share of memory that was reclaimable",
+        ),
+    ],
+    needs: &[Need {
+        sources: &[SourceKind::Meminfo, SourceKind::Free],
+        when: NeedWhen::Incident,
+        what: "no /proc/meminfo or free output",
+        why: "how much memory was available overall, to tell exhaustion from fragmentation",
+        collect: Some("cat /proc/meminfo; free -m"),
+    }],
+};
+
 impl Rule for MemoryExhaustion {
-    fn id(&self) -> &'static str {
-        "mm.memory-exhaustion"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "Memory really ran out: free below the min watermark, little left to reclaim"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.memory-exhaustion.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -122,6 +145,14 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
         .title(format!(
             "Memory exhausted: zones at or below their min watermark when an order-{order} request failed"
         ))
+        .sentence(format!(
+            "Memory was used up, not fragmented: the zones were at or below their min \
+             watermark with little left to reclaim{}.",
+            a.available
+                .as_ref()
+                .map(|av| format!(" ({} available)", human_bytes(av.bytes)))
+                .unwrap_or_default()
+        ))
         .paragraph(first)
         .paragraph_opt(index_words)
         .paragraph_opt(avail)
@@ -143,7 +174,8 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
 }
 
 fn recommend(b: FindingBuilder) -> FindingBuilder {
-    b.recommend(
+    b.advice("Find the consumer and give the workloads limits that fit the node.")
+        .recommend(
         "Find what holds the memory: the largest processes (the OOM report's task table, \
          `ps`), and whether page cache and slab are already small.",
         Some("ps -eo pid,rss,comm --sort=-rss | head -20; grep -E 'MemAvailable|Slab|SUnreclaim' /proc/meminfo"),
@@ -182,6 +214,10 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
         .severity(Severity::Critical)
         .confidence(Confidence::High)
         .title("Memory exhausted: the host-wide OOM killer ran with zones below min")
+        .sentence(format!(
+            "Memory was used up, not fragmented: when the OOM killer ran, {}.",
+            rows.join("; ")
+        ))
         .paragraph(format!(
             "The kernel ran the OOM killer for the whole host, and the memory report printed with \
              it shows the zones at or below their min watermark: {}.",

@@ -1,32 +1,46 @@
 //! `mm.slab-cache-create-failure`: the kernel could not create a slab cache.
 
 use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::kernel::caches::is_per_netns_conntrack;
 use crate::analyze::lookup::{self, trace_has};
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Role, Severity};
 
 pub struct SlabCacheCreateFailure;
 
-/// Whether a cache name is a per-network-namespace conntrack cache (`nf_conntrack_<address>`
-/// on upstream kernels, `nf_conntrack_<number>` on RHEL 7.9).
-pub fn is_per_netns_conntrack(name: &str) -> bool {
-    name.strip_prefix("nf_conntrack_")
-        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit()))
-}
+static META: RuleMeta = RuleMeta {
+    id: "mm.slab-cache-create-failure",
+    role: Role::Mechanism,
+    summary: "The kernel could not create a slab cache (kmem_cache_create failed)",
+    doc: include_str!("../../../docs/findings/mm.slab-cache-create-failure.md"),
+    verdict_rank: None,
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("failures", MetricKind::Count, "failed cache creations"),
+        Metric::one(
+            "cache",
+            MetricKind::Text,
+            "the cache that could not be created",
+        ),
+        Metric::one(
+            "error",
+            MetricKind::Integer,
+            "the error the kernel returned (-12 is ENOMEM)",
+        ),
+        Metric::one(
+            "cache_is_per_netns",
+            MetricKind::Flag,
+            "the cache is a per-network-namespace conntrack cache",
+        ),
+    ],
+    needs: &[],
+};
 
 impl Rule for SlabCacheCreateFailure {
-    fn id(&self) -> &'static str {
-        "mm.slab-cache-create-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The kernel could not create a slab cache (kmem_cache_create failed)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.slab-cache-create-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -124,7 +138,7 @@ impl Rule for SlabCacheCreateFailure {
             .metric("failures", failures.len() as u64)
             .metric_opt("cache", cache.map(str::to_string))
             .metric_opt("error", first.map(|f| i64::from(f.item.error)))
-            .metric("per_netns_cache", netns)
+            .metric("cache_is_per_netns", netns)
             .references(&[refs::MOBY_31037]);
         for f in failures.iter().take(5) {
             b = b.cite(f.path, &f.item.line);
@@ -149,21 +163,13 @@ mod tests {
         let f = &found[0];
         assert_eq!(f.metrics["cache"], "nf_conntrack_ffff88036ea66180");
         assert_eq!(f.metrics["error"], -12);
-        assert_eq!(f.metrics["per_netns_cache"], true);
+        assert_eq!(f.metrics["cache_is_per_netns"], true);
         assert!(f.explanation.contains("2.6.33 to 4.6"));
         assert!(f.explanation.contains("is in that range"));
         assert!(f.explanation.contains("`kmem_cache_create_memcg`"));
         let lines: Vec<u32> = f.evidence.iter().filter_map(|e| e.line).collect();
         assert_eq!(lines, [42, 58]);
         assert!(testkit::evidence_is_real(&facts, &f.evidence));
-    }
-
-    #[test]
-    fn cache_names() {
-        assert!(is_per_netns_conntrack("nf_conntrack_ffff88036ea66180"));
-        assert!(is_per_netns_conntrack("nf_conntrack_48971"));
-        assert!(!is_per_netns_conntrack("nf_conntrack"));
-        assert!(!is_per_netns_conntrack("nf_conntrack_expect"));
     }
 
     #[test]

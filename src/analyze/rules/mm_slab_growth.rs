@@ -2,9 +2,9 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
+use crate::analyze::kernel::caches::{is_per_memcg_cache, is_per_netns_conntrack};
 use crate::analyze::lookup;
-use crate::analyze::rules::memcg_kmem_accounting::is_per_memcg_cache;
-use crate::analyze::rules::mm_slab_cache_create_failure::is_per_netns_conntrack;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::Line;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -65,18 +65,39 @@ fn totals<'a>(ctx: &Context<'a>) -> Option<SlabTotals<'a>> {
     })
 }
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.slab-growth",
+    role: Role::Condition,
+    summary: "Kernel slab holds an outsized share of RAM",
+    doc: include_str!("../../../docs/findings/mm.slab-growth.md"),
+    verdict_rank: Some(80),
+    incidents: &[],
+    metrics: &[
+        Metric::one("slab_bytes", MetricKind::Bytes, "slab in use"),
+        Metric::one("ram_bytes", MetricKind::Bytes, "RAM"),
+        Metric::one("slab_share", MetricKind::Share, "slab's share of RAM"),
+        Metric::one(
+            "slab_reclaimable_bytes",
+            MetricKind::Bytes,
+            "reclaimable slab",
+        ),
+        Metric::one(
+            "per_netns_caches",
+            MetricKind::Count,
+            "per-namespace conntrack caches",
+        ),
+        Metric::one(
+            "per_memcg_caches",
+            MetricKind::Count,
+            "per-memcg cache copies",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for SlabGrowth {
-    fn id(&self) -> &'static str {
-        "mm.slab-growth"
-    }
-    fn role(&self) -> Role {
-        Role::Condition
-    }
-    fn summary(&self) -> &'static str {
-        "Kernel slab holds an outsized share of RAM"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.slab-growth.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {

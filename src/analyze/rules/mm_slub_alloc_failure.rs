@@ -1,24 +1,45 @@
 //! `mm.slub-alloc-failure`: SLUB could not get a new slab for a cache.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, times, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Role, Severity};
 
 pub struct SlubAllocFailure;
 
+static META: RuleMeta = RuleMeta {
+    id: "mm.slub-alloc-failure",
+    role: Role::Mechanism,
+    summary:
+        "SLUB could not allocate a new slab for a cache (SLUB: Unable to allocate memory on node N)",
+    doc: include_str!("../../../docs/findings/mm.slub-alloc-failure.md"),
+    verdict_rank: None,
+    incidents: &["contiguous-allocation"],
+    metrics: &[
+        Metric::one("reports", MetricKind::Count, "SLUB failure reports"),
+        Metric::one(
+            "per_memcg_reports",
+            MetricKind::Count,
+            "reports for a per-memcg cache copy",
+        ),
+        Metric::one(
+            "default_order",
+            MetricKind::Order,
+            "the cache's default slab order",
+        ),
+        Metric::one(
+            "min_order",
+            MetricKind::Order,
+            "the cache's minimum slab order",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for SlubAllocFailure {
-    fn id(&self) -> &'static str {
-        "mm.slub-alloc-failure"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "SLUB could not allocate a new slab for a cache (SLUB: Unable to allocate memory on node N)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/mm.slub-alloc-failure.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -49,16 +70,28 @@ impl Rule for SlubAllocFailure {
         let mut b = FindingBuilder::new(self)
             .severity(Severity::Warning)
             .confidence(Confidence::High)
-            .title(format!(
-                "SLUB could not allocate a new slab ({} report(s))",
-                reports
+            .title(match caches.as_slice() {
+                [one] => format!(
+                    "SLUB could not allocate a new slab for {one}, {}",
+                    count(reports, "report", "reports")
+                ),
+                _ => format!(
+                    "SLUB could not allocate a new slab, {}",
+                    count(reports, "report", "reports")
+                ),
+            })
+            .sentence(format!(
+                "SLUB could not get pages for a new slab of {named} {}: the page allocator had no \
+                 free block of the cache's order, so the allocations that needed those objects \
+                 failed or fell back.",
+                times(reports)
             ))
             .paragraph(format!(
-                "SLUB failed to get pages for a new slab {} time(s), for {named}. The slab \
+                "SLUB failed to get pages for a new slab {}, for {named}. The slab \
                  allocator asks the page allocator for a block of the cache's order (often 1 to \
                  3); when none is free the kernel prints this warning and the allocation that \
                  needed the object fails or falls back.",
-                reports
+                times(reports)
             ));
         if let Some(s) = per_memcg.first() {
             b = b.paragraph(format!(
@@ -153,6 +186,6 @@ mod tests {
         let f = &SlubAllocFailure.evaluate(&testkit::context(&facts, None))[0];
         assert_eq!(f.metrics["reports"], 3);
         assert_eq!(f.metrics["per_memcg_reports"], 3);
-        assert!(f.title.contains("(3 report(s))"), "{}", f.title);
+        assert!(f.title.ends_with(", 3 reports"), "{}", f.title);
     }
 }

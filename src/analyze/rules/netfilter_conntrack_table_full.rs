@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::finding::FindingBuilder;
+use crate::analyze::finding::{times, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -11,18 +12,32 @@ use crate::retention::weight;
 
 pub struct ConntrackTableFull;
 
+static META: RuleMeta = RuleMeta {
+    id: "netfilter.conntrack-table-full",
+    role: Role::Mechanism,
+    summary: "The connection tracking table was full and the kernel dropped packets",
+    doc: include_str!("../../../docs/findings/netfilter.conntrack-table-full.md"),
+    verdict_rank: Some(60),
+    incidents: &["conntrack-table"],
+    metrics: &[
+        Metric::one(
+            "messages",
+            MetricKind::Count,
+            "`table full, dropping packet` messages logged",
+        ),
+        Metric::one("nf_conntrack_max", MetricKind::Count, "the table size"),
+        Metric::one(
+            "nf_conntrack_count",
+            MetricKind::Count,
+            "entries in use at collection",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for ConntrackTableFull {
-    fn id(&self) -> &'static str {
-        "netfilter.conntrack-table-full"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The connection tracking table was full and the kernel dropped packets"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/netfilter.conntrack-table-full.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -69,15 +84,26 @@ impl Rule for ConntrackTableFull {
         if let Some((_, p, l)) = count {
             b = b.cite(p, l);
         }
+        let rate_limited = if suppressed > 0 {
+            format!(" (and rate-limited {suppressed} more messages)")
+        } else {
+            String::new()
+        };
         let mut text = format!(
-            "The kernel logged `table full, dropping packet` {} time(s){}: new connections were \
-             dropped because the connection tracking table had no free entry.",
-            messages,
-            if suppressed > 0 {
-                format!(" (and rate-limited {suppressed} more messages)")
-            } else {
-                String::new()
-            }
+            "The kernel logged `table full, dropping packet` {}{rate_limited}: new connections \
+             were dropped because the connection tracking table had no free entry.",
+            times(messages),
+        );
+        let held = match (max, count) {
+            (Some((m, ..)), Some((c, ..))) => format!(" ({c} of {m} entries at collection)"),
+            (Some((m, ..)), None) => format!(" ({m} entries)"),
+            _ => String::new(),
+        };
+        let sentence = format!(
+            "The conntrack table was full{held}, so the kernel dropped the packets of new \
+             connections: it logged `table full, dropping packet` {}{rate_limited}, and \
+             connections through the node timed out or were refused.",
+            times(messages),
         );
         match (max, count) {
             (Some((m, ..)), Some((c, ..))) => text.push_str(&format!(
@@ -88,6 +114,7 @@ impl Rule for ConntrackTableFull {
         }
         vec![b
             .title("The conntrack table was full: packets were dropped")
+            .sentence(sentence)
             .paragraph(text)
             .paragraph(
                 "Containers and Kubernetes services NAT through conntrack, so a full table shows as \
@@ -184,8 +211,7 @@ mod tests {
         let f = &ConntrackTableFull.evaluate(&context(&facts, None))[0];
         assert_eq!(f.metrics["messages"], 2);
         assert!(
-            f.explanation
-                .contains("2 time(s) (and rate-limited 1207 more"),
+            f.explanation.contains("twice (and rate-limited 1207 more"),
             "{}",
             f.explanation
         );

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -12,18 +13,32 @@ pub struct UnregisterNetdeviceHang;
 
 const MOBY_5618: &str = "https://github.com/moby/moby/issues/5618";
 
+static META: RuleMeta = RuleMeta {
+    id: "netns.unregister-netdevice-hang",
+    role: Role::Mechanism,
+    summary:
+        "A network namespace teardown hangs: unregister_netdevice waits for a leaked reference",
+    doc: include_str!("../../../docs/findings/netns.unregister-netdevice-hang.md"),
+    verdict_rank: None,
+    incidents: &["netns-teardown"],
+    metrics: &[
+        Metric::one(
+            "messages",
+            MetricKind::Count,
+            "`unregister_netdevice` waits logged",
+        ),
+        Metric::one(
+            "span_s",
+            MetricKind::Seconds,
+            "time from the first wait to the last",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for UnregisterNetdeviceHang {
-    fn id(&self) -> &'static str {
-        "netns.unregister-netdevice-hang"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "A network namespace teardown hangs: unregister_netdevice waits for a leaked reference"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/netns.unregister-netdevice-hang.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -52,9 +67,35 @@ impl Rule for UnregisterNetdeviceHang {
         }
         let dev: Vec<String> = devices.iter().map(|d| code(d)).collect();
         let mut text = format!(
-            "The kernel logged `unregister_netdevice: waiting for ... to become free` {} time(s) \
-             for {}",
-            waits.len(),
+            "The kernel logged `unregister_netdevice: waiting for ... to become free` {} for {}",
+            times(waits.len()),
+            dev.join(", ")
+        );
+        let blocked: BTreeSet<&str> = lookup::kernel_messages(ctx.facts)
+            .filter_map(|m| match &m.item.kind {
+                KernelMessageKind::HungTask { task, .. } => Some(task.as_str()),
+                _ => None,
+            })
+            .collect();
+        let behind = if blocked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} reported blocked behind it",
+                blocked
+                    .iter()
+                    .map(|t| code(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + if blocked.len() == 1 { " was" } else { " were" }
+            )
+        };
+        let sentence = format!(
+            "Network namespace teardown was stuck{}: the kernel waited {} for {} to become free, \
+             holding the lock every namespace creation and teardown needs, so container starts \
+             and stops on the node hung{behind}.",
+            span.map(|s| format!(" for {s:.0} s")).unwrap_or_default(),
+            times(waits.len()),
             dev.join(", ")
         );
         if let Some(s) = span {
@@ -68,6 +109,7 @@ impl Rule for UnregisterNetdeviceHang {
         );
         vec![b
             .title("Network namespace teardown is stuck in unregister_netdevice")
+            .sentence(sentence)
             .paragraph(text)
             .paragraph(
                 "This is a kernel reference-count bug class, unrelated to memory pressure. It is \

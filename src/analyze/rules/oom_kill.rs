@@ -2,9 +2,10 @@
 //! the whole host. One file for both because they read the same reports and differ only in
 //! scope.
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, count, times, FindingBuilder};
 use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup::{self, At};
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{OomKill, OomReportPart, OomScope, OomScopeBasis};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -32,6 +33,29 @@ fn victim_text(k: &OomKill) -> Option<String> {
         ));
     }
     Some(s)
+}
+
+/// The victim in a sentence: `java` (pid 3127, resident 507 MiB).
+fn victim_short(k: &OomKill) -> Option<String> {
+    let v = k.victim.as_ref()?;
+    let mut about = Vec::new();
+    if let Some(pid) = v.pid {
+        about.push(format!("pid {pid}"));
+    }
+    if let Some(rss) = v.anon_rss_kb {
+        let total = rss
+            .saturating_add(v.file_rss_kb.unwrap_or(0))
+            .saturating_add(v.shmem_rss_kb.unwrap_or(0));
+        about.push(format!(
+            "resident {}",
+            human_bytes(total.saturating_mul(1024))
+        ));
+    }
+    Some(if about.is_empty() {
+        code(&v.comm)
+    } else {
+        format!("{} ({})", code(&v.comm), about.join(", "))
+    })
 }
 
 fn cite_kill(b: FindingBuilder, k: &At<'_, OomKill>) -> FindingBuilder {
@@ -130,24 +154,86 @@ fn missing_metric(k: &OomKill) -> Option<Vec<String>> {
     })
 }
 
+/// The memcg OOM kills in one sentence: who was killed, in which cgroup, at what limit.
+fn memcg_sentence(kills: &[At<'_, OomKill>]) -> String {
+    let Some(first) = kills.first().map(|k| k.item) else {
+        return String::new();
+    };
+    let limit = kb(first.memory_limit_kb)
+        .map(|l| format!(" {l}"))
+        .unwrap_or_default();
+    if kills.len() == 1 {
+        return format!(
+            "The kernel's OOM killer killed {} inside memory cgroup {} because the cgroup had \
+             reached its{limit} limit; the host itself was not out of memory.",
+            victim_short(first).unwrap_or_else(|| "a process".to_string()),
+            code(
+                first
+                    .memcg
+                    .as_deref()
+                    .or(first.task_memcg.as_deref())
+                    .unwrap_or("?")
+            ),
+        );
+    }
+    let mut victims: Vec<String> = kills
+        .iter()
+        .filter_map(|k| k.item.victim.as_ref().map(|v| code(&v.comm)))
+        .collect();
+    victims.dedup();
+    victims.sort();
+    victims.dedup();
+    format!(
+        "The kernel's OOM killer ran {} inside memory cgroups that had reached their limit{}; \
+         the host itself was not out of memory.",
+        times(kills.len()),
+        if victims.is_empty() {
+            String::new()
+        } else {
+            format!(", killing {}", victims.join(", "))
+        }
+    )
+}
+
 fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
     lookup::oom_kills(ctx.facts)
         .filter(|k| k.item.scope == scope)
         .collect()
 }
 
+static MEMCG_KILL: RuleMeta = RuleMeta {
+    id: "oom.memcg-kill",
+    role: Role::Mechanism,
+    summary: "The OOM killer ran inside a memory cgroup that reached its limit",
+    doc: include_str!("../../../docs/findings/oom.memcg-kill.md"),
+    verdict_rank: None,
+    incidents: &["memcg-oom"],
+    metrics: &[
+        Metric::one(
+            "oom_kills",
+            MetricKind::Count,
+            "OOM kills inside memory cgroups",
+        ),
+        Metric::one("usage_bytes", MetricKind::Bytes, "the first cgroup's usage"),
+        Metric::one("limit_bytes", MetricKind::Bytes, "the first cgroup's limit"),
+        Metric::one(
+            "failcnt",
+            MetricKind::Count,
+            "times the first cgroup hit its limit",
+        ),
+        Metric::one("victim", MetricKind::Text, "the first process killed"),
+        Metric::one(
+            "report_missing",
+            MetricKind::TextList,
+            "parts the first report lacks (header, kill_line)",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for OomMemcgKill {
-    fn id(&self) -> &'static str {
-        "oom.memcg-kill"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The OOM killer ran inside a memory cgroup that reached its limit"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/oom.memcg-kill.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &MEMCG_KILL
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -161,8 +247,8 @@ impl Rule for OomMemcgKill {
         }
         let k = first.item;
         let mut text = format!(
-            "The kernel's OOM killer ran {} time(s) inside a memory cgroup",
-            kills.len()
+            "The kernel's OOM killer ran {} inside a memory cgroup",
+            times(kills.len())
         );
         if let Some(cg) = &k.memcg {
             text.push_str(&format!(", first for {}", code(cg)));
@@ -185,10 +271,14 @@ impl Rule for OomMemcgKill {
         };
         let confidence = incomplete_confidence(first, ctx, confidence);
         vec![b
-            .title(format!(
-                "The OOM killer ran inside a memory cgroup ({} kill(s))",
-                kills.len()
-            ))
+            .title(match (&k.victim, kills.len()) {
+                (Some(v), 1) => format!(
+                    "The OOM killer killed {} inside a memory cgroup at its limit",
+                    v.comm
+                ),
+                (_, n) => format!("The OOM killer ran {} inside memory cgroups", times(n)),
+            })
+            .sentence(memcg_sentence(&kills))
             .paragraph(text)
             .paragraph(
                 "A memcg OOM kill is the cgroup's limit at work: the host as a whole may have \
@@ -196,9 +286,15 @@ impl Rule for OomMemcgKill {
             )
             .paragraph_opt(incomplete_words(k))
             .confidence(confidence)
-            .metric("kills", kills.len() as u64)
-            .metric_opt("usage_kb", k.memory_usage_kb)
-            .metric_opt("limit_kb", k.memory_limit_kb)
+            .metric("oom_kills", kills.len() as u64)
+            .metric_opt(
+                "usage_bytes",
+                k.memory_usage_kb.map(|v| v.saturating_mul(1024)),
+            )
+            .metric_opt(
+                "limit_bytes",
+                k.memory_limit_kb.map(|v| v.saturating_mul(1024)),
+            )
             .metric_opt("failcnt", k.memory_failcnt)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))
@@ -213,18 +309,29 @@ impl Rule for OomMemcgKill {
     }
 }
 
+static GLOBAL_KILL: RuleMeta = RuleMeta {
+    id: "oom.global-kill",
+    role: Role::Mechanism,
+    summary: "The OOM killer ran for the whole host",
+    doc: include_str!("../../../docs/findings/oom.global-kill.md"),
+    verdict_rank: None,
+    incidents: &["host-oom"],
+    metrics: &[
+        Metric::one("oom_kills", MetricKind::Count, "host-wide OOM kills"),
+        Metric::one("order", MetricKind::Order, "order of the first request"),
+        Metric::one("victim", MetricKind::Text, "the first process killed"),
+        Metric::one(
+            "report_missing",
+            MetricKind::TextList,
+            "parts the first report lacks (header, kill_line)",
+        ),
+    ],
+    needs: &[],
+};
+
 impl Rule for OomGlobalKill {
-    fn id(&self) -> &'static str {
-        "oom.global-kill"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The OOM killer ran for the whole host"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/oom.global-kill.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &GLOBAL_KILL
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -238,8 +345,8 @@ impl Rule for OomGlobalKill {
         }
         let k = first.item;
         let mut text = format!(
-            "The kernel ran out of memory for the whole host and its OOM killer ran {} time(s).",
-            kills.len()
+            "The kernel ran out of memory for the whole host and its OOM killer ran {}.",
+            times(kills.len())
         );
         if let Some(inv) = &k.invoker {
             text.push_str(&format!(" The first time, {} asked for memory", code(inv)));
@@ -258,14 +365,32 @@ impl Rule for OomGlobalKill {
             );
         }
         vec![b
-            .title(format!(
-                "The host ran out of memory: global OOM kill ({} kill(s))",
-                kills.len()
+            .title(match (&k.victim, kills.len()) {
+                (Some(v), 1) => format!(
+                    "The host ran out of memory: the OOM killer killed {}",
+                    v.comm
+                ),
+                (_, n) => format!(
+                    "The host ran out of memory: the OOM killer ran {}",
+                    times(n)
+                ),
+            })
+            .sentence(format!(
+                "The host ran out of memory and the kernel's OOM killer {}{}.",
+                match victim_short(k) {
+                    Some(v) => format!("killed {v}"),
+                    None => "ran".to_string(),
+                },
+                if kills.len() > 1 {
+                    format!(", {} in all", count(kills.len(), "kill", "kills"))
+                } else {
+                    String::new()
+                }
             ))
             .paragraph(text)
             .paragraph_opt(incomplete_words(k))
             .confidence(incomplete_confidence(first, ctx, Confidence::High))
-            .metric("kills", kills.len() as u64)
+            .metric("oom_kills", kills.len() as u64)
             .metric_opt("order", k.order)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))

@@ -2,33 +2,32 @@
 //! the namespace type (`unshare`/`clone` returned EINVAL).
 
 use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::kernel::errors::is_namespace_einval;
 use crate::analyze::lookup;
+use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
-use crate::facts::RuntimeError;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct NamespaceUnsupported;
 
-/// Whether a runtime error is a namespace creation refused with EINVAL.
-pub fn is_namespace_einval(e: &RuntimeError) -> bool {
-    let errno = e.errno_text.as_deref().unwrap_or("").to_ascii_lowercase();
-    let step = e.failed_step.as_deref().unwrap_or("").to_ascii_lowercase();
-    errno.contains("invalid argument")
-        && (step.contains("unshare") || step.contains("clone") || step.contains("namespace"))
-}
+static META: RuleMeta = RuleMeta {
+    id: "runtime.namespace-unsupported",
+    role: Role::Mechanism,
+    summary: "The kernel refused to create a namespace type runc asked for (EINVAL)",
+    doc: include_str!("../../../docs/findings/runtime.namespace-unsupported.md"),
+    verdict_rank: None,
+    incidents: &["namespace-refused"],
+    metrics: &[Metric::one(
+        "errors",
+        MetricKind::Count,
+        "namespace creations refused",
+    )],
+    needs: &[],
+};
 
 impl Rule for NamespaceUnsupported {
-    fn id(&self) -> &'static str {
-        "runtime.namespace-unsupported"
-    }
-    fn role(&self) -> Role {
-        Role::Mechanism
-    }
-    fn summary(&self) -> &'static str {
-        "The kernel refused to create a namespace type runc asked for (EINVAL)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../docs/findings/runtime.namespace-unsupported.md")
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
@@ -43,8 +42,41 @@ impl Rule for NamespaceUnsupported {
             b = b.cite(h.path, &h.item.line);
         }
         let step = first.item.failed_step.clone().unwrap_or_default();
+        let who = ctx
+            .derived
+            .failing_container()
+            .map(|c| {
+                let id: String = c.item.id.chars().take(12).collect();
+                format!(
+                    "Container {}",
+                    code(c.item.name.as_deref().unwrap_or(id.as_str()))
+                )
+            })
+            .or_else(|| {
+                hits.iter()
+                    .find_map(|h| h.item.container.as_deref())
+                    .map(|c| format!("Container {}", code(c)))
+            })
+            .unwrap_or_else(|| "A container".to_string());
+        // Which namespace and why, where the kernel tells: RHEL 7 ships user namespaces off.
+        let why = match ctx.derived.incident_kernel() {
+            Some(k) if k.version.is_rhel7() => format!(
+                "; on this RHEL 7 kernel ({}) that is most likely the user namespace, which RHEL 7 \
+                 ships disabled (`user_namespace.enable=1` on the kernel command line and \
+                 `user.max_user_namespaces` above 0 turn it on)",
+                code(&k.version.release)
+            ),
+            _ => "; most often user namespaces disabled (`user.max_user_namespaces=0`) or a \
+                  namespace type the kernel was built without"
+                .to_string(),
+        };
         vec![b
-            .title("The kernel refused a namespace type (EINVAL)")
+            .title("The kernel refused to create a namespace runc asked for (EINVAL)")
+            .sentence(format!(
+                "{who} could not start because the kernel refused to create one of its namespaces \
+                 ({} returned `EINVAL`){why}.",
+                code(&step)
+            ))
             .paragraph(format!(
                 "runc reported {}: the `unshare()`/`clone()` system call returned `EINVAL`, so \
                  the kernel does not support, or has disabled, one of the namespace types the \
@@ -79,7 +111,7 @@ impl Rule for NamespaceUnsupported {
 mod tests {
     use super::*;
     use crate::analyze::testkit::*;
-    use crate::facts::{Facts, Line, RuntimeErrorKind, Sourced};
+    use crate::facts::{Facts, Line, RuntimeError, RuntimeErrorKind, Sourced};
 
     fn error(errno: &str) -> RuntimeError {
         RuntimeError {

@@ -1,10 +1,10 @@
 //! Kernel logs in every form: raw dmesg, `dmesg -T`, syslog, journal.
 //!
 //! One pass over the text, in two layers:
-//! - [`framing`] unwraps each physical line (stamp, host, tag, message body) whatever the log's
+//! - `framing` unwraps each physical line (stamp, host, tag, message body) whatever the log's
 //!   form, and splits rsyslog's `#012` and journal json's embedded newlines into logical lines
 //!   that share the physical line number;
-//! - [`reports`] reads the kernel messages as a state machine that recognises multi-line reports
+//! - `reports` reads the kernel messages as a state machine that recognises multi-line reports
 //!   (page allocation failures with their Mem-Info block, OOM kills, slab failures) and the
 //!   single-line messages worth keeping.
 //!
@@ -72,7 +72,7 @@ pub fn parse(text: &str, kind: SourceKind) -> KernelLogOutput {
     p.finish()
 }
 
-/// The literals of the [`prefilter`]: a line without any of them (ASCII, without tabs) is
+/// The literals of the `prefilter`: a line without any of them (ASCII, without tabs) is
 /// ordinary unless a report is open.
 pub fn literals() -> Option<&'static aho_corasick::packed::Searcher> {
     prefilter::searcher()
