@@ -218,8 +218,8 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// How often, in words: `once`, `twice`, `48 times`.
-pub fn times(n: usize) -> String {
-    match n {
+pub fn times(n: impl TryInto<u64>) -> String {
+    match n.try_into().unwrap_or(u64::MAX) {
         1 => "once".to_string(),
         2 => "twice".to_string(),
         n => format!("{n} times"),
