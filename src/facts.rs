@@ -260,6 +260,22 @@ pub enum KernelMessageKind {
         pid: Option<u32>,
         seconds: Option<u64>,
     },
+    /// `watchdog: BUG: soft lockup - CPU#1 stuck for 134s! [syz-executor.3:16401]` (3.10: without
+    /// `watchdog: `): a CPU ran kernel code without scheduling for seconds.
+    SoftLockup {
+        cpu: Option<u32>,
+        seconds: Option<u64>,
+        /// The task that held the CPU, as printed in the brackets.
+        task: Option<String>,
+        pid: Option<u32>,
+    },
+    /// `rcu: INFO: rcu_sched detected stalls on CPUs/tasks:` or `INFO: rcu_preempt
+    /// self-detected stall on CPU`: an RCU grace period did not end for seconds because a CPU
+    /// did not pass through a quiescent state.
+    RcuStall {
+        /// The RCU flavour that stalled (`rcu_sched`, `rcu_preempt`, `rcu_bh`).
+        flavour: String,
+    },
     /// `vmalloc: allocation failure, allocated X of Y bytes`.
     VmallocFailure {
         allocated: Option<u64>,
@@ -287,6 +303,27 @@ pub enum KernelMessageKind {
         port: String,
         state: String,
     },
+}
+
+impl KernelMessageKind {
+    /// The kind's name, as serialized in `type`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KernelMessageKind::Boot { .. } => "boot",
+            KernelMessageKind::ConntrackTableFull => "conntrack_table_full",
+            KernelMessageKind::UnregisterNetdevice { .. } => "unregister_netdevice",
+            KernelMessageKind::HungTask { .. } => "hung_task",
+            KernelMessageKind::SoftLockup { .. } => "soft_lockup",
+            KernelMessageKind::RcuStall { .. } => "rcu_stall",
+            KernelMessageKind::VmallocFailure { .. } => "vmalloc_failure",
+            KernelMessageKind::NfConnCacheFailure => "nf_conn_cache_failure",
+            KernelMessageKind::AllocStall { .. } => "alloc_stall",
+            KernelMessageKind::OomReaper { .. } => "oom_reaper",
+            KernelMessageKind::Oops => "oops",
+            KernelMessageKind::RateLimited { .. } => "rate_limited",
+            KernelMessageKind::BridgePort { .. } => "bridge_port",
+        }
+    }
 }
 
 /// GFP mask of an allocation, as printed and as decoded.

@@ -155,6 +155,8 @@ fn oom_text(o: &OomKill) -> String {
 }
 
 /// Kind, text and severity of a notable kernel message; `None` for messages the timeline skips.
+/// A kind with no wording of its own here is quoted as the kernel printed it, so that a new
+/// kind of message reaches the timeline without a change in this file.
 fn message_event(
     kind: &KernelMessageKind,
     message: &str,
@@ -243,6 +245,7 @@ fn message_event(
             format!("{bridge}: port {port} entered {state} state"),
             Severity::Info,
         ),
+        other => (other.as_str(), quote(message), Severity::Warning),
     })
 }
 
