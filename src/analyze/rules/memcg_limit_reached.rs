@@ -96,14 +96,14 @@ impl Rule for LimitReached {
                         .unwrap_or_default()
                 ))
                 .sentence(format!(
-                    "The cgroup's own limit ran out, not the host's memory: it used {} of its {} \
-                     limit{}, so the workload needs more memory than the limit allows, or leaks.",
+                    "The cgroup used {} of its {} limit{}, so the workload needs more memory than \
+                     the limit allows, or leaks.",
                     k.memory_usage_kb
                         .map(|u| human_bytes(u.saturating_mul(1024)))
                         .unwrap_or_else(|| "all".to_string()),
                     limit.clone().unwrap_or_else(|| "memory".to_string()),
                     k.memory_failcnt
-                        .map(|f| format!(" and had hit it {f} times"))
+                        .map(|f| format!(" and had hit the limit {f} times"))
                         .unwrap_or_default()
                 ))
                 .metric_opt(

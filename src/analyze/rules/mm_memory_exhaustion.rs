@@ -6,7 +6,7 @@ use crate::analyze::fragmentation::{human_bytes, order_bytes};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::{MemInfoDump, OomScope};
+use crate::facts::{MemInfoDump, OomScope, ZoneDump};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::sources::SourceKind;
 
@@ -198,17 +198,21 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
         o.item.scope == OomScope::Global && o.item.mem_info.as_ref().is_some_and(below_min)
     })?;
     let mem = oom.item.mem_info.as_ref()?;
-    let rows: Vec<String> = mem
+    let row = |z: &ZoneDump| {
+        Some(format!(
+            "{} {} free against a min watermark of {}",
+            code(&z.zone),
+            human_bytes(z.free_kb?.saturating_mul(1024)),
+            human_bytes(z.min_kb?.saturating_mul(1024))
+        ))
+    };
+    let rows: Vec<String> = mem.zones.iter().filter_map(row).collect();
+    // The sentence names the zones that ran out; the explanation gives every zone.
+    let out: Vec<String> = mem
         .zones
         .iter()
-        .filter_map(|z| {
-            Some(format!(
-                "{} {} free against a min watermark of {}",
-                code(&z.zone),
-                human_bytes(z.free_kb?.saturating_mul(1024)),
-                human_bytes(z.min_kb?.saturating_mul(1024))
-            ))
-        })
+        .filter(|z| z.free_kb.is_some() && z.free_kb <= z.min_kb)
+        .filter_map(row)
         .collect();
     let mut b = FindingBuilder::new(rule)
         .severity(Severity::Critical)
@@ -216,11 +220,11 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
         .title("Memory exhausted: the host-wide OOM killer ran with zones below min")
         .sentence(format!(
             "Memory was used up, not fragmented: when the OOM killer ran, {}.",
-            rows.join("; ")
+            out.join("; ")
         ))
         .paragraph(format!(
             "The kernel ran the OOM killer for the whole host, and the memory report printed with \
-             it shows the zones at or below their min watermark: {}.",
+             it shows each zone's free memory against its min watermark: {}.",
             rows.join("; ")
         ))
         .cite_opt(oom.path, oom.item.header.as_ref());
