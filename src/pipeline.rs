@@ -856,7 +856,7 @@ mod tests {
                     max_total_bytes: 300_000,
                     ..Limits::default()
                 },
-                "reading stopped: more than 293.0 KiB",
+                "reading stopped: more than 293 KiB",
             ),
             (
                 Limits {

@@ -6,6 +6,7 @@
 //! templates' job: filters in Markdown, autoescape in HTML. Prose postmortem wrote carries its
 //! Markdown source and a safe HTML rendering side by side ([`Prose`]).
 
+use crate::units;
 use std::cmp::Reverse;
 
 pub mod compare;
@@ -328,31 +329,8 @@ pub struct Charts {
 // Formatting
 // ---------------------------------------------------------------------------------------------
 
-/// A byte count in binary units: `512 B`, `256 KiB`, `6.3 GiB`, `13 GiB`.
-pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut unit = 0;
-    let mut whole = bytes;
-    while whole >= 1024 && unit + 1 < UNITS.len() {
-        whole /= 1024;
-        unit += 1;
-    }
-    if unit == 0 {
-        return format!("{bytes} B");
-    }
-    let scaled = bytes as f64 / 1024f64.powi(unit as i32);
-    let exact = bytes.is_multiple_of(1u64 << (10 * unit as u32));
-    if exact || scaled >= 100.0 {
-        format!("{:.0} {}", scaled, UNITS[unit])
-    } else {
-        let text = format!("{scaled:.1}");
-        let text = text.strip_suffix(".0").unwrap_or(&text);
-        format!("{text} {}", UNITS[unit])
-    }
-}
-
 fn format_kb(kb: Option<u64>) -> String {
-    kb.map(|kb| format_bytes(kb.saturating_mul(1024)))
+    kb.map(|kb| units::bytes(kb.saturating_mul(1024)))
         .unwrap_or_default()
 }
 
@@ -361,7 +339,7 @@ fn format_limit(bytes: Option<i64>) -> String {
     match bytes {
         None => "not set".into(),
         Some(b) if b <= 0 => "unlimited".into(),
-        Some(b) => format_bytes(b.unsigned_abs()),
+        Some(b) => units::bytes(b.unsigned_abs()),
     }
 }
 
@@ -681,7 +659,7 @@ fn zone_table(zones: &[&ZoneState], moment: &str, requested: Option<u32>) -> Opt
             .map(|o| OrderHeader {
                 order: o,
                 label: format!("o{o}"),
-                block: format_bytes(4096u64 << o.min(40)),
+                block: units::bytes(4096u64 << o.min(40)),
                 requested: is_requested(o),
             })
             .collect(),
@@ -722,14 +700,14 @@ fn memory_view(report: &Report) -> (Option<MemoryView>, Option<StackedBar>) {
     };
     let view = MemoryView {
         location: location(&m.source.source, m.source.line),
-        total: m.total_bytes.map(format_bytes),
-        available: m.available_bytes.map(format_bytes),
+        total: m.total_bytes.map(units::bytes),
+        available: m.available_bytes.map(units::bytes),
         parts: parts
             .iter()
             .map(|(class, label, bytes)| MemoryPart {
                 class: (*class).to_string(),
                 label: (*label).to_string(),
-                size: format_bytes(*bytes),
+                size: units::bytes(*bytes),
                 share: share(*bytes),
             })
             .collect(),
@@ -740,7 +718,7 @@ fn memory_view(report: &Report) -> (Option<MemoryView>, Option<StackedBar>) {
             .map(|(class, label, bytes)| {
                 (
                     *class,
-                    format!("{label}: {} ({})", format_bytes(*bytes), share(*bytes)),
+                    format!("{label}: {} ({})", units::bytes(*bytes), share(*bytes)),
                     *bytes,
                 )
             })
@@ -1000,14 +978,14 @@ pub fn build(report: &Report) -> View {
             .iter()
             .map(|s| SlabRowView {
                 name: visible(&s.name),
-                size: format_bytes(s.bytes),
+                size: units::bytes(s.bytes),
                 objects: format_count(s.objects),
-                object_size: format_bytes(s.object_size),
+                object_size: units::bytes(s.object_size),
                 per_instance: s.per_instance,
             })
             .collect(),
-        total: details.slab_total_bytes.map(format_bytes),
-        reclaimable: details.slab_reclaimable_bytes.map(format_bytes),
+        total: details.slab_total_bytes.map(units::bytes),
+        reclaimable: details.slab_reclaimable_bytes.map(units::bytes),
     });
 
     let mut sources: Vec<&crate::report::SourceEntry> = report.sources.iter().collect();
@@ -1092,7 +1070,7 @@ pub fn build(report: &Report) -> View {
                 kind: visible(&s.kind),
                 detected_by: visible(&s.detected_by),
                 records: s.records,
-                size: format_bytes(s.size),
+                size: units::bytes(s.size),
                 problem: s.problem.as_deref().map(|p| visible(p).replace('\n', " ")),
                 warnings: s.warnings.len(),
             })
@@ -1124,18 +1102,6 @@ fn trim_float(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_read_like_free_h() {
-        assert_eq!(format_bytes(256 * 1024), "256 KiB");
-        assert_eq!(format_bytes(6_764_573_491), "6.3 GiB");
-        assert_eq!(format_bytes(268_435_456), "256 MiB");
-        assert_eq!(format_bytes(5_108_320 * 1024), "4.9 GiB");
-        assert_eq!(format_bytes(13_367_060 * 1024), "12.7 GiB");
-        assert_eq!(format_bytes(1000), "1000 B");
-        assert_eq!(format_bytes(150 * 1024 * 1024 + 1), "150 MiB");
-        assert_eq!(format_bytes(u64::MAX), "16384 PiB");
-    }
 
     #[test]
     fn times_are_utc() {

@@ -13,7 +13,7 @@
 //! the report can say so plainly and rules do not draw confidence from it.
 
 use crate::analyze::finding::{code, count, index3};
-use crate::analyze::fragmentation::{human_bytes, largest_free_order};
+use crate::analyze::fragmentation::largest_free_order;
 use crate::derive::Derived;
 use crate::facts::{BuddyZone, Facts, FreeLists, KeyValues, SlabInfo};
 use crate::report::{

@@ -2,6 +2,7 @@
 //! verdict first, the others after.
 
 use super::*;
+use crate::units;
 
 /// The differences that bear on a memory verdict, most telling first.
 pub(super) fn key_sentences(
@@ -38,15 +39,15 @@ pub(super) fn key_sentences(
                 "The failing node had at least as much memory available ({}) as the baseline \
                  ({}): the difference is in how free memory was split into blocks, not in how \
                  much there was.",
-                human_bytes(fa),
-                human_bytes(ba)
+                units::bytes(fa),
+                units::bytes(ba)
             ));
         } else if fa.saturating_mul(2) < ba {
             out.push(format!(
                 "The failing node had {} available against {} on the baseline: it was short of \
                  memory, not only of large blocks.",
-                human_bytes(fa),
-                human_bytes(ba)
+                units::bytes(fa),
+                units::bytes(ba)
             ));
         }
     }
@@ -63,9 +64,9 @@ pub(super) fn key_sentences(
                     "Reclaimable slab held {} ({:.0}% of RAM) on the failing node against {} \
                      ({:.0}%) on the baseline; compaction cannot move slab pages, so a large \
                      slab keeps free memory in small pieces.",
-                    human_bytes(fr),
+                    units::bytes(fr),
                     fs * 100.0,
-                    human_bytes(br),
+                    units::bytes(br),
                     bs * 100.0
                 ));
             }
@@ -222,8 +223,8 @@ pub(super) fn other_sentences(
                 out.push(format!(
                     "{}: {} on the failing node, {} on the baseline.",
                     row.name,
-                    human_bytes(f),
-                    human_bytes(b)
+                    units::bytes(f),
+                    units::bytes(b)
                 ));
             }
         }

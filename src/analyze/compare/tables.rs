@@ -1,6 +1,7 @@
 //! The side-by-side tables: memory composition, slab caches, host counts and versions, the
 //! `vm.*` settings that differ.
 
+use crate::units;
 use std::collections::BTreeMap;
 
 use super::*;
@@ -41,8 +42,8 @@ pub(super) fn memory_rows(failing: &Facts, baseline: &Facts) -> Vec<ComparedValu
             let b = bm.and_then(|m| kb_bytes(m, key));
             (f.is_some() || b.is_some()).then(|| ComparedValue {
                 name: (*label).to_string(),
-                failing: f.map(human_bytes),
-                baseline: b.map(human_bytes),
+                failing: f.map(units::bytes),
+                baseline: b.map(units::bytes),
                 failing_value: f,
                 baseline_value: b,
             })
@@ -185,7 +186,7 @@ pub(super) fn host_rows(
             .map(|c| {
                 let m = &c.value.memory;
                 let limit = |v: Option<i64>| match v {
-                    Some(b) if b > 0 => human_bytes(u64::try_from(b).unwrap_or(0)),
+                    Some(b) if b > 0 => units::bytes(u64::try_from(b).unwrap_or(0)),
                     Some(_) => "unlimited".to_string(),
                     None => "not set".to_string(),
                 };

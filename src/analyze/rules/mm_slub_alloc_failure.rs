@@ -1,12 +1,13 @@
 //! `mm.slub-alloc-failure`: SLUB could not get a new slab for a cache.
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
-use crate::analyze::fragmentation::{human_bytes, order_bytes};
+use crate::analyze::fragmentation::order_bytes;
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::SlubFailure;
 use crate::report::{Confidence, Finding, Role, Severity};
+use crate::units;
 
 pub struct SlubAllocFailure;
 
@@ -142,7 +143,7 @@ fn block_words(all: &[At<'_, SlubFailure>]) -> String {
     match orders.next().flatten() {
         Some(order) if orders.all(|o| o == Some(order)) => format!(
             "of order {order} ({}), the size of the cache's slabs",
-            human_bytes(order_bytes(order))
+            units::bytes(order_bytes(order))
         ),
         _ => "of the order of the cache's slabs".to_string(),
     }

@@ -3,18 +3,18 @@
 //! scope.
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{OomKill, OomReportPart, OomScope, OomScopeBasis};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::units;
 
 pub struct OomMemcgKill;
 pub struct OomGlobalKill;
 
 fn kb(v: Option<u64>) -> Option<String> {
-    v.map(|k| human_bytes(k.saturating_mul(1024)))
+    v.map(|k| units::bytes(k.saturating_mul(1024)))
 }
 
 fn victim_text(k: &OomKill) -> Option<String> {
@@ -29,7 +29,7 @@ fn victim_text(k: &OomKill) -> Option<String> {
             .saturating_add(v.shmem_rss_kb.unwrap_or(0));
         s.push_str(&format!(
             ", resident {}",
-            human_bytes(total.saturating_mul(1024))
+            units::bytes(total.saturating_mul(1024))
         ));
     }
     Some(s)
@@ -48,7 +48,7 @@ fn victim_short(k: &OomKill) -> Option<String> {
             .saturating_add(v.shmem_rss_kb.unwrap_or(0));
         about.push(format!(
             "resident {}",
-            human_bytes(total.saturating_mul(1024))
+            units::bytes(total.saturating_mul(1024))
         ));
     }
     Some(if about.is_empty() {

@@ -1,9 +1,10 @@
 //! The view of the baseline comparison: sentences as prose, the free lists of both nodes as
 //! tables and one chart per zone with the baseline as a series of its own.
 
+use crate::units;
 use serde::Serialize;
 
-use super::{format_bytes, format_count, format_index, visible, Cell, OrderHeader, Prose};
+use super::{format_count, format_index, visible, Cell, OrderHeader, Prose};
 use crate::render::svg::{BarChart, Series};
 use crate::report::{ComparedValue, Comparison, ZoneComparison};
 
@@ -166,7 +167,7 @@ fn zone_view(
                 .map(|o| OrderHeader {
                     order: o,
                     label: format!("o{o}"),
-                    block: format_bytes(4096u64 << o.min(40)),
+                    block: units::bytes(4096u64 << o.min(40)),
                     requested: is_requested(o),
                 })
                 .collect(),
@@ -205,8 +206,8 @@ pub fn build(c: &Comparison, requested: Option<u32>) -> ComparisonView {
         .iter()
         .map(|s| PairView {
             name: visible(&s.name),
-            failing: s.failing_bytes.map(format_bytes).unwrap_or_default(),
-            baseline: s.baseline_bytes.map(format_bytes).unwrap_or_default(),
+            failing: s.failing_bytes.map(units::bytes).unwrap_or_default(),
+            baseline: s.baseline_bytes.map(units::bytes).unwrap_or_default(),
             differs: s.failing_bytes != s.baseline_bytes,
         })
         .collect();
