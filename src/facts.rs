@@ -473,6 +473,16 @@ pub enum OomReportPart {
     KillLine,
 }
 
+impl OomReportPart {
+    /// The part's name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OomReportPart::Header => "header",
+            OomReportPart::KillLine => "kill_line",
+        }
+    }
+}
+
 /// What decided an OOM report's scope, strongest first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

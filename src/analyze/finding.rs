@@ -196,18 +196,15 @@ impl FindingBuilder {
     }
 }
 
-/// Put bundle text in a Markdown code span, whatever it holds: the one way bundle text enters
-/// prose. Line breaks become spaces and control characters visible, so nothing in the text can
+/// Bundle text in a Markdown code span, whatever it holds: the one way bundle text enters
+/// prose, and the one code-span function of the project (the renderer's, under the name rules
+/// use). Line breaks become spaces and control characters visible, so nothing in the text can
 /// end the span and start markup of its own.
-pub fn code(text: &str) -> String {
-    crate::render::escape::md_span(text)
-}
+pub use crate::render::escape::md_span as code;
 
 /// Plain text (a finding title, a problem message) inside Markdown prose, every character that
-/// could be markup escaped.
-pub fn text_in_prose(title: &str) -> String {
-    crate::render::escape::md_text(title)
-}
+/// could be markup escaped: the renderer's escaping, under the name rules use.
+pub use crate::render::escape::md_text as text_in_prose;
 
 /// A number of things in words: `one report`, `3 reports`. Prose never says `report(s)`.
 pub fn count(n: usize, one: &str, many: &str) -> String {

@@ -390,33 +390,6 @@ fn format_index(value: f64) -> String {
     }
 }
 
-fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Symptom => "symptom",
-        Role::Mechanism => "mechanism",
-        Role::Condition => "condition",
-        Role::Factor => "factor",
-        Role::Observation => "observation",
-    }
-}
-
-fn risk_str(risk: Risk) -> &'static str {
-    match risk {
-        Risk::None => "none",
-        Risk::Low => "low",
-        Risk::Medium => "medium",
-        Risk::High => "high",
-    }
-}
-
-fn confidence_str(c: crate::report::Confidence) -> &'static str {
-    match c {
-        crate::report::Confidence::Low => "low",
-        crate::report::Confidence::Medium => "medium",
-        crate::report::Confidence::High => "high",
-    }
-}
-
 /// The first sentence of Markdown prose: up to the first `. `, `! ` or `? ` outside a code span.
 fn first_sentence(text: &str) -> &str {
     let text = text.trim();
@@ -453,7 +426,7 @@ fn rec_view(r: &Recommendation, finding_id: &str) -> RecView {
             .command
             .as_deref()
             .is_some_and(|c| !c.trim_end().contains('\n')),
-        risk: risk_str(r.risk).to_string(),
+        risk: r.risk.as_str().to_string(),
         when: Prose::inline(&r.when),
         finding_id: finding_id.to_string(),
     }
@@ -471,9 +444,9 @@ fn finding_view(f: &Finding, step: usize) -> FindingView {
         id: f.id.clone(),
         anchor: f.id.clone(),
         title: Prose::plain(&f.title),
-        role: role_str(f.role).to_string(),
+        role: f.role.as_str().to_string(),
         severity: f.severity.as_str().to_string(),
-        confidence: confidence_str(f.confidence).to_string(),
+        confidence: f.confidence.as_str().to_string(),
         explanation: Prose::block(&f.explanation),
         evidence,
         evidence_block,
@@ -507,22 +480,12 @@ fn finding_view(f: &Finding, step: usize) -> FindingView {
     }
 }
 
-fn role_rank(role: Role) -> u8 {
-    // What the user saw first: acting on it restores service soonest.
-    match role {
-        Role::Symptom => 0,
-        Role::Mechanism => 1,
-        Role::Condition => 2,
-        Role::Factor => 3,
-        Role::Observation => 4,
-    }
-}
-
 fn ranked_recommendations(report: &Report) -> Vec<RecView> {
-    let mut all: Vec<(Risk, u8, usize, usize, &Recommendation, &str)> = Vec::new();
+    let mut all: Vec<(Risk, Role, usize, usize, &Recommendation, &str)> = Vec::new();
     for (fi, f) in report.findings.iter().enumerate() {
         for (ri, r) in f.recommendations.iter().enumerate() {
-            all.push((r.risk, role_rank(f.role), fi, ri, r, &f.id));
+            // Among equal risks, what the user saw first: acting on it restores service soonest.
+            all.push((r.risk, f.role, fi, ri, r, &f.id));
         }
     }
     all.sort_by_key(|&(risk, role, fi, ri, _, _)| (risk, role, fi, ri));
@@ -840,7 +803,7 @@ pub fn build(report: &Report) -> View {
         .collect();
     other_order.sort_by_key(|&i| {
         let f = &report.findings[i];
-        (Reverse(f.severity), role_rank(f.role), i)
+        (Reverse(f.severity), f.role, i)
     });
     // Anchors are the finding ids; a repeated id gets `-2`, `-3`... so element ids stay unique.
     let mut anchors: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
@@ -867,13 +830,10 @@ pub fn build(report: &Report) -> View {
         .as_ref()
         .and_then(|rc| by_id(&rc.verdict))
         .or_else(|| {
-            report.findings.iter().min_by_key(|f| {
-                (
-                    Reverse(f.severity),
-                    Reverse(f.confidence),
-                    role_rank(f.role),
-                )
-            })
+            report
+                .findings
+                .iter()
+                .min_by_key(|f| (Reverse(f.severity), Reverse(f.confidence), f.role))
         });
     let failed = crate::analyze::root_cause::shows_failure(&report.findings);
     let verdict_md = match (&report.root_cause, top) {

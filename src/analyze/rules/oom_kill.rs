@@ -143,15 +143,7 @@ fn incomplete_confidence(
 }
 
 fn missing_metric(k: &OomKill) -> Option<Vec<String>> {
-    (!k.missing.is_empty()).then(|| {
-        k.missing
-            .iter()
-            .map(|p| match p {
-                OomReportPart::Header => "header".to_string(),
-                OomReportPart::KillLine => "kill_line".to_string(),
-            })
-            .collect()
-    })
+    (!k.missing.is_empty()).then(|| k.missing.iter().map(|p| p.as_str().to_string()).collect())
 }
 
 /// The memcg OOM kills in one sentence: who was killed, in which cgroup, at what limit.
