@@ -9,7 +9,6 @@ mod bundle_formats;
 mod classes;
 mod cli;
 mod framings;
-mod headlines;
 mod hostile;
 mod html_browser;
 mod incidents;

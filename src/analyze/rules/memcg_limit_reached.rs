@@ -106,15 +106,7 @@ impl Rule for LimitReached {
                         .map(|f| format!(" and had hit the limit {f} times"))
                         .unwrap_or_default()
                 ))
-                .metric_opt(
-                    "usage_bytes",
-                    k.memory_usage_kb.map(|v| v.saturating_mul(1024)),
-                )
-                .metric_opt(
-                    "limit_bytes",
-                    k.memory_limit_kb.map(|v| v.saturating_mul(1024)),
-                )
-                .metric_opt("failcnt", k.memory_failcnt)
+                .memcg_usage(k)
                 .metric("oom_kills", kills as u64)
                 .cite_opt(o.path, k.header.as_ref())
                 .cite_opt(o.path, k.memcg_line.as_ref())

@@ -193,6 +193,14 @@ fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
         .collect()
 }
 
+/// The metrics of the first report that both kinds of OOM kill emit.
+const VICTIM: Metric = Metric::one("victim", MetricKind::Text, "the first process killed");
+const REPORT_MISSING: Metric = Metric::one(
+    "report_missing",
+    MetricKind::TextList,
+    "parts the first report lacks (header, kill_line)",
+);
+
 static MEMCG_KILL: RuleMeta = RuleMeta {
     id: "oom.memcg-kill",
     role: Role::Mechanism,
@@ -213,12 +221,8 @@ static MEMCG_KILL: RuleMeta = RuleMeta {
             MetricKind::Count,
             "times the first cgroup hit its limit",
         ),
-        Metric::one("victim", MetricKind::Text, "the first process killed"),
-        Metric::one(
-            "report_missing",
-            MetricKind::TextList,
-            "parts the first report lacks (header, kill_line)",
-        ),
+        VICTIM,
+        REPORT_MISSING,
     ],
     needs: &[],
 };
@@ -279,15 +283,7 @@ impl Rule for OomMemcgKill {
             .paragraph_opt(incomplete_words(k))
             .confidence(confidence)
             .metric("oom_kills", kills.len() as u64)
-            .metric_opt(
-                "usage_bytes",
-                k.memory_usage_kb.map(|v| v.saturating_mul(1024)),
-            )
-            .metric_opt(
-                "limit_bytes",
-                k.memory_limit_kb.map(|v| v.saturating_mul(1024)),
-            )
-            .metric_opt("failcnt", k.memory_failcnt)
+            .memcg_usage(k)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))
             .recommend(
@@ -311,12 +307,8 @@ static GLOBAL_KILL: RuleMeta = RuleMeta {
     metrics: &[
         Metric::one("oom_kills", MetricKind::Count, "host-wide OOM kills"),
         Metric::one("order", MetricKind::Order, "order of the first request"),
-        Metric::one("victim", MetricKind::Text, "the first process killed"),
-        Metric::one(
-            "report_missing",
-            MetricKind::TextList,
-            "parts the first report lacks (header, kill_line)",
-        ),
+        VICTIM,
+        REPORT_MISSING,
     ],
     needs: &[],
 };

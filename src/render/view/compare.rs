@@ -163,14 +163,7 @@ fn zone_view(
             id,
             node: z.node,
             zone,
-            orders: (0..orders)
-                .map(|o| OrderHeader {
-                    order: o,
-                    label: format!("o{o}"),
-                    block: units::bytes(4096u64 << o.min(40)),
-                    requested: is_requested(o),
-                })
-                .collect(),
+            orders: OrderHeader::row(orders, requested),
             free_blocks,
             extfrag,
         },

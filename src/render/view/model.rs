@@ -181,6 +181,20 @@ pub struct OrderHeader {
     pub requested: bool,
 }
 
+impl OrderHeader {
+    /// The headers of orders `0..orders`, the requested one marked.
+    pub fn row(orders: usize, requested: Option<u32>) -> Vec<OrderHeader> {
+        (0..orders)
+            .map(|o| OrderHeader {
+                order: o,
+                label: format!("o{o}"),
+                block: crate::units::bytes(4096u64 << o.min(40)),
+                requested: requested.is_some_and(|r| r as usize == o),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ZoneRow {
     pub node: u32,

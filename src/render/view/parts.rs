@@ -217,14 +217,7 @@ pub(super) fn zone_table(
         .collect();
     Some(ZoneTable {
         moment: moment.to_string(),
-        orders: (0..orders)
-            .map(|o| OrderHeader {
-                order: o,
-                label: format!("o{o}"),
-                block: units::bytes(4096u64 << o.min(40)),
-                requested: is_requested(o),
-            })
-            .collect(),
+        orders: OrderHeader::row(orders, requested),
         rows,
         has_watermarks: zones
             .iter()
