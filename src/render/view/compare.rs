@@ -4,7 +4,7 @@
 use crate::units;
 use serde::Serialize;
 
-use super::{format_count, format_index, visible, Cell, OrderHeader, Prose};
+use super::{visible, Cell, OrderHeader, Prose};
 use crate::render::svg::{BarChart, Series};
 use crate::report::{ComparedValue, Comparison, ZoneComparison};
 
@@ -97,7 +97,6 @@ fn zone_view(
         .filter_map(|(c, _, _)| c.as_ref().map(Vec::len))
         .max()
         .unwrap_or(0);
-    let is_requested = |o: usize| requested.is_some_and(|r| r as usize == o);
     let largest = |l: Option<u32>| l.map(|o| o.to_string()).unwrap_or_else(|| "none".into());
     let mut free_blocks = Vec::new();
     let mut extfrag = Vec::new();
@@ -105,32 +104,14 @@ fn zone_view(
         if let Some(counts) = counts {
             free_blocks.push(SeriesRow {
                 label: label.to_string(),
-                cells: (0..orders)
-                    .map(|o| {
-                        let v = counts.get(o).copied();
-                        Cell {
-                            value: v.map(format_count).unwrap_or_default(),
-                            requested: is_requested(o),
-                            alert: v == Some(0),
-                        }
-                    })
-                    .collect(),
+                cells: Cell::counts(counts, orders, requested),
                 largest: largest(*l),
             });
         }
         if let Some(values) = index_values {
             extfrag.push(SeriesRow {
                 label: label.to_string(),
-                cells: (0..orders)
-                    .map(|o| {
-                        let v = values.get(o).copied();
-                        Cell {
-                            value: v.map(format_index).unwrap_or_default(),
-                            requested: is_requested(o),
-                            alert: v.is_some_and(|v| v >= 0.5),
-                        }
-                    })
-                    .collect(),
+                cells: Cell::indices(values, orders, requested),
                 largest: largest(*l),
             });
         }

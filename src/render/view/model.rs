@@ -223,6 +223,38 @@ pub struct Cell {
     pub alert: bool,
 }
 
+impl Cell {
+    /// One cell per order `0..orders` of free-block counts: an empty free list is an alert.
+    pub fn counts(counts: &[u64], orders: usize, requested: Option<u32>) -> Vec<Cell> {
+        Cell::row(counts, orders, requested, super::format_count, |v| v == 0)
+    }
+
+    /// One cell per order `0..orders` of fragmentation indices: an index at or above the
+    /// threshold is an alert.
+    pub fn indices(values: &[f64], orders: usize, requested: Option<u32>) -> Vec<Cell> {
+        Cell::row(values, orders, requested, super::format_index, |v| v >= 0.5)
+    }
+
+    fn row<T: Copy>(
+        values: &[T],
+        orders: usize,
+        requested: Option<u32>,
+        text: fn(T) -> String,
+        alert: fn(T) -> bool,
+    ) -> Vec<Cell> {
+        (0..orders)
+            .map(|o| {
+                let v = values.get(o).copied();
+                Cell {
+                    value: v.map(text).unwrap_or_default(),
+                    requested: requested.is_some_and(|r| r as usize == o),
+                    alert: v.is_some_and(alert),
+                }
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryView {
     pub location: String,

@@ -171,35 +171,13 @@ pub(super) fn zone_table(
         .map(|z| z.free_blocks.len().max(z.extfrag_index.len()))
         .max()
         .unwrap_or(0);
-    let is_requested = |order: usize| requested.is_some_and(|r| r as usize == order);
-    let index_cells = |values: &[f64]| -> Vec<Cell> {
-        (0..orders)
-            .map(|o| {
-                let v = values.get(o).copied();
-                Cell {
-                    value: v.map(format_index).unwrap_or_default(),
-                    requested: is_requested(o),
-                    alert: v.is_some_and(|v| v >= 0.5),
-                }
-            })
-            .collect()
-    };
     let rows = zones
         .iter()
         .map(|z| ZoneRow {
             node: z.node,
             zone: visible(&z.zone),
             location: location(&z.source.source, z.source.line),
-            free_blocks: (0..orders)
-                .map(|o| {
-                    let v = z.free_blocks.get(o).copied();
-                    Cell {
-                        value: v.map(format_count).unwrap_or_default(),
-                        requested: is_requested(o),
-                        alert: v == Some(0),
-                    }
-                })
-                .collect(),
+            free_blocks: Cell::counts(&z.free_blocks, orders, requested),
             free: format_kb(z.free_kb),
             min: format_kb(z.min_kb),
             low: format_kb(z.low_kb),
@@ -209,10 +187,10 @@ pub(super) fn zone_table(
                 Some(false) => "no".into(),
                 None => String::new(),
             },
-            extfrag: index_cells(&z.extfrag_index),
+            extfrag: Cell::indices(&z.extfrag_index, orders, requested),
             has_extfrag: !z.extfrag_index.is_empty(),
             has_unusable: !z.unusable_index.is_empty(),
-            unusable: index_cells(&z.unusable_index),
+            unusable: Cell::indices(&z.unusable_index, orders, requested),
         })
         .collect();
     Some(ZoneTable {
