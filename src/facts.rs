@@ -1152,3 +1152,63 @@ impl Facts {
         self.manifest.extend(manifest);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kernel message kind's `as_str` is its serialized `type`.
+    #[test]
+    fn kernel_message_kinds_name_themselves_as_serialized() {
+        for kind in [
+            KernelMessageKind::Boot {
+                release: "5.10.0".into(),
+            },
+            KernelMessageKind::ConntrackTableFull,
+            KernelMessageKind::UnregisterNetdevice {
+                device: "lo".into(),
+                usage_count: None,
+            },
+            KernelMessageKind::HungTask {
+                task: "dockerd".into(),
+                pid: None,
+                seconds: None,
+            },
+            KernelMessageKind::SoftLockup {
+                cpu: Some(1),
+                seconds: Some(134),
+                task: None,
+                pid: None,
+            },
+            KernelMessageKind::RcuStall {
+                flavour: "rcu_sched".into(),
+            },
+            KernelMessageKind::VmallocFailure {
+                allocated: None,
+                requested: None,
+            },
+            KernelMessageKind::NfConnCacheFailure,
+            KernelMessageKind::AllocStall {
+                task: None,
+                millis: None,
+            },
+            KernelMessageKind::OomReaper {
+                pid: None,
+                comm: None,
+            },
+            KernelMessageKind::Oops,
+            KernelMessageKind::RateLimited { suppressed: None },
+            KernelMessageKind::BridgePort {
+                bridge: "docker0".into(),
+                port: "veth1".into(),
+                state: "forwarding".into(),
+            },
+        ] {
+            let json = serde_json::to_value(&kind).unwrap_or_default();
+            assert_eq!(json["type"], kind.as_str(), "{kind:?}");
+        }
+        for part in [OomReportPart::Header, OomReportPart::KillLine] {
+            assert_eq!(serde_json::json!(part), part.as_str());
+        }
+    }
+}
