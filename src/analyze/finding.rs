@@ -215,7 +215,7 @@ pub use crate::render::escape::md_span as code;
 pub use crate::render::escape::md_text as text_in_prose;
 
 /// Bytes of a count of KiB, as the kernel's reports give sizes.
-pub fn kib(kb: u64) -> u64 {
+fn kib(kb: u64) -> u64 {
     kb.saturating_mul(1024)
 }
 
