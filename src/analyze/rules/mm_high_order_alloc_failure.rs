@@ -4,7 +4,7 @@
 use crate::analyze::finding::{code, count, FindingBuilder};
 use crate::analyze::fragmentation::order_bytes;
 use crate::analyze::kernel::caches::is_per_netns_conntrack;
-use crate::analyze::kernel::paths::describe_path;
+use crate::analyze::kernel::paths::{consequence, describe_path};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::zones::gfp_flags;
@@ -229,9 +229,10 @@ fn verdict_sentence(ctx: &Context<'_>, failure: &AllocFailure, reports: usize) -
     } else {
         String::new()
     };
+    let cost = consequence(failure).unwrap_or("and the request failed");
     format!(
-        "{} could not get {size}{what}{path}: the kernel found no free block that large, and \
-         the request failed{many}.",
+        "{} could not get {size}{what}{path}: the kernel found no free block that large, \
+         {cost}{many}.",
         code(&failure.task)
     )
 }
