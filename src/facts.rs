@@ -18,6 +18,9 @@ use serde::Serialize;
 use crate::retention::Repeats;
 use crate::sources::{Detection, SourceKind};
 
+mod kube;
+pub use kube::*;
+
 /// One physical line of a bundle file: its 1-based number and its text (lossy UTF-8, line
 /// terminator removed). Evidence quotes `text` verbatim.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -944,6 +947,10 @@ pub struct DaemonRecord {
     /// Records of the same signature folded into this one (see [`crate::retention`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat: Option<Repeats>,
+    /// What the line says happened to a pod or container, when it is a kubelet or CRI line
+    /// that says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube: Option<KubeLogEvent>,
 }
 
 impl DaemonRecord {
@@ -1088,6 +1095,10 @@ pub struct Facts {
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,
     pub manifest: Vec<Sourced<Manifest>>,
+
+    pub kube_pods: Vec<Sourced<Vec<KubePod>>>,
+    pub kube_events: Vec<Sourced<Vec<KubeEvent>>>,
+    pub cri_containers: Vec<Sourced<Vec<CriContainer>>>,
 }
 
 impl Facts {
@@ -1122,6 +1133,9 @@ impl Facts {
             docker_events,
             containers,
             manifest,
+            kube_pods,
+            kube_events,
+            cri_containers,
         } = part;
         self.sources.extend(sources);
         self.kernel_logs.extend(kernel_logs);
@@ -1150,6 +1164,9 @@ impl Facts {
         self.docker_events.extend(docker_events);
         self.containers.extend(containers);
         self.manifest.extend(manifest);
+        self.kube_pods.extend(kube_pods);
+        self.kube_events.extend(kube_events);
+        self.cri_containers.extend(cri_containers);
     }
 }
 

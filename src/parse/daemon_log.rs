@@ -32,7 +32,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::facts::{DaemonRecord, Line, RuntimeError, WallClock, Warning};
+use crate::facts::{DaemonRecord, KubeAction, Line, RuntimeError, WallClock, Warning};
 use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::framing::{Frame, Framer, Held, Syntax};
 use crate::parse::literals::Literals;
@@ -115,6 +115,13 @@ const NOTABLE: &[&str] = &[
     "ContainerDied",
     "exit status",
     "exitCode",
+    // Kubernetes: probes, evictions, stops.
+    "Stop container",
+    "evict",
+    "Probe failed",
+    "probe for",
+    "failed liveness probe",
+    "Failed to admit pod",
 ];
 
 /// Parse a whole daemon log file (logrus text, journald short, syslog framing).
@@ -227,6 +234,7 @@ impl LineParser {
                 out.runtime_errors.push(e);
                 out.records.push(record);
             }
+            None if is_kube_incident(&record) => out.records.push(record),
             None => keep_record(&mut out.records, &mut self.routine, record),
         }
     }
@@ -237,6 +245,15 @@ impl LineParser {
         }
         self.out
     }
+}
+
+/// Whether `record` tells what happened to a pod or a container, which is an incident whose
+/// record is kept whole; a failing probe repeats every few seconds, and its repeats are folded.
+pub(crate) fn is_kube_incident(record: &DaemonRecord) -> bool {
+    record
+        .kube
+        .as_ref()
+        .is_some_and(|k| !matches!(k.action, KubeAction::ProbeFailed { .. }))
 }
 
 /// Parse the message part of one daemon line whose framing (syslog or journal) was already
@@ -254,10 +271,12 @@ pub fn parse_message(
         return None;
     }
     let parsed = read_message(m);
-    let keep = match kept_by_level(parsed.level.as_deref()) {
-        Some(kept) => kept,
-        None => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
-    };
+    let kube = crate::parse::kube::log::read(&parsed.message);
+    let keep = kube.is_some()
+        || match kept_by_level(parsed.level.as_deref()) {
+            Some(kept) => kept,
+            None => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
+        };
     if !keep {
         return None;
     }
@@ -275,6 +294,7 @@ pub fn parse_message(
         fields: parsed.fields,
         line: line.clone(),
         repeat: None,
+        kube,
     })
 }
 
@@ -558,7 +578,7 @@ fn read_logrus_text(m: &str) -> Message {
 }
 
 /// Split logfmt (`k=v k="quoted \"v\""`), unquoting Go-quoted values. Bare words are skipped.
-fn logfmt_pairs(s: &str) -> Vec<(String, String)> {
+pub(crate) fn logfmt_pairs(s: &str) -> Vec<(String, String)> {
     LogfmtPairs { rest: s }
         .map(|(k, v)| (k.to_string(), v.into_owned()))
         .collect()
@@ -625,7 +645,7 @@ fn find_space_or(s: &str, byte: Option<u8>) -> Option<usize> {
 
 /// Read a Go-quoted string body (after the opening quote) up to its closing quote; returns the
 /// value and the text after the quote. An unterminated string runs to the end of the line.
-fn unquote_go(s: &str) -> (Cow<'_, str>, &str) {
+pub(crate) fn unquote_go(s: &str) -> (Cow<'_, str>, &str) {
     // Most values have no escape: they are borrowed.
     if let Some(end) = memchr::memchr2(b'"', b'\\', s.as_bytes()) {
         if s.as_bytes()[end] == b'"' {

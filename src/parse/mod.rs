@@ -27,6 +27,7 @@ pub mod gfp;
 pub mod host;
 pub mod kernel_log;
 pub mod keyvalue;
+pub mod kube;
 pub mod manifest;
 pub mod oci_config;
 pub mod pagetypeinfo;

@@ -140,6 +140,7 @@ fn seed_facts() -> Facts {
                  level=error msg=\"Handler for POST ...\"",
             ),
             repeat: None,
+            kube: None,
         }],
     ));
     facts

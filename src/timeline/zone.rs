@@ -505,6 +505,7 @@ mod tests {
                     r#"time="2018-01-23T20:10:01.288+08:00" level=error msg="x""#,
                 ),
                 repeat: None,
+                kube: None,
             }],
         });
         let z = resolve_zone(&facts);

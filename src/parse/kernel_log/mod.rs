@@ -369,7 +369,7 @@ impl Parser {
                 if let Some(rec) =
                     daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &self.scratch)
                 {
-                    if runtime_error::may_match(body) {
+                    if runtime_error::may_match(body) || daemon_log::is_kube_incident(&rec) {
                         // A runtime error is an incident: its record is kept whole.
                         self.daemon.push(rec);
                     } else {
