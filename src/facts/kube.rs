@@ -135,11 +135,8 @@ pub enum KubeAction {
     AdmitRejected { conditions: String },
     /// The runtime reported an OOM event of the container (containerd `TaskOOM`).
     RuntimeOom,
-    /// The runtime stops a container: a timeout, or a signal.
-    RuntimeStop {
-        timeout_seconds: Option<u64>,
-        signal: Option<String>,
-    },
+    /// The runtime stops a container, giving it this long before it kills it.
+    RuntimeStop { timeout_seconds: Option<u64> },
 }
 
 impl KubeAction {

@@ -35,6 +35,48 @@ const MAX_FAILED_DOCUMENTS: usize = 64;
 const MAX_EVIDENCE_LINE: usize = 400;
 
 pub fn parse(text: &str) -> Parsed<Vec<Container>> {
+    let first = parse_json(text);
+    let trailing = |w: &Warning| w.message.contains("trailing comma");
+    if !first.warnings.iter().any(trailing) {
+        return first;
+    }
+    // A document edited by hand (podman's own man page) keeps commas before `}` and `]`:
+    // they are blanked, which keeps every offset and line where it was.
+    let repaired = blank_trailing_commas(text);
+    let mut second = parse_json(&repaired);
+    second.warnings.push(Warning::file(
+        "commas before a closing bracket are not JSON; they were ignored",
+    ));
+    second
+}
+
+/// `text` with every comma that only blanks separate from a `}` or `]` outside a string
+/// replaced by a blank.
+fn blank_trailing_commas(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b',' if !in_string => {
+                let rest = bytes.get(i + 1..).unwrap_or_default();
+                let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+                if matches!(next, Some(b'}' | b']')) {
+                    out[i] = b' ';
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only an ASCII comma was replaced by an ASCII blank: the text is still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+fn parse_json(text: &str) -> Parsed<Vec<Container>> {
     let mut warnings = Vec::new();
     let index = LineIndex::new(text);
     let docs = json_documents(text, &index, &mut warnings);
@@ -123,13 +165,15 @@ fn read_one(
         ));
         return None;
     }
-    let engine = if obj.contains_key("Id") {
-        Engine::Docker
-    } else if obj.contains_key("ID")
+    // Podman 4 writes `Id` as docker does; the fields docker has not tell it apart.
+    let engine = if obj.contains_key("ID")
         || obj.contains_key("ImageName")
         || obj.contains_key("StaticDir")
+        || obj.contains_key("ConmonPidFile")
     {
         Engine::Podman
+    } else if obj.contains_key("Id") {
+        Engine::Docker
     } else {
         Engine::Unknown
     };
@@ -701,6 +745,35 @@ mod tests {
             Some(WallClock::Instant { at }) => *at,
             other => panic!("expected an instant, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn podman_man_page_example_with_trailing_commas() {
+        let text = include_str!(
+            "../../tests/data/podman_inspect/podman-docs-container-inspect-pidslimit.txt"
+        );
+        let p = parse(text);
+        assert_eq!(p.value.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].message.contains("commas"));
+        let c = &p.value[0];
+        assert_eq!(c.engine, Engine::Podman);
+        assert!(c.name.is_some());
+        // A comma inside a string is no trailing comma.
+        assert_eq!(
+            blank_trailing_commas(r#"{"a": "x,}", "b": [1,],}"#),
+            r#"{"a": "x,}", "b": [1 ] }"#
+        );
+    }
+
+    #[test]
+    fn podman_4_sample() {
+        let p = parse(include_str!(
+            "../../tests/data/podman_inspect/insights-podman4-rhel-running-2022.txt"
+        ));
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.value.len(), 1);
+        assert_eq!(p.value[0].engine, Engine::Podman);
     }
 
     #[test]

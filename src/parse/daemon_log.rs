@@ -115,13 +115,6 @@ const NOTABLE: &[&str] = &[
     "ContainerDied",
     "exit status",
     "exitCode",
-    // Kubernetes: probes, evictions, stops.
-    "Stop container",
-    "evict",
-    "Probe failed",
-    "probe for",
-    "failed liveness probe",
-    "Failed to admit pod",
 ];
 
 /// Parse a whole daemon log file (logrus text, journald short, syslog framing).

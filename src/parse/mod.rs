@@ -91,6 +91,11 @@ pub static FORMATS: &[&Format] = &[
     &daemon_log::FORMAT,
     &runtime_error::FORMAT,
     &host::hostname::FORMAT,
+    &kube::crictl::INSPECT_FORMAT,
+    &kube::crictl::PS_FORMAT,
+    &kube::describe::POD_FORMAT,
+    &kube::object::POD_FORMAT,
+    &kube::describe::EVENTS_TABLE_FORMAT,
 ];
 
 /// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.

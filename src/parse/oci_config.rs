@@ -156,7 +156,11 @@ pub(crate) const FORMAT: Format = Format {
             "ociconfig.json",
         ],
     },
-    sniff: Some(|head| head.has_key("ociVersion").then_some(Strength::Strong)),
+    // `crictl inspect` quotes a container's OCI spec under `info.runtimeSpec`: it is not one.
+    sniff: Some(|head| {
+        let crictl = head.has_key("runtimeSpec") && head.has_key("status");
+        (head.has_key("ociVersion") && !crictl).then_some(Strength::Strong)
+    }),
     parse: Parse::Whole(|facts, path, bytes| {
         super::file_one(
             &mut facts.containers,

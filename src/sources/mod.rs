@@ -66,6 +66,16 @@ pub enum SourceKind {
     Loadavg,
     /// `docker version`, `docker info`, `runc --version`, `containerd --version` and kin.
     RuntimeVersion,
+    /// `kubectl describe pod`.
+    KubectlDescribePod,
+    /// `kubectl get pod -o json|yaml`.
+    KubePod,
+    /// `kubectl get events` (JSON, YAML or the table), or an `Events:` table.
+    KubeEvents,
+    /// `crictl ps -a`.
+    CrictlPs,
+    /// `crictl inspect`.
+    CrictlInspect,
     Unknown,
 }
 
@@ -102,6 +112,11 @@ impl SourceKind {
         SourceKind::Manifest,
         SourceKind::Loadavg,
         SourceKind::RuntimeVersion,
+        SourceKind::KubectlDescribePod,
+        SourceKind::KubePod,
+        SourceKind::KubeEvents,
+        SourceKind::CrictlPs,
+        SourceKind::CrictlInspect,
         SourceKind::Unknown,
     ];
 
@@ -138,6 +153,11 @@ impl SourceKind {
             SourceKind::Manifest => "manifest",
             SourceKind::Loadavg => "loadavg",
             SourceKind::RuntimeVersion => "runtime_version",
+            SourceKind::KubectlDescribePod => "kubectl_describe_pod",
+            SourceKind::KubePod => "kube_pod",
+            SourceKind::KubeEvents => "kube_events",
+            SourceKind::CrictlPs => "crictl_ps",
+            SourceKind::CrictlInspect => "crictl_inspect",
             SourceKind::Unknown => "unknown",
         }
     }
@@ -568,6 +588,101 @@ mod tests {
             K::Zoneinfo,
             "sosreport-n/proc/zoneinfo",
         ),
+        (
+            "podman_inspect/insights-podman4-rhel-running-2022.txt",
+            K::ContainerInspect,
+            "podman-inspect.json",
+        ),
+        (
+            "podman_inspect/podman-docs-container-inspect-pidslimit.txt",
+            K::ContainerInspect,
+            "podman-inspect.json",
+        ),
+        (
+            "kubectl_describe_pod/hotsos-sos-k8s-1.23-csi-liveness-probe-failed.txt",
+            K::KubectlDescribePod,
+            "sosreport-n/sos_commands/kubernetes/pods/kubectl_--namespace_kube-system_describe_pods_csi-cinder-nodeplugin-bb9jk",
+        ),
+        (
+            "kubectl_describe_pod/k8s-docs-1.23-running-guaranteed.txt",
+            K::KubectlDescribePod,
+            "describe-pod.txt",
+        ),
+        (
+            "kubectl_describe_pod/k8s-docs-legacy-1.2-tabbed-pending.txt",
+            K::KubectlDescribePod,
+            "describe-pod.txt",
+        ),
+        (
+            "kubectl_describe_pod/vijayrod-aks-evicted-containerstatusunknown.txt",
+            K::KubectlDescribePod,
+            "kubectl-describe-pod-nginx.txt",
+        ),
+        (
+            "kubectl_describe_pod/vijayrod-aks-oomkilled-last-state-fragment.txt",
+            K::KubectlDescribePod,
+            "kubectl-describe-pod-nginx.txt",
+        ),
+        (
+            "kubectl_describe_pod/k8s-docs-liveness-exec-events-fragment.txt",
+            K::KubeEvents,
+            "kube-events.txt",
+        ),
+        (
+            "kubectl_get_events_json/hotsos-sos-k8s-1.23-ingress-readiness-unhealthy.txt",
+            K::KubeEvents,
+            "sosreport-n/sos_commands/kubernetes/kubectl_--kubeconfig_x_get_-o_json_--namespace_ingress_events",
+        ),
+        (
+            "kubectl_get_events_table/inspektor-gadget-187-custom-columns-liveness-timeout.txt",
+            K::KubeEvents,
+            "kube-events.txt",
+        ),
+        (
+            "kubectl_get_pod_json/hotsos-sos-k8s-1.23-imagepullbackoff-list.txt",
+            K::KubePod,
+            "sosreport-n/sos_commands/kubernetes/kubectl_--kubeconfig_x_get_-o_json_--all-namespaces_pods",
+        ),
+        (
+            "kubectl_get_pod_json/k8s-53669-laststate-error-137-system-oom-fragment.txt",
+            K::KubePod,
+            "pod.json",
+        ),
+        (
+            "kubectl_get_pod_yaml/k8s-docs-1.23-running-full.txt",
+            K::KubePod,
+            "pod.yaml",
+        ),
+        (
+            "kubectl_get_pod_yaml/k8s-docs-laststate-oomkilled-fragment.txt",
+            K::KubePod,
+            "pod.yaml",
+        ),
+        (
+            "crictl_ps/cri-tools-docs-ps-a-created-6-columns.txt",
+            K::CrictlPs,
+            "sosreport-n/sos_commands/crio/crictl_ps_-a",
+        ),
+        (
+            "crictl_ps/insights-openshift-cri-o-ps.txt",
+            K::CrictlPs,
+            "sosreport-n/sos_commands/crio/crictl_ps_-a",
+        ),
+        (
+            "crictl_ps/k8s-docs-2018-ps-a-digest-images.txt",
+            K::CrictlPs,
+            "crictl-ps.txt",
+        ),
+        (
+            "crictl_ps/vijayrod-aks-ps-a-pod-columns.txt",
+            K::CrictlPs,
+            "crictl-ps.txt",
+        ),
+        (
+            "crictl_inspect/anykap-kind-containerd-coredns-running.txt",
+            K::CrictlInspect,
+            "crictl-inspect.json",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {
@@ -651,6 +766,13 @@ mod tests {
             "uname",
             "uptime",
             "zoneinfo",
+            "kubectl_describe_pod",
+            "kubectl_get_events_json",
+            "kubectl_get_events_table",
+            "kubectl_get_pod_json",
+            "kubectl_get_pod_yaml",
+            "crictl_ps",
+            "crictl_inspect",
         ] {
             let entries =
                 std::fs::read_dir(dir.join(folder)).unwrap_or_else(|e| panic!("{folder}: {e}"));

@@ -312,6 +312,24 @@ pub(crate) fn kind_of_command(command: &str) -> Option<SourceKind> {
             .last()
             .filter(|_| operands.len() >= 2)
             .and_then(|p| super::kind_by_path(p)),
+        "kubectl" | "oc" => {
+            let object = operands
+                .get(1)
+                .map_or("", |o| o.split('/').next().unwrap_or(o));
+            let pod = matches!(object, "po" | "pod" | "pods");
+            match sub {
+                "describe" if pod => Some(K::KubectlDescribePod),
+                "get" if pod => Some(K::KubePod),
+                "get" if matches!(object, "ev" | "event" | "events") => Some(K::KubeEvents),
+                "events" => Some(K::KubeEvents),
+                _ => None,
+            }
+        }
+        "crictl" => match sub {
+            "ps" => Some(K::CrictlPs),
+            "inspect" => Some(K::CrictlInspect),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -10,8 +10,8 @@
 //!   `eviction manager: pods <pod>_<ns>(<uid>) evicted successfully`,
 //!   `Failed to admit pod <pod>_<ns>(<uid>) - node has conditions: [MemoryPressure]`.
 //!
-//! containerd's CRI plugin says `TaskOOM event container_id:"<id>"`, `StopContainer for "<id>"
-//! with timeout 30 (s)` and `Stop container "<id>" with signal quit`. A message none of these is
+//! containerd's CRI plugin says `TaskOOM event container_id:"<id>"` and `StopContainer for
+//! "<id>" with timeout 30 (s)`. A message none of these is
 //! `None`: most of a kubelet log says nothing of a pod's fate.
 
 use std::collections::BTreeMap;
@@ -151,16 +151,6 @@ fn free_text(m: &str) -> Option<KubeLogEvent> {
             .and_then(|n| n.parse().ok())?;
         let mut event = KubeLogEvent::new(KubeAction::RuntimeStop {
             timeout_seconds: Some(timeout),
-            signal: None,
-        });
-        event.container_id = quoted(rest);
-        return Some(event);
-    }
-    if let Some(rest) = m.strip_prefix("Stop container ") {
-        let signal = rest.split_once(" with signal ")?.1.trim().to_string();
-        let mut event = KubeLogEvent::new(KubeAction::RuntimeStop {
-            timeout_seconds: None,
-            signal: Some(signal),
         });
         event.container_id = quoted(rest);
         return Some(event);
@@ -327,12 +317,11 @@ mod tests {
         let text = sample("containerd_log/vijayrod-aks-syslog-container-lifecycle-grep.txt");
         let got = events(&text);
         let actions: Vec<&str> = got.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["killing", "runtime_stop", "runtime_stop"]);
+        assert_eq!(actions, ["killing", "runtime_stop"]);
         assert_eq!(
             got[1].action,
             KubeAction::RuntimeStop {
-                timeout_seconds: Some(30),
-                signal: None
+                timeout_seconds: Some(30)
             }
         );
         let oom = read(

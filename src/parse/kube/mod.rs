@@ -4,4 +4,109 @@
 //! Logs are read by [`crate::parse::daemon_log`] and each of their messages by [`log`]; the
 //! command outputs each have a module and a format descriptor.
 
+pub mod crictl;
+pub mod describe;
 pub mod log;
+pub mod object;
+
+use crate::facts::WallClock;
+
+/// The columns of a table header (`kubectl`, `crictl`) and their byte offsets: columns are apart
+/// by two blanks or more (a tab in the oldest layouts), and a column's name may be two words
+/// (`LAST SEEN`, `CONTAINER ID`, `POD ID`).
+pub(crate) fn table_columns(text: &str) -> Vec<(&str, usize)> {
+    let mut columns = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b' ' || bytes[i] == b'\t' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len()
+            && bytes[i] != b'\t'
+            && !(bytes[i] == b' ' && matches!(bytes.get(i + 1), Some(b' ' | b'\t') | None))
+        {
+            i += 1;
+        }
+        columns.push((text.get(start..i).unwrap_or(""), start));
+    }
+    columns
+}
+
+/// The cell of a row under the column at `at` of `columns`: from the column's offset to the
+/// next one's, trimmed; `None` when empty.
+pub(crate) fn table_cell<'t>(
+    row: &'t str,
+    columns: &[(&str, usize)],
+    at: usize,
+) -> Option<&'t str> {
+    let start = columns.get(at)?.1;
+    let end = columns.get(at + 1).map_or(row.len(), |c| c.1);
+    let cell = row.get(start.min(row.len())..end.min(row.len()))?.trim();
+    (!cell.is_empty()).then_some(cell)
+}
+
+/// A Kubernetes quantity of bytes (`128Mi`, `1.5Gi`, `500M`, `1e9`, `268435456`) in bytes.
+pub fn quantity_bytes(text: &str) -> Option<u64> {
+    const SUFFIXES: [(&str, f64); 12] = [
+        ("Ki", 1024.0),
+        ("Mi", 1_048_576.0),
+        ("Gi", 1_073_741_824.0),
+        ("Ti", 1_099_511_627_776.0),
+        ("Pi", 1_125_899_906_842_624.0),
+        ("Ei", 1_152_921_504_606_846_976.0),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+    ];
+    let t = text.trim();
+    let (number, scale) = SUFFIXES
+        .iter()
+        .find_map(|(s, scale)| t.strip_suffix(s).map(|n| (n, *scale)))
+        .unwrap_or((t, 1.0));
+    if number.is_empty()
+        || !number
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'e')
+    {
+        return None;
+    }
+    let value: f64 = number.parse().ok()?;
+    let bytes = (value * scale).round();
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
+/// An RFC 2822 time as `kubectl describe` prints it (`Thu, 12 Oct 2023 19:00:48 +0000`); the
+/// zero time of Go (`Mon, 01 Jan 0001 ...`), which says there is none, is `None`.
+pub fn rfc2822_time(text: &str) -> Option<WallClock> {
+    let at = jiff::fmt::rfc2822::parse(text.trim()).ok()?.timestamp();
+    (at.as_second() > 0).then_some(WallClock::Instant { at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(quantity_bytes("128Mi"), Some(128 << 20));
+        assert_eq!(quantity_bytes("1.5Gi"), Some(3 << 29));
+        assert_eq!(quantity_bytes("500M"), Some(500_000_000));
+        assert_eq!(quantity_bytes("268435456"), Some(268_435_456));
+        assert_eq!(quantity_bytes("1e3"), Some(1000));
+        assert_eq!(quantity_bytes("<none>"), None);
+        assert_eq!(quantity_bytes("100m"), None);
+        assert_eq!(quantity_bytes(""), None);
+    }
+
+    #[test]
+    fn zero_time_is_none() {
+        assert_eq!(rfc2822_time("Mon, 01 Jan 0001 00:00:00 +0000"), None);
+        assert!(rfc2822_time("Thu, 12 Oct 2023 19:00:48 +0000").is_some());
+    }
+}
