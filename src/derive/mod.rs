@@ -20,7 +20,10 @@
 //! - [`Derived::containers`]: containers joined across inspect documents, `docker events`,
 //!   runtime errors and kernel OOM reports by id and name, with the starts that failed
 //!   ([`Derived::failed_starts`], read from the order of each container's events) and the OOM
-//!   reports of containers ([`Derived::container_oom_kills`]).
+//!   reports of containers ([`Derived::container_oom_kills`]);
+//! - [`Derived::pods`]: Kubernetes pods and their containers joined across `kubectl`, `crictl`,
+//!   the kubelet's and the runtime's logs and the kubepods cgroups of kernel OOM reports, by
+//!   uid, namespace and name, and runtime id ([`kube`]).
 //!
 //! Invariants: [`derive()`] reads only [`Facts`], never raw text, and borrows from them: a derived
 //! fact that may become evidence points at the parsed line it stands on. It is deterministic (the
@@ -34,6 +37,7 @@ use crate::facts::{AllocFailure, Facts, Line};
 pub mod boots;
 pub mod containers;
 pub mod kernel_version;
+pub mod kube;
 
 pub use boots::{Boot, BootEvidence};
 pub use containers::{cgroup_names_container, ContainerView, FailedStart};
@@ -135,6 +139,8 @@ pub struct Derived<'a> {
     /// Memory-cgroup OOM reports whose cgroup is a container the bundle knows, each once, in
     /// bundle order.
     pub container_oom_kills: Vec<At<'a, crate::facts::OomKill>>,
+    /// Kubernetes pods, in order of first mention.
+    pub pods: Vec<kube::PodView<'a>>,
     facts: &'a Facts,
 }
 
@@ -153,6 +159,7 @@ pub fn derive(facts: &Facts) -> Derived<'_> {
         containers: joined.containers,
         failed_starts: joined.failed_starts,
         container_oom_kills: joined.oom_kills,
+        pods: kube::join(facts).pods,
         facts,
     };
     derived.main_failure = main_alloc_failure(facts).map(|at| {

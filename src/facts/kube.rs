@@ -26,6 +26,8 @@ pub struct KubePod {
     pub message: Option<String>,
     /// The line of the reason, or of the message when there is no reason.
     pub reason_line: Option<Line>,
+    /// What the node was short of, when the message says the pod was evicted for it.
+    pub low_resource: Option<LowResource>,
     pub containers: Vec<KubeContainer>,
     /// The events `kubectl describe` lists under the pod.
     pub events: Vec<KubeEvent>,
@@ -99,9 +101,23 @@ pub struct KubeEvent {
     /// The component that reported it (`kubelet`, `kubelet, node01`).
     pub from: Option<String>,
     pub message: String,
+    /// What the node was short of, when the message says so (an `Evicted` event).
+    pub low_resource: Option<LowResource>,
     pub count: Option<u64>,
     pub time: Option<WallClock>,
     pub line: Line,
+}
+
+/// What an eviction message says the node was short of: `The node was low on resource:
+/// memory. Threshold quantity: 750Mi, available: 225800Ki.`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LowResource {
+    /// `memory`, `ephemeral-storage`, `pids`, or a node condition (`MemoryPressure`).
+    pub resource: String,
+    /// The eviction threshold, as printed (`750Mi`).
+    pub threshold: Option<String>,
+    /// What was available, as printed (`225800Ki`).
+    pub available: Option<String>,
 }
 
 /// A row of `crictl ps -a`.

@@ -679,6 +679,11 @@ mod tests {
             "crictl-ps.txt",
         ),
         (
+            "dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt",
+            K::Syslog,
+            "var/log/syslog",
+        ),
+        (
             "crictl_inspect/anykap-kind-containerd-coredns-running.txt",
             K::CrictlInspect,
             "crictl-inspect.json",

@@ -176,6 +176,7 @@ pub fn parse_pods(text: &str) -> Parsed<Vec<KubePod>> {
                     current.reason_line = Some(Line::new(no, raw));
                 }
                 "Message" => {
+                    current.low_resource = value.as_deref().and_then(super::low_resource);
                     current.message = value;
                     if current.reason_line.is_none() {
                         current.reason_line = Some(Line::new(no, raw));
@@ -377,13 +378,15 @@ impl EventTable {
             .and_then(|(_, n)| n.split_whitespace().next())
             .and_then(|n| n.parse().ok())
             .or_else(|| cell("COUNT").and_then(|c| c.parse().ok()));
+        let message = cell("MESSAGE").unwrap_or_default();
         Some(KubeEvent {
             kind,
             reason,
+            low_resource: super::low_resource(&message),
             object: cell("OBJECT"),
             namespace: cell("NAMESPACE"),
             from: cell("FROM"),
-            message: cell("MESSAGE").unwrap_or_default(),
+            message,
             count,
             time: parse_rfc3339(&age),
             line: Line::new(no, raw),

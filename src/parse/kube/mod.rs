@@ -9,7 +9,34 @@ pub mod describe;
 pub mod log;
 pub mod object;
 
-use crate::facts::WallClock;
+use crate::facts::{LowResource, WallClock};
+
+/// What an eviction message says the node was short of: `The node was low on resource:
+/// memory. Threshold quantity: 750Mi, available: 225800Ki. ...` (1.10+), `The node was low on
+/// resource: [MemoryPressure].` (older), `The node had condition: [MemoryPressure].` (a pod
+/// rejected at admission).
+pub fn low_resource(message: &str) -> Option<LowResource> {
+    let rest = message
+        .split_once("low on resource: ")
+        .or_else(|| message.split_once("had condition: "))?
+        .1;
+    let (resource, after) = rest.split_once(". ").unwrap_or((rest, ""));
+    let resource = resource
+        .trim()
+        .trim_end_matches('.')
+        .trim_matches(['[', ']']);
+    let field = |key: &str| {
+        let v = after.split_once(key)?.1;
+        let end = v.find([',', ' ']).unwrap_or(v.len());
+        Some(v.get(..end)?.trim_end_matches('.').to_string()).filter(|v| !v.is_empty())
+    };
+    Some(LowResource {
+        resource: resource.to_string(),
+        threshold: field("Threshold quantity: "),
+        available: field("available: "),
+    })
+    .filter(|l| !l.resource.is_empty())
+}
 
 /// The columns of a table header (`kubectl`, `crictl`) and their byte offsets: columns are apart
 /// by two blanks or more (a tab in the oldest layouts), and a column's name may be two words
@@ -102,6 +129,22 @@ mod tests {
         assert_eq!(quantity_bytes("<none>"), None);
         assert_eq!(quantity_bytes("100m"), None);
         assert_eq!(quantity_bytes(""), None);
+    }
+
+    #[test]
+    fn eviction_messages() {
+        let l = low_resource(
+            "The node was low on resource: memory. Threshold quantity: 750Mi, available: \
+             225800Ki. Container nginx was using 4395616Ki, request is 0, has larger \
+             consumption of memory.",
+        )
+        .expect("a low resource");
+        assert_eq!(l.resource, "memory");
+        assert_eq!(l.threshold.as_deref(), Some("750Mi"));
+        assert_eq!(l.available.as_deref(), Some("225800Ki"));
+        let old = low_resource("The node was low on resource: [MemoryPressure].");
+        assert_eq!(old.map(|l| l.resource), Some("MemoryPressure".to_string()));
+        assert_eq!(low_resource("Stopping container nginx"), None);
     }
 
     #[test]

@@ -195,6 +195,7 @@ impl PodBuilder {
                 pod.reason_line = Some(Line::new(f.no, f.line));
             }
             ["status", "message"] => {
+                pod.low_resource = value.as_deref().and_then(super::low_resource);
                 pod.message = value;
                 if pod.reason_line.is_none() {
                     pod.reason_line = Some(Line::new(f.no, f.line));
@@ -354,6 +355,7 @@ pub fn parse_events(text: &str) -> Parsed<Vec<KubeEvent>> {
                 }
             }
             ["message"] => {
+                e.low_resource = value.as_deref().and_then(super::low_resource);
                 e.message = value.unwrap_or_default();
                 e.line = Line::new(f.no, f.line);
             }
