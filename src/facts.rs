@@ -954,6 +954,11 @@ pub struct DaemonRecord {
 }
 
 impl DaemonRecord {
+    /// What the line says happened to a pod or container, when it says so.
+    pub fn kube_action(&self) -> Option<&KubeAction> {
+        self.kube.as_ref().map(|k| &k.action)
+    }
+
     /// `dockerd error: msg (error field)`: the record in one line, as the timeline tells it (the
     /// `error` field is added when the message does not already hold it).
     pub fn summary(&self) -> String {

@@ -10,8 +10,8 @@
 //! and a container is its runtime id (one a prefix of the other: `crictl ps` prints 13
 //! characters) or its name within its pod.
 //!
-//! A memory-cgroup OOM report whose cgroup is under `kubepods` is placed at its pod, and told a
-//! pod-level OOM (`oom_memcg` is the pod's slice: the pod's limit, the sum of its containers',
+//! An OOM report whose cgroup is under `kubepods` is placed at its pod, and told a host-wide
+//! OOM kill (whose `task_memcg` names the victim's cgroup), a pod-level OOM (`oom_memcg` is the pod's slice: the pod's limit, the sum of its containers',
 //! was hit) from a container-level one (`oom_memcg` is the container's own cgroup) by the
 //! cgroup whose limit was hit ([`KubeOom::level`]).
 
@@ -117,13 +117,16 @@ pub fn same_id(a: &str, b: &str) -> bool {
 /// The level whose limit an OOM kill of a pod's container hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OomLevel {
+    /// The host ran out (a global OOM kill whose victim was in the pod): Kubernetes then says
+    /// `Reason: Error`, not `OOMKilled`.
+    Host,
     /// The pod's cgroup: the sum of its containers' limits.
     Pod,
     /// The container's own cgroup.
     Container,
 }
 
-/// A memory-cgroup OOM report in a pod.
+/// An OOM report whose victim was in a pod.
 #[derive(Debug, Clone, Copy)]
 pub struct KubeOom<'a> {
     pub at: At<'a, OomKill>,
@@ -178,12 +181,19 @@ impl PodView<'_> {
         }
     }
 
-    /// `namespace/pod/container` for container `at`, or the pod's label.
+    /// `namespace/pod/container` for container `at`; its name or short id, or the pod's label,
+    /// for what the bundle does not name.
     pub fn container_label(&self, at: usize) -> String {
-        match self.containers.get(at).and_then(|c| c.name.as_deref()) {
+        let c = self.containers.get(at);
+        let name = c.and_then(|c| c.name.as_deref());
+        let id = c
+            .and_then(|c| c.id.as_deref())
+            .map(|id| id.chars().take(SHORT_ID).collect::<String>());
+        match name {
             Some(n) if self.name.is_some() => format!("{}/{n}", self.label()),
-            Some(n) => format!("{n} in {}", self.label()),
-            None => self.label(),
+            Some(n) if self.uid.is_some() => format!("{n} in {}", self.label()),
+            Some(n) => n.to_string(),
+            None => id.unwrap_or_else(|| self.label()),
         }
     }
 
@@ -401,9 +411,6 @@ pub fn join(facts: &Facts) -> Pods<'_> {
     }
     for log in &facts.kernel_logs {
         for k in &log.value.oom_kills {
-            if k.scope != OomScope::Memcg {
-                continue;
-            }
             let limited = k.memcg.as_deref().and_then(kubepods_path);
             let task = k.task_memcg.as_deref().and_then(kubepods_path);
             let Some(named) = task.as_ref().or(limited.as_ref()) else {
@@ -432,6 +439,7 @@ pub fn join(facts: &Facts) -> Pods<'_> {
                 .as_deref()
                 .map(|id| p.container(Some(id), None));
             let level = match &limited {
+                _ if k.scope != OomScope::Memcg => OomLevel::Host,
                 Some(l) if l.container_id.is_none() => OomLevel::Pod,
                 _ => OomLevel::Container,
             };
@@ -535,20 +543,8 @@ mod tests {
 #[cfg(test)]
 mod join_tests {
     use super::*;
+    use crate::parse::testing::{data as sample, facts_of as facts};
     use crate::sources::SourceKind;
-
-    fn sample(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
-    fn facts(files: &[(&str, SourceKind, &[u8])]) -> Facts {
-        let mut facts = Facts::default();
-        for (path, kind, bytes) in files {
-            crate::parse::parse_into(&mut facts, path, *kind, bytes);
-        }
-        facts
-    }
 
     /// A `kubectl describe pod` that names the container the kernel's report names by id.
     const DESCRIBE: &str = "Name:         nginx

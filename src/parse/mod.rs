@@ -361,3 +361,25 @@ pub(crate) fn file_kv(
 pub fn line(no: u32, text: &str) -> Line {
     Line::new(no, text)
 }
+
+/// Test support: real samples of `tests/data/` parsed into facts, as the pipeline would.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::facts::Facts;
+    use crate::sources::SourceKind;
+
+    /// The bytes of `tests/data/<name>`.
+    pub fn data(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The facts of `files`, each a bundle path, its kind and its bytes.
+    pub fn facts_of(files: &[(&str, SourceKind, &[u8])]) -> Facts {
+        let mut facts = Facts::default();
+        for (path, kind, bytes) in files {
+            super::parse_into(&mut facts, path, *kind, bytes);
+        }
+        facts
+    }
+}

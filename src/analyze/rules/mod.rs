@@ -6,6 +6,7 @@ use super::Rule;
 pub mod bundle_evidence_gap;
 pub mod cgroup_create_failure;
 pub mod container_exec_failure;
+pub mod container_killed;
 pub mod container_memory_limit;
 pub mod container_oom_killed;
 pub mod container_start_failure;
@@ -27,6 +28,7 @@ pub mod mm_slub_alloc_failure;
 pub mod netfilter_conntrack_table_full;
 pub mod netns_unregister_netdevice_hang;
 pub mod oom_kill;
+pub mod pod_evicted;
 pub mod runtime_namespace_unsupported;
 
 /// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
@@ -38,6 +40,8 @@ pub static ALL: &[&dyn Rule] = &[
     &cgroup_create_failure::CgroupCreateFailure,
     &kernel_hung_task::KernelHungTask,
     &kernel_soft_lockup::KernelSoftLockup,
+    &container_killed::ContainerKilled,
+    &pod_evicted::PodEvicted,
     // Mechanisms.
     &mm_high_order_alloc_failure::HighOrderAllocFailure,
     &mm_slab_cache_create_failure::SlabCacheCreateFailure,
