@@ -201,3 +201,25 @@ mod runc_tests {
         assert_eq!(runc_kmem("spec"), RuncKmem::Unknown);
     }
 }
+
+/// Where an OOM kill happened in Kubernetes terms, when its cgroup is a pod's.
+#[derive(Debug, Clone)]
+pub struct PodOom {
+    /// `namespace/pod/container` of the victim, or the pod's label.
+    pub target: String,
+    /// `namespace/pod`.
+    pub pod: String,
+    pub level: crate::derive::kube::OomLevel,
+}
+
+/// The pod and container an OOM report's cgroup names, as the derived pods know them.
+pub fn pod_oom(derived: &crate::derive::Derived<'_>, kill: &OomKill) -> Option<PodOom> {
+    let (pod, oom) = crate::derive::kube::oom_of(&derived.pods, kill)?;
+    Some(PodOom {
+        target: oom
+            .container
+            .map_or_else(|| pod.label(), |c| pod.container_label(c)),
+        pod: pod.label(),
+        level: oom.level,
+    })
+}

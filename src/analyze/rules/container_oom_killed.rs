@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
-use crate::facts::Container;
+use crate::derive::kube::OomLevel;
+use crate::facts::{Container, KubeAction};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerOomKilled;
@@ -49,6 +50,7 @@ impl Rule for ContainerOomKilled {
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut sources: BTreeSet<&str> = BTreeSet::new();
         let mut limit: Option<i64> = None;
+        let mut kernel_victims: Vec<String> = Vec::new();
 
         for c in &facts.containers {
             if c.value.state.oom_killed == Some(true) {
@@ -68,7 +70,6 @@ impl Rule for ContainerOomKilled {
                 sources.insert(&s.path);
             }
         }
-        let mut kernel_victims: Vec<String> = Vec::new();
         // Reports whose memory cgroup is a container the bundle knows (inspect, events).
         for &k in &ctx.derived.container_oom_kills {
             b = b
@@ -79,6 +80,80 @@ impl Rule for ContainerOomKilled {
                 kernel_victims.push(v.comm.clone());
             }
             sources.insert(k.path);
+        }
+        // Kubernetes: `Reason: OOMKilled`, the kubepods cgroup of a kernel report, a `TaskOOM`.
+        let mut pod_level: Vec<String> = Vec::new();
+        let mut in_kube = false;
+        for pod in &ctx.derived.pods {
+            for (at, c) in pod.containers.iter().enumerate() {
+                let label = pod.container_label(at);
+                for s in &c.statuses {
+                    for t in s.item.terminations() {
+                        if t.reason.as_deref() == Some("OOMKilled") {
+                            b = b
+                                .cite(s.path, &t.line)
+                                .cite_opt(s.path, t.exit_code_line.as_ref());
+                            names.insert(label.clone());
+                            sources.insert(s.path);
+                            in_kube = true;
+                            limit = limit.or(s
+                                .item
+                                .memory_limit_bytes
+                                .and_then(|l| i64::try_from(l).ok()));
+                        }
+                    }
+                }
+                for r in c
+                    .log
+                    .iter()
+                    .filter(|r| r.item.kube_action() == Some(&KubeAction::RuntimeOom))
+                {
+                    b = b.cite(r.path, &r.item.line);
+                    names.insert(label.clone());
+                    sources.insert(r.path);
+                }
+            }
+            for o in &pod.oom_kills {
+                let k = o.at;
+                if o.level == OomLevel::Host
+                    || ctx
+                        .derived
+                        .container_oom_kills
+                        .iter()
+                        .any(|c| std::ptr::eq(c.item, k.item))
+                {
+                    continue;
+                }
+                b = b
+                    .cite_opt(k.path, k.item.memcg_line.as_ref())
+                    .cite_opt(k.path, k.item.memory_line.as_ref())
+                    .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line));
+                if let Some(v) = &k.item.victim {
+                    kernel_victims.push(v.comm.clone());
+                }
+                let label = o
+                    .container
+                    .map_or_else(|| pod.label(), |c| pod.container_label(c));
+                names.insert(label);
+                sources.insert(k.path);
+                in_kube = true;
+                let hit = k
+                    .item
+                    .memory_limit_kb
+                    .and_then(|l| i64::try_from(l.saturating_mul(1024)).ok());
+                if o.level == OomLevel::Pod {
+                    limit = hit.or(limit);
+                    pod_level.push(format!(
+                        "The limit that was hit is pod {}'s{}: the sum of its containers' \
+                         limits, not one container's own.",
+                        code(&pod.label()),
+                        hit.map(|h| format!(" ({})", units::bytes(u64::try_from(h).unwrap_or(0))))
+                            .unwrap_or_default()
+                    ));
+                } else {
+                    limit = limit.or(hit);
+                }
+            }
         }
         if !b.has_evidence() {
             return Vec::new();
@@ -100,6 +175,11 @@ impl Rule for ContainerOomKilled {
                 " Its memory limit is {}.",
                 units::bytes(u64::try_from(l).unwrap_or(0))
             ));
+        }
+        pod_level.dedup();
+        for p in &pod_level {
+            text.push(' ');
+            text.push_str(p);
         }
         if !kernel_victims.is_empty() {
             text.push_str(&format!(
@@ -133,13 +213,26 @@ impl Rule for ContainerOomKilled {
             .metric_opt("limit_bytes", limit)
             .recommend(
                 "Compare the container's peak memory use with its limit before changing either",
-                Some("docker stats --no-stream"),
+                Some(if in_kube {
+                    "kubectl top pod <pod> -n <namespace> --containers"
+                } else {
+                    "docker stats --no-stream"
+                }),
                 Risk::None,
                 "To tell a limit set too low from a leak",
             )
             .recommend(
-                "Raise the container's memory limit to its measured working set plus headroom",
-                Some("docker update --memory <size> --memory-swap <size> <container>"),
+                if in_kube {
+                    "Raise the container's `resources.limits.memory` in its pod template to its \
+                     measured working set plus headroom (and its request with it)"
+                } else {
+                    "Raise the container's memory limit to its measured working set plus headroom"
+                },
+                Some(if in_kube {
+                    "kubectl set resources deployment/<name> -c <container> --limits=memory=<size>"
+                } else {
+                    "docker update --memory <size> --memory-swap <size> <container>"
+                }),
                 Risk::Low,
                 "When the workload legitimately needs more than the limit",
             )
@@ -196,6 +289,46 @@ mod tests {
         assert_eq!(f[0].confidence, Confidence::High);
         assert!(f[0].explanation.contains("`java`"));
         assert_eq!(f[0].evidence.len(), 3);
+    }
+
+    #[test]
+    fn a_pod_level_oom_is_named_by_namespace_pod_and_container() {
+        use crate::parse::testing::{data, facts_of};
+        use crate::sources::SourceKind;
+        let describe = "kubectl describe po nginx
+Name:         nginx
+Namespace:    default
+Containers:
+  nginx:
+    Container ID:   containerd://25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca
+    State:          Running
+      Started:      Thu, 12 Oct 2023 19:00:49 +0000
+    Last State:     Terminated
+      Reason:       OOMKilled
+      Exit Code:    137
+";
+        let syslog = data("dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt");
+        let facts = facts_of(&[
+            ("var/log/syslog", SourceKind::Syslog, &syslog),
+            (
+                "describe-pod.txt",
+                SourceKind::KubectlDescribePod,
+                describe.as_bytes(),
+            ),
+        ]);
+        let f = run(&facts);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].title, "Container default/nginx/nginx was OOM-killed");
+        assert_eq!(f[0].confidence, Confidence::High);
+        assert!(
+            f[0].explanation
+                .contains("The limit that was hit is pod `default/nginx`'s (100 MiB)"),
+            "{}",
+            f[0].explanation
+        );
+        // Kubernetes' reason and exit code, containerd's TaskOOM, the kernel's usage and victim
+        // lines.
+        assert_eq!(f[0].evidence.len(), 5, "{:#?}", f[0].evidence);
     }
 
     #[test]

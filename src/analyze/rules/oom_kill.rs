@@ -147,13 +147,43 @@ fn missing_metric(k: &OomKill) -> Option<Vec<String>> {
 }
 
 /// The memcg OOM kills in one sentence: who was killed, in which cgroup, at what limit.
-fn memcg_sentence(kills: &[At<'_, OomKill>]) -> String {
+fn memcg_sentence(kills: &[At<'_, OomKill>], ctx: &Context<'_>) -> String {
     let Some(first) = kills.first().map(|k| k.item) else {
         return String::new();
     };
     let limit = kb(first.memory_limit_kb)
         .map(|l| format!(" {l}"))
         .unwrap_or_default();
+    // In a pod: its Kubernetes names, and whose limit it was.
+    let in_pod = lookup::pod_oom(&ctx.derived, first);
+    // Reports cut before their cgroup is named are the same pod's as far as the log tells.
+    let same_pod = in_pod.as_ref().is_some_and(|p| {
+        kills
+            .iter()
+            .all(|k| match lookup::pod_oom(&ctx.derived, k.item) {
+                Some(o) => o.pod == p.pod,
+                None => k.item.memcg.is_none() && k.item.task_memcg.is_none(),
+            })
+    });
+    if let (Some(p), true) = (&in_pod, same_pod) {
+        let n = kills.len();
+        return format!(
+            "The kernel's OOM killer killed {} in container {} because {} memory cgroup had \
+             reached its{limit} limit{}; the host itself was not out of memory.",
+            victim_short(first).unwrap_or_else(|| "a process".to_string()),
+            code(&p.target),
+            if p.level == crate::derive::kube::OomLevel::Pod {
+                format!("pod {}'s", code(&p.pod))
+            } else {
+                "the container's own".to_string()
+            },
+            if n > 1 {
+                format!(" (the first of {n} OOM kills there)")
+            } else {
+                String::new()
+            },
+        );
+    }
     if kills.len() == 1 {
         return format!(
             "The kernel's OOM killer killed {} inside memory cgroup {} because the cgroup had \
@@ -274,7 +304,7 @@ impl Rule for OomMemcgKill {
                 ),
                 (_, n) => format!("The OOM killer ran {} inside memory cgroups", times(n)),
             })
-            .sentence(memcg_sentence(&kills))
+            .sentence(memcg_sentence(&kills, ctx))
             .paragraph(text)
             .paragraph(
                 "A memcg OOM kill is the cgroup's limit at work: the host as a whole may have \
