@@ -114,6 +114,32 @@ const CLASSES: &[Class] = &[
             "mm.high-order-alloc-failure",
         ],
     },
+    Class {
+        sample: "k8s-pod-oom-cgroupv2",
+        expected: &[
+            "container.oom-killed",
+            "oom.memcg-kill",
+            "memcg.limit-reached",
+        ],
+        forbidden: &[
+            "container.killed",
+            "pod.evicted",
+            "oom.global-kill",
+            "mm.memory-exhaustion",
+            "mm.external-fragmentation",
+        ],
+    },
+    Class {
+        sample: "k8s-liveness-kill-137",
+        expected: &["container.killed"],
+        forbidden: &[
+            "container.oom-killed",
+            "oom.memcg-kill",
+            "memcg.limit-reached",
+            "pod.evicted",
+            "mm.memory-exhaustion",
+        ],
+    },
 ];
 
 fn report(sample: &str) -> Value {
@@ -202,6 +228,8 @@ fn the_verdict_names_the_class() {
         ("conntrack-table-full", "netfilter.conntrack-table-full"),
         ("cgroup-id-exhaustion", "memcg.cgroup-id-exhaustion"),
         ("unshare-einval", "runtime.namespace-unsupported"),
+        ("k8s-pod-oom-cgroupv2", "memcg.limit-reached"),
+        ("k8s-liveness-kill-137", "container.killed"),
     ];
     for (sample, verdict) in verdicts {
         let report = report(sample);

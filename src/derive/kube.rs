@@ -139,7 +139,9 @@ pub struct KubeOom<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct PodContainer<'a> {
     pub name: Option<String>,
-    pub id: Option<String>,
+    /// The runtime ids of its runs: a restarted container is the same container of its pod,
+    /// run again under a new id.
+    pub ids: Vec<String>,
     /// Its statuses as `kubectl` or `crictl inspect` show them.
     pub statuses: Vec<At<'a, KubeContainer>>,
     /// The kubelet's and the runtime's lines about it.
@@ -147,6 +149,11 @@ pub struct PodContainer<'a> {
 }
 
 impl PodContainer<'_> {
+    /// Whether runtime `id` is one of its runs'.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.ids.iter().any(|i| same_id(i, id))
+    }
+
     /// Its memory limit, as the first status that says it.
     pub fn memory_limit_bytes(&self) -> Option<u64> {
         self.statuses.iter().find_map(|s| s.item.memory_limit_bytes)
@@ -187,7 +194,7 @@ impl PodView<'_> {
         let c = self.containers.get(at);
         let name = c.and_then(|c| c.name.as_deref());
         let id = c
-            .and_then(|c| c.id.as_deref())
+            .and_then(|c| c.ids.first())
             .map(|id| id.chars().take(SHORT_ID).collect::<String>());
         match name {
             Some(n) if self.name.is_some() => format!("{}/{n}", self.label()),
@@ -205,32 +212,31 @@ impl PodView<'_> {
             }
     }
 
-    /// The container with runtime `id` or `name`, made when neither is known yet.
+    /// The container named `name` (names are unique in a pod) or, for a source that gives no
+    /// name, run under runtime `id`; made when neither is known yet.
     fn container(&mut self, id: Option<&str>, name: Option<&str>) -> usize {
-        let found = self
-            .containers
-            .iter()
-            .position(|c| match (id, c.id.as_deref()) {
-                (Some(a), Some(b)) => same_id(a, b),
-                _ => false,
-            })
-            .or_else(|| {
-                let name = name?;
-                self.containers.iter().position(|c| {
-                    c.name.as_deref() == Some(name)
-                        && match (id, c.id.as_deref()) {
-                            (Some(a), Some(b)) => same_id(a, b),
-                            _ => true,
-                        }
-                })
-            });
-        let at = found.unwrap_or_else(|| {
+        let by_name = name.and_then(|n| {
+            self.containers
+                .iter()
+                .position(|c| c.name.as_deref() == Some(n))
+        });
+        let by_id = || {
+            let id = id?;
+            self.containers
+                .iter()
+                .position(|c| c.has_id(id) && (name.is_none() || c.name.is_none()))
+        };
+        let at = by_name.or_else(by_id).unwrap_or_else(|| {
             self.containers.push(PodContainer::default());
             self.containers.len() - 1
         });
         if let Some(c) = self.containers.get_mut(at) {
-            if let Some(id) = id.filter(|i| c.id.as_ref().is_none_or(|o| i.len() > o.len())) {
-                c.id = Some(id.to_string());
+            if let Some(id) = id {
+                match c.ids.iter_mut().find(|i| same_id(i, id)) {
+                    Some(known) if id.len() > known.len() => *known = id.to_string(),
+                    Some(_) => {}
+                    None => c.ids.push(id.to_string()),
+                }
             }
             if c.name.is_none() {
                 c.name = name.map(str::to_string);
@@ -290,7 +296,7 @@ impl<'a> Pods<'a> {
             let c = pod
                 .containers
                 .iter()
-                .position(|c| c.id.as_deref().is_some_and(|i| same_id(i, id)))?;
+                .position(|c| c.has_id(id))?;
             Some((p, c))
         })
     }
@@ -356,6 +362,14 @@ pub fn join(facts: &Facts) -> Pods<'_> {
             for c in &record.containers {
                 let name = Some(c.name.as_str()).filter(|n| !n.is_empty());
                 let ci = p.container(c.id.as_deref(), name);
+                if let Some(pc) = p.containers.get_mut(ci) {
+                    // The runs before this one, under their own ids.
+                    for id in c.terminations().filter_map(|t| t.id.as_deref()) {
+                        if !pc.has_id(id) {
+                            pc.ids.push(id.to_string());
+                        }
+                    }
+                }
                 if let Some(pc) = p.containers.get_mut(ci) {
                     pc.statuses.push(At {
                         path: &s.path,

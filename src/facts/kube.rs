@@ -76,6 +76,9 @@ impl KubeContainer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct KubeContainerState {
     pub state: String,
+    /// The runtime id of the run this state is of, when the source gives it (a previous run's
+    /// id differs from the container's current one).
+    pub id: Option<String>,
     /// `OOMKilled`, `Error`, `Completed`, `ContainerStatusUnknown`, `CrashLoopBackOff`, ...
     pub reason: Option<String>,
     pub exit_code: Option<i64>,

@@ -168,11 +168,15 @@ fn cause<'a>(
     if !evicted.is_empty() {
         return (Kill::Eviction, grace, [evicted, killing].concat());
     }
-    let probe_log = c.log.iter().filter(|r| match action(r) {
-        Some(KubeAction::LivenessRestart) => true,
-        Some(KubeAction::ProbeFailed { probe }) => probe == "Liveness",
-        _ => false,
+    // A failing probe is logged every period: its first failure stands for the others.
+    let first_failure = c.log.iter().find(|r| {
+        matches!(action(r), Some(KubeAction::ProbeFailed { probe }) if probe == "Liveness")
     });
+    let restart = c
+        .log
+        .iter()
+        .filter(|r| action(r) == Some(&KubeAction::LivenessRestart));
+    let probe_log = first_failure.into_iter().chain(restart);
     let probe_events = pod
         .events
         .iter()

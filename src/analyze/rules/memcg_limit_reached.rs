@@ -4,6 +4,7 @@ use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
+use crate::derive::kube::OomLevel;
 use crate::facts::OomScope;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::units;
@@ -74,7 +75,16 @@ impl Rule for LimitReached {
                     Confidence::Medium
                 })
                 .title(format!(
-                    "Memory cgroup {cgroup} reached its {} limit",
+                    "{} reached its {} limit",
+                    match lookup::pod_oom(&ctx.derived, k) {
+                        Some(p) if p.level == OomLevel::Pod => {
+                            format!("The memory cgroup of pod {}", p.pod)
+                        }
+                        Some(p) if p.level == OomLevel::Container => {
+                            format!("The memory cgroup of container {}", p.target)
+                        }
+                        _ => format!("Memory cgroup {cgroup}"),
+                    },
                     limit.clone().unwrap_or_else(|| "memory".to_string())
                 ))
                 .paragraph(format!(

@@ -260,6 +260,16 @@ impl PodBuilder {
                         None => (None, v),
                     };
                     c.runtime = c.runtime.take().or(runtime);
+                    if let [which, state, _] = rest {
+                        let slot = if *which == "state" {
+                            c.state.as_mut()
+                        } else {
+                            c.last_state.as_mut()
+                        };
+                        if let Some(s) = slot.filter(|s| s.state.eq_ignore_ascii_case(state)) {
+                            s.id = Some(id.clone());
+                        }
+                    }
                     c.id = c.id.take().or(Some(id));
                 }
             }
