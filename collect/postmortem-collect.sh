@@ -1,8 +1,8 @@
 #!/bin/sh
 # postmortem-collect: gather from a Linux node what `postmortem report` needs, read-only.
 #
-# Needs nothing beyond a base system; uses docker, podman, crictl, journalctl and runc only where
-# they are present. Every command is bounded in time and in output size. It never mounts, writes
+# Needs nothing beyond a base system; uses docker, podman, crictl, kubectl, journalctl and runc
+# only where they are present. Every command is bounded in time and in output size. It never mounts, writes
 # to /proc or /sys, or changes anything on the host: it only reads, into a folder under the output
 # directory, which it packs as one .tar.gz named after the host and the time.
 #
@@ -18,6 +18,8 @@ CMD_TIMEOUT=60
 KEEP_ENV=0
 # Per-command output cap: logs beyond this are cut, and the manifest says so.
 MAX_BYTES=268435456
+# At most this many containers are inspected through crictl, the most recent first.
+CRI_INSPECT_MAX=200
 
 usage() {
     cat <<'EOF'
@@ -170,7 +172,7 @@ run dmesg-T.txt dmesg -T
 if have journalctl; then
     run journal-kernel.txt journalctl -k --no-pager --since "$SINCE" -o short-iso-precise
     run journal-daemons.txt journalctl --no-pager --since "$SINCE" -o short-iso-precise \
-        -u docker -u containerd -u kubelet -u crio -u podman
+        -u docker -u containerd -u kubelet -u snap.kubelet.daemon -u crio -u podman
 fi
 
 # Memory state.
@@ -195,6 +197,17 @@ mask_env() {
     else
         # Inside an "Env": [ ... ] array, keep each variable's name and mask its value.
         sed -e '/"Env": *\[/,/\]/ s/^\([[:space:]]*"[^"=]*=\)[^"]*\("[,]*\)[[:space:]]*$/\1***\2/'
+    fi
+}
+
+# crictl inspect prints a container's environment twice: `"envs": [{"key": .., "value": ..}]`
+# and the OCI spec's `"env": ["NAME=value"]`. Names are kept, values masked.
+mask_cri_env() {
+    if [ "$KEEP_ENV" -eq 1 ]; then
+        cat
+    else
+        sed -e '/"envs": *\[/,/\]/ s/^\([[:space:]]*"value": *"\)[^"]*\("[,]*\)[[:space:]]*$/\1***\2/' \
+            -e '/"env": *\[/,/\]/ s/^\([[:space:]]*"[^"=]*=\)[^"]*\("[,]*\)[[:space:]]*$/\1***\2/'
     fi
 }
 
@@ -223,6 +236,25 @@ done
 if have crictl; then
     run cri/version.txt crictl version
     run cri/ps.txt crictl ps -a
+    # The most recent containers, exited ones included: their state, exit code, reason
+    # (OOMKilled) and pod labels. crictl lists the newest first.
+    cri_ids=$(bounded crictl ps -a -q 2>/dev/null | head -n "$CRI_INSPECT_MAX" | tr '\n' ' ')
+    if [ -n "$cri_ids" ]; then
+        # shellcheck disable=SC2086 # ids are whitespace-separated container ids
+        run cri/inspect.raw crictl inspect $cri_ids
+        if [ -f "$dir/cri/inspect.raw" ]; then
+            mask_cri_env < "$dir/cri/inspect.raw" > "$dir/cri/inspect.json"
+            rm -f "$dir/cri/inspect.raw"
+            sed -e 's|"output": "cri/inspect.raw"|"output": "cri/inspect.json"|' "$records" > "$records.new" && mv "$records.new" "$records"
+        fi
+    fi
+fi
+# The node's pods and the cluster's events, when kubectl is there and may read them (a node's
+# own kubeconfig often may not: then nothing is taken).
+if have kubectl && bounded kubectl get --raw /version > /dev/null 2>&1; then
+    run kubernetes/pods.json kubectl get pods --all-namespaces -o json \
+        --field-selector "spec.nodeName=$host"
+    run kubernetes/events.json kubectl get events --all-namespaces -o json
 fi
 have runc && run runc-version.txt runc --version
 have containerd && run containerd-version.txt containerd --version

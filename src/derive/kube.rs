@@ -293,10 +293,7 @@ impl<'a> Pods<'a> {
     /// The pod and container whose runtime id is `id`.
     fn by_container_id(&self, id: &str) -> Option<(usize, usize)> {
         self.pods.iter().enumerate().find_map(|(p, pod)| {
-            let c = pod
-                .containers
-                .iter()
-                .position(|c| c.has_id(id))?;
+            let c = pod.containers.iter().position(|c| c.has_id(id))?;
             Some((p, c))
         })
     }

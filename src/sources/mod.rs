@@ -671,7 +671,7 @@ mod tests {
         (
             "crictl_ps/k8s-docs-2018-ps-a-digest-images.txt",
             K::CrictlPs,
-            "crictl-ps.txt",
+            "postmortem-node1-20220211T192413Z/cri/ps.txt",
         ),
         (
             "crictl_ps/vijayrod-aks-ps-a-pod-columns.txt",
@@ -686,7 +686,7 @@ mod tests {
         (
             "crictl_inspect/anykap-kind-containerd-coredns-running.txt",
             K::CrictlInspect,
-            "crictl-inspect.json",
+            "postmortem-node1-20220211T192413Z/cri/inspect.json",
         ),
     ];
 

@@ -169,9 +169,9 @@ fn cause<'a>(
         return (Kill::Eviction, grace, [evicted, killing].concat());
     }
     // A failing probe is logged every period: its first failure stands for the others.
-    let first_failure = c.log.iter().find(|r| {
-        matches!(action(r), Some(KubeAction::ProbeFailed { probe }) if probe == "Liveness")
-    });
+    let first_failure = c.log.iter().find(
+        |r| matches!(action(r), Some(KubeAction::ProbeFailed { probe }) if probe == "Liveness"),
+    );
     let restart = c
         .log
         .iter()

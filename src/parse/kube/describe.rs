@@ -429,7 +429,7 @@ pub(crate) const POD_FORMAT: Format = Format {
             "sos_commands/kubernetes/*/kubectl*describe_pod*",
             "sos_commands/kubernetes/kubectl*describe_pod*",
         ],
-        collector: &["kubernetes/describe-pods.txt"],
+        collector: &[],
         supportconfig: &["kubectl describe pod*"],
         plain: &["*describe*pod*"],
     },
@@ -451,7 +451,7 @@ pub(crate) const EVENTS_TABLE_FORMAT: Format = Format {
             "sos_commands/kubernetes/*/kubectl*get*events*",
             "sos_commands/kubernetes/kubectl*get*events*",
         ],
-        collector: &["kubernetes/events.txt", "kubernetes/events.json"],
+        collector: &["kubernetes/events.json"],
         supportconfig: &["kubectl get events*"],
         plain: &[
             "*events*.yaml",
