@@ -183,6 +183,8 @@ pub struct KubeLogEvent {
     pub container: Option<String>,
     /// The runtime's id, without its scheme.
     pub container_id: Option<String>,
+    /// What the line adds: a failed probe's output.
+    pub detail: Option<String>,
 }
 
 impl KubeLogEvent {
@@ -194,6 +196,7 @@ impl KubeLogEvent {
             pod_uid: None,
             container: None,
             container_id: None,
+            detail: None,
         }
     }
 

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use crate::derive::{BootEvidence, Derived};
 use crate::facts::{
     AllocFailure, Container, DaemonRecord, DockerEvent, Facts, KernelLog, KernelLogFormat,
-    KernelMessageKind, OomKill, OomScope, RuntimeError, RuntimeErrorKind, Stamp, WallClock,
+    KernelMessageKind, KubeAction, KubeLogEvent, OomKill, OomScope, RuntimeError, RuntimeErrorKind,
+    Stamp, WallClock,
 };
 use crate::report::Severity;
 use crate::retention::Repeats;
@@ -346,6 +347,9 @@ fn kernel_log_drafts<'a>(
 }
 
 fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) -> Option<Draft<'a>> {
+    if let Some(k) = &r.kube {
+        return Some(kube_draft(path, r, k, clock));
+    }
     let level = r.level.as_deref()?.to_ascii_lowercase();
     let severity = match level.as_str() {
         "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => Severity::Critical,
@@ -354,13 +358,7 @@ fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) ->
         _ => return None,
     };
     let text = r.summary();
-    let repeat = r.repeat.as_ref().map(|rep| {
-        Box::new(DraftRepeat {
-            count: rep.count,
-            last_time: rep.last.wall.as_ref().and_then(|w| clock.resolve_wall(w)),
-            last_uptime_s: None,
-        })
-    });
+    let repeat = wall_repeat(r.repeat.as_ref(), clock);
     Some(Draft {
         time: r.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
         uptime_s: None,
@@ -378,6 +376,103 @@ fn daemon_draft<'a>(path: &'a str, r: &DaemonRecord, clock: &ClockResolution) ->
         keep_rank: 2,
         foldable: true,
         repeat,
+    })
+}
+
+/// What a kubelet or runtime line says happened to a pod or container, in words.
+fn kube_draft<'a>(
+    path: &'a str,
+    r: &DaemonRecord,
+    k: &KubeLogEvent,
+    clock: &ClockResolution,
+) -> Draft<'a> {
+    let pod = k.pod_label();
+    let who = match (&pod, &k.container, &k.container_id) {
+        (Some(p), Some(c), _) => format!("container {p}/{c}"),
+        (None, Some(c), _) => format!("container {c}"),
+        (_, None, Some(id)) => format!("container {}", short_id(id)),
+        (Some(p), None, None) => format!("pod {p}"),
+        (None, None, None) => "a container".to_string(),
+    };
+    let pod = pod.map_or_else(|| "a pod".to_string(), |p| format!("pod {p}"));
+    let (text, severity) = match &k.action {
+        KubeAction::Killing { grace_seconds } => (
+            format!(
+                "kubelet stops {who}{}",
+                grace_seconds
+                    .map(|g| format!(" (grace period {g} s)"))
+                    .unwrap_or_default()
+            ),
+            Severity::Info,
+        ),
+        KubeAction::ProbeFailed { probe } => (
+            format!(
+                "{} probe of {who} failed{}",
+                probe.to_lowercase(),
+                k.detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            )
+            .trim_start()
+            .to_string(),
+            Severity::Info,
+        ),
+        KubeAction::LivenessRestart => (
+            format!("{who} failed its liveness probe and is restarted"),
+            Severity::Warning,
+        ),
+        KubeAction::Evicted => (format!("kubelet evicted {pod}"), Severity::Warning),
+        KubeAction::EvictionReclaim { resource } => (
+            format!("kubelet eviction manager reclaims {resource}"),
+            Severity::Warning,
+        ),
+        KubeAction::AdmitRejected { conditions } => (
+            format!("kubelet refused {pod} (node conditions: {conditions})"),
+            Severity::Warning,
+        ),
+        KubeAction::RuntimeOom => (
+            format!("{} reports an OOM event of {who}", r.daemon),
+            Severity::Critical,
+        ),
+        KubeAction::RuntimeStop { timeout_seconds } => (
+            format!(
+                "{} stops {who}{}",
+                r.daemon,
+                timeout_seconds
+                    .map(|t| format!(" (timeout {t} s)"))
+                    .unwrap_or_default()
+            ),
+            Severity::Info,
+        ),
+    };
+    Draft {
+        time: r.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),
+        uptime_s: None,
+        source: path,
+        line: Some(r.line.no),
+        kind: "kube_event",
+        text,
+        severity,
+        identity: Some(Identity::Composed(format!(
+            "kube {} {}",
+            r.daemon,
+            r.message.trim()
+        ))),
+        keep_rank: 2,
+        foldable: true,
+        repeat: wall_repeat(r.repeat.as_ref(), clock),
+    }
+}
+
+/// The repeats folded into a record stamped by the wall clock alone.
+fn wall_repeat(rep: Option<&Repeats>, clock: &ClockResolution) -> Option<Box<DraftRepeat>> {
+    rep.map(|rep| {
+        Box::new(DraftRepeat {
+            count: rep.count,
+            last_time: rep.last.wall.as_ref().and_then(|w| clock.resolve_wall(w)),
+            last_uptime_s: None,
+        })
     })
 }
 

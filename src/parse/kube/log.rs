@@ -63,6 +63,7 @@ fn structured(msg: &str, pairs: &BTreeMap<String, String>) -> Option<KubeLogEven
     event.pod_uid = get("podUID").map(str::to_string);
     event.container = get("containerName").map(str::to_string);
     event.container_id = get("containerID").map(|id| strip_scheme(id).to_string());
+    event.detail = get("output").map(str::to_string);
     Some(event)
 }
 
@@ -97,6 +98,10 @@ fn free_text(m: &str) -> Option<KubeLogEvent> {
         let mut event = KubeLogEvent::new(KubeAction::ProbeFailed {
             probe: probe.to_string(),
         });
+        event.detail = rest
+            .split_once("): ")
+            .map(|(_, output)| output.trim().to_string())
+            .filter(|o| !o.is_empty());
         if let Some(target) = quoted(rest) {
             // `<pod>_<ns>(<uid>):<container>`
             let (pod, container) = target.rsplit_once(':').unwrap_or((target.as_str(), ""));
@@ -308,6 +313,10 @@ mod tests {
             r#"Liveness probe for "liveness-exec_default(7c1b2b8a-2f7a-11e8-b467-0ed5f89f718b):liveness" failed (failure): cat: can't open '/tmp/healthy': No such file or directory"#,
         );
         let old = old.expect("an old-style probe failure");
+        assert_eq!(
+            old.detail.as_deref(),
+            Some("cat: can't open '/tmp/healthy': No such file or directory")
+        );
         assert_eq!(old.pod_label().as_deref(), Some("default/liveness-exec"));
         assert_eq!(old.container.as_deref(), Some("liveness"));
     }
