@@ -366,8 +366,6 @@ pub fn join(facts: &Facts) -> Pods<'_> {
                             pc.ids.push(id.to_string());
                         }
                     }
-                }
-                if let Some(pc) = p.containers.get_mut(ci) {
                     pc.statuses.push(At {
                         path: &s.path,
                         item: c,
@@ -480,45 +478,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn systemd_driver_pod_and_container() {
-        let p = kubepods_path(
-            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice/cri-containerd-25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca.scope",
-        )
-        .expect("a kubepods path");
-        assert_eq!(p.qos, Qos::Burstable);
-        assert_eq!(p.pod_uid, "5931aa75-4603-4e65-b552-7c71cf55cfb5");
-        assert_eq!(
-            p.container_id.as_deref(),
-            Some("25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca")
-        );
-        let pod = kubepods_path(
-            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice",
-        )
-        .expect("a pod slice");
-        assert_eq!(pod.container_id, None);
-    }
-
-    #[test]
-    fn cgroupfs_driver_and_guaranteed_pods() {
-        let p = kubepods_path(
-            "/kubepods/besteffort/pod0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90/9c5951df22c7810a3f0d2c6b8e7a4f19",
-        )
-        .expect("a kubepods path");
-        assert_eq!(p.qos, Qos::BestEffort);
-        assert_eq!(p.pod_uid, "0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90");
-        assert!(p.container_id.is_some());
-        let g = kubepods_path("/kubepods/pod0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90")
-            .expect("a guaranteed pod");
-        assert_eq!(g.qos, Qos::Guaranteed);
-        let systemd_g = kubepods_path(
-            "/kubepods.slice/kubepods-pod0b7c2a54_3f1e_4a8b_9d6e_2f5a1c7e8b90.slice/crio-9c5951df22c7810a3f0d2c6b8e7a4f19.scope",
-        )
-        .expect("a guaranteed pod, systemd");
-        assert_eq!(systemd_g.qos, Qos::Guaranteed);
-        assert_eq!(
-            systemd_g.container_id.as_deref(),
-            Some("9c5951df22c7810a3f0d2c6b8e7a4f19")
-        );
+    fn both_drivers_every_qos_class() {
+        const UID: &str = "5931aa75-4603-4e65-b552-7c71cf55cfb5";
+        const ID: &str = "25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca";
+        let cases: [(&str, Qos, Option<&str>); 6] = [
+            (
+                "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice/cri-containerd-25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca.scope",
+                Qos::Burstable,
+                Some(ID),
+            ),
+            (
+                "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice",
+                Qos::Burstable,
+                None,
+            ),
+            (
+                "/kubepods.slice/kubepods-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice/crio-25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca.scope",
+                Qos::Guaranteed,
+                Some(ID),
+            ),
+            (
+                "/kubepods/besteffort/pod5931aa75-4603-4e65-b552-7c71cf55cfb5/25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca",
+                Qos::BestEffort,
+                Some(ID),
+            ),
+            (
+                "/kubepods/pod5931aa75-4603-4e65-b552-7c71cf55cfb5",
+                Qos::Guaranteed,
+                None,
+            ),
+            (
+                "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice/docker-25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca.scope",
+                Qos::BestEffort,
+                Some(ID),
+            ),
+        ];
+        for (path, qos, id) in cases {
+            let p = kubepods_path(path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!(
+                (p.qos, p.pod_uid.as_str(), p.container_id.as_deref()),
+                (qos, UID, id),
+                "{path}"
+            );
+        }
     }
 
     #[test]
@@ -569,6 +571,15 @@ Containers:
       Exit Code:    137
 ";
 
+    /// The one pod of `pods`, checked to have `label` and `uid`.
+    fn only_pod<'p, 'a>(pods: &'p [PodView<'a>], label: &str, uid: &str) -> &'p PodView<'a> {
+        let [p] = pods else {
+            panic!("one pod: {pods:#?}")
+        };
+        assert_eq!((p.label().as_str(), p.uid.as_deref()), (label, Some(uid)));
+        p
+    }
+
     #[test]
     fn a_pod_level_oom_joins_the_pod_kubectl_names() {
         let facts = facts(&[
@@ -584,12 +595,10 @@ Containers:
             ),
         ]);
         let pods = join(&facts).pods;
-        assert_eq!(pods.len(), 1, "{pods:#?}");
-        let p = &pods[0];
-        assert_eq!(p.label(), "default/nginx");
-        assert_eq!(
-            p.uid.as_deref(),
-            Some("5931aa75-4603-4e65-b552-7c71cf55cfb5")
+        let p = only_pod(
+            &pods,
+            "default/nginx",
+            "5931aa75-4603-4e65-b552-7c71cf55cfb5",
         );
         assert_eq!(p.qos, Some("Burstable"));
         assert_eq!(p.containers.len(), 1);
@@ -615,12 +624,10 @@ Containers:
             &sample("containerd_log/vijayrod-aks-syslog-container-lifecycle-grep.txt"),
         )]);
         let pods = join(&facts).pods;
-        assert_eq!(pods.len(), 1, "{pods:#?}");
-        let p = &pods[0];
-        assert_eq!(p.label(), "default/nginx");
-        assert_eq!(
-            p.uid.as_deref(),
-            Some("5da5612b-9738-493c-af51-a213072997f6")
+        let p = only_pod(
+            &pods,
+            "default/nginx",
+            "5da5612b-9738-493c-af51-a213072997f6",
         );
         // The kubelet's kill and containerd's stop of the same container.
         assert_eq!(p.containers.len(), 1);

@@ -374,6 +374,11 @@ pub(crate) mod testing {
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
+    /// The text of `tests/data/<name>`.
+    pub fn text(name: &str) -> String {
+        String::from_utf8_lossy(&data(name)).into_owned()
+    }
+
     /// The facts of `files`, each a bundle path, its kind and its bytes.
     pub fn facts_of(files: &[(&str, SourceKind, &[u8])]) -> Facts {
         let mut facts = Facts::default();

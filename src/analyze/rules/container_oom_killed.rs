@@ -8,7 +8,8 @@ use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::derive::kube::OomLevel;
-use crate::facts::{Container, KubeAction};
+use crate::derive::At;
+use crate::facts::{Container, KubeAction, OomKill};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerOomKilled;
@@ -19,6 +20,16 @@ fn container_label(c: &Container) -> String {
         Some(n) if !n.is_empty() => format!("{n} ({id})"),
         _ => id,
     }
+}
+
+/// Cite a kernel OOM report's cgroup, usage and kill lines, and note its victim.
+fn cite_kill(b: FindingBuilder, k: At<'_, OomKill>, victims: &mut Vec<String>) -> FindingBuilder {
+    if let Some(v) = &k.item.victim {
+        victims.push(v.comm.clone());
+    }
+    b.cite_opt(k.path, k.item.memcg_line.as_ref())
+        .cite_opt(k.path, k.item.memory_line.as_ref())
+        .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line))
 }
 
 static META: RuleMeta = RuleMeta {
@@ -72,13 +83,7 @@ impl Rule for ContainerOomKilled {
         }
         // Reports whose memory cgroup is a container the bundle knows (inspect, events).
         for &k in &ctx.derived.container_oom_kills {
-            b = b
-                .cite_opt(k.path, k.item.memcg_line.as_ref())
-                .cite_opt(k.path, k.item.memory_line.as_ref())
-                .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line));
-            if let Some(v) = &k.item.victim {
-                kernel_victims.push(v.comm.clone());
-            }
+            b = cite_kill(b, k, &mut kernel_victims);
             sources.insert(k.path);
         }
         // Kubernetes: `Reason: OOMKilled`, the kubepods cgroup of a kernel report, a `TaskOOM`.
@@ -124,13 +129,7 @@ impl Rule for ContainerOomKilled {
                 {
                     continue;
                 }
-                b = b
-                    .cite_opt(k.path, k.item.memcg_line.as_ref())
-                    .cite_opt(k.path, k.item.memory_line.as_ref())
-                    .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line));
-                if let Some(v) = &k.item.victim {
-                    kernel_victims.push(v.comm.clone());
-                }
+                b = cite_kill(b, k, &mut kernel_victims);
                 let label = o
                     .container
                     .map_or_else(|| pod.label(), |c| pod.container_label(c));

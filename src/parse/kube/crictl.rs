@@ -227,10 +227,7 @@ pub(crate) const INSPECT_FORMAT: Format = Format {
 mod tests {
     use super::*;
 
-    fn sample(name: &str) -> String {
-        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::parse::testing::text as sample;
 
     #[test]
     fn ps_six_and_nine_columns() {

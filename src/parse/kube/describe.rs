@@ -484,10 +484,7 @@ pub(crate) const EVENTS_TABLE_FORMAT: Format = Format {
 mod tests {
     use super::*;
 
-    fn sample(name: &str) -> String {
-        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::parse::testing::text as sample;
 
     #[test]
     fn oomkilled_last_state_in_an_excerpt() {

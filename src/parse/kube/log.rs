@@ -214,10 +214,7 @@ mod tests {
             .collect()
     }
 
-    fn sample(name: &str) -> String {
-        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::parse::testing::text as sample;
 
     #[test]
     fn killing_with_a_grace_period_in_structured_klog() {

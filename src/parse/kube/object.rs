@@ -466,10 +466,7 @@ pub(crate) const POD_FORMAT: Format = Format {
 mod tests {
     use super::*;
 
-    fn sample(name: &str) -> String {
-        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::parse::testing::text as sample;
 
     #[test]
     fn json_fragment_with_a_137_that_is_not_an_oom_kill() {
