@@ -75,7 +75,8 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding]) -> Option<RootCause> {
                 .find(|f| f.role == Role::Mechanism)
         })
         .or_else(|| findings.iter().find(in_some_chain))
-        .or_else(|| findings.first())?;
+        // A risk is never a verdict.
+        .or_else(|| findings.iter().find(|f| f.role != Role::Risk))?;
     let own = incidents(verdict);
     let shares = |f: &Finding| incidents(f).iter().any(|i| own.contains(i));
     let chain = if own.is_empty() {

@@ -122,6 +122,16 @@ pub fn build(report: &Report) -> View {
         (_, Some(f)) if failed => md_text(&f.title),
         _ => NO_FAILURE.to_string(),
     };
+    // A known issue names its article first; the title and file are the knowledge base's text,
+    // escaped like any text postmortem did not write.
+    let verdict_md = match &report.known_issue {
+        Some(k) => format!(
+            "Known issue: {} ({}). {verdict_md}",
+            md_text(&k.title),
+            super::escape::md_span(&k.file)
+        ),
+        None => verdict_md,
+    };
     let severity = report
         .findings
         .iter()
@@ -331,6 +341,11 @@ pub fn build(report: &Report) -> View {
             .comparison
             .as_ref()
             .map(|c| compare::build(c, requested)),
+        signature: report.signature.as_ref().map(|s| SignatureView {
+            key: visible(&s.key),
+            family: visible(&s.family),
+            kind: s.kind.as_str(),
+        }),
     }
 }
 

@@ -48,6 +48,17 @@ pub struct View {
     pub charts: Charts,
     /// The failing node beside a baseline node, when one was given.
     pub comparison: Option<compare::ComparisonView>,
+    /// The incident signature, when there is one.
+    pub signature: Option<SignatureView>,
+}
+
+/// The incident signature in the report's header.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    pub key: String,
+    pub family: String,
+    /// `failure` or `risk`.
+    pub kind: &'static str,
 }
 
 /// An incident of the bundle besides the verdict's.
