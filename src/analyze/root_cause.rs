@@ -258,7 +258,7 @@ fn join_words(words: &[String]) -> String {
 }
 
 /// `Raise the table size` -> `raise the table size`, for a recommendation inside a sentence.
-fn lower_first(text: &str) -> String {
+pub fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
