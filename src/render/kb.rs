@@ -94,7 +94,7 @@ pub fn render(report: &Report) -> Option<String> {
             n + 1,
             md_prose_inline(r.action.trim_end_matches('.')),
             r.risk.as_str(),
-            md_prose_inline(&r.when)
+            md_prose_inline(&lower_first(&r.when))
         ));
         if let Some(c) = &r.command {
             out.push('\n');
