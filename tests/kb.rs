@@ -182,19 +182,17 @@ fn the_seed_article_is_for_any_node() {
 
 /// `--kb DIR` for `report`: the headline of a matching report names the article.
 fn headline_with_kb(bundle: &Path, kb: &Path) -> String {
-    let out = postmortem()
-        .args(["report", "--format", "md", "--kb"])
-        .arg(kb)
-        .arg(bundle)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let md = String::from_utf8(out.stdout).expect("UTF-8");
-    md.lines()
+    let md = run_ok([
+        "report".as_ref(),
+        "--format".as_ref(),
+        "md".as_ref(),
+        "--kb".as_ref(),
+        kb.as_os_str(),
+        bundle.as_os_str(),
+    ]);
+    String::from_utf8(md)
+        .expect("UTF-8")
+        .lines()
         .find(|l| l.starts_with("**"))
         .unwrap_or_default()
         .to_string()

@@ -8,7 +8,22 @@
 //! A risk is silent when the bundle shows the failure it precedes: the failure's own findings
 //! tell it then, with the same numbers.
 
+use crate::analyze::meta::{Metric, MetricKind};
 use crate::facts::{BuddyZone, CgroupController, Facts, KeyValue};
+
+/// The metric of the largest free block's order, which the risks on contiguous memory emit.
+pub const LARGEST_FREE_ORDER: Metric = Metric::one(
+    "largest_free_order",
+    MetricKind::Order,
+    "the largest order with a free block",
+);
+
+/// The metric of the memory cgroup count, which the risks on memory cgroups emit.
+pub const MEMORY_CGROUPS: Metric = Metric::one(
+    "memory_cgroups",
+    MetricKind::Count,
+    "memory cgroups the kernel counts",
+);
 
 /// The share of `limit` that `used` leaves, 0 to 1, to three decimals.
 pub fn headroom(used: u64, limit: u64) -> f64 {

@@ -91,25 +91,13 @@ impl Rule for ConntrackTableRisk {
 mod tests {
     use super::*;
     use crate::analyze::testkit;
-    use crate::facts::{KeyValue, KeyValues, Line, Sourced};
 
     fn with_conntrack(count: i64, max: i64) -> crate::facts::Facts {
         let mut facts = testkit::healthy_facts();
-        let kv = |no: u32, key: &str, value: i64| KeyValue {
-            key: key.into(),
-            value: Some(value),
-            raw: value.to_string(),
-            line: Line::new(no, format!("{key} = {value}")),
-        };
-        facts.sysctl.push(Sourced {
-            path: "sysctl.txt".into(),
-            value: KeyValues {
-                entries: vec![
-                    kv(1, "net.netfilter.nf_conntrack_count", count),
-                    kv(2, "net.netfilter.nf_conntrack_max", max),
-                ],
-            },
-        });
+        facts.sysctl.push(testkit::sysctl(&[
+            ("net.netfilter.nf_conntrack_count", count),
+            ("net.netfilter.nf_conntrack_max", max),
+        ]));
         facts
     }
 

@@ -8,7 +8,7 @@ use crate::analyze::fragmentation::{
     fragmentation_index, largest_free_order, order_bytes, unusable_index,
 };
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::risk::{kernel_zone, round3};
+use crate::analyze::risk::{kernel_zone, round3, LARGEST_FREE_ORDER};
 use crate::analyze::{lookup, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::units;
@@ -41,11 +41,7 @@ static META: RuleMeta = RuleMeta {
             MetricKind::Index,
             "the fragmentation index at that order, as the kernel computes it",
         ),
-        Metric::one(
-            "largest_free_order",
-            MetricKind::Order,
-            "the largest order with a free block",
-        ),
+        LARGEST_FREE_ORDER,
         Metric::one(
             "headroom",
             MetricKind::Share,

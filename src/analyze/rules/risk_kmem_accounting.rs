@@ -8,7 +8,9 @@ use crate::analyze::fragmentation::{largest_free_order, order_bytes, unusable_in
 use crate::analyze::kernel::kmem::kmem_evidence;
 use crate::analyze::lookup::{self, RuncKmem};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::risk::{kernel_zone, memory_cgroups, round3};
+use crate::analyze::risk::{
+    kernel_zone, memory_cgroups, round3, LARGEST_FREE_ORDER, MEMORY_CGROUPS,
+};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::units;
@@ -29,21 +31,13 @@ static META: RuleMeta = RuleMeta {
             MetricKind::Text,
             "the runc version, when the bundle gives it",
         ),
-        Metric::one(
-            "memory_cgroups",
-            MetricKind::Count,
-            "memory cgroups the kernel counts",
-        ),
+        MEMORY_CGROUPS,
         Metric::one(
             "cache_array_order",
             MetricKind::Order,
             "order of the array every new slab cache allocates for that many cgroups",
         ),
-        Metric::one(
-            "largest_free_order",
-            MetricKind::Order,
-            "the largest order with a free block",
-        ),
+        LARGEST_FREE_ORDER,
         Metric::one(
             "headroom",
             MetricKind::Share,

@@ -3,14 +3,13 @@
 
 use crate::analyze::finding::FindingBuilder;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::risk::{headroom, memory_cgroups, percent};
+use crate::analyze::risk::{headroom, memory_cgroups, percent, MEMORY_CGROUPS};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct MemcgIdExhaustionRisk;
 
-/// The memory controller's id space (`MEM_CGROUP_ID_MAX`).
-const ID_MAX: u64 = 65535;
+use crate::analyze::kernel::MEMCG_ID_MAX as ID_MAX;
 /// From here on the count is a risk: half the ids are gone, and on kernels that pin removed
 /// cgroups the count only grows.
 const FROM: u64 = ID_MAX / 2;
@@ -23,11 +22,7 @@ static META: RuleMeta = RuleMeta {
     verdict_rank: None,
     incidents: &[],
     metrics: &[
-        Metric::one(
-            "memory_cgroups",
-            MetricKind::Count,
-            "memory cgroups the kernel counts",
-        ),
+        MEMORY_CGROUPS,
         Metric::one(
             "limit",
             MetricKind::Count,

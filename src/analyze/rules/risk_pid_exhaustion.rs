@@ -88,7 +88,7 @@ impl Rule for PidExhaustionRisk {
 mod tests {
     use super::*;
     use crate::analyze::testkit;
-    use crate::facts::{KeyValue, KeyValues, Line, LoadAvg, Sourced};
+    use crate::facts::{Line, LoadAvg, Sourced};
 
     fn node(threads: u64, pid_max: i64) -> crate::facts::Facts {
         let mut facts = testkit::healthy_facts();
@@ -101,17 +101,9 @@ mod tests {
                 line: Line::new(1, format!("0.50 0.40 0.30 1/{threads} 4242")),
             },
         });
-        facts.sysctl.push(Sourced {
-            path: "sysctl.txt".into(),
-            value: KeyValues {
-                entries: vec![KeyValue {
-                    key: "kernel.pid_max".into(),
-                    value: Some(pid_max),
-                    raw: pid_max.to_string(),
-                    line: Line::new(1, format!("kernel.pid_max = {pid_max}")),
-                }],
-            },
-        });
+        facts
+            .sysctl
+            .push(testkit::sysctl(&[("kernel.pid_max", pid_max)]));
         facts
     }
 
