@@ -364,7 +364,9 @@ struct SummaryView<'a> {
 #[derive(Debug, Serialize)]
 struct SignatureCount {
     signature: String,
-    family: String,
+    /// The signature's segments and the family's, which the page may break a line between.
+    segments: Vec<String>,
+    family: Vec<String>,
     count: usize,
     /// The verdicts of its rows, once each.
     verdicts: Vec<String>,
@@ -407,6 +409,8 @@ struct RowView<'a> {
     collected: String,
     html_href: Option<String>,
     json_href: Option<String>,
+    /// The signature's segments, which the page may break a line between.
+    signature: Vec<&'a str>,
 }
 
 /// A link to a report file: a path that could read as a URL scheme (`javascript:x.html`) gets
@@ -452,6 +456,7 @@ fn groups(rows: &[SummaryRow]) -> Vec<GroupView<'_>> {
                 .unwrap_or_default(),
             html_href: row.report_html.as_deref().map(href),
             json_href: row.report_json.as_deref().map(href),
+            signature: segments(row.signature.as_deref()),
         };
         let verdict = if row.ok { row.verdict.clone() } else { None };
         match out
@@ -485,6 +490,13 @@ fn anchor_safe(text: &str) -> String {
         .collect()
 }
 
+/// A signature's segments (none for no signature).
+fn segments(signature: Option<&str>) -> Vec<&str> {
+    signature
+        .map(|s| s.split(crate::analyze::signature::SEPARATOR).collect())
+        .unwrap_or_default()
+}
+
 /// Bundles per signature, most first, then by signature.
 fn signature_counts(rows: &[SummaryRow]) -> Vec<SignatureCount> {
     let mut out: Vec<SignatureCount> = Vec::new();
@@ -500,7 +512,14 @@ fn signature_counts(rows: &[SummaryRow]) -> Vec<SignatureCount> {
             }
             None => out.push(SignatureCount {
                 signature: sig.clone(),
-                family: r.signature_family.clone().unwrap_or_default(),
+                segments: segments(Some(sig))
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                family: segments(r.signature_family.as_deref())
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
                 count: 1,
                 verdicts: (!verdict.is_empty())
                     .then_some(verdict)

@@ -80,17 +80,17 @@ impl Rule for HighOrderFragmentationRisk {
         let largest = largest_free_order(counts);
         let headroom = round3(1.0 - unusable_index(counts, order));
         let size = units::bytes(order_bytes(order));
-        let largest_words = largest
-            .map(|o| format!("order {o} ({})", units::bytes(order_bytes(o))))
-            .unwrap_or_else(|| "none".to_string());
         let free_bytes = crate::analyze::fragmentation::contig_info(counts, 0)
             .free_pages
             .saturating_mul(4096);
+        let below = match largest {
+            Some(l) => format!("only up to order {l} ({})", units::bytes(order_bytes(l))),
+            None => "none at all".to_string(),
+        };
         let sentence = format!(
             "Exposed to a high-order allocation failure: zone {} has no free block of order \
-             {order} ({size}) or above (fragmentation index {} there; the largest free block is \
-             {largest_words}), so the next request of that size, such as a new network \
-             namespace's, depends on compaction.",
+             {order} ({size}) or above, {below}, and its fragmentation index there is {}, so the \
+             next request of that size, such as a new network namespace's, depends on compaction.",
             code(&zone.zone),
             index3(index)
         );
@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(f.signature, "mm.external-fragmentation:order6");
         assert_eq!(f.metrics["order"], 6);
         assert_eq!(f.metrics["headroom"], 0.0);
-        insta::assert_snapshot!(f.sentence, @"Exposed to a high-order allocation failure: zone `Normal` has no free block of order 6 (256 KiB) or above (fragmentation index 0.974 there; the largest free block is order 5 (128 KiB)), so the next request of that size, such as a new network namespace's, depends on compaction.");
+        insta::assert_snapshot!(f.sentence, @"Exposed to a high-order allocation failure: zone `Normal` has no free block of order 6 (256 KiB) or above, only up to order 5 (128 KiB), and its fragmentation index there is 0.974, so the next request of that size, such as a new network namespace's, depends on compaction.");
     }
 
     #[test]
