@@ -234,11 +234,10 @@ fn title(report: &Report, chain: &[&crate::report::Finding]) -> String {
 fn environment(report: &Report, chain: &[&crate::report::Finding]) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(k) = &report.bundle.kernel {
-        lines.push(format!(
-            "Linux kernel: the example node ran {} (the kernel family in the signature is what \
-             matters)",
-            md_span(k)
-        ));
+        let family = crate::derive::kernel_version::KernelVersion::parse(k)
+            .map(|v| format!("Linux kernel family {}", md_span(&v.family())))
+            .unwrap_or_else(|| "Linux kernel".to_string());
+        lines.push(format!("{family}; the example node ran {}", md_span(k)));
     }
     let containers = chain.iter().any(|f| {
         f.id.starts_with("container.")
