@@ -297,3 +297,39 @@ fn recorded_inspect_state_error_explains_its_own_container() {
     assert!(e.contains("port is already allocated"), "{e}");
     assert!(e.contains("`web-3 (32486f66cec4)`"), "{e}");
 }
+
+/// BusyBox's `syslogd -S` leaves the host name out of every line (`Dec  6 07:29:47 kernel:
+/// [13483.022844] busybox invoked oom-killer: ...`): the kernel's report is read all the same.
+#[test]
+fn recorded_syslog_without_host_names_is_read() {
+    let dir = bundle_of(&[(
+        "var/log/messages",
+        "recorded/busybox-1.35-syslogd-small-output/messages",
+    )]);
+    let (report, by_id) = report_of(dir.path());
+    let kill = &by_id["oom.memcg-kill"];
+    assert!(
+        kill["title"].as_str().unwrap().contains("busybox"),
+        "{kill}"
+    );
+    let limit = &by_id["memcg.limit-reached"];
+    assert_eq!(limit["metrics"]["limit_bytes"], 64 * 1024 * 1024);
+    assert!(
+        limit["title"]
+            .as_str()
+            .unwrap()
+            .contains("/docker/336fd46a7d3a76ec2d9fe121c6f15ecfd3a137cdcfea37c975f227f4bb68641c"),
+        "{limit}"
+    );
+    let source = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "var/log/messages")
+        .expect("the log is a source");
+    assert_eq!(source["kind"], "syslog", "{source}");
+    assert!(
+        source["warnings"].as_array().is_none_or(Vec::is_empty),
+        "{source}"
+    );
+}
