@@ -104,7 +104,8 @@ pub fn render(report: &Report) -> Option<String> {
     }
 
     out.push_str("\n## Root Cause\n\n");
-    for f in &chain {
+    // What was seen is the Issue; the Root Cause is how and why.
+    for f in chain.iter().filter(|f| f.role != Role::Symptom) {
         let Some(r) = rule(&f.id) else { continue };
         if let Some(meaning) = section(r.doc(), "What it means") {
             // The page's opening, without its subsections.
