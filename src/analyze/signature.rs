@@ -138,6 +138,49 @@ mod tests {
     }
 
     #[test]
+    fn risks_name_what_they_precede_and_share_the_family() {
+        let finding = |id: &str, role: Role, signature: &str| Finding {
+            id: id.into(),
+            role,
+            severity: crate::report::Severity::Warning,
+            confidence: crate::report::Confidence::Medium,
+            title: String::new(),
+            explanation: String::new(),
+            sentence: String::new(),
+            advice: String::new(),
+            signature: signature.into(),
+            metrics: Default::default(),
+            evidence: Vec::new(),
+            recommendations: Vec::new(),
+            references: Vec::new(),
+        };
+        let findings = [
+            finding("mm.slab-growth", Role::Condition, "mm.slab-growth"),
+            finding(
+                "risk.high-order-fragmentation",
+                Role::Risk,
+                "mm.external-fragmentation:order6",
+            ),
+            finding(
+                "risk.kmem-accounting",
+                Role::Risk,
+                "memcg.kmem-accounting:el7",
+            ),
+        ];
+        let s = build(&findings, None).expect("a risk signature");
+        assert_eq!(s.kind, SignatureKind::Risk);
+        assert_eq!(
+            s.key,
+            "risk/mm.external-fragmentation:order6/memcg.kmem-accounting:el7"
+        );
+        assert_eq!(
+            s.family,
+            "mm.external-fragmentation:order6/memcg.kmem-accounting:el7"
+        );
+        assert_eq!(build(&findings[..1], None), None);
+    }
+
+    #[test]
     fn a_healthy_node_without_risk_has_none() {
         assert_eq!(signature_of(&testkit::healthy_facts()), None);
     }

@@ -341,10 +341,19 @@ pub fn build(report: &Report) -> View {
             .comparison
             .as_ref()
             .map(|c| compare::build(c, requested)),
-        signature: report.signature.as_ref().map(|s| SignatureView {
-            key: visible(&s.key),
-            family: visible(&s.family),
-            kind: s.kind.as_str(),
+        signature: report.signature.as_ref().map(|s| {
+            let segments = |text: &str| -> Vec<String> {
+                text.split(crate::analyze::signature::SEPARATOR)
+                    .map(visible)
+                    .collect()
+            };
+            SignatureView {
+                key: visible(&s.key),
+                family: visible(&s.family),
+                key_segments: segments(&s.key),
+                family_segments: segments(&s.family),
+                kind: s.kind.as_str(),
+            }
         }),
     }
 }

@@ -57,6 +57,9 @@ pub struct View {
 pub struct SignatureView {
     pub key: String,
     pub family: String,
+    /// The key's and the family's segments, which the page may break a line between.
+    pub key_segments: Vec<String>,
+    pub family_segments: Vec<String>,
     /// `failure` or `risk`.
     pub kind: &'static str,
 }
