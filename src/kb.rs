@@ -11,7 +11,9 @@
 //!   start failure, whatever its cause).
 //!
 //! An exact match wins over a prefix match, a longer prefix over a shorter one, and between
-//! equals the file name that sorts first. A file whose front matter cannot be read is a
+//! equals the file name that sorts first. A node where nothing failed but whose risks have the
+//! family an article's front matter gives (`family:`) is heading for that issue: its report
+//! names the article in its state, not its headline. A file whose front matter cannot be read is a
 //! warning, never an error: the other articles are still used.
 
 use std::fs;
@@ -33,6 +35,9 @@ pub struct Article {
     pub signature: String,
     /// The signature ended in `/*`: it matches by prefix.
     pub prefix: bool,
+    /// The signature's family (`family:`), when the front matter gives it: a node with risks
+    /// whose family it is is heading for this issue.
+    pub family: Option<String>,
 }
 
 /// The articles of a folder and what could not be read.
@@ -104,6 +109,7 @@ pub fn parse(file: &str, text: &str) -> Result<Article, String> {
     }
     let mut title = None;
     let mut signature = None;
+    let mut family = None;
     let mut closed = false;
     for (n, line) in lines.enumerate() {
         if matches!(line.trim_end(), "---" | "...") {
@@ -120,6 +126,7 @@ pub fn parse(file: &str, text: &str) -> Result<Article, String> {
         match key.trim() {
             "title" => title = Some(value),
             "signature" => signature = Some(value),
+            "family" => family = Some(value),
             _ => {}
         }
     }
@@ -141,11 +148,18 @@ pub fn parse(file: &str, text: &str) -> Result<Article, String> {
             crate::render::escape::one_line(&signature)
         ));
     }
+    if let Some(f) = family.as_ref().filter(|f| !is_signature(f)) {
+        return Err(format!(
+            "`family: {}` is not a signature family",
+            crate::render::escape::one_line(f)
+        ));
+    }
     Ok(Article {
         file: file.to_string(),
         title: crate::render::escape::one_line(title.trim()),
         signature: key,
         prefix,
+        family,
     })
 }
 
@@ -203,13 +217,23 @@ pub fn find<'a>(articles: &'a [Article], signature: &str) -> Option<(&'a Article
         .map(|a| (a, "prefix"))
 }
 
-/// Name the article the report's signature matches as its known issue.
+/// The article whose failure a node with risks of this family is heading for: the first, in
+/// file order, whose front matter gives the family.
+pub fn find_family<'a>(articles: &'a [Article], family: &str) -> Option<&'a Article> {
+    articles
+        .iter()
+        .find(|a| a.family.as_deref() == Some(family))
+}
+
+/// Name the article the report's signature matches as its known issue: by signature for a
+/// failure, by family for a node with risks (which keeps its headline: nothing failed).
 pub fn annotate(report: &mut Report, kb: &KnowledgeBase) {
-    let found = report
-        .signature
-        .as_ref()
-        .filter(|s| s.kind == crate::report::SignatureKind::Failure)
-        .and_then(|s| find(&kb.articles, &s.key));
+    let found = report.signature.as_ref().and_then(|s| match s.kind {
+        crate::report::SignatureKind::Failure => find(&kb.articles, &s.key),
+        crate::report::SignatureKind::Risk => {
+            find_family(&kb.articles, &s.family).map(|a| (a, "family"))
+        }
+    });
     report.known_issue = found.map(|(a, how)| KnownIssue {
         title: a.title.clone(),
         file: a.file.clone(),
@@ -244,6 +268,16 @@ mod tests {
         let b = parse("b.md", "---\ntitle: 'It''s known'\nsignature: a.b/*\n---\n").unwrap();
         assert_eq!(b.title, "It's known");
         assert!(b.prefix);
+        assert_eq!(b.family, None);
+        let c = parse(
+            "c.md",
+            "---\ntitle: c\nsignature: a.b/c.d:x\nfamily: c.d:x\n---\n",
+        )
+        .unwrap();
+        assert_eq!(
+            find_family(&[c], "c.d:x").map(|a| a.file.as_str()),
+            Some("c.md")
+        );
     }
 
     #[test]

@@ -94,7 +94,8 @@ pub struct KnownIssue {
     pub title: String,
     /// The article's file name in the knowledge-base folder.
     pub file: String,
-    /// `exact`, or `prefix` when the article's signature ends in `/*`.
+    /// `exact`; `prefix` when the article's signature ends in `/*`; `family` when nothing
+    /// failed and the node's risks have the article's family.
     pub matched: String,
 }
 

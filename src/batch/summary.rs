@@ -142,8 +142,9 @@ pub fn row_from_report(
         report_json,
         signature: text(report, "/signature/key"),
         signature_family: text(report, "/signature/family"),
-        known_issue: text(report, "/known_issue/file"),
-        known_issue_title: text(report, "/known_issue/title"),
+        // A node heading for an issue (matched by family) is not one of its occurrences.
+        known_issue: occurred(report).and_then(|_| text(report, "/known_issue/file")),
+        known_issue_title: occurred(report).and_then(|_| text(report, "/known_issue/title")),
         risks: findings
             .iter()
             .filter(|f| f.get("role").and_then(Value::as_str) == Some("risk"))
@@ -156,6 +157,11 @@ pub fn row_from_report(
             })
             .collect(),
     }
+}
+
+/// Whether the report's known issue happened on the node (not only its family's risks).
+fn occurred(report: &Value) -> Option<()> {
+    (text(report, "/known_issue/matched").as_deref() != Some("family")).then_some(())
 }
 
 /// Largest free order and fragmentation index at the failed order, from `details.zones`.

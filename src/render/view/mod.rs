@@ -124,7 +124,11 @@ pub fn build(report: &Report) -> View {
     };
     // A known issue names its article first; the title and file are the knowledge base's text,
     // escaped like any text postmortem did not write.
-    let verdict_md = match &report.known_issue {
+    let verdict_md = match report
+        .known_issue
+        .as_ref()
+        .filter(|k| k.matched != "family")
+    {
         Some(k) => format!(
             "Known issue: {} ({}). {verdict_md}",
             md_text(&k.title),
@@ -312,7 +316,24 @@ pub fn build(report: &Report) -> View {
         state: if failed {
             Vec::new()
         } else {
-            details.state.iter().map(|s| Prose::inline(s)).collect()
+            // A node heading for a known issue says so before its risks.
+            let heading_for = report
+                .known_issue
+                .as_ref()
+                .filter(|k| k.matched == "family")
+                .map(|k| {
+                    format!(
+                        "Heading for a known issue, \u{201c}{}\u{201d} ({}): its risks are the \
+                         state the nodes of that issue were in when it happened.",
+                        md_text(&k.title),
+                        super::escape::md_span(&k.file)
+                    )
+                });
+            heading_for
+                .iter()
+                .chain(&details.state)
+                .map(|s| Prose::inline(s))
+                .collect()
         },
         sources: sources
             .iter()
