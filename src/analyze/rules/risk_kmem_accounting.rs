@@ -1,6 +1,6 @@
 //! `risk.kmem-accounting`: on a node where nothing failed, a kernel whose memory-cgroup
-//! kernel-memory (kmem) accounting leaks cgroups and needs large contiguous blocks (3.10 / RHEL
-//! 7, upstream before 4.6) runs a runc that switches that accounting on for every container with
+//! kernel-memory (kmem) accounting leaks cgroups and needs large contiguous blocks (RHEL 7,
+//! upstream before 4.6) runs a runc that switches that accounting on for every container with
 //! a memory limit: the preconditions of the seed incident, measured.
 
 use crate::analyze::finding::{code, FindingBuilder};
@@ -77,8 +77,9 @@ impl Rule for KmemAccountingRisk {
             return Vec::new();
         };
         let v = &kernel.version;
-        let affected = (v.is_rhel7() && !v.supports_nokmem_param()) || v.before(4, 6);
-        if !affected || !v.before(5, 0) {
+        // Every RHEL 7 build: from 7.7 the same allocation still fails (moby#40835), only the
+        // `cgroup.memory=nokmem` boot parameter is there to avoid it.
+        if !(v.is_rhel7() || v.before(4, 6)) {
             return Vec::new();
         }
         let runc = lookup::runc_version(facts);
@@ -156,7 +157,7 @@ impl Rule for KmemAccountingRisk {
             })
             .sentence(sentence)
             .paragraph(
-                "On 3.10 kernels (RHEL 7 before 7.7) and upstream before 4.6, kernel-memory \
+                "On RHEL 7 kernels and upstream kernels before 4.6, kernel-memory \
                  accounting of memory cgroups cannot reclaim what it charges: a removed \
                  container's memory cgroup stays allocated while kernel objects are charged to \
                  it, and every new root slab cache allocates an array with two pointers per \
@@ -164,7 +165,8 @@ impl Rule for KmemAccountingRisk {
                  every container with a memory limit. The count of memory cgroups only grows, \
                  and so does the order of the array, until a namespace creation asks for a \
                  block the fragmented zone no longer has: `failed to unshare namespaces: \
-                 Cannot allocate memory`.",
+                 Cannot allocate memory`. From RHEL 7.7 the kernel can be booted with \
+                 `cgroup.memory=nokmem` to keep the accounting off.",
             )
             .paragraph_opt((!margin.is_empty()).then(|| format!("On this node: {margin}.")))
             .metric("kernel_release", v.release.clone())
