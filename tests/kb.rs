@@ -345,3 +345,16 @@ fn the_sibling_leads_with_its_exposure_and_the_modern_node_has_none() {
     assert!(risks.is_empty(), "{risks:?}");
     assert!(modern["signature"].is_null());
 }
+
+#[test]
+fn a_node_without_signature_has_no_article() {
+    let out = postmortem()
+        .args(["report", "--format", "kb"])
+        .arg(sample("healthy-node"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no knowledge-base article"), "{stderr}");
+}

@@ -1,7 +1,7 @@
 //! `risk.high-order-fragmentation`: on a node where nothing failed, the zone the kernel
 //! allocates from has no free block at an order that namespace creation or common kernel
-//! allocations need: the next such request depends on compaction, and fails like the seed
-//! incident's when compaction cannot build the block.
+//! allocations need: the next such request depends on compaction, and fails when
+//! compaction cannot build the block.
 
 use crate::analyze::finding::{code, index3, FindingBuilder};
 use crate::analyze::fragmentation::{
@@ -19,7 +19,7 @@ pub struct HighOrderFragmentationRisk;
 /// frame receive buffers), 3 (32 KiB, the last order the allocator retries hard for,
 /// `PAGE_ALLOC_COSTLY_ORDER`), 4 (64 KiB: network ring buffers) and 6 (256 KiB: the slab cache
 /// parameter array a new network namespace allocates with memcg kmem accounting on 3.10, the
-/// seed incident's request).
+/// request behind `failed to unshare namespaces: Cannot allocate memory`).
 const ORDERS: &[u32] = &[2, 3, 4, 6];
 
 static META: RuleMeta = RuleMeta {

@@ -1,7 +1,8 @@
 //! `risk.kmem-accounting`: on a node where nothing failed, a kernel whose memory-cgroup
 //! kernel-memory (kmem) accounting leaks cgroups and needs large contiguous blocks (RHEL 7,
 //! upstream before 4.6) runs a runc that switches that accounting on for every container with
-//! a memory limit: the preconditions of the seed incident, measured.
+//! a memory limit: the preconditions of container starts failing in `unshare()` with
+//! `Cannot allocate memory`, measured.
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::fragmentation::{largest_free_order, order_bytes, unusable_index};
