@@ -1110,6 +1110,7 @@ pub struct Facts {
     pub kube_pods: Vec<Sourced<Vec<KubePod>>>,
     pub kube_events: Vec<Sourced<Vec<KubeEvent>>>,
     pub cri_containers: Vec<Sourced<Vec<CriContainer>>>,
+    pub kube_nodes: Vec<Sourced<Vec<KubeNode>>>,
 }
 
 impl Facts {
@@ -1147,6 +1148,7 @@ impl Facts {
             kube_pods,
             kube_events,
             cri_containers,
+            kube_nodes,
         } = part;
         self.sources.extend(sources);
         self.kernel_logs.extend(kernel_logs);
@@ -1178,6 +1180,7 @@ impl Facts {
         self.kube_pods.extend(kube_pods);
         self.kube_events.extend(kube_events);
         self.cri_containers.extend(cri_containers);
+        self.kube_nodes.extend(kube_nodes);
     }
 }
 

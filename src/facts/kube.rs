@@ -111,6 +111,27 @@ pub struct KubeEvent {
     pub line: Line,
 }
 
+/// A node, from `kubectl describe node`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KubeNode {
+    pub name: Option<String>,
+    pub conditions: Vec<KubeCondition>,
+    /// The events `kubectl describe` lists under the node (`SystemOOM`, `EvictionThresholdMet`).
+    pub events: Vec<KubeEvent>,
+    pub line: Line,
+}
+
+/// A node condition: `MemoryPressure True KubeletHasInsufficientMemory ...`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KubeCondition {
+    /// `Ready`, `MemoryPressure`, `DiskPressure`, `PIDPressure`.
+    pub kind: String,
+    /// `True`, `False`, `Unknown`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub line: Line,
+}
+
 /// What an eviction message says the node was short of: `The node was low on resource:
 /// memory. Threshold quantity: 750Mi, available: 225800Ki.`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -24,6 +24,11 @@
 //! Records of level warning and above are kept, and info (or level-less) records that matter to
 //! a postmortem: daemon start and stop, container start, exit, OOM and shim events, kills, and
 //! any line holding a runtime error. Debug and trace records and routine info lines are dropped.
+//!
+//! A kubelet or CRI message that says what happened to a pod or a container (a kill with its
+//! grace period, a failed probe, an eviction, a `TaskOOM`) is read into [`DaemonRecord::kube`]
+//! by [`crate::parse::kube::log`], whatever its level, and kept whole; a failing probe's
+//! repeats are folded.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -95,6 +95,7 @@ pub static FORMATS: &[&Format] = &[
     &kube::crictl::PS_FORMAT,
     &kube::describe::POD_FORMAT,
     &kube::object::POD_FORMAT,
+    &kube::describe::NODE_FORMAT,
     &kube::describe::EVENTS_TABLE_FORMAT,
 ];
 

@@ -76,6 +76,8 @@ pub enum SourceKind {
     CrictlPs,
     /// `crictl inspect`.
     CrictlInspect,
+    /// `kubectl describe node`.
+    KubectlDescribeNode,
     Unknown,
 }
 
@@ -117,6 +119,7 @@ impl SourceKind {
         SourceKind::KubeEvents,
         SourceKind::CrictlPs,
         SourceKind::CrictlInspect,
+        SourceKind::KubectlDescribeNode,
         SourceKind::Unknown,
     ];
 
@@ -158,6 +161,7 @@ impl SourceKind {
             SourceKind::KubeEvents => "kube_events",
             SourceKind::CrictlPs => "crictl_ps",
             SourceKind::CrictlInspect => "crictl_inspect",
+            SourceKind::KubectlDescribeNode => "kubectl_describe_node",
             SourceKind::Unknown => "unknown",
         }
     }
@@ -682,6 +686,16 @@ mod tests {
             "dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt",
             K::Syslog,
             "var/log/syslog",
+        ),
+        (
+            "kubectl_describe_node/hotsos-sos-k8s-1.23-worker.txt",
+            K::KubectlDescribeNode,
+            "sosreport-n/sos_commands/kubernetes/nodes/kubectl_--kubeconfig_x_describe_nodes_juju-110cc2-k8stest-5",
+        ),
+        (
+            "kubectl_describe_node/k3s-838-events-systemoom-node-not-ready.txt",
+            K::KubeEvents,
+            "kube-events.txt",
         ),
         (
             "crictl_inspect/anykap-kind-containerd-coredns-running.txt",

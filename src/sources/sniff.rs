@@ -319,6 +319,9 @@ pub(crate) fn kind_of_command(command: &str) -> Option<SourceKind> {
             let pod = matches!(object, "po" | "pod" | "pods");
             match sub {
                 "describe" if pod => Some(K::KubectlDescribePod),
+                "describe" if matches!(object, "no" | "node" | "nodes") => {
+                    Some(K::KubectlDescribeNode)
+                }
                 "get" if pod => Some(K::KubePod),
                 "get" if matches!(object, "ev" | "event" | "events") => Some(K::KubeEvents),
                 "events" => Some(K::KubeEvents),

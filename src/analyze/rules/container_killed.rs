@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::{Context, Rule};
+use crate::analyze::{lookup, Context, Rule};
 use crate::derive::kube::{PodContainer, PodView};
 use crate::derive::At;
-use crate::facts::{DaemonRecord, KubeAction, KubeContainerState, KubeEvent, Line};
+use crate::facts::{DaemonRecord, KubeAction, KubeContainerState, KubeEvent, Line, OomScope};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerKilled;
@@ -224,6 +224,24 @@ fn cause_words(kill: Kill, code: i64, grace: Option<u64>, pod: &PodView<'_>) -> 
     }
 }
 
+/// Whether the bundle shows a host-wide OOM kill: the kernel's report, or the kubelet's
+/// `SystemOOM` (node-problem-detector's `OOMKilling`) event.
+fn host_oom(ctx: &Context<'_>) -> bool {
+    let facts = ctx.facts;
+    let oom_event = |e: &KubeEvent| matches!(e.reason.as_str(), "SystemOOM" | "OOMKilling");
+    lookup::oom_kills(facts).any(|k| k.item.scope == OomScope::Global)
+        || facts
+            .kube_nodes
+            .iter()
+            .flat_map(|s| &s.value)
+            .any(|n| n.events.iter().any(oom_event))
+        || facts
+            .kube_events
+            .iter()
+            .flat_map(|s| &s.value)
+            .any(oom_event)
+}
+
 impl Rule for ContainerKilled {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -245,6 +263,11 @@ impl Rule for ContainerKilled {
                     cause,
                 });
             }
+        }
+        // A host-wide OOM kill is reported as `Error` with 137 too: a kill whose sender the
+        // bundle does not name is then most likely that.
+        if host_oom(ctx) {
+            killed.retain(|k| k.kill != Kill::Unknown);
         }
         killed.sort_by_key(|k| k.kill);
         let Some(first) = killed.first() else {
@@ -447,5 +470,12 @@ Containers:
         let f = run(&[("pod.json", SourceKind::KubePod, &json)]);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].confidence, Confidence::Low);
+        // With the node's `SystemOOM` events, that 137 is most likely the host's OOM kill.
+        let events = data("kubectl_describe_node/k3s-838-events-systemoom-node-not-ready.txt");
+        let f = run(&[
+            ("pod.json", SourceKind::KubePod, &json),
+            ("events.txt", SourceKind::KubeEvents, &events),
+        ]);
+        assert!(f.is_empty(), "{f:#?}");
     }
 }

@@ -131,6 +131,15 @@ impl Rule for PodEvicted {
                 }
             }
         }
+        // The node's own pressure condition, as `kubectl describe node` shows it.
+        for s in &ctx.facts.kube_nodes {
+            for c in s.value.iter().flat_map(|n| &n.conditions) {
+                if c.status == "True" && c.kind.ends_with("Pressure") {
+                    b = b.cite(&s.path, &c.line);
+                    reclaimed = reclaimed.or(Some(c.kind.clone()));
+                }
+            }
+        }
         let resource = low
             .map(|l| l.resource.clone())
             .or(reclaimed)
@@ -243,6 +252,25 @@ mod tests {
                 .contains("refused to admit pod `kube-system/kube-proxy-bbrr6`"),
             "{}",
             f[0].sentence
+        );
+    }
+
+    #[test]
+    fn the_nodes_pressure_condition_is_cited() {
+        let pod = data("kubectl_describe_pod/vijayrod-aks-evicted-containerstatusunknown.txt");
+        let node =
+            data("kubectl_describe_node/k8s-52386-1.7-tabbed-memorypressure-true-wrapped.txt");
+        let f = run(&[
+            ("describe-pod.txt", SourceKind::KubectlDescribePod, &pod),
+            ("describe-node.txt", SourceKind::KubectlDescribeNode, &node),
+        ]);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.path == "describe-node.txt" && e.text.starts_with("MemoryPressure")),
+            "{:#?}",
+            f[0].evidence
         );
     }
 

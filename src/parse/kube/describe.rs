@@ -15,7 +15,9 @@
 //! The events table is read by the columns of its header (`Type Reason Age From Message`), whose
 //! `From` may hold spaces (`kubelet, node01`); `Age` may read `10s (x3 over 20s)`, a count.
 
-use crate::facts::{KubeContainer, KubeContainerState, KubeEvent, KubePod, Line, Warning};
+use crate::facts::{
+    KubeCondition, KubeContainer, KubeContainerState, KubeEvent, KubeNode, KubePod, Line, Warning,
+};
 use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
@@ -443,6 +445,135 @@ pub(crate) const POD_FORMAT: Format = Format {
     }),
 };
 
+/// The node conditions a describe can report.
+const CONDITIONS: [&str; 6] = [
+    "Ready",
+    "MemoryPressure",
+    "DiskPressure",
+    "PIDPressure",
+    "NetworkUnavailable",
+    "OutOfDisk",
+];
+
+/// A row of the `Conditions:` table of `kubectl describe node`: columns apart by two blanks or
+/// more, or by a blank and a tab before 1.8; a wrapped row's rest is not read.
+fn condition_row(no: u32, raw: &str) -> Option<KubeCondition> {
+    let cells: Vec<&str> = if raw.contains('\t') {
+        raw.split('\t').map(str::trim).collect()
+    } else {
+        let columns = super::table_columns(raw);
+        (0..columns.len())
+            .filter_map(|i| super::table_cell(raw, &columns, i))
+            .collect()
+    };
+    let kind = *cells.first()?;
+    let status = *cells.get(1)?;
+    if !CONDITIONS.contains(&kind) || !matches!(status, "True" | "False" | "Unknown") {
+        return None;
+    }
+    // Type, Status, LastHeartbeatTime, LastTransitionTime, Reason, Message.
+    Some(KubeCondition {
+        kind: kind.to_string(),
+        status: status.to_string(),
+        reason: cells
+            .get(4)
+            .map(|r| r.to_string())
+            .filter(|r| !r.is_empty()),
+        line: Line::new(no, raw),
+    })
+}
+
+/// Parse `kubectl describe node` output: every node in it, with its conditions and events.
+pub fn parse_nodes(text: &str) -> Parsed<Vec<KubeNode>> {
+    let mut nodes: Vec<KubeNode> = Vec::new();
+    let mut events = EventTable::default();
+    let mut in_events = false;
+    for (no, raw) in numbered_lines(text) {
+        if raw.starts_with("# source:") || raw.starts_with("# note:") {
+            continue;
+        }
+        if let Some(("Name", name)) = key_value(raw).filter(|_| indent_of(raw) == 0) {
+            nodes.push(KubeNode {
+                name: Some(name.to_string()).filter(|n| !n.is_empty()),
+                line: Line::new(no, raw),
+                ..KubeNode::default()
+            });
+            in_events = false;
+            continue;
+        }
+        if raw.trim_end() == "Events:" {
+            in_events = true;
+            events = EventTable::default();
+            continue;
+        }
+        let node = match nodes.last_mut() {
+            Some(n) => n,
+            None => {
+                nodes.push(KubeNode {
+                    line: Line::new(no, raw),
+                    ..KubeNode::default()
+                });
+                match nodes.last_mut() {
+                    Some(n) => n,
+                    None => continue,
+                }
+            }
+        };
+        if in_events {
+            if let Some(ev) = events.row(no, raw) {
+                node.events.push(ev);
+            }
+        } else if let Some(c) = condition_row(no, raw) {
+            node.conditions.push(c);
+        }
+    }
+    nodes.retain(|n| n.name.is_some() || !n.conditions.is_empty() || !n.events.is_empty());
+    let warnings = if nodes.is_empty() {
+        vec![Warning::file("no node found")]
+    } else {
+        Vec::new()
+    };
+    Parsed::new(nodes, warnings)
+}
+
+/// Whether the lines look like `kubectl describe node` output.
+fn looks_like_node(lines: &mut dyn Iterator<Item = &str>) -> bool {
+    let (mut name, mut conditions, mut node) = (false, false, false);
+    for l in lines {
+        match key_value(l) {
+            Some(("Name", v)) if !v.is_empty() => name = true,
+            Some(("Conditions", "")) => conditions = true,
+            Some(("Capacity" | "Allocatable" | "Taints" | "Unschedulable" | "Roles", _)) => {
+                node = true
+            }
+            _ => {}
+        }
+    }
+    name && conditions && node
+}
+
+/// `kubectl describe node`.
+pub(crate) const NODE_FORMAT: Format = Format {
+    kind: SourceKind::KubectlDescribeNode,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/kubernetes/*/kubectl*describe_node*",
+            "sos_commands/kubernetes/kubectl*describe_node*",
+        ],
+        collector: &[],
+        supportconfig: &["kubectl describe node*"],
+        plain: &["*describe*node*"],
+    },
+    sniff: Some(|head| looks_like_node(&mut head.lines()).then_some(Strength::Strong)),
+    parse: Parse::Whole(|facts, path, bytes| {
+        crate::parse::file_list(
+            &mut facts.kube_nodes,
+            path,
+            parse_nodes(&String::from_utf8_lossy(bytes)),
+        )
+    }),
+};
+
 /// A plain events table (`kubectl get events`, or the `Events:` of a `kubectl describe`).
 pub(crate) const EVENTS_TABLE_FORMAT: Format = Format {
     kind: SourceKind::KubeEvents,
@@ -608,6 +739,53 @@ mod tests {
             p.value[6].message,
             "Container liveness failed liveness probe, will be restarted"
         );
+    }
+
+    #[test]
+    fn nodes_their_conditions_and_events() {
+        let full = parse_nodes(&sample(
+            "kubectl_describe_node/hotsos-sos-k8s-1.23-worker.txt",
+        ));
+        let [node] = full.value.as_slice() else {
+            panic!("one node: {:?}", full.value)
+        };
+        assert_eq!(node.name.as_deref(), Some("juju-110cc2-k8stest-5"));
+        let kinds: Vec<(&str, &str)> = node
+            .conditions
+            .iter()
+            .map(|c| (c.kind.as_str(), c.status.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("MemoryPressure", "False"),
+                ("DiskPressure", "False"),
+                ("PIDPressure", "False"),
+                ("Ready", "True")
+            ]
+        );
+        assert_eq!(
+            node.conditions[0].reason.as_deref(),
+            Some("KubeletHasSufficientMemory")
+        );
+        let wrapped = parse_nodes(&sample(
+            "kubectl_describe_node/k8s-52386-1.7-tabbed-memorypressure-true-wrapped.txt",
+        ));
+        let c = &wrapped.value[0].conditions[0];
+        assert_eq!(
+            (c.kind.as_str(), c.status.as_str()),
+            ("MemoryPressure", "True")
+        );
+        // The reason is cut by the row's wrap.
+        assert_eq!(c.reason.as_deref(), Some("KubeletHasInsufficientM"));
+        let k3s = parse_nodes(&sample(
+            "kubectl_describe_node/k3s-838-events-systemoom-node-not-ready.txt",
+        ));
+        let oom = k3s.value[0].events.iter().find(|e| e.reason == "SystemOOM");
+        assert_eq!(oom.and_then(|e| e.count), Some(4));
+        assert!(looks_like_node(
+            &mut sample("kubectl_describe_node/hotsos-sos-k8s-1.23-worker.txt").lines()
+        ));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod crictl;
 pub mod describe;
 pub mod log;
 pub mod object;
+pub mod table;
 
 use crate::facts::{LowResource, WallClock};
 

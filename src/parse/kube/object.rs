@@ -1,4 +1,5 @@
-//! Kubernetes objects as `kubectl get -o json` and `-o yaml` print them: pods and events.
+//! Kubernetes objects as `kubectl get -o json` and `-o yaml` print them: pods and events (the
+//! plain table of `kubectl get pods` is read by [`super::table`]).
 //!
 //! Both outputs put every scalar field on a line of its own, nested by indentation (kubectl's
 //! JSON is always indented), so both are read by one line reader that follows the path of keys
@@ -449,16 +450,20 @@ pub(crate) const POD_FORMAT: Format = Format {
         }
         let said = match head.json() {
             Some(json) => sniff_pod(&mut json.lines()),
-            None => sniff_pod(&mut head.lines()),
+            None => {
+                sniff_pod(&mut head.lines()) || head.lines().any(super::table::is_pod_table_header)
+            }
         };
         said.then_some(Strength::Strong)
     }),
     parse: Parse::Whole(|facts, path, bytes| {
-        crate::parse::file_list(
-            &mut facts.kube_pods,
-            path,
-            parse_pods(&String::from_utf8_lossy(bytes)),
-        )
+        let text = String::from_utf8_lossy(bytes);
+        let parsed = if text.lines().any(super::table::is_pod_table_header) {
+            super::table::parse_pod_table(&text)
+        } else {
+            parse_pods(&text)
+        };
+        crate::parse::file_list(&mut facts.kube_pods, path, parsed)
     }),
 };
 
