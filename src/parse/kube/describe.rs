@@ -433,7 +433,12 @@ pub(crate) const POD_FORMAT: Format = Format {
         ],
         collector: &[],
         supportconfig: &["kubectl describe pod*"],
-        plain: &["*describe*pod*"],
+        plain: &[
+            "*describe-pod*",
+            "*describe_pod*",
+            "*describe-po-*",
+            "*describe_po_*",
+        ],
     },
     sniff: Some(|head| looks_like_pod(&mut head.lines()).then_some(Strength::Strong)),
     parse: Parse::Whole(|facts, path, bytes| {
@@ -562,7 +567,7 @@ pub(crate) const NODE_FORMAT: Format = Format {
         ],
         collector: &[],
         supportconfig: &["kubectl describe node*"],
-        plain: &["*describe*node*"],
+        plain: &["*describe-node*", "*describe_node*"],
     },
     sniff: Some(|head| looks_like_node(&mut head.lines()).then_some(Strength::Strong)),
     parse: Parse::Whole(|facts, path, bytes| {

@@ -437,7 +437,9 @@ pub(crate) const POD_FORMAT: Format = Format {
         collector: &["kubernetes/pods.json"],
         supportconfig: &["kubectl get pod*"],
         plain: &[
-            "*get*pod*",
+            "kubectl*get*pod*",
+            "get-pods*",
+            "get_pods*",
             "pod.json",
             "pod.yaml",
             "pods.json",
