@@ -3,7 +3,7 @@
 //!
 //! Both outputs put every scalar field on a line of its own, nested by indentation (kubectl's
 //! JSON is always indented), so both are read by one line reader that follows the path of keys
-//! to each value ([`fields`]), and keeps the line of each value for the evidence. This reads
+//! to each value (`fields`), and keeps the line of each value for the evidence. This reads
 //! what tickets hold as well as whole files: an excerpt that starts deep inside a pod (at
 //! `lastState:`), a JSON fragment with the trailing comma it was cut at, YAML indented by three.
 //! Only block YAML is read (kubectl writes no other); flow collections other than `{}` and `[]`
