@@ -16,6 +16,7 @@ pub mod literals;
 pub mod text;
 
 pub mod buddyinfo;
+pub mod cgroupfs;
 pub mod cgroups;
 pub mod container_inspect;
 pub mod daemon_log;
@@ -30,9 +31,11 @@ pub mod keyvalue;
 pub mod manifest;
 pub mod oci_config;
 pub mod pagetypeinfo;
+pub mod psi;
 pub mod runtime_error;
 pub mod runtime_version;
 pub mod slabinfo;
+pub mod sockstat;
 pub mod zoneinfo;
 
 /// A parser's output: the value and what could not be read.
@@ -90,6 +93,10 @@ pub static FORMATS: &[&Format] = &[
     &daemon_log::FORMAT,
     &runtime_error::FORMAT,
     &host::hostname::FORMAT,
+    &cgroupfs::FORMAT,
+    &psi::FORMAT,
+    &sockstat::FORMAT,
+    &host::task_limit::FORMAT,
 ];
 
 /// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.
