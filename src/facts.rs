@@ -283,10 +283,14 @@ pub enum KernelMessageKind {
     },
     /// `Unable to create nf_conn slab cache`.
     NfConnCacheFailure,
-    /// `page allocation stall for N ms` (4.11-4.14).
+    /// `page allocation stalls for N ms, order:N, mode:0x...` (4.9-4.14): an allocation that
+    /// kept retrying instead of failing.
     AllocStall {
         task: Option<String>,
         millis: Option<u64>,
+        order: Option<u32>,
+        /// The GFP mode as printed (`0x14200ca(GFP_HIGHUSER_MOVABLE)`).
+        mode: Option<String>,
     },
     /// `oom_reaper: reaped process ...`.
     OomReaper {
@@ -302,6 +306,27 @@ pub enum KernelMessageKind {
         bridge: String,
         port: String,
         state: String,
+    },
+    /// `cgroup: fork rejected by pids controller in /path`: a fork or clone got EAGAIN because
+    /// the cgroup reached its `pids.max`. Printed once per cgroup until its event count resets.
+    PidsForkRejected { cgroup: String },
+    /// `TCP: out of memory -- consider tuning tcp_mem`: TCP's own budget (`net.ipv4.tcp_mem`)
+    /// was exceeded.
+    TcpOutOfMemory,
+    /// `TCP: too many orphaned sockets` (older kernels: `Out of socket memory`): orphans passed
+    /// `net.ipv4.tcp_max_orphans`.
+    TcpTooManyOrphans,
+    /// `XFS: <comm>(<pid>) possible memory allocation deadlock size <n> in kmem_alloc
+    /// (mode:0x...)`: an XFS allocation that may not fail retried a hundred times.
+    XfsAllocDeadlock {
+        task: Option<String>,
+        pid: Option<u32>,
+        /// Bytes requested, when printed.
+        size: Option<u64>,
+        /// The XFS allocator that looped (`kmem_alloc`, `kmem_zone_alloc`).
+        function: Option<String>,
+        /// The GFP mode, as printed (`0x250`).
+        mode: Option<String>,
     },
 }
 
@@ -322,6 +347,10 @@ impl KernelMessageKind {
             KernelMessageKind::Oops => "oops",
             KernelMessageKind::RateLimited { .. } => "rate_limited",
             KernelMessageKind::BridgePort { .. } => "bridge_port",
+            KernelMessageKind::PidsForkRejected { .. } => "pids_fork_rejected",
+            KernelMessageKind::TcpOutOfMemory => "tcp_out_of_memory",
+            KernelMessageKind::TcpTooManyOrphans => "tcp_too_many_orphans",
+            KernelMessageKind::XfsAllocDeadlock { .. } => "xfs_alloc_deadlock",
         }
     }
 }
@@ -1363,6 +1392,8 @@ mod tests {
             KernelMessageKind::AllocStall {
                 task: None,
                 millis: None,
+                order: None,
+                mode: None,
             },
             KernelMessageKind::OomReaper {
                 pid: None,
@@ -1374,6 +1405,18 @@ mod tests {
                 bridge: "docker0".into(),
                 port: "veth1".into(),
                 state: "forwarding".into(),
+            },
+            KernelMessageKind::PidsForkRejected {
+                cgroup: "/system.slice".into(),
+            },
+            KernelMessageKind::TcpOutOfMemory,
+            KernelMessageKind::TcpTooManyOrphans,
+            KernelMessageKind::XfsAllocDeadlock {
+                task: None,
+                pid: None,
+                size: None,
+                function: None,
+                mode: None,
             },
         ] {
             let json = serde_json::to_value(&kind).unwrap_or_default();
