@@ -289,8 +289,8 @@ pub enum KernelMessageKind {
         task: Option<String>,
         millis: Option<u64>,
         order: Option<u32>,
-        /// The GFP mode as printed (`0x14200ca(GFP_HIGHUSER_MOVABLE)`).
-        mode: Option<String>,
+        /// The GFP mode as printed (`0x14200ca(GFP_HIGHUSER_MOVABLE)`); not decoded.
+        mode: Option<GfpMask>,
     },
     /// `oom_reaper: reaped process ...`.
     OomReaper {
@@ -325,8 +325,8 @@ pub enum KernelMessageKind {
         size: Option<u64>,
         /// The XFS allocator that looped (`kmem_alloc`, `kmem_zone_alloc`).
         function: Option<String>,
-        /// The GFP mode, as printed (`0x250`).
-        mode: Option<String>,
+        /// The GFP mode, as printed (`0x250`); not decoded.
+        mode: Option<GfpMask>,
     },
 }
 

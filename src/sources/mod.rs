@@ -256,6 +256,9 @@ fn path_allows(path: SourceKind, content: SourceKind) -> bool {
             // `journalctl -u docker` and syslog files of the daemon are daemon logs, and they
             // carry the runtime's error text.
             | (K::DaemonLog, K::Syslog | K::Journal | K::RuntimeError)
+            // A cgroup file's `key value` lines can read like `/proc/vmstat` (`oom_kill 1` of
+            // `memory.events`): its place alone names it.
+            | (K::CgroupFile, _)
     )
 }
 
@@ -1106,6 +1109,12 @@ mod tests {
         (
             "sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/memory.pressure",
             "some avg10=0.00 avg60=0.00 avg300=0.00 total=1736583\n",
+            K::CgroupFile,
+            Detection::Path,
+        ),
+        (
+            "sys/fs/cgroup/system.slice/docker-1c8f.scope/memory.events",
+            "low 10\nhigh 3\nmax 2\noom 1\noom_kill 1\n",
             K::CgroupFile,
             Detection::Path,
         ),

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
+use super::alloc_failure::parse_gfp;
 use crate::facts::KernelMessageKind;
 
 /// What a kernel message body is, by signature.
@@ -248,7 +249,7 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
                 task: c.get(1).map(|m| m.as_str().to_string()),
                 millis: num(&c, 2),
                 order: num(&c, 3),
-                mode: c.get(4).map(|m| m.as_str().to_string()),
+                mode: c.get(4).and_then(|m| parse_gfp(m.as_str())),
             }
         }
         Signature::OomReaper => {
@@ -289,7 +290,7 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
                 pid: num(&c, 2),
                 size: num(&c, 3),
                 function: c.get(4).map(|m| m.as_str().to_string()),
-                mode: c.get(5).map(|m| m.as_str().to_string()),
+                mode: c.get(5).and_then(|m| parse_gfp(m.as_str())),
             }
         }
         Signature::AllocFailure
@@ -359,7 +360,7 @@ mod tests {
                 task: Some("java".into()),
                 millis: Some(10004),
                 order: Some(0),
-                mode: Some("0x14200ca(GFP_HIGHUSER_MOVABLE)".into()),
+                mode: parse_gfp("0x14200ca(GFP_HIGHUSER_MOVABLE)"),
             })
         );
         assert_eq!(

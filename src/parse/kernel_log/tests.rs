@@ -1247,21 +1247,21 @@ fn xfs_deadlock_and_alloc_stall_lines() {
                 pid: Some(5830),
                 size: Some(65552),
                 function: Some("kmem_alloc".into()),
-                mode: Some("0x2400240".into()),
+                mode: alloc_failure::parse_gfp("0x2400240"),
             },
             &KernelMessageKind::XfsAllocDeadlock {
                 task: Some("java".into()),
                 pid: Some(1234),
                 size: None,
                 function: Some("kmem_zone_alloc".into()),
-                mode: Some("0x8250".into()),
+                mode: alloc_failure::parse_gfp("0x8250"),
             },
             &KernelMessageKind::TcpTooManyOrphans,
             &KernelMessageKind::AllocStall {
                 task: Some("kswapd0".into()),
                 millis: Some(10012),
                 order: Some(4),
-                mode: Some("0x24000c0(GFP_KERNEL)".into()),
+                mode: alloc_failure::parse_gfp("0x24000c0(GFP_KERNEL)"),
             },
         ]
     );
