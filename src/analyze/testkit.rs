@@ -1165,3 +1165,17 @@ The findings above stand on what the bundle holds. These would confirm them or c
         insta::assert_snapshot!(explained(&healthy_facts()), @"");
     }
 }
+
+/// A published sample without its `# source:` / `# note:` header lines.
+pub fn without_header(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Read `text` as a bundle file at `path` would be: detected, parsed and filed into `facts`.
+pub fn file_into(facts: &mut Facts, path: &str, text: &str) {
+    let kind = crate::sources::detect(path, text.as_bytes()).0;
+    crate::parse::parse_into(facts, path, kind, text.as_bytes());
+}

@@ -221,11 +221,6 @@ mod tests {
         }
     }
 
-    fn file(facts: &mut Facts, path: &str, text: &str) {
-        let kind = crate::sources::detect(path, text.as_bytes()).0;
-        crate::parse::parse_into(facts, path, kind, text.as_bytes());
-    }
-
     fn explained(facts: &Facts) -> String {
         let f = PidsLimitReached.evaluate(&context(facts, None));
         f.iter()
@@ -254,9 +249,9 @@ mod tests {
     fn with_the_cgroup_files() {
         let mut facts = journal(LXD);
         let dir = "sos/sys/fs/cgroup/lxc.payload.juju-04f1e3-1-lxd-5/system.slice/snap.lxd.daemon.service";
-        file(&mut facts, &format!("{dir}/pids.max"), "2048\n");
-        file(&mut facts, &format!("{dir}/pids.current"), "2048\n");
-        file(&mut facts, &format!("{dir}/pids.events"), "max 317\n");
+        file_into(&mut facts, &format!("{dir}/pids.max"), "2048\n");
+        file_into(&mut facts, &format!("{dir}/pids.current"), "2048\n");
+        file_into(&mut facts, &format!("{dir}/pids.events"), "max 317\n");
         let f = PidsLimitReached.evaluate(&context(&facts, None));
         assert_eq!(f[0].metrics["pids_max"], 2048);
         assert_eq!(f[0].metrics["rejected_forks"], 317);
@@ -271,9 +266,9 @@ mod tests {
     fn near_misses_do_not_raise_it() {
         let mut facts = Facts::default();
         let dir = "sys/fs/cgroup/system.slice/docker-1c8fa019edd4.scope";
-        file(&mut facts, &format!("{dir}/pids.max"), "max\n");
-        file(&mut facts, &format!("{dir}/pids.current"), "31\n");
-        file(
+        file_into(&mut facts, &format!("{dir}/pids.max"), "max\n");
+        file_into(&mut facts, &format!("{dir}/pids.current"), "31\n");
+        file_into(
             &mut facts,
             &format!("{dir}/pids.events"),
             include_str!("../../../tests/data/cgroup_pids_events/elastic-v2-session-scope.txt")
@@ -282,7 +277,7 @@ mod tests {
                 .collect::<String>()
                 .as_str(),
         );
-        file(
+        file_into(
             &mut facts,
             "docker-run.txt",
             "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: fork/exec /proc/self/exe: resource temporarily unavailable: unknown.\n",

@@ -137,29 +137,17 @@ mod tests {
     use crate::analyze::testkit::*;
     use crate::facts::Facts;
 
-    fn file(facts: &mut Facts, path: &str, text: &str) {
-        let kind = crate::sources::detect(path, text.as_bytes()).0;
-        crate::parse::parse_into(facts, path, kind, text.as_bytes());
-    }
-
-    fn real(text: &str) -> String {
-        text.lines()
-            .filter(|l| !l.starts_with("# "))
-            .map(|l| format!("{l}\n"))
-            .collect()
-    }
-
     /// A host at its pid limit: the real `pid_max` of the default (32768, from sysctl output)
     /// and a `/proc/loadavg` at 32,700 tasks.
     #[test]
     fn a_host_at_pid_max() {
         let mut facts = Facts::default();
-        file(
+        file_into(
             &mut facts,
             "proc/loadavg",
             "312.04 298.77 250.10 9/32700 32767\n",
         );
-        file(
+        file_into(
             &mut facts,
             "sysctl.txt",
             "kernel.pid_max = 32768\nkernel.threads-max = 1029371\nvm.min_free_kbytes = 67584\n",
@@ -179,17 +167,17 @@ mod tests {
     #[test]
     fn near_misses_do_not_raise_it() {
         let mut facts = Facts::default();
-        file(
+        file_into(
             &mut facts,
             "proc/loadavg",
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/proc_loadavg/node-exporter-fixture.txt"
             )),
         );
-        file(
+        file_into(
             &mut facts,
             "sos/proc/sys/kernel/pid_max",
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/pid_max/hotsos-ubuntu2004-4194304.txt"
             )),
         );

@@ -242,18 +242,6 @@ mod tests {
     use crate::analyze::testkit::*;
     use crate::facts::Facts;
 
-    fn real(text: &str) -> String {
-        text.lines()
-            .filter(|l| !l.starts_with("# "))
-            .map(|l| format!("{l}\n"))
-            .collect()
-    }
-
-    fn file(facts: &mut Facts, path: &str, text: &str) {
-        let kind = crate::sources::detect(path, text.as_bytes()).0;
-        crate::parse::parse_into(facts, path, kind, text.as_bytes());
-    }
-
     const DIR: &str = "sos/sys/fs/cgroup/user.slice/user-1000.slice/session-520.scope";
 
     /// A group over its `memory.high` 41 times, with the real 6.x memory.pressure of the
@@ -261,17 +249,17 @@ mod tests {
     #[test]
     fn a_group_over_memory_high() {
         let mut facts = Facts::default();
-        file(&mut facts, &format!("{DIR}/memory.high"), "1073741824\n");
-        file(&mut facts, &format!("{DIR}/memory.current"), "1073610752\n");
-        file(
+        file_into(&mut facts, &format!("{DIR}/memory.high"), "1073741824\n");
+        file_into(&mut facts, &format!("{DIR}/memory.current"), "1073610752\n");
+        file_into(
             &mut facts,
             &format!("{DIR}/memory.events"),
             "low 0\nhigh 41\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n",
         );
-        file(
+        file_into(
             &mut facts,
             &format!("{DIR}/memory.pressure"),
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/psi/oomd-cgroup-memory-pressure-large-totals.txt"
             )),
         );
@@ -291,17 +279,17 @@ mod tests {
     #[test]
     fn near_misses_do_not_raise_it() {
         let mut facts = Facts::default();
-        file(
+        file_into(
             &mut facts,
             "sys/fs/cgroup/system.slice/docker-1c8f.scope/memory.events",
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/cgroup_memory_events/elastic-v2-5x-docker-scope-no-oom-group-kill.txt"
             )),
         );
-        file(
+        file_into(
             &mut facts,
             &format!("{DIR}/memory.events"),
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/cgroup_memory_events/elastic-v2-6x-with-oom-group-kill.txt"
             )),
         );

@@ -192,23 +192,11 @@ mod tests {
     use crate::facts::{Facts, Sourced};
     use crate::sources::SourceKind;
 
-    fn real(text: &str) -> String {
-        text.lines()
-            .filter(|l| !l.starts_with("# "))
-            .map(|l| format!("{l}\n"))
-            .collect()
-    }
-
-    fn file(facts: &mut Facts, path: &str, text: &str) {
-        let kind = crate::sources::detect(path, text.as_bytes()).0;
-        crate::parse::parse_into(facts, path, kind, text.as_bytes());
-    }
-
     /// The real repeated lines of a stress test; the real sockstat and `tcp_mem` of the
     /// troubleshooting write-up, orphans over the maximum.
     #[test]
     fn real_out_of_memory_lines_and_sockstat() {
-        let text = real(include_str!(
+        let text = without_header(include_str!(
             "../../../tests/data/dmesg_tcp_oom/tempesta-1763-dmesg-repeated-trailing-spaces.txt"
         ));
         let mut facts = Facts {
@@ -221,14 +209,14 @@ mod tests {
         let f = TcpMemoryPressure.evaluate(&context(&facts, None));
         assert_eq!(f[0].metrics["out_of_memory_reports"], 7);
         assert!(evidence_is_real(&facts, &f[0].evidence));
-        file(
+        file_into(
             &mut facts,
             "sockstat.txt",
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/proc_sockstat/geekgao-articles-7-orphans-over-max.txt"
             )),
         );
-        file(
+        file_into(
             &mut facts,
             "sysctl.txt",
             "net.ipv4.tcp_mem = 21180\t28243\t42360\nnet.ipv4.tcp_max_orphans = 65536\n",
@@ -248,14 +236,14 @@ mod tests {
     #[test]
     fn near_misses_do_not_raise_it() {
         let mut facts = Facts::default();
-        file(
+        file_into(
             &mut facts,
             "proc/net/sockstat",
-            &real(include_str!(
+            &without_header(include_str!(
                 "../../../tests/data/proc_sockstat/insights-busy-host-orphans.txt"
             )),
         );
-        file(
+        file_into(
             &mut facts,
             "sysctl.txt",
             "net.ipv4.tcp_mem = 188208\t250944\t376416\nnet.ipv4.tcp_max_orphans = 65536\n",
