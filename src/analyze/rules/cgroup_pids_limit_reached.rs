@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
+use crate::analyze::kernel::cgroups;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
@@ -71,9 +72,13 @@ impl Rule for PidsLimitReached {
         }
         for node in &ctx.facts.cgroup_nodes {
             let rejected = rejected_forks(node).is_some_and(|(n, _, _)| n > 0);
-            if rejected || cgroups.contains_key(node.cgroup.as_str()) {
+            let full = matches!(
+                (node.single("pids.max"), node.single("pids.current")),
+                (Some((_, Some(max), _)), Some((_, Some(now), _))) if now >= max
+            );
+            if rejected || full || cgroups.contains_key(node.cgroup.as_str()) {
                 let entry = cgroups.entry(node.cgroup.as_str()).or_default();
-                if entry.node.is_none() || node.file("pids.max").is_some() {
+                if entry.node.is_none() || node.files.iter().any(|f| f.name.starts_with("pids.")) {
                     entry.node = Some(node);
                 }
             }
@@ -94,8 +99,19 @@ impl Rule for PidsLimitReached {
         };
         let reports = lookup::count_in_fullest_log(&main.reports);
         let rejected = main.node.and_then(rejected_forks);
-        let limit = main.node.and_then(|n| n.single("pids.max"));
-        let current = main.node.and_then(|n| n.single("pids.current"));
+        // The limit that was hit may be an ancestor's: the kernel names the forking task's
+        // cgroup, and charges every level up to the root.
+        let has_limit = |n: &&CgroupNode| n.single("pids.max").is_some_and(|s| s.1.is_some());
+        let holder = main.node.filter(has_limit).or_else(|| {
+            ctx.facts
+                .cgroup_nodes
+                .iter()
+                .filter(|n| has_limit(n) && cgroups::is_below(name, &n.cgroup))
+                .max_by_key(|n| n.cgroup.len())
+        });
+        let limit = holder.and_then(|n| n.single("pids.max"));
+        let current = holder.and_then(|n| n.single("pids.current"));
+        let held_by = holder.map_or(name, |h| h.cgroup.as_str());
 
         let limit_text = match limit.map(|l| l.1) {
             Some(Some(max)) => format!("its `pids.max` of {max} tasks"),
@@ -110,31 +126,51 @@ impl Rule for PidsLimitReached {
                 "refused {} there (`pids.events` `max`)",
                 count(usize::try_from(n).unwrap_or(usize::MAX), "fork", "forks")
             ),
+            _ if reports == 0 => "will refuse the next fork there".to_string(),
             _ => format!(
                 "refused forks there (`fork rejected by pids controller`, logged {}: the kernel \
                  logs it once per cgroup)",
                 times(reports)
             ),
         };
-        let others = cgroups.len() - 1;
-        let others_text = if others > 0 {
-            format!(
-                " {} reached {} too.",
-                count(others, "other cgroup", "other cgroups"),
-                if others == 1 { "its limit" } else { "theirs" }
-            )
-        } else {
-            String::new()
+        let others = cgroups
+            .keys()
+            .filter(|c| **c != name && **c != held_by)
+            .count();
+        let others_text = match others {
+            0 => String::new(),
+            1 => " Another cgroup reached its limit too.".to_string(),
+            n => format!(" {n} other cgroups reached theirs too."),
         };
+        // Forks that were refused make the limit the mechanism of a failure; a group at its
+        // limit that refused nothing yet is a condition.
+        let refused_any = reports > 0 || rejected.is_some_and(|r| r.0 > 0);
         let mut b = FindingBuilder::new(self)
-            .severity(Severity::Critical)
+            .role(if refused_any {
+                Role::Mechanism
+            } else {
+                Role::Condition
+            })
+            .severity(if refused_any {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            })
             .confidence(Confidence::High)
-            .title(format!("cgroup {name} reached its pids limit"))
+            .title(format!("cgroup {held_by} reached its pids limit"))
             .sentence(format!(
-                "The cgroup {} reached {limit_text}{current_text}: the pids controller \
-                 {refused}, each `fork()` or `clone()` failing with EAGAIN (`Resource temporarily \
-                 unavailable`). It is a task limit, not a memory shortage.{others_text}",
-                code(name)
+                "{} reached {limit_text}{current_text}: the pids controller {refused}, each \
+                 `fork()` or `clone()` failing with EAGAIN (`Resource temporarily unavailable`). \
+                 It is a task limit, not a memory shortage.{others_text}",
+                if held_by == name {
+                    format!("The cgroup {}", code(name))
+                } else {
+                    format!(
+                        "The cgroup {} is inside {}, which",
+                        code(name),
+                        code(held_by)
+                    )
+                }
             ))
             .paragraph(
                 "The pids controller counts the processes and threads of a cgroup and its \
@@ -147,11 +183,11 @@ impl Rule for PidsLimitReached {
                  `pids.max`.",
             )
             .metric("rejection_reports", reports as u64)
-            .metric("cgroups", cgroups.len() as u64)
+            .metric("cgroups", (others + 1) as u64)
             .metric_opt("rejected_forks", rejected.map(|r| r.0))
             .metric_opt("pids_max", limit.and_then(|l| l.1))
             .metric_opt("pids_current", current.and_then(|c| c.1))
-            .metric("cgroup", name.to_string());
+            .metric("cgroup", held_by.to_string());
         for m in main.reports.iter().take(3) {
             b = b.cite(m.path, &m.item.line);
         }

@@ -116,7 +116,14 @@ impl Rule for TcpMemoryPressure {
             (Some(o), None) if o > 0 => format!(" {o} orphaned sockets."),
             _ => String::new(),
         };
+        // The kernel's lines say TCP refused memory and reset connections: a failure, whose
+        // mechanism the limit is; sockstat alone shows a condition.
         let mut b = FindingBuilder::new(self)
+            .role(if reported.is_empty() {
+                Role::Condition
+            } else {
+                Role::Mechanism
+            })
             .severity(Severity::Warning)
             .confidence(if reported.is_empty() {
                 Confidence::Medium
