@@ -10,9 +10,8 @@
 //! is filed into one [`CgroupNode`]. A single number in such a file is not a date and a
 //! `memory.stat` is not `/proc/vmstat`: only the path names these files, never their content.
 
-use crate::facts::{CgroupFile, CgroupHierarchy, CgroupNode, CgroupValue, KeyValue, KeyValues};
-use crate::facts::{Facts, Warning};
-use crate::parse::text::{clean, fields, is_prompt_line, numbered_lines};
+use crate::facts::{CgroupFile, CgroupHierarchy, CgroupNode, CgroupValue, Facts, Warning};
+use crate::parse::text::{clean, is_prompt_line, numbered_lines};
 use crate::parse::{line, Outcome, Parsed};
 use crate::sources::{Format, Parse, Paths, SourceKind};
 
@@ -122,7 +121,7 @@ pub fn parse_file(name: &str, text: &str) -> Parsed<Option<CgroupValue>> {
     match shape {
         Shape::Single => single(name, text),
         Shape::Counters => {
-            let p = counters(text);
+            let p = super::keyvalue::counter_rows(text, "cgroup counter", true);
             let value = (!p.value.entries.is_empty()).then_some(CgroupValue::Counters(p.value));
             Parsed::new(value, p.warnings)
         }
@@ -163,38 +162,6 @@ fn single(name: &str, text: &str) -> Parsed<Option<CgroupValue>> {
         }
     }
     Parsed::new(None, warnings)
-}
-
-/// `key value` lines (`oom_kill 1`, `anon 411045888`).
-fn counters(text: &str) -> Parsed<KeyValues> {
-    let mut entries = Vec::new();
-    let mut warnings = Vec::new();
-    for (no, raw) in numbered_lines(text) {
-        if is_prompt_line(raw) {
-            continue;
-        }
-        let cleaned = clean(raw);
-        let tokens: Vec<&str> = fields(&cleaned).collect();
-        match tokens.as_slice() {
-            [] => {}
-            [key, value] if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-                match value.parse::<i64>() {
-                    Ok(n) => entries.push(KeyValue {
-                        key: key.to_string(),
-                        value: Some(n),
-                        raw: value.to_string(),
-                        line: line(no, raw),
-                    }),
-                    Err(_) => warnings.push(Warning::at(
-                        no,
-                        format!("cgroup counter {key} is not a number: {value:?}"),
-                    )),
-                }
-            }
-            _ => warnings.push(Warning::at(no, "cgroup counter line is not `key value`")),
-        }
-    }
-    Parsed::new(KeyValues { entries }, warnings)
 }
 
 /// Read one cgroup file and file it into its cgroup's node.
@@ -267,6 +234,7 @@ const PATTERNS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::KeyValues;
 
     /// A sample of `tests/data` without its header, and the path its `# source:` line names
     /// (the archive member's, or the repository file's).

@@ -362,3 +362,15 @@ pub(crate) fn file_kv(
 pub fn line(no: u32, text: &str) -> Line {
     Line::new(no, text)
 }
+
+/// A file of `tests/data` without the `# source:` / `# note:` header lines it carries.
+#[cfg(test)]
+pub(crate) fn test_data(rel: &str) -> String {
+    let path = format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

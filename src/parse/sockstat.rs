@@ -94,16 +94,7 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> String {
-        let path = format!(
-            "{}/tests/data/proc_sockstat/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.starts_with("# "))
-            .map(|l| format!("{l}\n"))
-            .collect()
+        crate::parse::test_data(&format!("proc_sockstat/{name}"))
     }
 
     #[test]

@@ -183,11 +183,6 @@ mod tests {
         );
         assert_eq!(facts.task_limits.len(), 1);
         assert!(PidExhaustion.evaluate(&context(&facts, None)).is_empty());
-        for (name, case) in cases() {
-            assert!(
-                PidExhaustion.evaluate(&context(&case, None)).is_empty(),
-                "{name}"
-            );
-        }
+        assert_silent_on_cases(&PidExhaustion);
     }
 }

@@ -295,11 +295,6 @@ mod tests {
         );
         assert_eq!(facts.cgroup_nodes.len(), 2);
         assert!(HighThrottling.evaluate(&context(&facts, None)).is_empty());
-        for (name, case) in cases() {
-            assert!(
-                HighThrottling.evaluate(&context(&case, None)).is_empty(),
-                "{name}"
-            );
-        }
+        assert_silent_on_cases(&HighThrottling);
     }
 }
