@@ -359,6 +359,19 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(path in "[a-z./,=_-]{0,60}", text in "\\PC{0,200}") {
+            let _ = locate(&path);
+            for (name, _) in FILES {
+                let _ = parse_file(name, &text);
+            }
+            let _ = crate::parse::psi::parse_pressure(&text, None);
+            let _ = crate::parse::sockstat::parse_sockstat(&text);
+            let _ = crate::parse::host::parse_task_limit(&text, crate::facts::TaskLimitKind::PidMax);
+        }
+    }
+
     #[test]
     fn locations() {
         let at = locate;
