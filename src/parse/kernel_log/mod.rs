@@ -432,8 +432,9 @@ impl Parser {
     }
 
     fn scan_runtime(&mut self, no: u32, raw: &str, message: &str) {
-        // Most lines are not errors: decide that before copying the line.
-        if !runtime_error::may_match(message) {
+        // Most lines are not errors: decide that before copying the line. The daemon-only
+        // errors are left to the daemon's own log, as the prefilter leaves them.
+        if !runtime_error::may_match_runtime(message) {
             return;
         }
         self.scratch.no = no;
