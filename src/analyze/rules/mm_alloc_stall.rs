@@ -268,8 +268,7 @@ impl Rule for AllocStall {
                 "First",
             )
             .recommend(
-                "For a fragmented host, compact memory and keep more free (`vm.min_free_kbytes`); \
-                 for XFS, upgrade to a kernel whose XFS allocates large buffers with `kvmalloc`",
+                "For a fragmented host, compact memory and keep more free (`vm.min_free_kbytes`)",
                 Some("echo 1 > /proc/sys/vm/compact_memory"),
                 Risk::Medium,
                 "When the free lists show fragmentation",
