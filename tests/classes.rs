@@ -115,6 +115,28 @@ const CLASSES: &[Class] = &[
         ],
     },
     Class {
+        sample: "seed-sibling-week-before",
+        expected: &["risk.high-order-fragmentation", "risk.kmem-accounting"],
+        forbidden: &[
+            "container.start-failure",
+            "mm.high-order-alloc-failure",
+            "mm.external-fragmentation",
+            "memcg.kmem-accounting",
+        ],
+    },
+    Class {
+        sample: "healthy-modern-node",
+        expected: &[],
+        forbidden: &[
+            "risk.high-order-fragmentation",
+            "risk.kmem-accounting",
+            "risk.memcg-id-exhaustion",
+            "risk.conntrack-table-full",
+            "risk.pid-exhaustion",
+            "risk.memory-watermarks",
+        ],
+    },
+    Class {
         sample: "pids-limit-lxd",
         expected: &["cgroup.pids-limit-reached"],
         forbidden: &[
