@@ -2,8 +2,9 @@
 //!
 //! Every process and thread takes a pid below `kernel.pid_max`, and the kernel allows at most
 //! `kernel.threads-max` tasks at once. The tasks at collection (`/proc/loadavg`'s fourth field,
-//! else the `task_struct` objects of slabinfo) are compared with both; at nine tenths of either
-//! the host is out of them or about to be. Kernels without commit 35f71bc0a09a ("fork: report
+//! else the `task_struct` objects of slabinfo) are compared with both: `fork()` fails at
+//! `threads-max` tasks, and within the 300 reserved pids of `pid_max`; short of that the node is
+//! at risk, not out (`risk.pid-exhaustion`). Kernels without commit 35f71bc0a09a ("fork: report
 //! pid reservation failure properly") failed such a fork with ENOMEM, so the shell said
 //! `fork: Cannot allocate memory` on a host with memory to spare.
 
@@ -16,9 +17,18 @@ use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct PidExhaustion;
 
-/// The share of a limit from which the host is said to be out of it: a fork storm fills the
-/// last tenth between two looks, and the count was taken after the failure, often lower.
-const NEAR: f64 = 0.9;
+/// Pids below this are not handed out again once the pids have wrapped (`RESERVED_PIDS` of
+/// kernel/pid.c): tasks within it of `pid_max` leave no pid to give.
+const RESERVED_PIDS: u64 = 300;
+
+/// Whether `tasks` have used up `limit`: `fork()` fails at `threads-max` tasks, and at
+/// `pid_max` less the reserved pids.
+fn used_up(kind: TaskLimitKind, tasks: u64, limit: u64) -> bool {
+    match kind {
+        TaskLimitKind::PidMax => tasks.saturating_add(RESERVED_PIDS) >= limit,
+        TaskLimitKind::ThreadsMax => tasks >= limit,
+    }
+}
 
 static META: RuleMeta = RuleMeta {
     id: "host.pid-exhaustion",
@@ -47,46 +57,33 @@ impl Rule for PidExhaustion {
         };
         let pid_max = lookup::task_limit(ctx.facts, TaskLimitKind::PidMax);
         let threads_max = lookup::task_limit(ctx.facts, TaskLimitKind::ThreadsMax);
-        // The limit nearest to the count decides.
+        // The limit used up decides, the lower first.
         let Some((kind, limit)) = [
             pid_max.map(|l| (TaskLimitKind::PidMax, l)),
             threads_max.map(|l| (TaskLimitKind::ThreadsMax, l)),
         ]
         .into_iter()
         .flatten()
-        .filter(|(_, l)| l.value > 0)
+        .filter(|(kind, l)| l.value > 0 && used_up(*kind, tasks.value, l.value))
         .min_by_key(|(_, l)| l.value) else {
             return Vec::new();
         };
         let share = tasks.value as f64 / limit.value as f64;
-        if share < NEAR {
-            return Vec::new();
-        }
         let name = kind.sysctl();
         let what = match kind {
             TaskLimitKind::PidMax => "process ids",
             TaskLimitKind::ThreadsMax => "tasks the kernel allows",
         };
-        let state = if tasks.value >= limit.value {
-            "all".to_string()
-        } else {
-            format!("{:.1} %", share * 100.0)
-        };
         let b = FindingBuilder::new(self)
             .severity(Severity::Critical)
-            .confidence(if tasks.value >= limit.value {
-                Confidence::High
-            } else {
-                Confidence::Medium
-            })
+            .confidence(Confidence::High)
             .title(format!(
                 "{} tasks on the host against `{name}` = {}",
                 tasks.value, limit.value
             ))
             .sentence(format!(
-                "The host ran {} processes and threads against `{name}` = {}: {state} of the \
-                 {what} were in use, so `fork()` and `clone()` failed for want of a {}, not of \
-                 memory. Kernels without commit 35f71bc0a09a (\"fork: report pid reservation \
+                "The host ran {} processes and threads against `{name}` = {}: the {what} were \
+                 used up, so `fork()` and `clone()` failed for want of a {}, not of memory. Kernels without commit 35f71bc0a09a (\"fork: report pid reservation \
                  failure properly\") return ENOMEM for it, which the shell prints as `fork: \
                  Cannot allocate memory` on a host with memory free; later kernels return \
                  EAGAIN (`Resource temporarily unavailable`).",
@@ -137,8 +134,8 @@ mod tests {
     use crate::analyze::testkit::*;
     use crate::facts::Facts;
 
-    /// A host at its pid limit: the real `pid_max` of the default (32768, from sysctl output)
-    /// and a `/proc/loadavg` at 32,700 tasks.
+    /// A host at its pid limit: the default `pid_max` (32768, from sysctl output) and a
+    /// `/proc/loadavg` at 32,700 tasks, within the reserved pids of it.
     #[test]
     fn a_host_at_pid_max() {
         let mut facts = Facts::default();
@@ -157,9 +154,9 @@ mod tests {
         assert_eq!(f[0].metrics["pid_max"], 32768);
         assert!(evidence_is_real(&facts, &f[0].evidence));
         insta::assert_snapshot!(format!("{}\n> {}", f[0].title, f[0].sentence), @r###"
-    32700 tasks on the host against `kernel.pid_max` = 32768
-    > The host ran 32700 processes and threads against `kernel.pid_max` = 32768: 99.8 % of the process ids were in use, so `fork()` and `clone()` failed for want of a process id, not of memory. Kernels without commit 35f71bc0a09a ("fork: report pid reservation failure properly") return ENOMEM for it, which the shell prints as `fork: Cannot allocate memory` on a host with memory free; later kernels return EAGAIN (`Resource temporarily unavailable`).
-    "###);
+            32700 tasks on the host against `kernel.pid_max` = 32768
+            > The host ran 32700 processes and threads against `kernel.pid_max` = 32768: the process ids were used up, so `fork()` and `clone()` failed for want of a process id, not of memory. Kernels without commit 35f71bc0a09a ("fork: report pid reservation failure properly") return ENOMEM for it, which the shell prints as `fork: Cannot allocate memory` on a host with memory free; later kernels return EAGAIN (`Resource temporarily unavailable`).
+            "###);
     }
 
     /// A node with 719 tasks and the real `pid_max` of 4194304 is nowhere near; nor is a
