@@ -137,6 +137,18 @@ const CLASSES: &[Class] = &[
         ],
     },
     Class {
+        sample: "pids-limit-lxd",
+        expected: &["cgroup.pids-limit-reached"],
+        forbidden: &[
+            "host.pid-exhaustion",
+            "memcg.limit-reached",
+            "oom.memcg-kill",
+            "mm.memory-exhaustion",
+            "memcg.high-throttling",
+            "net.tcp-memory-pressure",
+        ],
+    },
+    Class {
         sample: "k8s-pod-oom-cgroupv2",
         expected: &[
             "container.oom-killed",
