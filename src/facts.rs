@@ -460,6 +460,39 @@ pub struct OomKill {
     /// Parts of the report the log does not hold: a report cut off before its kill line, or
     /// pasted from its middle. Empty for a complete report.
     pub missing: Vec<OomReportPart>,
+    /// The rows of the task table (`Tasks state (memory values in pages)`), in the order
+    /// printed: every task the OOM killer weighed, with its resident size at the kill.
+    pub task_table: Vec<OomTask>,
+    /// `Memory cgroup stats for <cgroup>:` of a cgroup OOM, every value in bytes: the one-line
+    /// `cache:0KB rss:20260KB ...` of cgroup v1 before 5.x, or one `anon 98742272` per line.
+    pub memcg_stats: Vec<MemcgStat>,
+}
+
+/// A row of an OOM report's task table. The columns changed over the eras (`nr_ptes`,
+/// `nr_pmds`, `pgtables_bytes`, and since 6.x `rss_anon rss_file rss_shmem`): each row is read
+/// by its header's names, sizes in pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OomTask {
+    /// `None` when a mangled dmesg ate the `[pid]` column.
+    pub pid: Option<u32>,
+    pub uid: Option<u32>,
+    pub total_vm_pages: Option<u64>,
+    pub rss_pages: Option<u64>,
+    /// 6.x splits `rss` into anonymous, file-backed and shared memory.
+    pub rss_anon_pages: Option<u64>,
+    pub rss_file_pages: Option<u64>,
+    pub rss_shmem_pages: Option<u64>,
+    pub swapents: Option<u64>,
+    pub oom_score_adj: Option<i64>,
+    pub name: String,
+    pub line: Line,
+}
+
+/// One value of a memory cgroup's stats at an OOM kill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemcgStat {
+    pub key: String,
+    pub bytes: u64,
 }
 
 /// A part of an OOM report that a cut or a mid-way excerpt can lose.
