@@ -931,6 +931,9 @@ pub struct Container {
     pub runtime: Option<String>,
     /// The line that starts this container's document.
     pub line: Line,
+    /// `NAME=value` of the environment's runtime sizing variables
+    /// ([`crate::redact::SIZING_ENV`]: `JAVA_OPTS`, `NODE_OPTIONS`, `GOMEMLIMIT`, ...), masked.
+    pub sizing_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
