@@ -44,6 +44,7 @@ const CLASSES: &[Class] = &[
         expected: &[
             "container.oom-killed",
             "oom.memcg-kill",
+            "oom.runtime-sizing",
             "memcg.limit-reached",
             "container.memory-limit",
         ],
@@ -196,7 +197,7 @@ fn healthy_node_has_no_critical_finding() {
 fn the_verdict_names_the_class() {
     let verdicts = [
         ("seed-runc-unshare-enomem", "mm.external-fragmentation"),
-        ("memcg-oom-container", "memcg.limit-reached"),
+        ("memcg-oom-container", "oom.runtime-sizing"),
         ("global-oom-exhaustion", "mm.memory-exhaustion"),
         ("fragmentation-5x", "mm.external-fragmentation"),
         ("conntrack-table-full", "netfilter.conntrack-table-full"),

@@ -568,6 +568,11 @@ mod tests {
             K::Zoneinfo,
             "sosreport-n/proc/zoneinfo",
         ),
+        (
+            "dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt",
+            K::Syslog,
+            "sosreport-n/var/log/syslog",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {

@@ -27,6 +27,7 @@ pub mod mm_slub_alloc_failure;
 pub mod netfilter_conntrack_table_full;
 pub mod netns_unregister_netdevice_hang;
 pub mod oom_kill;
+pub mod oom_runtime_sizing;
 pub mod runtime_namespace_unsupported;
 
 /// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
@@ -51,6 +52,7 @@ pub static ALL: &[&dyn Rule] = &[
     &mm_external_fragmentation::ExternalFragmentation,
     &mm_memory_exhaustion::MemoryExhaustion,
     &mm_slab_growth::SlabGrowth,
+    &oom_runtime_sizing::OomRuntimeSizing,
     &memcg_limit_reached::LimitReached,
     &memcg_kmem_limit_reached::KmemLimitReached,
     &memcg_cgroup_id_exhaustion::CgroupIdExhaustion,

@@ -1,0 +1,204 @@
+//! OOM knowledge shared by the rules: who consumed the memory at a kill ([`consumers`]), how a
+//! runtime sized itself against its limit ([`sizing`]), and which memory cgroups a runtime's
+//! sizing explains ([`sized_limits`]), so that one rule gives the sizing advice and the others
+//! leave it out.
+//!
+//! Rule files are leaves: they read facts, the derived facts (OOM kills counted once, in
+//! [`crate::derive::oom`]) and this module, never another rule.
+
+pub mod consumers;
+pub mod sizing;
+
+use crate::analyze::Context;
+use crate::derive::oom::OomEvent;
+use crate::derive::{At, ContainerView};
+use crate::facts::{Container, OomScope};
+
+/// The OOM kills of a scope, each once, in bundle order.
+pub fn events<'c, 'a>(ctx: &'c Context<'a>, scope: OomScope) -> Vec<&'c OomEvent<'a>> {
+    ctx.derived
+        .oom_events
+        .iter()
+        .filter(|e| e.kill.item.scope == scope)
+        .collect()
+}
+
+/// A memory limit that a runtime's own sizing does not fit: the runtime may grow past it, or
+/// leaves itself too little of it.
+#[derive(Debug, Clone)]
+pub struct SizedLimit<'a> {
+    /// The container whose runtime is sized.
+    pub container: At<'a, Container>,
+    /// `name (short id)`.
+    pub label: String,
+    /// The limit, in bytes.
+    pub limit: u64,
+    pub sizing: sizing::Sizing,
+    pub verdict: sizing::Verdict,
+    /// The OOM kills of its cgroup, each once.
+    pub kills: usize,
+}
+
+/// Every OOM-killed container whose runtime's sizing does not fit its memory limit, in the
+/// order of the bundle's containers. A container counts as OOM-killed when a kernel report's
+/// cgroup names it or its inspect says `OOMKilled`.
+pub fn sized_limits<'a>(ctx: &Context<'a>) -> Vec<SizedLimit<'a>> {
+    let memcg = events(ctx, OomScope::Memcg);
+    let mut out = Vec::new();
+    for view in &ctx.derived.containers {
+        let Some(inspect) = view.inspect else {
+            continue;
+        };
+        let kills: Vec<&&OomEvent<'_>> = memcg
+            .iter()
+            .filter(|e| names_view(e.limit_cgroup(), view) || names_view(e.task_cgroup(), view))
+            .collect();
+        if kills.is_empty() && inspect.item.state.oom_killed != Some(true) {
+            continue;
+        }
+        // The limit the kernel enforced, else the one the container was given.
+        let limit = kills
+            .iter()
+            .find_map(|e| e.kill.item.memory_limit_kb)
+            .map(|k| k.saturating_mul(1024))
+            .or_else(|| {
+                inspect
+                    .item
+                    .memory
+                    .limit_bytes
+                    .and_then(|l| u64::try_from(l).ok())
+            })
+            .filter(|l| *l > 0);
+        let Some(limit) = limit else {
+            continue;
+        };
+        for s in sizing::of_container(inspect.item) {
+            if let Some(verdict) = s.verdict(limit) {
+                out.push(SizedLimit {
+                    container: inspect,
+                    label: view.label(),
+                    limit,
+                    sizing: s,
+                    verdict,
+                    kills: kills.len(),
+                });
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn names_view(cgroup: Option<&str>, view: &ContainerView<'_>) -> bool {
+    cgroup.is_some_and(|c| crate::derive::cgroup_names_container(c, view.id))
+}
+
+/// Whether a runtime's sizing explains the OOM kills of the memory cgroup at `cgroup`.
+pub fn sizing_explains(sized: &[SizedLimit<'_>], cgroup: &str) -> bool {
+    sized
+        .iter()
+        .any(|s| crate::derive::cgroup_names_container(cgroup, &s.container.item.id))
+}
+
+/// Whose limit a memory cgroup OOM kill hit and who consumed it, in sentences: the owner of
+/// the limiting cgroup and whether the limit was a parent's, then the largest consumers of the
+/// task table with their share of the limit, then what the cgroup held.
+pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String> {
+    use crate::analyze::finding::code;
+    use crate::derive::oom::cgroup_owner;
+    let k = event.kill.item;
+    let mut out = Vec::new();
+    if let Some(cg) = event.limit_cgroup() {
+        let owner = cgroup_owner(cg, &ctx.derived.containers).describe();
+        let mut s = format!("The limit hit was that of {owner} ({}).", code(cg));
+        if event.limit_is_parents() {
+            if let Some(task) = event.task_cgroup() {
+                s = format!(
+                    "The limit hit was that of {owner} ({}), a parent of the victim's own cgroup \
+                     {} ({}): every cgroup below it shares that limit, so the victim may have \
+                     been killed for memory its siblings used.",
+                    code(cg),
+                    cgroup_owner(task, &ctx.derived.containers).describe(),
+                    code(task)
+                );
+            }
+        }
+        out.push(s);
+    }
+    let limit = k
+        .memory_limit_kb
+        .map(|l| l.saturating_mul(1024))
+        .unwrap_or(0);
+    if limit > 0 {
+        out.extend(consumers::sentence(k, limit, "the limit"));
+    }
+    out.extend(consumers::memcg_composition(k));
+    out
+}
+
+/// Who consumed the host's memory at a global OOM kill: the largest consumers of the task
+/// table with their share of RAM, and the unreclaimable slab and swap of its `Mem-Info:` block.
+pub fn global_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String> {
+    let k = event.kill.item;
+    let ram = k
+        .mem_info
+        .as_ref()
+        .and_then(consumers::ram_bytes)
+        .or_else(|| ctx.derived.available.as_ref().and_then(|a| a.total_bytes));
+    let mut out = Vec::new();
+    if let Some(ram) = ram.filter(|r| *r > 0) {
+        out.extend(consumers::sentence(k, ram, "RAM"));
+        if let Some(mi) = &k.mem_info {
+            out.extend(consumers::host_composition(mi, ram));
+        }
+    }
+    out
+}
+
+/// The advice for a memory cgroup whose limit was reached and that no runtime sizing explains:
+/// measure the peak of its owner and raise the limit above it, or reduce what it holds, with
+/// the command that changes the limit of that kind of owner.
+pub fn limit_advice(
+    ctx: &Context<'_>,
+    cgroup: &str,
+    limit: Option<&str>,
+) -> (String, Option<String>) {
+    use crate::derive::oom::{cgroup_owner, CgroupOwner};
+    let owner = cgroup_owner(cgroup, &ctx.derived.containers);
+    let limit = limit.map(|l| format!("{l} ")).unwrap_or_default();
+    let action = format!(
+        "Measure the peak memory of {} and raise its {limit}limit above it with headroom, or \
+         reduce what the workload holds",
+        owner.describe()
+    );
+    let command = match &owner {
+        CgroupOwner::Container(v) => Some(format!(
+            "docker stats --no-stream {0}; docker update --memory <size> --memory-swap <size> {0}",
+            v.name.unwrap_or(v.id)
+        )),
+        CgroupOwner::Unit(u) => Some(format!(
+            "systemctl status {u}; systemctl set-property {u} MemoryMax=<size>"
+        )),
+        _ => None,
+    };
+    (action, command)
+}
+
+/// Whether a memory cgroup OOM kill reached its limit: usage at the limit, or the limit hit
+/// before (`failcnt`) in a cgroup's OOM.
+pub fn at_limit(kill: &crate::facts::OomKill) -> bool {
+    let full = matches!(
+        (kill.memory_usage_kb, kill.memory_limit_kb),
+        (Some(u), Some(l)) if l > 0 && u >= l
+    );
+    let failed = kill.memory_failcnt.is_some_and(|f| f > 0);
+    full || (failed && kill.scope == OomScope::Memcg)
+}
+
+/// Whether the limit of a kill's cgroup gets its advice elsewhere in the report: the kill
+/// reached its limit (the limit's own finding advises, with its numbers), or a runtime's sizing
+/// explains it.
+pub fn limit_advised(ctx: &Context<'_>, kill: &crate::facts::OomKill) -> bool {
+    let cgroup = kill.memcg.as_deref().or(kill.task_memcg.as_deref());
+    at_limit(kill) || cgroup.is_some_and(|c| sizing_explains(&sized_limits(ctx), c))
+}
