@@ -213,3 +213,64 @@ fn the_verdict_names_the_class() {
         );
     }
 }
+
+/// No sample's report gives one action twice: each recommendation, in the root cause and in
+/// each other incident, has its own action and its own command.
+#[test]
+fn no_sample_gives_the_same_advice_twice() {
+    for dir in sample_dirs() {
+        let sample = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let report = report(sample);
+        let mut lists = vec![&report["root_cause"]["recommendations"]];
+        for also in report["root_cause"]["also"].as_array().into_iter().flatten() {
+            lists.push(&also["recommendations"]);
+        }
+        let mut actions: Vec<&str> = Vec::new();
+        let mut commands: Vec<&str> = Vec::new();
+        for r in lists.into_iter().filter_map(Value::as_array).flatten() {
+            let action = r["action"].as_str().unwrap_or_default();
+            assert!(!actions.contains(&action), "{sample}: twice: {action}");
+            actions.push(action);
+            if let Some(c) = r["command"].as_str() {
+                assert!(!commands.contains(&c), "{sample}: twice: {c}");
+                commands.push(c);
+            }
+        }
+        // The limit's advice in one wording: the words of the three that said it before.
+        let limit_advice = actions
+            .iter()
+            .filter(|a| a.contains("peak") && a.contains("limit"))
+            .count();
+        assert!(limit_advice <= 1, "{sample}: {actions:?}");
+    }
+}
+
+/// The memory cgroup OOM's verdict is the JVM heap against the limit, and its first action
+/// the heap cap or the limit, with numbers; the global OOM names its largest consumers.
+#[test]
+fn oom_samples_say_whose_memory_and_how_much() {
+    let memcg = report("memcg-oom-container");
+    let summary = memcg["root_cause"]["summary"].as_str().unwrap();
+    assert!(summary.contains("`-Xmx768m`"), "{summary}");
+    assert!(summary.contains("in a 512 MiB memory cgroup"), "{summary}");
+    let first = memcg["root_cause"]["recommendations"][0]["action"]
+        .as_str()
+        .unwrap();
+    assert!(
+        first.starts_with("Cap the JVM heap at 75% of the 512 MiB limit (`-Xmx384m`"),
+        "{first}"
+    );
+    assert!(first.ends_with("to at least 1 GiB"), "{first}");
+    let global = report("global-oom-exhaustion");
+    let kill = global["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "oom.global-kill")
+        .expect("oom.global-kill");
+    let e = kill["explanation"].as_str().unwrap();
+    assert!(
+        e.contains("the largest: `badsysprogram` (pid 1532) 1.5 GiB, 89% of RAM"),
+        "{e}"
+    );
+}

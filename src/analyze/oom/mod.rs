@@ -202,3 +202,38 @@ pub fn limit_advised(ctx: &Context<'_>, kill: &crate::facts::OomKill) -> bool {
     let cgroup = kill.memcg.as_deref().or(kill.task_memcg.as_deref());
     at_limit(kill) || cgroup.is_some_and(|c| sizing_explains(&sized_limits(ctx), c))
 }
+
+/// What to do first at a host-wide shortage: find what holds the memory. With a global OOM
+/// kill whose task table names its largest consumer, that consumer with its size and share of
+/// RAM. The OOM kill's finding and the exhaustion's give this one action in the same words, so
+/// the report gives it once.
+pub fn find_consumer(ctx: &Context<'_>) -> (String, &'static str) {
+    const COMMAND: &str = "ps -eo pid,rss,comm --sort=-rss | head -20; grep -E \
+                           'MemAvailable|Slab|SUnreclaim' /proc/meminfo";
+    let named = events(ctx, OomScope::Global)
+        .first()
+        .and_then(|e| largest_consumer(e.kill.item));
+    let action = named.unwrap_or_else(|| {
+        "Find what holds the memory: the largest processes (the OOM report's task table, \
+         `ps`), and whether page cache and slab are already small."
+            .to_string()
+    });
+    (action, COMMAND)
+}
+
+/// The largest consumer of a global OOM's task table, with its size and share of RAM.
+fn largest_consumer(kill: &crate::facts::OomKill) -> Option<String> {
+    use crate::analyze::finding::code;
+    let top = consumers::consumers(kill).into_iter().next()?;
+    let ram = kill.mem_info.as_ref().and_then(consumers::ram_bytes)?;
+    let who = match top.pid {
+        Some(pid) if top.processes == 1 => format!("{} (pid {pid})", code(&top.name)),
+        _ => format!("{} ({} processes)", code(&top.name), top.processes),
+    };
+    Some(format!(
+        "Find why {who} grew to {}, {}% of RAM: it held the most memory when the host ran out; \
+         check whether page cache and slab were already small.",
+        crate::units::bytes(top.rss_bytes),
+        top.rss_bytes.saturating_mul(100) / ram.max(1)
+    ))
+}

@@ -406,16 +406,10 @@ impl Rule for OomGlobalKill {
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))
             .recommend(
-                "Find what grew: compare resident sizes in the OOM report's task table",
-                Some("dmesg | grep -A 200 'invoked oom-killer' | less"),
+                oom::find_consumer(ctx).0,
+                Some(oom::find_consumer(ctx).1),
                 Risk::None,
-                "First",
-            )
-            .recommend(
-                "Give every container a memory limit so one workload cannot take the host down",
-                None,
-                Risk::Low,
-                "When a single workload's growth caused it",
+                "now",
             )
             .build()]
     }
