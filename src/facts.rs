@@ -1097,6 +1097,43 @@ pub struct SourceInfo {
 
 /// Everything parsed from a bundle. Collections keep bundle order (the order entries were read),
 /// which the bundle reader makes deterministic.
+/// One unit of `systemctl status`: what it uses, the memory limits it sets, the drop-ins that
+/// may set them, and its control group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SystemdUnitStatus {
+    /// `batch.slice`, `report-export.service`.
+    pub name: String,
+    pub description: Option<String>,
+    /// The unit's header line.
+    pub line: Line,
+    /// `CGroup: /batch.slice`.
+    pub cgroup: Option<String>,
+    /// Memory in use when the status was taken, in bytes.
+    pub memory_bytes: Option<u64>,
+    /// The settings of the `Memory:` line (`max`, `high`, `limit`, `available`, ...), in bytes.
+    pub memory_limits: Vec<UnitMemoryLimit>,
+    pub memory_line: Option<Line>,
+    /// Drop-in files, full paths (`/etc/systemd/system/batch.slice.d/50-MemoryMax.conf`).
+    pub drop_ins: Vec<String>,
+}
+
+impl SystemdUnitStatus {
+    /// The setting `key` (`max`, `limit`, `high`) of the `Memory:` line, in bytes.
+    pub fn limit(&self, key: &str) -> Option<u64> {
+        self.memory_limits
+            .iter()
+            .find(|l| l.key == key)
+            .map(|l| l.bytes)
+    }
+}
+
+/// A setting of a unit's `Memory:` line: `max: 1.0G`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitMemoryLimit {
+    pub key: String,
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facts {
     pub sources: Vec<SourceInfo>,
@@ -1130,6 +1167,7 @@ pub struct Facts {
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,
     pub manifest: Vec<Sourced<Manifest>>,
+    pub systemd_units: Vec<Sourced<Vec<SystemdUnitStatus>>>,
 }
 
 impl Facts {
@@ -1164,6 +1202,7 @@ impl Facts {
             docker_events,
             containers,
             manifest,
+            systemd_units,
         } = part;
         self.sources.extend(sources);
         self.kernel_logs.extend(kernel_logs);
@@ -1192,6 +1231,7 @@ impl Facts {
         self.docker_events.extend(docker_events);
         self.containers.extend(containers);
         self.manifest.extend(manifest);
+        self.systemd_units.extend(systemd_units);
     }
 }
 

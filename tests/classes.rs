@@ -115,6 +115,16 @@ const CLASSES: &[Class] = &[
             "mm.high-order-alloc-failure",
         ],
     },
+    Class {
+        sample: "systemd-slice-oom",
+        expected: &["oom.memcg-kill", "memcg.limit-reached"],
+        forbidden: &[
+            "oom.global-kill",
+            "container.oom-killed",
+            "oom.runtime-sizing",
+            "mm.memory-exhaustion",
+        ],
+    },
 ];
 
 fn report(sample: &str) -> Value {
@@ -203,6 +213,7 @@ fn the_verdict_names_the_class() {
         ("conntrack-table-full", "netfilter.conntrack-table-full"),
         ("cgroup-id-exhaustion", "memcg.cgroup-id-exhaustion"),
         ("unshare-einval", "runtime.namespace-unsupported"),
+        ("systemd-slice-oom", "memcg.limit-reached"),
     ];
     for (sample, verdict) in verdicts {
         let report = report(sample);
@@ -222,7 +233,11 @@ fn no_sample_gives_the_same_advice_twice() {
         let sample = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let report = report(sample);
         let mut lists = vec![&report["root_cause"]["recommendations"]];
-        for also in report["root_cause"]["also"].as_array().into_iter().flatten() {
+        for also in report["root_cause"]["also"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             lists.push(&also["recommendations"]);
         }
         let mut actions: Vec<&str> = Vec::new();
@@ -261,6 +276,24 @@ fn oom_samples_say_whose_memory_and_how_much() {
         "{first}"
     );
     assert!(first.ends_with("to at least 1 GiB"), "{first}");
+    // A slice's limit: the slice, its limit from `systemctl status` and its drop-in, and the
+    // victim's small share of it, beside the sibling that held the most.
+    let slice = report("systemd-slice-oom");
+    let kill = slice["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "oom.memcg-kill")
+        .expect("oom.memcg-kill");
+    let e = kill["explanation"].as_str().unwrap();
+    for said in [
+        "The limit hit was that of systemd slice `batch.slice` (`/batch.slice`), a parent of the victim's own cgroup systemd service `report-export.service`",
+        "`systemctl status batch.slice` shows its limit, `max` 1 GiB, from the drop-in `/etc/systemd/system/batch.slice.d/50-MemoryMax.conf`, and 812 MiB in use",
+        "`python3` (pid 4120) 184 MiB, 17% of the limit; the victim `python3` was not the largest",
+        "`java` (pid 2211) 760 MiB, 74% of the limit",
+    ] {
+        assert!(e.contains(said), "{e}");
+    }
     let global = report("global-oom-exhaustion");
     let kill = global["findings"]
         .as_array()

@@ -66,6 +66,8 @@ pub enum SourceKind {
     Loadavg,
     /// `docker version`, `docker info`, `runc --version`, `containerd --version` and kin.
     RuntimeVersion,
+    /// `systemctl status` of units and slices.
+    SystemctlStatus,
     Unknown,
 }
 
@@ -102,6 +104,7 @@ impl SourceKind {
         SourceKind::Manifest,
         SourceKind::Loadavg,
         SourceKind::RuntimeVersion,
+        SourceKind::SystemctlStatus,
         SourceKind::Unknown,
     ];
 
@@ -138,6 +141,7 @@ impl SourceKind {
             SourceKind::Manifest => "manifest",
             SourceKind::Loadavg => "loadavg",
             SourceKind::RuntimeVersion => "runtime_version",
+            SourceKind::SystemctlStatus => "systemctl_status",
             SourceKind::Unknown => "unknown",
         }
     }
@@ -572,6 +576,11 @@ mod tests {
             "dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt",
             K::Syslog,
             "sosreport-n/var/log/syslog",
+        ),
+        (
+            "systemctl_status/batch-slice-memorymax-249.txt",
+            K::SystemctlStatus,
+            "sosreport-n/sos_commands/systemd/systemctl_status_--all",
         ),
     ];
 

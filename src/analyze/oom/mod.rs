@@ -12,7 +12,7 @@ pub mod sizing;
 use crate::analyze::Context;
 use crate::derive::oom::OomEvent;
 use crate::derive::{At, ContainerView};
-use crate::facts::{Container, OomScope};
+use crate::facts::{Container, OomScope, SystemdUnitStatus};
 
 /// The OOM kills of a scope, each once, in bundle order.
 pub fn events<'c, 'a>(ctx: &'c Context<'a>, scope: OomScope) -> Vec<&'c OomEvent<'a>> {
@@ -124,6 +124,7 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
             }
         }
         out.push(s);
+        out.extend(unit_of_cgroup(ctx, cg).map(|u| unit_words(u.item)));
     }
     let limit = k
         .memory_limit_kb
@@ -152,7 +153,43 @@ pub fn global_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String
             out.extend(consumers::host_composition(mi, ram));
         }
     }
+    out.extend(overcommit(ctx));
     out
+}
+
+/// What the host had promised against what it can back, at collection: `Committed_AS` against
+/// `CommitLimit`, and the overcommit mode that decides whether the limit is enforced.
+fn overcommit(ctx: &Context<'_>) -> Option<String> {
+    use crate::derive::meminfo_bytes;
+    use crate::units::bytes;
+    let (committed, _, _) = meminfo_bytes(ctx.facts, "Committed_AS")?;
+    let (limit, _, _) = meminfo_bytes(ctx.facts, "CommitLimit")?;
+    let mode = ctx
+        .facts
+        .sysctl
+        .iter()
+        .find_map(|s| s.value.value("vm.overcommit_memory"));
+    let pct = committed.saturating_mul(100) / limit.max(1);
+    let mode_words = match mode {
+        Some(2) => "`vm.overcommit_memory` is 2: the kernel refuses allocations past the limit",
+        Some(1) => "`vm.overcommit_memory` is 1: the kernel never refuses an allocation",
+        Some(_) => "`vm.overcommit_memory` is 0, the heuristic default: the limit is not enforced",
+        None => {
+            "the overcommit mode (`vm.overcommit_memory`) is not in the bundle; under its default, \
+             the limit is not enforced"
+        }
+    };
+    let settled = if mode == Some(2) {
+        ""
+    } else {
+        ", so what is promised beyond memory and swap is settled by the OOM killer"
+    };
+    Some(format!(
+        "At collection, the host had committed {} (`Committed_AS`) against a `CommitLimit` of {} \
+         ({pct}%); {mode_words}{settled}.",
+        bytes(committed),
+        bytes(limit)
+    ))
 }
 
 /// The advice for a memory cgroup whose limit was reached and that no runtime sizing explains:
@@ -166,11 +203,20 @@ pub fn limit_advice(
     use crate::derive::oom::{cgroup_owner, CgroupOwner};
     let owner = cgroup_owner(cgroup, &ctx.derived.containers);
     let limit = limit.map(|l| format!("{l} ")).unwrap_or_default();
-    let action = format!(
+    let mut action = format!(
         "Measure the peak memory of {} and raise its {limit}limit above it with headroom, or \
          reduce what the workload holds",
         owner.describe()
     );
+    // A unit's limit set in a drop-in is changed there, or it comes back at the next reload.
+    if let Some(u) = unit_of_cgroup(ctx, cgroup) {
+        if let [drop_in] = u.item.drop_ins.as_slice() {
+            action.push_str(&format!(
+                " (the limit is set in `{}`: change it there)",
+                drop_in.replace('`', "'")
+            ));
+        }
+    }
     let command = match &owner {
         CgroupOwner::Container(v) => Some(format!(
             "docker stats --no-stream {0}; docker update --memory <size> --memory-swap <size> {0}",
@@ -236,4 +282,56 @@ fn largest_consumer(kill: &crate::facts::OomKill) -> Option<String> {
         crate::units::bytes(top.rss_bytes),
         top.rss_bytes.saturating_mul(100) / ram.max(1)
     ))
+}
+
+/// The `systemctl status` of the unit whose control group is `cgroup`.
+pub fn unit_of_cgroup<'a>(ctx: &Context<'a>, cgroup: &str) -> Option<At<'a, SystemdUnitStatus>> {
+    let cgroup = cgroup.trim_end_matches('/');
+    ctx.facts.systemd_units.iter().find_map(|s| {
+        s.value
+            .iter()
+            .find(|u| u.cgroup.as_deref().map(|c| c.trim_end_matches('/')) == Some(cgroup))
+            .map(|item| At {
+                path: s.path.as_str(),
+                item,
+            })
+    })
+}
+
+/// What `systemctl status` says of a unit's memory: its limits, the drop-ins that may set
+/// them, and its use when the status was taken.
+fn unit_words(u: &SystemdUnitStatus) -> String {
+    use crate::analyze::finding::code;
+    use crate::units::bytes;
+    let limits: Vec<String> = u
+        .memory_limits
+        .iter()
+        .filter(|l| matches!(l.key.as_str(), "max" | "high" | "limit" | "swap max"))
+        .map(|l| format!("`{}` {}", l.key, bytes(l.bytes)))
+        .collect();
+    let mut s = format!("`systemctl status {}` shows", u.name);
+    if limits.is_empty() {
+        s.push_str(" no memory limit of its own");
+    } else {
+        s.push_str(&format!(" its limit, {}", limits.join(", ")));
+    }
+    match u.drop_ins.as_slice() {
+        [] => {}
+        [one] => s.push_str(&format!(", from the drop-in {}", code(one))),
+        many => s.push_str(&format!(
+            ", from the drop-ins {}",
+            many.iter().map(|d| code(d)).collect::<Vec<_>>().join(", ")
+        )),
+    }
+    if let Some(used) = u.memory_bytes {
+        s.push_str(&format!(
+            ", and {} in use when the status was taken",
+            bytes(used)
+        ));
+    }
+    if u.name.ends_with(".slice") {
+        s.push_str(": every unit in the slice shares that limit");
+    }
+    s.push('.');
+    s
 }

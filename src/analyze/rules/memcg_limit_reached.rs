@@ -113,6 +113,13 @@ impl Rule for LimitReached {
                 .cite_opt(o.path, k.memory_line.as_ref())
                 .cite_opt(o.path, k.victim.as_ref().map(|v| &v.line))
                 .references(&[refs::MEMCG_V1_DOC]);
+            // The unit whose limit it is, as `systemctl status` shows it.
+            let b = match oom::unit_of_cgroup(ctx, &cgroup) {
+                Some(u) => b
+                    .cite(u.path, &u.item.line)
+                    .cite_opt(u.path, u.item.memory_line.as_ref()),
+                None => b,
+            };
             let b = if oom::sizing_explains(&sized, &cgroup) {
                 b
             } else {
