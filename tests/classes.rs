@@ -260,6 +260,17 @@ fn no_sample_gives_the_same_advice_twice() {
     }
 }
 
+/// The explanation of a report's finding `id`.
+fn explanation<'r>(report: &'r Value, id: &str) -> &'r str {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == id)
+        .and_then(|f| f["explanation"].as_str())
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
 /// The memory cgroup OOM's verdict is the JVM heap against the limit, and its first action
 /// the heap cap or the limit, with numbers; the global OOM names its largest consumers.
 #[test]
@@ -279,13 +290,7 @@ fn oom_samples_say_whose_memory_and_how_much() {
     // A slice's limit: the slice, its limit from `systemctl status` and its drop-in, and the
     // victim's small share of it, beside the sibling that held the most.
     let slice = report("systemd-slice-oom");
-    let kill = slice["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "oom.memcg-kill")
-        .expect("oom.memcg-kill");
-    let e = kill["explanation"].as_str().unwrap();
+    let e = explanation(&slice, "oom.memcg-kill");
     for said in [
         "The limit hit was that of systemd slice `batch.slice` (`/batch.slice`), a parent of the victim's own cgroup systemd service `report-export.service`",
         "`systemctl status batch.slice` shows its limit, `max` 1 GiB, from the drop-in `/etc/systemd/system/batch.slice.d/50-MemoryMax.conf`, and 812 MiB in use",
@@ -295,13 +300,7 @@ fn oom_samples_say_whose_memory_and_how_much() {
         assert!(e.contains(said), "{e}");
     }
     let global = report("global-oom-exhaustion");
-    let kill = global["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "oom.global-kill")
-        .expect("oom.global-kill");
-    let e = kill["explanation"].as_str().unwrap();
+    let e = explanation(&global, "oom.global-kill");
     assert!(
         e.contains("the largest: `badsysprogram` (pid 1532) 1.5 GiB, 89% of RAM"),
         "{e}"

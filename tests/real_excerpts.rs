@@ -318,6 +318,16 @@ fn recorded_bundle() -> tempfile::TempDir {
     bundle_of(&borrowed)
 }
 
+/// The timeline's OOM kill rows.
+fn oom_kill_rows(report: &Value) -> Vec<&Value> {
+    report["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["kind"] == "oom_kill")
+        .collect()
+}
+
 /// Every recommendation of the report: the root cause's and each other incident's.
 fn all_actions(report: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -395,12 +405,7 @@ fn recorded_oom_kills_are_counted_once_and_the_heap_is_the_cause() {
     );
 
     // One timeline row per kill, its copy in `dmesg -T` folded into it.
-    let kills: Vec<&Value> = report["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "oom_kill")
-        .collect();
+    let kills = oom_kill_rows(&report);
     assert_eq!(kills.len(), 5);
     assert!(kills
         .iter()
@@ -484,11 +489,5 @@ fn one_kill_in_dmesg_messages_and_the_journal_is_one_kill() {
     );
     let limit = &by_id["memcg.limit-reached"];
     assert_eq!(limit["metrics"]["oom_kills"], 1);
-    let kills = report["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "oom_kill")
-        .count();
-    assert_eq!(kills, 1, "{}", report["timeline"]);
+    assert_eq!(oom_kill_rows(&report).len(), 1, "{}", report["timeline"]);
 }
