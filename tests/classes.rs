@@ -125,6 +125,28 @@ const CLASSES: &[Class] = &[
             "mm.memory-exhaustion",
         ],
     },
+    Class {
+        sample: "seed-sibling-week-before",
+        expected: &["risk.high-order-fragmentation", "risk.kmem-accounting"],
+        forbidden: &[
+            "container.start-failure",
+            "mm.high-order-alloc-failure",
+            "mm.external-fragmentation",
+            "memcg.kmem-accounting",
+        ],
+    },
+    Class {
+        sample: "healthy-modern-node",
+        expected: &[],
+        forbidden: &[
+            "risk.high-order-fragmentation",
+            "risk.kmem-accounting",
+            "risk.memcg-id-exhaustion",
+            "risk.conntrack-table-full",
+            "risk.pid-exhaustion",
+            "risk.memory-watermarks",
+        ],
+    },
 ];
 
 fn report(sample: &str) -> Value {

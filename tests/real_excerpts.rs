@@ -491,3 +491,39 @@ fn one_kill_in_dmesg_messages_and_the_journal_is_one_kill() {
     assert_eq!(limit["metrics"]["oom_kills"], 1);
     assert_eq!(oom_kill_rows(&report).len(), 1, "{}", report["timeline"]);
 }
+
+/// BusyBox's `syslogd -S` leaves the host name out of every line (`Dec  6 07:29:47 kernel:
+/// [13483.022844] busybox invoked oom-killer: ...`): the kernel's report is read all the same.
+#[test]
+fn recorded_syslog_without_host_names_is_read() {
+    let dir = bundle_of(&[(
+        "var/log/messages",
+        "recorded/busybox-1.35-syslogd-small-output/messages",
+    )]);
+    let (report, by_id) = report_of(dir.path());
+    let kill = &by_id["oom.memcg-kill"];
+    assert!(
+        kill["title"].as_str().unwrap().contains("busybox"),
+        "{kill}"
+    );
+    let limit = &by_id["memcg.limit-reached"];
+    assert_eq!(limit["metrics"]["limit_bytes"], 64 * 1024 * 1024);
+    assert!(
+        limit["title"]
+            .as_str()
+            .unwrap()
+            .contains("/docker/336fd46a7d3a76ec2d9fe121c6f15ecfd3a137cdcfea37c975f227f4bb68641c"),
+        "{limit}"
+    );
+    let source = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "var/log/messages")
+        .expect("the log is a source");
+    assert_eq!(source["kind"], "syslog", "{source}");
+    assert!(
+        source["warnings"].as_array().is_none_or(Vec::is_empty),
+        "{source}"
+    );
+}

@@ -599,6 +599,25 @@ pub fn seed_facts() -> Facts {
     }
 }
 
+/// A `sysctl.txt` of the given settings, one a line, for a test to add to facts.
+pub fn sysctl(settings: &[(&str, i64)]) -> crate::facts::Sourced<crate::facts::KeyValues> {
+    crate::facts::Sourced {
+        path: "sysctl.txt".into(),
+        value: crate::facts::KeyValues {
+            entries: settings
+                .iter()
+                .zip(1..)
+                .map(|((key, value), no)| crate::facts::KeyValue {
+                    key: (*key).into(),
+                    value: Some(*value),
+                    raw: value.to_string(),
+                    line: Line::new(no, format!("{key} = {value}")),
+                })
+                .collect(),
+        },
+    }
+}
+
 /// The healthy node of the seed incident: its `/proc/buddyinfo` and kernel.
 pub fn healthy_facts() -> Facts {
     Facts {

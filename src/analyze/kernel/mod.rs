@@ -10,3 +10,7 @@ pub mod caches;
 pub mod errors;
 pub mod kmem;
 pub mod paths;
+
+/// The memory controller's id space (`MEM_CGROUP_ID_MAX`): no more memory cgroups than this
+/// can exist, removed ones the kernel still keeps included.
+pub const MEMCG_ID_MAX: u64 = 65535;

@@ -28,9 +28,15 @@ pub mod netfilter_conntrack_table_full;
 pub mod netns_unregister_netdevice_hang;
 pub mod oom_kill;
 pub mod oom_runtime_sizing;
+pub mod risk_conntrack_table_full;
+pub mod risk_high_order_fragmentation;
+pub mod risk_kmem_accounting;
+pub mod risk_memcg_id_exhaustion;
+pub mod risk_memory_watermarks;
+pub mod risk_pid_exhaustion;
 pub mod runtime_namespace_unsupported;
 
-/// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
+/// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations, risks.
 pub static ALL: &[&dyn Rule] = &[
     // Symptoms.
     &container_start_failure::ContainerStartFailure,
@@ -64,6 +70,13 @@ pub static ALL: &[&dyn Rule] = &[
     // Observations.
     &mm_compaction_ineffective::CompactionIneffective,
     &bundle_evidence_gap::EvidenceGap,
+    // Risks: preconditions measured on a node in which nothing failed.
+    &risk_high_order_fragmentation::HighOrderFragmentationRisk,
+    &risk_kmem_accounting::KmemAccountingRisk,
+    &risk_memcg_id_exhaustion::MemcgIdExhaustionRisk,
+    &risk_conntrack_table_full::ConntrackTableRisk,
+    &risk_pid_exhaustion::PidExhaustionRisk,
+    &risk_memory_watermarks::MemoryWatermarksRisk,
 ];
 
 #[cfg(test)]
