@@ -389,6 +389,10 @@ fn recorded_oom_kills_are_counted_once_and_the_heap_is_the_cause() {
         ),
         "{killed}"
     );
+    assert!(
+        killed.contains("resident at 513 MiB, 513 MiB, 513 MiB at each kill"),
+        "{killed}"
+    );
     // Whose limit and who consumed it.
     let mechanism = by_id["oom.memcg-kill"]["explanation"].as_str().unwrap();
     assert!(

@@ -5,7 +5,7 @@
 //!
 //! - [`mask_report`], always: passwords, tokens and keys in command lines and log text become
 //!   `***`, their keys kept ([`secrets`]). Environment variable values never reach a report,
-//!   but for the runtime sizing variables of [`sizing_env`] (`JAVA_OPTS`, `GOMEMLIMIT`, ...),
+//!   but for the runtime sizing variables of [`mod@sizing_env`] (`JAVA_OPTS`, `GOMEMLIMIT`, ...),
 //!   kept masked: the inspect parsers keep only the names of the others.
 //! - [`redact_report`], with `--redact`: host names, addresses, container, service and network
 //!   names and private registries become stable placeholders (`host-1`, `ip-2`, `container-1`),

@@ -200,27 +200,53 @@ impl Rule for ContainerOomKilled {
 
 /// Containers killed more than once, and restarted in between: `report-worker-2` was
 /// OOM-killed 3 times and started again twice. Read from each container's `oom` and `start`
-/// events.
+/// events, and from the kernel's reports of its cgroup (each kill once), whose victims'
+/// resident sizes show whether it grew from one kill to the next.
 fn repetition(ctx: &Context<'_>) -> Option<String> {
     let mut told = Vec::new();
     for v in &ctx.derived.containers {
-        let ooms = v.events.iter().filter(|e| e.item.action == "oom").count();
+        let kernel: Vec<u64> = ctx
+            .derived
+            .oom_events
+            .iter()
+            .filter(|e| {
+                e.limit_cgroup()
+                    .is_some_and(|cg| crate::derive::cgroup_names_container(cg, v.id))
+            })
+            .filter_map(|e| e.kill.item.victim.as_ref())
+            .filter_map(|victim| {
+                let kb = victim.anon_rss_kb?
+                    + victim.file_rss_kb.unwrap_or(0)
+                    + victim.shmem_rss_kb.unwrap_or(0);
+                Some(kb.saturating_mul(1024))
+            })
+            .collect();
+        let events = v.events.iter().filter(|e| e.item.action == "oom").count();
+        let ooms = events.max(kernel.len());
         if ooms < 2 {
             continue;
         }
-        let first_oom = v.events.iter().position(|e| e.item.action == "oom")?;
-        let restarts = v
-            .events
-            .iter()
-            .skip(first_oom)
-            .filter(|e| e.item.action == "start")
-            .count();
+        let first_oom = v.events.iter().position(|e| e.item.action == "oom");
+        let restarts = first_oom.map_or(0, |at| {
+            v.events
+                .iter()
+                .skip(at)
+                .filter(|e| e.item.action == "start")
+                .count()
+        });
         let mut s = format!("{} was OOM-killed {}", code(&v.label()), times(ooms));
         if restarts > 0 {
             s.push_str(&format!(
                 " and started again {} in between (its restart policy, or an operator): the \
                  same limit was hit each time",
                 times(restarts)
+            ));
+        }
+        if kernel.len() >= 2 {
+            let sizes: Vec<String> = kernel.iter().map(|b| units::bytes(*b)).collect();
+            s.push_str(&format!(
+                "; the killed process was resident at {} at each kill",
+                sizes.join(", ")
             ));
         }
         told.push(s);
