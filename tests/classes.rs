@@ -147,6 +147,18 @@ const CLASSES: &[Class] = &[
             "risk.memory-watermarks",
         ],
     },
+    Class {
+        sample: "pids-limit-lxd",
+        expected: &["cgroup.pids-limit-reached"],
+        forbidden: &[
+            "host.pid-exhaustion",
+            "memcg.limit-reached",
+            "oom.memcg-kill",
+            "mm.memory-exhaustion",
+            "memcg.high-throttling",
+            "net.tcp-memory-pressure",
+        ],
+    },
 ];
 
 fn report(sample: &str) -> Value {

@@ -12,6 +12,11 @@ pub struct PidExhaustionRisk;
 /// The share of `pid_max` from which it is a risk.
 const FROM_PERCENT: u64 = 75;
 
+/// The pids below 300 are not handed out again once the pids have wrapped (`RESERVED_PIDS` of
+/// `kernel/pid.c`): within that many of `pid_max` the pids are used up, which is
+/// `host.pid-exhaustion`'s, not a risk.
+const RESERVED_PIDS: u64 = 300;
+
 static META: RuleMeta = RuleMeta {
     id: "risk.pid-exhaustion",
     role: Role::Risk,
@@ -45,7 +50,10 @@ impl Rule for PidExhaustionRisk {
             return Vec::new();
         };
         let n = load.value.threads;
-        if max == 0 || n >= max || n.saturating_mul(100) < max.saturating_mul(FROM_PERCENT) {
+        if max == 0
+            || n.saturating_add(RESERVED_PIDS) >= max
+            || n.saturating_mul(100) < max.saturating_mul(FROM_PERCENT)
+        {
             return Vec::new();
         }
         let b = FindingBuilder::new(self)
@@ -115,5 +123,20 @@ mod tests {
         assert!(PidExhaustionRisk
             .evaluate(&testkit::context(&node(900, 4_194_304), None))
             .is_empty());
+    }
+
+    /// Within the reserved pids of `pid_max` the pids are used up: that is the failure, not
+    /// the risk of it.
+    #[test]
+    fn used_up_pids_are_not_a_risk() {
+        assert!(PidExhaustionRisk
+            .evaluate(&testkit::context(&node(32_500, 32_768), None))
+            .is_empty());
+        assert_eq!(
+            PidExhaustionRisk
+                .evaluate(&testkit::context(&node(32_400, 32_768), None))
+                .len(),
+            1
+        );
     }
 }
