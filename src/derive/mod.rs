@@ -24,6 +24,8 @@
 //! - [`Derived::pods`]: Kubernetes pods and their containers joined across `kubectl`, `crictl`,
 //!   the kubelet's and the runtime's logs and the kubepods cgroups of kernel OOM reports, by
 //!   uid, namespace and name, and runtime id ([`kube`]).
+//! - [`Derived::oom_events`]: every OOM kill once, however many logs keep a copy of its report
+//!   ([`oom`]), and whose cgroup it hit ([`oom::cgroup_owner`]).
 //!
 //! Invariants: [`derive()`] reads only [`Facts`], never raw text, and borrows from them: a derived
 //! fact that may become evidence points at the parsed line it stands on. It is deterministic (the
@@ -38,6 +40,7 @@ pub mod boots;
 pub mod containers;
 pub mod kernel_version;
 pub mod kube;
+pub mod oom;
 
 pub use boots::{Boot, BootEvidence};
 pub use containers::{cgroup_names_container, ContainerView, FailedStart};
@@ -141,6 +144,8 @@ pub struct Derived<'a> {
     pub container_oom_kills: Vec<At<'a, crate::facts::OomKill>>,
     /// Kubernetes pods, in order of first mention.
     pub pods: Vec<kube::PodView<'a>>,
+    /// Every OOM kill once, with the copies of its report ([`oom::count_once`]).
+    pub oom_events: Vec<oom::OomEvent<'a>>,
     facts: &'a Facts,
 }
 
@@ -160,6 +165,7 @@ pub fn derive(facts: &Facts) -> Derived<'_> {
         failed_starts: joined.failed_starts,
         container_oom_kills: joined.oom_kills,
         pods: kube::join(facts).pods,
+        oom_events: oom::count_once(facts),
         facts,
     };
     derived.main_failure = main_alloc_failure(facts).map(|at| {
