@@ -152,7 +152,7 @@ impl LineParser {
             let stamp = wall_stamp(ev.time.as_ref());
             let signature = format!("{} {} {}", ev.object_type, ev.action, ev.actor_id);
             let next = self.events.len();
-            if let Retain::FoldInto(at) = self.routine.retain(signature, &stamp, next) {
+            if let Retain::FoldInto(at) = self.routine.retain(&signature, &stamp, next) {
                 if let Some(kept) = self.events.get_mut(at) {
                     fold_into(&mut kept.repeat, ev.line.no, stamp);
                     return;

@@ -27,7 +27,7 @@ use crate::facts::{
 };
 use crate::parse::text::{clean, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
-use crate::retention::{fold_into, keep_record, Folder, Retain};
+use crate::retention::{fold_into, Folder, Retain};
 use crate::sources::SourceKind;
 
 use crate::parse::framing::{Entry, Frame, Framer, Held};
@@ -265,7 +265,7 @@ impl Parser {
             _ => return,
         };
         let next = messages.len() - 1;
-        if let Retain::FoldInto(at) = self.routine_messages.retain(signature, &m.stamp, next) {
+        if let Retain::FoldInto(at) = self.routine_messages.retain(&signature, &m.stamp, next) {
             if let Some(m) = messages.pop() {
                 if let Some(kept) = messages.get_mut(at) {
                     fold_into(&mut kept.repeat, m.line.no, m.stamp);
@@ -366,14 +366,19 @@ impl Parser {
                 self.scratch.no = no;
                 self.scratch.text.clear();
                 self.scratch.text.push_str(raw);
-                if let Some(rec) =
-                    daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &self.scratch)
+                if let Some(reading) =
+                    daemon_log::read(tag, self.stamp.wall.clone(), body, &self.scratch)
                 {
                     if runtime_error::may_match(body) {
                         // A runtime error is an incident: its record is kept whole.
-                        self.daemon.push(rec);
+                        self.daemon.push(reading.record(&self.scratch));
                     } else {
-                        keep_record(&mut self.daemon, &mut self.routine_daemon, rec);
+                        daemon_log::keep(
+                            &mut self.daemon,
+                            &mut self.routine_daemon,
+                            reading,
+                            &self.scratch,
+                        );
                     }
                 }
             }
