@@ -88,13 +88,15 @@ fn normalise_into(text: &str, out: &mut String) {
 fn normalise_ascii(text: &str, controls: bool, out: &mut String) {
     let bytes = text.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let is_control = |b: u8| b < b' ' || b == 0x7f;
+    let n = bytes.len();
     let mut at = 0;
-    while let Some(&b) = bytes.get(at) {
-        if is_word(b) {
-            let start = at;
+    while at < n {
+        let start = at;
+        if is_word(bytes[at]) {
             let mut digit = false;
-            while let Some(&w) = bytes.get(at).filter(|&&w| is_word(w)) {
-                digit |= w.is_ascii_digit();
+            while at < n && is_word(bytes[at]) {
+                digit |= bytes[at].is_ascii_digit();
                 at += 1;
             }
             out.push_str(if digit {
@@ -103,13 +105,15 @@ fn normalise_ascii(text: &str, controls: bool, out: &mut String) {
                 text.get(start..at).unwrap_or_default()
             });
         } else {
-            let control = b < b' ' || b == 0x7f;
-            out.push(if controls && control {
-                ' '
+            while at < n && !is_word(bytes[at]) {
+                at += 1;
+            }
+            let run = text.get(start..at).unwrap_or_default();
+            if controls && run.bytes().any(is_control) {
+                out.extend(run.chars().map(|c| if c.is_control() { ' ' } else { c }));
             } else {
-                char::from(b)
-            });
-            at += 1;
+                out.push_str(run);
+            }
         }
     }
 }

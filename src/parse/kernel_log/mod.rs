@@ -146,8 +146,9 @@ struct Parser {
     /// the common case, stamp after stamp, copies none.
     last: Option<Stamp>,
     stamp: Stamp,
-    /// Whether continuation lines belong to a kernel message.
+    /// Whether continuation lines belong to a kernel message, or to a daemon's.
     in_kernel_message: bool,
+    in_daemon_message: bool,
     hostnames: Vec<String>,
     reports: Reports,
     daemon: Vec<DaemonRecord>,
@@ -169,6 +170,16 @@ struct Parser {
     scanned: crate::parse::Scanned,
 }
 
+/// The runtime error triggers a message is searched for.
+#[derive(Clone, Copy)]
+enum Triggers {
+    /// Every one: a daemon's messages.
+    All,
+    /// The runtime's own ([`runtime_error::RUNTIME_TRIGGERS`]): the kernel's messages and
+    /// other programs' lines, which the daemon's own errors never come in.
+    Runtime,
+}
+
 /// Routine messages (bridge port state changes, which a container host logs by the million)
 /// kept per log: enough to show the churn around any incident of a normal log, while a GB log
 /// cannot fill memory with them. Reports and failures are never capped.
@@ -188,6 +199,7 @@ impl Parser {
             last: None,
             stamp: Stamp::default(),
             in_kernel_message: false,
+            in_daemon_message: false,
             hostnames: Vec::new(),
             reports: Reports::new(empty_log()),
             daemon: Vec::new(),
@@ -286,16 +298,22 @@ impl Parser {
             Frame::Prompt => {
                 // A pasted shell prompt ends whatever message was being read.
                 self.in_kernel_message = false;
+                self.in_daemon_message = false;
             }
             Frame::Continuation(body) => {
                 self.unframed = self.unframed.saturating_add(1);
+                if self.in_daemon_message {
+                    // The daemon's own errors go on over its message's lines too.
+                    self.scan_runtime(no, raw, body, Triggers::All);
+                    return;
+                }
                 if self.is_ordinary(body, false) {
                     return;
                 }
                 if self.in_kernel_message {
                     self.kernel_piece(no, raw, body, true);
                 }
-                self.scan_runtime(no, raw, body);
+                self.scan_runtime(no, raw, body, Triggers::Runtime);
             }
             Frame::Entry(e) => self.entry(no, raw, e),
             Frame::Held(held) => {
@@ -325,6 +343,7 @@ impl Parser {
             }
         }
         self.in_kernel_message = e.kernel;
+        self.in_daemon_message = false;
         if e.kernel {
             self.kernel_messages = self.kernel_messages.saturating_add(1);
             self.reports.note_stamp(no, raw, &self.stamp);
@@ -345,49 +364,59 @@ impl Parser {
             if e.format == KernelLogFormat::JournalJson {
                 for (i, piece) in body.split('\n').enumerate() {
                     self.kernel_piece(no, raw, piece, i > 0);
-                    self.scan_runtime(no, raw, piece);
+                    self.scan_runtime(no, raw, piece, Triggers::Runtime);
                 }
             } else {
                 for (i, piece) in split_012(body).enumerate() {
                     self.kernel_piece(no, raw, piece, i > 0);
-                    self.scan_runtime(no, raw, piece);
+                    self.scan_runtime(no, raw, piece, Triggers::Runtime);
                 }
             }
             return;
         }
         let body: &str = &e.body;
-        if let Some(tag) = e.tag.as_deref() {
-            // Most daemon lines are chatter, dropped before they are read (off only in the
-            // tests that check the skip changes nothing).
-            if is_daemon_tag(tag, body)
-                && !(self.prefilter && daemon_log::is_dropped_chatter(body, &mut self.lowered))
-            {
-                // The scratch line is reused: most daemon lines are dropped.
-                self.scratch.no = no;
-                self.scratch.text.clear();
-                self.scratch.text.push_str(raw);
-                if let Some(reading) =
-                    daemon_log::read(tag, self.stamp.wall.clone(), body, &self.scratch)
-                {
-                    if runtime_error::may_match(body) {
-                        // A runtime error is an incident: its record is kept whole.
-                        self.daemon.push(reading.record(&self.scratch));
-                    } else {
-                        daemon_log::keep(
-                            &mut self.daemon,
-                            &mut self.routine_daemon,
-                            reading,
-                            &self.scratch,
-                        );
-                    }
+        let decoded = e.format == KernelLogFormat::JournalJson;
+        let daemon_tag = e.tag.as_deref().filter(|tag| is_daemon_tag(tag, body));
+        self.in_daemon_message = daemon_tag.is_some();
+        let Some(tag) = daemon_tag else {
+            // Another program's line: only the runtime's own errors are looked for, and the
+            // search found none of their literals in a plain line.
+            if !(self.prefilter && self.scanned.plain && !decoded) {
+                for piece in split_012(body) {
+                    self.scan_runtime(no, raw, piece, Triggers::Runtime);
                 }
             }
-        }
-        if self.is_ordinary(body, e.format == KernelLogFormat::JournalJson) {
+            return;
+        };
+        // Most daemon lines are chatter, dropped before they are read (off only in the tests
+        // that check the skip changes nothing). Chatter holds none of the chatter breakers in any
+        // case, and every runtime error trigger is one: nothing is left to look for in it.
+        if self.prefilter && daemon_log::is_dropped_chatter(body, &mut self.lowered) {
             return;
         }
-        for piece in split_012(body) {
-            self.scan_runtime(no, raw, piece);
+        // The scratch line is reused: most daemon lines are dropped.
+        self.scratch.no = no;
+        self.scratch.text.clear();
+        self.scratch.text.push_str(raw);
+        // Each piece of the body is a part of it: a body without a trigger has no error.
+        let may_be_error = runtime_error::may_match(body);
+        if let Some(reading) = daemon_log::read(tag, self.stamp.wall.clone(), body, &self.scratch) {
+            if may_be_error {
+                // A runtime error is an incident: its record is kept whole.
+                self.daemon.push(reading.record(&self.scratch));
+            } else {
+                daemon_log::keep(
+                    &mut self.daemon,
+                    &mut self.routine_daemon,
+                    reading,
+                    &self.scratch,
+                );
+            }
+        }
+        if may_be_error {
+            for piece in split_012(body) {
+                self.scan_runtime(no, raw, piece, Triggers::All);
+            }
         }
     }
 
@@ -436,9 +465,13 @@ impl Parser {
         self.reports.feed(&l);
     }
 
-    fn scan_runtime(&mut self, no: u32, raw: &str, message: &str) {
+    fn scan_runtime(&mut self, no: u32, raw: &str, message: &str, triggers: Triggers) {
         // Most lines are not errors: decide that before copying the line.
-        if !runtime_error::may_match(message) {
+        let may = match triggers {
+            Triggers::All => runtime_error::may_match(message),
+            Triggers::Runtime => runtime_error::may_match_runtime(message),
+        };
+        if !may {
             return;
         }
         self.scratch.no = no;
