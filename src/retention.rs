@@ -83,39 +83,62 @@ fn normalise_into(text: &str, out: &mut String) {
     flush(word, text.len(), out);
 }
 
-/// [`normalise`] of ASCII text, a byte at a time (records are signed by the million), with
-/// control characters made spaces when `controls` says so.
+/// What a byte is to [`normalise`]: part of a word (a letter or `_`), a digit (part of a word
+/// too), or neither.
+const WORD: u8 = 1;
+const DIGIT: u8 = 2;
+static BYTE_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        class[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            WORD
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
+
+/// [`normalise`] of ASCII text, a run of bytes at a time (records are signed by the million),
+/// with control characters made spaces when `controls` says so.
 fn normalise_ascii(text: &str, controls: bool, out: &mut String) {
     let bytes = text.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let is_control = |b: u8| b < b' ' || b == 0x7f;
+    let mut normal = std::mem::take(out).into_bytes();
     let n = bytes.len();
     let mut at = 0;
     while at < n {
         let start = at;
-        if is_word(bytes[at]) {
-            let mut digit = false;
-            while at < n && is_word(bytes[at]) {
-                digit |= bytes[at].is_ascii_digit();
+        if BYTE_CLASS[usize::from(bytes[at])] != 0 {
+            let mut classes = 0;
+            while at < n && BYTE_CLASS[usize::from(bytes[at])] != 0 {
+                classes |= BYTE_CLASS[usize::from(bytes[at])];
                 at += 1;
             }
-            out.push_str(if digit {
-                "#"
+            if classes & DIGIT != 0 {
+                normal.push(b'#');
             } else {
-                text.get(start..at).unwrap_or_default()
-            });
+                normal.extend_from_slice(&bytes[start..at]);
+            }
         } else {
-            while at < n && !is_word(bytes[at]) {
+            while at < n && BYTE_CLASS[usize::from(bytes[at])] == 0 {
                 at += 1;
             }
-            let run = text.get(start..at).unwrap_or_default();
-            if controls && run.bytes().any(is_control) {
-                out.extend(run.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            let run = &bytes[start..at];
+            if controls {
+                normal.extend(run.iter().map(|&b| if is_control(b) { b' ' } else { b }));
             } else {
-                out.push_str(run);
+                normal.extend_from_slice(run);
             }
         }
     }
+    // Only ASCII bytes were written.
+    *out = String::from_utf8(normal).unwrap_or_default();
 }
 
 /// Whether `b` is stamped at or after `a`, as printed: two wall clocks of the same form, else

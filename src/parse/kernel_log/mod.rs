@@ -582,9 +582,26 @@ fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
     }
 }
 
-/// rsyslog writes a multi-line printk's embedded newlines as `#012`.
+/// rsyslog writes a multi-line printk's embedded newlines as `#012`: the pieces of `body`
+/// between them, as `body.split("#012")` gives them, found with `memchr` (a substring search
+/// set up for every line cost more than the line's framing).
 fn split_012(body: &str) -> impl Iterator<Item = &str> {
-    body.split("#012")
+    let mut rest = Some(body);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let bytes = text.as_bytes();
+        let mut from = 0;
+        while let Some(at) = memchr::memchr(b'#', bytes.get(from..).unwrap_or_default()) {
+            let at = from + at;
+            if bytes.get(at..at + 4) == Some(b"#012") {
+                rest = text.get(at + 4..);
+                return text.get(..at);
+            }
+            from = at + 1;
+        }
+        rest = None;
+        Some(text)
+    })
 }
 
 /// Tags whose messages the daemon log parser reads.
@@ -605,11 +622,20 @@ fn is_daemon_tag(tag: &str, message: &str) -> bool {
     if DAEMONS.iter().any(|d| tag.starts_with(d)) {
         return true;
     }
-    tag == "systemd"
-        && ["docker", "containerd", "kubepods", "crio", "podman"]
-            .iter()
-            .any(|w| message.contains(w))
+    tag == "systemd" && SYSTEMD_DAEMON_WORDS.is_match(message.as_bytes())
 }
+
+/// The words that make a systemd line a container daemon's (`docker.service`, `kubepods.slice`).
+static SYSTEMD_DAEMON_WORDS: std::sync::LazyLock<crate::parse::literals::Literals> =
+    std::sync::LazyLock::new(|| {
+        crate::parse::literals::Literals::new(&[
+            "docker",
+            "containerd",
+            "kubepods",
+            "crio",
+            "podman",
+        ])
+    });
 
 fn empty_log() -> KernelLog {
     KernelLog::empty(KernelLogFormat::DmesgRaw)

@@ -1154,3 +1154,14 @@ fn bridge_port_messages_past_the_cap_are_counted() {
         vec!["7 bridge port messages after the first 5000 were counted, not kept"]
     );
 }
+
+proptest::proptest! {
+    /// The `#012` pieces are those `str::split` gives.
+    #[test]
+    fn pieces_are_those_of_str_split(s in "(#012|#01|#|0|1|2|a|\u{e9}| ){0,16}") {
+        proptest::prop_assert_eq!(
+            split_012(&s).collect::<Vec<_>>(),
+            s.split("#012").collect::<Vec<_>>()
+        );
+    }
+}
