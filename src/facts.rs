@@ -220,8 +220,9 @@ pub enum BootMarkKind {
         /// The last seconds-since-boot stamp of the boot before.
         previous_s: f64,
     },
-    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries.
-    /// (`-o json` and `-o export` entries carry `_BOOT_ID`, which is not read yet.)
+    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries,
+    /// or a `-o json` or `-o export` entry whose `_BOOT_ID` differs from the entry's before it
+    /// (the mark is that entry's line).
     Journal {
         /// The journal's boot id, when the marker gave it.
         id: Option<String>,

@@ -288,7 +288,18 @@ impl Parser {
 
     fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
-        match self.framer.frame(no, raw) {
+        let frame = self.framer.frame(no, raw);
+        if let Some(id) = self.framer.take_new_boot() {
+            // A journal record of another `_BOOT_ID` than the one before: a new boot begins
+            // at its line.
+            match &frame {
+                Frame::Held(held) => self
+                    .reports
+                    .note_journal_boot(held.no, &held.text, Some(&id)),
+                _ => self.reports.note_journal_boot(no, raw, Some(&id)),
+            }
+        }
+        match frame {
             Frame::Blank => {}
             Frame::JournalMeta => {
                 if let Some(id) = crate::parse::framing::journal_boot(raw) {
@@ -487,6 +498,9 @@ impl Parser {
 
     fn finish(mut self) -> KernelLogOutput {
         if let Some(Held { no, text, entry }) = self.framer.finish() {
+            if let Some(id) = self.framer.take_new_boot() {
+                self.reports.note_journal_boot(no, &text, Some(&id));
+            }
             self.entry(no, &text, entry);
         }
         self.reports.finish();
