@@ -397,7 +397,7 @@ fn rules(a: cli::RulesArgs) -> Result<ExitCode> {
                 out.push_str(&format!(
                     "{:<34} {:<12} {}\n",
                     r.id(),
-                    format!("{:?}", r.role()).to_lowercase(),
+                    r.role().as_str(),
                     r.summary()
                 ));
             }

@@ -261,6 +261,22 @@ pub enum KernelMessageKind {
         pid: Option<u32>,
         seconds: Option<u64>,
     },
+    /// `watchdog: BUG: soft lockup - CPU#1 stuck for 134s! [syz-executor.3:16401]` (3.10: without
+    /// `watchdog: `): a CPU ran kernel code without scheduling for seconds.
+    SoftLockup {
+        cpu: Option<u32>,
+        seconds: Option<u64>,
+        /// The task that held the CPU, as printed in the brackets.
+        task: Option<String>,
+        pid: Option<u32>,
+    },
+    /// `rcu: INFO: rcu_sched detected stalls on CPUs/tasks:` or `INFO: rcu_preempt
+    /// self-detected stall on CPU`: an RCU grace period did not end for seconds because a CPU
+    /// did not pass through a quiescent state.
+    RcuStall {
+        /// The RCU flavour that stalled (`rcu_sched`, `rcu_preempt`, `rcu_bh`).
+        flavour: String,
+    },
     /// `vmalloc: allocation failure, allocated X of Y bytes`.
     VmallocFailure {
         allocated: Option<u64>,
@@ -288,6 +304,27 @@ pub enum KernelMessageKind {
         port: String,
         state: String,
     },
+}
+
+impl KernelMessageKind {
+    /// The kind's name, as serialized in `type`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KernelMessageKind::Boot { .. } => "boot",
+            KernelMessageKind::ConntrackTableFull => "conntrack_table_full",
+            KernelMessageKind::UnregisterNetdevice { .. } => "unregister_netdevice",
+            KernelMessageKind::HungTask { .. } => "hung_task",
+            KernelMessageKind::SoftLockup { .. } => "soft_lockup",
+            KernelMessageKind::RcuStall { .. } => "rcu_stall",
+            KernelMessageKind::VmallocFailure { .. } => "vmalloc_failure",
+            KernelMessageKind::NfConnCacheFailure => "nf_conn_cache_failure",
+            KernelMessageKind::AllocStall { .. } => "alloc_stall",
+            KernelMessageKind::OomReaper { .. } => "oom_reaper",
+            KernelMessageKind::Oops => "oops",
+            KernelMessageKind::RateLimited { .. } => "rate_limited",
+            KernelMessageKind::BridgePort { .. } => "bridge_port",
+        }
+    }
 }
 
 /// GFP mask of an allocation, as printed and as decoded.
@@ -435,6 +472,16 @@ pub enum OomReportPart {
     Header,
     /// `Killed process N (comm) total-vm:...`: the report was cut before the kill.
     KillLine,
+}
+
+impl OomReportPart {
+    /// The part's name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OomReportPart::Header => "header",
+            OomReportPart::KillLine => "kill_line",
+        }
+    }
 }
 
 /// What decided an OOM report's scope, strongest first.
@@ -1134,5 +1181,65 @@ impl Facts {
         self.docker_events.extend(docker_events);
         self.containers.extend(containers);
         self.manifest.extend(manifest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kernel message kind's `as_str` is its serialized `type`.
+    #[test]
+    fn kernel_message_kinds_name_themselves_as_serialized() {
+        for kind in [
+            KernelMessageKind::Boot {
+                release: "5.10.0".into(),
+            },
+            KernelMessageKind::ConntrackTableFull,
+            KernelMessageKind::UnregisterNetdevice {
+                device: "lo".into(),
+                usage_count: None,
+            },
+            KernelMessageKind::HungTask {
+                task: "dockerd".into(),
+                pid: None,
+                seconds: None,
+            },
+            KernelMessageKind::SoftLockup {
+                cpu: Some(1),
+                seconds: Some(134),
+                task: None,
+                pid: None,
+            },
+            KernelMessageKind::RcuStall {
+                flavour: "rcu_sched".into(),
+            },
+            KernelMessageKind::VmallocFailure {
+                allocated: None,
+                requested: None,
+            },
+            KernelMessageKind::NfConnCacheFailure,
+            KernelMessageKind::AllocStall {
+                task: None,
+                millis: None,
+            },
+            KernelMessageKind::OomReaper {
+                pid: None,
+                comm: None,
+            },
+            KernelMessageKind::Oops,
+            KernelMessageKind::RateLimited { suppressed: None },
+            KernelMessageKind::BridgePort {
+                bridge: "docker0".into(),
+                port: "veth1".into(),
+                state: "forwarding".into(),
+            },
+        ] {
+            let json = serde_json::to_value(&kind).unwrap_or_default();
+            assert_eq!(json["type"], kind.as_str(), "{kind:?}");
+        }
+        for part in [OomReportPart::Header, OomReportPart::KillLine] {
+            assert_eq!(serde_json::json!(part), part.as_str());
+        }
     }
 }

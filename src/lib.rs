@@ -24,3 +24,4 @@ pub mod report;
 pub mod retention;
 pub mod sources;
 pub mod timeline;
+pub mod units;

@@ -161,6 +161,18 @@ pub enum Role {
     Observation,
 }
 
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Symptom => "symptom",
+            Role::Mechanism => "mechanism",
+            Role::Condition => "condition",
+            Role::Factor => "factor",
+            Role::Observation => "observation",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -187,6 +199,16 @@ pub enum Confidence {
     High,
 }
 
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
@@ -194,6 +216,17 @@ pub enum Risk {
     Low,
     Medium,
     High,
+}
+
+impl Risk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::None => "none",
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -426,4 +459,33 @@ pub struct SlabComparison {
     pub name: String,
     pub failing_bytes: Option<u64>,
     pub baseline_bytes: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each enum's `as_str` is its serialized name: the text and the JSON report agree.
+    #[test]
+    fn names_are_the_serialized_ones() {
+        let json = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        for r in [
+            Role::Symptom,
+            Role::Mechanism,
+            Role::Condition,
+            Role::Factor,
+            Role::Observation,
+        ] {
+            assert_eq!(json(serde_json::json!(r)), r.as_str());
+        }
+        for s in [Severity::Info, Severity::Warning, Severity::Critical] {
+            assert_eq!(json(serde_json::json!(s)), s.as_str());
+        }
+        for c in [Confidence::Low, Confidence::Medium, Confidence::High] {
+            assert_eq!(json(serde_json::json!(c)), c.as_str());
+        }
+        for r in [Risk::None, Risk::Low, Risk::Medium, Risk::High] {
+            assert_eq!(json(serde_json::json!(r)), r.as_str());
+        }
+    }
 }

@@ -148,7 +148,7 @@ fn unhealthy_baseline_is_said_to_be_so() {
     assert_eq!(c["baseline_healthy"], false);
     let notes = strings(&c["notes"]);
     assert!(
-        notes[0].starts_with("The baseline is not healthy: its own kernel log has 1 page allocation failure; it has no free block of order 6 or above in `Normal` of node 0 either (largest free order 4)"),
+        notes[0].starts_with("The baseline is not healthy: its own kernel log has one page allocation failure; it has no free block of order 6 or above in `Normal` of node 0 either (largest free order 4)"),
         "{notes:?}"
     );
     assert!(

@@ -4,21 +4,11 @@
 
 use serde_json::Value;
 
-use crate::util::{postmortem, repo};
+use crate::util::{repo, report_json, run_ok};
 
 #[test]
 fn sections_are_sources_cited_by_file_and_line() {
-    let out = postmortem()
-        .args(["report", "--format", "json"])
-        .arg(repo().join("tests/data/supportconfig"))
-        .output()
-        .expect("run postmortem");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let r: Value = report_json(&repo().join("tests/data/supportconfig"));
     assert_eq!(r["bundle"]["layout"], "supportconfig");
     let kinds: Vec<(String, String)> = r["sources"]
         .as_array()
@@ -46,12 +36,13 @@ fn sections_are_sources_cited_by_file_and_line() {
     }
     // `vmstat 1 4` is no `/proc/vmstat`.
     assert!(!kinds.iter().any(|(_, k)| k == "vmstat"), "{kinds:?}");
-    let md = postmortem()
-        .args(["report", "--format", "md"])
-        .arg(repo().join("tests/data/supportconfig"))
-        .output()
-        .expect("run postmortem");
-    let md = String::from_utf8_lossy(&md.stdout);
+    let md = run_ok([
+        "report".as_ref(),
+        "--format".as_ref(),
+        "md".as_ref(),
+        repo().join("tests/data/supportconfig").as_os_str(),
+    ]);
+    let md = String::from_utf8_lossy(&md);
     assert!(
         md.contains("`memory.txt:26`"),
         "buddyinfo's Normal line is line 26"

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::evidence::EvidenceSet;
 use super::Rule;
-use crate::facts::Line;
+use crate::facts::{Line, OomKill};
 use crate::report::{Confidence, Evidence, Finding, Recommendation, Risk, Role, Severity};
 
 /// Builds a [`Finding`] for a rule: id and role come from the rule, the rest from the evidence.
@@ -115,6 +115,14 @@ impl FindingBuilder {
     }
 
     /// Quote `path:line`.
+    /// The memory cgroup summary of an OOM report (`memory: usage N kB, limit N kB, failcnt N`)
+    /// as the metrics `usage_bytes`, `limit_bytes` and `failcnt`, those it gave.
+    pub fn memcg_usage(self, kill: &OomKill) -> FindingBuilder {
+        self.metric_opt("usage_bytes", kill.memory_usage_kb.map(kib))
+            .metric_opt("limit_bytes", kill.memory_limit_kb.map(kib))
+            .metric_opt("failcnt", kill.memory_failcnt)
+    }
+
     pub fn cite(mut self, path: &str, line: &Line) -> FindingBuilder {
         self.evidence.add(path, line);
         self
@@ -196,17 +204,19 @@ impl FindingBuilder {
     }
 }
 
-/// Put bundle text in a Markdown code span, whatever it holds: the one way bundle text enters
-/// prose. Line breaks become spaces and control characters visible, so nothing in the text can
+/// Bundle text in a Markdown code span, whatever it holds: the one way bundle text enters
+/// prose, and the one code-span function of the project (the renderer's, under the name rules
+/// use). Line breaks become spaces and control characters visible, so nothing in the text can
 /// end the span and start markup of its own.
-pub fn code(text: &str) -> String {
-    crate::render::escape::md_span(text)
-}
+pub use crate::render::escape::md_span as code;
 
 /// Plain text (a finding title, a problem message) inside Markdown prose, every character that
-/// could be markup escaped.
-pub fn text_in_prose(title: &str) -> String {
-    crate::render::escape::md_text(title)
+/// could be markup escaped: the renderer's escaping, under the name rules use.
+pub use crate::render::escape::md_text as text_in_prose;
+
+/// Bytes of a count of KiB, as the kernel's reports give sizes.
+fn kib(kb: u64) -> u64 {
+    kb.saturating_mul(1024)
 }
 
 /// A number of things in words: `one report`, `3 reports`. Prose never says `report(s)`.

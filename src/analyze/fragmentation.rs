@@ -252,25 +252,6 @@ pub fn order_bytes(order: u32) -> u64 {
     shl(4096, order)
 }
 
-/// A size in words: `256 KiB`, `6.3 GiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value.fract() == 0.0 || value >= 100.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,9 +393,6 @@ mod tests {
     #[test]
     fn sizes_in_words() {
         assert_eq!(order_bytes(6), 262144);
-        assert_eq!(human_bytes(262144), "256 KiB");
-        assert_eq!(human_bytes(32 * 1024), "32 KiB");
-        assert_eq!(human_bytes(6_764_573_491), "6.3 GiB");
         assert_eq!(largest_free_order(&NORMAL), Some(3));
         assert_eq!(largest_free_order(&[0, 0]), None);
     }

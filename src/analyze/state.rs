@@ -6,10 +6,10 @@
 //! (a kernel release, a zone name) is put in code spans.
 
 use super::finding::code;
-use super::fragmentation::human_bytes;
 use crate::derive::Derived;
 use crate::facts::Facts;
 use crate::report::{Details, ZoneState};
+use crate::units;
 
 /// The request orders whose failures matter: above order 3 (`PAGE_ALLOC_COSTLY_ORDER`) the
 /// kernel's reclaim gives up early, and order 6 to 10 are what network namespaces, conntrack
@@ -31,15 +31,15 @@ pub fn summarize(facts: &Facts, derived: &Derived<'_>, details: &Details) -> Vec
     }
     if let Some(m) = &details.memory {
         if let Some(total) = m.total_bytes.filter(|&t| t > 0) {
-            let mut line = format!("Memory: {} in total", human_bytes(total));
+            let mut line = format!("Memory: {} in total", units::bytes(total));
             if let Some(avail) = m.available_bytes {
                 line.push_str(&format!(
                     ", {} available ({}%)",
-                    human_bytes(avail),
+                    units::bytes(avail),
                     avail.saturating_mul(100) / total
                 ));
             }
-            line.push_str(&format!(", {} free.", human_bytes(m.free_bytes)));
+            line.push_str(&format!(", {} free.", units::bytes(m.free_bytes)));
             lines.push(line);
         }
     }
@@ -52,7 +52,7 @@ pub fn summarize(facts: &Facts, derived: &Derived<'_>, details: &Details) -> Vec
             .filter_map(zone_sentence),
     );
     if let Some(total) = details.slab_total_bytes.filter(|&t| t > 0) {
-        let mut line = format!("Slab: {}", human_bytes(total));
+        let mut line = format!("Slab: {}", units::bytes(total));
         if let Some(reclaimable) = details.slab_reclaimable_bytes {
             line.push_str(&format!(
                 ", {}% of it reclaimable",
@@ -63,7 +63,7 @@ pub fn summarize(facts: &Facts, derived: &Derived<'_>, details: &Details) -> Vec
             line.push_str(&format!(
                 "; the largest cache is {} ({})",
                 code(&top.name),
-                human_bytes(top.bytes)
+                units::bytes(top.bytes)
             ));
         }
         line.push('.');

@@ -1024,7 +1024,7 @@ Reclaimable slab held 5.8 GiB (36% of RAM) at the failure. Slab pages cannot be 
 
 ## mm.slab-growth: Slab holds 8.8 GiB (55% of RAM)
 
-Kernel slab caches held 8.8 GiB of 16.0 GiB RAM (55%), according to the Mem-Info block of the failure report. 5.8 GiB of it (65%) is reclaimable (dentries, inodes and kin), the rest cannot be freed without freeing the objects' owners.
+Kernel slab caches held 8.8 GiB of 16 GiB RAM (55%), according to the Mem-Info block of the failure report. 5.8 GiB of it (65%) is reclaimable (dentries, inodes and kin), the rest cannot be freed without freeing the objects' owners.
 
 Reclaimable is not movable: compaction cannot migrate slab pages, so slab spread over memory keeps the allocator from rebuilding large blocks until the objects themselves are freed.
 

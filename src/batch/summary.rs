@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::BatchError;
-use crate::render::escape::html_escape;
+use crate::render;
 
 /// One bundle of the fleet. Field names and meanings are stable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -404,11 +404,8 @@ const STYLE: &str = include_str!("../../templates/style.css");
 
 /// The summary page.
 pub fn to_html(rows: &[SummaryRow]) -> Result<String, BatchError> {
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html"]);
-    tera.set_escape_fn(html_escape);
-    tera.add_raw_templates(vec![("summary.html", INDEX_TEMPLATE), ("style.css", STYLE)])
-        .map_err(|e| BatchError::Template(chain(&e)))?;
+    let tera = render::template_engine(&[("summary.html", INDEX_TEMPLATE), ("style.css", STYLE)])
+        .map_err(BatchError::Template)?;
     let readable = rows.iter().filter(|r| r.ok).count();
     let mut counts = Vec::new();
     for s in ["critical", "warning", "info", "none"] {
@@ -425,21 +422,10 @@ pub fn to_html(rows: &[SummaryRow]) -> Result<String, BatchError> {
         counts,
         groups: groups(rows),
     };
-    let context =
-        tera::Context::from_serialize(&view).map_err(|e| BatchError::Template(chain(&e)))?;
+    let context = tera::Context::from_serialize(&view)
+        .map_err(|e| BatchError::Template(render::error_chain(&e)))?;
     tera.render("summary.html", &context)
-        .map_err(|e| BatchError::Template(chain(&e)))
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+        .map_err(|e| BatchError::Template(render::error_chain(&e)))
 }
 
 #[cfg(test)]

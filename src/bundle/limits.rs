@@ -1,6 +1,7 @@
 //! Counting readers that enforce [`Limits`] on the bytes that really flow, whatever the headers
 //! claim.
 
+use crate::units;
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -123,7 +124,7 @@ impl Budget {
         if total > self.limits.max_total_bytes {
             return Err(self.trip(format!(
                 "more than {} of uncompressed data (the --max-bytes limit); raise it with --max-bytes if the bundle is genuine",
-                human_bytes(self.limits.max_total_bytes)
+                units::bytes(self.limits.max_total_bytes)
             )));
         }
         if let Some(size) = self.file_size {
@@ -131,8 +132,8 @@ impl Budget {
                 return Err(self.trip(format!(
                     "the bundle expands to more than {} times its size of {} ({} read so far), which looks like a decompression bomb",
                     self.limits.max_ratio,
-                    human_bytes(size),
-                    human_bytes(total)
+                    units::bytes(size),
+                    units::bytes(total)
                 )));
             }
         }
@@ -163,22 +164,6 @@ impl Budget {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| {
                 Some(p.saturating_sub(bytes))
             });
-    }
-}
-
-/// `1.5 GiB`-style sizes for messages.
-pub(crate) fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS.get(unit).unwrap_or(&"TiB"))
     }
 }
 
@@ -216,8 +201,8 @@ impl<R: Read> Read for RatioGuard<'_, R> {
             return Err(self.budget.trip(format!(
                 "{} expands more than {max_ratio} times ({} from {} compressed), which looks like a decompression bomb",
                 self.label,
-                human_bytes(self.produced),
-                human_bytes(consumed)
+                units::bytes(self.produced),
+                units::bytes(consumed)
             )));
         }
         Ok(n)
@@ -274,7 +259,7 @@ impl<R: Read> Read for HeaderWindow<R> {
                         io::ErrorKind::InvalidData,
                         format!(
                             "tar header records larger than {}",
-                            human_bytes(MAX_HEADER_BYTES)
+                            units::bytes(MAX_HEADER_BYTES)
                         ),
                     ))
                 }
@@ -532,7 +517,5 @@ mod tests {
         let mut out = Vec::new();
         assert!(replay.read_to_end(&mut out).is_err());
         assert_eq!(out, b"abc");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(12), "12 bytes");
     }
 }

@@ -18,6 +18,7 @@
 //! named without the compression suffix; its container is named after the compression
 //! (`tar.gz`), the closest the report's container list has.
 
+use crate::units;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -323,7 +324,7 @@ pub fn read_bundle(
                 format!(
                     "the stream goes on past the archive's end for more than {}; the rest was not \
                      read, and the SHA-256 covers what was",
-                    limits::human_bytes(trailing_cap)
+                    units::bytes(trailing_cap)
                 ),
             );
         }

@@ -22,7 +22,11 @@ use std::collections::BTreeMap;
 pub use identities::{Anonymizer, Known};
 pub use secrets::{mask_args, mask_text, MASK};
 
-use crate::report::{OtherIncident, Recommendation, Report, RootCause};
+use crate::report::{
+    BaselineInfo, BundleInfo, Citation, Clock, ComparedValue, Comparison, ContainerRow, Details,
+    Evidence, Finding, MemoryComposition, OtherIncident, Recommendation, Report, RootCause,
+    SlabComparison, SlabRow, SourceEntry, TimelineEvent, ZoneState,
+};
 
 /// Mask every secret in the report's bundle text.
 pub fn mask_report(mut report: Report) -> Report {
@@ -60,26 +64,85 @@ pub fn redact_report(mut report: Report, known: &Known) -> Report {
 }
 
 fn recommendation(r: &mut Recommendation, f: &mut dyn FnMut(&mut String)) {
-    f(&mut r.action);
-    opt(&mut r.command, f);
-    f(&mut r.when);
+    let Recommendation {
+        action,
+        command,
+        risk: _,
+        when,
+    } = r;
+    f(action);
+    opt(command, f);
+    f(when);
+}
+
+fn citation(c: &mut Citation, f: &mut dyn FnMut(&mut String)) {
+    let Citation { source, line: _ } = c;
+    f(source);
+}
+
+fn compared(v: &mut ComparedValue, f: &mut dyn FnMut(&mut String)) {
+    let ComparedValue {
+        name,
+        failing,
+        baseline,
+        failing_value: _,
+        baseline_value: _,
+    } = v;
+    f(name);
+    opt(failing, f);
+    opt(baseline, f);
 }
 
 /// Visit every string of the report that can hold bundle text, in the order a reader meets them
-/// (bundle, root cause, findings, timeline, details, sources), so placeholders are numbered the
-/// same way on every run and `container-1` is the first container the report talks about. Fixed vocabularies (kinds, roles, finding ids, zone names) are not visited.
+/// (bundle, root cause, findings, timeline, details, comparison, sources), so placeholders are
+/// numbered the same way on every run and `container-1` is the first container the report talks
+/// about. Fixed vocabularies (kinds, roles, finding ids, zone names) are not visited.
+///
+/// Every struct is destructured with every field named, so that a field added to the report
+/// does not compile until it is visited here or said to hold no bundle text (`_`).
 fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
-    let b = &mut report.bundle;
-    f(&mut b.name);
-    opt(&mut b.hostname, f);
-    opt(&mut b.kernel, f);
-    f(&mut b.clock.method);
-    opt(&mut b.clock.timezone, f);
-    b.clock.notes.iter_mut().for_each(&mut *f);
-    b.problems.iter_mut().for_each(&mut *f);
+    let Report {
+        schema: _,
+        generator: _,
+        bundle,
+        sources,
+        timeline,
+        findings,
+        root_cause,
+        details,
+        comparison,
+    } = report;
 
-    if let Some(rc) = &mut report.root_cause {
-        // Every field named, so that a new one holding bundle text cannot skip masking.
+    let BundleInfo {
+        name,
+        sha256: _,
+        container: _,
+        layout: _,
+        hostname,
+        kernel,
+        collected_at: _,
+        clock,
+        problems,
+        path,
+        redacted: _,
+    } = bundle;
+    f(name);
+    opt(hostname, f);
+    opt(kernel, f);
+    let Clock {
+        boot_time: _,
+        method,
+        uncertainty_s: _,
+        timezone,
+        notes,
+    } = clock;
+    f(method);
+    opt(timezone, f);
+    notes.iter_mut().for_each(&mut *f);
+    problems.iter_mut().for_each(&mut *f);
+    opt(path, f);
+
+    if let Some(rc) = root_cause {
         let RootCause {
             verdict: _,
             chain: _,
@@ -105,13 +168,26 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         }
     }
 
-    for finding in &mut report.findings {
-        f(&mut finding.title);
-        f(&mut finding.sentence);
-        f(&mut finding.advice);
-        f(&mut finding.explanation);
-        let metrics = std::mem::take(&mut finding.metrics);
-        finding.metrics = metrics
+    for finding in findings {
+        let Finding {
+            id: _,
+            role: _,
+            severity: _,
+            confidence: _,
+            title,
+            explanation,
+            sentence,
+            advice,
+            metrics,
+            evidence,
+            recommendations,
+            references,
+        } = finding;
+        f(title);
+        f(sentence);
+        f(advice);
+        f(explanation);
+        *metrics = std::mem::take(metrics)
             .into_iter()
             .map(|(mut k, mut v)| {
                 f(&mut k);
@@ -119,72 +195,171 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
                 (k, v)
             })
             .collect::<BTreeMap<_, _>>();
-        for e in &mut finding.evidence {
-            f(&mut e.path);
-            let before = e.text.clone();
-            f(&mut e.text);
-            if e.text != before {
-                e.masked = true;
+        for e in evidence {
+            let Evidence {
+                path,
+                line: _,
+                text,
+                masked,
+            } = e;
+            f(path);
+            let before = text.clone();
+            f(text);
+            if *text != before {
+                *masked = true;
             }
         }
-        for r in &mut finding.recommendations {
-            f(&mut r.action);
-            opt(&mut r.command, f);
-            f(&mut r.when);
-        }
-        finding.references.iter_mut().for_each(&mut *f);
+        recommendations
+            .iter_mut()
+            .for_each(|r| recommendation(r, f));
+        references.iter_mut().for_each(&mut *f);
     }
 
-    for e in &mut report.timeline {
-        f(&mut e.source);
-        f(&mut e.text);
-        for c in &mut e.also_in {
-            f(&mut c.source);
-        }
+    for e in timeline {
+        let TimelineEvent {
+            time: _,
+            uptime_s: _,
+            source,
+            line: _,
+            kind: _,
+            text,
+            also_in,
+            repeat: _,
+            severity: _,
+        } = e;
+        f(source);
+        f(text);
+        also_in.iter_mut().for_each(|c| citation(c, f));
     }
 
-    let d = &mut report.details;
-    for z in &mut d.zones {
-        f(&mut z.source.source);
+    let Details {
+        zones,
+        requested_order: _,
+        memory,
+        slab_top,
+        slab_total_bytes: _,
+        slab_reclaimable_bytes: _,
+        containers,
+        gaps,
+        state,
+    } = details;
+    for z in zones {
+        let ZoneState {
+            node: _,
+            zone: _,
+            moment: _,
+            source,
+            free_blocks: _,
+            free_kb: _,
+            min_kb: _,
+            low_kb: _,
+            high_kb: _,
+            extfrag_index: _,
+            unusable_index: _,
+            watermark_ok: _,
+        } = z;
+        citation(source, f);
     }
-    if let Some(m) = &mut d.memory {
-        f(&mut m.source.source);
+    if let Some(m) = memory {
+        let MemoryComposition {
+            source,
+            total_bytes: _,
+            free_bytes: _,
+            anon_bytes: _,
+            file_bytes: _,
+            slab_reclaimable_bytes: _,
+            slab_unreclaimable_bytes: _,
+            other_bytes: _,
+            available_bytes: _,
+        } = m;
+        citation(source, f);
     }
-    for s in &mut d.slab_top {
-        f(&mut s.name);
+    for s in slab_top {
+        let SlabRow {
+            name,
+            bytes: _,
+            objects: _,
+            object_size: _,
+            per_instance: _,
+        } = s;
+        f(name);
     }
-    for c in &mut d.containers {
-        f(&mut c.name);
-        f(&mut c.id);
-        opt(&mut c.image, f);
-        opt(&mut c.status, f);
-        opt(&mut c.error, f);
-        f(&mut c.source.source);
+    for c in containers {
+        let ContainerRow {
+            name,
+            id,
+            image,
+            memory_limit_bytes: _,
+            kernel_memory_bytes: _,
+            status,
+            exit_code: _,
+            oom_killed: _,
+            error,
+            source,
+        } = c;
+        f(name);
+        f(id);
+        opt(image, f);
+        opt(status, f);
+        opt(error, f);
+        citation(source, f);
     }
-    d.gaps.iter_mut().for_each(&mut *f);
+    gaps.iter_mut().for_each(&mut *f);
+    state.iter_mut().for_each(&mut *f);
 
-    if let Some(c) = &mut report.comparison {
-        f(&mut c.baseline.name);
-        opt(&mut c.baseline.hostname, f);
-        opt(&mut c.baseline.kernel, f);
-        c.baseline_problems.iter_mut().for_each(&mut *f);
-        c.notes.iter_mut().for_each(&mut *f);
-        c.key_differences.iter_mut().for_each(&mut *f);
-        c.other_differences.iter_mut().for_each(&mut *f);
-        for s in &mut c.slab_top {
-            f(&mut s.name);
+    if let Some(c) = comparison {
+        let Comparison {
+            baseline,
+            baseline_healthy: _,
+            baseline_problems,
+            notes,
+            key_differences,
+            other_differences,
+            zones: _,
+            memory,
+            slab_top,
+            host,
+            sysctl,
+        } = c;
+        let BaselineInfo {
+            name,
+            hostname,
+            kernel,
+        } = baseline;
+        f(name);
+        opt(hostname, f);
+        opt(kernel, f);
+        baseline_problems.iter_mut().for_each(&mut *f);
+        notes.iter_mut().for_each(&mut *f);
+        key_differences.iter_mut().for_each(&mut *f);
+        other_differences.iter_mut().for_each(&mut *f);
+        for s in slab_top {
+            let SlabComparison {
+                name,
+                failing_bytes: _,
+                baseline_bytes: _,
+            } = s;
+            f(name);
         }
-        for v in c.host.iter_mut().chain(c.sysctl.iter_mut()) {
-            f(&mut v.name);
-            opt(&mut v.failing, f);
-            opt(&mut v.baseline, f);
-        }
+        host.iter_mut()
+            .chain(sysctl.iter_mut())
+            .chain(memory.iter_mut())
+            .for_each(|v| compared(v, f));
     }
 
-    for s in &mut report.sources {
-        f(&mut s.path);
-        s.warnings.iter_mut().for_each(&mut *f);
-        opt(&mut s.problem, f);
+    for s in sources {
+        let SourceEntry {
+            path,
+            kind: _,
+            records: _,
+            warnings,
+            detected_by: _,
+            size: _,
+            problem,
+        } = s;
+        f(path);
+        warnings.iter_mut().for_each(&mut *f);
+        opt(problem, f);
     }
 }
 
@@ -307,6 +482,7 @@ mod tests {
                         line: Some(2),
                     },
                 }],
+                state: vec!["Memory: 16 GiB, kubelet --token=abc.def.ghi".into()],
                 ..Details::default()
             },
             comparison: None,
@@ -330,6 +506,7 @@ mod tests {
             r.details.containers[0].error.as_deref(),
             Some("exec: Authorization: Bearer ***")
         );
+        assert_eq!(r.details.state[0], "Memory: 16 GiB, kubelet --token=***");
         assert!(!r.bundle.redacted);
         let json = serde_json::to_string(&r).expect("serialises");
         assert!(!json.contains("hunter2") && !json.contains("abc.def.ghi"));

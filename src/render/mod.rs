@@ -104,21 +104,26 @@ const TEMPLATES: &[(&str, &str)] = &[
 fn engine() -> Result<&'static tera::Tera, String> {
     static ENGINE: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
     ENGINE
-        .get_or_init(|| {
-            let mut tera = tera::Tera::default();
-            tera.autoescape_on(vec![".html"]);
-            tera.set_escape_fn(escape::html_escape);
-            register_markdown_filters(&mut tera);
-            tera.add_raw_templates(TEMPLATES.iter().copied())
-                .map_err(|e| error_chain(&e))?;
-            Ok(tera)
-        })
+        .get_or_init(|| template_engine(TEMPLATES))
         .as_ref()
         .map_err(Clone::clone)
 }
 
+/// A template engine over `templates` (name, text), set up as every page of postmortem is: the
+/// templates whose name ends in `.html` autoescaped with [`escape::html_escape`], the Markdown
+/// escaping filters registered. The error is the template's, with its causes.
+pub(crate) fn template_engine(templates: &[(&str, &str)]) -> Result<tera::Tera, String> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(escape::html_escape);
+    register_markdown_filters(&mut tera);
+    tera.add_raw_templates(templates.iter().copied())
+        .map_err(|e| error_chain(&e))?;
+    Ok(tera)
+}
+
 /// A tera error with its causes (tera puts the useful part, file and line, in the source).
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -3,6 +3,7 @@
 //! Every event cites the file and line it came from. The text is a one-line summary in
 //! postmortem's own words, quoting only short pieces of the bundle (a task name, an errno).
 
+use crate::units;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
@@ -95,18 +96,6 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// `256 KiB`, `4 MiB`.
-pub fn size_text(bytes: u64) -> String {
-    const KIB: u64 = 1024;
-    if bytes >= KIB * KIB && bytes.is_multiple_of(KIB * KIB) {
-        format!("{} MiB", bytes / (KIB * KIB))
-    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} B")
-    }
-}
-
 fn clock_quality(format: KernelLogFormat, stamp: &Stamp) -> u8 {
     let both = stamp.uptime_s.is_some() && stamp.wall.is_some();
     match format {
@@ -125,7 +114,7 @@ fn alloc_text(a: &AllocFailure) -> String {
         "{} page allocation failure: order {} ({}), mode {:#x}",
         a.task,
         a.order,
-        size_text(a.bytes()),
+        units::bytes(a.bytes()),
         a.gfp.raw
     )
 }
@@ -155,6 +144,8 @@ fn oom_text(o: &OomKill) -> String {
 }
 
 /// Kind, text and severity of a notable kernel message; `None` for messages the timeline skips.
+/// A kind with no wording of its own here is quoted as the kernel printed it, so that a new
+/// kind of message reaches the timeline without a change in this file.
 fn message_event(
     kind: &KernelMessageKind,
     message: &str,
@@ -200,8 +191,8 @@ fn message_event(
             match (allocated, requested) {
                 (Some(a), Some(r)) => format!(
                     "vmalloc allocation failure: {} of {} allocated",
-                    size_text(*a),
-                    size_text(*r)
+                    units::bytes(*a),
+                    units::bytes(*r)
                 ),
                 _ => "vmalloc allocation failure".to_string(),
             },
@@ -243,6 +234,7 @@ fn message_event(
             format!("{bridge}: port {port} entered {state} state"),
             Severity::Info,
         ),
+        other => (other.as_str(), quote(message), Severity::Warning),
     })
 }
 
@@ -781,13 +773,6 @@ pub fn boot_drafts<'a>(derived: &Derived<'a>, clock: &ClockResolution, out: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_read_naturally() {
-        assert_eq!(size_text(4096 << 6), "256 KiB");
-        assert_eq!(size_text(4096 << 10), "4 MiB");
-        assert_eq!(size_text(100), "100 B");
-    }
 
     #[test]
     fn quotes_stay_on_one_line_and_short() {

@@ -1,7 +1,6 @@
 //! `container.memory-limit`: the failing container's memory limit and what it did on this host.
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::kernel::kmem::kmem_evidence;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
@@ -9,6 +8,7 @@ use crate::analyze::{refs, Context, Rule};
 use crate::facts::{Container, OomScope};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::sources::SourceKind;
+use crate::units;
 
 pub struct ContainerMemoryLimit;
 
@@ -86,14 +86,14 @@ impl Rule for ContainerMemoryLimit {
                 })
                 .title(format!(
                     "Container {name} hit its {} memory limit",
-                    human_bytes(limit_u)
+                    units::bytes(limit_u)
                 ))
                 .paragraph(format!(
                     "The container {} runs with a memory limit of {} and the kernel's OOM killer \
                      ran inside its memory cgroup{}. The limit is smaller than what the workload \
                      used at that moment.",
                     code(name),
-                    human_bytes(limit_u),
+                    units::bytes(limit_u),
                     if at_limit {
                         " with usage equal to the limit"
                     } else {
@@ -172,7 +172,7 @@ impl Rule for ContainerMemoryLimit {
             .confidence(Confidence::Medium)
             .title(format!(
                 "Container {name}'s {} memory limit switches on kmem accounting on a 3.10 kernel",
-                human_bytes(limit_u)
+                units::bytes(limit_u)
             ))
             .paragraph(format!(
                 "The container {} was configured with a memory limit of {}. With runc v1.0.0-rc3 \
@@ -182,7 +182,7 @@ impl Rule for ContainerMemoryLimit {
                  cache then allocates the memory-cgroup parameter array, which is what needed the \
                  large contiguous block.",
                 code(name),
-                human_bytes(limit_u),
+                units::bytes(limit_u),
             ))
             .paragraph(format!(
                 "Proven by the bundle: the limit is set; the kernel is {release}; the failed \

@@ -1,10 +1,10 @@
 //! `container.oom-killed`: a container's process was killed because its memory cgroup hit its
 //! limit.
 
+use crate::units;
 use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
 use crate::facts::Container;
@@ -98,7 +98,7 @@ impl Rule for ContainerOomKilled {
         if let Some(l) = limit {
             text.push_str(&format!(
                 " Its memory limit is {}.",
-                human_bytes(u64::try_from(l).unwrap_or(0))
+                units::bytes(u64::try_from(l).unwrap_or(0))
             ));
         }
         if !kernel_victims.is_empty() {

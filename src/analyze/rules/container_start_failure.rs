@@ -283,7 +283,8 @@ fn runc_words(step: Option<&(String, String)>, exit_status: Option<i32>) -> Stri
         }
         (Some((_, errno)), _) => format!(": the runtime reported {}.", code(errno)),
         (None, Some(n)) => format!(
-            ": runc's namespace setup process ended with {}.",
+            ": runc's namespace setup (`nsexec`) gave up with {}, the number of the step that \
+             failed in that runc build, not an errno.",
             code(&format!("exit status {n}"))
         ),
         (None, None) => ".".to_string(),

@@ -2,13 +2,13 @@
 //! implementation is known to fail (3.10 / RHEL 7).
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::kernel::kmem::{kmem_evidence, limit_switches_kmem_on, MEMCG_CACHE_FUNCTIONS};
 use crate::analyze::lookup::trace_has;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::sources::SourceKind;
+use crate::units;
 
 pub struct KmemAccounting;
 
@@ -147,8 +147,8 @@ impl Rule for KmemAccounting {
                          had been used since boot. `grep memory /proc/cgroups` on the node (the \
                          `num_cgroups` column counts live and leaked memory cgroups) would \
                          confirm it.",
-                        human_bytes(low),
-                        human_bytes(high),
+                        units::bytes(low),
+                        units::bytes(high),
                         plo / 2,
                         phi / 2
                     ))

@@ -1,11 +1,11 @@
 //! `memcg.kmem-limit-reached`: a cgroup's kernel-memory limit was reached.
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::units;
 
 pub struct KmemLimitReached;
 
@@ -62,7 +62,7 @@ impl Rule for KmemLimitReached {
             .confidence(Confidence::High)
             .title(format!(
                 "Kernel-memory limit of {} reached",
-                human_bytes(limit.saturating_mul(1024))
+                units::bytes(limit.saturating_mul(1024))
             ))
             .paragraph(format!(
                 "The cgroup{} reached its kernel-memory (kmem) limit of {} (`failcnt` {}). Kernel \
@@ -70,7 +70,7 @@ impl Rule for KmemLimitReached {
                  which fails `fork`, file opens and network namespace creation inside the \
                  container even when its user memory is below its limit.",
                 cgroup.map(|c| format!(" {}", code(c))).unwrap_or_default(),
-                human_bytes(limit.saturating_mul(1024)),
+                units::bytes(limit.saturating_mul(1024)),
                 k.kmem_failcnt.unwrap_or(0)
             ))
             .metric_opt(

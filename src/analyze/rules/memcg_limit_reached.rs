@@ -1,12 +1,12 @@
 //! `memcg.limit-reached`: a memory cgroup's usage reached its limit.
 
 use crate::analyze::finding::{code, times, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::OomScope;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::units;
 
 pub struct LimitReached;
 
@@ -65,7 +65,7 @@ impl Rule for LimitReached {
                 .count();
             let limit = k
                 .memory_limit_kb
-                .map(|l| human_bytes(l.saturating_mul(1024)));
+                .map(|l| units::bytes(l.saturating_mul(1024)));
             let b = FindingBuilder::new(self)
                 .severity(Severity::Warning)
                 .confidence(if at_limit {
@@ -83,7 +83,7 @@ impl Rule for LimitReached {
                      the limit allows; the host itself was not out of memory.",
                     code(&cgroup),
                     k.memory_usage_kb
-                        .map(|u| human_bytes(u.saturating_mul(1024)))
+                        .map(|u| units::bytes(u.saturating_mul(1024)))
                         .unwrap_or_else(|| "?".to_string()),
                     limit.clone().unwrap_or_else(|| "?".to_string()),
                     k.memory_failcnt
@@ -96,25 +96,17 @@ impl Rule for LimitReached {
                         .unwrap_or_default()
                 ))
                 .sentence(format!(
-                    "The cgroup's own limit ran out, not the host's memory: it used {} of its {} \
-                     limit{}, so the workload needs more memory than the limit allows, or leaks.",
+                    "The cgroup used {} of its {} limit{}, so the workload needs more memory than \
+                     the limit allows, or leaks.",
                     k.memory_usage_kb
-                        .map(|u| human_bytes(u.saturating_mul(1024)))
+                        .map(|u| units::bytes(u.saturating_mul(1024)))
                         .unwrap_or_else(|| "all".to_string()),
                     limit.clone().unwrap_or_else(|| "memory".to_string()),
                     k.memory_failcnt
-                        .map(|f| format!(" and had hit it {f} times"))
+                        .map(|f| format!(" and had hit the limit {f} times"))
                         .unwrap_or_default()
                 ))
-                .metric_opt(
-                    "usage_bytes",
-                    k.memory_usage_kb.map(|v| v.saturating_mul(1024)),
-                )
-                .metric_opt(
-                    "limit_bytes",
-                    k.memory_limit_kb.map(|v| v.saturating_mul(1024)),
-                )
-                .metric_opt("failcnt", k.memory_failcnt)
+                .memcg_usage(k)
                 .metric("oom_kills", kills as u64)
                 .cite_opt(o.path, k.header.as_ref())
                 .cite_opt(o.path, k.memcg_line.as_ref())

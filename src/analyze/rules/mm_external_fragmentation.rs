@@ -3,8 +3,7 @@
 use crate::analyze::assess::{assess_main, Assessment, Cause};
 use crate::analyze::finding::{code, count, index3, FindingBuilder};
 use crate::analyze::fragmentation::{
-    fragmentation_index, human_bytes, largest_free_order, order_bytes, WatermarkFailure,
-    WatermarkRule,
+    fragmentation_index, largest_free_order, order_bytes, WatermarkFailure, WatermarkRule,
 };
 use crate::analyze::kernel::kmem::kmem_evidence;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
@@ -13,6 +12,7 @@ use crate::analyze::{refs, Context, Rule};
 use crate::facts::{BuddyZone, Facts, FragIndexZone};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::sources::SourceKind;
+use crate::units;
 
 pub struct ExternalFragmentation;
 
@@ -127,16 +127,16 @@ fn zone_table(a: &Assessment<'_>) -> String {
         let free = z
             .dump
             .free_kb
-            .map(|kb| human_bytes(kb.saturating_mul(1024)))
+            .map(|kb| units::bytes(kb.saturating_mul(1024)))
             .unwrap_or_else(|| "?".to_string());
         let min = z
             .dump
             .min_kb
-            .map(|kb| human_bytes(kb.saturating_mul(1024)))
+            .map(|kb| units::bytes(kb.saturating_mul(1024)))
             .unwrap_or_else(|| "?".to_string());
         let largest = z
             .largest_block_bytes()
-            .map(human_bytes)
+            .map(units::bytes)
             .unwrap_or_else(|| "none".to_string());
         let index = z
             .extfrag
@@ -254,7 +254,7 @@ fn from_collection(
         return None;
     }
     let largest_words = largest
-        .map(|o| format!("{} (order {o})", human_bytes(order_bytes(o))))
+        .map(|o| format!("{} (order {o})", units::bytes(order_bytes(o))))
         .unwrap_or_else(|| "none".to_string());
     Some(
         FindingBuilder::new(rule)
@@ -262,7 +262,7 @@ fn from_collection(
             .confidence(Confidence::Low)
             .title(format!(
                 "Memory likely fragmented: {} available but no free block of order {order} in {} at collection",
-                human_bytes(av.bytes),
+                units::bytes(av.bytes),
                 row.zone
             ))
             .paragraph(format!(
@@ -272,9 +272,9 @@ fn from_collection(
                  above in {} (largest free block: {largest_words}), and a fragmentation index of \
                  {} at order {order} computed from it. Values near 1.000 mean fragmentation, \
                  near 0 lack of memory.",
-                human_bytes(order_bytes(order)),
+                units::bytes(order_bytes(order)),
                 if av.from == "free" { "free" } else { "/proc/meminfo" },
-                human_bytes(av.bytes),
+                units::bytes(av.bytes),
                 code(&row.zone),
                 index3(index)
             ))
@@ -287,7 +287,7 @@ fn from_collection(
                 "Memory was most likely fragmented, not used up: {} was available, but \
                  `/proc/buddyinfo` collected later shows no free block of order {order} or above \
                  in {} (the failure report lost its free lists).",
-                human_bytes(av.bytes),
+                units::bytes(av.bytes),
                 code(&row.zone)
             ))
             .advice(ADVICE)
@@ -334,14 +334,14 @@ fn kmem_active(ctx: &Context<'_>) -> bool {
 fn verdict_sentence(a: &Assessment<'_>, pref: &ZoneView<'_>) -> String {
     let largest = pref
         .largest_block_bytes()
-        .map(human_bytes)
+        .map(units::bytes)
         .unwrap_or_else(|| "none".to_string());
     let vals: Vec<f64> = pref.extfrag.iter().copied().filter(|v| *v >= 0.0).collect();
     let lo = vals.iter().copied().reduce(f64::min);
     let hi = vals.iter().copied().reduce(f64::max);
     let mut parts = Vec::new();
     if let Some(av) = &a.available {
-        parts.push(format!("{} available", human_bytes(av.bytes)));
+        parts.push(format!("{} available", units::bytes(av.bytes)));
     }
     parts.push(format!(
         "no free block larger than {largest} in {}",
@@ -390,13 +390,13 @@ fn build(
     let captured_at_order = captured.and_then(|(_, z)| z.values.get(order as usize).copied());
     let largest = pref
         .largest_block_bytes()
-        .map(human_bytes)
+        .map(units::bytes)
         .unwrap_or_else(|| "no free block at all".to_string());
 
     // The headline, with numbers.
     let mut headline = format!(
         "The order-{order} request ({}) failed although memory was not used up",
-        human_bytes(order_bytes(order))
+        units::bytes(order_bytes(order))
     );
     match &a.available {
         Some(av) => headline.push_str(&format!(
@@ -406,9 +406,9 @@ fn build(
             } else {
                 "/proc/meminfo"
             },
-            human_bytes(av.bytes),
+            units::bytes(av.bytes),
             av.total_bytes
-                .map(|t| format!(" of {}", human_bytes(t)))
+                .map(|t| format!(" of {}", units::bytes(t)))
                 .unwrap_or_default()
         )),
         None => {
@@ -416,7 +416,7 @@ fn build(
                 headline.push_str(&format!(
                     ": at the failure {} was free or reclaimable (free pages, page cache and \
                      reclaimable slab)",
-                    human_bytes(pages_bytes(r.total_pages(), pref.page_kb))
+                    units::bytes(pages_bytes(r.total_pages(), pref.page_kb))
                 ));
             }
         }
@@ -597,7 +597,7 @@ fn build(
                 .map(|(o, c)| {
                     format!(
                         "{c} of order {o} ({} each)",
-                        human_bytes(order_bytes(o as u32))
+                        units::bytes(order_bytes(o as u32))
                     )
                 })
                 .collect();
@@ -640,7 +640,7 @@ fn build(
                  moved by compaction, so the kernel could not rebuild order-{order} blocks out \
                  of the memory slab held; only freeing slab objects (reclaim, `drop_caches`) \
                  gives compaction room.",
-                human_bytes(pages_bytes(r.slab_reclaimable_pages, pref.page_kb)),
+                units::bytes(pages_bytes(r.slab_reclaimable_pages, pref.page_kb)),
                 share * 100.0
             )
         })
@@ -672,9 +672,9 @@ fn build(
             "Memory fragmented: {} available but no free block of order {order} ({}) in {}",
             a.available
                 .as_ref()
-                .map(|av| human_bytes(av.bytes))
+                .map(|av| units::bytes(av.bytes))
                 .unwrap_or_else(|| "memory".to_string()),
-            human_bytes(order_bytes(order)),
+            units::bytes(order_bytes(order)),
             zone
         ))
         .sentence(verdict_sentence(a, pref))

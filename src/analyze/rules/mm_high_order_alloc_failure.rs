@@ -2,15 +2,16 @@
 //! caller asked for.
 
 use crate::analyze::finding::{code, count, FindingBuilder};
-use crate::analyze::fragmentation::{human_bytes, order_bytes};
+use crate::analyze::fragmentation::order_bytes;
 use crate::analyze::kernel::caches::is_per_netns_conntrack;
-use crate::analyze::kernel::paths::describe_path;
+use crate::analyze::kernel::paths::{consequence, describe_path};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::zones::gfp_flags;
 use crate::analyze::{Context, Rule};
 use crate::facts::{AllocFailure, RuntimeErrorKind};
 use crate::report::{Confidence, Finding, Role, Severity};
+use crate::units;
 
 pub struct HighOrderAllocFailure;
 
@@ -98,7 +99,7 @@ impl Rule for HighOrderAllocFailure {
             code(&failure.task),
             failure.order,
             pages,
-            human_bytes(bytes)
+            units::bytes(bytes)
         );
         if let Some(what) = describe_path(failure) {
             first.push_str(&format!(" It was {what}."));
@@ -139,7 +140,7 @@ impl Rule for HighOrderAllocFailure {
             .title(format!(
                 "Order-{} ({}) kernel allocation failed in {}",
                 failure.order,
-                human_bytes(bytes),
+                units::bytes(bytes),
                 failure.task
             ))
             .sentence(verdict_sentence(ctx, failure, others.len() + 1))
@@ -191,7 +192,7 @@ fn verdict_sentence(ctx: &Context<'_>, failure: &AllocFailure, reports: usize) -
     let size = format!(
         "an order-{} ({}) contiguous kernel allocation",
         failure.order,
-        human_bytes(order_bytes(failure.order))
+        units::bytes(order_bytes(failure.order))
     );
     let for_netns_cache =
         lookup::cache_create_failures(facts).any(|c| is_per_netns_conntrack(&c.item.cache));
@@ -228,9 +229,10 @@ fn verdict_sentence(ctx: &Context<'_>, failure: &AllocFailure, reports: usize) -
     } else {
         String::new()
     };
+    let cost = consequence(failure).unwrap_or("and the request failed");
     format!(
-        "{} could not get {size}{what}{path}: the kernel found no free block that large, and \
-         the request failed{many}.",
+        "{} could not get {size}{what}{path}: the kernel found no free block that large, \
+         {cost}{many}.",
         code(&failure.task)
     )
 }

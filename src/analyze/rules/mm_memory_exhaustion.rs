@@ -2,13 +2,14 @@
 
 use crate::analyze::assess::{assess_main, Assessment, Cause};
 use crate::analyze::finding::{code, index3, FindingBuilder};
-use crate::analyze::fragmentation::{human_bytes, order_bytes};
+use crate::analyze::fragmentation::order_bytes;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::{MemInfoDump, OomScope};
+use crate::facts::{MemInfoDump, OomScope, ZoneDump};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::sources::SourceKind;
+use crate::units;
 
 pub struct MemoryExhaustion;
 
@@ -70,8 +71,8 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
             rows.push(format!(
                 "{} {} free against a min watermark of {}{}",
                 code(&z.dump.zone),
-                human_bytes(free.saturating_mul(1024)),
-                human_bytes(min.saturating_mul(1024)),
+                units::bytes(free.saturating_mul(1024)),
+                units::bytes(min.saturating_mul(1024)),
                 if z.reserve_pages > 0 {
                     format!(
                         " (plus {} pages reserved for higher zones)",
@@ -86,7 +87,7 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
     let mut first = format!(
         "The order-{order} request ({}) failed because memory was used up, not because it was \
          fragmented: {}.",
-        human_bytes(order_bytes(order)),
+        units::bytes(order_bytes(order)),
         rows.join("; ")
     );
     if a.any_suitable_block() {
@@ -120,9 +121,9 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
             } else {
                 "/proc/meminfo"
             },
-            human_bytes(av.bytes),
+            units::bytes(av.bytes),
             av.total_bytes
-                .map(|t| format!(" of {}", human_bytes(t)))
+                .map(|t| format!(" of {}", units::bytes(t)))
                 .unwrap_or_default()
         )
     });
@@ -150,7 +151,7 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
              watermark with little left to reclaim{}.",
             a.available
                 .as_ref()
-                .map(|av| format!(" ({} available)", human_bytes(av.bytes)))
+                .map(|av| format!(" ({} available)", units::bytes(av.bytes)))
                 .unwrap_or_default()
         ))
         .paragraph(first)
@@ -198,17 +199,21 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
         o.item.scope == OomScope::Global && o.item.mem_info.as_ref().is_some_and(below_min)
     })?;
     let mem = oom.item.mem_info.as_ref()?;
-    let rows: Vec<String> = mem
+    let row = |z: &ZoneDump| {
+        Some(format!(
+            "{} {} free against a min watermark of {}",
+            code(&z.zone),
+            units::bytes(z.free_kb?.saturating_mul(1024)),
+            units::bytes(z.min_kb?.saturating_mul(1024))
+        ))
+    };
+    let rows: Vec<String> = mem.zones.iter().filter_map(row).collect();
+    // The sentence names the zones that ran out; the explanation gives every zone.
+    let out: Vec<String> = mem
         .zones
         .iter()
-        .filter_map(|z| {
-            Some(format!(
-                "{} {} free against a min watermark of {}",
-                code(&z.zone),
-                human_bytes(z.free_kb?.saturating_mul(1024)),
-                human_bytes(z.min_kb?.saturating_mul(1024))
-            ))
-        })
+        .filter(|z| z.free_kb.is_some() && z.free_kb <= z.min_kb)
+        .filter_map(row)
         .collect();
     let mut b = FindingBuilder::new(rule)
         .severity(Severity::Critical)
@@ -216,11 +221,11 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
         .title("Memory exhausted: the host-wide OOM killer ran with zones below min")
         .sentence(format!(
             "Memory was used up, not fragmented: when the OOM killer ran, {}.",
-            rows.join("; ")
+            out.join("; ")
         ))
         .paragraph(format!(
             "The kernel ran the OOM killer for the whole host, and the memory report printed with \
-             it shows the zones at or below their min watermark: {}.",
+             it shows each zone's free memory against its min watermark: {}.",
             rows.join("; ")
         ))
         .cite_opt(oom.path, oom.item.header.as_ref());

@@ -1,13 +1,13 @@
 //! `mm.slab-growth`: kernel slab holds an outsized share of RAM.
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::kernel::caches::{is_per_memcg_cache, is_per_netns_conntrack};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::Line;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::units;
 
 pub struct SlabGrowth;
 
@@ -116,20 +116,20 @@ impl Rule for SlabGrowth {
                 .severity(Severity::Warning)
                 .title(format!(
                     "Slab holds {} ({:.0}% of RAM)",
-                    human_bytes(t.total),
+                    units::bytes(t.total),
                     share * 100.0
                 ))
                 .paragraph(format!(
                     "Kernel slab caches held {} of {} RAM ({:.0}%), according to {}.{}",
-                    human_bytes(t.total),
-                    human_bytes(t.ram),
+                    units::bytes(t.total),
+                    units::bytes(t.ram),
                     share * 100.0,
                     t.from,
                     t.reclaimable
                         .map(|r| format!(
                         " {} of it ({:.0}%) is reclaimable (dentries, inodes and kin), the rest \
                          cannot be freed without freeing the objects' owners.",
-                        human_bytes(r),
+                        units::bytes(r),
                         if t.total > 0 { r as f64 * 100.0 / t.total as f64 } else { 0.0 }
                     ))
                         .unwrap_or_default()
@@ -154,7 +154,7 @@ impl Rule for SlabGrowth {
             let top: Vec<String> = caches
                 .iter()
                 .take(5)
-                .map(|c| format!("{} {}", code(&c.name), human_bytes(c.bytes)))
+                .map(|c| format!("{} {}", code(&c.name), units::bytes(c.bytes)))
                 .collect();
             let netns = caches
                 .iter()

@@ -1,10 +1,13 @@
 //! `mm.slub-alloc-failure`: SLUB could not get a new slab for a cache.
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
-use crate::analyze::lookup;
+use crate::analyze::fragmentation::order_bytes;
+use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
+use crate::facts::SlubFailure;
 use crate::report::{Confidence, Finding, Role, Severity};
+use crate::units;
 
 pub struct SlubAllocFailure;
 
@@ -81,10 +84,12 @@ impl Rule for SlubAllocFailure {
                 ),
             })
             .sentence(format!(
-                "SLUB could not get pages for a new slab of {named} {}: the page allocator had no \
-                 free block of the cache's order, so the allocations that needed those objects \
-                 failed or fell back.",
-                times(reports)
+                "SLUB could not get pages for a new slab of {named} {}{}: the page allocator had \
+                 no free block {}, so the allocations that needed those objects failed or fell \
+                 back.",
+                times(reports),
+                memcg_words(per_memcg_reports, reports),
+                block_words(&all)
             ))
             .paragraph(format!(
                 "SLUB failed to get pages for a new slab {}, for {named}. The slab \
@@ -119,6 +124,28 @@ impl Rule for SlubAllocFailure {
                 .cite_opt(s.path, s.item.cache_line.as_ref());
         }
         vec![b.build()]
+    }
+}
+
+/// Whose copies of the cache failed, when memory cgroups' copies did.
+fn memcg_words(per_memcg: usize, reports: usize) -> &'static str {
+    match per_memcg {
+        0 => "",
+        n if n == reports => ", each time for a memory cgroup's own copy of the cache",
+        _ => ", some of them for a memory cgroup's own copy of the cache",
+    }
+}
+
+/// The block the slabs needed: `of order 2 (16 KiB)`, when every report gives the same default
+/// order.
+fn block_words(all: &[At<'_, SlubFailure>]) -> String {
+    let mut orders = all.iter().map(|s| s.item.default_order);
+    match orders.next().flatten() {
+        Some(order) if orders.all(|o| o == Some(order)) => format!(
+            "of order {order} ({}), the size of the cache's slabs",
+            units::bytes(order_bytes(order))
+        ),
+        _ => "of the order of the cache's slabs".to_string(),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod container_start_failure;
 pub mod host_process_pressure;
 pub mod kernel_hung_task;
 pub mod kernel_known_defect;
+pub mod kernel_soft_lockup;
 pub mod memcg_cgroup_id_exhaustion;
 pub mod memcg_kmem_accounting;
 pub mod memcg_kmem_limit_reached;
@@ -36,6 +37,7 @@ pub static ALL: &[&dyn Rule] = &[
     &container_oom_killed::ContainerOomKilled,
     &cgroup_create_failure::CgroupCreateFailure,
     &kernel_hung_task::KernelHungTask,
+    &kernel_soft_lockup::KernelSoftLockup,
     // Mechanisms.
     &mm_high_order_alloc_failure::HighOrderAllocFailure,
     &mm_slab_cache_create_failure::SlabCacheCreateFailure,

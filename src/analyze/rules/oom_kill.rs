@@ -3,18 +3,18 @@
 //! scope.
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
-use crate::analyze::fragmentation::human_bytes;
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{OomKill, OomReportPart, OomScope, OomScopeBasis};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
+use crate::units;
 
 pub struct OomMemcgKill;
 pub struct OomGlobalKill;
 
 fn kb(v: Option<u64>) -> Option<String> {
-    v.map(|k| human_bytes(k.saturating_mul(1024)))
+    v.map(|k| units::bytes(k.saturating_mul(1024)))
 }
 
 fn victim_text(k: &OomKill) -> Option<String> {
@@ -29,7 +29,7 @@ fn victim_text(k: &OomKill) -> Option<String> {
             .saturating_add(v.shmem_rss_kb.unwrap_or(0));
         s.push_str(&format!(
             ", resident {}",
-            human_bytes(total.saturating_mul(1024))
+            units::bytes(total.saturating_mul(1024))
         ));
     }
     Some(s)
@@ -48,7 +48,7 @@ fn victim_short(k: &OomKill) -> Option<String> {
             .saturating_add(v.shmem_rss_kb.unwrap_or(0));
         about.push(format!(
             "resident {}",
-            human_bytes(total.saturating_mul(1024))
+            units::bytes(total.saturating_mul(1024))
         ));
     }
     Some(if about.is_empty() {
@@ -143,15 +143,7 @@ fn incomplete_confidence(
 }
 
 fn missing_metric(k: &OomKill) -> Option<Vec<String>> {
-    (!k.missing.is_empty()).then(|| {
-        k.missing
-            .iter()
-            .map(|p| match p {
-                OomReportPart::Header => "header".to_string(),
-                OomReportPart::KillLine => "kill_line".to_string(),
-            })
-            .collect()
-    })
+    (!k.missing.is_empty()).then(|| k.missing.iter().map(|p| p.as_str().to_string()).collect())
 }
 
 /// The memcg OOM kills in one sentence: who was killed, in which cgroup, at what limit.
@@ -201,6 +193,14 @@ fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
         .collect()
 }
 
+/// The metrics of the first report that both kinds of OOM kill emit.
+const VICTIM: Metric = Metric::one("victim", MetricKind::Text, "the first process killed");
+const REPORT_MISSING: Metric = Metric::one(
+    "report_missing",
+    MetricKind::TextList,
+    "parts the first report lacks (header, kill_line)",
+);
+
 static MEMCG_KILL: RuleMeta = RuleMeta {
     id: "oom.memcg-kill",
     role: Role::Mechanism,
@@ -221,12 +221,8 @@ static MEMCG_KILL: RuleMeta = RuleMeta {
             MetricKind::Count,
             "times the first cgroup hit its limit",
         ),
-        Metric::one("victim", MetricKind::Text, "the first process killed"),
-        Metric::one(
-            "report_missing",
-            MetricKind::TextList,
-            "parts the first report lacks (header, kill_line)",
-        ),
+        VICTIM,
+        REPORT_MISSING,
     ],
     needs: &[],
 };
@@ -287,15 +283,7 @@ impl Rule for OomMemcgKill {
             .paragraph_opt(incomplete_words(k))
             .confidence(confidence)
             .metric("oom_kills", kills.len() as u64)
-            .metric_opt(
-                "usage_bytes",
-                k.memory_usage_kb.map(|v| v.saturating_mul(1024)),
-            )
-            .metric_opt(
-                "limit_bytes",
-                k.memory_limit_kb.map(|v| v.saturating_mul(1024)),
-            )
-            .metric_opt("failcnt", k.memory_failcnt)
+            .memcg_usage(k)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))
             .recommend(
@@ -319,12 +307,8 @@ static GLOBAL_KILL: RuleMeta = RuleMeta {
     metrics: &[
         Metric::one("oom_kills", MetricKind::Count, "host-wide OOM kills"),
         Metric::one("order", MetricKind::Order, "order of the first request"),
-        Metric::one("victim", MetricKind::Text, "the first process killed"),
-        Metric::one(
-            "report_missing",
-            MetricKind::TextList,
-            "parts the first report lacks (header, kill_line)",
-        ),
+        VICTIM,
+        REPORT_MISSING,
     ],
     needs: &[],
 };

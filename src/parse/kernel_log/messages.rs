@@ -25,6 +25,8 @@ pub enum Signature {
     ConntrackFull,
     Unregister,
     HungTask,
+    SoftLockup,
+    RcuStall,
     Vmalloc,
     AllocStall,
     OomReaper,
@@ -54,6 +56,12 @@ const SIGNATURES: &[(Signature, &str)] = &[
     (Signature::ConntrackFull, r"nf_conntrack: table full"),
     (Signature::Unregister, r"unregister_netdevice: waiting for "),
     (Signature::HungTask, r"INFO: task .*blocked for more than"),
+    // Before `Oops`: 3.10 prints a soft lockup as `BUG: soft lockup - ...`.
+    (Signature::SoftLockup, r"BUG: soft lockup - CPU#"),
+    (
+        Signature::RcuStall,
+        r"INFO: rcu_[a-z]+ (?:self-)?detected stalls? on ",
+    ),
     (Signature::Vmalloc, r"vmalloc: allocation failure"),
     (Signature::AllocStall, r"page allocation stalls? for"),
     (Signature::OomReaper, r"oom_reaper: reaped process"),
@@ -106,6 +114,11 @@ static UNREGISTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 static HUNG: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"INFO: task (.+):([0-9]+) blocked for more than ([0-9]+) seconds"));
+static SOFT_LOCKUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"BUG: soft lockup - CPU#([0-9]+) stuck for ([0-9]+)s!(?: \[(.+):([0-9]+)\])?")
+});
+static RCU_STALL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"INFO: (rcu_[a-z]+) (?:self-)?detected stalls? on "));
 static VMALLOC: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"vmalloc: allocation failure(?:, allocated ([0-9]+) of ([0-9]+) bytes)?"));
 static STALL: LazyLock<Option<Regex>> =
@@ -178,6 +191,21 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
                 task: c.get(1)?.as_str().to_string(),
                 pid: num(&c, 2),
                 seconds: num(&c, 3),
+            }
+        }
+        Signature::SoftLockup => {
+            let c = caps(&SOFT_LOCKUP)?;
+            KernelMessageKind::SoftLockup {
+                cpu: num(&c, 1),
+                seconds: num(&c, 2),
+                task: c.get(3).map(|m| m.as_str().to_string()),
+                pid: num(&c, 4),
+            }
+        }
+        Signature::RcuStall => {
+            let c = caps(&RCU_STALL)?;
+            KernelMessageKind::RcuStall {
+                flavour: c.get(1)?.as_str().to_string(),
             }
         }
         Signature::Vmalloc => {
@@ -314,6 +342,49 @@ mod tests {
             one("Unable to create nf_conn slab cache"),
             Some(KernelMessageKind::NfConnCacheFailure)
         );
+    }
+
+    /// Soft lockups as 3.10 and 5.x print them, RCU stalls as 4.x and 5.x do; a lockup
+    /// without its task and a near miss.
+    #[test]
+    fn soft_lockups_and_rcu_stalls() {
+        let lockup = |cpu, seconds, task: Option<&str>, pid| KernelMessageKind::SoftLockup {
+            cpu: Some(cpu),
+            seconds: Some(seconds),
+            task: task.map(str::to_string),
+            pid,
+        };
+        assert_eq!(
+            one("watchdog: BUG: soft lockup - CPU#1 stuck for 134s! [syz-executor.3:16401]"),
+            Some(lockup(1, 134, Some("syz-executor.3"), Some(16401)))
+        );
+        assert_eq!(
+            one("BUG: soft lockup - CPU#3 stuck for 23s! [kworker/3:1:212]"),
+            Some(lockup(3, 23, Some("kworker/3:1"), Some(212)))
+        );
+        assert_eq!(
+            one("BUG: soft lockup - CPU#0 stuck for 22s!"),
+            Some(lockup(0, 22, None, None))
+        );
+        for (line, flavour) in [
+            ("INFO: rcu_sched detected stalls on CPUs/tasks: { 3} (detected by 1, t=60002 jiffies)", "rcu_sched"),
+            ("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", "rcu_preempt"),
+            ("INFO: rcu_sched self-detected stall on CPU", "rcu_sched"),
+        ] {
+            assert_eq!(
+                one(line),
+                Some(KernelMessageKind::RcuStall {
+                    flavour: flavour.into()
+                }),
+                "{line}"
+            );
+        }
+        // The watchdog's own start-up line names the soft lockup detector: no lockup.
+        assert_eq!(
+            one("NMI watchdog: Enabled. Permanently consumes one hw-PMU counter."),
+            None
+        );
+        assert_eq!(one("watchdog: soft lockup threshold set to 20s"), None);
     }
 
     fn bridge_port_by_regex(body: &str) -> Option<(&str, &str, &str)> {

@@ -465,7 +465,7 @@ impl Parser {
 
     fn kernel_piece(&mut self, no: u32, raw: &str, body: &str, continuation: bool) {
         // Pasted logs carry non-breaking spaces; this borrows unless the line has one.
-        let body = clean(body);
+        let body = clean(without_caller_id(body));
         let l = LogLine {
             no,
             text: raw,
@@ -593,6 +593,27 @@ fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
         if let Some(g) = s.gfp.as_mut() {
             fill(g, release.as_deref());
         }
+    }
+}
+
+/// A message without the printk caller id a `CONFIG_PRINTK_CALLER` kernel prints after the
+/// stamp (`[    C1] ` for CPU 1 in interrupt context, `[  T123] ` for task 123), so that the
+/// message reads as on any other kernel.
+fn without_caller_id(body: &str) -> &str {
+    let Some(rest) = body.strip_prefix('[') else {
+        return body;
+    };
+    let Some((id, after)) = rest.split_once(']') else {
+        return body;
+    };
+    let id = id.trim_start_matches(' ');
+    let is_caller = id.len() >= 2
+        && matches!(id.as_bytes()[0], b'C' | b'T')
+        && id.bytes().skip(1).all(|b| b.is_ascii_digit());
+    if is_caller {
+        after.strip_prefix(' ').unwrap_or(after)
+    } else {
+        body
     }
 }
 

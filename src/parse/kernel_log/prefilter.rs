@@ -53,7 +53,8 @@ const LITERALS: &[(&str, Cover)] = &[
     // (`Task in ... killed as a result of limit of ...`, `memory: usage ..., limit ...`).
     ("limit", Cover::Report),
     ("nsexec", Cover::Runtime),
-    ("blocked for more than", Cover::Report),
+    // INFO: task X blocked for more than N seconds, INFO: rcu_sched detected stalls.
+    ("INFO: ", Cover::Report),
     // Kill process, Killed process.
     ("Kill", Cover::Report),
     // nf_conntrack: table full.
@@ -183,6 +184,8 @@ mod tests {
             "nf_conntrack: table full, dropping packet",
             "unregister_netdevice: waiting for lo to become free. Usage count = 1",
             "INFO: task kworker/1:1:123 blocked for more than 120 seconds.",
+            "watchdog: BUG: soft lockup - CPU#1 stuck for 134s! [syz-executor.3:16401]",
+            "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
             "java: page allocation stalls for 10012ms, order:0",
             "oom_reaper: reaped process 1234 (java), now anon-rss:0kB",
             "BUG: unable to handle kernel NULL pointer dereference",

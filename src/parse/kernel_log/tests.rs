@@ -1220,3 +1220,35 @@ proptest::proptest! {
         );
     }
 }
+
+const SOFT_LOCKUP: &str = include_str!(
+    "../../../tests/data/dmesg_soft_lockup/syzkaller-5.10-rc6-caller-id-irq-stack.txt"
+);
+
+/// A 5.10 soft lockup with the printk caller id after each stamp: the lockup is one message
+/// with its CPU, seconds and task, the panic it led to an oops, the release read from the
+/// report's `CPU:` line.
+#[test]
+fn soft_lockup_5_10_with_caller_id() {
+    let out = parse(&data(SOFT_LOCKUP), SourceKind::Dmesg);
+    let log = &out.log;
+    let kinds: Vec<&KernelMessageKind> = log.messages.iter().map(|m| &m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            &KernelMessageKind::SoftLockup {
+                cpu: Some(1),
+                seconds: Some(134),
+                task: Some("syz-executor.3".into()),
+                pid: Some(16401),
+            },
+            &KernelMessageKind::Oops,
+        ]
+    );
+    assert_eq!(log.messages[0].line.no, 1);
+    assert_eq!(log.messages[0].stamp.uptime_s, Some(516.671899));
+    assert!(log.messages[1]
+        .message
+        .starts_with("Kernel panic - not syncing: softlockup"));
+    assert_eq!(log.kernel_release.as_deref(), Some("5.10.0-rc6-syzkaller"));
+}

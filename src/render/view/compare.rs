@@ -1,9 +1,10 @@
 //! The view of the baseline comparison: sentences as prose, the free lists of both nodes as
 //! tables and one chart per zone with the baseline as a series of its own.
 
+use crate::units;
 use serde::Serialize;
 
-use super::{format_bytes, format_count, format_index, visible, Cell, OrderHeader, Prose};
+use super::{visible, Cell, OrderHeader, Prose};
 use crate::render::svg::{BarChart, Series};
 use crate::report::{ComparedValue, Comparison, ZoneComparison};
 
@@ -96,7 +97,6 @@ fn zone_view(
         .filter_map(|(c, _, _)| c.as_ref().map(Vec::len))
         .max()
         .unwrap_or(0);
-    let is_requested = |o: usize| requested.is_some_and(|r| r as usize == o);
     let largest = |l: Option<u32>| l.map(|o| o.to_string()).unwrap_or_else(|| "none".into());
     let mut free_blocks = Vec::new();
     let mut extfrag = Vec::new();
@@ -104,32 +104,14 @@ fn zone_view(
         if let Some(counts) = counts {
             free_blocks.push(SeriesRow {
                 label: label.to_string(),
-                cells: (0..orders)
-                    .map(|o| {
-                        let v = counts.get(o).copied();
-                        Cell {
-                            value: v.map(format_count).unwrap_or_default(),
-                            requested: is_requested(o),
-                            alert: v == Some(0),
-                        }
-                    })
-                    .collect(),
+                cells: Cell::counts(counts, orders, requested),
                 largest: largest(*l),
             });
         }
         if let Some(values) = index_values {
             extfrag.push(SeriesRow {
                 label: label.to_string(),
-                cells: (0..orders)
-                    .map(|o| {
-                        let v = values.get(o).copied();
-                        Cell {
-                            value: v.map(format_index).unwrap_or_default(),
-                            requested: is_requested(o),
-                            alert: v.is_some_and(|v| v >= 0.5),
-                        }
-                    })
-                    .collect(),
+                cells: Cell::indices(values, orders, requested),
                 largest: largest(*l),
             });
         }
@@ -162,14 +144,7 @@ fn zone_view(
             id,
             node: z.node,
             zone,
-            orders: (0..orders)
-                .map(|o| OrderHeader {
-                    order: o,
-                    label: format!("o{o}"),
-                    block: format_bytes(4096u64 << o.min(40)),
-                    requested: is_requested(o),
-                })
-                .collect(),
+            orders: OrderHeader::row(orders, requested),
             free_blocks,
             extfrag,
         },
@@ -205,8 +180,8 @@ pub fn build(c: &Comparison, requested: Option<u32>) -> ComparisonView {
         .iter()
         .map(|s| PairView {
             name: visible(&s.name),
-            failing: s.failing_bytes.map(format_bytes).unwrap_or_default(),
-            baseline: s.baseline_bytes.map(format_bytes).unwrap_or_default(),
+            failing: s.failing_bytes.map(units::bytes).unwrap_or_default(),
+            baseline: s.baseline_bytes.map(units::bytes).unwrap_or_default(),
             differs: s.failing_bytes != s.baseline_bytes,
         })
         .collect();
