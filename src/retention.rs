@@ -104,41 +104,44 @@ static BYTE_CLASS: [u8; 256] = {
     class
 };
 
-/// [`normalise`] of ASCII text, a run of bytes at a time (records are signed by the million),
-/// with control characters made spaces when `controls` says so.
+/// [`normalise`] of ASCII text in one pass over its bytes (records are signed by the
+/// million), with control characters made spaces when `controls` says so. The text is copied
+/// in runs, up to a word holding a digit (written `#`) or a control character: most of a
+/// message is copied at once.
 fn normalise_ascii(text: &str, controls: bool, out: &mut String) {
-    let bytes = text.as_bytes();
-    let is_control = |b: u8| b < b' ' || b == 0x7f;
-    let mut normal = std::mem::take(out).into_bytes();
-    let n = bytes.len();
-    let mut at = 0;
-    while at < n {
-        let start = at;
-        if BYTE_CLASS[usize::from(bytes[at])] != 0 {
-            let mut classes = 0;
-            while at < n && BYTE_CLASS[usize::from(bytes[at])] != 0 {
-                classes |= BYTE_CLASS[usize::from(bytes[at])];
-                at += 1;
+    out.reserve(text.len());
+    // `text[..copied]` is written; the word being read starts at `word_start`, and `word` holds
+    // the classes of its bytes so far.
+    let mut copied = 0;
+    let mut word_start = 0;
+    let mut word = 0u8;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        let class = BYTE_CLASS[usize::from(b)];
+        if class != 0 {
+            if word == 0 {
+                word_start = at;
             }
-            if classes & DIGIT != 0 {
-                normal.push(b'#');
-            } else {
-                normal.extend_from_slice(&bytes[start..at]);
-            }
-        } else {
-            while at < n && BYTE_CLASS[usize::from(bytes[at])] == 0 {
-                at += 1;
-            }
-            let run = &bytes[start..at];
-            if controls {
-                normal.extend(run.iter().map(|&b| if is_control(b) { b' ' } else { b }));
-            } else {
-                normal.extend_from_slice(run);
-            }
+            word |= class;
+            continue;
+        }
+        if word & DIGIT != 0 {
+            out.push_str(text.get(copied..word_start).unwrap_or_default());
+            out.push('#');
+            copied = at;
+        }
+        word = 0;
+        if controls && (b < b' ' || b == 0x7f) {
+            out.push_str(text.get(copied..at).unwrap_or_default());
+            out.push(' ');
+            copied = at + 1;
         }
     }
-    // Only ASCII bytes were written.
-    *out = String::from_utf8(normal).unwrap_or_default();
+    if word & DIGIT != 0 {
+        out.push_str(text.get(copied..word_start).unwrap_or_default());
+        out.push('#');
+    } else {
+        out.push_str(text.get(copied..).unwrap_or_default());
+    }
 }
 
 /// Whether `b` is stamped at or after `a`, as printed: two wall clocks of the same form, else
