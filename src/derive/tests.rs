@@ -239,6 +239,59 @@ fn journal_markers_and_banners_are_one_boot_each() {
     assert_eq!(d.boots[1].banner.map(|l| l.no), Some(5));
 }
 
+/// `journalctl -b all -o json` of two boots prints no marker between them: the second boot is
+/// where `_BOOT_ID` changes, whether or not its banner was kept.
+#[test]
+fn a_json_journal_of_two_boots_is_two_boots() {
+    const FIRST: &str = "6c7c6013a26343b29e964691ff25d04c";
+    const SECOND: &str = "8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b";
+    let record = |boot: &str, realtime: u64, mono: u64, message: &str| {
+        format!(
+            "{{\"__REALTIME_TIMESTAMP\":\"{realtime}\",\"__MONOTONIC_TIMESTAMP\":\"{mono}\",\"_BOOT_ID\":\"{boot}\",\"_TRANSPORT\":\"kernel\",\"SYSLOG_IDENTIFIER\":\"kernel\",\"_HOSTNAME\":\"node-7\",\"MESSAGE\":{}}}",
+            serde_json::Value::from(message)
+        )
+    };
+    let lines = [
+        record(FIRST, 1_514_764_801_000_000, 1_000_000, BANNER_514),
+        record(
+            FIRST,
+            1_514_851_201_000_000,
+            86_401_000_000,
+            "IPVS: Creating netns size=2040 id=1583",
+        ),
+        record(
+            SECOND,
+            1_517_130_000_000_000,
+            3_104_210,
+            "IPVS: Creating netns size=2040 id=1",
+        ),
+    ];
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let facts = with_log("journal.json", SourceKind::Journal, &lines);
+    let d = derive(&facts);
+    let boots: Vec<(u32, BootEvidence, Option<&str>, Option<&str>)> = d
+        .boots
+        .iter()
+        .map(|b| {
+            let release = b.release.as_ref().map(|r| r.release.as_str());
+            (b.line.no, b.evidence, b.id, release)
+        })
+        .collect();
+    assert_eq!(
+        boots,
+        [
+            (
+                1,
+                BootEvidence::Banner,
+                None,
+                Some("3.10.0-514.26.2.el7.x86_64")
+            ),
+            (3, BootEvidence::Journal, Some(SECOND), None),
+        ]
+    );
+    assert_eq!(d.boots[1].stamp.uptime_s, Some(3.10421));
+}
+
 #[test]
 fn a_line_before_a_later_boot_of_its_log_is_not_given_the_running_kernel() {
     let mut lines: Vec<String> = seed_report(false).iter().map(|l| l.to_string()).collect();
