@@ -289,6 +289,16 @@ impl Strings {
     }
 }
 
+/// The id and what follows `<id>: ` when a line's first word is an id and a colon, as
+/// `split_once(": ")` splits it when no space is before the colon (found without a substring
+/// search of the whole line).
+fn id_and_tail(rest: &str) -> Option<(&str, &str)> {
+    let space = memchr::memchr(b' ', rest.as_bytes())?;
+    let id = rest.get(..space)?.strip_suffix(':')?;
+    let tail = rest.get(space + 1..)?;
+    (!id.is_empty()).then_some((id, tail))
+}
+
 /// A text event, the warning about its stamp if any, and its attribute list not yet read.
 type TextEvent<'a> = (DockerEvent, Option<Warning>, Option<&'a str>);
 
@@ -309,8 +319,8 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent<'_>, Warning> {
     let rest = rest.trim();
 
     // Pre-1.10: `<id>: (from <image>) <action>` or `<id>: <action>`.
-    if let Some((id, tail)) = rest.split_once(": ") {
-        if !id.contains(' ') && !id.is_empty() && attribute_group_start(rest).is_none() {
+    if let Some((id, tail)) = id_and_tail(rest) {
+        if attribute_group_start(rest).is_none() {
             let tail = tail.trim();
             let mut attributes = BTreeMap::new();
             let action = if let Some(from) = tail.strip_prefix("(from ") {
@@ -350,7 +360,13 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent<'_>, Warning> {
         }
         None => (rest, None),
     };
-    let words: Vec<&str> = head.split_whitespace().collect();
+    // Of ASCII white space, only the vertical tab is white space to `split_whitespace` and not
+    // to its ASCII form, which need not decode characters.
+    let words: Vec<&str> = if head.is_ascii() && !head.contains('\u{b}') {
+        head.split_ascii_whitespace().collect()
+    } else {
+        head.split_whitespace().collect()
+    };
     let (object_type, action, actor_id) = match words.as_slice() {
         [] | [_] => {
             return Err(Warning::at(no, "docker event line without type and action"));
@@ -746,6 +762,23 @@ mod tests {
                 found
             };
             proptest::prop_assert_eq!(attribute_group_start(&s), by_search);
+        }
+
+        /// A pre-1.10 line's id is split off where `split_once(": ")` splits it, when no space
+        /// is before; the words of a line are those `split_whitespace` gives.
+        #[test]
+        fn ids_and_words_are_split_as_by_the_standard_library(s in "(: |:| |a|\t|\u{b}|\u{a0}|\u{e9}){0,16}") {
+            let by_split = s.split_once(": ").filter(|(id, _)| !id.contains(' ') && !id.is_empty());
+            proptest::prop_assert_eq!(id_and_tail(&s), by_split);
+            let text = format!("2018-01-23T20:10:02Z container {s} abc (name=x)");
+            if let Ok((ev, _, _)) = parse_text_event(&text, Line::new(1, text.clone())) {
+                let rest = text.split_once(' ').map_or("", |(_, r)| r).trim();
+                let head = &rest[..attribute_group_start(rest).unwrap_or(rest.len())];
+                let words: Vec<&str> = head.split_whitespace().collect();
+                if words.len() > 2 && id_and_tail(rest).is_none() {
+                    proptest::prop_assert_eq!(ev.action, words[1..words.len() - 1].join(" "));
+                }
+            }
         }
     }
 }
