@@ -208,9 +208,86 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<WallClock> {
     if s.is_empty() {
         return None;
     }
-    s.parse::<Timestamp>()
-        .ok()
+    common_rfc3339(s)
+        .or_else(|| s.parse::<Timestamp>().ok())
         .map(|at| WallClock::Instant { at })
+}
+
+/// The instant of a stamp of the form daemons write by the million,
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, read by hand: parsing it with `jiff` was
+/// a tenth of a daemon log's reading. `None` for any other form (a leap second, a comma before
+/// the fraction, `-00:00`, a lower-case `t`...), which `jiff` reads.
+fn common_rfc3339(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    let digits = |at: usize, len: usize| -> Option<i64> {
+        let mut value = 0;
+        for &d in b.get(at..at + len)? {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + i64::from(d - b'0');
+        }
+        Some(value)
+    };
+    let at = |i: usize| b.get(i).copied();
+    if at(4)? != b'-' || at(7)? != b'-' || at(10)? != b'T' || at(13)? != b':' || at(16)? != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0;
+    if at(i) == Some(b'.') {
+        i += 1;
+        let start = i;
+        while let Some(d) = at(i).filter(u8::is_ascii_digit) {
+            if i - start == 9 {
+                return None;
+            }
+            nanos = nanos * 10 + i32::from(d - b'0');
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        nanos *= 10_i32.pow(9 - (i - start) as u32);
+    }
+    let offset = match (at(i)?, b.len() - i) {
+        (b'Z', 1) => 0,
+        (sign @ (b'+' | b'-'), 6) if at(i + 3)? == b':' => {
+            let (h, m) = (digits(i + 1, 2)?, digits(i + 4, 2)?);
+            if h > 23 || m > 59 || (sign == b'-' && h == 0 && m == 0) {
+                return None;
+            }
+            let offset = h * 3600 + m * 60;
+            if sign == b'-' {
+                -offset
+            } else {
+                offset
+            }
+        }
+        _ => return None,
+    };
+    // Days since 1970-01-01 of the civil date (the proleptic Gregorian calendar).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Timestamp::new(seconds, nanos).ok()
 }
 
 /// Whether a token looks like the start of an RFC 3339 date (`2017-01-05T`), readable or not.
@@ -734,6 +811,32 @@ mod tests {
         assert_eq!(p.warnings.len(), 1);
     }
 
+    #[test]
+    fn common_stamps_are_read_by_hand() {
+        for stamp in [
+            "2018-01-23T20:10:02Z",
+            "2018-01-23T20:10:02.123456789+08:00",
+            "2016-02-29T00:00:00.5-05:30",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(
+                common_rfc3339(stamp),
+                Some(stamp.parse::<Timestamp>().unwrap()),
+                "{stamp}"
+            );
+        }
+        for other in [
+            "2018-02-29T00:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2018-01-23 20:10:02Z",
+            "2018-01-23T20:10:02,5Z",
+            "2018-01-23T20:10:02-00:00",
+            "2018-01-23T20:10:02.1234567890Z",
+        ] {
+            assert_eq!(common_rfc3339(other), None, "{other}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
@@ -743,6 +846,16 @@ mod tests {
         #[test]
         fn never_panics_on_event_like_text(s in "(2017-01-05T00:35:58\\.1\\+08:00 |\\{|[a-z =(),:\"]){0,40}") {
             let _ = parse(&s);
+        }
+
+        /// A stamp read by hand is the instant `jiff` reads.
+        #[test]
+        fn common_stamps_read_as_jiff_reads_them(
+            s in "(19[0-9][0-9]|20[0-9][0-9]|0000|9999)-(0[0-9]|1[0-3])-([0-3][0-9])T([0-2][0-9]):([0-6][0-9]):([0-6][0-9])(\\.[0-9]{0,10})?(Z|z|[+-][0-2][0-9]:[0-6][0-9]|[+-]00:00|)"
+        ) {
+            if let Some(at) = common_rfc3339(&s) {
+                proptest::prop_assert_eq!(Some(at), s.parse::<Timestamp>().ok());
+            }
         }
 
         /// The attribute group is found where a substring search of ` (` finds it.
