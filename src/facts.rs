@@ -912,6 +912,8 @@ pub struct ContainerState {
     /// `State.Error`: the start failure text.
     pub error: Option<String>,
     pub error_line: Option<Line>,
+    /// `State.Error` read as a runtime error, when it is one.
+    pub start_error: Option<RuntimeError>,
     pub started_at: Option<WallClock>,
     pub finished_at: Option<WallClock>,
 }
@@ -1016,7 +1018,8 @@ pub struct RuntimeError {
     pub setup: Option<SetupStep>,
 }
 
-/// A step of a container's start that the daemon does itself, before the OCI runtime runs.
+/// A step of a container's start that failed outside the kernel's namespace and cgroup set-up:
+/// the daemon's own steps before the OCI runtime runs, or the container's command itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SetupStep {
@@ -1026,6 +1029,9 @@ pub enum SetupStep {
     Network,
     /// The root filesystem: `error creating overlay mount to <path>: ...`.
     Mount,
+    /// The container's own command, which runc could not run once the namespaces were set up:
+    /// `exec: "dd": executable file not found in $PATH`, `exec /app/run.sh: exec format error`.
+    Process,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -244,3 +244,92 @@ fn a_5_15_veth_failure_reaches_external_fragmentation() {
     let method = report["bundle"]["clock"]["method"].as_str().unwrap();
     assert!(method.contains("dmesg -T wall-clock stamps"), "{method}");
 }
+
+/// The folder of text recorded from a real docker 20.10 host (see its README.md).
+const RECORDED: &str = "recorded/docker-20.10-cgroup1-oom-and-start-failures";
+
+/// What the daemon logged and the CLI printed for two failed starts and a failed exec, on a
+/// real host: each start failure is told with its own container's error, never another's.
+#[test]
+fn recorded_start_failures_are_each_told_with_their_own_error() {
+    for file in ["dockerd.log", "docker-cli.txt"] {
+        let dir = bundle_of(&[(file, &format!("{RECORDED}/{file}"))]);
+        let (report, by_id) = report_of(dir.path());
+        assert_eq!(
+            report["root_cause"]["verdict"], "container.start-failure",
+            "{file}"
+        );
+        let f = &by_id["container.start-failure"];
+        assert_eq!(f["metrics"]["container"], "web-2", "{file}");
+        let e = f["explanation"].as_str().unwrap();
+        let (first, rest) = e.split_once("\n\n").unwrap_or((e, ""));
+        assert!(
+            first.contains("Bind for 0.0.0.0:8080 failed: port is already allocated"),
+            "{file}: {first}"
+        );
+        assert!(!first.contains("web-3"), "{file}: {first}");
+        assert!(
+            rest.contains("`web-3` (`failed to create endpoint web-3 on network bridge: adding interface vethd12c52c to bridge docker0 failed: could not find bridge docker0"),
+            "{file}: {rest}"
+        );
+        assert!(
+            by_id.contains_key("container.exec-failure"),
+            "{file}: {by_id:?}"
+        );
+        let actions = f["recommendations"].to_string();
+        assert!(actions.contains("ss -ltnp"), "{file}: {actions}");
+        assert!(!actions.contains("page allocation failure"), "{file}");
+    }
+}
+
+/// The inspect documents alone: the container the inspect names is told with its own
+/// `State.Error`.
+#[test]
+fn recorded_inspect_state_error_explains_its_own_container() {
+    let dir = bundle_of(&[
+        ("docker_inspect", &format!("{RECORDED}/docker_inspect")),
+        ("docker_events", &format!("{RECORDED}/docker_events")),
+    ]);
+    let (_, by_id) = report_of(dir.path());
+    let f = &by_id["container.start-failure"];
+    assert_eq!(f["metrics"]["container"], "web-2 (d0012554aa4e)");
+    let e = f["explanation"].as_str().unwrap();
+    assert!(e.contains("port is already allocated"), "{e}");
+    assert!(e.contains("`web-3 (32486f66cec4)`"), "{e}");
+}
+
+/// BusyBox's `syslogd -S` leaves the host name out of every line (`Dec  6 07:29:47 kernel:
+/// [13483.022844] busybox invoked oom-killer: ...`): the kernel's report is read all the same.
+#[test]
+fn recorded_syslog_without_host_names_is_read() {
+    let dir = bundle_of(&[(
+        "var/log/messages",
+        "recorded/busybox-1.35-syslogd-small-output/messages",
+    )]);
+    let (report, by_id) = report_of(dir.path());
+    let kill = &by_id["oom.memcg-kill"];
+    assert!(
+        kill["title"].as_str().unwrap().contains("busybox"),
+        "{kill}"
+    );
+    let limit = &by_id["memcg.limit-reached"];
+    assert_eq!(limit["metrics"]["limit_bytes"], 64 * 1024 * 1024);
+    assert!(
+        limit["title"]
+            .as_str()
+            .unwrap()
+            .contains("/docker/336fd46a7d3a76ec2d9fe121c6f15ecfd3a137cdcfea37c975f227f4bb68641c"),
+        "{limit}"
+    );
+    let source = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "var/log/messages")
+        .expect("the log is a source");
+    assert_eq!(source["kind"], "syslog", "{source}");
+    assert!(
+        source["warnings"].as_array().is_none_or(Vec::is_empty),
+        "{source}"
+    );
+}

@@ -437,6 +437,8 @@ fn source(path: &str, kind: SourceKind) -> SourceInfo {
 
 /// The failing container's `docker inspect`.
 pub fn seed_container() -> Container {
+    let error = "oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"";
+    let error_line = Line::new(15, SEED_INSPECT_ERROR);
     Container {
         engine: Engine::Docker,
         id: "3c9f2d1a7b6e0c55a1f0d4be2a8e9c7f1d2b3a4c5d6e7f8091a2b3c4d5e6f708".to_string(),
@@ -450,8 +452,9 @@ pub fn seed_container() -> Container {
             oom_killed_line: None,
             exit_code: Some(128),
             exit_code_line: Some(Line::new(14, SEED_INSPECT_EXIT)),
-            error: Some("oci runtime error: container_linux.go:262: starting container process caused \"process_linux.go:247: running exec setns process for init caused \\\"exit status 34\\\"\"".to_string()),
-            error_line: Some(Line::new(15, SEED_INSPECT_ERROR)),
+            error: Some(error.to_string()),
+            start_error: crate::parse::runtime_error::scan_line(&error_line, error),
+            error_line: Some(error_line),
             started_at: None,
             finished_at: None,
         },

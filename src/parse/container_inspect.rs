@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 use crate::facts::{Container, ContainerState, Engine, Line, MemoryLimits, WallClock, Warning};
 use crate::parse::docker_events::parse_rfc3339;
+use crate::parse::runtime_error;
 use crate::parse::text::is_prompt_line;
 use crate::parse::Parsed;
 use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
@@ -171,8 +172,12 @@ fn read_one(
     if state.exit_code.is_some() {
         state.exit_code_line = evidence(&["State", "ExitCode"]);
     }
-    if state.error.is_some() {
+    if let Some(error) = &state.error {
         state.error_line = evidence(&["State", "Error"]);
+        state.start_error = state
+            .error_line
+            .as_ref()
+            .and_then(|line| runtime_error::scan_line(line, error));
     }
 
     let mut memory = MemoryLimits {

@@ -72,9 +72,22 @@ pub const RUNTIME_TRIGGERS: &[&str] = TRIGGER_LITERALS.split_at(10).0;
 /// in text of unknown source, not in the kernel's nor in other programs' syslog lines.
 pub const DAEMON_TRIGGERS: &[&str] = TRIGGER_LITERALS.split_at(10).1;
 
-/// [`TRIGGER_LITERALS`] searched at once: every line of every log passes through
-/// [`scan_line`], and almost none of them is an error.
-static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
+/// Substrings of errors only the container daemon prints, which the kernel log's prefilter
+/// need not look for: a kernel never prints them, and the daemon's own log is scanned whole.
+pub const DAEMON_ONLY_TRIGGER_LITERALS: &[&str] = &["failed programming external connectivity"];
+
+/// [`TRIGGER_LITERALS`] and [`DAEMON_ONLY_TRIGGER_LITERALS`] searched at once: every line of
+/// every log passes through [`scan_line`], and almost none of them is an error.
+static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| {
+    let all: Vec<&str> = TRIGGER_LITERALS
+        .iter()
+        .chain(DAEMON_ONLY_TRIGGER_LITERALS)
+        .copied()
+        .collect();
+    Literals::new(&all)
+});
+
+static LOGGED: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
 
 static RUNTIME_ONLY: LazyLock<Literals> = LazyLock::new(|| Literals::new(RUNTIME_TRIGGERS));
 
@@ -86,6 +99,12 @@ pub fn may_match(message: &str) -> bool {
 /// Whether `message` may hold an error of the runtime's own ([`RUNTIME_TRIGGERS`]).
 pub fn may_match_runtime(message: &str) -> bool {
     RUNTIME_ONLY.is_match(message.as_bytes())
+}
+
+/// Whether a daemon's syslog message may hold a runtime error other than the daemon-only ones
+/// ([`TRIGGER_LITERALS`]), which are left to the daemon's own log.
+pub fn may_match_logged(message: &str) -> bool {
+    LOGGED.is_match(message.as_bytes())
 }
 
 /// Substrings of an exec into a running container: they win over the start markers, which an
@@ -142,10 +161,13 @@ static FINAL_CHILD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// The daemon's network set-up of a start: `failed to create endpoint NAME on network NET: ...`
-/// (libnetwork), or the wrapper `failed to set up container networking: ...` of later daemons.
+/// (libnetwork), the wrapper `failed to set up container networking: ...` of later daemons, or
+/// the published ports: `driver failed programming external connectivity on endpoint NAME
+/// (ID): Bind for 0.0.0.0:8080 failed: port is already allocated`. The first group is the
+/// endpoint, which libnetwork names after the container.
 static ENDPOINT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:failed to set up container networking: )?failed to create endpoint ([^\s:"\\]+) on network ([^\s:"\\]+)|failed to set up container networking"#,
+        r#"(?:failed to set up container networking: )?(?:failed to create endpoint|driver failed programming external connectivity on endpoint) ([^\s:"\\]+)(?: on network [^\s:"\\]+| \([0-9a-f]+\))?|failed to set up container networking"#,
     )
 });
 /// `error creating overlay mount to /var/lib/docker/overlay2/<id>/merged: ...` (overlay2).
@@ -245,11 +267,14 @@ pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
             err.failed_step = message.get(start..at).map(|s| s.trim().to_string());
             err.errno_text = Some(tail[1].to_string());
         } else {
+            // Without an errno the error is kept from the step to its end: its last words
+            // (`port is already allocated`, `could not find bridge docker0`) are the reason.
             err.failed_step = endpoint
                 .as_ref()
                 .and_then(|c| c.get(0))
                 .or_else(|| overlay.as_ref().and_then(|c| c.get(0)))
-                .map(|m| m.as_str().to_string());
+                .and_then(|m| message.get(m.start()..))
+                .map(error_to_its_end);
         }
         // libnetwork names the endpoint after the container.
         err.container = endpoint
@@ -264,6 +289,10 @@ pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
     }
     if exec_failure {
         err.failed_step = exec_reason(message);
+    } else if let Some((step, errno)) = process_start_reason(message) {
+        err.failed_step = Some(step);
+        err.errno_text = errno;
+        err.setup = Some(SetupStep::Process);
     }
     if let Some(c) = NSEXEC_STEP.captures(message) {
         err.failed_step = Some(c[1].trim().to_string());
@@ -308,6 +337,55 @@ fn exec_reason(message: &str) -> Option<String> {
     }
     let reason = reason.trim().trim_end_matches(['.', '"', '\\']).trim_end();
     (!reason.is_empty()).then(|| reason.to_string())
+}
+
+/// Why runc could not start the container's own process, when that is what its error says:
+/// `unable to start container process: exec: "dd": executable file not found in $PATH`
+/// (runc 1.1), `starting container process caused: exec: ...` (runc 1.0) or `starting
+/// container process caused "exec: \"app\": ...` (earlier): the step (`exec: "dd"`) and its
+/// reason. The namespace steps (`running exec setns process for init`) are read elsewhere.
+fn process_start_reason(message: &str) -> Option<(String, Option<String>)> {
+    let at = [
+        "unable to start container process: ",
+        "starting container process caused",
+    ]
+    .iter()
+    .find_map(|m| message.find(m).map(|i| i + m.len()))?;
+    let rest = message[at..].trim_start_matches([':', ' ', '"', '\\']);
+    if !(rest.starts_with("exec: ") || rest.starts_with("exec /")) {
+        return None;
+    }
+    let mut reason = rest;
+    if let Some(cut) = reason.find(": unknown") {
+        reason = &reason[..cut];
+    }
+    let reason = reason.replace("\\\"", "\"");
+    let reason = reason.trim().trim_end_matches(['.', '"', '\\']).trim_end();
+    match PROCESS_START_ERRNO.captures(reason) {
+        Some(c) => {
+            let cut = c.get(0).map_or(reason.len(), |m| m.start());
+            Some((reason[..cut].trim().to_string(), Some(c[1].to_string())))
+        }
+        None => (!reason.is_empty()).then(|| (reason.to_string(), None)),
+    }
+}
+
+/// How runc says the process of a container could not be run: an errno or Go's `exec`
+/// package's own words, as the last words of the error.
+static PROCESS_START_ERRNO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i):\s*(executable file not found in \$PATH|no such file or directory|permission denied|exec format error|operation not permitted|cannot allocate memory|text file busy|not a directory|is a directory)$"#,
+    )
+});
+
+/// A set-up error from its step to its end: up to a closing quote of the log field it was in,
+/// without the full stop the CLI adds.
+fn error_to_its_end(text: &str) -> String {
+    let text = text.split('"').next().unwrap_or(text);
+    text.trim()
+        .trim_end_matches(['.', '\\'])
+        .trim_end()
+        .to_string()
 }
 
 /// The errno text as printed, without trailing punctuation or a trailing quote run.
@@ -591,14 +669,108 @@ mod tests {
         assert_eq!(net.container.as_deref(), Some("web"));
         assert!(net.failed_step.as_deref().is_some_and(|s| s
             .starts_with("failed to set up container networking: failed to create endpoint web")));
-        // Without an errno the step alone is kept.
+        // Without an errno the error is kept to its end: its last words are the reason.
         let e = scan("failed to create endpoint web on network bridge: Bind for 0.0.0.0:80 failed: port is already allocated").unwrap();
         assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
         assert_eq!(e.errno_text, None);
         assert_eq!(
             e.failed_step.as_deref(),
-            Some("failed to create endpoint web on network bridge")
+            Some("failed to create endpoint web on network bridge: Bind for 0.0.0.0:80 failed: port is already allocated")
         );
+    }
+
+    /// What docker 20.10 and runc 1.1 printed for failed starts and an exec, on the terminal
+    /// and in the daemon's log.
+    #[test]
+    fn recorded_docker_20_10_errors() {
+        let cli = parse(&data(include_str!(concat!(
+            "../../tests/data/recorded/docker-20.10-cgroup1-oom-and-start-failures",
+            "/docker-cli.txt"
+        ))));
+        let found: Vec<_> = cli
+            .value
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    e.setup,
+                    e.container.as_deref(),
+                    e.failed_step.as_deref(),
+                    e.errno_text.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    RuntimeErrorKind::StartFailure,
+                    Some(SetupStep::Network),
+                    Some("web-2"),
+                    Some(
+                        "driver failed programming external connectivity on endpoint web-2 \
+                         (e41e870092caabdcc4d0302e3be7fd005d6f402a45920709cf2bbf80d352b6b0): Bind \
+                         for 0.0.0.0:8080 failed: port is already allocated"
+                    ),
+                    None
+                ),
+                (
+                    RuntimeErrorKind::ExecFailure,
+                    None,
+                    None,
+                    Some(
+                        "unable to start container process: exec: \"/usr/bin/curl\": stat \
+                         /usr/bin/curl: no such file or directory"
+                    ),
+                    None
+                ),
+                (
+                    RuntimeErrorKind::StartFailure,
+                    Some(SetupStep::Network),
+                    Some("web-3"),
+                    Some(
+                        "failed to create endpoint web-3 on network bridge: adding interface \
+                         vethd12c52c to bridge docker0 failed: could not find bridge docker0: \
+                         route ip+net: no such network interface"
+                    ),
+                    None
+                ),
+                (
+                    RuntimeErrorKind::StartFailure,
+                    Some(SetupStep::Process),
+                    None,
+                    Some("exec: \"dd\""),
+                    Some("executable file not found in $PATH")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_process_a_start_could_not_run() {
+        // runc 1.0's wording, and the escaped form of earlier releases in a daemon log.
+        let e = scan("docker: Error response from daemon: OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"/docker-entrypoint.sh\": permission denied: unknown.").unwrap();
+        assert_eq!(e.kind, RuntimeErrorKind::StartFailure);
+        assert_eq!(e.setup, Some(SetupStep::Process));
+        assert_eq!(
+            e.failed_step.as_deref(),
+            Some("exec: \"/docker-entrypoint.sh\"")
+        );
+        assert_eq!(e.errno_text.as_deref(), Some("permission denied"));
+        let e = scan("Error response from daemon: oci runtime error: container_linux.go:247: starting container process caused \"exec: \\\"app\\\": executable file not found in $PATH\"").unwrap();
+        assert_eq!(e.failed_step.as_deref(), Some("exec: \"app\""));
+        assert_eq!(
+            e.errno_text.as_deref(),
+            Some("executable file not found in $PATH")
+        );
+        let e = scan("OCI runtime create failed: runc create failed: unable to start container process: exec /app/run.sh: exec format error: unknown").unwrap();
+        assert_eq!(e.failed_step.as_deref(), Some("exec /app/run.sh"));
+        assert_eq!(e.errno_text.as_deref(), Some("exec format error"));
+        // The namespace steps keep their own reading.
+        let e = scan(SEED_START).unwrap();
+        assert_eq!(e.setup, None);
+        assert_eq!(e.failed_step, None);
+        assert_eq!(e.exit_status, Some(34));
     }
 
     #[test]

@@ -135,39 +135,57 @@ impl Rule for ContainerStartFailure {
         }
 
         // Which container: the inspect names it best, then the events, then the error text.
-        let container = inspected
-            .first()
-            .map(|c| {
-                let name = c.value.name.clone().unwrap_or_default();
-                let id: String = c.value.id.chars().take(12).collect();
-                if name.is_empty() {
-                    id
-                } else {
-                    format!("{name} ({id})")
-                }
+        let failed: Vec<FailedContainer> = inspected
+            .iter()
+            .map(|c| FailedContainer {
+                name: c.value.name.clone(),
+                id: c.value.id.clone(),
+                error: c.value.state.start_error.as_ref(),
             })
-            .or_else(|| {
-                dies.first().map(|(_, d, _)| match d.name() {
-                    Some(n) => format!("{n} ({})", d.actor_id.chars().take(12).collect::<String>()),
-                    None => d.actor_id.chars().take(12).collect(),
+            .chain(dies.iter().map(|(_, d, _)| FailedContainer {
+                name: d.name().map(str::to_string),
+                id: d.actor_id.clone(),
+                error: None,
+            }))
+            .chain(errors.iter().filter_map(|e| {
+                e.item.container.as_ref().map(|n| FailedContainer {
+                    name: Some(n.clone()),
+                    id: String::new(),
+                    error: Some(e.item),
                 })
-            })
-            .or_else(|| errors.iter().find_map(|e| e.item.container.clone()));
-        let exit_status = errors.iter().find_map(|e| e.item.exit_status);
-        let step = errors.iter().find_map(|e| {
-            e.item.errno_text.as_ref().map(|errno| {
-                (
-                    e.item.failed_step.clone().unwrap_or_default(),
-                    errno.clone(),
+            }))
+            .collect();
+        let chosen = failed.first();
+        let container = chosen.map(FailedContainer::label);
+        // The errors that explain it: those that name the chosen container and its own
+        // `State.Error` first, then those that name no container; never another container's.
+        let explaining: Vec<&RuntimeError> = match chosen {
+            Some(c) => errors
+                .iter()
+                .map(|e| e.item)
+                .filter(|e| e.container.as_deref().is_some_and(|n| c.is(n)))
+                .chain(c.error)
+                .chain(
+                    errors
+                        .iter()
+                        .map(|e| e.item)
+                        .filter(|e| e.container.is_none()),
                 )
-            })
+                .collect(),
+            None => errors.iter().map(|e| e.item).collect(),
+        };
+        let exit_status = explaining.iter().find_map(|e| e.exit_status);
+        let step = explaining.iter().find_map(|e| {
+            e.errno_text
+                .as_ref()
+                .map(|errno| (e.failed_step.clone().unwrap_or_default(), errno.clone()))
         });
-        // The daemon's own set-up step, and what it printed, when that is what failed.
-        let setup = errors.iter().find_map(|e| {
-            e.item
-                .setup
-                .map(|s| (s, e.item.failed_step.clone(), e.item.errno_text.clone()))
+        // The daemon's own set-up step, or the container's command, when that is what failed.
+        let setup = explaining.iter().find_map(|e| {
+            e.setup
+                .map(|s| (s, e.failed_step.clone(), e.errno_text.clone()))
         });
+        let others = other_failed_starts(&failed);
         let die_code = dies.iter().find_map(|(_, d, _)| d.exit_code());
 
         let who = container
@@ -222,6 +240,12 @@ impl Rule for ContainerStartFailure {
             _ if !errors.is_empty() || !inspected.is_empty() => Confidence::Medium,
             _ => Confidence::Low,
         };
+        if !others.is_empty() {
+            b = b.paragraph(format!(
+                "Other containers failed to start in this bundle too: {}.",
+                others.join("; ")
+            ));
+        }
         if confidence == Confidence::Low {
             b = b.paragraph(
                 "Only a `die` event with a never-ran exit code shows this; the daemon log or the \
@@ -234,15 +258,28 @@ impl Rule for ContainerStartFailure {
             .metric_opt("die_exit_code", die_code)
             .metric_opt("container", container)
             .metric_opt("errno", step.map(|(_, e)| e))
-            .metric("sources", sources.len() as u64)
-            .recommend(
-                "Read the kernel log around the failure: it says which allocation or namespace \
-                 the kernel refused",
-                Some("dmesg -T | grep -B 5 -A 60 -E 'page allocation failure|kmem_cache_create|Unable to create'"),
+            .metric("sources", sources.len() as u64);
+        let b = match &setup {
+            // The kernel refused nothing: the daemon's own set-up or the image is at fault.
+            Some((SetupStep::Network, _, errno)) if errno_is_kernel(errno.as_deref()) => {
+                b.recommend(KERNEL_LOG.0, Some(KERNEL_LOG.1), Risk::None, KERNEL_LOG.2)
+            }
+            Some((SetupStep::Network, ..)) => b.recommend(
+                "Read the daemon's whole error for the container and mend the host's network \
+                 set-up it names (a published port already taken, a missing bridge)",
+                Some("docker inspect --format '{{.State.Error}}' <container>; ss -ltnp; ip -br link"),
                 Risk::None,
-                "Before acting on the error, to find its cause",
-            )
-            ;
+                "Before starting the container again",
+            ),
+            Some((SetupStep::Process, ..)) => b.recommend(
+                "Check that the image holds the command the container runs, executable and on \
+                 its `PATH`",
+                Some("docker inspect --format '{{.Config.Entrypoint}} {{.Config.Cmd}} {{.Path}}' <container>"),
+                Risk::None,
+                "Before starting the container again",
+            ),
+            _ => b.recommend(KERNEL_LOG.0, Some(KERNEL_LOG.1), Risk::None, KERNEL_LOG.2),
+        };
         // runc's bail numbering explains runc's errors, not the daemon's own set-up steps.
         let b = if setup.is_none() {
             b.references(&[RUNC_NSEXEC_BAIL])
@@ -257,21 +294,100 @@ impl Rule for ContainerStartFailure {
     }
 }
 
-/// How the first sentence ends when the daemon's own set-up step failed.
+/// The recommendation to read the kernel log: what it does, its command, and when.
+const KERNEL_LOG: (&str, &str, &str) = (
+    "Read the kernel log around the failure: it says which allocation or namespace the kernel \
+     refused",
+    "dmesg -T | grep -B 5 -A 60 -E 'page allocation failure|kmem_cache_create|Unable to create'",
+    "Before acting on the error, to find its cause",
+);
+
+/// Whether an errno text is one the kernel returned for a request it refused, so that the
+/// kernel log at that moment says why.
+fn errno_is_kernel(errno: Option<&str>) -> bool {
+    errno.is_some_and(|e| errno_meaning(e).is_some())
+}
+
+/// How the first sentence ends when the daemon's own set-up step, or the container's command,
+/// failed.
 fn setup_words(kind: SetupStep, what: Option<&str>, errno: Option<&str>) -> String {
-    let part = match kind {
-        SetupStep::Network => "set up its network, before runc ran",
-        SetupStep::Mount => "mount its root filesystem, before runc ran",
+    let who = match kind {
+        SetupStep::Network => "the daemon could not set up its network, before runc ran",
+        SetupStep::Mount => "the daemon could not mount its root filesystem, before runc ran",
+        SetupStep::Process => "runc could not run the container's command",
     };
     let said: Vec<&str> = [what, errno].into_iter().flatten().collect();
     if said.is_empty() {
-        format!(": the daemon could not {part}.")
+        format!(": {who}.")
     } else {
-        format!(
-            ": the daemon could not {part} ({}).",
-            code(&said.join(": "))
-        )
+        format!(": {who} ({}).", code(&said.join(": ")))
     }
+}
+
+/// A container that failed to start, as one source names it.
+struct FailedContainer<'a> {
+    name: Option<String>,
+    /// Full or short id; empty when the source named the container only.
+    id: String,
+    /// What that source says went wrong.
+    error: Option<&'a RuntimeError>,
+}
+
+impl FailedContainer<'_> {
+    /// `name (short id)`, the name, or the short id.
+    fn label(&self) -> String {
+        let id: String = self.id.chars().take(12).collect();
+        match (
+            self.name.as_deref().filter(|n| !n.is_empty()),
+            id.is_empty(),
+        ) {
+            (Some(n), true) => n.to_string(),
+            (Some(n), false) => format!("{n} ({id})"),
+            (None, _) => id,
+        }
+    }
+
+    /// Whether `named` (a name or an id as an error text printed it) is this container.
+    fn is(&self, named: &str) -> bool {
+        self.name.as_deref() == Some(named)
+            || (named.len() >= 12 && !self.id.is_empty() && self.id.starts_with(named))
+            || (self.id.len() >= 12 && named.starts_with(&self.id))
+    }
+
+    fn same(&self, other: &FailedContainer<'_>) -> bool {
+        other.name.as_deref().is_some_and(|n| self.is(n))
+            || (!other.id.is_empty() && self.is(&other.id))
+    }
+}
+
+/// The containers after the first that failed to start, each once, with what its own source
+/// says went wrong when one does.
+fn other_failed_starts(failed: &[FailedContainer<'_>]) -> Vec<String> {
+    let mut seen: Vec<&FailedContainer<'_>> = failed.iter().take(1).collect();
+    let mut others = Vec::new();
+    for c in failed.iter().skip(1) {
+        if seen.iter().any(|s| s.same(c)) {
+            continue;
+        }
+        seen.push(c);
+        let said = failed
+            .iter()
+            .filter(|o| o.same(c) || c.same(o))
+            .find_map(|o| o.error)
+            .and_then(
+                |e| match (e.failed_step.as_deref(), e.errno_text.as_deref()) {
+                    (Some(s), Some(n)) => Some(format!("{s}: {n}")),
+                    (Some(s), None) => Some(s.to_string()),
+                    (None, Some(n)) => Some(n.to_string()),
+                    (None, None) => None,
+                },
+            );
+        others.push(match said {
+            Some(said) => format!("{} ({})", code(&c.label()), code(&said)),
+            None => code(&c.label()),
+        });
+    }
+    others
 }
 
 /// How the first sentence ends when runc itself failed: its step and errno, else its exit

@@ -173,8 +173,10 @@ struct Parser {
 /// The runtime error triggers a message is searched for.
 #[derive(Clone, Copy)]
 enum Triggers {
-    /// Every one: a daemon's messages.
-    All,
+    /// Every one but the daemon-only ones
+    /// ([`runtime_error::DAEMON_ONLY_TRIGGER_LITERALS`]), left to the daemon's own log: a
+    /// daemon's messages.
+    Daemon,
     /// The runtime's own ([`runtime_error::RUNTIME_TRIGGERS`]): the kernel's messages and
     /// other programs' lines, which the daemon's own errors never come in.
     Runtime,
@@ -315,7 +317,7 @@ impl Parser {
                 self.unframed = self.unframed.saturating_add(1);
                 if self.in_daemon_message {
                     // The daemon's own errors go on over its message's lines too.
-                    self.scan_runtime(no, raw, body, Triggers::All);
+                    self.scan_runtime(no, raw, body, Triggers::Daemon);
                     return;
                 }
                 if self.is_ordinary(body, false) {
@@ -426,7 +428,7 @@ impl Parser {
         }
         if may_be_error {
             for piece in split_012(body) {
-                self.scan_runtime(no, raw, piece, Triggers::All);
+                self.scan_runtime(no, raw, piece, Triggers::Daemon);
             }
         }
     }
@@ -479,7 +481,7 @@ impl Parser {
     fn scan_runtime(&mut self, no: u32, raw: &str, message: &str, triggers: Triggers) {
         // Most lines are not errors: decide that before copying the line.
         let may = match triggers {
-            Triggers::All => runtime_error::may_match(message),
+            Triggers::Daemon => runtime_error::may_match_logged(message),
             Triggers::Runtime => runtime_error::may_match_runtime(message),
         };
         if !may {
