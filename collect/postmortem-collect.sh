@@ -18,6 +18,8 @@ CMD_TIMEOUT=60
 KEEP_ENV=0
 # Per-command output cap: logs beyond this are cut, and the manifest says so.
 MAX_BYTES=268435456
+# At most this many cgroup directories are read: a node runs hundreds of pods.
+MAX_CGROUP_DIRS=150
 
 usage() {
     cat <<'EOF'
@@ -186,6 +188,36 @@ else
 fi
 run free-m.txt free -m
 run sysctl.txt sh -c "sysctl -a 2>/dev/null | grep -E '^(vm\\.|net\\.netfilter\\.nf_conntrack_|kernel\\.pid_max|kernel\\.threads-max)'"
+
+# Task limits, pressure stall information, TCP's memory, and the memory and pids files of the
+# cgroups that hold containers and services (kubepods, system.slice, docker, lxc), v2 and v1, at
+# their own paths.
+for f in pid_max threads-max; do
+    copy "proc/sys/kernel/$f" "/proc/sys/kernel/$f"
+done
+for r in memory cpu io; do
+    copy "proc/pressure/$r" "/proc/pressure/$r"
+done
+copy proc/net/sockstat /proc/net/sockstat
+run sysctl-tcp.txt sh -c "sysctl net.ipv4.tcp_mem net.ipv4.tcp_max_orphans 2>/dev/null"
+cgroup_dirs() {
+    for root in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/memory /sys/fs/cgroup/pids; do
+        [ -d "$root" ] || continue
+        printf '%s\n' "$root"
+        find "$root" -mindepth 1 -maxdepth 5 -type d \( -path "$root/kubepods*" \
+            -o -path "$root/system.slice" -o -path "$root/system.slice/*" \
+            -o -path "$root/docker" -o -path "$root/docker/*" -o -path "$root/lxc.payload*" \
+            -o -path "$root/machine.slice*" \) 2>/dev/null | sort
+    done
+}
+cgroup_dirs | head -n "$MAX_CGROUP_DIRS" > "$work/cgroup-dirs"
+while IFS= read -r d; do
+    for f in memory.max memory.high memory.current memory.peak memory.events memory.stat \
+        memory.pressure pids.max pids.current pids.events memory.limit_in_bytes \
+        memory.usage_in_bytes memory.max_usage_in_bytes memory.failcnt memory.oom_control; do
+        copy "${d#/}/$f" "$d/$f"
+    done
+done < "$work/cgroup-dirs"
 
 # Runtimes: versions, events over the window, inspect of every container including created and
 # exited ones (the container that failed to start is one of those).

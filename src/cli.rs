@@ -14,6 +14,8 @@ Examples:
   postmortem batch bundles/ -o fleet/ --jobs 4
   postmortem summarize reports/*.json -o fleet/
   postmortem report bundle.tar.gz --redact -o public.md
+  postmortem report bundle.tar.gz --format kb -o kb/node-incident.md
+  postmortem batch bundles/ -o fleet/ --kb kb/
   postmortem inspect bundle.tar.gz
   postmortem inspect bundle.tar.gz --facts | jq .kernel_logs
   postmortem timeline bundle.tar.gz --since 2018-01-23T12:00:00Z
@@ -71,7 +73,8 @@ pub struct ReportArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Report format; by default the extension of --output decides, else Markdown.
+    /// Report format; by default the extension of --output decides, else Markdown. `kb` writes
+    /// a knowledge-base article draft, redacted as with --redact.
     #[arg(short, long, value_enum)]
     pub format: Option<FormatArg>,
     /// Exit with status 1 when a finding reaches this severity.
@@ -88,6 +91,10 @@ pub struct ReportArgs {
     /// Secrets are masked with or without it.
     #[arg(long)]
     pub redact: bool,
+    /// A folder of knowledge-base articles (`--format kb` writes them): a report whose
+    /// signature matches an article's names it as a known issue in its headline.
+    #[arg(long, value_name = "DIR")]
+    pub kb: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -108,6 +115,10 @@ pub struct BatchArgs {
     /// Put the generation time into the reports.
     #[arg(long)]
     pub stamp: bool,
+    /// A folder of knowledge-base articles: each report names the article its signature
+    /// matches, and the summary counts the bundles per article.
+    #[arg(long, value_name = "DIR")]
+    pub kb: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -170,6 +181,9 @@ pub enum FormatArg {
     Md,
     Html,
     Json,
+    /// A knowledge-base article (Title, Environment, Issue, Resolution, Root Cause, Diagnostic
+    /// Steps) with the signature in its front matter; always redacted.
+    Kb,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -91,9 +91,11 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         (Some(FormatArg::Md), _) => Format::Markdown,
         (Some(FormatArg::Html), _) => Format::Html,
         (Some(FormatArg::Json), _) => Format::Json,
+        (Some(FormatArg::Kb), _) => Format::Kb,
         (None, Some(out)) => Format::from_extension(out).unwrap_or(Format::Markdown),
         (None, None) => Format::Markdown,
     };
+    let kb = a.kb.as_deref().map(knowledge_base).transpose()?;
     let loaded = load(&a.bundle, &limits(&a.limits))?;
     let baseline = a
         .baseline
@@ -102,9 +104,13 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
         .transpose()?;
     let options = ReportOptions {
         stamp: a.stamp.then(jiff::Timestamp::now),
-        redact: a.redact,
+        // An article is for publishing: it is redacted whatever was asked.
+        redact: a.redact || format == Format::Kb,
     };
-    let report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
+    let mut report = pipeline::build_report(&loaded, baseline.as_ref(), &options);
+    if let Some(kb) = &kb {
+        postmortem::kb::annotate(&mut report, kb);
+    }
     let text = render::render(&report, format)?;
     match &a.output {
         Some(out) => postmortem::output::write_atomic(out, text.as_bytes())
@@ -128,6 +134,21 @@ fn report(a: cli::ReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The knowledge base of `--kb DIR`; each article that cannot be read is a warning on stderr.
+fn knowledge_base(dir: &Path) -> Result<postmortem::kb::KnowledgeBase> {
+    let kb = postmortem::kb::load(dir)?;
+    let mut stderr = std::io::stderr().lock();
+    for w in &kb.warnings {
+        // stderr may be closed; the article is skipped either way.
+        let _ = writeln!(
+            stderr,
+            "postmortem: warning: knowledge base: {}",
+            cli::value(w)
+        );
+    }
+    Ok(kb)
+}
+
 /// A progress bar on stderr when it is a terminal, hidden otherwise.
 fn progress(total: usize, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
@@ -148,7 +169,9 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
     if inputs.is_empty() && refused.is_empty() {
         bail!("no bundle found under the inputs");
     }
+    let kb = a.kb.as_deref().map(knowledge_base).transpose()?;
     let options = batch::BatchOptions {
+        kb: kb.unwrap_or_default(),
         out_dir: a.output.clone(),
         jobs: a.jobs.map(usize::from),
         limits: limits(&a.limits),
@@ -172,6 +195,13 @@ fn batch(a: cli::BatchArgs) -> Result<ExitCode> {
         rows.len(),
         a.output.join("index.html").display()
     );
+    for (file, _, n) in batch::known_issue_counts_of(&rows) {
+        note.push_str(&format!(
+            "known issue {}: {n} bundle{}\n",
+            cli::value(&file),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     for r in rows.iter().filter(|r| !r.ok) {
         note.push_str(&format!(
             "unreadable: {}: {}\n",

@@ -284,10 +284,14 @@ pub enum KernelMessageKind {
     },
     /// `Unable to create nf_conn slab cache`.
     NfConnCacheFailure,
-    /// `page allocation stall for N ms` (4.11-4.14).
+    /// `page allocation stalls for N ms, order:N, mode:0x...` (4.9-4.14): an allocation that
+    /// kept retrying instead of failing.
     AllocStall {
         task: Option<String>,
         millis: Option<u64>,
+        order: Option<u32>,
+        /// The GFP mode as printed (`0x14200ca(GFP_HIGHUSER_MOVABLE)`); not decoded.
+        mode: Option<GfpMask>,
     },
     /// `oom_reaper: reaped process ...`.
     OomReaper {
@@ -303,6 +307,27 @@ pub enum KernelMessageKind {
         bridge: String,
         port: String,
         state: String,
+    },
+    /// `cgroup: fork rejected by pids controller in /path`: a fork or clone got EAGAIN because
+    /// the cgroup reached its `pids.max`. Printed once per cgroup until its event count resets.
+    PidsForkRejected { cgroup: String },
+    /// `TCP: out of memory -- consider tuning tcp_mem`: TCP's own budget (`net.ipv4.tcp_mem`)
+    /// was exceeded.
+    TcpOutOfMemory,
+    /// `TCP: too many orphaned sockets` (older kernels: `Out of socket memory`): orphans passed
+    /// `net.ipv4.tcp_max_orphans`.
+    TcpTooManyOrphans,
+    /// `XFS: <comm>(<pid>) possible memory allocation deadlock size <n> in kmem_alloc
+    /// (mode:0x...)`: an XFS allocation that may not fail retried a hundred times.
+    XfsAllocDeadlock {
+        task: Option<String>,
+        pid: Option<u32>,
+        /// Bytes requested, when printed.
+        size: Option<u64>,
+        /// The XFS allocator that looped (`kmem_alloc`, `kmem_zone_alloc`).
+        function: Option<String>,
+        /// The GFP mode, as printed (`0x250`); not decoded.
+        mode: Option<GfpMask>,
     },
 }
 
@@ -323,6 +348,10 @@ impl KernelMessageKind {
             KernelMessageKind::Oops => "oops",
             KernelMessageKind::RateLimited { .. } => "rate_limited",
             KernelMessageKind::BridgePort { .. } => "bridge_port",
+            KernelMessageKind::PidsForkRejected { .. } => "pids_fork_rejected",
+            KernelMessageKind::TcpOutOfMemory => "tcp_out_of_memory",
+            KernelMessageKind::TcpTooManyOrphans => "tcp_too_many_orphans",
+            KernelMessageKind::XfsAllocDeadlock { .. } => "xfs_alloc_deadlock",
         }
     }
 }
@@ -694,6 +723,151 @@ pub struct ZoneInfoZone {
     /// `protection: (0, 2815, 15868, 15868)` = lowmem_reserve.
     pub protection: Vec<u64>,
     pub line: Line,
+}
+
+/// Where a cgroup file was found: the cgroup v2 unified hierarchy, or a v1 controller's.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "version", rename_all = "snake_case")]
+pub enum CgroupHierarchy {
+    /// cgroup v2 (`sys/fs/cgroup/<path>`, or `sys/fs/cgroup/unified/<path>` on a hybrid host).
+    V2,
+    /// cgroup v1, under the named controller's mount (`sys/fs/cgroup/memory/<path>`).
+    V1 { controller: String },
+}
+
+/// A cgroup, as the files of its directory in the bundle tell it: one fact per cgroup path
+/// and hierarchy, however many of its files were read.
+#[derive(Debug, Clone, Serialize)]
+pub struct CgroupNode {
+    /// The cgroup's path from its hierarchy's root, as the kernel prints it (`/` for the root,
+    /// `/kubepods.slice/kubepods-burstable.slice/...`).
+    pub cgroup: String,
+    pub hierarchy: CgroupHierarchy,
+    /// Its files, in the order they were read.
+    pub files: Vec<CgroupFile>,
+}
+
+/// One file of a cgroup's directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct CgroupFile {
+    /// The bundle path it was read from.
+    pub path: String,
+    /// The file name (`memory.max`, `pids.events`).
+    pub name: String,
+    pub value: CgroupValue,
+}
+
+/// What a cgroup file holds, by its name.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CgroupValue {
+    /// A limit or a gauge (`memory.max`, `memory.current`, `pids.max`, v1
+    /// `memory.limit_in_bytes`, `memory.failcnt`): `None` for no limit (`max`, or the v1
+    /// page counter's maximum, `9223372036854771712` with 4 KiB pages).
+    Single { value: Option<u64>, line: Line },
+    /// `key value` lines (`memory.events`, `memory.stat`, `pids.events`, v1 `memory.oom_control`).
+    Counters(KeyValues),
+    /// A pressure stall file (`memory.pressure`).
+    Pressure(Pressure),
+}
+
+impl CgroupNode {
+    /// The file `name` of this cgroup.
+    pub fn file(&self, name: &str) -> Option<&CgroupFile> {
+        self.files.iter().find(|f| f.name == name)
+    }
+
+    /// A single-value file: the file and its value (`None` for no limit).
+    pub fn single(&self, name: &str) -> Option<(&CgroupFile, Option<u64>, &Line)> {
+        let f = self.file(name)?;
+        match &f.value {
+            CgroupValue::Single { value, line } => Some((f, *value, line)),
+            _ => None,
+        }
+    }
+
+    /// A counter of a `key value` file: the file and the counter's row.
+    pub fn counter(&self, name: &str, key: &str) -> Option<(&CgroupFile, &KeyValue)> {
+        let f = self.file(name)?;
+        match &f.value {
+            CgroupValue::Counters(kv) => kv.get(key).map(|row| (f, row)),
+            _ => None,
+        }
+    }
+
+    /// The pressure file `name` (`memory.pressure`).
+    pub fn pressure(&self, name: &str) -> Option<(&CgroupFile, &Pressure)> {
+        let f = self.file(name)?;
+        match &f.value {
+            CgroupValue::Pressure(p) => Some((f, p)),
+            _ => None,
+        }
+    }
+}
+
+/// Pressure stall information (`/proc/pressure/<resource>`, a cgroup's `<resource>.pressure`):
+/// the share of time some or all non-idle tasks were stalled on the resource.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Pressure {
+    /// `memory`, `cpu`, `io` or `irq`, from the file's name; `None` for a pasted file.
+    pub resource: Option<String>,
+    /// At least one task stalled.
+    pub some: Option<PressureLine>,
+    /// All non-idle tasks stalled at once.
+    pub full: Option<PressureLine>,
+}
+
+/// `some avg10=0.00 avg60=0.00 avg300=0.00 total=0`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PressureLine {
+    /// Percent of wall time stalled, averaged over 10, 60 and 300 seconds.
+    pub avg10: f64,
+    pub avg60: f64,
+    pub avg300: f64,
+    /// Microseconds stalled in all.
+    pub total_us: u64,
+    pub line: Line,
+}
+
+/// `/proc/net/sockstat`: what the sockets of the host use now.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sockstat {
+    pub sockets_used: Option<u64>,
+    pub tcp_inuse: Option<u64>,
+    /// TCP sockets no longer attached to a file (closed by the program, still sending).
+    pub tcp_orphan: Option<u64>,
+    pub tcp_tw: Option<u64>,
+    pub tcp_alloc: Option<u64>,
+    /// Memory TCP holds, in pages: what `net.ipv4.tcp_mem` limits.
+    pub tcp_mem_pages: Option<u64>,
+    pub tcp_line: Option<Line>,
+}
+
+/// A kernel limit on tasks: `/proc/sys/kernel/pid_max` or `threads-max`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskLimit {
+    pub limit: TaskLimitKind,
+    pub value: u64,
+    pub line: Line,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskLimitKind {
+    /// `kernel.pid_max`: process ids go up to this value less one.
+    PidMax,
+    /// `kernel.threads-max`: the number of tasks the kernel allows at once.
+    ThreadsMax,
+}
+
+impl TaskLimitKind {
+    /// The sysctl name.
+    pub fn sysctl(self) -> &'static str {
+        match self {
+            TaskLimitKind::PidMax => "kernel.pid_max",
+            TaskLimitKind::ThreadsMax => "kernel.threads-max",
+        }
+    }
 }
 
 /// `/proc/cgroups`.
@@ -1125,6 +1299,11 @@ pub struct Facts {
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,
     pub manifest: Vec<Sourced<Manifest>>,
+
+    pub cgroup_nodes: Vec<CgroupNode>,
+    pub pressure: Vec<Sourced<Pressure>>,
+    pub sockstat: Vec<Sourced<Sockstat>>,
+    pub task_limits: Vec<Sourced<TaskLimit>>,
 }
 
 impl Facts {
@@ -1159,6 +1338,10 @@ impl Facts {
             docker_events,
             containers,
             manifest,
+            cgroup_nodes,
+            pressure,
+            sockstat,
+            task_limits,
         } = part;
         self.sources.extend(sources);
         self.kernel_logs.extend(kernel_logs);
@@ -1187,6 +1370,24 @@ impl Facts {
         self.docker_events.extend(docker_events);
         self.containers.extend(containers);
         self.manifest.extend(manifest);
+        for node in cgroup_nodes {
+            self.file_cgroup(node);
+        }
+        self.pressure.extend(pressure);
+        self.sockstat.extend(sockstat);
+        self.task_limits.extend(task_limits);
+    }
+
+    /// Add the files of a cgroup to the node of the same path and hierarchy, or as a new one.
+    pub fn file_cgroup(&mut self, node: CgroupNode) {
+        match self
+            .cgroup_nodes
+            .iter_mut()
+            .find(|n| n.cgroup == node.cgroup && n.hierarchy == node.hierarchy)
+        {
+            Some(known) => known.files.extend(node.files),
+            None => self.cgroup_nodes.push(node),
+        }
     }
 }
 
@@ -1228,6 +1429,8 @@ mod tests {
             KernelMessageKind::AllocStall {
                 task: None,
                 millis: None,
+                order: None,
+                mode: None,
             },
             KernelMessageKind::OomReaper {
                 pid: None,
@@ -1239,6 +1442,18 @@ mod tests {
                 bridge: "docker0".into(),
                 port: "veth1".into(),
                 state: "forwarding".into(),
+            },
+            KernelMessageKind::PidsForkRejected {
+                cgroup: "/system.slice".into(),
+            },
+            KernelMessageKind::TcpOutOfMemory,
+            KernelMessageKind::TcpTooManyOrphans,
+            KernelMessageKind::XfsAllocDeadlock {
+                task: None,
+                pid: None,
+                size: None,
+                function: None,
+                mode: None,
             },
         ] {
             let json = serde_json::to_value(&kind).unwrap_or_default();

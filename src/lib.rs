@@ -15,6 +15,7 @@ pub mod batch;
 pub mod bundle;
 pub mod derive;
 pub mod facts;
+pub mod kb;
 pub mod output;
 pub mod parse;
 pub mod pipeline;

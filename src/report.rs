@@ -48,6 +48,55 @@ pub struct Report {
     /// The bundle set beside a baseline node's, when one was given (`--baseline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// What happened, or what the node is exposed to, as a short stable key that is the same
+    /// on every node with the same incident (`docs/signatures.md`); null when nothing failed and
+    /// no risk was found.
+    pub signature: Option<Signature>,
+    /// The knowledge-base article whose signature this report's matches (`--kb DIR`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_issue: Option<KnownIssue>,
+}
+
+/// An incident signature: segments joined by `/`, one per link of the chain, each a finding id
+/// with the qualifiers that tell its kind apart (`mm.high-order-alloc-failure:order6`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signature {
+    /// `failure` (from the root-cause chain) or `risk` (from the risks of a node in which
+    /// nothing failed).
+    pub kind: SignatureKind,
+    /// The whole signature.
+    pub key: String,
+    /// The segments that say what state the node was in (its conditions and factors): a node
+    /// heading for an incident and a node that had it share the family.
+    pub family: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureKind {
+    Failure,
+    Risk,
+}
+
+impl SignatureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Failure => "failure",
+            SignatureKind::Risk => "risk",
+        }
+    }
+}
+
+/// A knowledge-base article that the report's signature matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownIssue {
+    /// The article's title, from its front matter.
+    pub title: String,
+    /// The article's file name in the knowledge-base folder.
+    pub file: String,
+    /// `exact`; `prefix` when the article's signature ends in `/*`; `family` when nothing
+    /// failed and the node's risks have the article's family.
+    pub matched: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,6 +208,9 @@ pub enum Role {
     Condition,
     Factor,
     Observation,
+    /// A failure's precondition measured on a node in which it has not happened (yet), with
+    /// its margin. Never a verdict.
+    Risk,
 }
 
 impl Role {
@@ -169,6 +221,7 @@ impl Role {
             Role::Condition => "condition",
             Role::Factor => "factor",
             Role::Observation => "observation",
+            Role::Risk => "risk",
         }
     }
 }
@@ -249,6 +302,10 @@ pub struct Finding {
     /// when the summary takes the finding's first recommendation that changes something.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub advice: String,
+    /// The finding's segment of the incident signature: its id and the qualifiers its rule chose
+    /// from its own words, never bundle text (`mm.high-order-alloc-failure:order6:netns-conntrack`).
+    /// A risk names the condition or factor it precedes.
+    pub signature: String,
     /// Keys and types per finding id: `docs/findings/<id>.md` and the contract list them.
     pub metrics: BTreeMap<String, serde_json::Value>,
     pub evidence: Vec<Evidence>,
@@ -475,6 +532,7 @@ mod tests {
             Role::Condition,
             Role::Factor,
             Role::Observation,
+            Role::Risk,
         ] {
             assert_eq!(json(serde_json::json!(r)), r.as_str());
         }

@@ -114,6 +114,40 @@ const CLASSES: &[Class] = &[
             "mm.high-order-alloc-failure",
         ],
     },
+    Class {
+        sample: "seed-sibling-week-before",
+        expected: &["risk.high-order-fragmentation", "risk.kmem-accounting"],
+        forbidden: &[
+            "container.start-failure",
+            "mm.high-order-alloc-failure",
+            "mm.external-fragmentation",
+            "memcg.kmem-accounting",
+        ],
+    },
+    Class {
+        sample: "healthy-modern-node",
+        expected: &[],
+        forbidden: &[
+            "risk.high-order-fragmentation",
+            "risk.kmem-accounting",
+            "risk.memcg-id-exhaustion",
+            "risk.conntrack-table-full",
+            "risk.pid-exhaustion",
+            "risk.memory-watermarks",
+        ],
+    },
+    Class {
+        sample: "pids-limit-lxd",
+        expected: &["cgroup.pids-limit-reached"],
+        forbidden: &[
+            "host.pid-exhaustion",
+            "memcg.limit-reached",
+            "oom.memcg-kill",
+            "mm.memory-exhaustion",
+            "memcg.high-throttling",
+            "net.tcp-memory-pressure",
+        ],
+    },
 ];
 
 fn report(sample: &str) -> Value {

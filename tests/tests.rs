@@ -12,6 +12,7 @@ mod framings;
 mod hostile;
 mod html_browser;
 mod incidents;
+mod kb;
 mod real_excerpts;
 mod real_host;
 mod real_sosreport;

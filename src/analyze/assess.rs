@@ -6,6 +6,7 @@
 
 use super::fragmentation::WatermarkFailure;
 use super::zones::{request_zones, ZoneView};
+use crate::derive::kernel_version::KernelVersion;
 use crate::derive::{At, Available, Derived, KernelSource};
 use crate::facts::AllocFailure;
 
@@ -97,11 +98,13 @@ pub fn assess_main<'a>(derived: &Derived<'a>) -> Option<Assessment<'a>> {
     let main = derived.main_failure.as_ref()?;
     let failure = main.at;
     let kernel = main.kernel.clone();
-    let zones = request_zones(failure.item, kernel.as_ref().map(|k| &k.version));
     let same_boot = main.same_boot;
     let available = derived.available.clone().filter(|_| same_boot);
-    let reclaimable = reclaimable(failure.item);
-    let cause = decide(failure.item, &zones, available.as_ref(), reclaimable);
+    let (zones, reclaimable, cause) = judge(
+        failure.item,
+        kernel.as_ref().map(|k| &k.version),
+        available.as_ref(),
+    );
     Some(Assessment {
         failure,
         kernel,
@@ -111,6 +114,20 @@ pub fn assess_main<'a>(derived: &Derived<'a>) -> Option<Assessment<'a>> {
         reclaimable,
         cause,
     })
+}
+
+/// Judge one request from the Mem-Info block it carries: the zones it could use, what was
+/// reclaimable, and the cause. A failure is judged so, and so is a request that did not fail but
+/// stalled retrying (an allocation stall with its Mem-Info, read as the request it was).
+pub fn judge<'f>(
+    request: &'f AllocFailure,
+    kernel: Option<&KernelVersion>,
+    available: Option<&Available<'_>>,
+) -> (Vec<ZoneView<'f>>, Option<Reclaimable>, Cause) {
+    let zones = request_zones(request, kernel);
+    let reclaimable = reclaimable(request);
+    let cause = decide(request, &zones, available, reclaimable);
+    (zones, reclaimable, cause)
 }
 
 fn decide(

@@ -19,6 +19,9 @@ pub struct FindingBuilder {
     title: String,
     sentence: String,
     advice: String,
+    /// The finding's signature segment: the id (or the id a risk precedes) and qualifiers.
+    segment: &'static str,
+    qualifiers: Vec<String>,
     paragraphs: Vec<String>,
     metrics: BTreeMap<String, Value>,
     evidence: EvidenceSet,
@@ -38,6 +41,8 @@ impl FindingBuilder {
             title: rule.summary().to_string(),
             sentence: String::new(),
             advice: String::new(),
+            segment: rule.id(),
+            qualifiers: Vec::new(),
             paragraphs: Vec::new(),
             metrics: BTreeMap::new(),
             evidence: EvidenceSet::new(),
@@ -80,6 +85,30 @@ impl FindingBuilder {
     /// Markdown.
     pub fn advice(mut self, text: impl Into<String>) -> FindingBuilder {
         self.advice = text.into();
+        self
+    }
+
+    /// A qualifier of the finding's segment of the incident signature: a word of the rule's own
+    /// (`order6`, `netns-conntrack`, `el7`), lower-case letters, digits, `.` and `-`, that tells
+    /// one kind of this finding from another. Anything else in it is dropped, so bundle text
+    /// cannot make a signature unstable or a front-matter line of its own.
+    pub fn qualify(mut self, qualifier: impl AsRef<str>) -> FindingBuilder {
+        let q: String = qualifier
+            .as_ref()
+            .chars()
+            .map(|c| c.to_ascii_lowercase())
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        if !q.is_empty() && !self.qualifiers.contains(&q) {
+            self.qualifiers.push(q);
+        }
+        self
+    }
+
+    /// For a risk: the condition or factor it precedes, which its signature segment names, so
+    /// that a node heading for an incident and a node that had it share the signature family.
+    pub fn precedes(mut self, id: &'static str) -> FindingBuilder {
+        self.segment = id;
         self
     }
 
@@ -196,6 +225,10 @@ impl FindingBuilder {
             explanation: self.paragraphs.join("\n\n"),
             sentence: self.sentence,
             advice: self.advice,
+            signature: std::iter::once(self.segment.to_string())
+                .chain(self.qualifiers)
+                .collect::<Vec<_>>()
+                .join(":"),
             metrics: self.metrics,
             evidence: self.evidence.into_vec(),
             recommendations: self.recommendations,

@@ -201,3 +201,62 @@ mod runc_tests {
         assert_eq!(runc_kmem("spec"), RuncKmem::Unknown);
     }
 }
+
+/// A number the bundle states, with the line that states it.
+#[derive(Debug, Clone, Copy)]
+pub struct Stated<'a> {
+    pub value: u64,
+    pub path: &'a str,
+    pub line: &'a Line,
+}
+
+/// A sysctl's row (`net.ipv4.tcp_mem`), from the first sysctl output that has it.
+pub fn sysctl<'a>(facts: &'a Facts, key: &str) -> Option<At<'a, crate::facts::KeyValue>> {
+    facts.sysctl.iter().find_map(|s| {
+        s.value.get(key).map(|item| At {
+            path: s.path.as_str(),
+            item,
+        })
+    })
+}
+
+/// `kernel.pid_max` or `kernel.threads-max`: its own file, else sysctl output.
+pub fn task_limit(facts: &Facts, limit: crate::facts::TaskLimitKind) -> Option<Stated<'_>> {
+    let own = facts
+        .task_limits
+        .iter()
+        .find(|s| s.value.limit == limit)
+        .map(|s| Stated {
+            value: s.value.value,
+            path: s.path.as_str(),
+            line: &s.value.line,
+        });
+    own.or_else(|| {
+        let row = sysctl(facts, limit.sysctl())?;
+        Some(Stated {
+            value: u64::try_from(row.item.value?).ok()?,
+            path: row.path,
+            line: &row.item.line,
+        })
+    })
+}
+
+/// The tasks (processes and threads) on the host at collection: `/proc/loadavg`'s fourth
+/// field, else the `task_struct` objects of slabinfo.
+pub fn task_count(facts: &Facts) -> Option<Stated<'_>> {
+    let loadavg = facts.loadavg.first().map(|s| Stated {
+        value: s.value.threads,
+        path: s.path.as_str(),
+        line: &s.value.line,
+    });
+    loadavg.or_else(|| {
+        facts.slabinfo.iter().find_map(|s| {
+            let c = s.value.caches.iter().find(|c| c.name == "task_struct")?;
+            Some(Stated {
+                value: c.active_objs,
+                path: s.path.as_str(),
+                line: &c.line,
+            })
+        })
+    })
+}

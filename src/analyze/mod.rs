@@ -6,7 +6,7 @@
 
 use crate::derive::Derived;
 use crate::facts::Facts;
-use crate::report::{Details, Finding, Role, RootCause};
+use crate::report::{Details, Finding, Role, RootCause, Signature};
 use meta::RuleMeta;
 
 pub mod assess;
@@ -19,10 +19,12 @@ pub mod kernel;
 pub mod lookup;
 pub mod meta;
 pub mod refs;
+pub mod risk;
 pub mod root_cause;
 #[cfg(test)]
 mod root_cause_tests;
 pub mod rules;
+pub mod signature;
 pub mod state;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -86,6 +88,7 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub root_cause: Option<RootCause>,
     pub details: Details,
+    pub signature: Option<Signature>,
 }
 
 /// Run every rule and link the findings into a root-cause chain.
@@ -93,11 +96,21 @@ pub fn analyze(ctx: &Context<'_>) -> Analysis {
     let mut findings: Vec<Finding> = RULES.iter().flat_map(|r| r.evaluate(ctx)).collect();
     sort_findings(&mut findings);
     let root_cause = root_cause::build(ctx, &findings);
-    let details = details::build(ctx);
+    let mut details = details::build(ctx);
+    if root_cause.is_none() {
+        // Nothing failed: the risks lead the node's state, each with its margin.
+        let risks = findings
+            .iter()
+            .filter(|f| f.role == Role::Risk && !f.sentence.is_empty())
+            .map(|f| f.sentence.clone());
+        details.state.splice(0..0, risks);
+    }
+    let signature = signature::build(&findings, root_cause.as_ref());
     Analysis {
         findings,
         root_cause,
         details,
+        signature,
     }
 }
 

@@ -75,7 +75,8 @@ pub fn build(ctx: &Context<'_>, findings: &[Finding]) -> Option<RootCause> {
                 .find(|f| f.role == Role::Mechanism)
         })
         .or_else(|| findings.iter().find(in_some_chain))
-        .or_else(|| findings.first())?;
+        // A risk is never a verdict.
+        .or_else(|| findings.iter().find(|f| f.role != Role::Risk))?;
     let own = incidents(verdict);
     let shares = |f: &Finding| incidents(f).iter().any(|i| own.contains(i));
     let chain = if own.is_empty() {
@@ -257,7 +258,7 @@ fn join_words(words: &[String]) -> String {
 }
 
 /// `Raise the table size` -> `raise the table size`, for a recommendation inside a sentence.
-fn lower_first(text: &str) -> String {
+pub fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::facts::*;
 use crate::sources::{Detection, SourceKind};
 
-use super::Context;
+use super::{Context, Rule};
 
 /// The kernel log of the seed incident, line 1 first.
 pub const SEED_DMESG: &[&str] = &[
@@ -598,6 +598,25 @@ pub fn seed_facts() -> Facts {
     }
 }
 
+/// A `sysctl.txt` of the given settings, one a line, for a test to add to facts.
+pub fn sysctl(settings: &[(&str, i64)]) -> crate::facts::Sourced<crate::facts::KeyValues> {
+    crate::facts::Sourced {
+        path: "sysctl.txt".into(),
+        value: crate::facts::KeyValues {
+            entries: settings
+                .iter()
+                .zip(1..)
+                .map(|((key, value), no)| crate::facts::KeyValue {
+                    key: (*key).into(),
+                    value: Some(*value),
+                    raw: value.to_string(),
+                    line: Line::new(no, format!("{key} = {value}")),
+                })
+                .collect(),
+        },
+    }
+}
+
 /// The healthy node of the seed incident: its `/proc/buddyinfo` and kernel.
 pub fn healthy_facts() -> Facts {
     Facts {
@@ -1166,5 +1185,47 @@ The findings above stand on what the bundle holds. These would confirm them or c
     #[test]
     fn healthy_explained() {
         insta::assert_snapshot!(explained(&healthy_facts()), @"");
+    }
+}
+
+/// A published sample without its `# source:` / `# note:` header lines.
+pub fn without_header(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Read `text` as a bundle file at `path` would be: detected, parsed and filed into `facts`.
+pub fn file_into(facts: &mut Facts, path: &str, text: &str) {
+    let kind = crate::sources::detect(path, text.as_bytes()).0;
+    crate::parse::parse_into(facts, path, kind, text.as_bytes());
+}
+
+/// Facts holding one kernel log of `kind` at `path`, read from `text` (a published sample's
+/// header lines left out).
+pub fn kernel_log_facts(path: &str, text: &str, kind: crate::sources::SourceKind) -> Facts {
+    Facts {
+        kernel_logs: vec![Sourced {
+            path: path.into(),
+            value: crate::parse::kernel_log::parse(&without_header(text), kind).log,
+        }],
+        ..Facts::default()
+    }
+}
+
+/// Each finding of `rule` as a reader meets it: title, verdict sentence, explanation.
+pub fn explained_by(rule: &dyn Rule, facts: &Facts) -> String {
+    rule.evaluate(&context(facts, None))
+        .iter()
+        .map(|f| format!("{}\n> {}\n\n{}", f.title, f.sentence, f.explanation))
+        .collect()
+}
+
+/// `rule` raises nothing on any case of the testkit.
+#[track_caller]
+pub fn assert_silent_on_cases(rule: &dyn Rule) {
+    for (name, case) in cases() {
+        assert!(rule.evaluate(&context(&case, None)).is_empty(), "{name}");
     }
 }

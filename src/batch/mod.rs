@@ -21,7 +21,9 @@ use crate::bundle::Limits;
 use crate::pipeline::{self, ReportOptions};
 use crate::render::{self, Format};
 
-pub use summary::{row_from_report, unreadable_row, write_summary, SummaryRow};
+pub use summary::{
+    known_issue_counts_of, row_from_report, unreadable_row, write_summary, SummaryRow,
+};
 
 /// A bundle found under the batch inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,6 +246,8 @@ pub struct BatchOptions {
     pub jobs: Option<usize>,
     pub limits: Limits,
     pub report: ReportOptions,
+    /// Knowledge-base articles to name as known issues (`--kb DIR`); empty for none.
+    pub kb: crate::kb::KnowledgeBase,
 }
 
 /// Analyse every input in parallel, write its reports into the output folder, and return the
@@ -310,6 +314,7 @@ fn one(input: &Input, name: &str, options: &BatchOptions) -> SummaryRow {
         Err(e) => return unreadable_row(&file_label(&input.path), Some(&path), &e.to_string()),
     };
     let mut report = pipeline::build_report(&loaded, None, &options.report);
+    crate::kb::annotate(&mut report, &options.kb);
     report.bundle.path = Some(path.clone());
     let html_name = format!("{name}.html");
     let json_name = format!("{name}.json");

@@ -40,6 +40,25 @@ pub struct SummaryRow {
     /// Reports, relative to the summary's folder when they are in it.
     pub report_html: Option<String>,
     pub report_json: Option<String>,
+    /// The incident signature (`docs/signatures.md`), and its family.
+    pub signature: Option<String>,
+    pub signature_family: Option<String>,
+    /// The knowledge-base article the report names as its known issue (`--kb DIR`): its file
+    /// and title.
+    pub known_issue: Option<String>,
+    pub known_issue_title: Option<String>,
+    /// The report's risks, each with its margin.
+    pub risks: Vec<RiskEntry>,
+}
+
+/// A risk finding of a report, for the fleet risk table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskEntry {
+    pub id: String,
+    /// The finding's title: what is exposed, with the numbers.
+    pub title: String,
+    /// The share of the limit left, 0 to 1 (`metrics.headroom`).
+    pub headroom: Option<f64>,
 }
 
 /// The row of a bundle that could not be read.
@@ -59,6 +78,11 @@ pub fn unreadable_row(bundle: &str, path: Option<&str>, error: &str) -> SummaryR
         extfrag_at_failed_order: None,
         report_html: None,
         report_json: None,
+        signature: None,
+        signature_family: None,
+        known_issue: None,
+        known_issue_title: None,
+        risks: Vec::new(),
     }
 }
 
@@ -116,7 +140,28 @@ pub fn row_from_report(
         extfrag_at_failed_order,
         report_html,
         report_json,
+        signature: text(report, "/signature/key"),
+        signature_family: text(report, "/signature/family"),
+        // A node heading for an issue (matched by family) is not one of its occurrences.
+        known_issue: occurred(report).and_then(|_| text(report, "/known_issue/file")),
+        known_issue_title: occurred(report).and_then(|_| text(report, "/known_issue/title")),
+        risks: findings
+            .iter()
+            .filter(|f| f.get("role").and_then(Value::as_str) == Some("risk"))
+            .filter_map(|f| {
+                Some(RiskEntry {
+                    id: text(f, "/id")?,
+                    title: text(f, "/title").unwrap_or_default(),
+                    headroom: f.pointer("/metrics/headroom").and_then(Value::as_f64),
+                })
+            })
+            .collect(),
     }
+}
+
+/// Whether the report's known issue happened on the node (not only its family's risks).
+fn occurred(report: &Value) -> Option<()> {
+    (text(report, "/known_issue/matched").as_deref() != Some("family")).then_some(())
 }
 
 /// Largest free order and fragmentation index at the failed order, from `details.zones`.
@@ -231,6 +276,9 @@ const CSV_FIELDS: &[&str] = &[
     "extfrag_at_failed_order",
     "report_html",
     "report_json",
+    "signature",
+    "known_issue",
+    "risks",
 ];
 
 /// A CSV field as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break,
@@ -279,6 +327,19 @@ pub fn to_csv(rows: &[SummaryRow]) -> String {
                 .unwrap_or_default(),
             opt(&r.report_html),
             opt(&r.report_json),
+            opt(&r.signature),
+            opt(&r.known_issue),
+            // `id:headroom` per risk, as `summarize` read them.
+            csv_text(
+                &r.risks
+                    .iter()
+                    .map(|k| match k.headroom {
+                        Some(h) => format!("{}:{h:.3}", k.id),
+                        None => k.id.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -298,6 +359,39 @@ struct SummaryView<'a> {
     unreadable: usize,
     counts: Vec<(String, usize)>,
     groups: Vec<GroupView<'a>>,
+    /// Bundles per signature, most first.
+    signatures: Vec<SignatureCount>,
+    /// Bundles per knowledge-base article, most first.
+    known_issues: Vec<KnownIssueCount>,
+    /// Every risk of every node, worst margin first.
+    risks: Vec<RiskView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct SignatureCount {
+    signature: String,
+    /// The signature's segments and the family's, which the page may break a line between.
+    segments: Vec<String>,
+    family: Vec<String>,
+    count: usize,
+    /// The verdicts of its rows, once each.
+    verdicts: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct KnownIssueCount {
+    file: String,
+    title: String,
+    count: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct RiskView<'a> {
+    host: String,
+    bundle: &'a str,
+    risk: &'a RiskEntry,
+    headroom: String,
+    html_href: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -321,6 +415,8 @@ struct RowView<'a> {
     collected: String,
     html_href: Option<String>,
     json_href: Option<String>,
+    /// The signature's segments, which the page may break a line between.
+    signature: Vec<&'a str>,
 }
 
 /// A link to a report file: a path that could read as a URL scheme (`javascript:x.html`) gets
@@ -366,6 +462,7 @@ fn groups(rows: &[SummaryRow]) -> Vec<GroupView<'_>> {
                 .unwrap_or_default(),
             html_href: row.report_html.as_deref().map(href),
             json_href: row.report_json.as_deref().map(href),
+            signature: segments(row.signature.as_deref()),
         };
         let verdict = if row.ok { row.verdict.clone() } else { None };
         match out
@@ -399,6 +496,104 @@ fn anchor_safe(text: &str) -> String {
         .collect()
 }
 
+/// A signature's segments (none for no signature).
+fn segments(signature: Option<&str>) -> Vec<&str> {
+    signature
+        .map(|s| s.split(crate::analyze::signature::SEPARATOR).collect())
+        .unwrap_or_default()
+}
+
+/// Bundles per signature, most first, then by signature.
+fn signature_counts(rows: &[SummaryRow]) -> Vec<SignatureCount> {
+    let mut out: Vec<SignatureCount> = Vec::new();
+    for r in rows.iter().filter(|r| r.ok) {
+        let Some(sig) = &r.signature else { continue };
+        let verdict = r.verdict.clone().unwrap_or_default();
+        match out.iter_mut().find(|c| &c.signature == sig) {
+            Some(c) => {
+                c.count += 1;
+                if !verdict.is_empty() && !c.verdicts.contains(&verdict) {
+                    c.verdicts.push(verdict);
+                }
+            }
+            None => out.push(SignatureCount {
+                signature: sig.clone(),
+                segments: segments(Some(sig))
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                family: segments(r.signature_family.as_deref())
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                count: 1,
+                verdicts: (!verdict.is_empty())
+                    .then_some(verdict)
+                    .into_iter()
+                    .collect(),
+            }),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.signature.cmp(&b.signature))
+    });
+    out
+}
+
+/// Bundles per knowledge-base article, most first, then by file.
+pub fn known_issue_counts_of(rows: &[SummaryRow]) -> Vec<(String, String, usize)> {
+    let mut out: Vec<(String, String, usize)> = Vec::new();
+    for r in rows.iter().filter(|r| r.ok) {
+        let Some(file) = &r.known_issue else { continue };
+        match out.iter_mut().find(|(f, _, _)| f == file) {
+            Some((_, _, n)) => *n += 1,
+            None => out.push((
+                file.clone(),
+                r.known_issue_title.clone().unwrap_or_default(),
+                1,
+            )),
+        }
+    }
+    out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+fn known_issue_counts(rows: &[SummaryRow]) -> Vec<KnownIssueCount> {
+    known_issue_counts_of(rows)
+        .into_iter()
+        .map(|(file, title, count)| KnownIssueCount { file, title, count })
+        .collect()
+}
+
+/// Every risk of every node, worst margin (least headroom) first, then by host and risk.
+fn fleet_risks(rows: &[SummaryRow]) -> Vec<RiskView<'_>> {
+    let mut out: Vec<RiskView<'_>> = rows
+        .iter()
+        .filter(|r| r.ok)
+        .flat_map(|r| {
+            r.risks.iter().map(move |risk| RiskView {
+                host: r.host.clone().unwrap_or_else(|| r.bundle.clone()),
+                bundle: &r.bundle,
+                risk,
+                headroom: risk
+                    .headroom
+                    .map(|h| format!("{:.0}%", h * 100.0))
+                    .unwrap_or_default(),
+                html_href: r.report_html.as_deref().map(href),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let h = |v: &RiskView<'_>| v.risk.headroom.unwrap_or(1.0);
+        h(a).total_cmp(&h(b))
+            .then_with(|| a.host.cmp(&b.host))
+            .then_with(|| a.risk.id.cmp(&b.risk.id))
+    });
+    out
+}
+
 const INDEX_TEMPLATE: &str = include_str!("../../templates/summary.html");
 const STYLE: &str = include_str!("../../templates/style.css");
 
@@ -421,6 +616,9 @@ pub fn to_html(rows: &[SummaryRow]) -> Result<String, BatchError> {
         unreadable: rows.len() - readable,
         counts,
         groups: groups(rows),
+        signatures: signature_counts(rows),
+        known_issues: known_issue_counts(rows),
+        risks: fleet_risks(rows),
     };
     let context = tera::Context::from_serialize(&view)
         .map_err(|e| BatchError::Template(render::error_chain(&e)))?;
@@ -488,10 +686,10 @@ mod tests {
         row.findings = vec!["x".into(), "y".into()];
         let csv = to_csv(&[row]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0].split(',').count(), 14);
+        assert_eq!(lines[0].split(',').count(), 17);
         assert_eq!(
             lines[1],
-            "\"a,\"\"b\"\"\",'=cmd|' /C calc'!A0,false,\"line\nbreak\",,,,,none,x y,,,,"
+            "\"a,\"\"b\"\"\",'=cmd|' /C calc'!A0,false,\"line\nbreak\",,,,,none,x y,,,,,,,"
         );
         let mut forged = unreadable_row("b", None, "");
         forged.severity = "=HYPERLINK(\"http://x.y\",\"a,b\")".into();

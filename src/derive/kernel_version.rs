@@ -104,6 +104,15 @@ impl KernelVersion {
         self.distro == Distro::Rhel(7)
     }
 
+    /// The kernel's family in a word, for signatures: `el7` for any RHEL 7 build, else the
+    /// upstream base (`4.4`), which is what decides how the kernel behaves.
+    pub fn family(&self) -> String {
+        match self.distro {
+            Distro::Rhel(n) => format!("el{n}"),
+            _ => format!("{}.{}", self.major, self.minor),
+        }
+    }
+
     /// The RHEL build number (514 for RHEL 7.3's `3.10.0-514...el7`).
     pub fn rhel_build(&self) -> Option<u32> {
         match self.distro {
@@ -172,6 +181,7 @@ mod tests {
         assert_eq!(k.build, Some(514));
         assert_eq!(k.distro, Distro::Rhel(7));
         assert!(k.is_rhel7());
+        assert_eq!(k.family(), "el7");
         assert_eq!(k.rhel_build(), Some(514));
         assert!(k.before(4, 4));
         assert!(k.has_per_order_watermark());

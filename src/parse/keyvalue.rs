@@ -68,6 +68,13 @@ fn is_meminfo_key(key: &str) -> bool {
 
 /// Parse `/proc/vmstat`.
 pub fn parse_vmstat(text: &str) -> Parsed<KeyValues> {
+    counter_rows(text, "vmstat counter", false)
+}
+
+/// `name value` rows of counters, as `/proc/vmstat` and the cgroup files (`memory.events`,
+/// `memory.stat`) print them; `what` names them in warnings. A row whose value is no number is
+/// a warning; another line is one too when `strict`, and is skipped otherwise.
+pub(crate) fn counter_rows(text: &str, what: &str, strict: bool) -> Parsed<KeyValues> {
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
     for (no, raw) in numbered_lines(text) {
@@ -76,12 +83,16 @@ pub fn parse_vmstat(text: &str) -> Parsed<KeyValues> {
         }
         let cleaned = clean(raw);
         let tokens: Vec<&str> = fields(&cleaned).collect();
-        let [key, value] = tokens.as_slice() else {
-            continue;
+        let (key, value) = match tokens.as_slice() {
+            [key, value] if is_counter_name(key) => (key, value),
+            [] => continue,
+            _ => {
+                if strict {
+                    warnings.push(Warning::at(no, format!("{what} line is not `name value`")));
+                }
+                continue;
+            }
         };
-        if !is_counter_name(key) {
-            continue;
-        }
         match value.parse::<i64>() {
             Ok(n) => entries.push(KeyValue {
                 key: key.to_string(),
@@ -91,7 +102,7 @@ pub fn parse_vmstat(text: &str) -> Parsed<KeyValues> {
             }),
             Err(_) => warnings.push(Warning::at(
                 no,
-                format!("vmstat counter {key} is not a number: {value:?}"),
+                format!("{what} {key} is not a number: {value:?}"),
             )),
         }
     }

@@ -16,6 +16,7 @@ pub mod literals;
 pub mod text;
 
 pub mod buddyinfo;
+pub mod cgroupfs;
 pub mod cgroups;
 pub mod container_inspect;
 pub mod daemon_log;
@@ -30,9 +31,11 @@ pub mod keyvalue;
 pub mod manifest;
 pub mod oci_config;
 pub mod pagetypeinfo;
+pub mod psi;
 pub mod runtime_error;
 pub mod runtime_version;
 pub mod slabinfo;
+pub mod sockstat;
 pub mod zoneinfo;
 
 /// A parser's output: the value and what could not be read.
@@ -90,6 +93,10 @@ pub static FORMATS: &[&Format] = &[
     &daemon_log::FORMAT,
     &runtime_error::FORMAT,
     &host::hostname::FORMAT,
+    &cgroupfs::FORMAT,
+    &psi::FORMAT,
+    &sockstat::FORMAT,
+    &host::task_limit::FORMAT,
 ];
 
 /// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.
@@ -354,4 +361,16 @@ pub(crate) fn file_kv(
 /// Build a [`Line`] from a line number and text (helper for parsers).
 pub fn line(no: u32, text: &str) -> Line {
     Line::new(no, text)
+}
+
+/// A file of `tests/data` without the `# source:` / `# note:` header lines it carries.
+#[cfg(test)]
+pub(crate) fn test_data(rel: &str) -> String {
+    let path = format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }

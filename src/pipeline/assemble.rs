@@ -50,6 +50,8 @@ pub fn build_report(loaded: &Loaded, baseline: Option<&Loaded>, options: &Report
         root_cause: analysis.root_cause,
         details: analysis.details,
         comparison,
+        signature: analysis.signature,
+        known_issue: None,
     };
     let report = redact::mask_report(report);
     if options.redact {

@@ -111,6 +111,10 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         root_cause,
         details,
         comparison,
+        // Finding ids and qualifiers the rules chose from their own words; the article's title
+        // and file name are the knowledge base's, not the bundle's.
+        signature: _,
+        known_issue: _,
     } = report;
 
     let BundleInfo {
@@ -178,6 +182,7 @@ fn walk(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
             explanation,
             sentence,
             advice,
+            signature: _,
             metrics,
             evidence,
             recommendations,
@@ -455,6 +460,7 @@ mod tests {
                 explanation: "runc said `--password=hunter2`".into(),
                 sentence: String::new(),
                 advice: String::new(),
+                signature: "container.start-failure".into(),
                 metrics: [("container".to_string(), serde_json::json!(["api_1"]))]
                     .into_iter()
                     .collect(),
@@ -486,6 +492,8 @@ mod tests {
                 ..Details::default()
             },
             comparison: None,
+            signature: None,
+            known_issue: None,
         }
     }
 

@@ -63,6 +63,7 @@ fn finding(
         explanation: explanation.into(),
         sentence: String::new(),
         advice: String::new(),
+        signature: id.into(),
         metrics: BTreeMap::new(),
         evidence,
         recommendations,
@@ -599,6 +600,8 @@ pub(crate) fn seed() -> Report {
             state: Vec::new(),
         },
         comparison: None,
+        signature: None,
+        known_issue: None,
     }
 }
 

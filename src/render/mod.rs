@@ -7,6 +7,7 @@
 
 pub mod escape;
 mod html;
+pub mod kb;
 mod markdown;
 pub mod svg;
 pub mod view;
@@ -27,6 +28,8 @@ pub enum Format {
     Markdown,
     Html,
     Json,
+    /// A knowledge-base article drafted from the report (`render::kb`).
+    Kb,
 }
 
 impl Format {
@@ -51,6 +54,8 @@ pub enum RenderError {
     },
     #[error("serialising the JSON report failed: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("no knowledge-base article: nothing failed and no risk was found, so the report has no signature to file it under")]
+    NoSignature,
 }
 
 /// Render the report.
@@ -63,6 +68,7 @@ pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
         }
         Format::Markdown => markdown::render(&view::build(report)),
         Format::Html => html::render(&view::build(report)),
+        Format::Kb => kb::render(report).ok_or(RenderError::NoSignature),
     }
 }
 

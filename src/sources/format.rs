@@ -10,7 +10,9 @@
 //!   for `free`, `dmesg.log` for `dmesg`);
 //! - a component ending in its only `*` is a word followed by a separator (`free*` is `free`,
 //!   `free_-m`, `free-mh.txt`, not `freeze.log`);
-//! - any other `*` stands for any run of characters (`*inspect*.json`).
+//! - any other `*` stands for any run of characters (`*inspect*.json`);
+//! - a `**` component stands for any number of components, none included
+//!   (`sys/fs/cgroup/**/memory.max`).
 //!
 //! A pattern of one component names a file wherever it is (a plain folder, a ticket's
 //! attachments), except inside a copy of the host's file system (`sys/`, `proc/`, `usr/`,
@@ -104,8 +106,40 @@ impl EntryPath {
         }
     }
 
+    /// `above/**/below`: `below` names the last components, and `above` a run of components
+    /// anywhere before them (`sys/fs/cgroup/**/memory.max` is a `memory.max` at any depth of a
+    /// cgroup file system).
+    fn matches_below(&self, above: &str, below: &str) -> Option<Precision> {
+        let tail = self.matches_tail(below)?;
+        let above: Vec<&str> = above.split('/').filter(|p| !p.is_empty()).collect();
+        let before = self
+            .comps
+            .get(..self.comps.len().checked_sub(tail.components)?)?;
+        let found = before.windows(above.len().max(1)).any(|run| {
+            run.iter()
+                .zip(&above)
+                .all(|(comp, part)| component_matches(part, comp, false))
+        });
+        found.then(|| Precision {
+            components: tail.components + above.len(),
+            literal: tail.literal + above.iter().map(|p| p.len()).sum::<usize>(),
+        })
+    }
+
     /// How precisely `pattern` names this path, if it does.
     pub(crate) fn matches(&self, pattern: &str) -> Option<Precision> {
+        if let Some((above, below)) = pattern.split_once("/**/") {
+            return self.matches_below(above, below);
+        }
+        let precision = self.matches_tail(pattern)?;
+        if precision.components == 1 && self.in_system_tree {
+            return None;
+        }
+        Some(precision)
+    }
+
+    /// How precisely `pattern`, without `**`, names the last components of this path.
+    fn matches_tail(&self, pattern: &str) -> Option<Precision> {
         let mut parts = pattern.rsplit('/').filter(|p| !p.is_empty()).peekable();
         parts.peek()?;
         let mut comps = self.comps.iter().rev();
@@ -120,9 +154,6 @@ impl EntryPath {
             }
             precision.components += 1;
             precision.literal += part.bytes().filter(|&b| b != b'*').count();
-        }
-        if precision.components == 1 && self.in_system_tree {
-            return None;
         }
         Some(precision)
     }
@@ -226,6 +257,24 @@ mod tests {
         assert!(EntryPath::new("web-inspect.json")
             .matches("*inspect*.json")
             .is_some());
+    }
+
+    #[test]
+    fn a_double_star_is_any_depth() {
+        let pattern = "sys/fs/cgroup/**/memory.max";
+        let deep = EntryPath::new("sos/sys/fs/cgroup/kubepods.slice/a.slice/b.scope/memory.max");
+        assert!(deep.matches(pattern).is_some());
+        assert!(EntryPath::new("sys/fs/cgroup/memory.max")
+            .matches(pattern)
+            .is_some());
+        assert!(EntryPath::new("sys/fs/memory.max")
+            .matches(pattern)
+            .is_none());
+        assert!(EntryPath::new("sys/fs/cgroup/a/memory.maxx")
+            .matches(pattern)
+            .is_none());
+        let general = deep.matches("memory.max");
+        assert!(general.is_none() && deep.matches(pattern) > deep.matches("*/memory.max"));
     }
 
     #[test]

@@ -66,6 +66,14 @@ pub enum SourceKind {
     Loadavg,
     /// `docker version`, `docker info`, `runc --version`, `containerd --version` and kin.
     RuntimeVersion,
+    /// A file of a cgroup v1 or v2 file system (`sys/fs/cgroup/.../memory.max`).
+    CgroupFile,
+    /// `/proc/pressure/*` (pressure stall information).
+    Pressure,
+    /// `/proc/net/sockstat`.
+    Sockstat,
+    /// `/proc/sys/kernel/pid_max`, `threads-max`.
+    TaskLimit,
     Unknown,
 }
 
@@ -102,6 +110,10 @@ impl SourceKind {
         SourceKind::Manifest,
         SourceKind::Loadavg,
         SourceKind::RuntimeVersion,
+        SourceKind::CgroupFile,
+        SourceKind::Pressure,
+        SourceKind::Sockstat,
+        SourceKind::TaskLimit,
         SourceKind::Unknown,
     ];
 
@@ -138,6 +150,10 @@ impl SourceKind {
             SourceKind::Manifest => "manifest",
             SourceKind::Loadavg => "loadavg",
             SourceKind::RuntimeVersion => "runtime_version",
+            SourceKind::CgroupFile => "cgroup_file",
+            SourceKind::Pressure => "pressure",
+            SourceKind::Sockstat => "sockstat",
+            SourceKind::TaskLimit => "task_limit",
             SourceKind::Unknown => "unknown",
         }
     }
@@ -240,6 +256,9 @@ fn path_allows(path: SourceKind, content: SourceKind) -> bool {
             // `journalctl -u docker` and syslog files of the daemon are daemon logs, and they
             // carry the runtime's error text.
             | (K::DaemonLog, K::Syslog | K::Journal | K::RuntimeError)
+            // A cgroup file's `key value` lines can read like `/proc/vmstat` (`oom_kill 1` of
+            // `memory.events`): its place alone names it.
+            | (K::CgroupFile, _)
     )
 }
 
@@ -568,6 +587,71 @@ mod tests {
             K::Zoneinfo,
             "sosreport-n/proc/zoneinfo",
         ),
+        (
+            "psi/elastic-cgroup-v2-memory-pressure-6x.txt",
+            K::Pressure,
+            "proc/pressure/memory",
+        ),
+        (
+            "psi/node-exporter-proc-pressure-cpu-with-full-line.txt",
+            K::Pressure,
+            "proc/pressure/cpu",
+        ),
+        (
+            "psi/node-exporter-proc-pressure-irq-full-only-no-newline.txt",
+            K::Pressure,
+            "proc/pressure/irq",
+        ),
+        (
+            "psi/node-exporter-proc-pressure-memory-zeros.txt",
+            K::Pressure,
+            "sosreport-n/proc/pressure/memory",
+        ),
+        (
+            "psi/oomd-cgroup-memory-pressure-large-totals.txt",
+            K::Pressure,
+            "pressure-memory.txt",
+        ),
+        (
+            "proc_sockstat/geekgao-articles-7-orphans-over-max.txt",
+            K::Sockstat,
+            "sockstat.txt",
+        ),
+        (
+            "proc_sockstat/hotsos-k8s-worker-ubuntu2004.txt",
+            K::Sockstat,
+            "sosreport-n/proc/96008/net/sockstat",
+        ),
+        (
+            "proc_sockstat/insights-busy-host-orphans.txt",
+            K::Sockstat,
+            "proc/net/sockstat",
+        ),
+        (
+            "proc_sockstat/procfs-fixture.txt",
+            K::Sockstat,
+            "proc/net/sockstat",
+        ),
+        (
+            "proc_loadavg/node-exporter-fixture.txt",
+            K::Loadavg,
+            "proc/loadavg",
+        ),
+        (
+            "proc_loadavg/procfs-1-497-running-total.txt",
+            K::Loadavg,
+            "sosreport-n/proc/loadavg",
+        ),
+        (
+            "dmesg_tcp_oom/tempesta-1763-dmesg-repeated-trailing-spaces.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
+        (
+            "pids_fork_rejected/hotsos-sos-ubuntu2004-fork-rejected-pids-lxd.txt",
+            K::Syslog,
+            "sosreport-n/var/log/syslog",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {
@@ -651,6 +735,11 @@ mod tests {
             "uname",
             "uptime",
             "zoneinfo",
+            "psi",
+            "proc_sockstat",
+            "proc_loadavg",
+            "dmesg_tcp_oom",
+            "pids_fork_rejected",
         ] {
             let entries =
                 std::fs::read_dir(dir.join(folder)).unwrap_or_else(|e| panic!("{folder}: {e}"));
@@ -1004,19 +1093,50 @@ mod tests {
         ("x.txt", "Asia/Shanghai\n", K::Timezone, Detection::Content),
         ("hostname", "beta_004\n", K::Hostname, Detection::Path),
         // A copied file system: files there are what their location says, and the content of
-        // cgroup and sysfs files names nothing.
+        // cgroup and sysfs files names nothing: a cgroup file is one by its place alone.
         (
             "sos/sys/fs/cgroup/memory/memory.usage_in_bytes",
             "1567280708\n",
-            K::Unknown,
-            Detection::None,
+            K::CgroupFile,
+            Detection::Path,
         ),
         (
             "sos/sys/fs/cgroup/memory/memory.stat",
             "cache 1234\nrss 5678\npgpgin 10\npgfault 20\ntotal_cache 1234\n",
+            K::CgroupFile,
+            Detection::Path,
+        ),
+        (
+            "sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/memory.pressure",
+            "some avg10=0.00 avg60=0.00 avg300=0.00 total=1736583\n",
+            K::CgroupFile,
+            Detection::Path,
+        ),
+        (
+            "sys/fs/cgroup/system.slice/docker-1c8f.scope/memory.events",
+            "low 10\nhigh 3\nmax 2\noom 1\noom_kill 1\n",
+            K::CgroupFile,
+            Detection::Path,
+        ),
+        (
+            "sys/fs/cgroup/system.slice/pids.max",
+            "max\n",
+            K::CgroupFile,
+            Detection::Path,
+        ),
+        (
+            "sys/fs/cgroup/system.slice/cgroup.procs",
+            "1\n",
             K::Unknown,
             Detection::None,
         ),
+        (
+            "sos/proc/sys/kernel/pid_max",
+            "4194304\n",
+            K::TaskLimit,
+            Detection::Path,
+        ),
+        ("threads-max.txt", "126329\n", K::TaskLimit, Detection::Path),
         (
             "x.txt",
             "usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 0\nnr_throttled 0\n",

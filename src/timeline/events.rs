@@ -203,7 +203,7 @@ fn message_event(
             "unable to create the nf_conn slab cache".to_string(),
             Severity::Critical,
         ),
-        KernelMessageKind::AllocStall { task, millis } => (
+        KernelMessageKind::AllocStall { task, millis, .. } => (
             "alloc_stall",
             format!(
                 "page allocation stall{}{}",

@@ -43,6 +43,32 @@ pub fn describe_path(failure: &AllocFailure) -> Option<&'static str> {
     }
 }
 
+/// The kind of call path in one word, for the incident signature (`netns-conntrack`): what
+/// [`describe_path`] says, as a key.
+pub fn path_class(failure: &AllocFailure) -> Option<&'static str> {
+    let t = &failure.call_trace;
+    if receives_a_packet(failure) {
+        return Some("rx-packet");
+    }
+    if resizes_rings(failure) {
+        return Some("ring-resize");
+    }
+    let netns = trace_has(t, "copy_net_ns") || trace_has(t, "nf_conntrack_init_net");
+    let namespaces = netns || trace_has(t, "create_new_namespaces");
+    let cache = trace_has(t, "kmem_cache_create") || trace_has(t, "kmem_cache_create_memcg");
+    let clone = ["copy_process", "do_fork", "_do_fork", "kernel_clone"]
+        .iter()
+        .any(|f| trace_has(t, f));
+    match (namespaces, cache) {
+        (true, true) if trace_has(t, "nf_conntrack_init_net") => Some("netns-conntrack"),
+        (true, true) => Some("netns-slab-cache"),
+        (true, false) => Some("namespaces"),
+        (false, true) => Some("slab-cache"),
+        _ if clone => Some("fork"),
+        _ => None,
+    }
+}
+
 /// What the failure cost, in words, when the call path says: a received packet is dropped, a
 /// ring resize fails. `None` where all the trace says is that the request failed.
 pub fn consequence(failure: &AllocFailure) -> Option<&'static str> {

@@ -80,6 +80,24 @@ impl Rule for ContainerOomKilled {
             }
             sources.insert(k.path);
         }
+        // Groups of containers whose own OOM-kill counter moved (cgroup v2 `memory.events`).
+        for c in crate::analyze::kernel::cgroups::oom_kill_counters(facts) {
+            let known = facts
+                .containers
+                .iter()
+                .find(|k| crate::derive::cgroup_names_container(&c.node.cgroup, &k.value.id));
+            let name = match (
+                known,
+                crate::analyze::kernel::cgroups::container_id(&c.node.cgroup),
+            ) {
+                (Some(k), _) => container_label(&k.value),
+                (None, Some(id)) => id.chars().take(12).collect(),
+                (None, None) => continue,
+            };
+            b = b.cite(c.path, c.line);
+            names.insert(name);
+            sources.insert(c.path);
+        }
         if !b.has_evidence() {
             return Vec::new();
         }
@@ -211,5 +229,40 @@ mod tests {
         ));
         assert!(!crate::derive::cgroup_names_container("/docker/ffff", id));
         assert!(!crate::derive::cgroup_names_container("/docker/abc", "abc"));
+    }
+}
+
+/// `container.oom-killed` from a container's cgroup v2 `memory.events`.
+#[cfg(test)]
+mod counters {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::Facts;
+
+    /// The real counters of a docker scope with `oom_kill 1`: the container is named by the id
+    /// in its cgroup; a system service's group with the same counters is no container.
+    #[test]
+    fn a_docker_scope_counted_an_oom_kill() {
+        let events = without_header(include_str!(
+            "../../../tests/data/cgroup_memory_events/elastic-v2-5x-docker-scope-no-oom-group-kill.txt"
+        ));
+        let mut facts = Facts::default();
+        file_into(
+            &mut facts,
+            "sys/fs/cgroup/system.slice/sshd.service/memory.events",
+            &events,
+        );
+        assert!(ContainerOomKilled
+            .evaluate(&context(&facts, None))
+            .is_empty());
+        file_into(
+            &mut facts,
+            "sys/fs/cgroup/system.slice/docker-1c8fa019edd4b9d4b2856f4932c55929c5c118c808ed5faee9a135ca6e84b039.scope/memory.events",
+            &events,
+        );
+        let f = ContainerOomKilled.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].title, "Container 1c8fa019edd4 was OOM-killed");
+        assert!(evidence_is_real(&facts, &f[0].evidence));
     }
 }

@@ -9,8 +9,7 @@ use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct CgroupIdExhaustion;
 
-/// The memory controller's id space (`MEM_CGROUP_ID_MAX`).
-const ID_MAX: u64 = 65535;
+use crate::analyze::kernel::MEMCG_ID_MAX as ID_MAX;
 /// How close to the limit counts as "near".
 const NEAR: u64 = 60000;
 

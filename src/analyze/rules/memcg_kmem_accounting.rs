@@ -116,6 +116,12 @@ impl Rule for KmemAccounting {
         let mut b = FindingBuilder::new(self)
             .severity(Severity::Warning)
             .sentence(sentence)
+            .qualify(
+                kernel
+                    .as_ref()
+                    .map(|k| k.version.family())
+                    .unwrap_or_default(),
+            )
             .title("Memory-cgroup kernel-memory accounting active on a 3.10-era kernel")
             .paragraph(format!(
                 "Kernel memory accounting (kmem) of memory cgroups was active: {}.",

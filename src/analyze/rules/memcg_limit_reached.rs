@@ -1,6 +1,7 @@
 //! `memcg.limit-reached`: a memory cgroup's usage reached its limit.
 
 use crate::analyze::finding::{code, times, FindingBuilder};
+use crate::analyze::kernel::cgroups;
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
@@ -124,8 +125,72 @@ impl Rule for LimitReached {
                 out.push(b.build());
             }
         }
+        for limit in ctx
+            .facts
+            .cgroup_nodes
+            .iter()
+            .filter_map(cgroups::memory_limit)
+        {
+            if !limit.reached() || seen.contains(&limit.node.cgroup) {
+                continue;
+            }
+            seen.push(limit.node.cgroup.clone());
+            out.push(limit_in_files(self, &limit));
+        }
         out
     }
+}
+
+/// The finding from a group's own files: its limit, its usage, and how often it hit the limit.
+fn limit_in_files(rule: &LimitReached, limit: &cgroups::MemoryLimit<'_>) -> Finding {
+    let cgroup = &limit.node.cgroup;
+    let v2 = limit.node.hierarchy == crate::facts::CgroupHierarchy::V2;
+    let usage = limit
+        .usage_bytes
+        .map(|u| format!("used {} of", units::bytes(u)))
+        .unwrap_or_else(|| "reached".to_string());
+    let hits = match limit.hits.filter(|h| *h > 0) {
+        Some(h) if v2 => format!(
+            ", and its allocations met the limit {} (`memory.events` `max`)",
+            times(h)
+        ),
+        Some(h) => format!(", and hit it {} (`memory.failcnt`)", times(h)),
+        None => String::new(),
+    };
+    let mut b = FindingBuilder::new(rule)
+        .severity(Severity::Warning)
+        .confidence(Confidence::Medium)
+        .title(format!(
+            "Memory cgroup {cgroup} reached its {} limit",
+            units::bytes(limit.limit_bytes)
+        ))
+        .sentence(format!(
+            "The memory cgroup {} {usage} its {} limit{hits}: at the limit the kernel reclaims \
+             from the group, and runs the OOM killer inside it when reclaim cannot keep up.",
+            code(cgroup),
+            units::bytes(limit.limit_bytes)
+        ))
+        .paragraph(
+            "Read from the cgroup's own files at collection (`memory.max` and `memory.current` \
+             on cgroup v2, `memory.limit_in_bytes`, `memory.usage_in_bytes` and \
+             `memory.failcnt` on v1): the workload needs about as much memory as the limit \
+             allows, or more.",
+        )
+        .metric("limit_bytes", limit.limit_bytes)
+        .metric_opt("usage_bytes", limit.usage_bytes)
+        .metric_opt("failcnt", limit.hits)
+        .recommend(
+            "Measure the workload's peak memory and size the limit to it with headroom, or \
+             reduce the workload's memory use.",
+            None,
+            Risk::Low,
+            "before restarting the workload",
+        )
+        .references(&[refs::MEMCG_V1_DOC]);
+    for (path, line) in limit.lines.iter().flatten() {
+        b = b.cite(path, line);
+    }
+    b.build()
 }
 
 #[cfg(test)]
@@ -169,5 +234,67 @@ mod tests {
             .contains("used 256 MiB against a limit of 256 MiB"));
         assert!(found[0].explanation.contains("412 times"));
         assert_eq!(found[0].confidence, Confidence::High);
+    }
+}
+
+/// `memcg.limit-reached` from a cgroup's own files.
+#[cfg(test)]
+mod files {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::Facts;
+
+    const POD: &str = "sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7a96c459_d529_44ae_9f99_90d3798d6426.slice";
+
+    /// A v2 pod at its `memory.max`, its allocations having met the limit 57 times.
+    #[test]
+    fn a_v2_group_at_its_max() {
+        let mut facts = Facts::default();
+        file_into(&mut facts, &format!("{POD}/memory.max"), "268435456\n");
+        file_into(&mut facts, &format!("{POD}/memory.current"), "268292096\n");
+        file_into(
+            &mut facts,
+            &format!("{POD}/memory.events"),
+            "low 0\nhigh 0\nmax 57\noom 0\noom_kill 0\n",
+        );
+        let f = LimitReached.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].metrics["failcnt"], 57);
+        assert_eq!(f[0].evidence.len(), 3);
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+        insta::assert_snapshot!(f[0].sentence, @"The memory cgroup `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7a96c459_d529_44ae_9f99_90d3798d6426.slice` used 256 MiB of its 256 MiB limit, and its allocations met the limit 57 times (`memory.events` `max`): at the limit the kernel reclaims from the group, and runs the OOM killer inside it when reclaim cannot keep up.");
+    }
+
+    /// The real v1 files of an EKS container with a 2 GiB limit that it never hit
+    /// (`memory.failcnt` 0), using 1.1 GiB: not at its limit. With a `failcnt` above zero the
+    /// same files are the finding's.
+    #[test]
+    fn a_v1_container_below_its_limit() {
+        let dir = "sys/fs/cgroup/memory/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7a96c459_d529_44ae_9f99_90d3798d6426.slice/cri-containerd-1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496.scope";
+        let with_failcnt = |failcnt: &str| {
+            let mut facts = Facts::default();
+            file_into(
+                &mut facts,
+                &format!("{dir}/memory.limit_in_bytes"),
+                &without_header(include_str!(
+                    "../../../tests/data/cgroup_single_value/elastic-v1-memory.limit_in_bytes-2Gi.txt"
+                )),
+            );
+            file_into(&mut facts, &format!("{dir}/memory.failcnt"), failcnt);
+            file_into(
+                &mut facts,
+                &format!("{dir}/memory.usage_in_bytes"),
+                "1197862912\n",
+            );
+            facts
+        };
+        let real = with_failcnt(&without_header(include_str!(
+            "../../../tests/data/cgroup_single_value/elastic-v1-memory.failcnt-zero.txt"
+        )));
+        assert_eq!(real.cgroup_nodes.len(), 1);
+        assert!(LimitReached.evaluate(&context(&real, None)).is_empty());
+        let hit = with_failcnt("12\n");
+        let f = LimitReached.evaluate(&context(&hit, None));
+        assert_eq!(f[0].metrics["failcnt"], 12);
     }
 }

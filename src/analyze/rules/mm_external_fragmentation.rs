@@ -260,6 +260,7 @@ fn from_collection(
         FindingBuilder::new(rule)
             .severity(Severity::Warning)
             .confidence(Confidence::Low)
+            .qualify(format!("order{order}"))
             .title(format!(
                 "Memory likely fragmented: {} available but no free block of order {order} in {} at collection",
                 units::bytes(av.bytes),
@@ -668,6 +669,7 @@ fn build(
     let mut b = FindingBuilder::new(rule)
         .severity(Severity::Critical)
         .confidence(confidence)
+        .qualify(format!("order{order}"))
         .title(format!(
             "Memory fragmented: {} available but no free block of order {order} ({}) in {}",
             a.available

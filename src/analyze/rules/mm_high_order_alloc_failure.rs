@@ -144,6 +144,8 @@ impl Rule for HighOrderAllocFailure {
                 failure.task
             ))
             .sentence(verdict_sentence(ctx, failure, others.len() + 1))
+            .qualify(format!("order{}", failure.order))
+            .qualify(crate::analyze::kernel::paths::path_class(failure).unwrap_or_default())
             .paragraph(first)
             .paragraph(gfp_words.join(" "))
             .paragraph_opt(path)

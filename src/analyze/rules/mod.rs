@@ -5,18 +5,22 @@ use super::Rule;
 
 pub mod bundle_evidence_gap;
 pub mod cgroup_create_failure;
+pub mod cgroup_pids_limit_reached;
 pub mod container_exec_failure;
 pub mod container_memory_limit;
 pub mod container_oom_killed;
 pub mod container_start_failure;
+pub mod host_pid_exhaustion;
 pub mod host_process_pressure;
 pub mod kernel_hung_task;
 pub mod kernel_known_defect;
 pub mod kernel_soft_lockup;
 pub mod memcg_cgroup_id_exhaustion;
+pub mod memcg_high_throttling;
 pub mod memcg_kmem_accounting;
 pub mod memcg_kmem_limit_reached;
 pub mod memcg_limit_reached;
+pub mod mm_alloc_stall;
 pub mod mm_compaction_ineffective;
 pub mod mm_external_fragmentation;
 pub mod mm_high_order_alloc_failure;
@@ -24,12 +28,19 @@ pub mod mm_memory_exhaustion;
 pub mod mm_slab_cache_create_failure;
 pub mod mm_slab_growth;
 pub mod mm_slub_alloc_failure;
+pub mod net_tcp_memory_pressure;
 pub mod netfilter_conntrack_table_full;
 pub mod netns_unregister_netdevice_hang;
 pub mod oom_kill;
+pub mod risk_conntrack_table_full;
+pub mod risk_high_order_fragmentation;
+pub mod risk_kmem_accounting;
+pub mod risk_memcg_id_exhaustion;
+pub mod risk_memory_watermarks;
+pub mod risk_pid_exhaustion;
 pub mod runtime_namespace_unsupported;
 
-/// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations.
+/// Every rule, in report order: symptoms, mechanisms, conditions, factors, observations, risks.
 pub static ALL: &[&dyn Rule] = &[
     // Symptoms.
     &container_start_failure::ContainerStartFailure,
@@ -47,6 +58,7 @@ pub static ALL: &[&dyn Rule] = &[
     &netfilter_conntrack_table_full::ConntrackTableFull,
     &netns_unregister_netdevice_hang::UnregisterNetdeviceHang,
     &runtime_namespace_unsupported::NamespaceUnsupported,
+    &mm_alloc_stall::AllocStall,
     // Conditions.
     &mm_external_fragmentation::ExternalFragmentation,
     &mm_memory_exhaustion::MemoryExhaustion,
@@ -54,6 +66,10 @@ pub static ALL: &[&dyn Rule] = &[
     &memcg_limit_reached::LimitReached,
     &memcg_kmem_limit_reached::KmemLimitReached,
     &memcg_cgroup_id_exhaustion::CgroupIdExhaustion,
+    &cgroup_pids_limit_reached::PidsLimitReached,
+    &host_pid_exhaustion::PidExhaustion,
+    &net_tcp_memory_pressure::TcpMemoryPressure,
+    &memcg_high_throttling::HighThrottling,
     // Factors.
     &memcg_kmem_accounting::KmemAccounting,
     &container_memory_limit::ContainerMemoryLimit,
@@ -62,6 +78,13 @@ pub static ALL: &[&dyn Rule] = &[
     // Observations.
     &mm_compaction_ineffective::CompactionIneffective,
     &bundle_evidence_gap::EvidenceGap,
+    // Risks: preconditions measured on a node in which nothing failed.
+    &risk_high_order_fragmentation::HighOrderFragmentationRisk,
+    &risk_kmem_accounting::KmemAccountingRisk,
+    &risk_memcg_id_exhaustion::MemcgIdExhaustionRisk,
+    &risk_conntrack_table_full::ConntrackTableRisk,
+    &risk_pid_exhaustion::PidExhaustionRisk,
+    &risk_memory_watermarks::MemoryWatermarksRisk,
 ];
 
 #[cfg(test)]

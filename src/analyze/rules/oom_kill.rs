@@ -3,6 +3,7 @@
 //! scope.
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
+use crate::analyze::kernel::cgroups;
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
@@ -234,12 +235,22 @@ impl Rule for OomMemcgKill {
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let kills = kills(ctx, OomScope::Memcg);
+        let counted = cgroups::oom_kill_counters(ctx.facts);
         let Some(first) = kills.first() else {
-            return Vec::new();
+            return counted_memcg_kills(self, &counted);
         };
         let mut b = FindingBuilder::new(self).severity(Severity::Critical);
         for k in kills.iter().take(3) {
             b = cite_kill(b, k);
+        }
+        // The cgroup file system's counters of the same groups back the reports.
+        for c in counted.iter().filter(|c| {
+            kills.iter().any(|k| {
+                [k.item.memcg.as_deref(), k.item.task_memcg.as_deref()]
+                    .contains(&Some(c.node.cgroup.as_str()))
+            })
+        }) {
+            b = b.cite(c.path, c.line);
         }
         let k = first.item;
         let mut text = format!(
@@ -295,6 +306,68 @@ impl Rule for OomMemcgKill {
             .references(&[refs::MEMCG_V1_DOC])
             .build()]
     }
+}
+
+/// `oom.memcg-kill` from the cgroup file system alone: OOM-kill counters above zero, and no
+/// kernel report of them in the bundle (the ring buffer wrapped, or no kernel log was taken).
+fn counted_memcg_kills(rule: &OomMemcgKill, counted: &[cgroups::CountedKills<'_>]) -> Vec<Finding> {
+    let Some(first) = counted.first() else {
+        return Vec::new();
+    };
+    let total: u64 = counted.iter().map(|c| c.kills).sum();
+    let groups: Vec<String> = counted.iter().map(|c| code(&c.node.cgroup)).collect();
+    let mut b = FindingBuilder::new(rule)
+        .severity(Severity::Critical)
+        .confidence(Confidence::Medium)
+        .title(format!(
+            "The OOM killer ran {} inside memory cgroups",
+            times(usize::try_from(total).unwrap_or(usize::MAX))
+        ))
+        .sentence(format!(
+            "The cgroup file system counts {} in {} (`oom_kill` of `{}`): the OOM killer ran \
+             inside {}, each time because the group had reached its memory limit; the host \
+             itself was not necessarily out of memory.",
+            count(
+                usize::try_from(total).unwrap_or(usize::MAX),
+                "OOM kill",
+                "OOM kills"
+            ),
+            groups.join(", "),
+            first
+                .node
+                .files
+                .iter()
+                .find(|f| f.path == first.path)
+                .map_or("memory.events", |f| f.name.as_str()),
+            if counted.len() == 1 {
+                "that group"
+            } else {
+                "those groups"
+            }
+        ))
+        .paragraph(
+            "The counters say how often, not when or whom: the kernel's OOM reports (`dmesg`, \
+             the journal) name the process killed and the memory at that moment. The bundle's \
+             kernel log does not have them: the ring buffer may have wrapped since.",
+        )
+        .metric("oom_kills", total);
+    if let Some(limit) = cgroups::memory_limit(first.node) {
+        b = b
+            .metric("limit_bytes", limit.limit_bytes)
+            .metric_opt("usage_bytes", limit.usage_bytes);
+    }
+    for c in counted.iter().take(3) {
+        b = b.cite(c.path, c.line);
+    }
+    vec![b
+        .recommend(
+            "Find the kernel's OOM reports of these groups in the persistent journal",
+            Some("journalctl -k | grep -A 40 'invoked oom-killer'"),
+            Risk::Low,
+            "First",
+        )
+        .references(&[refs::MEMCG_V1_DOC])
+        .build()]
 }
 
 static GLOBAL_KILL: RuleMeta = RuleMeta {
@@ -456,5 +529,53 @@ mod tests {
         assert!(OomGlobalKill
             .evaluate(&context(&seed_facts(), None))
             .is_empty());
+    }
+}
+
+/// `oom.memcg-kill` from the cgroup file system's counters.
+#[cfg(test)]
+mod counters {
+    use super::*;
+    use crate::analyze::testkit::*;
+    use crate::facts::Facts;
+
+    const KILLED: &str = include_str!(
+        "../../../tests/data/cgroup_memory_events/elastic-v2-5x-docker-scope-no-oom-group-kill.txt"
+    );
+    const SCOPE: &str = "sys/fs/cgroup/system.slice/docker-1c8fa019edd4b9d4b2856f4932c55929c5c118c808ed5faee9a135ca6e84b039.scope";
+
+    /// The real counters of a docker scope (`oom_kill 1`, hand-set by the fixture's author)
+    /// with no kernel report: the kill is counted, with medium confidence.
+    #[test]
+    fn a_counter_without_a_report() {
+        let mut facts = Facts::default();
+        file_into(
+            &mut facts,
+            &format!("{SCOPE}/memory.events"),
+            &without_header(KILLED),
+        );
+        file_into(&mut facts, &format!("{SCOPE}/memory.max"), "536870912\n");
+        let f = OomMemcgKill.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, Confidence::Medium);
+        assert_eq!(f[0].metrics["oom_kills"], 1);
+        assert_eq!(f[0].metrics["limit_bytes"], 536_870_912);
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+        insta::assert_snapshot!(f[0].sentence, @"The cgroup file system counts one OOM kill in `/system.slice/docker-1c8fa019edd4b9d4b2856f4932c55929c5c118c808ed5faee9a135ca6e84b039.scope` (`oom_kill` of `memory.events`): the OOM killer ran inside that group, each time because the group had reached its memory limit; the host itself was not necessarily out of memory.");
+    }
+
+    /// The real all-zero counters of a 6.x session scope are no kill.
+    #[test]
+    fn zero_counters_are_not_a_kill() {
+        let mut facts = Facts::default();
+        let zero = include_str!(
+            "../../../tests/data/cgroup_memory_events/elastic-v2-6x-with-oom-group-kill.txt"
+        );
+        file_into(
+            &mut facts,
+            &format!("{SCOPE}/memory.events"),
+            &without_header(zero),
+        );
+        assert!(OomMemcgKill.evaluate(&context(&facts, None)).is_empty());
     }
 }

@@ -62,3 +62,27 @@ sniff_regex!(
     LOADAVG_RE,
     r"^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+/[0-9]+ [0-9]+$"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_samples() {
+        for (text, threads) in [
+            (
+                include_str!("../../../tests/data/proc_loadavg/node-exporter-fixture.txt"),
+                719,
+            ),
+            (
+                include_str!("../../../tests/data/proc_loadavg/procfs-1-497-running-total.txt"),
+                497,
+            ),
+        ] {
+            let body: String = text.lines().filter(|l| !l.starts_with("# ")).collect();
+            let p = parse_loadavg(&body);
+            assert!(p.warnings.is_empty());
+            assert_eq!(p.value.map(|l| (l.running, l.threads)), Some((1, threads)));
+        }
+    }
+}

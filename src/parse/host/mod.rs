@@ -1,5 +1,5 @@
 //! Host facts, one module per format: `uname -a`, `uptime`, `date`, `/proc/uptime`,
-//! `/proc/loadavg`, `/proc/stat`, hostname, time zone.
+//! `/proc/loadavg`, `/proc/stat`, hostname, time zone, `pid_max` and `threads-max`.
 //!
 //! Each of these files holds one fact. Pasted prompt lines (`COMMAND> uname -a`,
 //! `[root@host ~]# date`) and blank lines are skipped; the fact is read from the first line that
@@ -16,6 +16,7 @@ pub mod hostname;
 pub mod loadavg;
 pub mod proc_stat;
 pub mod proc_uptime;
+pub mod task_limit;
 pub mod timezone;
 pub mod uname;
 pub mod uptime;
@@ -25,6 +26,7 @@ pub use hostname::parse_hostname;
 pub use loadavg::parse_loadavg;
 pub use proc_stat::parse_proc_stat;
 pub use proc_uptime::parse_proc_uptime;
+pub use task_limit::parse_task_limit;
 pub use timezone::parse_timezone;
 pub use uname::parse_uname;
 pub use uptime::parse_uptime;

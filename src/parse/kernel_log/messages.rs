@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
+use super::alloc_failure::parse_gfp;
 use crate::facts::KernelMessageKind;
 
 /// What a kernel message body is, by signature.
@@ -34,6 +35,10 @@ pub enum Signature {
     RateLimited,
     BridgePort,
     NfConnCache,
+    PidsForkRejected,
+    TcpOutOfMemory,
+    TcpOrphans,
+    XfsDeadlock,
 }
 
 const SIGNATURES: &[(Signature, &str)] = &[
@@ -81,6 +86,19 @@ const SIGNATURES: &[(Signature, &str)] = &[
         Signature::NfConnCache,
         r"Unable to create nf_conn slab cache",
     ),
+    (
+        Signature::PidsForkRejected,
+        r"cgroup: fork rejected by pids controller in ",
+    ),
+    (
+        Signature::TcpOutOfMemory,
+        r"TCP: out of memory -- consider tuning tcp_mem",
+    ),
+    (Signature::TcpOrphans, r"TCP: too many orphaned sockets"),
+    (
+        Signature::XfsDeadlock,
+        r"XFS: .*possible memory allocation deadlock",
+    ),
 ];
 
 static SET: LazyLock<Option<RegexSet>> =
@@ -121,8 +139,18 @@ static RCU_STALL: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"INFO: (rcu_[a-z]+) (?:self-)?detected stalls? on "));
 static VMALLOC: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"vmalloc: allocation failure(?:, allocated ([0-9]+) of ([0-9]+) bytes)?"));
-static STALL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"^\s*(?:(.+?): )?page allocation stalls? for ([0-9]+) ?ms"));
+static STALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(
+        r"^\s*(?:(.+?): )?page allocation stalls? for ([0-9]+) ?ms(?:, order:? ?([0-9]+))?(?:, mode:? ?(0x[0-9a-fA-F]+(?:\([^)]*\))?))?",
+    )
+});
+static PIDS_REJECTED: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"cgroup: fork rejected by pids controller in (\S+)"));
+static XFS_DEADLOCK: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(
+        r"XFS: (?:(.+)\(([0-9]+)\) )?possible memory allocation deadlock(?: size ([0-9]+))? in (\S+)(?: \(mode:? ?(0x[0-9a-fA-F]+)\))?",
+    )
+});
 static REAPER: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"oom_reaper: reaped process ([0-9]+) \((.*?)\)(?:,|$)"));
 static RATE: LazyLock<Option<Regex>> =
@@ -220,6 +248,8 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
             KernelMessageKind::AllocStall {
                 task: c.get(1).map(|m| m.as_str().to_string()),
                 millis: num(&c, 2),
+                order: num(&c, 3),
+                mode: c.get(4).and_then(|m| parse_gfp(m.as_str())),
             }
         }
         Signature::OomReaper => {
@@ -245,6 +275,24 @@ pub fn single_line(sig: Signature, body: &str) -> Option<KernelMessageKind> {
             }
         }
         Signature::NfConnCache => KernelMessageKind::NfConnCacheFailure,
+        Signature::PidsForkRejected => {
+            let c = caps(&PIDS_REJECTED)?;
+            KernelMessageKind::PidsForkRejected {
+                cgroup: c.get(1)?.as_str().to_string(),
+            }
+        }
+        Signature::TcpOutOfMemory => KernelMessageKind::TcpOutOfMemory,
+        Signature::TcpOrphans => KernelMessageKind::TcpTooManyOrphans,
+        Signature::XfsDeadlock => {
+            let c = caps(&XFS_DEADLOCK)?;
+            KernelMessageKind::XfsAllocDeadlock {
+                task: c.get(1).map(|m| m.as_str().to_string()),
+                pid: num(&c, 2),
+                size: num(&c, 3),
+                function: c.get(4).map(|m| m.as_str().to_string()),
+                mode: c.get(5).and_then(|m| parse_gfp(m.as_str())),
+            }
+        }
         Signature::AllocFailure
         | Signature::OomHeader
         | Signature::CacheCreate
@@ -310,7 +358,9 @@ mod tests {
             one("java: page allocation stalls for 10004ms, order:0, mode:0x14200ca(GFP_HIGHUSER_MOVABLE)"),
             Some(KernelMessageKind::AllocStall {
                 task: Some("java".into()),
-                millis: Some(10004)
+                millis: Some(10004),
+                order: Some(0),
+                mode: parse_gfp("0x14200ca(GFP_HIGHUSER_MOVABLE)"),
             })
         );
         assert_eq!(

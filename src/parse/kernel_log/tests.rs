@@ -1252,3 +1252,83 @@ fn soft_lockup_5_10_with_caller_id() {
         .starts_with("Kernel panic - not syncing: softlockup"));
     assert_eq!(log.kernel_release.as_deref(), Some("5.10.0-rc6-syzkaller"));
 }
+
+/// The pids controller's line in a real sos journal, among veth renames and an audit echo.
+#[test]
+fn real_pids_fork_rejected_in_a_journal() {
+    let text = data(include_str!(
+        "../../../tests/data/pids_fork_rejected/hotsos-sos-ubuntu2004-fork-rejected-pids-lxd.txt"
+    ));
+    let out = parse(&text, SourceKind::Syslog);
+    let rejected: Vec<&KernelMessageKind> = out
+        .log
+        .messages
+        .iter()
+        .map(|m| &m.kind)
+        .filter(|k| matches!(k, KernelMessageKind::PidsForkRejected { .. }))
+        .collect();
+    assert_eq!(
+        rejected,
+        [&KernelMessageKind::PidsForkRejected {
+            cgroup: "/lxc.payload.juju-04f1e3-1-lxd-5/system.slice/snap.lxd.daemon.service".into()
+        }]
+    );
+    let line = out.log.messages.iter().find(|m| m.kind == *rejected[0]);
+    assert_eq!(line.map(|m| m.line.no), Some(13));
+}
+
+/// Seven real `TCP: out of memory` lines with a terminal's trailing spaces.
+#[test]
+fn real_tcp_out_of_memory_lines() {
+    let text = data(include_str!(
+        "../../../tests/data/dmesg_tcp_oom/tempesta-1763-dmesg-repeated-trailing-spaces.txt"
+    ));
+    let out = parse(&text, SourceKind::Dmesg);
+    let tcp = out
+        .log
+        .messages
+        .iter()
+        .filter(|m| m.kind == KernelMessageKind::TcpOutOfMemory)
+        .count();
+    assert_eq!(tcp, 7);
+}
+
+/// The XFS retry loop's and the stall's lines, in the forms of fs/xfs/kmem.c and
+/// mm/page_alloc.c (4.9 to 4.14): no published log was found with them.
+#[test]
+fn xfs_deadlock_and_alloc_stall_lines() {
+    let out = parse(
+        "[86462.101] XFS: kworker/u8:2(5830) possible memory allocation deadlock size 65552 in kmem_alloc (mode:0x2400240)\n\
+         [86470.230] XFS: java(1234) possible memory allocation deadlock in kmem_zone_alloc (mode:0x8250)\n\
+         [90001.000] TCP: too many orphaned sockets\n\
+         [90002.000] kswapd0: page allocation stalls for 10012ms, order:4, mode:0x24000c0(GFP_KERNEL)\n",
+        SourceKind::Dmesg,
+    );
+    let kinds: Vec<&KernelMessageKind> = out.log.messages.iter().map(|m| &m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            &KernelMessageKind::XfsAllocDeadlock {
+                task: Some("kworker/u8:2".into()),
+                pid: Some(5830),
+                size: Some(65552),
+                function: Some("kmem_alloc".into()),
+                mode: alloc_failure::parse_gfp("0x2400240"),
+            },
+            &KernelMessageKind::XfsAllocDeadlock {
+                task: Some("java".into()),
+                pid: Some(1234),
+                size: None,
+                function: Some("kmem_zone_alloc".into()),
+                mode: alloc_failure::parse_gfp("0x8250"),
+            },
+            &KernelMessageKind::TcpTooManyOrphans,
+            &KernelMessageKind::AllocStall {
+                task: Some("kswapd0".into()),
+                millis: Some(10012),
+                order: Some(4),
+                mode: alloc_failure::parse_gfp("0x24000c0(GFP_KERNEL)"),
+            },
+        ]
+    );
+}

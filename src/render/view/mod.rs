@@ -122,6 +122,20 @@ pub fn build(report: &Report) -> View {
         (_, Some(f)) if failed => md_text(&f.title),
         _ => NO_FAILURE.to_string(),
     };
+    // A known issue names its article first; the title and file are the knowledge base's text,
+    // escaped like any text postmortem did not write.
+    let verdict_md = match report
+        .known_issue
+        .as_ref()
+        .filter(|k| k.matched != "family")
+    {
+        Some(k) => format!(
+            "Known issue: {} ({}). {verdict_md}",
+            md_text(&k.title),
+            super::escape::md_span(&k.file)
+        ),
+        None => verdict_md,
+    };
     let severity = report
         .findings
         .iter()
@@ -302,7 +316,24 @@ pub fn build(report: &Report) -> View {
         state: if failed {
             Vec::new()
         } else {
-            details.state.iter().map(|s| Prose::inline(s)).collect()
+            // A node heading for a known issue says so before its risks.
+            let heading_for = report
+                .known_issue
+                .as_ref()
+                .filter(|k| k.matched == "family")
+                .map(|k| {
+                    format!(
+                        "Heading for a known issue, \u{201c}{}\u{201d} ({}): its risks are the \
+                         state the nodes of that issue were in when it happened.",
+                        md_text(&k.title),
+                        super::escape::md_span(&k.file)
+                    )
+                });
+            heading_for
+                .iter()
+                .chain(&details.state)
+                .map(|s| Prose::inline(s))
+                .collect()
         },
         sources: sources
             .iter()
@@ -331,6 +362,20 @@ pub fn build(report: &Report) -> View {
             .comparison
             .as_ref()
             .map(|c| compare::build(c, requested)),
+        signature: report.signature.as_ref().map(|s| {
+            let segments = |text: &str| -> Vec<String> {
+                text.split(crate::analyze::signature::SEPARATOR)
+                    .map(visible)
+                    .collect()
+            };
+            SignatureView {
+                key: visible(&s.key),
+                family: visible(&s.family),
+                key_segments: segments(&s.key),
+                family_segments: segments(&s.family),
+                kind: s.kind.as_str(),
+            }
+        }),
     }
 }
 

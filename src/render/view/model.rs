@@ -48,6 +48,20 @@ pub struct View {
     pub charts: Charts,
     /// The failing node beside a baseline node, when one was given.
     pub comparison: Option<compare::ComparisonView>,
+    /// The incident signature, when there is one.
+    pub signature: Option<SignatureView>,
+}
+
+/// The incident signature in the report's header.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    pub key: String,
+    pub family: String,
+    /// The key's and the family's segments, which the page may break a line between.
+    pub key_segments: Vec<String>,
+    pub family_segments: Vec<String>,
+    /// `failure` or `risk`.
+    pub kind: &'static str,
 }
 
 /// An incident of the bundle besides the verdict's.

@@ -101,7 +101,27 @@ pub(super) fn headline_actions(report: &Report, ranked: &[RecView]) -> Vec<RecVi
         .as_ref()
         .filter(|rc| !rc.recommendations.is_empty())
     else {
-        return ranked.iter().take(3).cloned().collect();
+        // Nothing failed: what the risks ask for comes first, in the order the state names them.
+        let is_risk = |r: &&RecView| {
+            report
+                .findings
+                .iter()
+                .any(|f| f.id == r.finding_id && f.role == crate::report::Role::Risk)
+        };
+        let mut risks: Vec<&RecView> = ranked.iter().filter(is_risk).collect();
+        risks.sort_by_key(|r| {
+            report
+                .findings
+                .iter()
+                .position(|f| f.id == r.finding_id)
+                .unwrap_or(usize::MAX)
+        });
+        return risks
+            .into_iter()
+            .chain(ranked.iter().filter(|r| !is_risk(r)))
+            .take(3)
+            .cloned()
+            .collect();
     };
     let verdict = rc.verdict.as_str();
     let mut picked: Vec<&Recommendation> = Vec::new();
