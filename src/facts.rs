@@ -490,6 +490,39 @@ pub struct OomKill {
     /// Parts of the report the log does not hold: a report cut off before its kill line, or
     /// pasted from its middle. Empty for a complete report.
     pub missing: Vec<OomReportPart>,
+    /// The rows of the task table (`Tasks state (memory values in pages)`), in the order
+    /// printed: every task the OOM killer weighed, with its resident size at the kill.
+    pub task_table: Vec<OomTask>,
+    /// `Memory cgroup stats for <cgroup>:` of a cgroup OOM, every value in bytes: the one-line
+    /// `cache:0KB rss:20260KB ...` of cgroup v1 before 5.x, or one `anon 98742272` per line.
+    pub memcg_stats: Vec<MemcgStat>,
+}
+
+/// A row of an OOM report's task table. The columns changed over the eras (`nr_ptes`,
+/// `nr_pmds`, `pgtables_bytes`, and since 6.x `rss_anon rss_file rss_shmem`): each row is read
+/// by its header's names, sizes in pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OomTask {
+    /// `None` when a mangled dmesg ate the `[pid]` column.
+    pub pid: Option<u32>,
+    pub uid: Option<u32>,
+    pub total_vm_pages: Option<u64>,
+    pub rss_pages: Option<u64>,
+    /// 6.x splits `rss` into anonymous, file-backed and shared memory.
+    pub rss_anon_pages: Option<u64>,
+    pub rss_file_pages: Option<u64>,
+    pub rss_shmem_pages: Option<u64>,
+    pub swapents: Option<u64>,
+    pub oom_score_adj: Option<i64>,
+    pub name: String,
+    pub line: Line,
+}
+
+/// One value of a memory cgroup's stats at an OOM kill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemcgStat {
+    pub key: String,
+    pub bytes: u64,
 }
 
 /// A part of an OOM report that a cut or a mid-way excerpt can lose.
@@ -1073,6 +1106,9 @@ pub struct Container {
     pub runtime: Option<String>,
     /// The line that starts this container's document.
     pub line: Line,
+    /// `NAME=value` of the environment's runtime sizing variables
+    /// ([`crate::redact::SIZING_ENV`]: `JAVA_OPTS`, `NODE_OPTIONS`, `GOMEMLIMIT`, ...), masked.
+    pub sizing_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -1266,6 +1302,43 @@ pub struct SourceInfo {
 
 /// Everything parsed from a bundle. Collections keep bundle order (the order entries were read),
 /// which the bundle reader makes deterministic.
+/// One unit of `systemctl status`: what it uses, the memory limits it sets, the drop-ins that
+/// may set them, and its control group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SystemdUnitStatus {
+    /// `batch.slice`, `report-export.service`.
+    pub name: String,
+    pub description: Option<String>,
+    /// The unit's header line.
+    pub line: Line,
+    /// `CGroup: /batch.slice`.
+    pub cgroup: Option<String>,
+    /// Memory in use when the status was taken, in bytes.
+    pub memory_bytes: Option<u64>,
+    /// The settings of the `Memory:` line (`max`, `high`, `limit`, `available`, ...), in bytes.
+    pub memory_limits: Vec<UnitMemoryLimit>,
+    pub memory_line: Option<Line>,
+    /// Drop-in files, full paths (`/etc/systemd/system/batch.slice.d/50-MemoryMax.conf`).
+    pub drop_ins: Vec<String>,
+}
+
+impl SystemdUnitStatus {
+    /// The setting `key` (`max`, `limit`, `high`) of the `Memory:` line, in bytes.
+    pub fn limit(&self, key: &str) -> Option<u64> {
+        self.memory_limits
+            .iter()
+            .find(|l| l.key == key)
+            .map(|l| l.bytes)
+    }
+}
+
+/// A setting of a unit's `Memory:` line: `max: 1.0G`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitMemoryLimit {
+    pub key: String,
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facts {
     pub sources: Vec<SourceInfo>,
@@ -1299,6 +1372,7 @@ pub struct Facts {
     pub docker_events: Vec<Sourced<Vec<DockerEvent>>>,
     pub containers: Vec<Sourced<Container>>,
     pub manifest: Vec<Sourced<Manifest>>,
+    pub systemd_units: Vec<Sourced<Vec<SystemdUnitStatus>>>,
 
     pub cgroup_nodes: Vec<CgroupNode>,
     pub pressure: Vec<Sourced<Pressure>>,
@@ -1338,6 +1412,7 @@ impl Facts {
             docker_events,
             containers,
             manifest,
+            systemd_units,
             cgroup_nodes,
             pressure,
             sockstat,
@@ -1370,6 +1445,7 @@ impl Facts {
         self.docker_events.extend(docker_events);
         self.containers.extend(containers);
         self.manifest.extend(manifest);
+        self.systemd_units.extend(systemd_units);
         for node in cgroup_nodes {
             self.file_cgroup(node);
         }

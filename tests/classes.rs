@@ -44,6 +44,7 @@ const CLASSES: &[Class] = &[
         expected: &[
             "container.oom-killed",
             "oom.memcg-kill",
+            "oom.runtime-sizing",
             "memcg.limit-reached",
             "container.memory-limit",
         ],
@@ -112,6 +113,16 @@ const CLASSES: &[Class] = &[
             "mm.external-fragmentation",
             "mm.memory-exhaustion",
             "mm.high-order-alloc-failure",
+        ],
+    },
+    Class {
+        sample: "systemd-slice-oom",
+        expected: &["oom.memcg-kill", "memcg.limit-reached"],
+        forbidden: &[
+            "oom.global-kill",
+            "container.oom-killed",
+            "oom.runtime-sizing",
+            "mm.memory-exhaustion",
         ],
     },
     Class {
@@ -230,12 +241,13 @@ fn healthy_node_has_no_critical_finding() {
 fn the_verdict_names_the_class() {
     let verdicts = [
         ("seed-runc-unshare-enomem", "mm.external-fragmentation"),
-        ("memcg-oom-container", "memcg.limit-reached"),
+        ("memcg-oom-container", "oom.runtime-sizing"),
         ("global-oom-exhaustion", "mm.memory-exhaustion"),
         ("fragmentation-5x", "mm.external-fragmentation"),
         ("conntrack-table-full", "netfilter.conntrack-table-full"),
         ("cgroup-id-exhaustion", "memcg.cgroup-id-exhaustion"),
         ("unshare-einval", "runtime.namespace-unsupported"),
+        ("systemd-slice-oom", "memcg.limit-reached"),
     ];
     for (sample, verdict) in verdicts {
         let report = report(sample);
@@ -245,4 +257,86 @@ fn the_verdict_names_the_class() {
             "{sample}"
         );
     }
+}
+
+/// No sample's report gives one action twice: each recommendation, in the root cause and in
+/// each other incident, has its own action and its own command.
+#[test]
+fn no_sample_gives_the_same_advice_twice() {
+    for dir in sample_dirs() {
+        let sample = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let report = report(sample);
+        let mut lists = vec![&report["root_cause"]["recommendations"]];
+        for also in report["root_cause"]["also"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            lists.push(&also["recommendations"]);
+        }
+        let mut actions: Vec<&str> = Vec::new();
+        let mut commands: Vec<&str> = Vec::new();
+        for r in lists.into_iter().filter_map(Value::as_array).flatten() {
+            let action = r["action"].as_str().unwrap_or_default();
+            assert!(!actions.contains(&action), "{sample}: twice: {action}");
+            actions.push(action);
+            if let Some(c) = r["command"].as_str() {
+                assert!(!commands.contains(&c), "{sample}: twice: {c}");
+                commands.push(c);
+            }
+        }
+        // The limit's advice in one wording: the words of the three that said it before.
+        let limit_advice = actions
+            .iter()
+            .filter(|a| a.contains("peak") && a.contains("limit"))
+            .count();
+        assert!(limit_advice <= 1, "{sample}: {actions:?}");
+    }
+}
+
+/// The explanation of a report's finding `id`.
+fn explanation<'r>(report: &'r Value, id: &str) -> &'r str {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == id)
+        .and_then(|f| f["explanation"].as_str())
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+/// The memory cgroup OOM's verdict is the JVM heap against the limit, and its first action
+/// the heap cap or the limit, with numbers; the global OOM names its largest consumers.
+#[test]
+fn oom_samples_say_whose_memory_and_how_much() {
+    let memcg = report("memcg-oom-container");
+    let summary = memcg["root_cause"]["summary"].as_str().unwrap();
+    assert!(summary.contains("`-Xmx768m`"), "{summary}");
+    assert!(summary.contains("in a 512 MiB memory cgroup"), "{summary}");
+    let first = memcg["root_cause"]["recommendations"][0]["action"]
+        .as_str()
+        .unwrap();
+    assert!(
+        first.starts_with("Cap the JVM heap at 75% of the 512 MiB limit (`-Xmx384m`"),
+        "{first}"
+    );
+    assert!(first.ends_with("to at least 1 GiB"), "{first}");
+    // A slice's limit: the slice, its limit from `systemctl status` and its drop-in, and the
+    // victim's small share of it, beside the sibling that held the most.
+    let slice = report("systemd-slice-oom");
+    let e = explanation(&slice, "oom.memcg-kill");
+    for said in [
+        "The limit hit was that of systemd slice `batch.slice` (`/batch.slice`), a parent of the victim's own cgroup systemd service `report-export.service`",
+        "`systemctl status batch.slice` shows its limit, `max` 1 GiB, from the drop-in `/etc/systemd/system/batch.slice.d/50-MemoryMax.conf`, and 812 MiB in use",
+        "`python3` (pid 4120) 184 MiB, 17% of the limit; the victim `python3` was not the largest",
+        "`java` (pid 2211) 760 MiB, 74% of the limit",
+    ] {
+        assert!(e.contains(said), "{e}");
+    }
+    let global = report("global-oom-exhaustion");
+    let e = explanation(&global, "oom.global-kill");
+    assert!(
+        e.contains("the largest: `badsysprogram` (pid 1532) 1.5 GiB, 89% of RAM"),
+        "{e}"
+    );
 }

@@ -298,6 +298,204 @@ fn recorded_inspect_state_error_explains_its_own_container() {
     assert!(e.contains("`web-3 (32486f66cec4)`"), "{e}");
 }
 
+/// Every file of the recorded folder, under its own name.
+fn recorded_bundle() -> tempfile::TempDir {
+    let dir = std::fs::read_dir(repo().join("tests/data").join(RECORDED)).expect("recorded folder");
+    let mut names: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    names.sort();
+    let files: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (n.clone(), format!("{RECORDED}/{n}")))
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    bundle_of(&borrowed)
+}
+
+/// The timeline's OOM kill rows.
+fn oom_kill_rows(report: &Value) -> Vec<&Value> {
+    report["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["kind"] == "oom_kill")
+        .collect()
+}
+
+/// Every recommendation of the report: the root cause's and each other incident's.
+fn all_actions(report: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut take = |recs: &Value| {
+        for r in recs.as_array().into_iter().flatten() {
+            out.push(r["action"].as_str().unwrap_or_default().to_string());
+        }
+    };
+    take(&report["root_cause"]["recommendations"]);
+    for also in report["root_cause"]["also"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        take(&also["recommendations"]);
+    }
+    out
+}
+
+/// The recorded JVMs (`java -Xmx768m` in 512 MiB containers) and the busybox `dd` at 64 MiB:
+/// five kills, each in `dmesg` and `dmesg -T`, told once each; the verdict is the heap against
+/// the limit, with the numbers to fix it, and no advice is given twice.
+#[test]
+fn recorded_oom_kills_are_counted_once_and_the_heap_is_the_cause() {
+    let dir = recorded_bundle();
+    let (report, by_id) = report_of(dir.path());
+    assert_eq!(report["root_cause"]["verdict"], "oom.runtime-sizing");
+    let summary = report["root_cause"]["summary"].as_str().unwrap();
+    assert!(summary.contains("ran 5 times"), "{summary}");
+    assert!(
+        summary.contains("768 MiB (`-Xmx768m`, from the command line and `JAVA_OPTS`) in a 512 MiB memory cgroup"),
+        "{summary}"
+    );
+    let first = &report["root_cause"]["recommendations"][0];
+    let action = first["action"].as_str().unwrap();
+    assert!(action.contains("`-Xmx384m`"), "{action}");
+    assert!(action.contains("at least 1 GiB"), "{action}");
+    assert_eq!(
+        first["command"],
+        "docker update --memory 1024m --memory-swap 1024m report-worker-1 report-worker-2"
+    );
+    assert_eq!(by_id["oom.memcg-kill"]["metrics"]["oom_kills"], 5);
+    let sized = &by_id["oom.runtime-sizing"];
+    assert_eq!(sized["metrics"]["containers"], 2);
+    assert_eq!(sized["metrics"]["limit_bytes"], 512 * 1024 * 1024);
+
+    // Each container with its own limit, each victim named once, the restart loop told.
+    let killed = by_id["container.oom-killed"]["explanation"]
+        .as_str()
+        .unwrap();
+    assert!(
+        killed.contains("`batch-1 (e57be85230c8)` (limit 64 MiB), `report-worker-1 (3cd1c49d7f3c)` (limit 512 MiB)"),
+        "{killed}"
+    );
+    assert_eq!(killed.matches("`java`").count(), 1, "{killed}");
+    assert!(
+        killed.contains(
+            "`report-worker-2 (dd6cf0120f4d)` was OOM-killed 3 times and started again twice"
+        ),
+        "{killed}"
+    );
+    assert!(
+        killed.contains("resident at 513 MiB, 513 MiB, 513 MiB at each kill"),
+        "{killed}"
+    );
+    // Whose limit and who consumed it.
+    let mechanism = by_id["oom.memcg-kill"]["explanation"].as_str().unwrap();
+    assert!(
+        mechanism.contains("The limit hit was that of container `report-worker-1 (3cd1c49d7f3c)`"),
+        "{mechanism}"
+    );
+    assert!(
+        mechanism.contains("`java` (pid 7818) 513 MiB, 100% of the limit"),
+        "{mechanism}"
+    );
+    assert!(
+        mechanism.contains("510 MiB anonymous memory"),
+        "{mechanism}"
+    );
+
+    // One timeline row per kill, its copy in `dmesg -T` folded into it.
+    let kills = oom_kill_rows(&report);
+    assert_eq!(kills.len(), 5);
+    assert!(kills
+        .iter()
+        .all(|k| k["also_in"][0]["source"] == "dmesg_-T"));
+
+    let actions = all_actions(&report);
+    for (i, a) in actions.iter().enumerate() {
+        assert!(!actions[..i].contains(a), "twice: {a}");
+        assert!(
+            !a.contains("measured peak") || !a.contains("working set"),
+            "{a}"
+        );
+    }
+}
+
+/// One real cgroup v2 OOM kill (a pod's limit) kept three times, as a host keeps it: in `dmesg`, in
+/// `/var/log/messages` and in the journal. Every finding and the timeline count one kill.
+#[test]
+fn one_kill_in_dmesg_messages_and_the_journal_is_one_kill() {
+    let text = std::fs::read_to_string(
+        repo().join("tests/data/dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt"),
+    )
+    .expect("test data");
+    // The excerpt ends with the header of the next report, cut there: left out.
+    let mut syslog: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+        .collect();
+    if let Some(next) = syslog
+        .iter()
+        .rposition(|l| l.contains("invoked oom-killer"))
+        .filter(|at| *at > 5)
+    {
+        syslog.truncate(next);
+    }
+    // `Oct 12 19:00:20 host kernel: [ 8523.347168] msg` → dmesg's `[ 8523.347168] msg`, and
+    // the journal's `Oct 12 19:00:20 host kernel: msg`.
+    let dmesg: String = syslog
+        .iter()
+        .filter_map(|l| l.split_once(" kernel: ").map(|(_, m)| format!("{m}\n")))
+        .collect();
+    let journal: String = syslog
+        .iter()
+        .filter_map(|l| {
+            let (head, msg) = l.split_once(" kernel: ")?;
+            let msg = msg.split_once("] ").map_or(msg, |(_, m)| m);
+            Some(format!("{head} kernel: {msg}\n"))
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let put = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        std::fs::write(path, body).expect("write");
+    };
+    put("dmesg", &dmesg);
+    put("var/log/messages", &(syslog.join("\n") + "\n"));
+    put("sos_commands/logs/journalctl_--no-pager", &journal);
+    let (report, by_id) = report_of(dir.path());
+    let sources: Vec<&str> = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["path"].as_str())
+        .collect();
+    assert_eq!(sources.len(), 3, "{sources:?}");
+    let f = &by_id["oom.memcg-kill"];
+    assert_eq!(f["metrics"]["oom_kills"], 1, "{f}");
+    let e = f["explanation"].as_str().unwrap();
+    assert!(e.contains("ran once"), "{e}");
+    // The pod's limit, a parent of the container's own cgroup.
+    assert!(
+        e.contains(
+            "The limit hit was that of the pod with uid `5931aa75-4603-4e65-b552-7c71cf55cfb5`"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("a parent of the victim's own cgroup container `25a38b5b8d55`"),
+        "{e}"
+    );
+    let limit = &by_id["memcg.limit-reached"];
+    assert_eq!(limit["metrics"]["oom_kills"], 1);
+    assert_eq!(oom_kill_rows(&report).len(), 1, "{}", report["timeline"]);
+}
+
 /// BusyBox's `syslogd -S` leaves the host name out of every line (`Dec  6 07:29:47 kernel:
 /// [13483.022844] busybox invoked oom-killer: ...`): the kernel's report is read all the same.
 #[test]

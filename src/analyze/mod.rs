@@ -18,6 +18,7 @@ pub mod gaps;
 pub mod kernel;
 pub mod lookup;
 pub mod meta;
+pub mod oom;
 pub mod refs;
 pub mod risk;
 pub mod root_cause;

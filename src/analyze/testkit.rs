@@ -469,6 +469,7 @@ pub fn seed_container() -> Container {
             oom_kill_disable: Some(false),
         },
         env_names: Vec::new(),
+        sizing_env: Vec::new(),
         command: Vec::new(),
         labels: BTreeMap::new(),
         cgroup_parent: None,

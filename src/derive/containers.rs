@@ -274,3 +274,12 @@ fn same_container(a: &DockerEvent, b: &DockerEvent) -> bool {
     (!x.is_empty() && !y.is_empty() && (x.starts_with(y) || y.starts_with(x)))
         || (a.name().is_some() && a.name() == b.name())
 }
+
+/// The container whose id the cgroup path names ([`cgroup_names_container`]), the first in
+/// `views` order.
+pub fn container_of_cgroup<'v, 'a>(
+    views: &'v [ContainerView<'a>],
+    cgroup: &str,
+) -> Option<&'v ContainerView<'a>> {
+    views.iter().find(|v| cgroup_names_container(cgroup, v.id))
+}

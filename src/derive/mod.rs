@@ -20,7 +20,9 @@
 //! - [`Derived::containers`]: containers joined across inspect documents, `docker events`,
 //!   runtime errors and kernel OOM reports by id and name, with the starts that failed
 //!   ([`Derived::failed_starts`], read from the order of each container's events) and the OOM
-//!   reports of containers ([`Derived::container_oom_kills`]).
+//!   reports of containers ([`Derived::container_oom_kills`]);
+//! - [`Derived::oom_events`]: every OOM kill once, however many logs keep a copy of its report
+//!   ([`oom`]), and whose cgroup it hit ([`oom::cgroup_owner`]).
 //!
 //! Invariants: [`derive()`] reads only [`Facts`], never raw text, and borrows from them: a derived
 //! fact that may become evidence points at the parsed line it stands on. It is deterministic (the
@@ -34,6 +36,7 @@ use crate::facts::{AllocFailure, Facts, Line};
 pub mod boots;
 pub mod containers;
 pub mod kernel_version;
+pub mod oom;
 
 pub use boots::{Boot, BootEvidence};
 pub use containers::{cgroup_names_container, ContainerView, FailedStart};
@@ -135,6 +138,8 @@ pub struct Derived<'a> {
     /// Memory-cgroup OOM reports whose cgroup is a container the bundle knows, each once, in
     /// bundle order.
     pub container_oom_kills: Vec<At<'a, crate::facts::OomKill>>,
+    /// Every OOM kill once, with the copies of its report ([`oom::count_once`]).
+    pub oom_events: Vec<oom::OomEvent<'a>>,
     facts: &'a Facts,
 }
 
@@ -153,6 +158,7 @@ pub fn derive(facts: &Facts) -> Derived<'_> {
         containers: joined.containers,
         failed_starts: joined.failed_starts,
         container_oom_kills: joined.oom_kills,
+        oom_events: oom::count_once(facts),
         facts,
     };
     derived.main_failure = main_alloc_failure(facts).map(|at| {

@@ -229,6 +229,7 @@ fn read_one(
         cgroup_parent,
         runtime,
         line: Line::new(start_line, index.line_text(text, start_line)),
+        sizing_env: crate::redact::sizing_env(&r.string_list(obj, &["Config", "Env"])),
     })
 }
 

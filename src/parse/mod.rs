@@ -36,6 +36,7 @@ pub mod runtime_error;
 pub mod runtime_version;
 pub mod slabinfo;
 pub mod sockstat;
+pub mod systemctl_status;
 pub mod zoneinfo;
 
 /// A parser's output: the value and what could not be read.
@@ -83,6 +84,8 @@ pub static FORMATS: &[&Format] = &[
     &host::proc_uptime::FORMAT,
     &host::timezone::FORMAT,
     &host::date::FORMAT,
+    // Before the logs: a unit's status ends with its journal lines.
+    &systemctl_status::FORMAT,
     &kernel_log::JOURNAL,
     &kernel_log::SYSLOG,
     &kernel_log::DMESG,

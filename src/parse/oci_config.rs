@@ -138,6 +138,7 @@ pub fn parse(text: &str) -> Parsed<Option<Container>> {
         cgroup_parent,
         runtime: None,
         line: Line::new(start_line, index.line_text(text, start_line)),
+        sizing_env: crate::redact::sizing_env(&r.string_list(obj, &["process", "env"])),
     };
     Parsed::new(Some(container), warnings)
 }

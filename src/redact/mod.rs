@@ -4,8 +4,9 @@
 //! into them, in two strengths:
 //!
 //! - [`mask_report`], always: passwords, tokens and keys in command lines and log text become
-//!   `***`, their keys kept ([`secrets`]). Environment variable values never reach a report at
-//!   all: the inspect parsers keep only the names.
+//!   `***`, their keys kept ([`secrets`]). Environment variable values never reach a report,
+//!   but for the runtime sizing variables of [`mod@sizing_env`] (`JAVA_OPTS`, `GOMEMLIMIT`, ...),
+//!   kept masked: the inspect parsers keep only the names of the others.
 //! - [`redact_report`], with `--redact`: host names, addresses, container, service and network
 //!   names and private registries become stable placeholders (`host-1`, `ip-2`, `container-1`),
 //!   so the report can be published ([`identities`]).
@@ -16,11 +17,13 @@
 
 pub mod identities;
 pub mod secrets;
+pub mod sizing_env;
 
 use std::collections::BTreeMap;
 
 pub use identities::{Anonymizer, Known};
 pub use secrets::{mask_args, mask_text, MASK};
+pub use sizing_env::{sizing_env, SIZING_ENV};
 
 use crate::report::{
     BaselineInfo, BundleInfo, Citation, Clock, ComparedValue, Comparison, ContainerRow, Details,

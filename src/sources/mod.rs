@@ -66,6 +66,8 @@ pub enum SourceKind {
     Loadavg,
     /// `docker version`, `docker info`, `runc --version`, `containerd --version` and kin.
     RuntimeVersion,
+    /// `systemctl status` of units and slices.
+    SystemctlStatus,
     /// A file of a cgroup v1 or v2 file system (`sys/fs/cgroup/.../memory.max`).
     CgroupFile,
     /// `/proc/pressure/*` (pressure stall information).
@@ -110,6 +112,7 @@ impl SourceKind {
         SourceKind::Manifest,
         SourceKind::Loadavg,
         SourceKind::RuntimeVersion,
+        SourceKind::SystemctlStatus,
         SourceKind::CgroupFile,
         SourceKind::Pressure,
         SourceKind::Sockstat,
@@ -150,6 +153,7 @@ impl SourceKind {
             SourceKind::Manifest => "manifest",
             SourceKind::Loadavg => "loadavg",
             SourceKind::RuntimeVersion => "runtime_version",
+            SourceKind::SystemctlStatus => "systemctl_status",
             SourceKind::CgroupFile => "cgroup_file",
             SourceKind::Pressure => "pressure",
             SourceKind::Sockstat => "sockstat",
@@ -586,6 +590,16 @@ mod tests {
             "zoneinfo/procfs-5x-dma-dma32-normal-movable-device.txt",
             K::Zoneinfo,
             "sosreport-n/proc/zoneinfo",
+        ),
+        (
+            "dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt",
+            K::Syslog,
+            "sosreport-n/var/log/syslog",
+        ),
+        (
+            "systemctl_status/batch-slice-memorymax-249.txt",
+            K::SystemctlStatus,
+            "sosreport-n/sos_commands/systemd/systemctl_status_--all",
         ),
         (
             "psi/elastic-cgroup-v2-memory-pressure-6x.txt",

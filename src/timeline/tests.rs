@@ -668,6 +668,7 @@ fn container_die_from_events_and_inspect_is_one_event() {
             },
             memory: Default::default(),
             env_names: Vec::new(),
+            sizing_env: Vec::new(),
             command: Vec::new(),
             labels: BTreeMap::new(),
             cgroup_parent: None,

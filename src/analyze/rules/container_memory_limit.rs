@@ -111,14 +111,21 @@ impl Rule for ContainerMemoryLimit {
                 )
                 .cite_opt(o.path, o.item.header.as_ref())
                 .cite_opt(o.path, o.item.memory_line.as_ref())
-                .recommend(
+                .references(&[refs::MEMCG_V1_DOC]);
+            // The limit's advice is given once, with its numbers, where the limit reached or a
+            // runtime's sizing is told.
+            let advised = crate::analyze::oom::limit_advised(ctx, o.item);
+            let b = if advised {
+                b
+            } else {
+                b.recommend(
                     "Size the limit to the workload's measured peak (plus headroom), or reduce \
                      the workload's memory use.",
                     None,
                     Risk::Low,
                     "before restarting the container",
                 )
-                .references(&[refs::MEMCG_V1_DOC]);
+            };
             return vec![b.build()];
         }
 

@@ -2,12 +2,12 @@
 //! limit.
 
 use crate::units;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analyze::finding::{code, FindingBuilder};
+use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
-use crate::facts::Container;
+use crate::facts::{Container, OomScope};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
 pub struct ContainerOomKilled;
@@ -48,14 +48,18 @@ impl Rule for ContainerOomKilled {
         let mut b = FindingBuilder::new(self).severity(Severity::Critical);
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut sources: BTreeSet<&str> = BTreeSet::new();
-        let mut limit: Option<i64> = None;
+        // Each container's own limit: containers of one bundle seldom share theirs.
+        let mut limits: BTreeMap<String, i64> = BTreeMap::new();
 
         for c in &facts.containers {
             if c.value.state.oom_killed == Some(true) {
                 b = b.cite_opt(&c.path, c.value.state.oom_killed_line.as_ref());
-                names.insert(container_label(&c.value));
+                let label = container_label(&c.value);
+                if let Some(l) = c.value.memory.limit_bytes.filter(|l| *l > 0) {
+                    limits.insert(label.clone(), l);
+                }
+                names.insert(label);
                 sources.insert(&c.path);
-                limit = limit.or(c.value.memory.limit_bytes.filter(|l| *l > 0));
             }
         }
         for s in &facts.docker_events {
@@ -69,14 +73,32 @@ impl Rule for ContainerOomKilled {
             }
         }
         let mut kernel_victims: Vec<String> = Vec::new();
-        // Reports whose memory cgroup is a container the bundle knows (inspect, events).
-        for &k in &ctx.derived.container_oom_kills {
+        // Reports whose memory cgroup is a container the bundle knows (inspect, events), each
+        // kill once however many logs keep a copy of it.
+        let in_container = |cg: Option<&str>| {
+            cg.is_some_and(|cg| {
+                ctx.derived
+                    .containers
+                    .iter()
+                    .any(|v| crate::derive::cgroup_names_container(cg, v.id))
+            })
+        };
+        let kernel_kills: Vec<_> = ctx
+            .derived
+            .oom_events
+            .iter()
+            .filter(|e| e.kill.item.scope == OomScope::Memcg && in_container(e.limit_cgroup()))
+            .collect();
+        for e in &kernel_kills {
+            let k = e.kill;
             b = b
                 .cite_opt(k.path, k.item.memcg_line.as_ref())
                 .cite_opt(k.path, k.item.memory_line.as_ref())
                 .cite_opt(k.path, k.item.victim.as_ref().map(|v| &v.line));
             if let Some(v) = &k.item.victim {
-                kernel_victims.push(v.comm.clone());
+                if !kernel_victims.contains(&v.comm) {
+                    kernel_victims.push(v.comm.clone());
+                }
             }
             sources.insert(k.path);
         }
@@ -101,19 +123,36 @@ impl Rule for ContainerOomKilled {
         if !b.has_evidence() {
             return Vec::new();
         }
-        let list: Vec<String> = names.iter().map(|n| code(n)).collect();
-        let mut text = if list.is_empty() {
-            "The kernel's OOM killer killed a process of a container because the container's \
-             memory cgroup reached its limit."
-                .to_string()
-        } else {
-            format!(
+        let list: Vec<String> = names
+            .iter()
+            .map(
+                |n| match limits.get(n).and_then(|l| u64::try_from(*l).ok()) {
+                    Some(l) if names.len() > 1 => {
+                        format!("{} (limit {})", code(n), units::bytes(l))
+                    }
+                    _ => code(n),
+                },
+            )
+            .collect();
+        let mut text = match list.len() {
+            0 => "The kernel's OOM killer killed a process of a container because the container's \
+                  memory cgroup reached its limit."
+                .to_string(),
+            1 => format!(
                 "Container {} was OOM-killed: a process in it was killed because the container's \
                  memory cgroup reached its limit.",
                 list.join(", ")
-            )
+            ),
+            _ => format!(
+                "Containers {} were OOM-killed: a process in each was killed because its \
+                 memory cgroup reached its limit.",
+                list.join(", ")
+            ),
         };
-        if let Some(l) = limit {
+        let limit = (limits.len() == 1)
+            .then(|| limits.values().next().copied())
+            .flatten();
+        if let Some(l) = limit.filter(|_| names.len() == 1) {
             text.push_str(&format!(
                 " Its memory limit is {}.",
                 units::bytes(u64::try_from(l).unwrap_or(0))
@@ -121,7 +160,12 @@ impl Rule for ContainerOomKilled {
         }
         if !kernel_victims.is_empty() {
             text.push_str(&format!(
-                " The kernel log names the killed process: {}.",
+                " The kernel log names the killed {}: {}.",
+                if kernel_victims.len() == 1 {
+                    "process"
+                } else {
+                    "processes"
+                },
                 kernel_victims
                     .iter()
                     .map(|v| code(v))
@@ -134,13 +178,14 @@ impl Rule for ContainerOomKilled {
         } else {
             Confidence::Medium
         };
-        vec![b
+        let b = b
             .title(if names.len() == 1 {
                 format!("Container {} was OOM-killed", names.iter().next().map(String::as_str).unwrap_or(""))
             } else {
                 "A container was OOM-killed".to_string()
             })
             .paragraph(text)
+            .paragraph_opt(repetition(ctx))
             .paragraph(
                 "This is the container's own limit at work, not a host-wide shortage: the host may \
                  have plenty of free memory. Either the workload needs more than its limit, or it \
@@ -148,8 +193,11 @@ impl Rule for ContainerOomKilled {
             )
             .confidence(confidence)
             .metric("containers", names.len() as u64)
-            .metric_opt("limit_bytes", limit)
-            .recommend(
+            .metric_opt("limit_bytes", limit);
+        // With the kernel's report of the kill, the limit's own finding gives the advice, with
+        // its numbers; without it, this finding is all the bundle has.
+        let b = if kernel_kills.is_empty() {
+            b.recommend(
                 "Compare the container's peak memory use with its limit before changing either",
                 Some("docker stats --no-stream"),
                 Risk::None,
@@ -161,8 +209,67 @@ impl Rule for ContainerOomKilled {
                 Risk::Low,
                 "When the workload legitimately needs more than the limit",
             )
-            .build()]
+        } else {
+            b
+        };
+        vec![b.build()]
     }
+}
+
+/// Containers killed more than once, and restarted in between: `report-worker-2` was
+/// OOM-killed 3 times and started again twice. Read from each container's `oom` and `start`
+/// events, and from the kernel's reports of its cgroup (each kill once), whose victims'
+/// resident sizes show whether it grew from one kill to the next.
+fn repetition(ctx: &Context<'_>) -> Option<String> {
+    let mut told = Vec::new();
+    for v in &ctx.derived.containers {
+        let kernel: Vec<u64> = ctx
+            .derived
+            .oom_events
+            .iter()
+            .filter(|e| {
+                e.limit_cgroup()
+                    .is_some_and(|cg| crate::derive::cgroup_names_container(cg, v.id))
+            })
+            .filter_map(|e| e.kill.item.victim.as_ref())
+            .filter_map(|victim| {
+                let kb = victim.anon_rss_kb?
+                    + victim.file_rss_kb.unwrap_or(0)
+                    + victim.shmem_rss_kb.unwrap_or(0);
+                Some(kb.saturating_mul(1024))
+            })
+            .collect();
+        let events = v.events.iter().filter(|e| e.item.action == "oom").count();
+        let ooms = events.max(kernel.len());
+        if ooms < 2 {
+            continue;
+        }
+        let first_oom = v.events.iter().position(|e| e.item.action == "oom");
+        let restarts = first_oom.map_or(0, |at| {
+            v.events
+                .iter()
+                .skip(at)
+                .filter(|e| e.item.action == "start")
+                .count()
+        });
+        let mut s = format!("{} was OOM-killed {}", code(&v.label()), times(ooms));
+        if restarts > 0 {
+            s.push_str(&format!(
+                " and started again {} in between (its restart policy, or an operator): the \
+                 same limit was hit each time",
+                times(restarts)
+            ));
+        }
+        if kernel.len() >= 2 {
+            let sizes: Vec<String> = kernel.iter().map(|b| units::bytes(*b)).collect();
+            s.push_str(&format!(
+                "; the killed process was resident at {} at each kill",
+                sizes.join(", ")
+            ));
+        }
+        told.push(s);
+    }
+    (!told.is_empty()).then(|| format!("{}.", told.join("; ")))
 }
 
 #[cfg(test)]

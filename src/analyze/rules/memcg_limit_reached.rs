@@ -2,10 +2,9 @@
 
 use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::kernel::cgroups;
-use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
+use crate::analyze::oom;
 use crate::analyze::{refs, Context, Rule};
-use crate::facts::OomScope;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::units;
 
@@ -39,14 +38,17 @@ impl Rule for LimitReached {
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        for o in lookup::oom_kills(ctx.facts) {
+        // A runtime's sizing that explains a cgroup's kills gives the advice for its limit.
+        let sized = oom::sized_limits(ctx);
+        // Each kill once, however many logs keep a copy of its report.
+        let events = &ctx.derived.oom_events;
+        for o in events.iter().map(|e| e.kill) {
             let k = o.item;
             let at_limit = matches!(
                 (k.memory_usage_kb, k.memory_limit_kb),
                 (Some(u), Some(l)) if l > 0 && u >= l
             );
-            let failed = k.memory_failcnt.is_some_and(|f| f > 0);
-            if !(at_limit || (failed && k.scope == OomScope::Memcg)) {
+            if !oom::at_limit(k) {
                 continue;
             }
             let cgroup = k
@@ -58,11 +60,9 @@ impl Rule for LimitReached {
                 continue;
             }
             seen.push(cgroup.clone());
-            let kills = lookup::oom_kills(ctx.facts)
-                .filter(|x| {
-                    x.item.memcg.as_deref().or(x.item.task_memcg.as_deref())
-                        == Some(cgroup.as_str())
-                })
+            let kills = events
+                .iter()
+                .filter(|x| x.limit_cgroup() == Some(cgroup.as_str()))
                 .count();
             let limit = k
                 .memory_limit_kb
@@ -113,14 +113,25 @@ impl Rule for LimitReached {
                 .cite_opt(o.path, k.memcg_line.as_ref())
                 .cite_opt(o.path, k.memory_line.as_ref())
                 .cite_opt(o.path, k.victim.as_ref().map(|v| &v.line))
-                .recommend(
-                    "Measure the workload's peak memory and size the limit to it with headroom, \
-                     or reduce the workload's memory use.",
-                    None,
+                .references(&[refs::MEMCG_V1_DOC]);
+            // The unit whose limit it is, as `systemctl status` shows it.
+            let b = match oom::unit_of_cgroup(ctx, &cgroup) {
+                Some(u) => b
+                    .cite(u.path, &u.item.line)
+                    .cite_opt(u.path, u.item.memory_line.as_ref()),
+                None => b,
+            };
+            let b = if oom::sizing_explains(&sized, &cgroup) {
+                b
+            } else {
+                let (action, command) = oom::limit_advice(ctx, &cgroup, limit.as_deref());
+                b.recommend(
+                    action,
+                    command.as_deref(),
                     Risk::Low,
                     "before restarting the workload",
                 )
-                .references(&[refs::MEMCG_V1_DOC]);
+            };
             if b.has_evidence() {
                 out.push(b.build());
             }
@@ -197,7 +208,7 @@ fn limit_in_files(rule: &LimitReached, limit: &cgroups::MemoryLimit<'_>) -> Find
 mod tests {
     use super::*;
     use crate::analyze::testkit;
-    use crate::facts::{Line, OomKill};
+    use crate::facts::{Line, OomKill, OomScope};
 
     pub fn memcg_oom() -> OomKill {
         OomKill {

@@ -51,7 +51,7 @@ impl Rule for MemoryExhaustion {
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
         if let Some(a) = assess_main(&ctx.derived) {
             if a.cause == Cause::Exhaustion {
-                return vec![from_failure(self, &a)];
+                return vec![from_failure(self, ctx, &a)];
             }
             if a.cause == Cause::Fragmentation {
                 return Vec::new();
@@ -61,7 +61,7 @@ impl Rule for MemoryExhaustion {
     }
 }
 
-fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
+fn from_failure(rule: &MemoryExhaustion, ctx: &Context<'_>, a: &Assessment<'_>) -> Finding {
     let failure = a.failure.item;
     let path = a.failure.path;
     let order = failure.order;
@@ -171,26 +171,22 @@ fn from_failure(rule: &MemoryExhaustion, a: &Assessment<'_>) -> Finding {
     if let Some(av) = &a.available {
         b = b.cite(av.path, av.line);
     }
-    recommend(b).build()
+    recommend(b, ctx).build()
 }
 
-fn recommend(b: FindingBuilder) -> FindingBuilder {
+fn recommend(b: FindingBuilder, ctx: &Context<'_>) -> FindingBuilder {
+    // The same action the OOM kill's finding gives, so that the report gives it once.
+    let (find, command) = crate::analyze::oom::find_consumer(ctx);
     b.advice("Find the consumer and give the workloads limits that fit the node.")
+        .recommend(find, Some(command), Risk::None, "now")
         .recommend(
-        "Find what holds the memory: the largest processes (the OOM report's task table, \
-         `ps`), and whether page cache and slab are already small.",
-        Some("ps -eo pid,rss,comm --sort=-rss | head -20; grep -E 'MemAvailable|Slab|SUnreclaim' /proc/meminfo"),
-        Risk::None,
-        "now",
-    )
-    .recommend(
-        "Give the workload memory limits that fit the node, or move workloads away, so the \
+            "Give the workload memory limits that fit the node, or move workloads away, so the \
          node keeps headroom above its watermarks.",
-        None,
-        Risk::Medium,
-        "to stop it recurring",
-    )
-    .references(&[refs::VM_SYSCTL_DOC])
+            None,
+            Risk::Medium,
+            "to stop it recurring",
+        )
+        .references(&[refs::VM_SYSCTL_DOC])
 }
 
 /// A global OOM kill whose Mem-Info shows the zones at or below min.
@@ -235,7 +231,7 @@ fn from_global_oom(rule: &MemoryExhaustion, ctx: &Context<'_>) -> Option<Finding
     if let Some(v) = &oom.item.victim {
         b = b.cite(oom.path, &v.line);
     }
-    Some(recommend(b).build())
+    Some(recommend(b, ctx).build())
 }
 
 /// Whether the highest zone with a min watermark is at or below it.

@@ -32,6 +32,7 @@ pub mod net_tcp_memory_pressure;
 pub mod netfilter_conntrack_table_full;
 pub mod netns_unregister_netdevice_hang;
 pub mod oom_kill;
+pub mod oom_runtime_sizing;
 pub mod risk_conntrack_table_full;
 pub mod risk_high_order_fragmentation;
 pub mod risk_kmem_accounting;
@@ -63,6 +64,7 @@ pub static ALL: &[&dyn Rule] = &[
     &mm_external_fragmentation::ExternalFragmentation,
     &mm_memory_exhaustion::MemoryExhaustion,
     &mm_slab_growth::SlabGrowth,
+    &oom_runtime_sizing::OomRuntimeSizing,
     &memcg_limit_reached::LimitReached,
     &memcg_kmem_limit_reached::KmemLimitReached,
     &memcg_cgroup_id_exhaustion::CgroupIdExhaustion,

@@ -4,8 +4,9 @@
 
 use crate::analyze::finding::{code, count, times, FindingBuilder};
 use crate::analyze::kernel::cgroups;
-use crate::analyze::lookup::{self, At};
+use crate::analyze::lookup::At;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
+use crate::analyze::oom;
 use crate::analyze::{refs, Context, Rule};
 use crate::facts::{OomKill, OomReportPart, OomScope, OomScopeBasis};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
@@ -188,10 +189,37 @@ fn memcg_sentence(kills: &[At<'_, OomKill>]) -> String {
     )
 }
 
+/// The kills of a scope, each once however many logs keep a copy of its report.
 fn kills<'a>(ctx: &Context<'a>, scope: OomScope) -> Vec<At<'a, OomKill>> {
-    lookup::oom_kills(ctx.facts)
-        .filter(|k| k.item.scope == scope)
+    oom::events(ctx, scope)
+        .into_iter()
+        .map(|e| e.kill)
         .collect()
+}
+
+/// Whose limit each memory cgroup's first kill hit and who consumed it, for the first few
+/// cgroups killed in.
+fn memcg_attribution(ctx: &Context<'_>) -> Option<String> {
+    const CGROUPS: usize = 3;
+    let mut seen: Vec<Option<&str>> = Vec::new();
+    let mut paragraphs = Vec::new();
+    for e in oom::events(ctx, OomScope::Memcg) {
+        if seen.contains(&e.limit_cgroup()) || seen.len() == CGROUPS {
+            continue;
+        }
+        seen.push(e.limit_cgroup());
+        paragraphs.push(oom::memcg_attribution(ctx, e).join(" "));
+    }
+    paragraphs.retain(|p| !p.is_empty());
+    (!paragraphs.is_empty()).then(|| paragraphs.join("\n\n"))
+}
+
+/// The first kill of a scope, with its copies.
+fn first_event<'c, 'a>(
+    ctx: &'c Context<'a>,
+    scope: OomScope,
+) -> Option<&'c crate::derive::oom::OomEvent<'a>> {
+    oom::events(ctx, scope).into_iter().next()
 }
 
 /// The metrics of the first report that both kinds of OOM kill emit.
@@ -291,18 +319,13 @@ impl Rule for OomMemcgKill {
                 "A memcg OOM kill is the cgroup's limit at work: the host as a whole may have \
                  had memory to spare.",
             )
+            .paragraph_opt(memcg_attribution(ctx))
             .paragraph_opt(incomplete_words(k))
             .confidence(confidence)
             .metric("oom_kills", kills.len() as u64)
             .memcg_usage(k)
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))
-            .recommend(
-                "Size the cgroup's limit from the workload's measured peak, or find the leak",
-                None,
-                Risk::Low,
-                "When the same cgroup is killed repeatedly",
-            )
             .references(&[refs::MEMCG_V1_DOC])
             .build()]
     }
@@ -445,6 +468,10 @@ impl Rule for OomGlobalKill {
                 }
             ))
             .paragraph(text)
+            .paragraph_opt(
+                first_event(ctx, OomScope::Global)
+                    .map(|e| oom::global_attribution(ctx, e).join(" ")),
+            )
             .paragraph_opt(incomplete_words(k))
             .confidence(incomplete_confidence(first, ctx, Confidence::High))
             .metric("oom_kills", kills.len() as u64)
@@ -452,16 +479,10 @@ impl Rule for OomGlobalKill {
             .metric_opt("victim", k.victim.as_ref().map(|v| v.comm.clone()))
             .metric_opt("report_missing", missing_metric(k))
             .recommend(
-                "Find what grew: compare resident sizes in the OOM report's task table",
-                Some("dmesg | grep -A 200 'invoked oom-killer' | less"),
+                oom::find_consumer(ctx).0,
+                Some(oom::find_consumer(ctx).1),
                 Risk::None,
-                "First",
-            )
-            .recommend(
-                "Give every container a memory limit so one workload cannot take the host down",
-                None,
-                Risk::Low,
-                "When a single workload's growth caused it",
+                "now",
             )
             .build()]
     }

@@ -1,7 +1,7 @@
 //! OOM killer reports of every era, line by line (the state machine in `reports` strings them
 //! together).
 
-use crate::facts::{OomKill, OomScope, OomScopeBasis, OomVictim};
+use crate::facts::{MemcgStat, OomKill, OomScope, OomScopeBasis, OomTask, OomVictim};
 
 use super::alloc_failure::{parse_gfp, value_after};
 use super::LogLine;
@@ -163,6 +163,104 @@ pub fn is_task_row(body: &str) -> bool {
         && words[..words.len() - 1]
             .iter()
             .all(|w| w.parse::<i64>().is_ok())
+}
+
+/// The column names of a task table header, `pid` first: `[  pid  ]   uid  tgid total_vm
+/// rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name` (6.x), or the
+/// older `... rss nr_ptes nr_pmds swapents oom_score_adj name`. A mangled header that lost its
+/// bracket still names its columns.
+pub fn task_columns(body: &str) -> Vec<String> {
+    let t = body.trim();
+    let rest = match t.find(']') {
+        Some(at) if t[..at].contains("pid") => &t[at + 1..],
+        _ => t
+            .trim_start_matches('[')
+            .trim_start()
+            .trim_start_matches("pid")
+            .trim_start(),
+    };
+    let rest = rest.trim_start_matches(']');
+    std::iter::once("pid".to_string())
+        .chain(rest.split_ascii_whitespace().map(str::to_string))
+        .collect()
+}
+
+/// A task table row read by its header's `columns` (from [`task_columns`]); `None` when the
+/// row does not fit them. The name is the last column and may hold spaces (`VM Thread`).
+pub fn parse_task_row(body: &str, columns: &[String], l: &LogLine<'_>) -> Option<OomTask> {
+    let t = body.trim();
+    let (pid, rest) = match t.strip_prefix('[') {
+        Some(r) => {
+            let (pid, rest) = r.split_once(']')?;
+            (Some(pid.trim().parse::<u32>().ok()?), rest)
+        }
+        None => (None, t),
+    };
+    // The numeric columns between the pid and the name.
+    let numeric = columns.get(1..columns.len().saturating_sub(1))?;
+    let mut words = rest.split_ascii_whitespace();
+    let mut row = OomTask {
+        pid,
+        line: l.line(),
+        ..OomTask::default()
+    };
+    for col in numeric {
+        let v: i64 = words.next()?.parse().ok()?;
+        let n = u64::try_from(v).ok();
+        match col.as_str() {
+            "uid" => row.uid = u32::try_from(v).ok(),
+            // The table lists thread group leaders, whose pid is their tgid: a row whose
+            // `[pid]` a mangled or stamp-less dmesg ate still names its process.
+            "tgid" => row.pid = row.pid.or(u32::try_from(v).ok()),
+            "total_vm" => row.total_vm_pages = n,
+            "rss" => row.rss_pages = n,
+            "rss_anon" => row.rss_anon_pages = n,
+            "rss_file" => row.rss_file_pages = n,
+            "rss_shmem" => row.rss_shmem_pages = n,
+            "swapents" => row.swapents = n,
+            "oom_score_adj" => row.oom_score_adj = Some(v),
+            _ => {}
+        }
+    }
+    row.name = words.collect::<Vec<_>>().join(" ");
+    (!row.name.is_empty()).then_some(row)
+}
+
+/// The values of `Memory cgroup stats for <cgroup>: cache:0KB rss:20260KB ...` (cgroup v1
+/// before 5.x, all on the line) or of one `anon 98742272` line (in bytes): `(key, bytes)`.
+/// Counters that are not sizes (`pgfault`) are kept too; a reader asks for the keys it knows.
+pub fn parse_stats(text: &str) -> Vec<MemcgStat> {
+    let text = match text.find("Memory cgroup stats for ") {
+        Some(at) => match text[at..].split_once(": ") {
+            Some((_, values)) => values,
+            None => return Vec::new(),
+        },
+        None => text,
+    };
+    let mut out = Vec::new();
+    for word in text.split_ascii_whitespace() {
+        if let Some((key, v)) = word.split_once(':') {
+            let kb = v.strip_suffix("KB").or_else(|| v.strip_suffix("kB"));
+            if let Some(n) = kb.and_then(|k| k.parse::<u64>().ok()) {
+                out.push(MemcgStat {
+                    key: key.to_string(),
+                    bytes: n.saturating_mul(1024),
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        let mut it = text.split_ascii_whitespace();
+        if let (Some(k), Some(v), None) = (it.next(), it.next(), it.next()) {
+            if let Ok(n) = v.parse::<u64>() {
+                out.push(MemcgStat {
+                    key: k.to_string(),
+                    bytes: n,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Functions of the memory cgroup's charge path: a call trace through one of them is a cgroup

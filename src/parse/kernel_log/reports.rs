@@ -43,6 +43,8 @@ struct OomState {
     memcg_trace: bool,
     /// The `Killed process` line was read: the report is complete.
     killed: bool,
+    /// The task table's column names, from its header.
+    task_columns: Vec<String>,
 }
 
 impl OomState {
@@ -55,6 +57,7 @@ impl OomState {
             in_stats: false,
             in_table: false,
             kill_line_scope: OomScope::Unknown,
+            task_columns: Vec::new(),
             memcg_context: false,
             memcg_trace: false,
             killed: false,
@@ -561,10 +564,14 @@ fn take_oom_line(st: &mut OomState, l: &LogLine<'_>, sigs: &[Signature]) -> bool
     if sigs.contains(&Signature::TaskTable) {
         st.in_table = true;
         st.in_stats = false;
+        st.task_columns = oom::task_columns(t);
         return true;
     }
     if st.in_table && oom::is_task_row(t) {
         st.kill.tasks = st.kill.tasks.saturating_add(1);
+        st.kill
+            .task_table
+            .extend(oom::parse_task_row(t, &st.task_columns, l));
         return true;
     }
     if sigs.contains(&Signature::MemInfo) && !st.meminfo_done {
@@ -602,11 +609,13 @@ fn take_oom_line(st: &mut OomState, l: &LogLine<'_>, sigs: &[Signature]) -> bool
     if t.starts_with("Memory cgroup stats for ") {
         st.in_stats = true;
         st.memcg_context = true;
+        st.kill.memcg_stats.extend(oom::parse_stats(t));
         return true;
     }
     // memory.stat is printed as one message: its lines are continuations, or (when every line
     // got its own stamp) `key value` pairs.
     if st.in_stats && (l.continuation || is_stat_line(t)) {
+        st.kill.memcg_stats.extend(oom::parse_stats(t));
         return true;
     }
     if t.starts_with("Tasks state (memory values in pages)") {

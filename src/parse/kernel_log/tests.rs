@@ -1253,6 +1253,98 @@ fn soft_lockup_5_10_with_caller_id() {
     assert_eq!(log.kernel_release.as_deref(), Some("5.10.0-rc6-syzkaller"));
 }
 
+const AKS_POD_SLICE: &str = include_str!(
+    "../../../tests/data/dmesg_oom/vijayrod-aks-5.15-1041-memcg-oom-pod-slice-taskoom.txt"
+);
+const RECORDED_6_18: &str =
+    include_str!("../../../tests/data/recorded/docker-20.10-cgroup1-oom-and-start-failures/dmesg");
+const HOTSOS_GLOBAL: &str = include_str!(
+    "../../../tests/data/excerpts/hotsos-global-oom-5.4-sysrq-moom-truncated-lines.txt"
+);
+
+/// The stat of a report by key, in bytes.
+fn stat(k: &crate::facts::OomKill, key: &str) -> Option<u64> {
+    k.memcg_stats.iter().find(|s| s.key == key).map(|s| s.bytes)
+}
+
+/// The task table of every era is read by its own header: 3.13 (`nr_ptes`), 4.8 (`nr_pmds`),
+/// 5.x (`pgtables_bytes`), 6.x (`rss_anon rss_file rss_shmem`), and a mangled 4.x dmesg whose
+/// rows lost their `[pid]`.
+#[test]
+fn task_tables_of_every_era() {
+    let row = |text: &str, kind, report: usize, at: usize| {
+        let out = parse(&data(text), kind);
+        out.log.oom_kills[report].task_table[at].clone()
+    };
+    let t = row(CADVISOR_MEMCG, SourceKind::Dmesg, 0, 0);
+    assert_eq!(
+        (t.pid, t.uid, t.rss_pages, t.swapents, t.name.as_str()),
+        (
+            Some(13536),
+            Some(275858),
+            Some(343),
+            Some(8324326),
+            "memorymonster"
+        )
+    );
+    let t = row(CADVISOR_DOCKER, SourceKind::Dmesg, 0, 0);
+    assert_eq!(
+        (t.pid, t.rss_pages, t.swapents, t.oom_score_adj),
+        (Some(1381), Some(5191), Some(5489), Some(0))
+    );
+    assert_eq!(t.name, "gunpowder-memho");
+    let out = parse(&data(AKS_POD_SLICE), SourceKind::Syslog);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(k.task_table.len() as u32, k.tasks);
+    let pause = &k.task_table[0];
+    assert_eq!(
+        (pause.pid, pause.uid, pause.rss_pages, pause.oom_score_adj),
+        (Some(181505), Some(65535), Some(1), Some(-998))
+    );
+    let out = parse(&data(RECORDED_6_18), SourceKind::Dmesg);
+    let t = &out.log.oom_kills[1].task_table[0];
+    assert_eq!(
+        (
+            t.pid,
+            t.rss_pages,
+            t.rss_anon_pages,
+            t.rss_file_pages,
+            t.rss_shmem_pages
+        ),
+        (Some(7818), Some(131319), Some(130534), Some(785), Some(0))
+    );
+    assert_eq!(t.name, "java");
+    let t = row(MOBY, SourceKind::Dmesg, 0, 1);
+    assert_eq!(
+        (t.pid, t.rss_pages, t.name.as_str()),
+        (Some(19417), Some(42487), "python")
+    );
+    let out = parse(&data(HOTSOS_GLOBAL), SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert!(k.task_table.len() > 10, "{}", k.task_table.len());
+    assert_eq!(k.task_table[0].name, "systemd-journal");
+    assert_eq!(k.task_table[0].rss_pages, Some(6831));
+}
+
+/// The memory cgroup's stats at the kill: one line of `key:NKB` before 5.x, one `key bytes`
+/// line each after (cgroup v1 on 6.18 as cgroup v2 on 5.15).
+#[test]
+fn memcg_stats_of_every_era() {
+    let out = parse(&data(CADVISOR_DOCKER), SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(stat(k, "rss"), Some(20260 * 1024));
+    assert_eq!(stat(k, "cache"), Some(0));
+    assert_eq!(stat(k, "swap"), Some(20460 * 1024));
+    let out = parse(&data(RECORDED_6_18), SourceKind::Dmesg);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(stat(k, "rss"), Some(66715648));
+    assert_eq!(stat(k, "total_cache"), Some(0));
+    let out = parse(&data(AKS_POD_SLICE), SourceKind::Syslog);
+    let k = &out.log.oom_kills[0];
+    assert_eq!(stat(k, "anon"), Some(98742272));
+    assert_eq!(stat(k, "file"), Some(2469888));
+}
+
 /// The pids controller's line in a real sos journal, among veth renames and an audit echo.
 #[test]
 fn real_pids_fork_rejected_in_a_journal() {

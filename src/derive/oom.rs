@@ -1,0 +1,276 @@
+//! OOM kills counted once, and whose memory cgroup each one hit.
+//!
+//! The kernel prints an OOM report once, but a bundle keeps it several times: `dmesg` and
+//! `dmesg -T`, `/var/log/messages` or `syslog`, `kern.log` and the journal each hold a copy of
+//! the same kill. A rule counts kills, not copies: [`count_once`] folds the copies of each kill
+//! into one [`OomEvent`], which keeps every copy for its evidence.
+//!
+//! Two reports are copies of one kill when they come from different files and name the same
+//! victim (pid, name and, where both print them, its anonymous resident size and its memory
+//! cgroup); a report that names no victim (cut before its kill line) is a copy of another with
+//! the same invoker, order, cgroup and usage. Within one file two reports are always two kills.
+//!
+//! Whose limit a kill hit is [`cgroup_owner`]: a container of the bundle, a Kubernetes pod, a
+//! systemd unit or slice, a user session, or only the cgroup path.
+//!
+//! Invariants: the events are in bundle order of their first copy; each copy belongs to one
+//! event; the event's [`OomEvent::kill`] is its most complete copy (fewest missing parts, the
+//! first among equals).
+
+use crate::facts::{Facts, OomKill, OomScope};
+
+use super::containers::{container_of_cgroup, ContainerView};
+use super::At;
+
+/// One OOM kill, with every copy of its report in the bundle.
+#[derive(Debug, Clone)]
+pub struct OomEvent<'a> {
+    /// The most complete copy.
+    pub kill: At<'a, OomKill>,
+    /// Every copy, the kept one included, in bundle order.
+    pub copies: Vec<At<'a, OomKill>>,
+}
+
+impl<'a> OomEvent<'a> {
+    /// The cgroup whose limit was hit (`oom_memcg=`, `limit of`), else the victim's.
+    pub fn limit_cgroup(&self) -> Option<&'a str> {
+        let k = self.kill.item;
+        k.memcg.as_deref().or(k.task_memcg.as_deref())
+    }
+
+    /// The victim's own cgroup (`task_memcg=`, `Task in`), else the one whose limit was hit.
+    pub fn task_cgroup(&self) -> Option<&'a str> {
+        let k = self.kill.item;
+        k.task_memcg.as_deref().or(k.memcg.as_deref())
+    }
+
+    /// Whether the limit hit was a parent's (a pod's, a slice's) rather than the victim's own
+    /// cgroup's: the two paths differ and the victim's lies below the limiting one.
+    pub fn limit_is_parents(&self) -> bool {
+        let k = self.kill.item;
+        match (k.memcg.as_deref(), k.task_memcg.as_deref()) {
+            (Some(limit), Some(task)) => {
+                limit != task && task.starts_with(limit.trim_end_matches('/'))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether two reports from different files are copies of one kill.
+fn same_kill(a: &OomKill, b: &OomKill) -> bool {
+    fn agree<T: PartialEq>(x: &Option<T>, y: &Option<T>) -> bool {
+        match (x, y) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+    }
+    if a.scope != b.scope && a.scope != OomScope::Unknown && b.scope != OomScope::Unknown {
+        return false;
+    }
+    let cgroups_agree = agree(&a.memcg, &b.memcg) && agree(&a.task_memcg, &b.task_memcg);
+    match (&a.victim, &b.victim) {
+        (Some(x), Some(y)) if x.pid.is_some() && y.pid.is_some() => {
+            x.pid == y.pid
+                && x.comm == y.comm
+                && agree(&x.anon_rss_kb, &y.anon_rss_kb)
+                && agree(&x.total_vm_kb, &y.total_vm_kb)
+                && cgroups_agree
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            a.invoker.is_some()
+                && a.invoker == b.invoker
+                && a.order == b.order
+                && a.memcg == b.memcg
+                && a.memory_usage_kb == b.memory_usage_kb
+                && a.victim.as_ref().map(|v| &v.comm) == b.victim.as_ref().map(|v| &v.comm)
+        }
+        _ => false,
+    }
+}
+
+/// Every OOM kill of the bundle once, in bundle order of its first copy.
+pub fn count_once(facts: &Facts) -> Vec<OomEvent<'_>> {
+    let mut events: Vec<OomEvent<'_>> = Vec::new();
+    for log in &facts.kernel_logs {
+        let path = log.path.as_str();
+        for k in &log.value.oom_kills {
+            let at = At { path, item: k };
+            let copy_of = events
+                .iter_mut()
+                .find(|e| !e.copies.iter().any(|c| c.path == path) && same_kill(e.kill.item, k));
+            match copy_of {
+                Some(e) => {
+                    if k.missing.len() < e.kill.item.missing.len() {
+                        e.kill = at;
+                    }
+                    e.copies.push(at);
+                }
+                None => events.push(OomEvent {
+                    kill: at,
+                    copies: vec![at],
+                }),
+            }
+        }
+    }
+    events
+}
+
+/// What owns a memory cgroup: who set the limit a kill hit.
+#[derive(Debug, Clone)]
+pub enum CgroupOwner<'v, 'a> {
+    /// A container the bundle knows (inspect, events).
+    Container(&'v ContainerView<'a>),
+    /// A container the bundle does not otherwise know, by the id in its path.
+    ContainerId(String),
+    /// A Kubernetes pod's cgroup, by its uid (`kubepods-burstable-pod<uid>.slice`,
+    /// `/kubepods/burstable/pod<uid>`).
+    Pod(String),
+    /// A systemd unit: a service, a scope, or a slice such as `system.slice` that holds many.
+    Unit(String),
+    /// Nothing names it but its path.
+    Cgroup(String),
+}
+
+impl CgroupOwner<'_, '_> {
+    /// The owner in words, its name in code spans: "container `web (3c9f2d1a7b6e)`", "systemd
+    /// slice `system.slice`".
+    pub fn describe(&self) -> String {
+        let code = |s: &str| format!("`{}`", s.replace('`', "'"));
+        match self {
+            CgroupOwner::Container(v) => format!("container {}", code(&v.label())),
+            CgroupOwner::ContainerId(id) => format!("container {}", code(id)),
+            CgroupOwner::Pod(uid) => format!("the pod with uid {}", code(uid)),
+            CgroupOwner::Unit(u) => {
+                let kind = match u.rsplit_once('.').map(|(_, k)| k) {
+                    Some("slice") => "systemd slice",
+                    Some("scope") if u.starts_with("session-") => "user session",
+                    Some("scope") => "systemd scope",
+                    _ => "systemd service",
+                };
+                format!("{kind} {}", code(u))
+            }
+            CgroupOwner::Cgroup(p) => format!("memory cgroup {}", code(p)),
+        }
+    }
+}
+
+/// The 64 hex digits of a container id in a cgroup path component (`<id>`, `docker-<id>.scope`,
+/// `cri-containerd-<id>.scope`, `crio-<id>.scope`).
+fn container_id_in(component: &str) -> Option<&str> {
+    let base = component.strip_suffix(".scope").unwrap_or(component);
+    let id = base.rsplit(['-', '/']).next().unwrap_or(base);
+    (id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+}
+
+/// A pod uid in a path component: `pod<uid>` or `kubepods-besteffort-pod<uid>.slice`, where
+/// the systemd driver writes the uid's dashes as underscores.
+fn pod_uid_in(component: &str) -> Option<String> {
+    let base = component.strip_suffix(".slice").unwrap_or(component);
+    let at = base.rfind("pod")?;
+    let uid = &base[at + 3..];
+    (uid.len() >= 32
+        && uid
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_'))
+    .then(|| uid.replace('_', "-"))
+}
+
+/// Who owns the memory cgroup at `path`: a container of the bundle, else what the path's last
+/// component names.
+pub fn cgroup_owner<'v, 'a>(
+    path: &str,
+    containers: &'v [ContainerView<'a>],
+) -> CgroupOwner<'v, 'a> {
+    if let Some(v) = container_of_cgroup(containers, path) {
+        return CgroupOwner::Container(v);
+    }
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    if let Some(id) = container_id_in(last) {
+        return CgroupOwner::ContainerId(id.chars().take(12).collect());
+    }
+    if let Some(uid) = pod_uid_in(last) {
+        return CgroupOwner::Pod(uid);
+    }
+    if [".service", ".scope", ".slice"]
+        .iter()
+        .any(|s| last.ends_with(s))
+    {
+        return CgroupOwner::Unit(last.to_string());
+    }
+    CgroupOwner::Cgroup(path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{KernelLog, KernelLogFormat, Line, OomVictim, Sourced};
+
+    fn kill(pid: u32, rss: u64) -> OomKill {
+        OomKill {
+            scope: OomScope::Memcg,
+            memcg: Some("/docker/abc".into()),
+            victim: Some(OomVictim {
+                pid: Some(pid),
+                comm: "java".into(),
+                anon_rss_kb: Some(rss),
+                line: Line::new(1, "Killed process"),
+                ..OomVictim::default()
+            }),
+            ..OomKill::default()
+        }
+    }
+
+    fn log(path: &str, kills: Vec<OomKill>) -> Sourced<KernelLog> {
+        let mut value = KernelLog::empty(KernelLogFormat::DmesgRaw);
+        value.oom_kills = kills;
+        Sourced {
+            path: path.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn copies_in_other_files_are_one_kill_and_two_kills_in_one_file_are_two() {
+        let facts = Facts {
+            kernel_logs: vec![
+                log("dmesg", vec![kill(7, 100), kill(8, 100)]),
+                log("dmesg_-T", vec![kill(7, 100), kill(8, 100)]),
+                log("var/log/messages", vec![kill(7, 100), kill(7, 100)]),
+                log("journal", vec![kill(9, 100)]),
+            ],
+            ..Facts::default()
+        };
+        let events = count_once(&facts);
+        let copies: Vec<usize> = events.iter().map(|e| e.copies.len()).collect();
+        // pid 7 twice in messages: the second is another kill (pid reuse after a reboot).
+        assert_eq!(copies, [3, 2, 1, 1]);
+    }
+
+    #[test]
+    fn owners_of_each_kind_of_path() {
+        let o = |p: &str| cgroup_owner(p, &[]).describe();
+        assert_eq!(o("/system.slice"), "systemd slice `system.slice`");
+        assert_eq!(
+            o("/system.slice/postgresql.service"),
+            "systemd service `postgresql.service`"
+        );
+        assert_eq!(
+            o("/user.slice/user-1000.slice/session-3.scope"),
+            "user session `session-3.scope`"
+        );
+        assert_eq!(
+            o("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5931aa75_4603_4e65_b552_7c71cf55cfb5.slice"),
+            "the pod with uid `5931aa75-4603-4e65-b552-7c71cf55cfb5`"
+        );
+        assert_eq!(
+            o("/docker/e57be85230c8caed7e132832b21142af85a27d826a6692b7fd489776e297a884"),
+            "container `e57be85230c8`"
+        );
+        assert_eq!(o("/mem2"), "memory cgroup `/mem2`");
+    }
+}

@@ -1,0 +1,222 @@
+//! `systemctl status` output: each unit's memory in use, its memory limits, the drop-ins that
+//! set them, and its control group.
+//!
+//! A unit's block starts with its header (`● batch.slice - Batch jobs`, `*` where the
+//! terminal has no bullet) and holds `Key: value` lines. The memory line changed with systemd's
+//! versions: `Memory: 1.1M (limit: 10.0M)` (`MemoryLimit=`, cgroup v1) before 240, then
+//! `Memory: 812.4M (high: 900.0M max: 1.0G swap max: 0B available: 211.6M)` with those the unit
+//! sets; 252 adds `peak:`. Sizes are systemd's: `K`, `M`, `G`, `T` of 1024, `B` for bytes.
+
+use crate::facts::{Line, SystemdUnitStatus, UnitMemoryLimit};
+use crate::parse::Parsed;
+use crate::sources::sniff::{sniff_regex, Head, Strength};
+use crate::sources::{Format, Parse, Paths, SourceKind};
+
+/// The memory settings `systemctl status` names in its `Memory:` line's parentheses.
+const LIMIT_KEYS: &[&str] = &[
+    "min",
+    "low",
+    "high",
+    "max",
+    "swap max",
+    "zswap max",
+    "limit",
+    "available",
+    "peak",
+];
+
+/// A size as systemd prints it: `812.4M`, `1.0G`, `648.0K`, `0B`.
+fn size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic())?);
+    let n: f64 = number.parse().ok()?;
+    let mult: f64 = match unit {
+        "B" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    // Sizes are printed with one decimal: the product is a byte count well within u64.
+    Some((n * mult).round() as u64)
+}
+
+/// `812.4M (max: 1.0G available: 211.6M)`: the usage and the named settings.
+fn memory_value(value: &str) -> (Option<u64>, Vec<UnitMemoryLimit>) {
+    let (usage, rest) = match value.split_once(" (") {
+        Some((u, r)) => (u, r.trim_end_matches(')')),
+        None => (value, ""),
+    };
+    let mut limits = Vec::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let Some(key) = LIMIT_KEYS
+            .iter()
+            .filter(|k| rest.starts_with(&format!("{k}: ")))
+            .max_by_key(|k| k.len())
+        else {
+            break;
+        };
+        let after = &rest[key.len() + 2..];
+        let end = after.find(' ').unwrap_or(after.len());
+        if let Some(bytes) = size(&after[..end]) {
+            limits.push(UnitMemoryLimit {
+                key: (*key).to_string(),
+                bytes,
+            });
+        }
+        rest = after[end..].trim_start();
+    }
+    (size(usage), limits)
+}
+
+/// A unit's header: `● name - description`, `* name - description`, `○`/`×` for inactive and
+/// failed units.
+fn header(line: &str) -> Option<(&str, Option<&str>)> {
+    let t = line.trim_start();
+    let rest = ["● ", "* ", "○ ", "× ", "↻ "]
+        .iter()
+        .find_map(|b| t.strip_prefix(b))?;
+    let (name, description) = match rest.split_once(" - ") {
+        Some((n, d)) => (n.trim(), Some(d.trim())),
+        None => (rest.trim(), None),
+    };
+    (!name.is_empty() && !name.contains(' ')).then_some((name, description))
+}
+
+/// Every unit of a `systemctl status` output, in the order printed.
+pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
+    let mut units: Vec<SystemdUnitStatus> = Vec::new();
+    // The folder of the drop-ins being listed (`Drop-In: /etc/systemd/system/x.d`).
+    let mut drop_in_dir: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if let Some((name, description)) = header(raw) {
+            units.push(SystemdUnitStatus {
+                name: name.to_string(),
+                description: description.map(str::to_string),
+                line: Line::new(no, raw),
+                ..SystemdUnitStatus::default()
+            });
+            drop_in_dir = None;
+            continue;
+        }
+        let Some(unit) = units.last_mut() else {
+            continue;
+        };
+        let t = raw.trim();
+        let Some((key, value)) = t.split_once(": ").filter(|(k, _)| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b' ')
+        }) else {
+            // A drop-in file name under its folder: `└─50-MemoryMax.conf`.
+            if let Some(dir) = &drop_in_dir {
+                let file = t.trim_start_matches(['├', '└', '─', '│', ' ', '|', '`', '-']);
+                if file.ends_with(".conf") {
+                    unit.drop_ins.push(format!("{dir}/{file}"));
+                    continue;
+                }
+            }
+            drop_in_dir = None;
+            continue;
+        };
+        drop_in_dir = None;
+        match key {
+            "Drop-In" => drop_in_dir = Some(value.trim().to_string()),
+            "Memory" => {
+                let (usage, limits) = memory_value(value.trim());
+                unit.memory_bytes = usage;
+                unit.memory_limits = limits;
+                unit.memory_line = Some(Line::new(no, raw));
+            }
+            "CGroup" => unit.cgroup = Some(value.trim().to_string()),
+            _ => {}
+        }
+    }
+    Parsed::new(units, Vec::new())
+}
+
+sniff_regex!(
+    UNIT_HEADER,
+    r"^[●*○×] \S+\.(service|slice|scope|socket|mount|timer) "
+);
+sniff_regex!(LOADED, r"^\s*Loaded: (loaded|not-found|masked)");
+
+/// `systemctl status` by its unit header and `Loaded:` line.
+fn sniff(head: &Head<'_>) -> Option<Strength> {
+    let mut lines = head.lines();
+    let first = lines.clone().find(|l| !l.trim().is_empty())?;
+    (UNIT_HEADER.is_match(first) && lines.any(|l| LOADED.is_match(l))).then_some(Strength::Strong)
+}
+
+pub(crate) const FORMAT: Format = Format {
+    kind: SourceKind::SystemctlStatus,
+    paths: Paths {
+        sosreport: &[
+            "sos_commands/systemd/systemctl_status_--all",
+            "sos_commands/systemd/systemctl_status*",
+        ],
+        collector: &["systemd/status*"],
+        supportconfig: &["systemctl status*"],
+        plain: &["systemctl-status*", "systemctl_status*"],
+    },
+    sniff: Some(sniff),
+    parse: Parse::Whole(|facts, path, bytes| {
+        super::file_list(
+            &mut facts.systemd_units,
+            path,
+            parse(&String::from_utf8_lossy(bytes)),
+        )
+    }),
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SLICE: &str =
+        include_str!("../../tests/data/systemctl_status/batch-slice-memorymax-249.txt");
+
+    #[test]
+    fn a_slice_with_its_limit_drop_in_and_cgroup() {
+        let text: String = SLICE
+            .lines()
+            .filter(|l| !l.starts_with("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let units = parse(&text).value;
+        assert_eq!(units.len(), 2);
+        let slice = &units[0];
+        assert_eq!(slice.name, "batch.slice");
+        assert_eq!(slice.description.as_deref(), Some("Batch jobs"));
+        assert_eq!(slice.cgroup.as_deref(), Some("/batch.slice"));
+        assert_eq!(
+            slice.drop_ins,
+            ["/etc/systemd/system/batch.slice.d/50-MemoryMax.conf"]
+        );
+        assert_eq!(slice.memory_bytes, Some(851863142));
+        assert_eq!(slice.limit("max"), Some(1 << 30));
+        assert_eq!(slice.memory_line.as_ref().map(|l| l.no), Some(7));
+        let service = &units[1];
+        assert_eq!(
+            service.cgroup.as_deref(),
+            Some("/batch.slice/report-export.service")
+        );
+        assert!(service.memory_limits.is_empty());
+    }
+
+    #[test]
+    fn memory_lines_of_each_era() {
+        let (u, l) = memory_value("1.1M (limit: 10.0M)");
+        assert_eq!(u, Some(1153434));
+        assert_eq!(l[0].key, "limit");
+        let (_, l) =
+            memory_value("5.9M (high: 90.0M max: 100.0M swap max: 0B available: 84.0M peak: 7.0M)");
+        let keys: Vec<&str> = l.iter().map(|x| x.key.as_str()).collect();
+        assert_eq!(keys, ["high", "max", "swap max", "available", "peak"]);
+        assert_eq!(l[2].bytes, 0);
+        assert_eq!(memory_value("infinity").0, None);
+    }
+}
