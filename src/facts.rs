@@ -223,8 +223,9 @@ pub enum BootMarkKind {
         /// The last seconds-since-boot stamp of the boot before.
         previous_s: f64,
     },
-    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries.
-    /// (`-o json` and `-o export` entries carry `_BOOT_ID`, which is not read yet.)
+    /// The journal says so: `-- Boot <id> --` or `-- Reboot --` between `journalctl` entries,
+    /// or a `-o json` or `-o export` entry whose `_BOOT_ID` differs from the entry's before it
+    /// (the mark is that entry's line).
     Journal {
         /// The journal's boot id, when the marker gave it.
         id: Option<String>,
@@ -1174,16 +1175,46 @@ impl DaemonRecord {
     /// `dockerd error: msg (error field)`: the record in one line, as the timeline tells it (the
     /// `error` field is added when the message does not already hold it).
     pub fn summary(&self) -> String {
-        let level = self.level.as_deref().unwrap_or("").to_ascii_lowercase();
-        let mut text = format!("{} {level}: {}", self.daemon, self.message.trim());
-        if let Some(e) = self
-            .fields
-            .get("error")
-            .filter(|e| !self.message.contains(e.as_str()))
-        {
-            text.push_str(&format!(" ({e})"));
-        }
+        let mut text = String::new();
+        self.summary_into(&mut text);
         text
+    }
+
+    /// [`DaemonRecord::summary`], appended to `out`.
+    pub fn summary_into(&self, out: &mut String) {
+        let error = self.fields.get("error").map(String::as_str);
+        write_summary(
+            out,
+            &self.daemon,
+            self.level.as_deref(),
+            &self.message,
+            error,
+        );
+    }
+}
+
+/// The summary of a record of `daemon` at `level` saying `message` with this `error` field
+/// (see [`DaemonRecord::summary`]), appended to `out`: also for a record not built yet.
+pub fn write_summary(
+    out: &mut String,
+    daemon: &str,
+    level: Option<&str>,
+    message: &str,
+    error: Option<&str>,
+) {
+    out.push_str(daemon);
+    out.push(' ');
+    let lowered = out.len();
+    out.push_str(level.unwrap_or(""));
+    if let Some(level) = out.get_mut(lowered..) {
+        level.make_ascii_lowercase();
+    }
+    out.push_str(": ");
+    out.push_str(message.trim());
+    if let Some(e) = error.filter(|e| !message.contains(e)) {
+        out.push_str(" (");
+        out.push_str(e);
+        out.push(')');
     }
 }
 

@@ -50,6 +50,16 @@ pub struct Repeats {
 /// `docker0: port 4(veth9f8e)` read the same.
 pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalise_into(text, &mut out);
+    out
+}
+
+/// [`normalise`], appended to `out`.
+fn normalise_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        normalise_ascii(text, false, out);
+        return;
+    }
     // The word being read: where it starts, and whether it holds a digit.
     let mut word: Option<(usize, bool)> = None;
     let flush = |word: Option<(usize, bool)>, end: usize, out: &mut String| {
@@ -66,12 +76,72 @@ pub fn normalise(text: &str) -> String {
             let (start, digit) = word.unwrap_or((i, false));
             word = Some((start, digit || c.is_ascii_digit()));
         } else {
-            flush(word.take(), i, &mut out);
+            flush(word.take(), i, out);
             out.push(c);
         }
     }
-    flush(word, text.len(), &mut out);
-    out
+    flush(word, text.len(), out);
+}
+
+/// What a byte is to [`normalise`]: part of a word (a letter or `_`), a digit (part of a word
+/// too), or neither.
+const WORD: u8 = 1;
+const DIGIT: u8 = 2;
+static BYTE_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        class[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            WORD
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
+
+/// [`normalise`] of ASCII text in one pass over its bytes (records are signed by the
+/// million), with control characters made spaces when `controls` says so. The text is copied
+/// in runs, up to a word holding a digit (written `#`) or a control character: most of a
+/// message is copied at once.
+fn normalise_ascii(text: &str, controls: bool, out: &mut String) {
+    out.reserve(text.len());
+    // `text[..copied]` is written; the word being read starts at `word_start`, and `word` holds
+    // the classes of its bytes so far.
+    let mut copied = 0;
+    let mut word_start = 0;
+    let mut word = 0u8;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        let class = BYTE_CLASS[usize::from(b)];
+        if class != 0 {
+            if word == 0 {
+                word_start = at;
+            }
+            word |= class;
+            continue;
+        }
+        if word & DIGIT != 0 {
+            out.push_str(text.get(copied..word_start).unwrap_or_default());
+            out.push('#');
+            copied = at;
+        }
+        word = 0;
+        if controls && (b < b' ' || b == 0x7f) {
+            out.push_str(text.get(copied..at).unwrap_or_default());
+            out.push(' ');
+            copied = at + 1;
+        }
+    }
+    if word & DIGIT != 0 {
+        out.push_str(text.get(copied..word_start).unwrap_or_default());
+        out.push('#');
+    } else {
+        out.push_str(text.get(copied..).unwrap_or_default());
+    }
 }
 
 /// Whether `b` is stamped at or after `a`, as printed: two wall clocks of the same form, else
@@ -130,6 +200,10 @@ pub struct Folder {
     signatures: HashMap<String, Seen>,
     /// Records kept whole so far.
     kept: usize,
+    /// Room for a record's summary and signature: most records fold, and a signature is
+    /// allocated only when it is new.
+    summary: String,
+    signature: String,
 }
 
 impl std::fmt::Debug for Folder {
@@ -152,34 +226,99 @@ impl Folder {
     /// Decide for the record of `signature` stamped `stamp` that would be kept at index `next`
     /// of its list. When the answer is [`Retain::FoldInto`], the caller counts the record into
     /// that one with [`fold_into`] and drops it.
-    pub fn retain(&mut self, signature: String, stamp: &Stamp, next: usize) -> Retain {
-        let seen = self.signatures.entry(signature).or_insert(Seen {
-            count: 0,
-            open: None,
-        });
-        seen.count = seen.count.saturating_add(1);
-        if seen.count <= SAMPLES || self.kept < KEPT_BEFORE_FOLDING {
-            self.kept += 1;
-            return Retain::Keep;
+    pub fn retain(&mut self, signature: &str, stamp: &Stamp, next: usize) -> Retain {
+        if !self.signatures.contains_key(signature) {
+            self.signatures.insert(
+                signature.to_string(),
+                Seen {
+                    count: 0,
+                    open: None,
+                },
+            );
         }
-        if let Some(run) = &mut seen.open {
-            // Stamps of one second come in any order (logrus prints nanoseconds): a record
-            // stamped after the kept one folds, and the run ends at the latest. One stamped
-            // before it starts a run of its own.
-            if follows(&run.first, stamp) {
-                if follows(&run.last, stamp) {
-                    run.last = stamp.clone();
-                }
-                return Retain::FoldInto(run.at);
+        match self.signatures.get_mut(signature) {
+            Some(seen) => decide(seen, &mut self.kept, stamp, next),
+            None => Retain::Keep,
+        }
+    }
+
+    /// Where the daemon record stamped `time`, whose summary `summary` writes, goes in a list
+    /// of `next` records: the decision is made before the record is built, since most records
+    /// of a flood fold. A record without a time is always kept.
+    pub fn place_record(
+        &mut self,
+        time: Option<&WallClock>,
+        next: usize,
+        summary: impl FnOnce(&mut String),
+    ) -> Placement {
+        if time.is_none() {
+            return Placement::Keep;
+        }
+        let stamp = wall_stamp(time);
+        let mut text = std::mem::take(&mut self.summary);
+        let mut signed = std::mem::take(&mut self.signature);
+        text.clear();
+        summary(&mut text);
+        signed.clear();
+        signature_into(&text, &mut signed);
+        let retain = self.retain(&signed, &stamp, next);
+        self.summary = text;
+        self.signature = signed;
+        match retain {
+            Retain::Keep => Placement::Keep,
+            Retain::FoldInto(at) => Placement::FoldInto(at, stamp),
+        }
+    }
+}
+
+/// [`Folder::retain`]'s decision for a signature `seen` before.
+fn decide(seen: &mut Seen, kept: &mut usize, stamp: &Stamp, next: usize) -> Retain {
+    seen.count = seen.count.saturating_add(1);
+    if seen.count <= SAMPLES || *kept < KEPT_BEFORE_FOLDING {
+        *kept += 1;
+        return Retain::Keep;
+    }
+    if let Some(run) = &mut seen.open {
+        // Stamps of one second come in any order (logrus prints nanoseconds): a record
+        // stamped after the kept one folds, and the run ends at the latest. One stamped
+        // before it starts a run of its own.
+        if follows(&run.first, stamp) {
+            if follows(&run.last, stamp) {
+                run.last = stamp.clone();
             }
+            return Retain::FoldInto(run.at);
         }
-        seen.open = Some(OpenRun {
-            at: next,
-            first: stamp.clone(),
-            last: stamp.clone(),
-        });
-        self.kept += 1;
-        Retain::Keep
+    }
+    seen.open = Some(OpenRun {
+        at: next,
+        first: stamp.clone(),
+        last: stamp.clone(),
+    });
+    *kept += 1;
+    Retain::Keep
+}
+
+/// Where a daemon record goes: kept at the end of its list, or folded into a kept one.
+#[derive(Debug)]
+pub enum Placement {
+    Keep,
+    /// Fold into the record at this index; the record's stamp.
+    FoldInto(usize, Stamp),
+}
+
+/// Carry out `placement` for the record of line `line`, which `record` builds when it is kept.
+pub fn place(
+    records: &mut Vec<DaemonRecord>,
+    placement: Placement,
+    line: u32,
+    record: impl FnOnce() -> DaemonRecord,
+) {
+    match placement {
+        Placement::Keep => records.push(record()),
+        Placement::FoldInto(at, stamp) => match records.get_mut(at) {
+            Some(kept) => fold_into(&mut kept.repeat, line, stamp),
+            None => records.push(record()),
+        },
     }
 }
 
@@ -215,28 +354,34 @@ pub fn weight(repeats: &Option<Repeats>) -> u64 {
 /// the record's reading: it signs by its whole text, and its repeats fold under the quote of
 /// the first.
 pub fn signature(summary: &str) -> String {
+    let mut out = String::with_capacity(summary.len());
+    signature_into(summary, &mut out);
+    out
+}
+
+/// [`signature`], appended to `out`.
+fn signature_into(summary: &str, out: &mut String) {
+    if summary.is_ascii() {
+        // Control characters become spaces, and the trim then takes spaces only: every other
+        // ASCII white space is a control character.
+        let blank = |c: char| c <= ' ' || c == '\u{7f}';
+        normalise_ascii(summary.trim_matches(blank), true, out);
+        return;
+    }
     let one_line: String = summary
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    normalise(one_line.trim())
+    normalise_into(one_line.trim(), out);
 }
 
 /// Keep `record` at the end of `records`, or fold it into a kept record of its signature. A
 /// record without a time is always kept.
 pub fn keep_record(records: &mut Vec<DaemonRecord>, folder: &mut Folder, record: DaemonRecord) {
-    if record.time.is_none() {
-        records.push(record);
-        return;
-    }
-    let stamp = wall_stamp(record.time.as_ref());
-    match folder.retain(signature(&record.summary()), &stamp, records.len()) {
-        Retain::Keep => records.push(record),
-        Retain::FoldInto(at) => match records.get_mut(at) {
-            Some(kept) => fold_into(&mut kept.repeat, record.line.no, stamp),
-            None => records.push(record),
-        },
-    }
+    let placement = folder.place_record(record.time.as_ref(), records.len(), |text| {
+        record.summary_into(text)
+    });
+    place(records, placement, record.line.no, || record);
 }
 
 /// A kept item that may stand for folded repeats.
@@ -298,7 +443,7 @@ mod tests {
         let mut kept = Vec::new();
         let mut repeats: Vec<Option<Repeats>> = Vec::new();
         for (i, stamp) in stamps.iter().enumerate() {
-            match folder.retain("sig".to_string(), stamp, kept.len()) {
+            match folder.retain("sig", stamp, kept.len()) {
                 Retain::Keep => {
                     kept.push(i);
                     repeats.push(None);
@@ -314,6 +459,40 @@ mod tests {
         Folder {
             kept: KEPT_BEFORE_FOLDING,
             ..Folder::default()
+        }
+    }
+
+    /// [`normalise`] as first written, char by char: the oracle of the byte-wise one.
+    fn normalise_by_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut word: Option<(usize, bool)> = None;
+        let flush = |word: Option<(usize, bool)>, end: usize, out: &mut String| {
+            if let Some((start, digit)) = word {
+                out.push_str(if digit { "#" } else { &text[start..end] });
+            }
+        };
+        for (i, c) in text.char_indices() {
+            if c.is_alphanumeric() || c == '_' {
+                let (start, digit) = word.unwrap_or((i, false));
+                word = Some((start, digit || c.is_ascii_digit()));
+            } else {
+                flush(word.take(), i, &mut out);
+                out.push(c);
+            }
+        }
+        flush(word, text.len(), &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        /// Signing a byte at a time gives what signing char by char gives.
+        #[test]
+        fn signatures_are_those_of_the_char_by_char_signing(
+            s in "[a-z_A-Z0-9 .:#()\\t\\n\\r\u{b}\u{1f}\u{7f}\u{85}\u{a0}\u{e9}\u{660}\u{3000}-]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(normalise(&s), normalise_by_chars(&s));
+            let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            proptest::prop_assert_eq!(signature(&s), normalise_by_chars(one_line.trim()));
         }
     }
 

@@ -46,6 +46,19 @@ fn with_log(path: &str, kind: SourceKind, lines: &[&str]) -> Facts {
     }
 }
 
+/// Each boot's first line, evidence, journal id and kernel release.
+type BootRow<'d> = (u32, BootEvidence, Option<&'d str>, Option<&'d str>);
+
+fn boot_rows<'d>(d: &'d Derived<'_>) -> Vec<BootRow<'d>> {
+    d.boots
+        .iter()
+        .map(|b| {
+            let release = b.release.as_ref().map(|r| r.release.as_str());
+            (b.line.no, b.evidence, b.id, release)
+        })
+        .collect()
+}
+
 fn release<'k>(k: Option<&'k KernelSource<'_>>) -> Option<&'k str> {
     k.map(|k| k.version.release.as_str())
 }
@@ -208,14 +221,7 @@ fn journal_markers_and_banners_are_one_boot_each() {
         ],
     );
     let d = derive(&facts);
-    let boots: Vec<(u32, BootEvidence, Option<&str>, Option<&str>)> = d
-        .boots
-        .iter()
-        .map(|b| {
-            let release = b.release.as_ref().map(|r| r.release.as_str());
-            (b.line.no, b.evidence, b.id, release)
-        })
-        .collect();
+    let boots = boot_rows(&d);
     assert_eq!(
         boots,
         [
@@ -237,6 +243,44 @@ fn journal_markers_and_banners_are_one_boot_each() {
     // A marker is stamped by its boot's first message.
     assert!(d.boots[2].stamp.wall.is_some());
     assert_eq!(d.boots[1].banner.map(|l| l.no), Some(5));
+}
+
+/// `journalctl -b all -o json` of two boots prints no marker between them: the second boot is
+/// where `_BOOT_ID` changes, whether or not its banner was kept.
+#[test]
+fn a_json_journal_of_two_boots_is_two_boots() {
+    const FIRST: &str = "6c7c6013a26343b29e964691ff25d04c";
+    const SECOND: &str = "8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b";
+    let record = |boot: &str, realtime: u64, mono: u64, message: &str| {
+        format!(
+            "{{\"__REALTIME_TIMESTAMP\":\"{realtime}\",\"__MONOTONIC_TIMESTAMP\":\"{mono}\",\"_BOOT_ID\":\"{boot}\",\"_TRANSPORT\":\"kernel\",\"SYSLOG_IDENTIFIER\":\"kernel\",\"_HOSTNAME\":\"node-7\",\"MESSAGE\":{}}}",
+            serde_json::Value::from(message)
+        )
+    };
+    let lines = [
+        record(FIRST, 1_514_764_801_000_000, 1_000_000, BANNER_514),
+        record(
+            FIRST,
+            1_514_851_201_000_000,
+            86_401_000_000,
+            "IPVS: Creating netns size=2040 id=1583",
+        ),
+        record(
+            SECOND,
+            1_517_130_000_000_000,
+            3_104_210,
+            "IPVS: Creating netns size=2040 id=1",
+        ),
+    ];
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let facts = with_log("journal.json", SourceKind::Journal, &lines);
+    let d = derive(&facts);
+    let boots = boot_rows(&d);
+    // The first boot is told by its banner, the second by its id alone.
+    assert_eq!(boots.len(), 2, "{boots:?}");
+    assert_eq!(boots[0].3, Some("3.10.0-514.26.2.el7.x86_64"));
+    assert_eq!(boots[1], (3, BootEvidence::Journal, Some(SECOND), None));
+    assert_eq!(d.boots[1].stamp.uptime_s, Some(3.10421));
 }
 
 #[test]

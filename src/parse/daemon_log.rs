@@ -37,13 +37,15 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::facts::{DaemonRecord, KubeAction, Line, RuntimeError, WallClock, Warning};
+use crate::facts::{
+    write_summary, DaemonRecord, KubeAction, KubeLogEvent, Line, RuntimeError, WallClock, Warning,
+};
 use crate::parse::docker_events::parse_rfc3339;
 use crate::parse::framing::{Frame, Framer, Held, Syntax};
 use crate::parse::literals::Literals;
 use crate::parse::runtime_error;
 use crate::parse::text::numbered_lines;
-use crate::retention::{keep_record, Folder};
+use crate::retention::{place, Folder};
 use crate::sources::sniff::Framing as LogFraming;
 use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
@@ -63,12 +65,6 @@ fn re(pattern: &str) -> Regex {
     }
 }
 
-/// `E0123 20:10:01.288012    1234 pod_workers.go:186] message`.
-static KLOG: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^([IWEF])([0-9]{2})([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?\s+([0-9]+) ([^\]\s]+)\] ?(.*)$",
-    )
-});
 /// `ERRO[0001] message`.
 static LOGRUS_TTY: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(INFO|WARN|ERRO|FATA|PANI|DEBU|TRAC)\[([0-9]+)\] ?(.*)$"));
@@ -216,24 +212,24 @@ impl LineParser {
         if no_breakers && is_logrus_chatter(message) {
             return;
         }
-        let Some(record) = parse_message(daemon, time, message, line) else {
+        let Some(reading) = read(daemon, time, message, line) else {
             return;
         };
-        let found = runtime_error::scan_line(line, &record.message).or_else(|| {
-            record
-                .fields
-                .get("error")
+        let found = runtime_error::scan_line(line, &reading.message).or_else(|| {
+            reading
+                .error
+                .as_deref()
                 .and_then(|e| runtime_error::scan_line(line, e))
         });
         match found {
             // A runtime error is an incident: its record is kept whole.
             Some(mut e) => {
-                e.time = record.time.clone();
+                e.time = reading.time.clone();
                 out.runtime_errors.push(e);
-                out.records.push(record);
+                out.records.push(reading.record(line));
             }
-            None if is_kube_incident(&record) => out.records.push(record),
-            None => keep_record(&mut out.records, &mut self.routine, record),
+            None if reading.is_kube_incident() => out.records.push(reading.record(line)),
+            None => keep(&mut out.records, &mut self.routine, reading, line),
         }
     }
 
@@ -243,15 +239,6 @@ impl LineParser {
         }
         self.out
     }
-}
-
-/// Whether `record` tells what happened to a pod or a container, which is an incident whose
-/// record is kept whole; a failing probe repeats every few seconds, and its repeats are folded.
-pub(crate) fn is_kube_incident(record: &DaemonRecord) -> bool {
-    record
-        .kube
-        .as_ref()
-        .is_some_and(|k| !matches!(k.action, KubeAction::ProbeFailed { .. }))
 }
 
 /// Parse the message part of one daemon line whose framing (syslog or journal) was already
@@ -264,36 +251,155 @@ pub fn parse_message(
     message: &str,
     line: &Line,
 ) -> Option<DaemonRecord> {
+    read(daemon, time, message, line).map(|reading| reading.record(line))
+}
+
+/// A message worth keeping, read as far as its summary: its level, text, `error` field and
+/// time, borrowed from the line where it can be. The record is built only once it is known to
+/// be kept (see [`keep`]): a flood's records fold into earlier ones, and building each of
+/// them, its logrus fields most of all, cost more than the rest of its reading.
+pub struct Reading<'a> {
+    daemon: &'a str,
+    time: Option<WallClock>,
+    level: Option<Cow<'a, str>>,
+    /// The message, trimmed.
+    message: Cow<'a, str>,
+    /// The `error` field.
+    error: Option<Cow<'a, str>>,
+    fields: Fields<'a>,
+    /// What the message says happened to a pod or container.
+    kube: Option<KubeLogEvent>,
+}
+
+/// The fields of a [`Reading`]'s record.
+enum Fields<'a> {
+    /// Logrus text, whose fields are read when the record is built.
+    Logfmt(&'a str),
+    Read(BTreeMap<String, String>),
+}
+
+/// [`parse_message`] up to the record: `None` when the message is not worth keeping.
+pub fn read<'a>(
+    daemon: &'a str,
+    time: Option<WallClock>,
+    message: &'a str,
+    line: &Line,
+) -> Option<Reading<'a>> {
     let m = message.trim();
-    if m.is_empty() || logrus_text_dropped(m, line) {
+    if m.is_empty() {
         return None;
     }
-    let parsed = read_message(m);
-    let kube = crate::parse::kube::log::read(&parsed.message);
+    // `read_message` reads a `{` line as logrus JSON first.
+    let (level, text, error, own_time, fields) = if !m.starts_with('{') && is_logrus_text(m) {
+        let (mut level, mut text, mut error, mut own_time) = (None, Cow::Borrowed(""), None, None);
+        for (key, value) in (LogfmtPairs { rest: m }) {
+            match key {
+                "level" => level = Some(value),
+                "msg" => text = value,
+                "time" => own_time = Some(value),
+                "error" => error = Some(value),
+                _ => {}
+            }
+        }
+        let text = match text {
+            Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+            Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+        };
+        let own_time = own_time.and_then(|t| parse_rfc3339(&t));
+        (level, text, error, own_time, Fields::Logfmt(m))
+    } else {
+        let parsed = read_message(m);
+        let error = parsed.fields.get("error").cloned().map(Cow::Owned);
+        let level = parsed.level.map(Cow::Owned);
+        let fields = Fields::Read(parsed.fields);
+        (
+            level,
+            Cow::Owned(parsed.message),
+            error,
+            parsed.time,
+            fields,
+        )
+    };
+    let kube = crate::parse::kube::log::read(&text);
     let keep = kube.is_some()
-        || match kept_by_level(parsed.level.as_deref()) {
+        || match kept_by_level(level.as_deref()) {
             Some(kept) => kept,
-            None => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
+            None => is_notable(&text) || runtime_error::scan_line(line, m).is_some(),
         };
     if !keep {
         return None;
     }
-    let time = match (parsed.time, time) {
+    let time = match (own_time, time) {
         (Some(own @ WallClock::Instant { .. }), _) => Some(own),
         (_, Some(framing @ WallClock::Instant { .. })) => Some(framing),
         (Some(own), _) => Some(own),
         (None, framing) => framing,
     };
-    Some(DaemonRecord {
-        daemon: daemon.to_string(),
+    Some(Reading {
+        daemon,
         time,
-        level: parsed.level,
-        message: parsed.message,
-        fields: parsed.fields,
-        line: line.clone(),
-        repeat: None,
+        level,
+        message: text,
+        error,
+        fields,
         kube,
     })
+}
+
+impl Reading<'_> {
+    /// The record of line `line`.
+    pub fn record(self, line: &Line) -> DaemonRecord {
+        let fields = match self.fields {
+            Fields::Read(fields) => fields,
+            Fields::Logfmt(m) => (LogfmtPairs { rest: m })
+                .filter(|(key, _)| !matches!(*key, "level" | "msg" | "time"))
+                .map(|(key, value)| (key.to_string(), value.into_owned()))
+                .collect(),
+        };
+        DaemonRecord {
+            daemon: self.daemon.to_string(),
+            time: self.time,
+            level: self.level.map(Cow::into_owned),
+            message: self.message.into_owned(),
+            fields,
+            line: line.clone(),
+            repeat: None,
+            kube: self.kube,
+        }
+    }
+
+    /// Whether the message tells what happened to a pod or a container: an incident, whose
+    /// record is kept whole; a failing probe repeats every few seconds, and its repeats fold.
+    pub fn is_kube_incident(&self) -> bool {
+        self.kube
+            .as_ref()
+            .is_some_and(|k| !matches!(k.action, KubeAction::ProbeFailed { .. }))
+    }
+
+    /// The record's [`DaemonRecord::summary`], appended to `out`.
+    fn summary_into(&self, out: &mut String) {
+        write_summary(
+            out,
+            self.daemon,
+            self.level.as_deref(),
+            &self.message,
+            self.error.as_deref(),
+        );
+    }
+}
+
+/// Keep the record of `reading` (line `line`) at the end of `records`, or fold it into a kept
+/// record of its signature ([`keep_record`], deciding before the record is built).
+pub fn keep(
+    records: &mut Vec<DaemonRecord>,
+    folder: &mut Folder,
+    reading: Reading<'_>,
+    line: &Line,
+) {
+    let placement = folder.place_record(reading.time.as_ref(), records.len(), |text| {
+        reading.summary_into(text)
+    });
+    place(records, placement, line.no, || reading.record(line));
 }
 
 /// The words whose presence, in any case, can make [`parse_message`] keep a logrus text line:
@@ -359,29 +465,6 @@ pub fn is_logrus_chatter(m: &str) -> bool {
         }
     }
     true
-}
-
-/// Whether [`parse_message`] drops `m` as logrus text: decided from its level and message
-/// alone, read without building its fields, since the bulk of a daemon log is such chatter.
-/// `false` when `m` is not logrus text or is kept.
-fn logrus_text_dropped(m: &str, line: &Line) -> bool {
-    // `read_message` reads a `{` line as logrus JSON first.
-    if m.starts_with('{') || !is_logrus_text(m) {
-        return false;
-    }
-    let mut level = None;
-    let mut msg = Cow::Borrowed("");
-    for (key, value) in (LogfmtPairs { rest: m }) {
-        match key {
-            "level" => level = Some(value),
-            "msg" => msg = value,
-            _ => {}
-        }
-    }
-    match kept_by_level(level.as_deref()) {
-        Some(kept) => !kept,
-        None => !is_notable(msg.trim()) && runtime_error::scan_line(line, m).is_none(),
-    }
 }
 
 /// Whether `m` is read as logrus text (after logrus JSON, when it starts with `{`).
@@ -481,23 +564,22 @@ fn read_message(m: &str) -> Message {
     if is_logrus_text(m) {
         return read_logrus_text(m);
     }
-    if let Some(c) = KLOG.captures(m) {
-        let level = match &c[1] {
-            "E" => "error",
-            "W" => "warning",
-            "F" => "fatal",
+    if let Some(k) = klog(m) {
+        let level = match k.severity {
+            b'E' => "error",
+            b'W' => "warning",
+            b'F' => "fatal",
             _ => "info",
         };
-        let num = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<i8>().ok());
-        let time = (|| {
-            let nanos = fraction_nanos(c.get(7).map(|x| x.as_str()))?;
-            valid_no_year(num(2)?, num(3)?, num(4)?, num(5)?, num(6)?, nanos)
-        })();
+        let time = fraction_nanos(k.fraction).and_then(|nanos| {
+            let [month, day, hour, minute, second] = k.numbers;
+            valid_no_year(month, day, hour, minute, second, nanos)
+        });
         let mut fields = BTreeMap::new();
-        fields.insert("source".to_string(), c[9].to_string());
+        fields.insert("source".to_string(), k.source.to_string());
         return Message {
             level: Some(level.to_string()),
-            message: c[10].trim().to_string(),
+            message: k.message.trim().to_string(),
             fields,
             time,
         };
@@ -525,6 +607,75 @@ fn read_message(m: &str) -> Message {
         fields: BTreeMap::new(),
         time: None,
     }
+}
+
+/// A klog line: `E0123 20:10:01.288012    1234 pod_workers.go:186] message`.
+#[derive(Debug, PartialEq)]
+struct Klog<'a> {
+    /// `I`, `W`, `E` or `F`.
+    severity: u8,
+    /// Month, day, hour, minute and second, as printed (two digits each).
+    numbers: [i8; 5],
+    /// The digits after the seconds' point.
+    fraction: Option<&'a str>,
+    pid: &'a str,
+    /// `pod_workers.go:186`.
+    source: &'a str,
+    message: &'a str,
+}
+
+/// Read a klog line by hand: kubelet writes most of a container host's daemon lines, and a
+/// regular expression with captures took longer than the rest of their reading.
+fn klog(m: &str) -> Option<Klog<'_>> {
+    let b = m.as_bytes();
+    let severity = *b.first()?;
+    if !matches!(severity, b'I' | b'W' | b'E' | b'F') || b.len() < 14 {
+        return None;
+    }
+    let two = |at: usize| -> Option<i8> {
+        let (x, y) = (b[at], b[at + 1]);
+        (x.is_ascii_digit() && y.is_ascii_digit()).then(|| ((x - b'0') * 10 + (y - b'0')) as i8)
+    };
+    if b[5] != b' ' || b[8] != b':' || b[11] != b':' {
+        return None;
+    }
+    let numbers = [two(1)?, two(3)?, two(6)?, two(9)?, two(12)?];
+    let mut rest = &m[14..];
+    let mut fraction = None;
+    if let Some(after) = rest.strip_prefix('.') {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        fraction = Some(&after[..digits]);
+        rest = &after[digits..];
+    }
+    let spaced = rest.trim_start();
+    if spaced.len() == rest.len() {
+        return None;
+    }
+    let digits = spaced.bytes().take_while(u8::is_ascii_digit).count();
+    let pid = &spaced[..digits];
+    let rest = spaced[digits..].strip_prefix(' ').filter(|_| digits > 0)?;
+    let end = rest.find(|c: char| c == ']' || c.is_whitespace())?;
+    if end == 0 || !rest[end..].starts_with(']') {
+        return None;
+    }
+    let source = &rest[..end];
+    let message = &rest[end + 1..];
+    let message = message.strip_prefix(' ').unwrap_or(message);
+    // The whole line is one line of text: a message holding a newline is no klog line.
+    if memchr::memchr(b'\n', message.as_bytes()).is_some() {
+        return None;
+    }
+    Some(Klog {
+        severity,
+        numbers,
+        fraction,
+        pid,
+        source,
+        message,
+    })
 }
 
 fn read_logrus_json(m: &str) -> Option<Message> {
@@ -771,11 +922,92 @@ mod tests {
         }
     }
 
+    /// The message read whole, as [`parse_message`] first did: every form by [`read_message`].
+    fn whole_reading(
+        daemon: &str,
+        time: Option<WallClock>,
+        message: &str,
+        line: &Line,
+    ) -> Option<DaemonRecord> {
+        let m = message.trim();
+        if m.is_empty() {
+            return None;
+        }
+        let parsed = read_message(m);
+        let kube = crate::parse::kube::log::read(&parsed.message);
+        let keep = kube.is_some()
+            || match kept_by_level(parsed.level.as_deref()) {
+                Some(kept) => kept,
+                None => is_notable(&parsed.message) || runtime_error::scan_line(line, m).is_some(),
+            };
+        if !keep {
+            return None;
+        }
+        let time = match (parsed.time, time) {
+            (Some(own @ WallClock::Instant { .. }), _) => Some(own),
+            (_, Some(framing @ WallClock::Instant { .. })) => Some(framing),
+            (Some(own), _) => Some(own),
+            (None, framing) => framing,
+        };
+        Some(DaemonRecord {
+            daemon: daemon.to_string(),
+            time,
+            level: parsed.level,
+            message: parsed.message,
+            fields: parsed.fields,
+            line: line.clone(),
+            repeat: None,
+            kube,
+        })
+    }
+
     #[test]
     fn all_patterns_compile() {
-        for r in [&*KLOG, &*LOGRUS_TTY] {
-            assert!(!r.as_str().is_empty());
+        assert!(!LOGRUS_TTY.as_str().is_empty());
+        assert!(!KLOG.as_str().is_empty());
+    }
+
+    /// The klog framing as a regular expression: the oracle of [`klog`].
+    static KLOG: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"^([IWEF])([0-9]{2})([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?\s+([0-9]+) ([^\]\s]+)\] ?(.*)$",
+        )
+    });
+
+    fn klog_oracle(m: &str) -> Option<Klog<'_>> {
+        let c = KLOG.captures(m)?;
+        let text = |i: usize| c.get(i).map_or("", |x| x.as_str());
+        let num = |i: usize| text(i).parse::<i8>().ok();
+        Some(Klog {
+            severity: text(1).as_bytes()[0],
+            numbers: [num(2)?, num(3)?, num(4)?, num(5)?, num(6)?],
+            fraction: c.get(7).map(|x| x.as_str()),
+            pid: text(8),
+            source: text(9),
+            message: text(10),
+        })
+    }
+
+    #[test]
+    fn klog_lines_read_as_the_oracle_reads_them() {
+        for line in [
+            "E0123 20:10:01.288012    1234 pod_workers.go:186] Error syncing pod",
+            "W0118 07:00:17.812453    1702 prober.go:108] Readiness probe failed",
+            "I0118 07:00:29 1702 kuberuntime_manager.go:640]computePodActions",
+            "I0118 07:00:29.1234567890 1702 a.go:1] ten digits",
+            "I0118 07:00:29.\t1702 a.go:1] no digits",
+            "I0118 07:00:29\u{3000}1702 a.go:1] ideographic space",
+            "I0118 07:00:29 1702  a.go:1] two spaces",
+            "I0118 07:00:29 1702 a go:1] space in the source",
+            "I0118 07:00:29 1702 a.go:1]",
+            "I0118 07:00:29 1702 a.go:1] two\nlines",
+            "F0118 07:00:29 1702 ]empty source",
+            "X0118 07:00:29 1702 a.go:1] level",
+            "I0118",
+        ] {
+            assert_eq!(klog(line), klog_oracle(line), "{line:?}");
         }
+        assert!(klog("E0123 20:10:01.288012    1234 pod_workers.go:186] x").is_some());
     }
 
     #[test]
@@ -1151,20 +1383,26 @@ Jan 23 20:10:03 beta_004 systemd[1]: Started Docker Application Container Engine
             proptest::prop_assert_eq!(is_dropped_chatter(&s, &mut Vec::new()), clear && is_logrus_chatter(&s));
         }
 
-        /// A logrus line dropped early is one the full reading drops too.
+        /// A message read in one pass, its record built only when kept, gives the record of
+        /// the whole reading, and the summary the record gives.
         #[test]
-        fn early_drop_agrees_with_the_full_reading(
-            s in "(time=\"[0-9T:.+-]{0,12}\" ?|level=(info|Error|debug|WARN|x) ?|msg=|\"|\\\\[nux\"]?|[a-zA-Z_ ]{0,6}|oom|OOM|Started Docker|nsenter|exit status 1| level=| ){0,20}"
+        fn one_pass_reading_agrees_with_the_whole_reading(
+            s in "(time=\"[0-9T:.+-]{0,12}\" ?|time=\"2018-01-23T20:10:01Z\" |level=(info|Error|debug|WARN|x) ?|msg=|error=|\"|\\\\[nux\"]?|[a-zA-Z_ ]{0,6}|oom|OOM|Started Docker|nsenter|exit status 1| level=| ){0,20}"
         ) {
             let line = Line::new(1, &s);
-            let m = s.trim();
-            if !m.is_empty() && logrus_text_dropped(m, &line) {
-                let parsed = read_message(m);
-                let kept = match kept_by_level(parsed.level.as_deref()) {
-                    Some(kept) => kept,
-                    None => is_notable(&parsed.message) || runtime_error::scan_line(&line, m).is_some(),
-                };
-                proptest::prop_assert!(!kept, "{m:?}");
+            let framing = Some(WallClock::NoYear { month: 1, day: 23, hour: 20, minute: 10, second: 1, nanosecond: 0 });
+            let reading = read("dockerd", framing.clone(), &s, &line);
+            let whole = whole_reading("dockerd", framing, &s, &line);
+            proptest::prop_assert_eq!(reading.is_some(), whole.is_some());
+            if let (Some(reading), Some(whole)) = (reading, whole) {
+                let mut summary = String::new();
+                reading.summary_into(&mut summary);
+                proptest::prop_assert_eq!(&summary, &whole.summary());
+                let record = reading.record(&line);
+                proptest::prop_assert_eq!(
+                    (&record.time, &record.level, &record.message, &record.fields),
+                    (&whole.time, &whole.level, &whole.message, &whole.fields)
+                );
             }
         }
 

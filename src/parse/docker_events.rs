@@ -152,7 +152,7 @@ impl LineParser {
             let stamp = wall_stamp(ev.time.as_ref());
             let signature = format!("{} {} {}", ev.object_type, ev.action, ev.actor_id);
             let next = self.events.len();
-            if let Retain::FoldInto(at) = self.routine.retain(signature, &stamp, next) {
+            if let Retain::FoldInto(at) = self.routine.retain(&signature, &stamp, next) {
                 if let Some(kept) = self.events.get_mut(at) {
                     fold_into(&mut kept.repeat, ev.line.no, stamp);
                     return;
@@ -208,9 +208,86 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<WallClock> {
     if s.is_empty() {
         return None;
     }
-    s.parse::<Timestamp>()
-        .ok()
+    common_rfc3339(s)
+        .or_else(|| s.parse::<Timestamp>().ok())
         .map(|at| WallClock::Instant { at })
+}
+
+/// The instant of a stamp of the form daemons write by the million,
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, read by hand: parsing it with `jiff` was
+/// a tenth of a daemon log's reading. `None` for any other form (a leap second, a comma before
+/// the fraction, `-00:00`, a lower-case `t`...), which `jiff` reads.
+fn common_rfc3339(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    let digits = |at: usize, len: usize| -> Option<i64> {
+        let mut value = 0;
+        for &d in b.get(at..at + len)? {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + i64::from(d - b'0');
+        }
+        Some(value)
+    };
+    let at = |i: usize| b.get(i).copied();
+    if at(4)? != b'-' || at(7)? != b'-' || at(10)? != b'T' || at(13)? != b':' || at(16)? != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0;
+    if at(i) == Some(b'.') {
+        i += 1;
+        let start = i;
+        while let Some(d) = at(i).filter(u8::is_ascii_digit) {
+            if i - start == 9 {
+                return None;
+            }
+            nanos = nanos * 10 + i32::from(d - b'0');
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        nanos *= 10_i32.pow(9 - (i - start) as u32);
+    }
+    let offset = match (at(i)?, b.len() - i) {
+        (b'Z', 1) => 0,
+        (sign @ (b'+' | b'-'), 6) if at(i + 3)? == b':' => {
+            let (h, m) = (digits(i + 1, 2)?, digits(i + 4, 2)?);
+            if h > 23 || m > 59 || (sign == b'-' && h == 0 && m == 0) {
+                return None;
+            }
+            let offset = h * 3600 + m * 60;
+            if sign == b'-' {
+                -offset
+            } else {
+                offset
+            }
+        }
+        _ => return None,
+    };
+    // Days since 1970-01-01 of the civil date (the proleptic Gregorian calendar).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Timestamp::new(seconds, nanos).ok()
 }
 
 /// Whether a token looks like the start of an RFC 3339 date (`2017-01-05T`), readable or not.
@@ -225,18 +302,14 @@ fn starts_with_stamp(s: &str) -> bool {
         && (b[10] == b'T' || b[10] == b't' || b[10] == b' ')
 }
 
-/// Where the attribute group starts: the first ` (` followed by `key=`.
+/// Where the attribute group starts: the first ` (` followed by `key=`. Found from each `(`
+/// with `memchr` (a substring search set up for each line cost more than the line's parsing).
 fn attribute_group_start(s: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(rel) = s.get(from..).and_then(|r| r.find(" (")) {
-        let at = from + rel;
-        let after = &s[at + 2..];
-        if key_len(after).is_some() {
-            return Some(at);
-        }
-        from = at + 2;
-    }
-    None
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b'(', bytes)
+        .filter(|&open| open > 0 && bytes[open - 1] == b' ')
+        .find(|&open| s.get(open + 1..).and_then(key_len).is_some())
+        .map(|open| open - 1)
 }
 
 fn attribute_group_is_open(s: &str) -> bool {
@@ -293,6 +366,16 @@ impl Strings {
     }
 }
 
+/// The id and what follows `<id>: ` when a line's first word is an id and a colon, as
+/// `split_once(": ")` splits it when no space is before the colon (found without a substring
+/// search of the whole line).
+fn id_and_tail(rest: &str) -> Option<(&str, &str)> {
+    let space = memchr::memchr(b' ', rest.as_bytes())?;
+    let id = rest.get(..space)?.strip_suffix(':')?;
+    let tail = rest.get(space + 1..)?;
+    (!id.is_empty()).then_some((id, tail))
+}
+
 /// A text event, the warning about its stamp if any, and its attribute list not yet read.
 type TextEvent<'a> = (DockerEvent, Option<Warning>, Option<&'a str>);
 
@@ -313,8 +396,8 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent<'_>, Warning> {
     let rest = rest.trim();
 
     // Pre-1.10: `<id>: (from <image>) <action>` or `<id>: <action>`.
-    if let Some((id, tail)) = rest.split_once(": ") {
-        if !id.contains(' ') && !id.is_empty() && attribute_group_start(rest).is_none() {
+    if let Some((id, tail)) = id_and_tail(rest) {
+        if attribute_group_start(rest).is_none() {
             let tail = tail.trim();
             let mut attributes = BTreeMap::new();
             let action = if let Some(from) = tail.strip_prefix("(from ") {
@@ -354,7 +437,13 @@ fn parse_text_event(s: &str, line: Line) -> Result<TextEvent<'_>, Warning> {
         }
         None => (rest, None),
     };
-    let words: Vec<&str> = head.split_whitespace().collect();
+    // Of ASCII white space, only the vertical tab is white space to `split_whitespace` and not
+    // to its ASCII form, which need not decode characters.
+    let words: Vec<&str> = if head.is_ascii() && !head.contains('\u{b}') {
+        head.split_ascii_whitespace().collect()
+    } else {
+        head.split_whitespace().collect()
+    };
     let (object_type, action, actor_id) = match words.as_slice() {
         [] | [_] => {
             return Err(Warning::at(no, "docker event line without type and action"));
@@ -722,6 +811,32 @@ mod tests {
         assert_eq!(p.warnings.len(), 1);
     }
 
+    #[test]
+    fn common_stamps_are_read_by_hand() {
+        for stamp in [
+            "2018-01-23T20:10:02Z",
+            "2018-01-23T20:10:02.123456789+08:00",
+            "2016-02-29T00:00:00.5-05:30",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(
+                common_rfc3339(stamp),
+                Some(stamp.parse::<Timestamp>().unwrap()),
+                "{stamp}"
+            );
+        }
+        for other in [
+            "2018-02-29T00:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2018-01-23 20:10:02Z",
+            "2018-01-23T20:10:02,5Z",
+            "2018-01-23T20:10:02-00:00",
+            "2018-01-23T20:10:02.1234567890Z",
+        ] {
+            assert_eq!(common_rfc3339(other), None, "{other}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC*") {
@@ -731,6 +846,52 @@ mod tests {
         #[test]
         fn never_panics_on_event_like_text(s in "(2017-01-05T00:35:58\\.1\\+08:00 |\\{|[a-z =(),:\"]){0,40}") {
             let _ = parse(&s);
+        }
+
+        /// A stamp read by hand is the instant `jiff` reads.
+        #[test]
+        fn common_stamps_read_as_jiff_reads_them(
+            s in "(19[0-9][0-9]|20[0-9][0-9]|0000|9999)-(0[0-9]|1[0-3])-([0-3][0-9])T([0-2][0-9]):([0-6][0-9]):([0-6][0-9])(\\.[0-9]{0,10})?(Z|z|[+-][0-2][0-9]:[0-6][0-9]|[+-]00:00|)"
+        ) {
+            if let Some(at) = common_rfc3339(&s) {
+                proptest::prop_assert_eq!(Some(at), s.parse::<Timestamp>().ok());
+            }
+        }
+
+        /// The attribute group is found where a substring search of ` (` finds it.
+        #[test]
+        fn attribute_group_starts_where_a_substring_search_finds_it(s in "( \\(|\\(| |a|=|,|\u{e9}){0,24}") {
+            let by_search = {
+                let mut from = 0;
+                let mut found = None;
+                while let Some(rel) = s.get(from..).and_then(|r| r.find(" (")) {
+                    let at = from + rel;
+                    if key_len(&s[at + 2..]).is_some() {
+                        found = Some(at);
+                        break;
+                    }
+                    from = at + 2;
+                }
+                found
+            };
+            proptest::prop_assert_eq!(attribute_group_start(&s), by_search);
+        }
+
+        /// A pre-1.10 line's id is split off where `split_once(": ")` splits it, when no space
+        /// is before; the words of a line are those `split_whitespace` gives.
+        #[test]
+        fn ids_and_words_are_split_as_by_the_standard_library(s in "(: |:| |a|\t|\u{b}|\u{a0}|\u{e9}){0,16}") {
+            let by_split = s.split_once(": ").filter(|(id, _)| !id.contains(' ') && !id.is_empty());
+            proptest::prop_assert_eq!(id_and_tail(&s), by_split);
+            let text = format!("2018-01-23T20:10:02Z container {s} abc (name=x)");
+            if let Ok((ev, _, _)) = parse_text_event(&text, Line::new(1, text.clone())) {
+                let rest = text.split_once(' ').map_or("", |(_, r)| r).trim();
+                let head = &rest[..attribute_group_start(rest).unwrap_or(rest.len())];
+                let words: Vec<&str> = head.split_whitespace().collect();
+                if words.len() > 2 && id_and_tail(rest).is_none() {
+                    proptest::prop_assert_eq!(ev.action, words[1..words.len() - 1].join(" "));
+                }
+            }
         }
     }
 }

@@ -139,6 +139,10 @@ pub struct Framer {
     /// A stamped entry was read.
     stamped: bool,
     export: Option<Box<Export>>,
+    /// The `_BOOT_ID` of the last journal record that had one, and the id of a new boot the
+    /// last record began (its id differs from the one before), until it is taken.
+    boot: Option<String>,
+    new_boot: Option<String>,
 }
 
 /// Unwrap one line out of context: as the first line of a file of `kind`.
@@ -149,7 +153,7 @@ pub fn frame(line: &str, kind: SourceKind) -> Frame<'_> {
 /// The syntax of one line, when it is a stamped log line (or a journal record): what content
 /// sniffing counts.
 pub fn syntax(line: &str) -> Option<Syntax> {
-    let framer = Framer::new(SourceKind::Unknown);
+    let mut framer = Framer::new(SourceKind::Unknown);
     match framer.stamped_frame(line.strip_prefix('\u{feff}').unwrap_or(line))? {
         Frame::Entry(e) if e.is_stamped() || e.tag.is_some() => Some(e.syntax),
         _ => None,
@@ -163,6 +167,31 @@ impl Framer {
             margin: None,
             stamped: false,
             export: None,
+            boot: None,
+            new_boot: None,
+        }
+    }
+
+    /// The journal's id of a new boot, when the frame just read is a journal record (`-o json`,
+    /// `-o export`) whose `_BOOT_ID` differs from the record's before it: the boot begins at
+    /// its line.
+    pub fn take_new_boot(&mut self) -> Option<String> {
+        self.new_boot.take()
+    }
+
+    /// Note the `_BOOT_ID` of a journal record.
+    fn note_boot(&mut self, id: Option<&str>) {
+        let Some(id) = id.filter(|id| !id.is_empty()) else {
+            return;
+        };
+        match &self.boot {
+            Some(before) if before == id => {}
+            before => {
+                if before.is_some() {
+                    self.new_boot = Some(id.to_string());
+                }
+                self.boot = Some(id.to_string());
+            }
         }
     }
 
@@ -182,7 +211,9 @@ impl Framer {
 
     /// The entry still being read when the file ends.
     pub fn finish(&mut self) -> Option<Held> {
-        self.export.take().and_then(|e| e.held())
+        let (held, boot) = self.export.take().and_then(|e| e.held())?;
+        self.note_boot(boot.as_deref());
+        Some(held)
     }
 
     // Inlined, as the readers below it: a frame is returned through each of them, and moving it
@@ -221,7 +252,7 @@ impl Framer {
 
     /// A line without a stamp: `text` is the line after the quoting's margin, `rest` after all
     /// its white space, `own` how much indentation is its own.
-    fn unstamped<'a>(&self, text: &'a str, rest: &'a str, own: usize) -> Frame<'a> {
+    fn unstamped<'a>(&mut self, text: &'a str, rest: &'a str, own: usize) -> Frame<'a> {
         if is_prompt_line(rest) {
             return Frame::Prompt;
         }
@@ -254,10 +285,14 @@ impl Framer {
     /// The frame of a line that starts with a stamp, a priority, a journal record or a journal
     /// meta line; `None` for any other line.
     #[inline(always)]
-    fn stamped_frame<'a>(&self, line: &'a str) -> Option<Frame<'a>> {
+    fn stamped_frame<'a>(&mut self, line: &'a str) -> Option<Frame<'a>> {
         let first = *line.as_bytes().first()?;
         match first {
-            b'{' => journal_json(line).map(Frame::Entry),
+            b'{' => {
+                let (entry, boot) = journal_json(line)?;
+                self.note_boot(boot.as_deref());
+                Some(Frame::Entry(entry))
+            }
             b'-' => {
                 (line.starts_with("-- ") && is_journal_meta(line)).then_some(Frame::JournalMeta)
             }
@@ -371,7 +406,7 @@ impl Framer {
             return None;
         }
         let rest = rest[colon2 + 1..].trim_start();
-        let ring = Framer::new(SourceKind::Dmesg);
+        let mut ring = Framer::new(SourceKind::Dmesg);
         let mut frame = match ring.dmesg_bracketed(rest) {
             Some(f) => f,
             None => ring.unstamped(rest, rest, 0),
@@ -923,8 +958,8 @@ impl RecordFields<'_> {
     }
 }
 
-/// `journalctl -o json`: one object per line.
-fn journal_json(line: &str) -> Option<Entry<'static>> {
+/// `journalctl -o json`: one object per line; its entry and its `_BOOT_ID`.
+fn journal_json(line: &str) -> Option<(Entry<'static>, Option<String>)> {
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
     let obj = v.as_object()?;
     let field = |k: &str| obj.get(k).and_then(|x| x.as_str());
@@ -948,7 +983,7 @@ fn journal_json(line: &str) -> Option<Entry<'static>> {
         comm: field("_COMM"),
         host: field("_HOSTNAME"),
     };
-    Some(fields.entry(message))
+    Some((fields.entry(message), field("_BOOT_ID").map(str::to_string)))
 }
 
 /// Whether a line opens a `journalctl -o export` entry.
@@ -968,6 +1003,7 @@ struct Export {
     identifier: Option<String>,
     comm: Option<String>,
     host: Option<String>,
+    boot: Option<String>,
     message: Option<String>,
     /// The line the message starts on, and that line's text.
     message_no: u32,
@@ -1037,6 +1073,7 @@ impl Export {
             "SYSLOG_IDENTIFIER" => self.identifier = own(),
             "_COMM" => self.comm = own(),
             "_HOSTNAME" => self.host = own(),
+            "_BOOT_ID" => self.boot = own(),
             "MESSAGE" => {
                 self.message = own();
                 self.message_no = no;
@@ -1046,7 +1083,8 @@ impl Export {
         }
     }
 
-    fn held(self: Box<Self>) -> Option<Held> {
+    /// The entry read, and its `_BOOT_ID`.
+    fn held(self: Box<Self>) -> Option<(Held, Option<String>)> {
         let message = self.message.clone()?;
         let fields = RecordFields {
             realtime_us: self.realtime_us,
@@ -1056,11 +1094,12 @@ impl Export {
             comm: self.comm.as_deref(),
             host: self.host.as_deref(),
         };
-        Some(Held {
+        let held = Held {
             no: self.message_no,
             text: self.message_text.clone(),
             entry: fields.entry(message),
-        })
+        };
+        Some((held, self.boot.clone()))
     }
 
     fn finish_binary(&mut self, value: String) {
@@ -1122,8 +1161,9 @@ impl Framer {
 
     fn end_export<'a>(&mut self) -> Frame<'a> {
         match self.export.take().and_then(|e| e.held()) {
-            Some(held) => {
+            Some((held, boot)) => {
                 self.stamped |= held.entry.is_stamped();
+                self.note_boot(boot.as_deref());
                 Frame::Held(Box::new(held))
             }
             None => Frame::JournalMeta,

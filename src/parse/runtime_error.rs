@@ -43,8 +43,8 @@ use crate::parse::text::numbered_lines;
 use crate::parse::Parsed;
 use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
-/// Substrings one of which every recognised runtime error contains. Other scanners that run
-/// first (the kernel log's prefilter) include them in their own literal search.
+/// Substrings one of which every recognised runtime error contains: [`RUNTIME_TRIGGERS`] and
+/// [`DAEMON_TRIGGERS`].
 pub const TRIGGER_LITERALS: &[&str] = &[
     "untime error",
     "OCI runtime",
@@ -55,12 +55,22 @@ pub const TRIGGER_LITERALS: &[&str] = &[
     "failed to unshare",
     "final child",
     "mkdir /sys/fs/cgroup",
-    "Cannot start container",
     "_linux.go:",
+    "Cannot start container",
     "failed to create endpoint",
     "container networking",
     "error creating overlay mount",
 ];
+
+/// The triggers of the runtime's own text (runc, the OCI runtime's errors as any program
+/// quotes them): looked for in every message. Other scanners that run first (the kernel log's
+/// prefilter) include them in their own literal search.
+pub const RUNTIME_TRIGGERS: &[&str] = TRIGGER_LITERALS.split_at(10).0;
+
+/// The triggers of errors only the container daemon prints (a start it could not make, its
+/// own set-up of the network and the overlay mount): looked for in the daemon's messages, and
+/// in text of unknown source, not in the kernel's nor in other programs' syslog lines.
+pub const DAEMON_TRIGGERS: &[&str] = TRIGGER_LITERALS.split_at(10).1;
 
 /// Substrings of errors only the container daemon prints, which the kernel log's prefilter
 /// need not look for: a kernel never prints them, and the daemon's own log is scanned whole.
@@ -77,17 +87,24 @@ static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| {
     Literals::new(&all)
 });
 
-static RUNTIME_ONLY: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
+static LOGGED: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
+
+static RUNTIME_ONLY: LazyLock<Literals> = LazyLock::new(|| Literals::new(RUNTIME_TRIGGERS));
 
 /// Whether `message` may hold a runtime error: the cheap test to run before building anything.
 pub fn may_match(message: &str) -> bool {
     TRIGGERS.is_match(message.as_bytes())
 }
 
-/// Whether `message` may hold a runtime error other than the daemon-only ones
-/// ([`TRIGGER_LITERALS`]): the test of logs whose prefilter looks for those alone.
+/// Whether `message` may hold an error of the runtime's own ([`RUNTIME_TRIGGERS`]).
 pub fn may_match_runtime(message: &str) -> bool {
     RUNTIME_ONLY.is_match(message.as_bytes())
+}
+
+/// Whether a daemon's syslog message may hold a runtime error other than the daemon-only ones
+/// ([`TRIGGER_LITERALS`]), which are left to the daemon's own log.
+pub fn may_match_logged(message: &str) -> bool {
+    LOGGED.is_match(message.as_bytes())
 }
 
 /// Substrings of an exec into a running container: they win over the start markers, which an

@@ -227,14 +227,20 @@ pub fn mask_text(text: &str) -> String {
 /// The tools [`PASSWORD_TOOL`] names, or a part of their names (`mysql` of `mysqldump`).
 const PASSWORD_TOOLS: &[&str] = &["mysql", "mariadb", "sshpass", "redis-cli", "login"];
 
-/// Whether `text` holds one of `words` (lower-case ASCII) in any case.
+/// Whether `text` holds one of `words` (lower-case ASCII) in any case. A word is compared only
+/// where its first letter is, in either case: every string of a report is masked, and
+/// comparing at every byte was most of the time its assembly took.
 fn contains_any_case(text: &str, words: &[&str]) -> bool {
     let text = text.as_bytes();
     words.iter().any(|w| {
-        !w.is_empty()
-            && text
-                .windows(w.len())
-                .any(|window| window.eq_ignore_ascii_case(w.as_bytes()))
+        let w = w.as_bytes();
+        let Some(&first) = w.first() else {
+            return false;
+        };
+        memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|at| {
+            text.get(at..at + w.len())
+                .is_some_and(|window| window.eq_ignore_ascii_case(w))
+        })
     })
 }
 
@@ -594,5 +600,22 @@ mod tests {
         assert!(contains_any_case("run MYSQLDUMP -p", PASSWORD_TOOLS));
         assert!(!contains_any_case("bear", &["bearer"]));
         assert!(!contains_any_case("", &["key"]));
+    }
+
+    proptest::proptest! {
+        /// Words are found where a comparison at every byte finds them.
+        #[test]
+        fn words_are_found_as_at_every_byte(s in "(k|K|e|E|y|Y|t|o|n|ke|\u{e9}| ){0,16}") {
+            let words = ["key", "token", "k"];
+            for count in 0..=words.len() {
+                let words = &words[..count];
+                let at_every_byte = words.iter().any(|w| {
+                    s.as_bytes()
+                        .windows(w.len())
+                        .any(|window| window.eq_ignore_ascii_case(w.as_bytes()))
+                });
+                proptest::prop_assert_eq!(contains_any_case(&s, words), at_every_byte);
+            }
+        }
     }
 }

@@ -27,7 +27,7 @@ use crate::facts::{
 };
 use crate::parse::text::{clean, numbered_lines};
 use crate::parse::{daemon_log, gfp, runtime_error};
-use crate::retention::{fold_into, keep_record, Folder, Retain};
+use crate::retention::{fold_into, Folder, Retain};
 use crate::sources::SourceKind;
 
 use crate::parse::framing::{Entry, Frame, Framer, Held};
@@ -146,8 +146,9 @@ struct Parser {
     /// the common case, stamp after stamp, copies none.
     last: Option<Stamp>,
     stamp: Stamp,
-    /// Whether continuation lines belong to a kernel message.
+    /// Whether continuation lines belong to a kernel message, or to a daemon's.
     in_kernel_message: bool,
+    in_daemon_message: bool,
     hostnames: Vec<String>,
     reports: Reports,
     daemon: Vec<DaemonRecord>,
@@ -169,6 +170,18 @@ struct Parser {
     scanned: crate::parse::Scanned,
 }
 
+/// The runtime error triggers a message is searched for.
+#[derive(Clone, Copy)]
+enum Triggers {
+    /// Every one but the daemon-only ones
+    /// ([`runtime_error::DAEMON_ONLY_TRIGGER_LITERALS`]), left to the daemon's own log: a
+    /// daemon's messages.
+    Daemon,
+    /// The runtime's own ([`runtime_error::RUNTIME_TRIGGERS`]): the kernel's messages and
+    /// other programs' lines, which the daemon's own errors never come in.
+    Runtime,
+}
+
 /// Routine messages (bridge port state changes, which a container host logs by the million)
 /// kept per log: enough to show the churn around any incident of a normal log, while a GB log
 /// cannot fill memory with them. Reports and failures are never capped.
@@ -188,6 +201,7 @@ impl Parser {
             last: None,
             stamp: Stamp::default(),
             in_kernel_message: false,
+            in_daemon_message: false,
             hostnames: Vec::new(),
             reports: Reports::new(empty_log()),
             daemon: Vec::new(),
@@ -265,7 +279,7 @@ impl Parser {
             _ => return,
         };
         let next = messages.len() - 1;
-        if let Retain::FoldInto(at) = self.routine_messages.retain(signature, &m.stamp, next) {
+        if let Retain::FoldInto(at) = self.routine_messages.retain(&signature, &m.stamp, next) {
             if let Some(m) = messages.pop() {
                 if let Some(kept) = messages.get_mut(at) {
                     fold_into(&mut kept.repeat, m.line.no, m.stamp);
@@ -276,7 +290,18 @@ impl Parser {
 
     fn read_line(&mut self, no: u32, raw: &str) {
         self.lines = self.lines.saturating_add(1);
-        match self.framer.frame(no, raw) {
+        let frame = self.framer.frame(no, raw);
+        if let Some(id) = self.framer.take_new_boot() {
+            // A journal record of another `_BOOT_ID` than the one before: a new boot begins
+            // at its line.
+            match &frame {
+                Frame::Held(held) => self
+                    .reports
+                    .note_journal_boot(held.no, &held.text, Some(&id)),
+                _ => self.reports.note_journal_boot(no, raw, Some(&id)),
+            }
+        }
+        match frame {
             Frame::Blank => {}
             Frame::JournalMeta => {
                 if let Some(id) = crate::parse::framing::journal_boot(raw) {
@@ -286,16 +311,22 @@ impl Parser {
             Frame::Prompt => {
                 // A pasted shell prompt ends whatever message was being read.
                 self.in_kernel_message = false;
+                self.in_daemon_message = false;
             }
             Frame::Continuation(body) => {
                 self.unframed = self.unframed.saturating_add(1);
+                if self.in_daemon_message {
+                    // The daemon's own errors go on over its message's lines too.
+                    self.scan_runtime(no, raw, body, Triggers::Daemon);
+                    return;
+                }
                 if self.is_ordinary(body, false) {
                     return;
                 }
                 if self.in_kernel_message {
                     self.kernel_piece(no, raw, body, true);
                 }
-                self.scan_runtime(no, raw, body);
+                self.scan_runtime(no, raw, body, Triggers::Runtime);
             }
             Frame::Entry(e) => self.entry(no, raw, e),
             Frame::Held(held) => {
@@ -325,6 +356,7 @@ impl Parser {
             }
         }
         self.in_kernel_message = e.kernel;
+        self.in_daemon_message = false;
         if e.kernel {
             self.kernel_messages = self.kernel_messages.saturating_add(1);
             self.reports.note_stamp(no, raw, &self.stamp);
@@ -345,44 +377,59 @@ impl Parser {
             if e.format == KernelLogFormat::JournalJson {
                 for (i, piece) in body.split('\n').enumerate() {
                     self.kernel_piece(no, raw, piece, i > 0);
-                    self.scan_runtime(no, raw, piece);
+                    self.scan_runtime(no, raw, piece, Triggers::Runtime);
                 }
             } else {
                 for (i, piece) in split_012(body).enumerate() {
                     self.kernel_piece(no, raw, piece, i > 0);
-                    self.scan_runtime(no, raw, piece);
+                    self.scan_runtime(no, raw, piece, Triggers::Runtime);
                 }
             }
             return;
         }
         let body: &str = &e.body;
-        if let Some(tag) = e.tag.as_deref() {
-            // Most daemon lines are chatter, dropped before they are read (off only in the
-            // tests that check the skip changes nothing).
-            if is_daemon_tag(tag, body)
-                && !(self.prefilter && daemon_log::is_dropped_chatter(body, &mut self.lowered))
-            {
-                // The scratch line is reused: most daemon lines are dropped.
-                self.scratch.no = no;
-                self.scratch.text.clear();
-                self.scratch.text.push_str(raw);
-                if let Some(rec) =
-                    daemon_log::parse_message(tag, self.stamp.wall.clone(), body, &self.scratch)
-                {
-                    if runtime_error::may_match(body) || daemon_log::is_kube_incident(&rec) {
-                        // A runtime error is an incident: its record is kept whole.
-                        self.daemon.push(rec);
-                    } else {
-                        keep_record(&mut self.daemon, &mut self.routine_daemon, rec);
-                    }
+        let decoded = e.format == KernelLogFormat::JournalJson;
+        let daemon_tag = e.tag.as_deref().filter(|tag| is_daemon_tag(tag, body));
+        self.in_daemon_message = daemon_tag.is_some();
+        let Some(tag) = daemon_tag else {
+            // Another program's line: only the runtime's own errors are looked for, and the
+            // search found none of their literals in a plain line.
+            if !(self.prefilter && self.scanned.plain && !decoded) {
+                for piece in split_012(body) {
+                    self.scan_runtime(no, raw, piece, Triggers::Runtime);
                 }
             }
-        }
-        if self.is_ordinary(body, e.format == KernelLogFormat::JournalJson) {
+            return;
+        };
+        // Most daemon lines are chatter, dropped before they are read (off only in the tests
+        // that check the skip changes nothing). Chatter holds none of the chatter breakers in any
+        // case, and every runtime error trigger is one: nothing is left to look for in it.
+        if self.prefilter && daemon_log::is_dropped_chatter(body, &mut self.lowered) {
             return;
         }
-        for piece in split_012(body) {
-            self.scan_runtime(no, raw, piece);
+        // The scratch line is reused: most daemon lines are dropped.
+        self.scratch.no = no;
+        self.scratch.text.clear();
+        self.scratch.text.push_str(raw);
+        // Each piece of the body is a part of it: a body without a trigger has no error.
+        let may_be_error = runtime_error::may_match(body);
+        if let Some(reading) = daemon_log::read(tag, self.stamp.wall.clone(), body, &self.scratch) {
+            if may_be_error || reading.is_kube_incident() {
+                // A runtime error is an incident: its record is kept whole.
+                self.daemon.push(reading.record(&self.scratch));
+            } else {
+                daemon_log::keep(
+                    &mut self.daemon,
+                    &mut self.routine_daemon,
+                    reading,
+                    &self.scratch,
+                );
+            }
+        }
+        if may_be_error {
+            for piece in split_012(body) {
+                self.scan_runtime(no, raw, piece, Triggers::Daemon);
+            }
         }
     }
 
@@ -431,10 +478,13 @@ impl Parser {
         self.reports.feed(&l);
     }
 
-    fn scan_runtime(&mut self, no: u32, raw: &str, message: &str) {
-        // Most lines are not errors: decide that before copying the line. The daemon-only
-        // errors are left to the daemon's own log, as the prefilter leaves them.
-        if !runtime_error::may_match_runtime(message) {
+    fn scan_runtime(&mut self, no: u32, raw: &str, message: &str, triggers: Triggers) {
+        // Most lines are not errors: decide that before copying the line.
+        let may = match triggers {
+            Triggers::Daemon => runtime_error::may_match_logged(message),
+            Triggers::Runtime => runtime_error::may_match_runtime(message),
+        };
+        if !may {
             return;
         }
         self.scratch.no = no;
@@ -450,6 +500,9 @@ impl Parser {
 
     fn finish(mut self) -> KernelLogOutput {
         if let Some(Held { no, text, entry }) = self.framer.finish() {
+            if let Some(id) = self.framer.take_new_boot() {
+                self.reports.note_journal_boot(no, &text, Some(&id));
+            }
             self.entry(no, &text, entry);
         }
         self.reports.finish();
@@ -545,7 +598,6 @@ fn decode_masks(log: &mut KernelLog, oom_releases: &[Option<String>]) {
     }
 }
 
-/// rsyslog writes a multi-line printk's embedded newlines as `#012`.
 /// A message without the printk caller id a `CONFIG_PRINTK_CALLER` kernel prints after the
 /// stamp (`[    C1] ` for CPU 1 in interrupt context, `[  T123] ` for task 123), so that the
 /// message reads as on any other kernel.
@@ -567,8 +619,26 @@ fn without_caller_id(body: &str) -> &str {
     }
 }
 
+/// rsyslog writes a multi-line printk's embedded newlines as `#012`: the pieces of `body`
+/// between them, as `body.split("#012")` gives them, found with `memchr` (a substring search
+/// set up for every line cost more than the line's framing).
 fn split_012(body: &str) -> impl Iterator<Item = &str> {
-    body.split("#012")
+    let mut rest = Some(body);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let bytes = text.as_bytes();
+        let mut from = 0;
+        while let Some(at) = memchr::memchr(b'#', bytes.get(from..).unwrap_or_default()) {
+            let at = from + at;
+            if bytes.get(at..at + 4) == Some(b"#012") {
+                rest = text.get(at + 4..);
+                return text.get(..at);
+            }
+            from = at + 1;
+        }
+        rest = None;
+        Some(text)
+    })
 }
 
 /// Tags whose messages the daemon log parser reads.
@@ -589,11 +659,20 @@ fn is_daemon_tag(tag: &str, message: &str) -> bool {
     if DAEMONS.iter().any(|d| tag.starts_with(d)) {
         return true;
     }
-    tag == "systemd"
-        && ["docker", "containerd", "kubepods", "crio", "podman"]
-            .iter()
-            .any(|w| message.contains(w))
+    tag == "systemd" && SYSTEMD_DAEMON_WORDS.is_match(message.as_bytes())
 }
+
+/// The words that make a systemd line a container daemon's (`docker.service`, `kubepods.slice`).
+static SYSTEMD_DAEMON_WORDS: std::sync::LazyLock<crate::parse::literals::Literals> =
+    std::sync::LazyLock::new(|| {
+        crate::parse::literals::Literals::new(&[
+            "docker",
+            "containerd",
+            "kubepods",
+            "crio",
+            "podman",
+        ])
+    });
 
 fn empty_log() -> KernelLog {
     KernelLog::empty(KernelLogFormat::DmesgRaw)

@@ -22,7 +22,12 @@ const BRIDGE_LITERAL: &str = ") entered";
 enum Cover {
     /// A signature (messages.rs) or an idle check of the report state machine (reports.rs).
     Report,
-    /// A runtime error trigger ([`crate::parse::runtime_error::TRIGGER_LITERALS`]).
+    /// A trigger of the runtime's own errors ([`crate::parse::runtime_error::RUNTIME_TRIGGERS`]). The
+    /// daemon's own errors ([`crate::parse::runtime_error::DAEMON_TRIGGERS`]) are looked for in daemon
+    /// messages only, which are read whether or not the search found anything: their literals
+    /// (`Cannot start container`, `failed to set up container networking`) have no short cover
+    /// that ordinary lines lack, and a cover as common as `container` left a third of a
+    /// container host's lines to the full path.
     Runtime,
 }
 
@@ -58,16 +63,13 @@ const LITERALS: &[(&str, Cover)] = &[
     ("final child", Cover::Runtime),
     ("Pid: ", Cover::Report),
     ("mkdir /sys/fs/cgroup", Cover::Runtime),
-    // Cannot start container, container process caused, container init caused, failed to set
-    // up container networking.
-    ("ontainer", Cover::Runtime),
+    // Container process caused, container init caused.
+    ("caused", Cover::Runtime),
     ("general protection fault", Cover::Report),
-    // Failed to create endpoint, error creating overlay mount.
-    ("creat", Cover::Runtime),
+    ("OCI runtime", Cover::Runtime),
     ("kmem_cache_create", Cover::Report),
     ("Kernel panic", Cover::Report),
-    // Runtime error, OCI runtime.
-    ("untime", Cover::Runtime),
+    ("untime error", Cover::Runtime),
     (BRIDGE_LITERAL, Cover::Report),
     // A buddy line opens a Mem-Info block without its header; its total follows a size
     // (`4096kB = `) or a type (`(M) = `).
@@ -162,7 +164,7 @@ mod tests {
 
     #[test]
     fn every_runtime_trigger_is_covered() {
-        for trigger in runtime_error::TRIGGER_LITERALS {
+        for trigger in runtime_error::RUNTIME_TRIGGERS {
             assert!(
                 LITERALS
                     .iter()
@@ -209,8 +211,6 @@ mod tests {
             "Node 0 DMA32: 7*4kB (UM) 3*2048kB (M) = 6172kB",
             "container_linux.go:247: starting container process caused \"x\"",
             "nsenter: failed to unshare namespaces: Cannot allocate memory",
-            "failed to create endpoint web on network bridge: failed to add the host (veth1) <=> sandbox (veth2) pair interfaces: cannot allocate memory",
-            "error creating overlay mount to /var/lib/docker/overlay2/abc/merged: invalid argument",
             "OCI runtime exec failed: exec failed: unable to start container process: exec: \"bash\": executable file not found in $PATH: unknown",
             "cgroup: fork rejected by pids controller in /lxc.payload.juju-04f1e3-1-lxd-5/system.slice/snap.lxd.daemon.service",
             "TCP: out of memory -- consider tuning tcp_mem",
@@ -226,6 +226,9 @@ mod tests {
             "IPv6: ADDRCONF(NETDEV_UP): veth09ac835: link is not ready",
             "device veth453c6c6 left promiscuous mode",
             "IPVS: Creating netns size=2040 id=1837",
+            // The daemon's own errors are looked for in its messages only.
+            "failed to create endpoint web on network bridge: failed to add the host (veth1) <=> sandbox (veth2) pair interfaces: cannot allocate memory",
+            "time=\"2018-01-18T07:00:38Z\" level=info msg=\"shim disconnected\" id=25f7 module=containerd/tasks",
             "",
         ] {
             assert!(!may_matter(ordinary), "{ordinary}");

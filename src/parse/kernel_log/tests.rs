@@ -282,6 +282,61 @@ fn seed_journal_json() {
     assert_eq!(out.log.messages.len(), 2);
 }
 
+/// `journalctl -o json` of two boots, as `journalctl -b all -o json` prints them: the second
+/// boot's records carry another `_BOOT_ID`, and no marker line stands between the boots.
+fn two_boot_records() -> Vec<(&'static str, i64, i64, &'static str, &'static str)> {
+    const FIRST: &str = "6c7c6013a26343b29e964691ff25d04c";
+    const SECOND: &str = "8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b";
+    vec![
+        (FIRST, 1_516_709_401_000_000, 2_751_018_239_907, "kernel", "IPVS: Creating netns size=2040 id=1"),
+        (FIRST, 1_516_709_402_000_000, 2_751_019_000_000, "dockerd", "time=\"2018-01-23T20:10:02Z\" level=info msg=\"shim reaped\""),
+        (SECOND, 1_517_101_200_000_000, 3_104_210, "kernel", "Linux version 4.18.0-305.el8.x86_64 (mockbuild@x86-vm-07) #1 SMP Thu Apr 29 08:54:30 EDT 2021"),
+        (SECOND, 1_517_101_205_000_000, 8_000_000, "kernel", "IPVS: Creating netns size=2040 id=2"),
+    ]
+}
+
+#[test]
+fn a_json_journal_of_two_boots_marks_where_the_boot_id_changes() {
+    let text: String = two_boot_records()
+        .iter()
+        .map(|&(boot, realtime, mono, tag, msg)| {
+            let transport = if tag == "kernel" { "kernel" } else { "journal" };
+            format!(
+                "{{\"__REALTIME_TIMESTAMP\":\"{realtime}\",\"__MONOTONIC_TIMESTAMP\":\"{mono}\",\"_BOOT_ID\":\"{boot}\",\"_TRANSPORT\":\"{transport}\",\"SYSLOG_IDENTIFIER\":\"{tag}\",\"_HOSTNAME\":\"node-7\",\"MESSAGE\":{}}}\n",
+                serde_json::to_string(msg).unwrap()
+            )
+        })
+        .collect();
+    let out = parse(&text, SourceKind::Journal);
+    let marks = &out.log.boot_marks;
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    assert_eq!(marks[0].line.no, 3);
+    assert_eq!(
+        marks[0].kind,
+        crate::facts::BootMarkKind::Journal {
+            id: Some("8e2a1c0f9b3d4e5f8a7b6c5d4e3f2a1b".to_string())
+        }
+    );
+    // Stamped by the new boot's first message, its own line.
+    assert_eq!(marks[0].stamp.uptime_s, Some(3.10421));
+
+    // The same records in `-o export`: each entry's mark is its MESSAGE line.
+    let export: String = two_boot_records()
+        .iter()
+        .map(|&(boot, realtime, mono, tag, msg)| {
+            format!(
+                "__CURSOR=s=1;b={boot}\n__REALTIME_TIMESTAMP={realtime}\n__MONOTONIC_TIMESTAMP={mono}\n_BOOT_ID={boot}\n_TRANSPORT=kernel\nSYSLOG_IDENTIFIER={tag}\nMESSAGE={msg}\n_HOSTNAME=node-7\n\n"
+            )
+        })
+        .collect();
+    let out = parse(&export, SourceKind::Journal);
+    let marks = &out.log.boot_marks;
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    assert_eq!(marks[0].line.no, 2 * 9 + 7);
+    assert!(marks[0].line.text.starts_with("MESSAGE=Linux version 4.18"));
+    assert_eq!(marks[0].stamp.uptime_s, Some(3.10421));
+}
+
 #[test]
 fn seed_dmesg_human() {
     let text: String = seed()
@@ -1153,6 +1208,17 @@ fn bridge_port_messages_past_the_cap_are_counted() {
         counted,
         vec!["7 bridge port messages after the first 5000 were counted, not kept"]
     );
+}
+
+proptest::proptest! {
+    /// The `#012` pieces are those `str::split` gives.
+    #[test]
+    fn pieces_are_those_of_str_split(s in "(#012|#01|#|0|1|2|a|\u{e9}| ){0,16}") {
+        proptest::prop_assert_eq!(
+            split_012(&s).collect::<Vec<_>>(),
+            s.split("#012").collect::<Vec<_>>()
+        );
+    }
 }
 
 const SOFT_LOCKUP: &str = include_str!(
