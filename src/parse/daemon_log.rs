@@ -389,7 +389,7 @@ impl Reading<'_> {
 }
 
 /// Keep the record of `reading` (line `line`) at the end of `records`, or fold it into a kept
-/// record of its signature ([`keep_record`], deciding before the record is built).
+/// record of its signature ([`keep_record`](crate::retention::keep_record), deciding before the record is built).
 pub fn keep(
     records: &mut Vec<DaemonRecord>,
     folder: &mut Folder,
