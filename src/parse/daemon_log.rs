@@ -413,7 +413,6 @@ static CHATTER_BREAKERS: LazyLock<Literals> = LazyLock::new(|| {
         .chain(NOTABLE)
         .chain(&["oom"])
         .chain(runtime_error::TRIGGER_LITERALS)
-        .chain(runtime_error::DAEMON_ONLY_TRIGGER_LITERALS)
         .map(|w| w.to_ascii_lowercase())
         .collect();
     words.sort();

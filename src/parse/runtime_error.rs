@@ -60,6 +60,7 @@ pub const TRIGGER_LITERALS: &[&str] = &[
     "failed to create endpoint",
     "container networking",
     "error creating overlay mount",
+    "failed programming external connectivity",
 ];
 
 /// The triggers of the runtime's own text (runc, the OCI runtime's errors as any program
@@ -72,22 +73,9 @@ pub const RUNTIME_TRIGGERS: &[&str] = TRIGGER_LITERALS.split_at(10).0;
 /// in text of unknown source, not in the kernel's nor in other programs' syslog lines.
 pub const DAEMON_TRIGGERS: &[&str] = TRIGGER_LITERALS.split_at(10).1;
 
-/// Substrings of errors only the container daemon prints, which the kernel log's prefilter
-/// need not look for: a kernel never prints them, and the daemon's own log is scanned whole.
-pub const DAEMON_ONLY_TRIGGER_LITERALS: &[&str] = &["failed programming external connectivity"];
-
-/// [`TRIGGER_LITERALS`] and [`DAEMON_ONLY_TRIGGER_LITERALS`] searched at once: every line of
-/// every log passes through [`scan_line`], and almost none of them is an error.
-static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| {
-    let all: Vec<&str> = TRIGGER_LITERALS
-        .iter()
-        .chain(DAEMON_ONLY_TRIGGER_LITERALS)
-        .copied()
-        .collect();
-    Literals::new(&all)
-});
-
-static LOGGED: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
+/// [`TRIGGER_LITERALS`] searched at once: every line of every log passes through
+/// [`scan_line`], and almost none of them is an error.
+static TRIGGERS: LazyLock<Literals> = LazyLock::new(|| Literals::new(TRIGGER_LITERALS));
 
 static RUNTIME_ONLY: LazyLock<Literals> = LazyLock::new(|| Literals::new(RUNTIME_TRIGGERS));
 
@@ -99,12 +87,6 @@ pub fn may_match(message: &str) -> bool {
 /// Whether `message` may hold an error of the runtime's own ([`RUNTIME_TRIGGERS`]).
 pub fn may_match_runtime(message: &str) -> bool {
     RUNTIME_ONLY.is_match(message.as_bytes())
-}
-
-/// Whether a daemon's syslog message may hold a runtime error other than the daemon-only ones
-/// ([`TRIGGER_LITERALS`]), which are left to the daemon's own log.
-pub fn may_match_logged(message: &str) -> bool {
-    LOGGED.is_match(message.as_bytes())
 }
 
 /// Substrings of an exec into a running container: they win over the start markers, which an

@@ -173,9 +173,7 @@ struct Parser {
 /// The runtime error triggers a message is searched for.
 #[derive(Clone, Copy)]
 enum Triggers {
-    /// Every one but the daemon-only ones
-    /// ([`runtime_error::DAEMON_ONLY_TRIGGER_LITERALS`]), left to the daemon's own log: a
-    /// daemon's messages.
+    /// Every one ([`runtime_error::TRIGGER_LITERALS`]): a daemon's messages.
     Daemon,
     /// The runtime's own ([`runtime_error::RUNTIME_TRIGGERS`]): the kernel's messages and
     /// other programs' lines, which the daemon's own errors never come in.
@@ -481,7 +479,7 @@ impl Parser {
     fn scan_runtime(&mut self, no: u32, raw: &str, message: &str, triggers: Triggers) {
         // Most lines are not errors: decide that before copying the line.
         let may = match triggers {
-            Triggers::Daemon => runtime_error::may_match_logged(message),
+            Triggers::Daemon => runtime_error::may_match(message),
             Triggers::Runtime => runtime_error::may_match_runtime(message),
         };
         if !may {

@@ -1424,3 +1424,17 @@ fn xfs_deadlock_and_alloc_stall_lines() {
         ]
     );
 }
+
+/// The daemon's own start errors come in its syslog lines as in its own log: a published port
+/// already taken (docker 20.10's words) is read from `messages`, and not from another
+/// program's line that quotes it.
+#[test]
+fn daemon_only_errors_are_read_from_the_daemon_s_syslog_lines() {
+    let text = "Dec  6 07:09:35 vm dockerd[6822]: time=\"2026-12-06T07:09:35.505420137Z\" level=error msg=\"Handler for POST /v1.41/containers/d0012554aa4e/start returned error: driver failed programming external connectivity on endpoint web-2 (e41e870092ca): Bind for 0.0.0.0:8080 failed: port is already allocated\"\n\
+                Dec  6 07:09:36 vm sshd[11]: user typed driver failed programming external connectivity on endpoint web-9 (e41e870092ca): x\n";
+    let out = parse(text, SourceKind::Syslog);
+    assert_eq!(out.runtime_errors.len(), 1, "{:?}", out.runtime_errors);
+    let e = &out.runtime_errors[0];
+    assert_eq!(e.container.as_deref(), Some("web-2"));
+    assert_eq!(e.setup, Some(crate::facts::SetupStep::Network));
+}
