@@ -177,6 +177,15 @@ pub enum KubeAction {
     RuntimeOom,
     /// The runtime stops a container, giving it this long before it kills it.
     RuntimeStop { timeout_seconds: Option<u64> },
+    /// The runtime killed a container that had not exited within this long of the signal it
+    /// was sent first (dockerd's `failed to exit within 10s of signal 15 - using the force`).
+    RuntimeForcedKill {
+        grace_seconds: Option<u64>,
+        signal: Option<u32>,
+    },
+    /// The runtime daemon was told to stop (dockerd's `Processing signal 'terminated'`): unless
+    /// it keeps them alive (`live-restore`), it stops its containers as it goes.
+    RuntimeShutdown { signal: String },
 }
 
 impl KubeAction {
@@ -190,6 +199,8 @@ impl KubeAction {
             KubeAction::AdmitRejected { .. } => "admit_rejected",
             KubeAction::RuntimeOom => "runtime_oom",
             KubeAction::RuntimeStop { .. } => "runtime_stop",
+            KubeAction::RuntimeForcedKill { .. } => "runtime_forced_kill",
+            KubeAction::RuntimeShutdown { .. } => "runtime_shutdown",
         }
     }
 }
