@@ -549,6 +549,8 @@ pub fn seed_facts() -> Facts {
         ],
         container: None,
         setup: None,
+        pod: None,
+        pod_uid: None,
     };
     let unshare_error = RuntimeError {
         line: Line::new(3, SEED_DAEMON_LINE),
@@ -561,6 +563,8 @@ pub fn seed_facts() -> Facts {
         go_locations: Vec::new(),
         container: None,
         setup: None,
+        pod: None,
+        pod_uid: None,
     };
     Facts {
         sources: vec![

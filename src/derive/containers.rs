@@ -21,6 +21,7 @@ use crate::facts::{
     WallClock,
 };
 
+use super::kube::PodView;
 use super::At;
 
 /// Exit codes docker gives a container whose process never ran: 127 (command not found) and
@@ -528,10 +529,105 @@ fn shutdown_before<'a>(
     let window = SignedDuration::from_secs(grace.saturating_add(30));
     shutdowns
         .iter()
-        .filter(|r| {
+        .rev()
+        .find(|r| {
             instant(r.item.time.as_ref())
                 .is_some_and(|t| t <= when && when.duration_since(t) <= window)
         })
-        .last()
         .copied()
+}
+
+/// `namespace/pod/container` for a runtime error that a kubelet line ties to its pod
+/// ([`RuntimeError::pod`], [`RuntimeError::pod_uid`]) and names the container of: a pod
+/// named by its uid alone, or without its namespace, is named from `pods` (`<container> in pod
+/// <uid>` when they do not know it). `None` for an
+/// error whose line names no pod or no container.
+pub fn kube_label_of_error(error: &RuntimeError, pods: &[PodView<'_>]) -> Option<String> {
+    let container = error.container.as_deref().filter(|c| !c.is_empty())?;
+    let known = pods.iter().find(|p| {
+        let by_uid = error.pod_uid.is_some() && p.uid == error.pod_uid;
+        let by_name = error
+            .pod
+            .as_deref()
+            .is_some_and(|named| match named.split_once('/') {
+                Some((ns, name)) => {
+                    p.name.as_deref() == Some(name)
+                        && p.namespace.as_deref().is_none_or(|n| n == ns)
+                }
+                None => p.name.as_deref() == Some(named),
+            });
+        by_uid || by_name
+    });
+    let pod = match (error.pod.as_deref(), known) {
+        (Some(named), _) if named.contains('/') => named.to_string(),
+        (_, Some(p)) if p.name.is_some() => p.label(),
+        (Some(named), _) => named.to_string(),
+        // As the derived pods name a container of a pod known by its uid alone.
+        (None, _) => return Some(format!("{container} in pod {}", error.pod_uid.as_deref()?)),
+    };
+    Some(format!("{pod}/{container}"))
+}
+
+#[cfg(test)]
+mod kube_label_tests {
+    use super::*;
+    use crate::facts::{Line, RuntimeErrorKind};
+
+    fn error(pod: Option<&str>, uid: Option<&str>, container: Option<&str>) -> RuntimeError {
+        RuntimeError {
+            line: Line::new(1, "x"),
+            time: None,
+            kind: RuntimeErrorKind::StartFailure,
+            exit_status: None,
+            failed_step: None,
+            errno_text: None,
+            cgroup_path: None,
+            go_locations: Vec::new(),
+            container: container.map(str::to_string),
+            setup: None,
+            pod: pod.map(str::to_string),
+            pod_uid: uid.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_kubelet_error_is_named_by_its_pod() {
+        let uid = "5e0c7a4e-2b7d-4c41-9a3f-1f6e2d9b8c70";
+        let pods = [PodView {
+            namespace: Some("shop".into()),
+            name: Some("web-6d4cf56db6-x7k2p".into()),
+            uid: Some(uid.into()),
+            ..PodView::default()
+        }];
+        let named = |e: &RuntimeError| kube_label_of_error(e, &pods);
+        let full = error(Some("shop/web-6d4cf56db6-x7k2p"), None, Some("app"));
+        assert_eq!(
+            named(&full).as_deref(),
+            Some("shop/web-6d4cf56db6-x7k2p/app")
+        );
+        // By uid only, or by name without a namespace: the derived pod names it.
+        let by_uid = error(None, Some(uid), Some("app"));
+        assert_eq!(
+            named(&by_uid).as_deref(),
+            Some("shop/web-6d4cf56db6-x7k2p/app")
+        );
+        let by_name = error(Some("web-6d4cf56db6-x7k2p"), None, Some("app"));
+        assert_eq!(
+            named(&by_name).as_deref(),
+            Some("shop/web-6d4cf56db6-x7k2p/app")
+        );
+        // A pod the bundle knows nothing more of, by uid: said as such.
+        let unknown = error(
+            None,
+            Some("0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90"),
+            Some("app"),
+        );
+        assert_eq!(
+            kube_label_of_error(&unknown, &[]).as_deref(),
+            Some("app in pod 0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90")
+        );
+        // No container, or no pod: no Kubernetes name.
+        assert_eq!(named(&error(Some("shop/web"), None, None)), None);
+        assert_eq!(named(&error(None, None, Some("app"))), None);
+    }
 }

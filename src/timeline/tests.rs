@@ -958,6 +958,8 @@ fn runtime_error_replaces_the_daemon_record_of_its_line_and_copies_merge() {
             go_locations: Vec::new(),
             container: None,
             setup: None,
+            pod: None,
+            pod_uid: None,
         }],
     ));
     let t = build(&facts);
