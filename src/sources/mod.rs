@@ -800,6 +800,53 @@ mod tests {
             K::CrictlInspect,
             "postmortem-node1-20220211T192413Z/cri/inspect.json",
         ),
+        // `journalctl -o short` without its header reads as syslog, whatever the month's
+        // language.
+        (
+            "journalctl/recorded-systemd-252-short-ru_RU.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-de_DE.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-fr_FR.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-es_ES.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-it_IT.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-pt_BR.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-pl_PL.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-zh_CN.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-ja_JP.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {

@@ -309,8 +309,7 @@ mod tests {
         assert_eq!(got[1].pod_label().as_deref(), Some("default/nginx"));
     }
 
-    /// The klog messages of a sample, their headers taken off: the framing of this one (a
-    /// journal in a Russian locale, `янв 20 00:20:07`) is not read.
+    /// The klog messages of a sample, their headers taken off.
     fn messages(text: &str) -> Vec<String> {
         numbered_lines(text)
             .filter_map(|(_, line)| Some(line.split_once("] ")?.1.to_string()))
@@ -320,7 +319,9 @@ mod tests {
     #[test]
     fn eviction_in_the_older_free_text() {
         let text = sample("kubelet_log/k8s-58541-journal-ru-locale-eviction-1.9.txt");
-        let got: Vec<KubeLogEvent> = messages(&text).iter().filter_map(|m| read(m)).collect();
+        // A journal in a Russian locale (`янв 20 00:20:07`), read whole by the daemon log
+        // parser.
+        let got = events(&text);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(
             got[0].action,
