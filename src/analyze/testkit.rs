@@ -510,6 +510,19 @@ fn sourced<T>(path: &str, value: T) -> Sourced<T> {
     }
 }
 
+/// The facts of a kubelet log whose lines quote a start failure and an exec failure of
+/// container `app` of pod `shop/web-6d4cf56db6-x7k2p`.
+pub fn kubelet_failure_facts() -> Facts {
+    let log = crate::parse::testing::data(
+        "kubelet_log/k8s-source-structured-start-and-exec-failures.txt",
+    );
+    crate::parse::testing::facts_of(&[(
+        "var/log/kubelet.log",
+        crate::sources::SourceKind::DaemonLog,
+        &log,
+    )])
+}
+
 /// The seed incident's facts.
 pub fn seed_facts() -> Facts {
     let free = Free {

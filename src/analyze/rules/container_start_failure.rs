@@ -488,14 +488,7 @@ mod tests {
 
     #[test]
     fn a_kubelet_line_names_the_pod_of_the_container() {
-        let log = crate::parse::testing::data(
-            "kubelet_log/k8s-source-structured-start-and-exec-failures.txt",
-        );
-        let facts = crate::parse::testing::facts_of(&[(
-            "var/log/kubelet.log",
-            crate::sources::SourceKind::DaemonLog,
-            &log,
-        )]);
+        let facts = kubelet_failure_facts();
         let f = run(&facts);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(
