@@ -403,7 +403,8 @@ pub fn signalled_exits<'a>(
                 (Some(last), Some(code)) if last.exit_code == code => {
                     last.inspect = Some(inspect);
                 }
-                (None, Some(code)) if view.events.is_empty() => exits.push(SignalledExit {
+                // An exit the events do not show (they are kept in the daemon's memory only).
+                (None, Some(code)) if state.running != Some(true) => exits.push(SignalledExit {
                     inspect: Some(inspect),
                     ..SignalledExit::new(at, code)
                 }),
