@@ -313,15 +313,15 @@ impl Framer {
             b'A'..=b'Z' | b'a'..=b'z' => syslog_traditional(line, self.kind)
                 .map(Frame::Entry)
                 .or_else(|| self.dmesg_decoded(line))
-                .or_else(|| journal_short_full(line).map(Frame::Entry))
-                .or_else(|| syslog_localized(line, self.kind).map(Frame::Entry)),
-            b'0'..=b'9' => syslog_iso(line, self.kind).map(Frame::Entry).or_else(|| {
+                .or_else(|| other_lettered(line, self.kind)),
+            b'0'..=b'9' => match syslog_iso(line, self.kind) {
+                Some(e) => Some(Frame::Entry(e)),
                 // `12月 06 10:15:02`: `月` is E6 9C 88.
-                let numeric_month = line.as_bytes().get(1..3)?.contains(&0xE6);
-                numeric_month
-                    .then(|| syslog_localized(line, self.kind).map(Frame::Entry))
-                    .flatten()
-            }),
+                None if line.as_bytes().get(1..3)?.contains(&0xE6) => {
+                    syslog_localized(line, self.kind).map(Frame::Entry)
+                }
+                None => None,
+            },
             0x80.. => syslog_localized(line, self.kind).map(Frame::Entry),
             _ => None,
         }
@@ -639,6 +639,16 @@ fn two_digits(s: &str) -> Option<i8> {
 fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     let month = syslog_month(line.get(..3)?)?;
     syslog_past_month(month, line.get(3..)?, kind)
+}
+
+/// A line that starts with a letter and is neither traditional syslog nor `dmesg -T`:
+/// `journalctl -o short-full`, or a stamp whose month is in the host's language. Kept out of
+/// line so that the hot path's chain stays as small as before.
+#[inline(never)]
+fn other_lettered(line: &str, kind: SourceKind) -> Option<Frame<'_>> {
+    journal_short_full(line)
+        .or_else(|| syslog_localized(line, kind))
+        .map(Frame::Entry)
 }
 
 /// [`syslog_traditional`] with the month in the host's language (`янв 20 00:20:07`, `déc. 06`,
