@@ -633,7 +633,7 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     } else {
         KernelLogFormat::Syslog
     };
-    // One entry built, whichever reading: built on two paths, it was built aside and copied.
+    // The entry is built in one place: built on each of two paths, it was built aside and copied.
     let (wall, syntax, rest) = match plain_syslog_stamp(line) {
         Some((wall, rest)) => (wall, Syntax::Syslog, rest),
         None => syslog_stamp(line)?,
