@@ -109,7 +109,7 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
     let k = event.kill.item;
     let mut out = Vec::new();
     if let Some(cg) = event.limit_cgroup() {
-        let owner = cgroup_owner(cg, &ctx.derived.containers).describe();
+        let owner = owner_words(ctx, cg, false);
         let mut s = format!("The limit hit was that of {owner} ({}).", code(cg));
         if event.limit_is_parents() {
             if let Some(task) = event.task_cgroup() {
@@ -124,7 +124,8 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
             }
         }
         out.push(s);
-        out.extend(unit_of_cgroup(ctx, cg).map(|u| unit_words(u.item)));
+        let shared_said = event.limit_is_parents();
+        out.extend(unit_of_cgroup(ctx, cg).map(|u| unit_words(u.item, shared_said)));
     }
     let limit = k
         .memory_limit_kb
@@ -206,7 +207,7 @@ pub fn limit_advice(
     let mut action = format!(
         "Measure the peak memory of {} and raise its {limit}limit above it with headroom, or \
          reduce what the workload holds",
-        owner.describe()
+        owner_words(ctx, cgroup, true)
     );
     // A unit's limit set in a drop-in is changed there, or it comes back at the next reload.
     if let Some(u) = unit_of_cgroup(ctx, cgroup) {
@@ -225,9 +226,51 @@ pub fn limit_advice(
         CgroupOwner::Unit(u) => Some(format!(
             "systemctl status {u}; systemctl set-property {u} MemoryMax=<size>"
         )),
+        CgroupOwner::Pod(uid) => pod_of_uid(ctx, uid).and_then(|p| {
+            let name = p.name.as_deref()?;
+            let ns = p.namespace.as_deref().unwrap_or("default");
+            Some(format!("kubectl -n {ns} top pod {name} --containers"))
+        }),
         _ => None,
     };
     (action, command)
+}
+
+/// The pod of the bundle whose uid is `uid`.
+fn pod_of_uid<'c, 'a>(
+    ctx: &'c Context<'a>,
+    uid: &str,
+) -> Option<&'c crate::derive::kube::PodView<'a>> {
+    ctx.derived.pods.iter().find(|p| {
+        p.uid
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(uid))
+    })
+}
+
+/// The owner of the memory cgroup at `cgroup` in words. A pod the bundle names is named by
+/// `namespace/name` rather than its uid and, with `with_container`, by the container of it that
+/// the OOM killer killed (`namespace/pod/container`), when its reports name one.
+pub fn owner_words(ctx: &Context<'_>, cgroup: &str, with_container: bool) -> String {
+    use crate::analyze::finding::code;
+    use crate::derive::oom::{cgroup_owner, CgroupOwner};
+    let owner = cgroup_owner(cgroup, &ctx.derived.containers);
+    let CgroupOwner::Pod(uid) = &owner else {
+        return owner.describe();
+    };
+    let Some(pod) = pod_of_uid(ctx, uid).filter(|p| p.name.is_some()) else {
+        return owner.describe();
+    };
+    let mut killed: Vec<usize> = pod.oom_kills.iter().filter_map(|o| o.container).collect();
+    killed.dedup();
+    match killed.as_slice() {
+        [one] if with_container => format!(
+            "pod {} (container {})",
+            code(&pod.label()),
+            code(&pod.container_label(*one))
+        ),
+        _ => format!("pod {}", code(&pod.label())),
+    }
 }
 
 /// Whether a memory cgroup OOM kill reached its limit: usage at the limit, or the limit hit
@@ -299,8 +342,9 @@ pub fn unit_of_cgroup<'a>(ctx: &Context<'a>, cgroup: &str) -> Option<At<'a, Syst
 }
 
 /// What `systemctl status` says of a unit's memory: its limits, the drop-ins that may set
-/// them, and its use when the status was taken.
-fn unit_words(u: &SystemdUnitStatus) -> String {
+/// them, and its use when the status was taken. `shared_said`: the sentence before has said
+/// that the cgroups below share the limit.
+fn unit_words(u: &SystemdUnitStatus, shared_said: bool) -> String {
     use crate::analyze::finding::code;
     use crate::units::bytes;
     let limits: Vec<String> = u
@@ -329,7 +373,7 @@ fn unit_words(u: &SystemdUnitStatus) -> String {
             bytes(used)
         ));
     }
-    if u.name.ends_with(".slice") {
+    if u.name.ends_with(".slice") && !shared_said {
         s.push_str(": every unit in the slice shares that limit");
     }
     s.push('.');

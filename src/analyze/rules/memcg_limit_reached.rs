@@ -98,6 +98,7 @@ impl Rule for LimitReached {
                         .unwrap_or_else(|| "?".to_string()),
                     limit.clone().unwrap_or_else(|| "?".to_string()),
                     k.memory_failcnt
+                        .filter(|f| *f > 0)
                         .map(|f| format!(" (the limit was hit {f} times: `failcnt`)"))
                         .unwrap_or_default(),
                     times(kills),
@@ -114,6 +115,7 @@ impl Rule for LimitReached {
                         .unwrap_or_else(|| "all".to_string()),
                     limit.clone().unwrap_or_else(|| "memory".to_string()),
                     k.memory_failcnt
+                        .filter(|f| *f > 0)
                         .map(|f| format!(" and had hit the limit {f} times"))
                         .unwrap_or_default()
                 ))

@@ -311,18 +311,29 @@ impl Rule for OomMemcgKill {
             b = b.cite(c.path, c.line);
         }
         let k = first.item;
-        let mut text = format!(
-            "The kernel's OOM killer ran {} inside a memory cgroup",
-            times(kills.len())
-        );
-        if let Some(cg) = &k.memcg {
-            text.push_str(&format!(", first for {}", code(cg)));
-        }
-        text.push('.');
+        let mut text = match (&k.memcg, kills.len()) {
+            (Some(cg), 1) => format!(
+                "The kernel's OOM killer ran once, inside memory cgroup {}.",
+                code(cg)
+            ),
+            (Some(cg), n) => format!(
+                "The kernel's OOM killer ran {} inside memory cgroups, the first time in {}.",
+                times(n),
+                code(cg)
+            ),
+            (None, n) => format!(
+                "The kernel's OOM killer ran {} inside a memory cgroup.",
+                times(n)
+            ),
+        };
         if let (Some(u), Some(l)) = (kb(k.memory_usage_kb), kb(k.memory_limit_kb)) {
             text.push_str(&format!(" The cgroup used {u} of its {l} limit"));
-            if let Some(f) = k.memory_failcnt {
-                text.push_str(&format!(" and had hit it {f} times (failcnt)"));
+            // A count of zero says nothing a reader needs: the kill itself shows the limit met.
+            if let Some(f) = k.memory_failcnt.filter(|f| *f > 0) {
+                text.push_str(&format!(
+                    "; its charges had failed against the limit {} (`failcnt`)",
+                    times(f)
+                ));
             }
             text.push('.');
         }
@@ -580,6 +591,47 @@ mod tests {
         assert!(OomGlobalKill
             .evaluate(&context(&seed_facts(), None))
             .is_empty());
+    }
+}
+
+/// The wording of real kills whose `failcnt` the kernel printed as 0.
+#[cfg(test)]
+mod wording {
+    use super::*;
+    use crate::analyze::rules::memcg_limit_reached::LimitReached;
+    use crate::analyze::testkit::*;
+    use crate::sources::SourceKind;
+
+    /// The recorded v1 kills at 512 MiB and 64 MiB print `failcnt 0`: no sentence counts the
+    /// limit hit zero times, and the count is said where the kernel counted.
+    #[test]
+    fn a_failcnt_of_zero_is_not_said() {
+        let facts = kernel_log_facts(
+            "dmesg",
+            include_str!(
+                "../../../tests/data/recorded/docker-20.10-cgroup1-oom-and-start-failures/dmesg"
+            ),
+            SourceKind::Dmesg,
+        );
+        let ctx = context(&facts, None);
+        let mut text = explained_by(&OomMemcgKill, &facts);
+        for f in LimitReached.evaluate(&ctx) {
+            text.push_str(&f.sentence);
+            text.push_str(&f.explanation);
+        }
+        assert!(text.contains("The kernel's OOM killer ran 5 times inside memory cgroups, the first time in `/docker/"), "{text}");
+        assert!(!text.contains(" 0 times"), "{text}");
+        assert!(!text.contains("failcnt"), "{text}");
+        let counted = kernel_log_facts(
+            "dmesg",
+            include_str!("../../../tests/data/dmesg_oom/cadvisor-memcg-oom-3.13-ubuntu.txt"),
+            SourceKind::Dmesg,
+        );
+        let text = explained_by(&OomMemcgKill, &counted);
+        assert!(
+            text.contains("its charges had failed against the limit 4152239 times (`failcnt`)"),
+            "{text}"
+        );
     }
 }
 
