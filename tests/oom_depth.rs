@@ -44,3 +44,54 @@ fn a_pod_limit_is_advised_by_its_names() {
     );
     assert!(actions(&report).iter().all(|a| !a.contains("uid")));
 }
+
+/// Three docker containers of a sosreport at their memory limits, read from their cgroup
+/// files: one recommendation names the three with their limits, not one each.
+#[test]
+fn containers_at_their_limits_get_one_recommendation() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let ids = [
+        "1c8fa019edd4b9d4b2856f4932c55929c5c118c808ed5faee9a135ca6e84b039",
+        "3cd1c49d7f3c06e5a9d0d1d8d1d4e0e6b27d8e2f09a0c0d4c8b7a6f5e4d3c2b1",
+        "dd6cf0120f4d7a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b",
+    ];
+    let limits: [u64; 3] = [536_870_912, 536_870_912, 2_147_483_648];
+    for (id, limit) in ids.iter().zip(limits) {
+        let group = dir.path().join(format!("sys/fs/cgroup/memory/docker/{id}"));
+        std::fs::create_dir_all(&group).expect("create folder");
+        std::fs::write(group.join("memory.limit_in_bytes"), format!("{limit}\n")).expect("write");
+        std::fs::write(
+            group.join("memory.usage_in_bytes"),
+            format!("{}\n", limit - 4096),
+        )
+        .expect("write");
+        std::fs::write(group.join("memory.failcnt"), "37\n").expect("write");
+    }
+    let report = report_json(dir.path());
+    let reached = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["id"] == "memcg.limit-reached")
+        .count();
+    assert_eq!(reached, 3);
+    // Each finding's own recommendations: the report has no failure to rank them under.
+    let actions: Vec<&str> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| f["recommendations"].as_array().into_iter().flatten())
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    let measuring: Vec<&&str> = actions
+        .iter()
+        .filter(|a| a.starts_with("Measure the peak memory"))
+        .collect();
+    assert_eq!(measuring.len(), 1, "{actions:?}");
+    assert_eq!(
+        *measuring[0],
+        "Measure the peak memory of container `1c8fa019edd4` (limit 512 MiB), container \
+         `3cd1c49d7f3c` (limit 512 MiB) and container `dd6cf0120f4d` (limit 2 GiB) and raise \
+         each limit above its peak with headroom, or reduce what the workloads hold"
+    );
+}

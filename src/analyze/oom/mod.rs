@@ -236,6 +236,79 @@ pub fn limit_advice(
     (action, command)
 }
 
+/// The advice for the memory limits of several cgroups that were reached, `(cgroup, limit in
+/// words)`, in one action that names each owner with its limit; one limit gets
+/// [`limit_advice`]'s.
+pub fn limits_advice(
+    ctx: &Context<'_>,
+    limits: &[(&str, Option<&str>)],
+) -> (String, Option<String>) {
+    use crate::derive::oom::{cgroup_owner, CgroupOwner};
+    if let [(cgroup, limit)] = limits {
+        return limit_advice(ctx, cgroup, *limit);
+    }
+    let owners: Vec<String> = limits
+        .iter()
+        .map(|(cgroup, limit)| {
+            let owner = owner_words(ctx, cgroup, true);
+            match limit {
+                Some(l) => format!("{owner} (limit {l})"),
+                None => owner,
+            }
+        })
+        .collect();
+    let action = format!(
+        "Measure the peak memory of {} and raise each limit above its peak with headroom, or \
+         reduce what the workloads hold",
+        and_list(&owners)
+    );
+    let (mut containers, mut units, mut commands) = (Vec::new(), Vec::new(), Vec::new());
+    for (cgroup, _) in limits {
+        match cgroup_owner(cgroup, &ctx.derived.containers) {
+            CgroupOwner::Container(v) => containers.push(v.name.unwrap_or(v.id).to_string()),
+            CgroupOwner::ContainerId(id) => containers.push(id),
+            CgroupOwner::Unit(u) => units.push(u),
+            CgroupOwner::Pod(uid) => {
+                if let Some(p) = pod_of_uid(ctx, &uid) {
+                    if let Some(name) = p.name.as_deref() {
+                        let ns = p.namespace.as_deref().unwrap_or("default");
+                        commands.push(format!("kubectl -n {ns} top pod {name} --containers"));
+                    }
+                }
+            }
+            CgroupOwner::Cgroup(_) => {}
+        }
+    }
+    containers.dedup();
+    units.dedup();
+    if !containers.is_empty() {
+        commands.insert(
+            0,
+            format!(
+                "docker stats --no-stream {}; docker update --memory <size> --memory-swap <size> \
+                 <container>",
+                containers.join(" ")
+            ),
+        );
+    }
+    if !units.is_empty() {
+        commands.push(format!(
+            "systemctl status {}; systemctl set-property <unit> MemoryMax=<size>",
+            units.join(" ")
+        ));
+    }
+    (action, (!commands.is_empty()).then(|| commands.join("; ")))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// The pod of the bundle whose uid is `uid`.
 fn pod_of_uid<'c, 'a>(
     ctx: &'c Context<'a>,
