@@ -95,3 +95,58 @@ fn containers_at_their_limits_get_one_recommendation() {
          each limit above its peak with headroom, or reduce what the workloads hold"
     );
 }
+
+/// A recorded folder of `tests/data/recorded/`, its files without their header lines.
+fn recorded(folder: &str) -> tempfile::TempDir {
+    let from = repo().join("tests/data/recorded").join(folder);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for entry in std::fs::read_dir(&from).expect("recorded folder").flatten() {
+        let name = entry.file_name();
+        if name == "README.md" {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("recorded file");
+        let body: String = text
+            .lines()
+            .filter(|l| !l.starts_with("# source:") && !l.starts_with("# note:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.path().join(name), body).expect("write");
+    }
+    dir
+}
+
+/// The recorded Gunicorn server, four workers of 108 MiB in 256 MiB: the verdict is its worker
+/// count against the limit, with the count that fits, and its first action says it.
+#[test]
+fn recorded_gunicorn_workers_are_the_cause() {
+    let dir = recorded("gunicorn-27-cgroup1-worker-oom");
+    let report = report_json(dir.path());
+    assert_eq!(report["root_cause"]["verdict"], "oom.app-sizing");
+    let summary = report["root_cause"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("configured for 4 workers (`workers = 4`, from `gunicorn.conf.py`)"),
+        "{summary}"
+    );
+    let first = report["root_cause"]["recommendations"][0]["action"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("Run at most 2 `gunicorn` workers in the 256 MiB limit"),
+        "{first}"
+    );
+}
+
+/// The recorded PostgreSQL backend: `ALTER SYSTEM`'s settings in `postgresql.auto.conf` win
+/// over `postgresql.conf`'s, and the advice has their numbers.
+#[test]
+fn recorded_postgres_settings_are_the_cause() {
+    let dir = recorded("postgresql-15-cgroup1-backend-oom");
+    let report = report_json(dir.path());
+    assert_eq!(report["root_cause"]["verdict"], "oom.app-sizing");
+    let first = report["root_cause"]["recommendations"][0]["action"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(first.starts_with("Set `shared_buffers = 128MB`"), "{first}");
+    assert!(first.contains("`work_mem = 3MB`"), "{first}");
+}

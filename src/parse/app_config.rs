@@ -98,6 +98,10 @@ sniff_regex!(
     PG_SETTING,
     r"^(data_directory|hba_file|ident_file|listen_addresses|max_connections|shared_buffers|unix_socket_directories)\s*=\s*\S"
 );
+sniff_regex!(
+    PG_MEMORY,
+    r"^(work_mem|maintenance_work_mem|effective_cache_size|huge_pages)\s*=\s*\S"
+);
 sniff_regex!(UWSGI, r"^\[uwsgi\]\s*$");
 sniff_regex!(WORKERS, r"^workers\s*=\s*\S");
 sniff_regex!(
@@ -107,7 +111,7 @@ sniff_regex!(
 
 /// Two of PostgreSQL's own settings (its title comment reads like a root prompt, which the
 /// head leaves out), uWSGI's section, or Gunicorn's `workers` beside a setting only Gunicorn
-/// has. `postgresql.auto.conf` holds only what `ALTER SYSTEM` set: its name tells it.
+/// has.
 fn sniff(head: &Head<'_>) -> Option<Strength> {
     let lines = head.lines();
     if lines
@@ -120,8 +124,17 @@ fn sniff(head: &Head<'_>) -> Option<Strength> {
     {
         return Some(Strength::Strong);
     }
-    (lines.clone().any(|l| WORKERS.is_match(l)) && lines.clone().any(|l| GUNICORN_ONLY.is_match(l)))
-        .then_some(Strength::Strong)
+    if lines.clone().any(|l| WORKERS.is_match(l))
+        && lines.clone().any(|l| GUNICORN_ONLY.is_match(l))
+    {
+        return Some(Strength::Strong);
+    }
+    // `postgresql.auto.conf` holds what `ALTER SYSTEM` set, a Gunicorn file may set only
+    // `workers`: read as such where the name says so.
+    lines
+        .clone()
+        .any(|l| PG_SETTING.is_match(l) || PG_MEMORY.is_match(l) || WORKERS.is_match(l))
+        .then_some(Strength::Plausible)
 }
 
 pub(crate) const FORMAT: Format = Format {

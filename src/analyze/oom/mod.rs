@@ -6,6 +6,7 @@
 //! Rule files are leaves: they read facts, the derived facts (OOM kills counted once, in
 //! [`crate::derive::oom`]) and this module, never another rule.
 
+pub mod apps;
 pub mod consumers;
 pub mod sizing;
 
