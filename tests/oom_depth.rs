@@ -150,3 +150,53 @@ fn recorded_postgres_settings_are_the_cause() {
     assert!(first.starts_with("Set `shared_buffers = 128MB`"), "{first}");
     assert!(first.contains("`work_mem = 3MB`"), "{first}");
 }
+
+/// A one-line kill in the journal, whose kernel line names no cgroup, beside systemd's lines for
+/// the unit and the `systemctl status` of the `systemd-slice-oom` sample: the kill is the
+/// service's, and the limit its slice's.
+#[test]
+fn a_one_line_kill_is_attributed_to_its_unit_and_slice() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // The kernel's and systemd's lines as systemd 249 and a 5.15 kernel print them
+    // (`unit.c`'s `A process of this unit has been killed by the OOM killer.`, `service.c`'s
+    // `Main process exited, code=killed, status=9/KILL` and `Failed with result 'oom-kill'.`).
+    let journal = "\
+Mar 05 09:11:48 batch01 kernel: Memory cgroup out of memory: Killed process 4120 (python3) total-vm:412288kB, anon-rss:186152kB, file-rss:2264kB, shmem-rss:0kB, UID:998 pgtables:520kB oom_score_adj:0
+Mar 05 09:11:48 batch01 systemd[1]: report-export.service: A process of this unit has been killed by the OOM killer.
+Mar 05 09:11:48 batch01 systemd[1]: report-export.service: Main process exited, code=killed, status=9/KILL
+Mar 05 09:11:48 batch01 systemd[1]: report-export.service: Failed with result 'oom-kill'.
+";
+    std::fs::write(dir.path().join("messages"), journal).expect("write");
+    std::fs::copy(
+        repo().join("samples/systemd-slice-oom/systemctl-status.txt"),
+        dir.path().join("systemctl-status.txt"),
+    )
+    .expect("copy");
+    let report = report_json(dir.path());
+    let kill = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == "oom.memcg-kill")
+        .expect("oom.memcg-kill");
+    let sentence = kill["sentence"].as_str().unwrap_or_default();
+    assert!(
+        sentence.contains("inside the memory cgroup of systemd service `report-export.service`"),
+        "{sentence}"
+    );
+    let text = kill["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("systemd names the unit it hit in the same seconds, systemd service `report-export.service`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`systemctl status batch.slice` shows its limit, `max` 1 GiB"),
+        "{text}"
+    );
+    let cited = kill["evidence"].as_array().into_iter().flatten().any(|e| {
+        e["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("A process of this unit has been killed"))
+    });
+    assert!(cited, "{}", kill["evidence"]);
+}

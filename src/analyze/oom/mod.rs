@@ -128,6 +128,9 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
         let shared_said = event.limit_is_parents();
         out.extend(unit_of_cgroup(ctx, cg).map(|u| unit_words(u.item, shared_said)));
     }
+    if let (None, Some(u)) = (event.limit_cgroup(), &event.unit) {
+        out.push(unit_attribution(ctx, u));
+    }
     let limit = k
         .memory_limit_kb
         .map(|l| l.saturating_mul(1024))
@@ -137,6 +140,44 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
     }
     out.extend(consumers::memcg_composition(k));
     out
+}
+
+/// Whose limit a kill line without a cgroup hit, as systemd's line names its unit: the unit,
+/// and the limit of the unit or of the slice above it as `systemctl status` shows them.
+fn unit_attribution(ctx: &Context<'_>, unit: &crate::derive::oom::UnitOom<'_>) -> String {
+    use crate::derive::oom::CgroupOwner;
+    let owner = match crate::derive::oom::cgroup_owner(unit.name, &ctx.derived.containers) {
+        CgroupOwner::Cgroup(_) => CgroupOwner::Unit(unit.name.to_string()),
+        o => o,
+    };
+    let mut s = format!(
+        "The kill line names no cgroup; systemd names the unit it hit in the same seconds, {} \
+         (`{}`).",
+        owner.describe(),
+        unit.record.item.message.replace('`', "'")
+    );
+    let status = |name: &str| {
+        ctx.facts
+            .systemd_units
+            .iter()
+            .flat_map(|s| s.value.iter())
+            .find(|u| u.name == name)
+    };
+    let own = status(unit.name);
+    // The limit may be the unit's own or that of the slice it runs in.
+    let slice = own
+        .and_then(|u| u.cgroup.as_deref())
+        .and_then(|c| c.trim_end_matches('/').rsplit_once('/'))
+        .and_then(|(parent, _)| parent.rsplit('/').next())
+        .filter(|p| p.ends_with(".slice"))
+        .and_then(status);
+    for u in [own, slice].into_iter().flatten() {
+        if !u.memory_limits.is_empty() || u.name.ends_with(".slice") {
+            s.push(' ');
+            s.push_str(&unit_words(u, false));
+        }
+    }
+    s
 }
 
 /// Who consumed the host's memory at a global OOM kill: the largest consumers of the task

@@ -187,17 +187,24 @@ fn memcg_sentence(kills: &[At<'_, OomKill>], ctx: &Context<'_>) -> String {
         );
     }
     if kills.len() == 1 {
-        return format!(
-            "The kernel's OOM killer killed {} inside memory cgroup {} because the cgroup had \
-             reached its{limit} limit; the host itself was not out of memory.",
-            victim_short(first).unwrap_or_else(|| "a process".to_string()),
-            code(
-                first
-                    .memcg
-                    .as_deref()
-                    .or(first.task_memcg.as_deref())
-                    .unwrap_or("?")
+        let cgroup = first.memcg.as_deref().or(first.task_memcg.as_deref());
+        // A kill line without its cgroup: the unit systemd named for it.
+        let unit = oom::events(ctx, OomScope::Memcg)
+            .first()
+            .and_then(|e| e.unit.as_ref())
+            .map(|u| u.name);
+        let inside = match (cgroup, unit) {
+            (Some(c), _) => format!("memory cgroup {}", code(c)),
+            (None, Some(u)) => format!(
+                "the memory cgroup of {}",
+                crate::derive::oom::cgroup_owner(u, &ctx.derived.containers).describe()
             ),
+            (None, None) => "a memory cgroup".to_string(),
+        };
+        return format!(
+            "The kernel's OOM killer killed {} inside {inside} because the cgroup had reached \
+             its{limit} limit; the host itself was not out of memory.",
+            victim_short(first).unwrap_or_else(|| "a process".to_string()),
         );
     }
     let mut victims: Vec<String> = kills
@@ -300,6 +307,14 @@ impl Rule for OomMemcgKill {
         let mut b = FindingBuilder::new(self).severity(Severity::Critical);
         for k in kills.iter().take(3) {
             b = cite_kill(b, k);
+        }
+        // systemd's lines that name the units of kill lines without a cgroup.
+        for u in oom::events(ctx, OomScope::Memcg)
+            .iter()
+            .filter_map(|e| e.unit.as_ref())
+            .take(3)
+        {
+            b = b.cite(u.record.path, &u.record.item.line);
         }
         // The cgroup file system's counters of the same groups back the reports.
         for c in counted.iter().filter(|c| {
