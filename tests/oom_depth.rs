@@ -200,3 +200,51 @@ Mar 05 09:11:48 batch01 systemd[1]: report-export.service: Failed with result 'o
     });
     assert!(cited, "{}", kill["evidence"]);
 }
+
+/// The pod-OOM sample with the kubelet's back-off lines after its kill and a `BackOff` event in
+/// its `kubectl describe`: the restart loop is told with the container's OOM kill.
+#[test]
+fn a_pod_restart_loop_is_told_with_its_oom_kills() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    crate::util::copy_dir(&repo().join("samples/k8s-pod-oom-cgroupv2"), dir.path());
+    let lines = std::fs::read_to_string(
+        repo().join("tests/data/kubelet_log/composed-crashloop-backoff-old-and-structured.txt"),
+    )
+    .expect("test data");
+    let syslog = dir.path().join("var/log/syslog");
+    let mut text = std::fs::read_to_string(&syslog).expect("syslog");
+    for l in lines.lines().filter(|l| !l.starts_with('#')) {
+        text.push_str(l);
+        text.push('\n');
+    }
+    std::fs::write(&syslog, text).expect("write");
+    let describe = dir.path().join("kubectl-describe-pod-nginx.txt");
+    let mut text = std::fs::read_to_string(&describe).expect("describe");
+    // The event as `kubectl describe` lists it (pkg/kubelet/events: BackOff, `Back-off
+    // restarting failed container`).
+    text.push_str(
+        "  Warning  BackOff    12s (x4 over 60s)      kubelet            Back-off restarting failed container\n",
+    );
+    std::fs::write(&describe, text).expect("write");
+    let report = report_json(dir.path());
+    let killed = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == "container.oom-killed")
+        .expect("container.oom-killed");
+    let text = killed["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "`default/nginx/nginx` was OOM-killed once (kernel reports), restarted once \
+             (`Restart Count`), and the kubelet held back restarting it 4 times \
+             (`CrashLoopBackOff`, the last time for 40s)"
+        ),
+        "{text}"
+    );
+    let timeline = serde_json::to_string(&report["timeline"]).unwrap_or_default();
+    assert!(
+        timeline.contains("kubelet holds back restarting container default/nginx/nginx for 10s"),
+        "{timeline}"
+    );
+}
