@@ -3,25 +3,24 @@
 
 use serde_json::Value;
 
+use crate::real_excerpts::all_actions;
 use crate::util::{repo, report_json};
 
-/// Every recommendation of the report: the root cause's and each other incident's.
-fn actions(report: &Value) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut take = |recs: &Value| {
-        for r in recs.as_array().into_iter().flatten() {
-            out.push(r["action"].as_str().unwrap_or_default().to_string());
-        }
-    };
-    take(&report["root_cause"]["recommendations"]);
-    for also in report["root_cause"]["also"]
+/// The finding `id` of a report, which must be there.
+fn finding<'r>(report: &'r Value, id: &str) -> &'r Value {
+    report["findings"]
         .as_array()
         .into_iter()
         .flatten()
-    {
-        take(&also["recommendations"]);
-    }
-    out
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+/// The action of the report's first recommendation.
+fn first_action(report: &Value) -> &str {
+    report["root_cause"]["recommendations"][0]["action"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 /// The pod whose limit was hit is named as `kubectl` names it, with the container killed,
@@ -42,7 +41,7 @@ fn a_pod_limit_is_advised_by_its_names() {
         first["command"],
         "kubectl -n default top pod nginx --containers"
     );
-    assert!(actions(&report).iter().all(|a| !a.contains("uid")));
+    assert!(all_actions(&report).iter().all(|a| !a.contains("uid")));
 }
 
 /// Three docker containers of a sosreport at their memory limits, read from their cgroup
@@ -128,9 +127,7 @@ fn recorded_gunicorn_workers_are_the_cause() {
         summary.contains("configured for 4 workers (`workers = 4`, from `gunicorn.conf.py`)"),
         "{summary}"
     );
-    let first = report["root_cause"]["recommendations"][0]["action"]
-        .as_str()
-        .unwrap_or_default();
+    let first = first_action(&report);
     assert!(
         first.starts_with("Run at most 2 `gunicorn` workers in the 256 MiB limit"),
         "{first}"
@@ -144,9 +141,7 @@ fn recorded_postgres_settings_are_the_cause() {
     let dir = recorded("postgresql-15-cgroup1-backend-oom");
     let report = report_json(dir.path());
     assert_eq!(report["root_cause"]["verdict"], "oom.app-sizing");
-    let first = report["root_cause"]["recommendations"][0]["action"]
-        .as_str()
-        .unwrap_or_default();
+    let first = first_action(&report);
     assert!(first.starts_with("Set `shared_buffers = 128MB`"), "{first}");
     assert!(first.contains("`work_mem = 3MB`"), "{first}");
 }
@@ -173,12 +168,7 @@ Mar 05 09:11:48 batch01 systemd[1]: report-export.service: Failed with result 'o
     )
     .expect("copy");
     let report = report_json(dir.path());
-    let kill = report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|f| f["id"] == "oom.memcg-kill")
-        .expect("oom.memcg-kill");
+    let kill = finding(&report, "oom.memcg-kill");
     let sentence = kill["sentence"].as_str().unwrap_or_default();
     assert!(
         sentence.contains("inside the memory cgroup of systemd service `report-export.service`"),
@@ -227,12 +217,7 @@ fn a_pod_restart_loop_is_told_with_its_oom_kills() {
     );
     std::fs::write(&describe, text).expect("write");
     let report = report_json(dir.path());
-    let killed = report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|f| f["id"] == "container.oom-killed")
-        .expect("container.oom-killed");
+    let killed = finding(&report, "container.oom-killed");
     let text = killed["explanation"].as_str().unwrap_or_default();
     assert!(
         text.contains(
@@ -247,4 +232,24 @@ fn a_pod_restart_loop_is_told_with_its_oom_kills() {
         timeline.contains("kubelet holds back restarting container default/nginx/nginx for 10s"),
         "{timeline}"
     );
+}
+
+/// The recorded docker host: two JVMs sized past their limit and a `dd` that is not: the
+/// OOM-killed finding says which the runtime's sizing explains, and no template for all.
+#[test]
+fn recorded_oom_kills_say_which_runtime_sizing_explains() {
+    let dir = recorded("docker-20.10-cgroup1-oom-and-start-failures");
+    let report = report_json(dir.path());
+    let killed = finding(&report, "container.oom-killed");
+    let text = killed["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "In `report-worker-1 (3cd1c49d7f3c)`, `report-worker-2 (dd6cf0120f4d)`, the runtime \
+             inside was allowed to grow past the limit"
+        ),
+        "{text}"
+    );
+    let memcg = finding(&report, "oom.memcg-kill");
+    let text = memcg["explanation"].as_str().unwrap_or_default();
+    assert!(!text.contains("failcnt"), "{text}");
 }

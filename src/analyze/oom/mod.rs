@@ -106,7 +106,6 @@ pub fn sizing_explains(sized: &[SizedLimit<'_>], cgroup: &str) -> bool {
 /// task table with their share of the limit, then what the cgroup held.
 pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String> {
     use crate::analyze::finding::code;
-    use crate::derive::oom::cgroup_owner;
     let k = event.kill.item;
     let mut out = Vec::new();
     if let Some(cg) = event.limit_cgroup() {
@@ -119,7 +118,7 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
                      {} ({}): every cgroup below it shares that limit, so the victim may have \
                      been killed for memory its siblings used.",
                     code(cg),
-                    cgroup_owner(task, &ctx.derived.containers).describe(),
+                    owner_words(ctx, task, false),
                     code(task)
                 );
             }
@@ -370,6 +369,19 @@ pub fn owner_words(ctx: &Context<'_>, cgroup: &str, with_container: bool) -> Str
     use crate::analyze::finding::code;
     use crate::derive::oom::{cgroup_owner, CgroupOwner};
     let owner = cgroup_owner(cgroup, &ctx.derived.containers);
+    if let CgroupOwner::ContainerId(_) = &owner {
+        // A pod's container, by the runtime id its cgroup holds.
+        let id = crate::analyze::kernel::cgroups::container_id(cgroup.trim_end_matches('/'));
+        let named = id.and_then(|id| {
+            ctx.derived.pods.iter().find_map(|p| {
+                let at = p.containers.iter().position(|c| c.has_id(id))?;
+                p.name.is_some().then(|| p.container_label(at))
+            })
+        });
+        if let Some(label) = named {
+            return format!("container {}", code(&label));
+        }
+    }
     let CgroupOwner::Pod(uid) = &owner else {
         return owner.describe();
     };

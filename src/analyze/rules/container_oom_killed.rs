@@ -270,17 +270,20 @@ impl Rule for ContainerOomKilled {
         };
         let b = b
             .title(if names.len() == 1 {
-                format!("Container {} was OOM-killed", names.iter().next().map(String::as_str).unwrap_or(""))
+                format!(
+                    "Container {} was OOM-killed",
+                    names.iter().next().map(String::as_str).unwrap_or("")
+                )
             } else {
                 "A container was OOM-killed".to_string()
             })
             .paragraph(text)
             .paragraph_opt(repetition(ctx))
-            .paragraph(
+            .paragraph(format!(
                 "This is the container's own limit at work, not a host-wide shortage: the host may \
-                 have plenty of free memory. Either the workload needs more than its limit, or it \
-                 leaks.",
-            )
+                 have plenty of free memory. {}",
+                why_words(ctx, &names)
+            ))
             .confidence(confidence)
             .metric("containers", names.len() as u64)
             .metric_opt("limit_bytes", limit);
@@ -316,6 +319,32 @@ impl Rule for ContainerOomKilled {
             b
         };
         vec![b.build()]
+    }
+}
+
+/// Why the containers `names` reached their limits, as far as this finding tells it: a runtime
+/// told it may grow past the limit (its sizing is told with the numbers to fix it), else the
+/// workload's need or a leak.
+fn why_words(ctx: &Context<'_>, names: &BTreeSet<String>) -> String {
+    let sized: BTreeSet<String> = crate::analyze::oom::sized_limits(ctx)
+        .into_iter()
+        .map(|s| s.label)
+        .filter(|l| names.contains(l))
+        .collect();
+    let plain = "Either the workload needs more than its limit, or it leaks.";
+    if sized.is_empty() {
+        plain.to_string()
+    } else if sized.len() == names.len() {
+        "Here the runtime inside was allowed to grow past the limit: its own sizing is told with \
+         the numbers to fix it."
+            .to_string()
+    } else {
+        format!(
+            "In {}, the runtime inside was allowed to grow past the limit: its own sizing is told \
+             with the numbers to fix it. For the others: either the workload needs more than its \
+             limit, or it leaks.",
+            sized.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+        )
     }
 }
 

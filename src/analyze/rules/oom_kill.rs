@@ -485,7 +485,11 @@ impl Rule for OomGlobalKill {
             times(kills.len())
         );
         if let Some(inv) = &k.invoker {
-            text.push_str(&format!(" The first time, {} asked for memory", code(inv)));
+            if kills.len() == 1 {
+                text.push_str(&format!(" {} asked for memory", code(inv)));
+            } else {
+                text.push_str(&format!(" The first time, {} asked for memory", code(inv)));
+            }
             if let Some(o) = k.order {
                 text.push_str(&format!(" (order {o})"));
             }
