@@ -815,6 +815,11 @@ mod tests {
             K::AppConfig,
             "gunicorn.conf.py",
         ),
+        (
+            "app_config/uwsgi-2.0.31-examples-heavytest.ini",
+            K::AppConfig,
+            "sosreport-n/etc/uwsgi/apps-enabled/app.ini",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {

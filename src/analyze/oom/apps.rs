@@ -444,6 +444,21 @@ mod tests {
         assert_eq!(workers_of_command(Server::Gunicorn, &c, "").count, None);
     }
 
+    /// uWSGI's own example ini: `processes = 4`, `threads = 8`.
+    #[test]
+    fn workers_of_a_uwsgi_example_ini() {
+        let text =
+            include_str!("../../../tests/data/app_config/uwsgi-2.0.31-examples-heavytest.ini");
+        let config = crate::parse::app_config::parse("uwsgi.ini", text)
+            .value
+            .unwrap();
+        let (server, w) = workers_of_config(&config, "uwsgi.ini").unwrap();
+        assert_eq!(server, Server::Uwsgi);
+        assert_eq!((w.count, w.threads), (Some(4), Some(8)));
+        assert_eq!(w.count_setting.as_deref(), Some("processes = 4"));
+        assert_eq!(w.source, "`uwsgi.ini`");
+    }
+
     #[test]
     fn precedence_of_the_places_that_set_workers() {
         let cmd = workers_of_command(
