@@ -11,7 +11,8 @@
 //! the same invoker, order, cgroup and usage. Within one file two reports are always two kills.
 //!
 //! Whose limit a kill hit is [`cgroup_owner`]: a container of the bundle, a Kubernetes pod, a
-//! systemd unit or slice, a user session, or only the cgroup path.
+//! systemd unit or slice, a user session, or only the cgroup path. A kill line that names no
+//! cgroup is joined to the unit systemd names for it in the same seconds ([`OomEvent::unit`]).
 //!
 //! Invariants: the events are in bundle order of their first copy; each copy belongs to one
 //! event; the event's [`OomEvent::kill`] is its most complete copy (fewest missing parts, the
@@ -81,13 +82,15 @@ fn seconds_between(a: &WallClock, b: &WallClock) -> Option<f64> {
     }
 }
 
-/// How long after a kill line systemd may name its unit: it learns of the kill from the
-/// cgroup's `memory.events` when it next reads them, within moments.
+/// How long after a kill line systemd may name its unit: it reads the kill from the cgroup's
+/// `memory.events` as the kernel updates it, within moments.
 const UNIT_LINE_WITHIN_S: f64 = 10.0;
 
 /// Join each kill whose report names no cgroup to the unit systemd names in the same seconds,
 /// when one unit only is named then: the kernel's one-line `Memory cgroup out of memory: Killed
-/// process N (comm)` says whose limit it was not, the journal does.
+/// process N (comm)` does not say whose limit it was, the journal does. Both lines need wall
+/// clock stamps of one form (two syslog stamps, say): a kill known by its uptime alone is left
+/// unjoined.
 fn join_units<'a>(facts: &'a Facts, events: &mut [OomEvent<'a>]) {
     let lines: Vec<UnitOom<'a>> = facts
         .daemon_logs
@@ -357,7 +360,7 @@ mod tests {
         assert_eq!(copies, [3, 2, 1, 1]);
     }
 
-    /// The real AKS syslog: one-line kills of an `memory.oom.group` kill, which name no cgroup,
+    /// The real AKS syslog: one-line kills of a `memory.oom.group` kill, which name no cgroup,
     /// and systemd's line naming the container's scope in the same second.
     #[test]
     fn one_line_kills_are_joined_to_the_unit_systemd_names() {

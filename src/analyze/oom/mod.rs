@@ -267,11 +267,7 @@ pub fn limit_advice(
         CgroupOwner::Unit(u) => Some(format!(
             "systemctl status {u}; systemctl set-property {u} MemoryMax=<size>"
         )),
-        CgroupOwner::Pod(uid) => pod_of_uid(ctx, uid).and_then(|p| {
-            let name = p.name.as_deref()?;
-            let ns = p.namespace.as_deref().unwrap_or("default");
-            Some(format!("kubectl -n {ns} top pod {name} --containers"))
-        }),
+        CgroupOwner::Pod(uid) => pod_of_uid(ctx, uid).and_then(kubectl_top),
         _ => None,
     };
     (action, command)
@@ -309,14 +305,7 @@ pub fn limits_advice(
             CgroupOwner::Container(v) => containers.push(v.name.unwrap_or(v.id).to_string()),
             CgroupOwner::ContainerId(id) => containers.push(id),
             CgroupOwner::Unit(u) => units.push(u),
-            CgroupOwner::Pod(uid) => {
-                if let Some(p) = pod_of_uid(ctx, &uid) {
-                    if let Some(name) = p.name.as_deref() {
-                        let ns = p.namespace.as_deref().unwrap_or("default");
-                        commands.push(format!("kubectl -n {ns} top pod {name} --containers"));
-                    }
-                }
-            }
+            CgroupOwner::Pod(uid) => commands.extend(pod_of_uid(ctx, &uid).and_then(kubectl_top)),
             CgroupOwner::Cgroup(_) => {}
         }
     }
@@ -348,6 +337,13 @@ fn and_list(words: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// The command that measures a named pod's containers.
+fn kubectl_top(pod: &crate::derive::kube::PodView<'_>) -> Option<String> {
+    let name = pod.name.as_deref()?;
+    let ns = pod.namespace.as_deref().unwrap_or("default");
+    Some(format!("kubectl -n {ns} top pod {name} --containers"))
 }
 
 /// The pod of the bundle whose uid is `uid`.
