@@ -150,6 +150,9 @@ pub enum KernelLogFormat {
     JournalShort,
     /// `journalctl -o json` (one object per line).
     JournalJson,
+    /// `/dev/kmsg` records (`6,1234,5678901,-;msg`): priority, sequence number, monotonic
+    /// microseconds.
+    DevKmsg,
 }
 
 /// Everything read from one kernel log (dmesg, syslog or journal) that later stages use. Plain

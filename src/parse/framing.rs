@@ -10,6 +10,8 @@
 //!   spaces), RFC 3164 with its `<pri>`, RFC 5424 (`<4>1 2018-01-23T20:10:01.240+08:00 host
 //!   kernel - - - msg`), rsyslog's RFC 3339 stamps, and a kernel message's own `[ 12.345678]`
 //!   stamp after the tag (`kern.log`); rsyslog's `#012` newlines are left in the body;
+//! - `/dev/kmsg` records (`6,1234,5678901,-,caller=T1;msg`, see [`kmsg`]), their dictionary
+//!   lines and the NUL bytes between records read one at a time;
 //! - the journal: short, short-precise, short-iso, short-full, short-monotonic, `cat` (no
 //!   prefix), `-o json` (one object a line) and `-o export` (`KEY=value` lines, one entry per
 //!   paragraph, a message with a newline in its binary form);
@@ -36,13 +38,16 @@ use crate::facts::{KernelLogFormat, Stamp, WallClock};
 use crate::parse::text::{is_prompt_line, syslog_month};
 use crate::sources::SourceKind;
 
+mod kmsg;
+
 /// One physical line, unwrapped.
 #[derive(Debug)]
 pub enum Frame<'a> {
     /// Empty line.
     Blank,
-    /// Journal meta lines (`-- Logs begin at ... --`, `-- Boot <id> --`, `-- Reboot --`), and
-    /// the field lines of a `journalctl -o export` entry not complete yet.
+    /// Journal meta lines (`-- Logs begin at ... --`, `-- Boot <id> --`, `-- Reboot --`), the
+    /// field lines of a `journalctl -o export` entry not complete yet, and a `/dev/kmsg`
+    /// record's dictionary lines (` SUBSYSTEM=acpi`): what describes a record, not a message.
     JournalMeta,
     /// A pasted shell prompt (`$ dmesg`, `[root@host ~]# journalctl -k`): it ends the message
     /// being read.
@@ -143,6 +148,8 @@ pub struct Framer {
     /// last record began (its id differs from the one before), until it is taken.
     boot: Option<String>,
     new_boot: Option<String>,
+    /// A `/dev/kmsg` record was read: lines of ` KEY=value` are its dictionary.
+    kmsg: bool,
 }
 
 /// Unwrap one line out of context: as the first line of a file of `kind`.
@@ -169,6 +176,7 @@ impl Framer {
             export: None,
             boot: None,
             new_boot: None,
+            kmsg: false,
         }
     }
 
@@ -224,6 +232,13 @@ impl Framer {
         let Some(&first) = line.as_bytes().first() else {
             return Frame::Blank;
         };
+        if first == 0 {
+            // Records of `/dev/kmsg` read one at a time, or a log's blocks never written.
+            return self.frame_line(line.trim_start_matches('\0'));
+        }
+        if self.kmsg && first == b' ' && kmsg::is_dictionary_line(line) {
+            return Frame::JournalMeta;
+        }
         if first.is_ascii_alphanumeric() || matches!(first, b'[' | b'<' | b'{' | b'-') {
             // Neither quoted nor indented: the bulk of every log.
             if let Some(f) = self.stamped_frame(line) {
@@ -313,7 +328,9 @@ impl Framer {
                 .map(Frame::Entry)
                 .or_else(|| self.dmesg_decoded(line))
                 .or_else(|| journal_short_full(line).map(Frame::Entry)),
-            b'0'..=b'9' => syslog_iso(line, self.kind).map(Frame::Entry),
+            b'0'..=b'9' => syslog_iso(line, self.kind)
+                .map(Frame::Entry)
+                .or_else(|| self.kmsg_record(line)),
             _ => None,
         }
     }
@@ -390,6 +407,16 @@ impl Framer {
             kernel: true,
             body: Cow::Borrowed(body),
         }))
+    }
+
+    /// A `/dev/kmsg` record: an entry, or the continuation of the one before (flag `+`).
+    fn kmsg_record<'a>(&mut self, line: &'a str) -> Option<Frame<'a>> {
+        let (header, message) = kmsg::record(line)?;
+        self.kmsg = true;
+        if header.piece == kmsg::Piece::Continues {
+            return Some(Frame::Continuation(message));
+        }
+        Some(Frame::Entry(kmsg::entry(&header, message)))
     }
 
     /// `dmesg -x`: `kern  :info  : [   12.345678] msg`.
