@@ -1823,6 +1823,7 @@ mod tests {
             "Mar\u{a0} 12 13:57:40 k8s-node-12 kernel: IPVS: Creating netns size=2048 id=41173",
             "Mar 12 13:57:40\u{a0} k8s-node-12 kernel: IPVS: Creating netns size=2048 id=41173",
             "\tOct 12 09:14:27 k8s-worker-07 dockerd: time=\"2018-10-12T09:14:27Z\" level=error",
+            "\t[3320193.118273] IPVS: Creating netns size=2048 id=41173",
             " [12] kB (the three zone `free:` values).",
             "\u{a0} Jan 23 20:10:01 beta kernel: Mem-Info:",
             "May 18 15:36:19 lxc-rhel68-sat56 [12]yum[11954]: Updated: sos-3.2-40.el6.noarch",
