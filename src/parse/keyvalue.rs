@@ -473,13 +473,23 @@ mod tests {
     fn lookalikes_are_not_sysctl_nor_vmstat() {
         use crate::sources::{detect, SourceKind};
         let properties = test_data("not_sysctl/openjdk-17-logging.properties.txt");
-        assert_ne!(detect("logging.properties", properties.as_bytes()).0, SourceKind::Sysctl);
+        assert_ne!(
+            detect("logging.properties", properties.as_bytes()).0,
+            SourceKind::Sysctl
+        );
         let events =
             test_data("cgroup_memory_events/elastic-v2-5x-docker-scope-no-oom-group-kill.txt");
-        assert_ne!(detect("events.txt", events.as_bytes()).0, SourceKind::Vmstat);
+        assert_ne!(
+            detect("events.txt", events.as_bytes()).0,
+            SourceKind::Vmstat
+        );
         // What sysctl prints is still sysctl.
-        let sysctl = "kernel.pid_max = 4194304\nvm.min_free_kbytes = 67584\nnet.core.somaxconn = 4096\n";
-        assert_eq!(detect("settings.txt", sysctl.as_bytes()).0, SourceKind::Sysctl);
+        let sysctl =
+            "kernel.pid_max = 4194304\nvm.min_free_kbytes = 67584\nnet.core.somaxconn = 4096\n";
+        assert_eq!(
+            detect("settings.txt", sysctl.as_bytes()).0,
+            SourceKind::Sysctl
+        );
     }
 
     proptest! {
