@@ -800,6 +800,21 @@ mod tests {
             K::CrictlInspect,
             "postmortem-node1-20220211T192413Z/cri/inspect.json",
         ),
+        (
+            "dev_kmsg/util-linux-cid-kmsg-input-nul-separated.txt",
+            K::Dmesg,
+            "kmsg",
+        ),
+        (
+            "dev_kmsg/linux-6.18-memcg-v1-oom-python.txt",
+            K::Dmesg,
+            "node1/dev/kmsg",
+        ),
+        (
+            "dmesg_hung_task/syzkaller-5.10.2-arm32-io-schedule-ext4.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {
@@ -895,6 +910,8 @@ mod tests {
             "kubectl_get_pod_yaml",
             "crictl_ps",
             "crictl_inspect",
+            "dev_kmsg",
+            "dmesg_hung_task",
         ] {
             let entries =
                 std::fs::read_dir(dir.join(folder)).unwrap_or_else(|e| panic!("{folder}: {e}"));

@@ -633,6 +633,9 @@ fn looks_like_kernel_text(body: &[Cow<'_, str>]) -> bool {
         "mems_allowed=",
         "pages reserved",
         "total pagecache pages",
+        // A hung task's report, which a console without `printk.time` prints bare.
+        "blocked for more than ",
+        "hung_task_timeout_secs",
     ];
     const USUAL: &[&str] = &[
         "entered disabled state",

@@ -1528,3 +1528,23 @@ fn dev_kmsg_is_recognised_by_path_and_by_content() {
         SourceKind::Dmesg
     );
 }
+
+#[test]
+fn a_hung_task_report_without_stamps_is_read() {
+    let text = data(include_str!(
+        "../../../tests/data/dmesg_hung_task/syzkaller-5.10.2-arm32-io-schedule-ext4.txt"
+    ));
+    let out = parse(&text, SourceKind::Dmesg);
+    assert_eq!(out.log.format, KernelLogFormat::DmesgNoTimestamp);
+    let hung: Vec<_> = out
+        .log
+        .messages
+        .iter()
+        .filter(|m| matches!(m.kind, KernelMessageKind::HungTask { .. }))
+        .collect();
+    assert_eq!(hung.len(), 1);
+    assert!(matches!(
+        &hung[0].kind,
+        KernelMessageKind::HungTask { task, seconds: Some(122), .. } if task == "syz-executor.0"
+    ));
+}
