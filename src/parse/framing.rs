@@ -245,6 +245,9 @@ impl Framer {
                 self.margin.get_or_insert_with(Margin::default);
                 return f;
             }
+            if self.margin.is_none() && self.reads_bare() {
+                self.margin = Some(Margin::default());
+            }
             return self.unstamped(line, line, 0);
         }
         let (marks, quoted) = strip_quote_marks(line);
@@ -256,6 +259,10 @@ impl Framer {
             self.margin.get_or_insert(Margin { marks, indent });
             return f;
         }
+        if self.margin.is_none() && self.reads_bare() && !is_prompt_line(rest) {
+            // A log without stamps, indented or quoted whole: its first line is at the margin.
+            self.margin = Some(Margin { marks, indent });
+        }
         let margin = self.margin.unwrap_or_default();
         let own = if marks >= margin.marks {
             indent.saturating_sub(margin.indent)
@@ -263,6 +270,12 @@ impl Framer {
             indent
         };
         self.unstamped(skip_chars(quoted, indent - own), rest, own)
+    }
+
+    /// Whether a line without a stamp is a message of its own: in a dmesg file, and in a
+    /// journal before any stamped line (`journalctl -o cat`).
+    fn reads_bare(&self) -> bool {
+        self.kind == SourceKind::Dmesg || self.kind == SourceKind::Journal && !self.stamped
     }
 
     /// A line without a stamp: `text` is the line after the quoting's margin, `rest` after all
@@ -281,9 +294,7 @@ impl Framer {
                 return Frame::Entry(e.into_owned());
             }
         }
-        let bare =
-            self.kind == SourceKind::Dmesg || self.kind == SourceKind::Journal && !self.stamped;
-        if !bare {
+        if !self.reads_bare() {
             return Frame::Continuation(text);
         }
         Frame::Entry(Entry {
@@ -1380,9 +1391,28 @@ mod tests {
     fn no_timestamp_lines() {
         let e = entry("lo: Dropping TSO features", SourceKind::Dmesg);
         assert_eq!(e.format, KernelLogFormat::DmesgNoTimestamp);
+        let mut framer = Framer::new(SourceKind::Dmesg);
         assert!(matches!(
-            frame("  alloc irq_desc for 34 on node 0", SourceKind::Dmesg),
+            framer.frame(1, "HP HPSA Driver (v 3.4.4-1-RH2)"),
+            Frame::Entry(_)
+        ));
+        assert!(matches!(
+            framer.frame(2, "  alloc irq_desc for 34 on node 0"),
             Frame::Continuation(_)
+        ));
+        // Indented whole (pasted with a margin), the first line is at the margin.
+        let mut framer = Framer::new(SourceKind::Dmesg);
+        assert!(matches!(
+            framer.frame(1, "\tHP HPSA Driver (v 3.4.4-1-RH2)"),
+            Frame::Entry(_)
+        ));
+        assert!(matches!(
+            framer.frame(2, "\t  alloc irq_desc for 34 on node 0"),
+            Frame::Continuation(_)
+        ));
+        assert!(matches!(
+            framer.frame(3, "\tlo: Dropping TSO features"),
+            Frame::Entry(_)
         ));
     }
 

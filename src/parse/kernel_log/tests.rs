@@ -1548,3 +1548,29 @@ fn a_hung_task_report_without_stamps_is_read() {
         KernelMessageKind::HungTask { task, seconds: Some(122), .. } if task == "syz-executor.0"
     ));
 }
+
+/// A log without stamps pasted indented whole (a tab, or non-breaking spaces, before every
+/// line) reads as it does unindented: its first line is at the margin, and only what is
+/// indented past it continues a message.
+#[test]
+fn an_unstamped_log_indented_whole_reads_as_unindented() {
+    for text in [CADVISOR_MEMCG, RHEL6] {
+        let plain = parse(&data(text), SourceKind::Dmesg);
+        for margin in ["\t", "\u{a0}\u{a0}", "    "] {
+            let indented: String = data(text)
+                .lines()
+                .map(|l| format!("{margin}{l}\n"))
+                .collect();
+            let out = parse(&indented, SourceKind::Dmesg);
+            assert_eq!(
+                out.log.kernel_messages, plain.log.kernel_messages,
+                "{margin:?}"
+            );
+            assert_eq!(out.log.oom_kills.len(), plain.log.oom_kills.len());
+            assert_eq!(
+                out.log.oom_kills.first().map(|k| k.task_table.len()),
+                plain.log.oom_kills.first().map(|k| k.task_table.len())
+            );
+        }
+    }
+}
