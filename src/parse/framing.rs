@@ -232,13 +232,6 @@ impl Framer {
         let Some(&first) = line.as_bytes().first() else {
             return Frame::Blank;
         };
-        if first == 0 {
-            // Records of `/dev/kmsg` read one at a time, or a log's blocks never written.
-            return self.frame_line(line.trim_start_matches('\0'));
-        }
-        if self.kmsg && first == b' ' && kmsg::is_dictionary_line(line) {
-            return Frame::JournalMeta;
-        }
         if first.is_ascii_alphanumeric() || matches!(first, b'[' | b'<' | b'{' | b'-') {
             // Neither quoted nor indented: the bulk of every log.
             if let Some(f) = self.stamped_frame(line) {
@@ -251,7 +244,12 @@ impl Framer {
             return self.unstamped(line, line, 0);
         }
         let (marks, quoted) = strip_quote_marks(line);
+        if self.kmsg && kmsg::is_dictionary_line(quoted) {
+            return Frame::JournalMeta;
+        }
         let (indent, rest) = strip_indent(quoted);
+        // Records of `/dev/kmsg` read one at a time are apart by NUL bytes.
+        let rest = rest.trim_start_matches('\0');
         if rest.is_empty() {
             return Frame::Blank;
         }

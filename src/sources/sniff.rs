@@ -142,6 +142,10 @@ pub fn with_head<R>(head: &[u8], read: impl FnOnce(&Head<'_>) -> R) -> R {
         return read(&Head::new(head, Shape::Binary, Vec::new(), None));
     }
     let decoded = String::from_utf8_lossy(head);
+    if let Some(plain) = text::unquoted(&decoded) {
+        // Quoted whole in a ticket: sniffed as the program printed it.
+        return with_head(plain.as_bytes(), read);
+    }
     let prepared = Prepared::new(&decoded, head.len() >= SNIFF_BYTES);
     let hint = prepared.commands.iter().find_map(|c| kind_of_command(c));
     let shape = if prepared.body.is_empty() {
