@@ -238,7 +238,7 @@ fn is_prompt(line: &str) -> bool {
 }
 
 /// The command part of a prompt line: `[root@host ~]# cat /proc/buddyinfo` -> `cat /proc/buddyinfo`.
-fn prompt_command(line: &str) -> &str {
+pub(crate) fn prompt_command(line: &str) -> &str {
     if let Some(rest) = line.strip_prefix("COMMAND>") {
         return rest.trim();
     }
