@@ -55,7 +55,8 @@ fn prompts(text: &str) -> impl Iterator<Item = (u32, usize, usize, String, bool)
             .get(offset..)
             .and_then(|rest| rest.find('\n'))
             .map_or(text.len(), |i| offset + i + 1);
-        if !is_prompt_line(line) {
+        // `# cmd` is a comment of a script or a configuration file as often as a root prompt.
+        if !is_prompt_line(line) || line.trim_start().starts_with('#') {
             return None;
         }
         let command = super::sniff::prompt_command(&crate::parse::text::clean(line)).to_string();
@@ -266,6 +267,7 @@ mod tests {
         // One command, or commands whose output is not read, are no sections.
         assert!(!is_sectioned(b"$ free -m\nMem: 1 2 3\n"));
         assert!(!is_sectioned(b"$ ls\na\n$ whoami\nroot\n"));
+        assert!(!is_sectioned(b"# free -m\n# cat /proc/meminfo\nset -e\n"));
     }
 
     #[test]
