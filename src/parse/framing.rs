@@ -840,7 +840,9 @@ fn iso_wall(stamp: &str) -> Option<WallClock> {
 fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     let sp = byte_pos(line, b' ')?;
     let stamp = &line[..sp];
-    let wall = iso_wall(stamp)?;
+    let Some(wall) = iso_wall(stamp) else {
+        return spaced_syslog(line, kind);
+    };
     let rest = &line[sp + 1..];
     // dmesg writes the fraction after a comma; in a dmesg file, a stamp without the kernel's
     // tag after it is dmesg's too.
@@ -869,6 +871,91 @@ fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     };
     Some(framed_entry(format, Syntax::Iso, wall, rest))
 }
+
+/// `2023-05-10 15:37:39 host tag[pid]: msg`: an rsyslog template of a site's own, a date and a
+/// time without zone apart by a space, read only with its host and tag (an application's log
+/// has such stamps too, and neither).
+fn spaced_syslog(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
+    let date = line.get(..10)?;
+    let rest = line.get(10..)?.strip_prefix(' ')?;
+    let sp = byte_pos(rest, b' ')?;
+    let (time, rest) = (&rest[..sp], &rest[sp + 1..]);
+    let shape = |s: &str, form: &[u8]| {
+        s.len() == form.len()
+            && s.bytes().zip(form).all(|(b, &f)| {
+                if f == b'0' {
+                    b.is_ascii_digit()
+                } else {
+                    b == f
+                }
+            })
+    };
+    let (hms, frac) = match byte_pos(time, b'.') {
+        Some(dot) => (&time[..dot], Some(&time[dot + 1..])),
+        None => (time, None),
+    };
+    let frac_ok =
+        frac.is_none_or(|f| (1..=9).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    if !shape(date, b"0000-00-00") || !shape(hms, b"00:00:00") || !frac_ok {
+        return None;
+    }
+    let at = format!("{date}T{time}").parse::<civil::DateTime>().ok()?;
+    let wall = WallClock::Local {
+        at,
+        zone_abbrev: None,
+    };
+    let format = if kind == SourceKind::Journal {
+        KernelLogFormat::JournalShort
+    } else {
+        KernelLogFormat::SyslogIso
+    };
+    if host_tag_message(rest).is_some() {
+        return Some(framed_entry(format, Syntax::Iso, wall, rest));
+    }
+    // `host tag[-] warning: msg`: the severity's name after the tag, in place of its colon.
+    let (host, after) = rest.split_once(' ')?;
+    let (tag_full, after) = after.split_once(' ')?;
+    let body = SEVERITY_WORDS.iter().find_map(|w| after.strip_prefix(w))?;
+    if host.is_empty() || host.ends_with(':') || tag_full.is_empty() || tag_full.contains(':') {
+        return None;
+    }
+    let tag = match byte_pos(tag_full, b'[') {
+        Some(b) if tag_full.ends_with(']') => &tag_full[..b],
+        _ => tag_full,
+    };
+    if tag.is_empty() {
+        return None;
+    }
+    let kernel = tag == "kernel";
+    let mut entry = Entry {
+        format,
+        syntax: Syntax::Iso,
+        stamp: Stamp {
+            uptime_s: None,
+            wall: Some(wall),
+        },
+        host: Some(Cow::Borrowed(host)),
+        tag: Some(Cow::Borrowed(tag)),
+        kernel,
+        body: Cow::Borrowed(body),
+    };
+    if kernel {
+        own_uptime(&mut entry, body);
+    }
+    Some(entry)
+}
+
+/// The severities' names, as rsyslog's `%syslogseverity-text%` writes them, with their colon.
+const SEVERITY_WORDS: [&str; 8] = [
+    "emerg: ",
+    "alert: ",
+    "crit: ",
+    "err: ",
+    "warning: ",
+    "notice: ",
+    "info: ",
+    "debug: ",
+];
 
 /// The part after a syslog/journal stamp: `host tag[pid]: msg`, or `tag[pid]: msg` when the
 /// host was left out (or left empty: two spaces).
@@ -900,8 +987,10 @@ fn framed_entry(format: KernelLogFormat, syntax: Syntax, wall: WallClock, rest: 
     entry
 }
 
-/// rsyslog and some journal setups keep the ring buffer's own uptime stamp after the tag.
+/// rsyslog and some journal setups keep the ring buffer's own uptime stamp after the tag, some
+/// templates after the severity's name (`warning: [   69.953197] msg`).
 fn own_uptime<'a>(entry: &mut Entry<'a>, body: &'a str) {
+    let body = without_severity_word(body);
     if let Some(inner_rest) = body.strip_prefix('[') {
         if let Some(close) = byte_pos(inner_rest, b']') {
             if let Some(up) = parse_uptime(&inner_rest[..close]) {
@@ -911,6 +1000,16 @@ fn own_uptime<'a>(entry: &mut Entry<'a>, body: &'a str) {
             }
         }
     }
+}
+
+/// A message without the severity's name an rsyslog template put before the kernel's stamp
+/// (`%syslogseverity-text%: `), when a stamp follows it.
+fn without_severity_word(body: &str) -> &str {
+    SEVERITY_WORDS
+        .iter()
+        .find_map(|w| body.strip_prefix(w))
+        .filter(|rest| rest.starts_with('['))
+        .unwrap_or(body)
 }
 
 /// Split `host tag[pid]: message` into host, tag (without `[pid]`) and message.
@@ -1600,6 +1699,14 @@ mod tests {
         });
         static ISO: LazyLock<Regex> =
             LazyLock::new(|| re(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]*) (.*)$"));
+        static SPACED: LazyLock<Regex> = LazyLock::new(|| {
+            re(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?) (.*)$")
+        });
+        static SEVERITY_TEMPLATE: LazyLock<Regex> = LazyLock::new(|| {
+            re(r"^([^ ]*[^ :]) ([^ :]+) (?:emerg|alert|crit|err|warning|notice|info|debug): (.*)$")
+        });
+        static SEVERITY: LazyLock<Regex> =
+            LazyLock::new(|| re(r"^(?:emerg|alert|crit|err|warning|notice|info|debug): (\[.*)$"));
         static RING: LazyLock<Regex> = LazyLock::new(|| re(r"^\[([^\]]*)\] ?(.*)$"));
         static RFC5424: LazyLock<Regex> = LazyLock::new(|| {
             re(
@@ -1644,9 +1751,12 @@ mod tests {
             }
         }
 
-        /// The kernel's own `[ 12.3]` after its tag.
+        /// The kernel's own `[ 12.3]` after its tag, or after a severity's name.
         fn own_uptime(body: String) -> (Option<f64>, String) {
-            if let Some(c) = RING.captures(&body) {
+            let stamped = SEVERITY
+                .captures(&body)
+                .map_or(body.clone(), |c| c[1].to_string());
+            if let Some(c) = RING.captures(&stamped) {
                 if let Some(up) = parse_uptime(&c[1]) {
                     return (Some(up), c[2].to_string());
                 }
@@ -1685,8 +1795,46 @@ mod tests {
         }
 
         pub fn iso(line: &str) -> Option<Said> {
-            let c = ISO.captures(line)?;
+            let Some(c) = ISO.captures(line) else {
+                return spaced(line);
+            };
             Some(framed(Some(iso_wall(&c[1])?), &c[2]))
+        }
+
+        /// `2023-05-10 15:37:39 host tag: msg`, only with its host and tag.
+        fn spaced(line: &str) -> Option<Said> {
+            let c = SPACED.captures(line)?;
+            let at = format!("{}T{}", &c[1], &c[2])
+                .parse::<jiff::civil::DateTime>()
+                .ok()?;
+            let wall = WallClock::Local {
+                at,
+                zone_abbrev: None,
+            };
+            if HOST.captures(&c[3]).is_some_and(|h| tag(&h[2]).is_some()) {
+                return Some(framed(Some(wall), &c[3]));
+            }
+            let t = SEVERITY_TEMPLATE.captures(&c[3])?;
+            let full = &t[2];
+            let tag = PID
+                .captures(full)
+                .map_or(full, |p| p.get(1).map_or(full, |m| m.as_str()));
+            if tag.is_empty() {
+                return None;
+            }
+            let body = t[3].to_string();
+            let (uptime, body) = if tag == "kernel" {
+                own_uptime(body)
+            } else {
+                (None, body)
+            };
+            Some((
+                Some(wall),
+                uptime,
+                Some(t[1].to_string()),
+                Some(tag.to_string()),
+                body,
+            ))
         }
 
         pub fn ring(line: &str) -> Option<Said> {
@@ -1795,6 +1943,8 @@ mod tests {
             "Jan 23 20:10:01 kernel: runc:[1:CHILD]: page allocation failure: order:6".into(),
         );
         lines.push("Jan 23 20:10:01  kernel: Mem-Info:".into());
+        lines.push("2023-05-10 15:40:35 in4 kernel[-] err: [  245.356952] INFO: task kworker/9:0:73 blocked for more than 120 seconds.".into());
+        lines.push("2023-05-10 15:37:39.5 in4 podman[812]: level=warning".into());
         lines
     }
 
@@ -1911,6 +2061,26 @@ mod tests {
             while !line.is_char_boundary(end) {
                 end += 1;
             }
+            let mutated = format!("{}{}{}", &line[..at], insert, &line[end..]);
+            agree(&mutated);
+        }
+
+        /// Mutations of a site template's `2023-05-10 15:40:35 host tag:` lines.
+        #[test]
+        fn the_reader_agrees_with_the_oracle_on_spaced_stamp_mutations(
+            pick in 0usize..3,
+            at in 0usize..60,
+            cut in 0usize..4,
+            insert in proptest::sample::select(vec!["", " ", "  ", ":", ": ", "[", "]", "-", "x", "0", "9", "\t", "\u{a0}", ".", "T", "err: ", "[-]"]),
+        ) {
+            let lines = [
+                "2023-05-10 15:40:35 in4 kernel[-] err: [  245.356952] INFO: task kworker/9:0:73 blocked",
+                "2023-05-10 15:37:39.5 in4 podman[812]: level=warning",
+                "2023-05-10 15:37:40 in4 kernel: warning: [   69.975395] overlayfs: fs on",
+            ];
+            let line = lines[pick];
+            let at = at.min(line.len());
+            let end = (at + cut).min(line.len());
             let mutated = format!("{}{}{}", &line[..at], insert, &line[end..]);
             agree(&mutated);
         }

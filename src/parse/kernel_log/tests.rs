@@ -1574,3 +1574,33 @@ fn an_unstamped_log_indented_whole_reads_as_unindented() {
         }
     }
 }
+
+/// A site's rsyslog template: `2023-05-10 15:40:35 host kernel[-] err: [  245.356952] msg`, a
+/// date and a time apart by a space, the severity's name after the tag.
+#[test]
+fn a_site_template_with_a_spaced_stamp_and_severity_words() {
+    let text = data(include_str!(
+        "../../../tests/data/syslog_framing/podman-18610-custom-template-severity-words.txt"
+    ));
+    let out = parse(&text, SourceKind::Syslog);
+    let log = &out.log;
+    assert_eq!(log.format, KernelLogFormat::SyslogIso);
+    assert_eq!(log.hostnames, vec!["in4"]);
+    assert_eq!(log.kernel_messages, 7);
+    let first = log.first.as_ref().unwrap();
+    assert_eq!(first.uptime_s, Some(69.953197));
+    assert_eq!(
+        first.wall,
+        Some(WallClock::Local {
+            at: "2023-05-10T15:37:39".parse().unwrap(),
+            zone_abbrev: None
+        })
+    );
+    let hung = log
+        .messages
+        .iter()
+        .find(|m| matches!(m.kind, KernelMessageKind::HungTask { .. }))
+        .expect("the hung task");
+    assert_eq!(hung.stamp.uptime_s, Some(245.356952));
+    assert!(hung.message.starts_with("INFO: task kworker/9:0:73 blocked"));
+}
