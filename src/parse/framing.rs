@@ -916,16 +916,10 @@ fn spaced_syslog(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     let (host, after) = rest.split_once(' ')?;
     let (tag_full, after) = after.split_once(' ')?;
     let body = SEVERITY_WORDS.iter().find_map(|w| after.strip_prefix(w))?;
-    if host.is_empty() || host.ends_with(':') || tag_full.is_empty() || tag_full.contains(':') {
+    if host.is_empty() || host.ends_with(':') || tag_full.contains(':') {
         return None;
     }
-    let tag = match byte_pos(tag_full, b'[') {
-        Some(b) if tag_full.ends_with(']') => &tag_full[..b],
-        _ => tag_full,
-    };
-    if tag.is_empty() {
-        return None;
-    }
+    let tag = program_name(tag_full)?;
     let kernel = tag == "kernel";
     let mut entry = Entry {
         format,
@@ -1044,19 +1038,19 @@ fn tag_message(after: &str) -> Option<(&str, &str)> {
         from = at + 1;
     };
     let colon = colon.or_else(|| after.ends_with(':').then(|| after.len() - 1))?;
-    let tag_full = &after[..colon];
-    if tag_full.is_empty() {
-        return None;
-    }
-    let tag = match byte_pos(tag_full, b'[') {
-        Some(b) if tag_full.ends_with(']') => &tag_full[..b],
-        _ => tag_full,
-    };
-    if tag.is_empty() {
-        return None;
-    }
+    let tag = program_name(&after[..colon])?;
     let msg = after.get(colon + 2..).unwrap_or("");
     Some((tag, msg))
+}
+
+/// A syslog tag without its `[pid]`; `None` when no name is left (`[12]` names no program).
+#[inline(always)]
+fn program_name(tag: &str) -> Option<&str> {
+    let name = match byte_pos(tag, b'[') {
+        Some(b) if tag.ends_with(']') => &tag[..b],
+        _ => tag,
+    };
+    (!name.is_empty()).then_some(name)
 }
 
 /// The entry of a journal record's fields: `journalctl -o json`'s object or an `-o export`
@@ -1488,29 +1482,23 @@ mod tests {
     fn no_timestamp_lines() {
         let e = entry("lo: Dropping TSO features", SourceKind::Dmesg);
         assert_eq!(e.format, KernelLogFormat::DmesgNoTimestamp);
-        let mut framer = Framer::new(SourceKind::Dmesg);
-        assert!(matches!(
-            framer.frame(1, "HP HPSA Driver (v 3.4.4-1-RH2)"),
-            Frame::Entry(_)
-        ));
-        assert!(matches!(
-            framer.frame(2, "  alloc irq_desc for 34 on node 0"),
-            Frame::Continuation(_)
-        ));
-        // Indented whole (pasted with a margin), the first line is at the margin.
-        let mut framer = Framer::new(SourceKind::Dmesg);
-        assert!(matches!(
-            framer.frame(1, "\tHP HPSA Driver (v 3.4.4-1-RH2)"),
-            Frame::Entry(_)
-        ));
-        assert!(matches!(
-            framer.frame(2, "\t  alloc irq_desc for 34 on node 0"),
-            Frame::Continuation(_)
-        ));
-        assert!(matches!(
-            framer.frame(3, "\tlo: Dropping TSO features"),
-            Frame::Entry(_)
-        ));
+        // Unindented, and indented whole (pasted with a margin): the first line is at the
+        // margin, and a line indented past it continues the message before it.
+        for margin in ["", "\t"] {
+            let mut framer = Framer::new(SourceKind::Dmesg);
+            let lines = [
+                ("HP HPSA Driver (v 3.4.4-1-RH2)", true),
+                ("  alloc irq_desc for 34 on node 0", false),
+                ("lo: Dropping TSO features", true),
+            ];
+            for (no, (line, starts)) in (1..).zip(lines) {
+                let text = format!("{margin}{line}");
+                let frame = framer.frame(no, &text);
+                let entry = matches!(frame, Frame::Entry(_));
+                let continuation = matches!(frame, Frame::Continuation(_));
+                assert_eq!((entry, continuation), (starts, !starts), "{margin:?}{line}");
+            }
+        }
     }
 
     #[test]

@@ -1602,5 +1602,7 @@ fn a_site_template_with_a_spaced_stamp_and_severity_words() {
         .find(|m| matches!(m.kind, KernelMessageKind::HungTask { .. }))
         .expect("the hung task");
     assert_eq!(hung.stamp.uptime_s, Some(245.356952));
-    assert!(hung.message.starts_with("INFO: task kworker/9:0:73 blocked"));
+    assert!(hung
+        .message
+        .starts_with("INFO: task kworker/9:0:73 blocked"));
 }
