@@ -10,7 +10,7 @@
 //!   spaces), RFC 3164 with its `<pri>`, RFC 5424 (`<4>1 2018-01-23T20:10:01.240+08:00 host
 //!   kernel - - - msg`), rsyslog's RFC 3339 stamps, and a kernel message's own `[ 12.345678]`
 //!   stamp after the tag (`kern.log`); rsyslog's `#012` newlines are left in the body;
-//! - `/dev/kmsg` records (`6,1234,5678901,-,caller=T1;msg`, see [`kmsg`]), their dictionary
+//! - `/dev/kmsg` records (`6,1234,5678901,-,caller=T1;msg`, its `kmsg` module), their dictionary
 //!   lines and the NUL bytes between records read one at a time;
 //! - the journal: short, short-precise, short-iso, short-full, short-monotonic, `cat` (no
 //!   prefix), `-o json` (one object a line) and `-o export` (`KEY=value` lines, one entry per

@@ -39,8 +39,8 @@ fn marker(line: &str) -> Option<&str> {
     (rest.starts_with('=') && rest.ends_with('#')).then_some(kind)
 }
 
-/// Whether the first bytes of a file are sections: supportconfig's (see
-/// [`is_supportconfig`]), or a paste of two or more commands that are read.
+/// Whether the first bytes of a file are sections: supportconfig's (a section marker first), or
+/// a paste of two or more commands that are read.
 pub fn is_sectioned(head: &[u8]) -> bool {
     is_supportconfig(head) || prompts(&String::from_utf8_lossy(head)).count() >= 2
 }
