@@ -150,6 +150,8 @@ pub struct Framer {
     new_boot: Option<String>,
     /// A `/dev/kmsg` record was read: lines of ` KEY=value` are its dictionary.
     kmsg: bool,
+    /// The margin was taken from a line without a stamp: the first stamped line's replaces it.
+    margin_guessed: bool,
 }
 
 /// Unwrap one line out of context: as the first line of a file of `kind`.
@@ -177,6 +179,7 @@ impl Framer {
             boot: None,
             new_boot: None,
             kmsg: false,
+            margin_guessed: false,
         }
     }
 
@@ -235,11 +238,12 @@ impl Framer {
         if first.is_ascii_alphanumeric() || matches!(first, b'[' | b'<' | b'{' | b'-') {
             // Neither quoted nor indented: the bulk of every log.
             if let Some(f) = self.stamped_frame(line) {
-                self.margin.get_or_insert_with(Margin::default);
+                self.stamped_margin(Margin::default());
                 return f;
             }
             if self.margin.is_none() && self.reads_bare() {
                 self.margin = Some(Margin::default());
+                self.margin_guessed = true;
             }
             return self.unstamped(line, line, 0);
         }
@@ -254,12 +258,13 @@ impl Framer {
             return Frame::Blank;
         }
         if let Some(f) = self.stamped_frame(rest) {
-            self.margin.get_or_insert(Margin { marks, indent });
+            self.stamped_margin(Margin { marks, indent });
             return f;
         }
         if self.margin.is_none() && self.reads_bare() && !is_prompt_line(rest) {
             // A log without stamps, indented or quoted whole: its first line is at the margin.
             self.margin = Some(Margin { marks, indent });
+            self.margin_guessed = true;
         }
         let margin = self.margin.unwrap_or_default();
         let own = if marks >= margin.marks {
@@ -268,6 +273,16 @@ impl Framer {
             indent
         };
         self.unstamped(skip_chars(quoted, indent - own), rest, own)
+    }
+
+    /// The margin of a stamped line: the file's, unless one was learnt from a stamped line
+    /// before.
+    #[inline(always)]
+    fn stamped_margin(&mut self, margin: Margin) {
+        if self.margin.is_none() || self.margin_guessed {
+            self.margin = Some(margin);
+            self.margin_guessed = false;
+        }
     }
 
     /// Whether a line without a stamp is a message of its own: in a dmesg file, and in a
@@ -1499,6 +1514,18 @@ mod tests {
                 assert_eq!((entry, continuation), (starts, !starts), "{margin:?}{line}");
             }
         }
+        // A note before a paste indented by four: the first stamped line's margin is the file's.
+        let mut framer = Framer::new(SourceKind::Dmesg);
+        framer.frame(1, "dmesg of node 7 below");
+        let stamped = framer.frame(
+            2,
+            "    [2751018.239907] runc:[1:CHILD]: page allocation failure",
+        );
+        assert!(matches!(stamped, Frame::Entry(_)));
+        assert!(matches!(
+            framer.frame(3, "    lo: Dropping TSO features"),
+            Frame::Entry(_)
+        ));
     }
 
     #[test]
