@@ -559,3 +559,28 @@ fn a_write_up_with_several_commands_pasted_reads_each_command() {
         "the healthy node's buddyinfo was read"
     );
 }
+
+/// Two runs of `free -mt` pasted with their prompts, another command between them: each run is
+/// read in MiB, as its own prompt line says.
+#[test]
+fn two_pasted_runs_of_free_take_their_unit_from_their_prompts() {
+    let dir = bundle_of(&[("notes.txt", "free/new-procps-4-mt-ubuntu2204.txt")]);
+    let report = report_json(dir.path());
+    let sources: Vec<(&str, u64)> = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap_or(""),
+                s["records"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(sources, [("free", 1), ("free", 1)]);
+    let text = report.to_string();
+    assert!(
+        !text.contains("the unit of this free output is not stated"),
+        "{text}"
+    );
+}

@@ -26,7 +26,8 @@ pub struct Section<'a> {
     pub label: &'a str,
     /// Whether the label is a command (a `Command` section).
     pub command: bool,
-    /// The line number, in the whole file, of the section's first line after its label.
+    /// The line number, in the whole file, of the section's first line after its label (of its
+    /// prompt line, in a paste of commands).
     pub first_line: u32,
     /// The section's text, from `first_line` to the next marker.
     pub text: &'a str,
@@ -127,7 +128,7 @@ pub fn split(text: &str) -> Vec<Section<'_>> {
             )
         })
         .copied();
-    for (i, (no, _, body, label, command)) in found.iter().enumerate() {
+    for (i, (no, start, body, label, command)) in found.iter().enumerate() {
         if hosts[i].is_some_and(|h| Some(h) != main_host) {
             continue;
         }
@@ -139,11 +140,13 @@ pub fn split(text: &str) -> Vec<Section<'_>> {
         else {
             continue;
         };
+        // The prompt line stays in the section: its command says the output's flags (`free -m`),
+        // and every parser skips a prompt line.
         sections.push(Section {
             label,
             command: *command,
-            first_line: no.saturating_add(1),
-            text: text.get(*body..end).unwrap_or(""),
+            first_line: *no,
+            text: text.get(*start..end).unwrap_or(""),
         });
     }
     sections
@@ -244,15 +247,17 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(
             (s[0].label, s[0].command, s[0].first_line),
-            ("free -mh", true, 2)
+            ("free -mh", true, 1)
         );
-        assert!(s[0].text.starts_with("                  total"));
+        assert!(s[0].text.starts_with("[root@beta_004 ~]# free -mh\n   "));
         assert!(s[0].text.ends_with("0B\n"));
         assert_eq!(
             (s[1].label, s[1].command, s[1].first_line),
-            ("/proc/buddyinfo", false, 6)
+            ("/proc/buddyinfo", false, 5)
         );
-        assert!(s[1].text.starts_with("Node 0, zone      DMA"));
+        assert!(s[1]
+            .text
+            .starts_with("[root@beta_004 ~]# cat /proc/buddyinfo\nNode 0, zone"));
         // What comes before the first prompt is a section too; another host's output is none.
         let text = format!(
             "[    0.000000] Linux version 3.10.0-514.26.2.el7.x86_64\n{paste}\
