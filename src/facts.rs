@@ -1317,6 +1317,30 @@ pub struct SourceInfo {
 
 /// Everything parsed from a bundle. Collections keep bundle order (the order entries were read),
 /// which the bundle reader makes deterministic.
+/// The application an [`AppConfig`] configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AppKind {
+    Gunicorn,
+    Uwsgi,
+    Postgres,
+}
+
+/// An application's configuration file: its `name = value` settings in file order (a name
+/// given twice is there twice; the later one holds).
+#[derive(Debug, Clone, Serialize)]
+pub struct AppConfig {
+    pub app: AppKind,
+    pub settings: Vec<AppSetting>,
+}
+
+/// One `name = value` line of an application's configuration, its value unquoted.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppSetting {
+    pub name: String,
+    pub value: String,
+    pub line: Line,
+}
+
 /// One unit of `systemctl status`: what it uses, the memory limits it sets, the drop-ins that
 /// may set them, and its control group.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -1397,6 +1421,7 @@ pub struct Facts {
     pub pressure: Vec<Sourced<Pressure>>,
     pub sockstat: Vec<Sourced<Sockstat>>,
     pub task_limits: Vec<Sourced<TaskLimit>>,
+    pub app_configs: Vec<Sourced<AppConfig>>,
 }
 
 impl Facts {
@@ -1440,6 +1465,7 @@ impl Facts {
             pressure,
             sockstat,
             task_limits,
+            app_configs,
         } = part;
         self.sources.extend(sources);
         self.kernel_logs.extend(kernel_logs);
@@ -1492,6 +1518,7 @@ impl Facts {
         self.pressure.extend(pressure);
         self.sockstat.extend(sockstat);
         self.task_limits.extend(task_limits);
+        self.app_configs.extend(app_configs);
     }
 
     /// Add the files of a cgroup to the node of the same path and hierarchy, or as a new one.

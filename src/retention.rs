@@ -104,44 +104,79 @@ static BYTE_CLASS: [u8; 256] = {
     class
 };
 
-/// [`normalise`] of ASCII text in one pass over its bytes (records are signed by the
-/// million), with control characters made spaces when `controls` says so. The text is copied
-/// in runs, up to a word holding a digit (written `#`) or a control character: most of a
-/// message is copied at once.
+/// [`normalise`] of ASCII text (records are signed by the million), with control characters
+/// made spaces when `controls` says so. The text is copied in runs, from one digit or control
+/// character to the next, found eight bytes at a time ([`next_special`]); the word around a
+/// digit is found from it, backwards and forwards, and written `#`. Most of a message holds no
+/// digit and is copied at once.
 fn normalise_ascii(text: &str, controls: bool, out: &mut String) {
     out.reserve(text.len());
-    // `text[..copied]` is written; the word being read starts at `word_start`, and `word` holds
-    // the classes of its bytes so far.
+    let bytes = text.as_bytes();
+    let is_word = |at: usize| {
+        bytes
+            .get(at)
+            .is_some_and(|&b| BYTE_CLASS[usize::from(b)] != 0)
+    };
+    // `text[..copied]` is written; the search goes on from `at`.
     let mut copied = 0;
-    let mut word_start = 0;
-    let mut word = 0u8;
-    for (at, &b) in text.as_bytes().iter().enumerate() {
-        let class = BYTE_CLASS[usize::from(b)];
-        if class != 0 {
-            if word == 0 {
-                word_start = at;
+    let mut at = 0;
+    while let Some(found) = next_special(bytes, at, controls) {
+        if bytes.get(found).is_some_and(u8::is_ascii_digit) {
+            // Its word starts after the last byte that is no word's, which is at or after
+            // `copied` (the end of the last word written, or a control character).
+            let mut start = found;
+            while start > copied && is_word(start - 1) {
+                start -= 1;
             }
-            word |= class;
-            continue;
-        }
-        if word & DIGIT != 0 {
-            out.push_str(text.get(copied..word_start).unwrap_or_default());
+            let mut end = found + 1;
+            while is_word(end) {
+                end += 1;
+            }
+            out.push_str(text.get(copied..start).unwrap_or_default());
             out.push('#');
-            copied = at;
-        }
-        word = 0;
-        if controls && (b < b' ' || b == 0x7f) {
-            out.push_str(text.get(copied..at).unwrap_or_default());
+            copied = end;
+            at = end;
+        } else {
+            out.push_str(text.get(copied..found).unwrap_or_default());
             out.push(' ');
-            copied = at + 1;
+            copied = found + 1;
+            at = found + 1;
         }
     }
-    if word & DIGIT != 0 {
-        out.push_str(text.get(copied..word_start).unwrap_or_default());
-        out.push('#');
-    } else {
-        out.push_str(text.get(copied..).unwrap_or_default());
+    out.push_str(text.get(copied..).unwrap_or_default());
+}
+
+/// The offset of the first digit at or after `from` in `bytes`, or of the first control
+/// character (below a space, or DEL) when `controls` says so. Eight bytes are tested at once
+/// while they are ASCII: with each byte below 0x80, adding to it never carries into the next.
+fn next_special(bytes: &[u8], from: usize, controls: bool) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x80 * ONES;
+    let special = |b: &u8| b.is_ascii_digit() || controls && (*b < b' ' || *b == 0x7f);
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(8);
+    let mut at = from;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // The high bit of a byte of `digits` is clear when the byte is `0`..=`9`: `b ^ 0x30`
+        // is then below 10, and adding 0x76 keeps it below 0x80. The same for a byte below
+        // 0x20 (adding 0x60), and for DEL (`b ^ 0x7f` is 0).
+        let digits = (x ^ (0x30 * ONES)).wrapping_add(0x76 * ONES);
+        let mut flags = !digits & HIGHS;
+        if controls {
+            let low = x.wrapping_add(0x60 * ONES);
+            let del = (x ^ (0x7f * ONES)).wrapping_add(0x7f * ONES);
+            flags |= !low & HIGHS | !del & HIGHS;
+        }
+        // A byte of `x` at or above 0x80 voids the sums: the word is read byte by byte.
+        if flags != 0 || x & HIGHS != 0 {
+            if let Some(p) = word.iter().position(special) {
+                return Some(at + p);
+            }
+        }
+        at += 8;
     }
+    words.remainder().iter().position(special).map(|p| at + p)
 }
 
 /// Whether `b` is stamped at or after `a`, as printed: two wall clocks of the same form, else
@@ -490,10 +525,27 @@ mod tests {
         fn signatures_are_those_of_the_char_by_char_signing(
             s in "[a-z_A-Z0-9 .:#()\\t\\n\\r\u{b}\u{1f}\u{7f}\u{85}\u{a0}\u{e9}\u{660}\u{3000}-]{0,24}"
         ) {
-            proptest::prop_assert_eq!(normalise(&s), normalise_by_chars(&s));
-            let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-            proptest::prop_assert_eq!(signature(&s), normalise_by_chars(one_line.trim()));
+            signs_as_the_oracle(&s)?;
         }
+
+        /// The same on longer ASCII text, which is searched eight bytes at a time.
+        #[test]
+        fn ascii_signatures_are_those_of_the_char_by_char_signing(
+            s in "([a-zA-Z_]{0,9}[0-9]?[a-z]{0,3}[ .:#()\\t\\n\\r\u{b}\u{1f}\u{7f}-]?){0,12}"
+        ) {
+            signs_as_the_oracle(&s)?;
+        }
+    }
+
+    /// `s` normalised and signed as [`normalise_by_chars`] does it.
+    fn signs_as_the_oracle(s: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        proptest::prop_assert_eq!(normalise(s), normalise_by_chars(s));
+        let one_line: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        proptest::prop_assert_eq!(signature(s), normalise_by_chars(one_line.trim()));
+        Ok(())
     }
 
     #[test]

@@ -329,7 +329,7 @@ fn oom_kill_rows(report: &Value) -> Vec<&Value> {
 }
 
 /// Every recommendation of the report: the root cause's and each other incident's.
-fn all_actions(report: &Value) -> Vec<String> {
+pub(crate) fn all_actions(report: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut take = |recs: &Value| {
         for r in recs.as_array().into_iter().flatten() {

@@ -13,6 +13,7 @@ mod hostile;
 mod html_browser;
 mod incidents;
 mod kb;
+mod oom_depth;
 mod real_excerpts;
 mod real_host;
 mod real_sosreport;

@@ -11,13 +11,14 @@
 //! the same invoker, order, cgroup and usage. Within one file two reports are always two kills.
 //!
 //! Whose limit a kill hit is [`cgroup_owner`]: a container of the bundle, a Kubernetes pod, a
-//! systemd unit or slice, a user session, or only the cgroup path.
+//! systemd unit or slice, a user session, or only the cgroup path. A kill line that names no
+//! cgroup is joined to the unit systemd names for it in the same seconds ([`OomEvent::unit`]).
 //!
 //! Invariants: the events are in bundle order of their first copy; each copy belongs to one
 //! event; the event's [`OomEvent::kill`] is its most complete copy (fewest missing parts, the
 //! first among equals).
 
-use crate::facts::{Facts, OomKill, OomScope};
+use crate::facts::{DaemonRecord, Facts, OomKill, OomScope, WallClock};
 
 use super::containers::{container_of_cgroup, ContainerView};
 use super::At;
@@ -29,6 +30,112 @@ pub struct OomEvent<'a> {
     pub kill: At<'a, OomKill>,
     /// Every copy, the kept one included, in bundle order.
     pub copies: Vec<At<'a, OomKill>>,
+    /// For a kill line that names no cgroup, systemd's line that names the unit it hit
+    /// ([`unit_line`]).
+    pub unit: Option<UnitOom<'a>>,
+}
+
+/// systemd's line naming the unit a process of which the OOM killer killed.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitOom<'a> {
+    /// `report-export.service`.
+    pub name: &'a str,
+    pub record: At<'a, DaemonRecord>,
+}
+
+/// The unit a systemd message says the OOM killer hit: `<unit>: A process of this unit has been
+/// killed by the OOM killer.` (systemd 239+), `<unit>: Failed with result 'oom-kill'.`.
+pub fn unit_line(message: &str) -> Option<&str> {
+    let (unit, rest) = message.split_once(": ")?;
+    let says = rest.starts_with("A process of this unit has been killed by the OOM killer")
+        || rest.starts_with("Failed with result 'oom-kill'");
+    let is_unit = !unit.contains(char::is_whitespace)
+        && [".service", ".scope", ".slice", ".socket", ".mount"]
+            .iter()
+            .any(|s| unit.ends_with(s));
+    (says && is_unit).then_some(unit)
+}
+
+/// Seconds from `a` to `b`, when both are readings of one form (two syslog stamps, two civil
+/// times, two instants).
+fn seconds_between(a: &WallClock, b: &WallClock) -> Option<f64> {
+    use jiff::civil::DateTime;
+    let civil = |w: &WallClock| -> Option<DateTime> {
+        match w {
+            // A leap year, so that 29 February reads.
+            WallClock::NoYear { .. } => w.no_year_in(2000),
+            WallClock::Local { at, .. } => Some(*at),
+            WallClock::Instant { .. } => None,
+        }
+    };
+    match (a, b) {
+        (WallClock::Instant { at: x }, WallClock::Instant { at: y }) => {
+            Some(y.as_millisecond() as f64 / 1000.0 - x.as_millisecond() as f64 / 1000.0)
+        }
+        (WallClock::NoYear { .. }, WallClock::NoYear { .. })
+        | (WallClock::Local { .. }, WallClock::Local { .. }) => {
+            let (x, y) = (civil(a)?, civil(b)?);
+            let span = x.until(y).ok()?;
+            span.total(jiff::Unit::Second).ok()
+        }
+        _ => None,
+    }
+}
+
+/// How long after a kill line systemd may name its unit: it reads the kill from the cgroup's
+/// `memory.events` as the kernel updates it, within moments.
+const UNIT_LINE_WITHIN_S: f64 = 10.0;
+
+/// Join each kill whose report names no cgroup to the unit systemd names in the same seconds,
+/// when one unit only is named then: the kernel's one-line `Memory cgroup out of memory: Killed
+/// process N (comm)` does not say whose limit it was, the journal does. Both lines need wall
+/// clock stamps of one form (two syslog stamps, say): a kill known by its uptime alone is left
+/// unjoined.
+fn join_units<'a>(facts: &'a Facts, events: &mut [OomEvent<'a>]) {
+    let lines: Vec<UnitOom<'a>> = facts
+        .daemon_logs
+        .iter()
+        .flat_map(|log| {
+            log.value.iter().filter_map(move |r| {
+                let name = unit_line(&r.message).filter(|_| r.daemon == "systemd")?;
+                Some(UnitOom {
+                    name,
+                    record: At {
+                        path: log.path.as_str(),
+                        item: r,
+                    },
+                })
+            })
+        })
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    for e in events.iter_mut() {
+        let k = e.kill.item;
+        if k.memcg.is_some() || k.task_memcg.is_some() || k.scope == OomScope::Global {
+            continue;
+        }
+        let Some(at) = &k.stamp.wall else {
+            continue;
+        };
+        let near: Vec<&UnitOom<'a>> = lines
+            .iter()
+            .filter(|u| {
+                u.record
+                    .item
+                    .time
+                    .as_ref()
+                    .and_then(|t| seconds_between(at, t))
+                    .is_some_and(|s| (-1.0..=UNIT_LINE_WITHIN_S).contains(&s))
+            })
+            .collect();
+        if let Some(first) = near.first() {
+            if near.iter().all(|u| u.name == first.name) {
+                e.unit = Some(**first);
+            }
+        }
+    }
 }
 
 impl<'a> OomEvent<'a> {
@@ -109,10 +216,12 @@ pub fn count_once(facts: &Facts) -> Vec<OomEvent<'_>> {
                 None => events.push(OomEvent {
                     kill: at,
                     copies: vec![at],
+                    unit: None,
                 }),
             }
         }
     }
+    join_units(facts, &mut events);
     events
 }
 
@@ -249,6 +358,42 @@ mod tests {
         let copies: Vec<usize> = events.iter().map(|e| e.copies.len()).collect();
         // pid 7 twice in messages: the second is another kill (pid reuse after a reboot).
         assert_eq!(copies, [3, 2, 1, 1]);
+    }
+
+    /// The real AKS syslog: one-line kills of a `memory.oom.group` kill, which name no cgroup,
+    /// and systemd's line naming the container's scope in the same second.
+    #[test]
+    fn one_line_kills_are_joined_to_the_unit_systemd_names() {
+        let text =
+            include_str!("../../tests/data/dmesg_oom/aks-syslog-cgroupv2-memcg-oom-5.15-azure.txt");
+        let from = text
+            .lines()
+            .position(|l| l.contains("Killed process 7620 (nginx)"))
+            .unwrap_or(0);
+        let excerpt: String = text.lines().skip(from).map(|l| format!("{l}\n")).collect();
+        let mut facts = Facts::default();
+        crate::parse::parse_into(
+            &mut facts,
+            "var/log/syslog",
+            crate::sources::SourceKind::Syslog,
+            excerpt.as_bytes(),
+        );
+        let events = count_once(&facts);
+        assert!(events.len() >= 4);
+        let unit = events[0].unit.as_ref().map(|u| u.name);
+        assert_eq!(
+            unit,
+            Some("cri-containerd-9192cb33411ff69d015a3577db136757f5b145064a1703efea3d0e12e8a64987.scope")
+        );
+        assert_eq!(
+            unit_line("report-export.service: Failed with result 'oom-kill'."),
+            Some("report-export.service")
+        );
+        assert_eq!(unit_line("Started Session 1 of user root."), None);
+        assert_eq!(
+            unit_line("session-3.scope: Main process exited, code=killed, status=9/KILL"),
+            None
+        );
     }
 
     #[test]

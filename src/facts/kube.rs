@@ -177,6 +177,9 @@ pub enum KubeAction {
     RuntimeOom,
     /// The runtime stops a container, giving it this long before it kills it.
     RuntimeStop { timeout_seconds: Option<u64> },
+    /// The kubelet holds back restarting a container that keeps failing (`CrashLoopBackOff`),
+    /// for this long (`5m0s`).
+    BackOff { delay: Option<String> },
 }
 
 impl KubeAction {
@@ -190,6 +193,7 @@ impl KubeAction {
             KubeAction::AdmitRejected { .. } => "admit_rejected",
             KubeAction::RuntimeOom => "runtime_oom",
             KubeAction::RuntimeStop { .. } => "runtime_stop",
+            KubeAction::BackOff { .. } => "back_off",
         }
     }
 }

@@ -679,6 +679,22 @@ fn two_digits(s: &str) -> Option<i8> {
 /// short-precise), the host possibly missing or empty.
 #[inline(always)]
 fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
+    let format = if kind == SourceKind::Journal {
+        KernelLogFormat::JournalShort
+    } else {
+        KernelLogFormat::Syslog
+    };
+    // The entry is built in one place: built on each of two paths, it was built aside and copied.
+    let (wall, syntax, rest) = match plain_syslog_stamp(line) {
+        Some((wall, rest)) => (wall, Syntax::Syslog, rest),
+        None => syslog_stamp(line)?,
+    };
+    Some(framed_entry(format, syntax, wall, rest))
+}
+
+/// The stamp of a syslog line in any of its forms (see [`syslog_traditional`]), its syntax and
+/// the rest of the line.
+fn syslog_stamp(line: &str) -> Option<(WallClock, Syntax, &str)> {
     // Byte offsets below are those of ASCII bytes, so every slice falls on a char boundary.
     let month = syslog_month(line.get(..3)?)?;
     let rest = line.get(3..)?.strip_prefix(' ')?;
@@ -707,26 +723,56 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
         Some(f) => parse_fraction_ns(f)?,
         None => 0,
     };
-    let wall = WallClock::NoYear {
+    let wall = no_year([month, day, hour, minute, second], nanosecond);
+    let syntax = if frac.is_some() {
+        Syntax::SyslogPrecise
+    } else {
+        Syntax::Syslog
+    };
+    Some((wall, syntax, rest))
+}
+
+/// The stamp of nearly every syslog line, `Jan 23 20:10:01 ` or `Jan  3 20:10:01 ` (one space,
+/// the day in two columns, no fraction), read at its fixed offsets, and the rest of the line;
+/// `None` for any other form, which [`syslog_traditional`] reads field by field to the same
+/// result.
+#[inline(always)]
+fn plain_syslog_stamp(line: &str) -> Option<(WallClock, &str)> {
+    let b = line.as_bytes();
+    let head: &[u8; 16] = b.get(..16)?.try_into().ok()?;
+    if head[3] != b' ' || head[6] != b' ' || head[9] != b':' || head[12] != b':' || head[15] != b' '
+    {
+        return None;
+    }
+    let digit = |at: usize| head[at].is_ascii_digit().then(|| (head[at] - b'0') as i8);
+    let pair = |at: usize| Some(digit(at)? * 10 + digit(at + 1)?);
+    let day = match head[4] {
+        b' ' => digit(5)?,
+        _ => pair(4)?,
+    };
+    let (hour, minute, second) = (pair(7)?, pair(10)?, pair(13)?);
+    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // The first three bytes are ASCII letters when they name a month: `line[..3]` and
+    // `line[16..]` fall on char boundaries.
+    let month = syslog_month(line.get(..3)?)?;
+    let wall = no_year([month, day, hour, minute, second], 0);
+    Some((wall, line.get(16..)?))
+}
+
+/// A syslog stamp's time: `[month, day, hour, minute, second]` and the nanoseconds.
+fn no_year([month, day, hour, minute, second]: [i8; 5], nanosecond: i32) -> WallClock {
+    WallClock::NoYear {
         month,
         day,
         hour,
         minute,
         second,
         nanosecond,
-    };
-    let format = if kind == SourceKind::Journal {
-        KernelLogFormat::JournalShort
-    } else {
-        KernelLogFormat::Syslog
-    };
-    let syntax = if frac.is_some() {
-        Syntax::SyslogPrecise
-    } else {
-        Syntax::Syslog
-    };
-    Some(framed_entry(format, syntax, wall, rest))
+    }
 }
+
 /// `s` as a non-negative `i8`, as `str::parse` reads it (a `+` sign allowed), without its
 /// general machinery: it runs on every line.
 fn small_number(s: &str) -> Option<i8> {

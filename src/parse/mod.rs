@@ -15,6 +15,7 @@ use crate::sources::{self, Format, Parse, SourceKind};
 pub mod literals;
 pub mod text;
 
+pub mod app_config;
 pub mod buddyinfo;
 pub mod cgroupfs;
 pub mod cgroups;
@@ -107,6 +108,7 @@ pub static FORMATS: &[&Format] = &[
     &kube::object::POD_FORMAT,
     &kube::describe::NODE_FORMAT,
     &kube::describe::EVENTS_TABLE_FORMAT,
+    &app_config::FORMAT,
 ];
 
 /// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.

@@ -74,22 +74,34 @@ pub fn html_escape(text: &str) -> String {
 pub fn json_escape_controls(json: String) -> String {
     // Every character escaped here is outside ASCII, and most reports are ASCII throughout: a
     // check of their bytes a word at a time spares decoding them.
-    if json.is_ascii()
-        || !json
-            .chars()
-            .any(|c| is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}')
-    {
+    if json.is_ascii() || !has_json_escaped(&json) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}' {
+        if is_json_escaped(c) {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// A character [`json_escape_controls`] escapes.
+fn is_json_escaped(c: char) -> bool {
+    is_c1_or_bidi(c) || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// Whether `text` holds a character [`json_escape_controls`] escapes. The UTF-8 of each begins
+/// with one of three bytes (`C2` for C1 controls, `D8` for U+061C, `E2` for the rest): only the
+/// characters that begin there are decoded, not the whole text.
+fn has_json_escaped(text: &str) -> bool {
+    memchr::memchr3_iter(0xc2, 0xd8, 0xe2, text.as_bytes()).any(|at| {
+        text.get(at..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(is_json_escaped)
+    })
 }
 
 /// Longest run of `ch` in `text`.
@@ -535,6 +547,13 @@ mod tests {
             }
             proptest::prop_assert_eq!(blocks, 1);
             proptest::prop_assert_eq!(content, expected);
+        }
+
+        #[test]
+        fn the_escaped_characters_are_found_by_their_first_byte(
+            text in "[a-z\u{80}-\u{a0}\u{61b}-\u{61d}\u{2000}-\u{2070}\u{e9}\u{3000}]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(has_json_escaped(&text), text.chars().any(is_json_escaped));
         }
 
         #[test]

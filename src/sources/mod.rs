@@ -88,6 +88,9 @@ pub enum SourceKind {
     CrictlInspect,
     /// `kubectl describe node`.
     KubectlDescribeNode,
+    /// An application's configuration that sizes its memory: `gunicorn.conf.py`, a uWSGI ini,
+    /// `postgresql.conf`.
+    AppConfig,
     Unknown,
 }
 
@@ -135,6 +138,7 @@ impl SourceKind {
         SourceKind::CrictlPs,
         SourceKind::CrictlInspect,
         SourceKind::KubectlDescribeNode,
+        SourceKind::AppConfig,
         SourceKind::Unknown,
     ];
 
@@ -182,6 +186,7 @@ impl SourceKind {
             SourceKind::CrictlPs => "crictl_ps",
             SourceKind::CrictlInspect => "crictl_inspect",
             SourceKind::KubectlDescribeNode => "kubectl_describe_node",
+            SourceKind::AppConfig => "app_config",
             SourceKind::Unknown => "unknown",
         }
     }
@@ -799,6 +804,21 @@ mod tests {
             "crictl_inspect/anykap-kind-containerd-coredns-running.txt",
             K::CrictlInspect,
             "postmortem-node1-20220211T192413Z/cri/inspect.json",
+        ),
+        (
+            "app_config/debian-postgresql-15-main-postgresql.conf",
+            K::AppConfig,
+            "sosreport-n/etc/postgresql/15/main/postgresql.conf",
+        ),
+        (
+            "app_config/gunicorn-27.0.1-example_config.py",
+            K::AppConfig,
+            "gunicorn.conf.py",
+        ),
+        (
+            "app_config/uwsgi-2.0.31-examples-heavytest.ini",
+            K::AppConfig,
+            "sosreport-n/etc/uwsgi/apps-enabled/app.ini",
         ),
         (
             "dev_kmsg/util-linux-cid-kmsg-input-nul-separated.txt",

@@ -445,6 +445,16 @@ fn kube_draft<'a>(
             ),
             Severity::Info,
         ),
+        KubeAction::BackOff { delay } => (
+            format!(
+                "kubelet holds back restarting {who}{}",
+                delay
+                    .as_deref()
+                    .map(|d| format!(" for {d}"))
+                    .unwrap_or_default()
+            ),
+            Severity::Warning,
+        ),
     };
     Draft {
         time: r.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),

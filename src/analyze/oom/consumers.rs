@@ -89,6 +89,13 @@ pub fn sentence(kill: &OomKill, whole: u64, of: &str) -> Option<String> {
             "The task table holds one process: {}",
             consumer_words(largest, whole, of)
         )
+    } else if all.len() <= TOP {
+        // Every name is listed: no "largest" to pick out.
+        format!(
+            "The task table holds {} processes: {}",
+            kill.task_table.len(),
+            top.join("; ")
+        )
     } else {
         format!(
             "The task table holds {} processes; the largest: {}",
@@ -100,7 +107,12 @@ pub fn sentence(kill: &OomKill, whole: u64, of: &str) -> Option<String> {
         Some(v) if all.len() == 1 && v == largest.name => String::new(),
         Some(v) if v == largest.name => format!("; the victim {} was the largest", code(v)),
         Some(v) => {
-            let its = all.iter().find(|c| c.name == v).map(|c| c.rss_bytes);
+            // Its size is said here only when the list above did not say it.
+            let listed_above = all.iter().take(TOP).any(|c| c.name == v);
+            let its = all
+                .iter()
+                .find(|c| c.name == v && !listed_above)
+                .map(|c| c.rss_bytes);
             format!(
                 "; the victim {} was not the largest{}",
                 code(v),
@@ -234,9 +246,9 @@ mod tests {
         let s = sentence(&kill, 512 * 1024 * 1024, "the limit").unwrap();
         assert_eq!(
             s,
-            "The task table holds 4 processes; the largest: `gunicorn` ×2 200 MiB, 39% of the \
+            "The task table holds 4 processes: `gunicorn` ×2 200 MiB, 39% of the \
              limit; `python3` (pid 13) 200 MiB, 39% of the limit; `nginx` (pid 12) 1 MiB, <1% \
-             of the limit; the victim `nginx` was not the largest (1 MiB)."
+             of the limit; the victim `nginx` was not the largest."
         );
     }
 

@@ -6,6 +6,7 @@
 //! Rule files are leaves: they read facts, the derived facts (OOM kills counted once, in
 //! [`crate::derive::oom`]) and this module, never another rule.
 
+pub mod apps;
 pub mod consumers;
 pub mod sizing;
 
@@ -105,11 +106,10 @@ pub fn sizing_explains(sized: &[SizedLimit<'_>], cgroup: &str) -> bool {
 /// task table with their share of the limit, then what the cgroup held.
 pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String> {
     use crate::analyze::finding::code;
-    use crate::derive::oom::cgroup_owner;
     let k = event.kill.item;
     let mut out = Vec::new();
     if let Some(cg) = event.limit_cgroup() {
-        let owner = cgroup_owner(cg, &ctx.derived.containers).describe();
+        let owner = owner_words(ctx, cg, false);
         let mut s = format!("The limit hit was that of {owner} ({}).", code(cg));
         if event.limit_is_parents() {
             if let Some(task) = event.task_cgroup() {
@@ -118,13 +118,17 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
                      {} ({}): every cgroup below it shares that limit, so the victim may have \
                      been killed for memory its siblings used.",
                     code(cg),
-                    cgroup_owner(task, &ctx.derived.containers).describe(),
+                    owner_words(ctx, task, false),
                     code(task)
                 );
             }
         }
         out.push(s);
-        out.extend(unit_of_cgroup(ctx, cg).map(|u| unit_words(u.item)));
+        let shared_said = event.limit_is_parents();
+        out.extend(unit_of_cgroup(ctx, cg).map(|u| unit_words(u.item, shared_said)));
+    }
+    if let (None, Some(u)) = (event.limit_cgroup(), &event.unit) {
+        out.push(unit_attribution(ctx, u));
     }
     let limit = k
         .memory_limit_kb
@@ -135,6 +139,44 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
     }
     out.extend(consumers::memcg_composition(k));
     out
+}
+
+/// Whose limit a kill line without a cgroup hit, as systemd's line names its unit: the unit,
+/// and the limit of the unit or of the slice above it as `systemctl status` shows them.
+fn unit_attribution(ctx: &Context<'_>, unit: &crate::derive::oom::UnitOom<'_>) -> String {
+    use crate::derive::oom::CgroupOwner;
+    let owner = match crate::derive::oom::cgroup_owner(unit.name, &ctx.derived.containers) {
+        CgroupOwner::Cgroup(_) => CgroupOwner::Unit(unit.name.to_string()),
+        o => o,
+    };
+    let mut s = format!(
+        "The kill line names no cgroup; systemd names the unit it hit in the same seconds, {} \
+         (`{}`).",
+        owner.describe(),
+        unit.record.item.message.replace('`', "'")
+    );
+    let status = |name: &str| {
+        ctx.facts
+            .systemd_units
+            .iter()
+            .flat_map(|s| s.value.iter())
+            .find(|u| u.name == name)
+    };
+    let own = status(unit.name);
+    // The limit may be the unit's own or that of the slice it runs in.
+    let slice = own
+        .and_then(|u| u.cgroup.as_deref())
+        .and_then(|c| c.trim_end_matches('/').rsplit_once('/'))
+        .and_then(|(parent, _)| parent.rsplit('/').next())
+        .filter(|p| p.ends_with(".slice"))
+        .and_then(status);
+    for u in [own, slice].into_iter().flatten() {
+        if !u.memory_limits.is_empty() || u.name.ends_with(".slice") {
+            s.push(' ');
+            s.push_str(&unit_words(u, false));
+        }
+    }
+    s
 }
 
 /// Who consumed the host's memory at a global OOM kill: the largest consumers of the task
@@ -206,7 +248,7 @@ pub fn limit_advice(
     let mut action = format!(
         "Measure the peak memory of {} and raise its {limit}limit above it with headroom, or \
          reduce what the workload holds",
-        owner.describe()
+        owner_words(ctx, cgroup, true)
     );
     // A unit's limit set in a drop-in is changed there, or it comes back at the next reload.
     if let Some(u) = unit_of_cgroup(ctx, cgroup) {
@@ -225,9 +267,133 @@ pub fn limit_advice(
         CgroupOwner::Unit(u) => Some(format!(
             "systemctl status {u}; systemctl set-property {u} MemoryMax=<size>"
         )),
+        CgroupOwner::Pod(uid) => pod_of_uid(ctx, uid).and_then(kubectl_top),
         _ => None,
     };
     (action, command)
+}
+
+/// The advice for the memory limits of several cgroups that were reached, `(cgroup, limit in
+/// words)`, in one action that names each owner with its limit; one limit gets
+/// [`limit_advice`]'s.
+pub fn limits_advice(
+    ctx: &Context<'_>,
+    limits: &[(&str, Option<&str>)],
+) -> (String, Option<String>) {
+    use crate::derive::oom::{cgroup_owner, CgroupOwner};
+    if let [(cgroup, limit)] = limits {
+        return limit_advice(ctx, cgroup, *limit);
+    }
+    let owners: Vec<String> = limits
+        .iter()
+        .map(|(cgroup, limit)| {
+            let owner = owner_words(ctx, cgroup, true);
+            match limit {
+                Some(l) => format!("{owner} (limit {l})"),
+                None => owner,
+            }
+        })
+        .collect();
+    let action = format!(
+        "Measure the peak memory of {} and raise each limit above its peak with headroom, or \
+         reduce what the workloads hold",
+        and_list(&owners)
+    );
+    let (mut containers, mut units, mut commands) = (Vec::new(), Vec::new(), Vec::new());
+    for (cgroup, _) in limits {
+        match cgroup_owner(cgroup, &ctx.derived.containers) {
+            CgroupOwner::Container(v) => containers.push(v.name.unwrap_or(v.id).to_string()),
+            CgroupOwner::ContainerId(id) => containers.push(id),
+            CgroupOwner::Unit(u) => units.push(u),
+            CgroupOwner::Pod(uid) => commands.extend(pod_of_uid(ctx, &uid).and_then(kubectl_top)),
+            CgroupOwner::Cgroup(_) => {}
+        }
+    }
+    containers.dedup();
+    units.dedup();
+    if !containers.is_empty() {
+        commands.insert(
+            0,
+            format!(
+                "docker stats --no-stream {}; docker update --memory <size> --memory-swap <size> \
+                 <container>",
+                containers.join(" ")
+            ),
+        );
+    }
+    if !units.is_empty() {
+        commands.push(format!(
+            "systemctl status {}; systemctl set-property <unit> MemoryMax=<size>",
+            units.join(" ")
+        ));
+    }
+    (action, (!commands.is_empty()).then(|| commands.join("; ")))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The command that measures a named pod's containers.
+fn kubectl_top(pod: &crate::derive::kube::PodView<'_>) -> Option<String> {
+    let name = pod.name.as_deref()?;
+    let ns = pod.namespace.as_deref().unwrap_or("default");
+    Some(format!("kubectl -n {ns} top pod {name} --containers"))
+}
+
+/// The pod of the bundle whose uid is `uid`.
+fn pod_of_uid<'c, 'a>(
+    ctx: &'c Context<'a>,
+    uid: &str,
+) -> Option<&'c crate::derive::kube::PodView<'a>> {
+    ctx.derived.pods.iter().find(|p| {
+        p.uid
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(uid))
+    })
+}
+
+/// The owner of the memory cgroup at `cgroup` in words. A pod the bundle names is named by
+/// `namespace/name` rather than its uid and, with `with_container`, by the container of it that
+/// the OOM killer killed (`namespace/pod/container`), when its reports name one.
+pub fn owner_words(ctx: &Context<'_>, cgroup: &str, with_container: bool) -> String {
+    use crate::analyze::finding::code;
+    use crate::derive::oom::{cgroup_owner, CgroupOwner};
+    let owner = cgroup_owner(cgroup, &ctx.derived.containers);
+    if let CgroupOwner::ContainerId(_) = &owner {
+        // A pod's container, by the runtime id its cgroup holds.
+        let id = crate::analyze::kernel::cgroups::container_id(cgroup.trim_end_matches('/'));
+        let named = id.and_then(|id| {
+            ctx.derived.pods.iter().find_map(|p| {
+                let at = p.containers.iter().position(|c| c.has_id(id))?;
+                p.name.is_some().then(|| p.container_label(at))
+            })
+        });
+        if let Some(label) = named {
+            return format!("container {}", code(&label));
+        }
+    }
+    let CgroupOwner::Pod(uid) = &owner else {
+        return owner.describe();
+    };
+    let Some(pod) = pod_of_uid(ctx, uid).filter(|p| p.name.is_some()) else {
+        return owner.describe();
+    };
+    let mut killed: Vec<usize> = pod.oom_kills.iter().filter_map(|o| o.container).collect();
+    killed.dedup();
+    match killed.as_slice() {
+        [one] if with_container => format!(
+            "pod {} (container {})",
+            code(&pod.label()),
+            code(&pod.container_label(*one))
+        ),
+        _ => format!("pod {}", code(&pod.label())),
+    }
 }
 
 /// Whether a memory cgroup OOM kill reached its limit: usage at the limit, or the limit hit
@@ -299,8 +465,9 @@ pub fn unit_of_cgroup<'a>(ctx: &Context<'a>, cgroup: &str) -> Option<At<'a, Syst
 }
 
 /// What `systemctl status` says of a unit's memory: its limits, the drop-ins that may set
-/// them, and its use when the status was taken.
-fn unit_words(u: &SystemdUnitStatus) -> String {
+/// them, and its use when the status was taken. `shared_said`: the sentence before has said
+/// that the cgroups below share the limit.
+fn unit_words(u: &SystemdUnitStatus, shared_said: bool) -> String {
     use crate::analyze::finding::code;
     use crate::units::bytes;
     let limits: Vec<String> = u
@@ -329,7 +496,7 @@ fn unit_words(u: &SystemdUnitStatus) -> String {
             bytes(used)
         ));
     }
-    if u.name.ends_with(".slice") {
+    if u.name.ends_with(".slice") && !shared_said {
         s.push_str(": every unit in the slice shares that limit");
     }
     s.push('.');

@@ -270,17 +270,20 @@ impl Rule for ContainerOomKilled {
         };
         let b = b
             .title(if names.len() == 1 {
-                format!("Container {} was OOM-killed", names.iter().next().map(String::as_str).unwrap_or(""))
+                format!(
+                    "Container {} was OOM-killed",
+                    names.iter().next().map(String::as_str).unwrap_or("")
+                )
             } else {
                 "A container was OOM-killed".to_string()
             })
             .paragraph(text)
             .paragraph_opt(repetition(ctx))
-            .paragraph(
+            .paragraph(format!(
                 "This is the container's own limit at work, not a host-wide shortage: the host may \
-                 have plenty of free memory. Either the workload needs more than its limit, or it \
-                 leaks.",
-            )
+                 have plenty of free memory. {}",
+                why_words(ctx, &names)
+            ))
             .confidence(confidence)
             .metric("containers", names.len() as u64)
             .metric_opt("limit_bytes", limit);
@@ -316,6 +319,32 @@ impl Rule for ContainerOomKilled {
             b
         };
         vec![b.build()]
+    }
+}
+
+/// Why the containers `names` reached their limits, as far as this finding tells it: a runtime
+/// told it may grow past the limit (its sizing is told with the numbers to fix it), else the
+/// workload's need or a leak.
+fn why_words(ctx: &Context<'_>, names: &BTreeSet<String>) -> String {
+    let sized: BTreeSet<String> = crate::analyze::oom::sized_limits(ctx)
+        .into_iter()
+        .map(|s| s.label)
+        .filter(|l| names.contains(l))
+        .collect();
+    let plain = "Either the workload needs more than its limit, or it leaks.";
+    if sized.is_empty() {
+        plain.to_string()
+    } else if sized.len() == names.len() {
+        "Here the runtime inside was allowed to grow past the limit: its own sizing is told with \
+         the numbers to fix it."
+            .to_string()
+    } else {
+        format!(
+            "In {}, the runtime inside was allowed to grow past the limit: its own sizing is told \
+             with the numbers to fix it. For the others: either the workload needs more than its \
+             limit, or it leaks.",
+            sized.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+        )
     }
 }
 
@@ -372,7 +401,78 @@ fn repetition(ctx: &Context<'_>) -> Option<String> {
         }
         told.push(s);
     }
+    told.extend(pod_restart_loops(ctx));
     (!told.is_empty()).then(|| format!("{}.", told.join("; ")))
+}
+
+/// The containers of pods that were OOM-killed and that the kubelet restarted again and again:
+/// its `Back-off restarting failed container` lines and `BackOff` events (`CrashLoopBackOff`),
+/// and the restart count of its status, said with the container's OOM kills.
+fn pod_restart_loops(ctx: &Context<'_>) -> Vec<String> {
+    let mut told = Vec::new();
+    for pod in &ctx.derived.pods {
+        for (at, c) in pod.containers.iter().enumerate() {
+            let kernel = pod
+                .oom_kills
+                .iter()
+                .filter(|o| o.container == Some(at) && o.level != OomLevel::Host)
+                .count();
+            let reported = c.statuses.iter().any(|s| {
+                s.item
+                    .terminations()
+                    .any(|t| t.reason.as_deref() == Some("OOMKilled"))
+            });
+            if kernel == 0 && !reported {
+                continue;
+            }
+            let backoffs: Vec<Option<&str>> = c
+                .log
+                .iter()
+                .filter_map(|r| match r.item.kube_action() {
+                    Some(KubeAction::BackOff { delay }) => Some(delay.as_deref()),
+                    _ => None,
+                })
+                .collect();
+            // Cluster events name the container in their message since 1.26, else only the pod.
+            let name = c.name.as_deref().unwrap_or_default();
+            let events: u64 = pod
+                .events
+                .iter()
+                .filter(|e| {
+                    e.item.reason == "BackOff"
+                        && e.item.message.contains("restarting failed container")
+                        && (pod.containers.len() == 1
+                            || (!name.is_empty() && e.item.message.contains(name)))
+                })
+                .map(|e| e.item.count.unwrap_or(1))
+                .sum();
+            let restarts = c.statuses.iter().filter_map(|s| s.item.restart_count).max();
+            let held = (backoffs.len() as u64).max(events);
+            if held == 0 && restarts.is_none_or(|r| r < 2) {
+                continue;
+            }
+            let mut s = format!("{} was OOM-killed", code(&pod.container_label(at)));
+            if kernel > 0 {
+                s.push_str(&format!(" {} (kernel reports)", times(kernel)));
+            }
+            if let Some(r) = restarts.filter(|r| *r > 0) {
+                s.push_str(&format!(", restarted {} (`Restart Count`)", times(r)));
+            }
+            if held > 0 {
+                let longest = backoffs.iter().flatten().next_back();
+                s.push_str(&format!(
+                    ", and the kubelet held back restarting it {} (`CrashLoopBackOff`{}): a \
+                     restart loop, each run killed at the same limit",
+                    times(held),
+                    longest
+                        .map(|d| format!(", the last time for {d}"))
+                        .unwrap_or_default()
+                ));
+            }
+            told.push(s);
+        }
+    }
+    told
 }
 
 #[cfg(test)]

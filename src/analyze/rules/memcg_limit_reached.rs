@@ -38,6 +38,7 @@ impl Rule for LimitReached {
 
     fn evaluate(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::new();
+        let mut from_kills: Vec<Advised> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         // A runtime's sizing that explains a cgroup's kills gives the advice for its limit.
         let sized = oom::sized_limits(ctx);
@@ -98,6 +99,7 @@ impl Rule for LimitReached {
                         .unwrap_or_else(|| "?".to_string()),
                     limit.clone().unwrap_or_else(|| "?".to_string()),
                     k.memory_failcnt
+                        .filter(|f| *f > 0)
                         .map(|f| format!(" (the limit was hit {f} times: `failcnt`)"))
                         .unwrap_or_default(),
                     times(kills),
@@ -114,6 +116,7 @@ impl Rule for LimitReached {
                         .unwrap_or_else(|| "all".to_string()),
                     limit.clone().unwrap_or_else(|| "memory".to_string()),
                     k.memory_failcnt
+                        .filter(|f| *f > 0)
                         .map(|f| format!(" and had hit the limit {f} times"))
                         .unwrap_or_default()
                 ))
@@ -131,21 +134,15 @@ impl Rule for LimitReached {
                     .cite_opt(u.path, u.item.memory_line.as_ref()),
                 None => b,
             };
-            let b = if oom::sizing_explains(&sized, &cgroup) {
-                b
-            } else {
-                let (action, command) = oom::limit_advice(ctx, &cgroup, limit.as_deref());
-                b.recommend(
-                    action,
-                    command.as_deref(),
-                    Risk::Low,
-                    "before restarting the workload",
-                )
-            };
             if b.has_evidence() {
-                out.push(b.build());
+                // A runtime's sizing that explains the kills advises on this limit instead.
+                let advice = (!oom::sizing_explains(&sized, &cgroup)).then_some((cgroup, limit));
+                from_kills.push((b, advice));
             }
         }
+        let (action, command) = advice_of(ctx, &from_kills);
+        out.extend(with_one_advice(from_kills, action, command.as_deref()));
+        let mut from_files: Vec<Advised> = Vec::new();
         for limit in ctx
             .facts
             .cgroup_nodes
@@ -156,14 +153,75 @@ impl Rule for LimitReached {
                 continue;
             }
             seen.push(limit.node.cgroup.clone());
-            out.push(limit_in_files(self, &limit));
+            let advice = (
+                limit.node.cgroup.clone(),
+                Some(units::bytes(limit.limit_bytes)),
+            );
+            from_files.push((limit_in_files(self, &limit), Some(advice)));
         }
+        let (action, command) = match from_files.as_slice() {
+            [_] => (
+                Some(
+                    "Measure the workload's peak memory and size the limit to it with headroom, \
+                     or reduce the workload's memory use."
+                        .to_string(),
+                ),
+                None,
+            ),
+            _ => advice_of(ctx, &from_files),
+        };
+        out.extend(with_one_advice(from_files, action, command.as_deref()));
         out
     }
 }
 
+/// A finding being built, with the limit it advises on (its cgroup and the limit in words), if
+/// any.
+type Advised = (FindingBuilder, Option<(String, Option<String>)>);
+
+/// The one recommendation for the limits of `findings`: each limit's owner named in it, so that
+/// several containers at their limits get one action that lists them rather than one each.
+fn advice_of(ctx: &Context<'_>, findings: &[Advised]) -> (Option<String>, Option<String>) {
+    let limits: Vec<(&str, Option<&str>)> = findings
+        .iter()
+        .filter_map(|(_, a)| a.as_ref())
+        .map(|(cgroup, limit)| (cgroup.as_str(), limit.as_deref()))
+        .collect();
+    match limits.as_slice() {
+        [] => (None, None),
+        _ => {
+            let (action, command) = oom::limits_advice(ctx, &limits);
+            (Some(action), command)
+        }
+    }
+}
+
+/// The findings built, the first that advises carrying the one recommendation.
+fn with_one_advice(
+    findings: Vec<Advised>,
+    action: Option<String>,
+    command: Option<&str>,
+) -> Vec<Finding> {
+    let mut action = action;
+    findings
+        .into_iter()
+        .map(|(b, advice)| {
+            let given = if advice.is_some() {
+                action.take()
+            } else {
+                None
+            };
+            let b = match given {
+                Some(a) => b.recommend(a, command, Risk::Low, "before restarting the workload"),
+                None => b,
+            };
+            b.build()
+        })
+        .collect()
+}
+
 /// The finding from a group's own files: its limit, its usage, and how often it hit the limit.
-fn limit_in_files(rule: &LimitReached, limit: &cgroups::MemoryLimit<'_>) -> Finding {
+fn limit_in_files(rule: &LimitReached, limit: &cgroups::MemoryLimit<'_>) -> FindingBuilder {
     let cgroup = &limit.node.cgroup;
     let v2 = limit.node.hierarchy == crate::facts::CgroupHierarchy::V2;
     let usage = limit
@@ -200,18 +258,11 @@ fn limit_in_files(rule: &LimitReached, limit: &cgroups::MemoryLimit<'_>) -> Find
         .metric("limit_bytes", limit.limit_bytes)
         .metric_opt("usage_bytes", limit.usage_bytes)
         .metric_opt("failcnt", limit.hits)
-        .recommend(
-            "Measure the workload's peak memory and size the limit to it with headroom, or \
-             reduce the workload's memory use.",
-            None,
-            Risk::Low,
-            "before restarting the workload",
-        )
         .references(&[refs::MEMCG_V1_DOC]);
     for (path, line) in limit.lines.iter().flatten() {
         b = b.cite(path, line);
     }
-    b.build()
+    b
 }
 
 #[cfg(test)]

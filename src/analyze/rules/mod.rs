@@ -32,6 +32,7 @@ pub mod mm_slub_alloc_failure;
 pub mod net_tcp_memory_pressure;
 pub mod netfilter_conntrack_table_full;
 pub mod netns_unregister_netdevice_hang;
+pub mod oom_app_sizing;
 pub mod oom_kill;
 pub mod oom_runtime_sizing;
 pub mod pod_evicted;
@@ -69,6 +70,7 @@ pub static ALL: &[&dyn Rule] = &[
     &mm_memory_exhaustion::MemoryExhaustion,
     &mm_slab_growth::SlabGrowth,
     &oom_runtime_sizing::OomRuntimeSizing,
+    &oom_app_sizing::OomAppSizing,
     &memcg_limit_reached::LimitReached,
     &memcg_kmem_limit_reached::KmemLimitReached,
     &memcg_cgroup_id_exhaustion::CgroupIdExhaustion,

@@ -187,17 +187,24 @@ fn memcg_sentence(kills: &[At<'_, OomKill>], ctx: &Context<'_>) -> String {
         );
     }
     if kills.len() == 1 {
-        return format!(
-            "The kernel's OOM killer killed {} inside memory cgroup {} because the cgroup had \
-             reached its{limit} limit; the host itself was not out of memory.",
-            victim_short(first).unwrap_or_else(|| "a process".to_string()),
-            code(
-                first
-                    .memcg
-                    .as_deref()
-                    .or(first.task_memcg.as_deref())
-                    .unwrap_or("?")
+        let cgroup = first.memcg.as_deref().or(first.task_memcg.as_deref());
+        // A kill line without its cgroup: the unit systemd named for it.
+        let unit = oom::events(ctx, OomScope::Memcg)
+            .first()
+            .and_then(|e| e.unit.as_ref())
+            .map(|u| u.name);
+        let inside = match (cgroup, unit) {
+            (Some(c), _) => format!("memory cgroup {}", code(c)),
+            (None, Some(u)) => format!(
+                "the memory cgroup of {}",
+                crate::derive::oom::cgroup_owner(u, &ctx.derived.containers).describe()
             ),
+            (None, None) => "a memory cgroup".to_string(),
+        };
+        return format!(
+            "The kernel's OOM killer killed {} inside {inside} because the cgroup had reached \
+             its{limit} limit; the host itself was not out of memory.",
+            victim_short(first).unwrap_or_else(|| "a process".to_string()),
         );
     }
     let mut victims: Vec<String> = kills
@@ -301,6 +308,14 @@ impl Rule for OomMemcgKill {
         for k in kills.iter().take(3) {
             b = cite_kill(b, k);
         }
+        // systemd's lines that name the units of kill lines without a cgroup.
+        for u in oom::events(ctx, OomScope::Memcg)
+            .iter()
+            .filter_map(|e| e.unit.as_ref())
+            .take(3)
+        {
+            b = b.cite(u.record.path, &u.record.item.line);
+        }
         // The cgroup file system's counters of the same groups back the reports.
         for c in counted.iter().filter(|c| {
             kills.iter().any(|k| {
@@ -311,18 +326,29 @@ impl Rule for OomMemcgKill {
             b = b.cite(c.path, c.line);
         }
         let k = first.item;
-        let mut text = format!(
-            "The kernel's OOM killer ran {} inside a memory cgroup",
-            times(kills.len())
-        );
-        if let Some(cg) = &k.memcg {
-            text.push_str(&format!(", first for {}", code(cg)));
-        }
-        text.push('.');
+        let mut text = match (&k.memcg, kills.len()) {
+            (Some(cg), 1) => format!(
+                "The kernel's OOM killer ran once, inside memory cgroup {}.",
+                code(cg)
+            ),
+            (Some(cg), n) => format!(
+                "The kernel's OOM killer ran {} inside memory cgroups, the first time in {}.",
+                times(n),
+                code(cg)
+            ),
+            (None, n) => format!(
+                "The kernel's OOM killer ran {} inside a memory cgroup.",
+                times(n)
+            ),
+        };
         if let (Some(u), Some(l)) = (kb(k.memory_usage_kb), kb(k.memory_limit_kb)) {
             text.push_str(&format!(" The cgroup used {u} of its {l} limit"));
-            if let Some(f) = k.memory_failcnt {
-                text.push_str(&format!(" and had hit it {f} times (failcnt)"));
+            // A count of zero says nothing a reader needs: the kill itself shows the limit met.
+            if let Some(f) = k.memory_failcnt.filter(|f| *f > 0) {
+                text.push_str(&format!(
+                    "; its charges had failed against the limit {} (`failcnt`)",
+                    times(f)
+                ));
             }
             text.push('.');
         }
@@ -459,7 +485,11 @@ impl Rule for OomGlobalKill {
             times(kills.len())
         );
         if let Some(inv) = &k.invoker {
-            text.push_str(&format!(" The first time, {} asked for memory", code(inv)));
+            if kills.len() == 1 {
+                text.push_str(&format!(" {} asked for memory", code(inv)));
+            } else {
+                text.push_str(&format!(" The first time, {} asked for memory", code(inv)));
+            }
             if let Some(o) = k.order {
                 text.push_str(&format!(" (order {o})"));
             }
@@ -580,6 +610,47 @@ mod tests {
         assert!(OomGlobalKill
             .evaluate(&context(&seed_facts(), None))
             .is_empty());
+    }
+}
+
+/// The wording of real kills whose `failcnt` the kernel printed as 0.
+#[cfg(test)]
+mod wording {
+    use super::*;
+    use crate::analyze::rules::memcg_limit_reached::LimitReached;
+    use crate::analyze::testkit::*;
+    use crate::sources::SourceKind;
+
+    /// The recorded v1 kills at 512 MiB and 64 MiB print `failcnt 0`: no sentence counts the
+    /// limit hit zero times, and the count is said where the kernel counted.
+    #[test]
+    fn a_failcnt_of_zero_is_not_said() {
+        let facts = kernel_log_facts(
+            "dmesg",
+            include_str!(
+                "../../../tests/data/recorded/docker-20.10-cgroup1-oom-and-start-failures/dmesg"
+            ),
+            SourceKind::Dmesg,
+        );
+        let ctx = context(&facts, None);
+        let mut text = explained_by(&OomMemcgKill, &facts);
+        for f in LimitReached.evaluate(&ctx) {
+            text.push_str(&f.sentence);
+            text.push_str(&f.explanation);
+        }
+        assert!(text.contains("The kernel's OOM killer ran 5 times inside memory cgroups, the first time in `/docker/"), "{text}");
+        assert!(!text.contains(" 0 times"), "{text}");
+        assert!(!text.contains("failcnt"), "{text}");
+        let counted = kernel_log_facts(
+            "dmesg",
+            include_str!("../../../tests/data/dmesg_oom/cadvisor-memcg-oom-3.13-ubuntu.txt"),
+            SourceKind::Dmesg,
+        );
+        let text = explained_by(&OomMemcgKill, &counted);
+        assert!(
+            text.contains("its charges had failed against the limit 4152239 times (`failcnt`)"),
+            "{text}"
+        );
     }
 }
 

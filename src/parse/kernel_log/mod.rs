@@ -660,7 +660,9 @@ fn is_daemon_tag(tag: &str, message: &str) -> bool {
     tag == "systemd" && SYSTEMD_DAEMON_WORDS.is_match(message.as_bytes())
 }
 
-/// The words that make a systemd line a container daemon's (`docker.service`, `kubepods.slice`).
+/// The words that make a systemd line a container daemon's (`docker.service`, `kubepods.slice`),
+/// or one that names the unit an OOM kill hit (`<unit>: A process of this unit has been killed
+/// by the OOM killer.`, `<unit>: Failed with result 'oom-kill'.`).
 static SYSTEMD_DAEMON_WORDS: std::sync::LazyLock<crate::parse::literals::Literals> =
     std::sync::LazyLock::new(|| {
         crate::parse::literals::Literals::new(&[
@@ -669,6 +671,8 @@ static SYSTEMD_DAEMON_WORDS: std::sync::LazyLock<crate::parse::literals::Literal
             "kubepods",
             "crio",
             "podman",
+            "by the OOM killer",
+            "'oom-kill'",
         ])
     });
 

@@ -903,6 +903,14 @@ fn rsyslog_high_precision_and_daemon_tags() {
     assert!(is_daemon_tag("containerd", ""));
     assert!(is_daemon_tag("systemd", "Started docker-abc.scope."));
     assert!(!is_daemon_tag("systemd", "Started Session 1 of user root."));
+    assert!(is_daemon_tag(
+        "systemd",
+        "report-export.service: A process of this unit has been killed by the OOM killer."
+    ));
+    assert!(is_daemon_tag(
+        "systemd",
+        "report-export.service: Failed with result 'oom-kill'."
+    ));
     assert!(!is_daemon_tag("CROND", ""));
 }
 

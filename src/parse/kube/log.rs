@@ -51,6 +51,19 @@ fn structured(msg: &str, pairs: &BTreeMap<String, String>) -> Option<KubeLogEven
         KubeAction::EvictionReclaim {
             resource: get("resourceName").unwrap_or("").to_string(),
         }
+    } else if msg == "Error syncing pod, skipping" {
+        // err="failed to \"StartContainer\" for \"X\" with CrashLoopBackOff: \"back-off 5m0s
+        // restarting failed container=X pod=Y_NS(UID)\"": the names are the pairs' too.
+        let mut event = back_off(get("err")?)?;
+        if let Some(pod) = get("pod") {
+            let (ns, name) = split_pod(pod);
+            event.namespace = ns.map(str::to_string);
+            event.pod = Some(name.to_string());
+        }
+        if let Some(uid) = get("podUID") {
+            event.pod_uid = Some(uid.to_string());
+        }
+        return Some(event);
     } else {
         return None;
     };
@@ -67,8 +80,39 @@ fn structured(msg: &str, pairs: &BTreeMap<String, String>) -> Option<KubeLogEven
     Some(event)
 }
 
+/// A restart held back: `back-off 5m0s restarting failed container=X pod=Y_NS(UID)`, wherever
+/// it is in the text (the error of `Error syncing pod`, with its quotes escaped or not).
+fn back_off(text: &str) -> Option<KubeLogEvent> {
+    let at = text.find("restarting failed container=")?;
+    let before = text[..at].trim_end();
+    let delay = before
+        .rsplit_once(['b', 'B'])
+        .and_then(|(_, r)| r.strip_prefix("ack-off "))
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty());
+    let rest = &text[at + "restarting failed container=".len()..];
+    let end = |s: &str| s.find([' ', '"', '\\']).unwrap_or(s.len());
+    let container = &rest[..end(rest)];
+    let mut event = KubeLogEvent::new(KubeAction::BackOff { delay });
+    event.container = Some(container.to_string()).filter(|c| !c.is_empty());
+    if let Some((_, pod)) = rest.split_once("pod=") {
+        // `name_ns(uid)`: the uid's parenthesis closes it.
+        let pod = match pod.find(')') {
+            Some(close) => &pod[..=close],
+            None => &pod[..end(pod)],
+        };
+        fill_old_pod(&mut event, pod);
+    }
+    Some(event)
+}
+
 /// An unstructured kubelet message, or a containerd CRI message.
 fn free_text(m: &str) -> Option<KubeLogEvent> {
+    if m.contains("CrashLoopBackOff") || m.contains("ack-off ") {
+        if let Some(event) = back_off(m) {
+            return Some(event);
+        }
+    }
     if let Some(rest) = m.strip_prefix("Killing container ") {
         // `"docker://<id>" with 30 second grace period`, `with id docker://<id>:Need to kill Pod`
         let id = quoted(rest).or_else(|| {
@@ -215,6 +259,33 @@ mod tests {
     }
 
     use crate::parse::testing::text as sample;
+
+    /// Both forms of the kubelet's back-off: structured klog's `Error syncing pod, skipping`
+    /// and the older free text.
+    #[test]
+    fn crashloop_back_off_in_both_forms() {
+        let text = sample("kubelet_log/composed-crashloop-backoff-old-and-structured.txt");
+        let got = events(&text);
+        assert_eq!(got.len(), 3, "{got:?}");
+        let delays: Vec<Option<&str>> = got
+            .iter()
+            .map(|e| match &e.action {
+                KubeAction::BackOff { delay } => delay.as_deref(),
+                _ => Some("not a back-off"),
+            })
+            .collect();
+        assert_eq!(delays, [Some("10s"), Some("20s"), Some("40s")]);
+        for e in &got {
+            assert_eq!(e.pod_label().as_deref(), Some("default/nginx"));
+            assert_eq!(e.container.as_deref(), Some("nginx"));
+            assert_eq!(
+                e.pod_uid.as_deref(),
+                Some("5931aa75-4603-4e65-b552-7c71cf55cfb5")
+            );
+        }
+        // An image pull's back-off is not a restart's.
+        assert_eq!(read("Back-off pulling image \"ubuntu:latest\""), None);
+    }
 
     #[test]
     fn killing_with_a_grace_period_in_structured_klog() {
