@@ -40,10 +40,17 @@ fn marker(line: &str) -> Option<&str> {
     (rest.starts_with('=') && rest.ends_with('#')).then_some(kind)
 }
 
-/// Whether the first bytes of a file are sections: supportconfig's (a section marker first), or
-/// a paste of two or more commands that are read.
-pub fn is_sectioned(head: &[u8]) -> bool {
-    is_supportconfig(head) || prompts(&String::from_utf8_lossy(head)).count() >= 2
+/// The largest file read as a paste of commands. A section is read whole into memory; a file
+/// larger than this with prompts in its head is a terminal log, not a paste, and is read as one
+/// source, line by line.
+pub const MAX_PASTE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether a file of `size` bytes whose first bytes are `head` is sections: supportconfig's (a
+/// section marker first), or a paste of two or more commands that are read, of at most
+/// [`MAX_PASTE_BYTES`].
+pub fn is_sectioned(head: &[u8], size: u64) -> bool {
+    is_supportconfig(head)
+        || (size <= MAX_PASTE_BYTES && prompts(&String::from_utf8_lossy(head)).count() >= 2)
 }
 
 /// The prompt lines of a paste whose command's output is read: line number, byte offset of
@@ -218,8 +225,9 @@ mod tests {
 
     #[test]
     fn sections_and_their_lines() {
-        assert!(is_sectioned(MEMORY_TXT.as_bytes()));
-        assert!(!is_sectioned(b"Mem: 1 2 3\n"));
+        assert!(is_sectioned(MEMORY_TXT.as_bytes(), 1024));
+        assert!(is_sectioned(MEMORY_TXT.as_bytes(), MAX_PASTE_BYTES + 1));
+        assert!(!is_sectioned(b"Mem: 1 2 3\n", 1024));
         let s = split(MEMORY_TXT);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].label, "/usr/bin/free -k");
@@ -242,7 +250,9 @@ mod tests {
             [root@beta_004 ~]# cat /proc/buddyinfo\n\
             Node 0, zone      DMA      1        0      1       1      1      1      1      0      1      1      3 \n\
             Node 0, zone   Normal   8860  11464    488    174     27     0      0      0      0      0      0 \n";
-        assert!(is_sectioned(paste.as_bytes()));
+        assert!(is_sectioned(paste.as_bytes(), 1024));
+        // The same head on a file too large for a paste is a terminal log.
+        assert!(!is_sectioned(paste.as_bytes(), MAX_PASTE_BYTES + 1));
         let s = split(paste);
         assert_eq!(s.len(), 2);
         assert_eq!(
@@ -270,9 +280,12 @@ mod tests {
         assert!(s[0].text.starts_with("[    0.000000] Linux version"));
         assert!(s[2].text.ends_with("0      0 \n"));
         // One command, or commands whose output is not read, are no sections.
-        assert!(!is_sectioned(b"$ free -m\nMem: 1 2 3\n"));
-        assert!(!is_sectioned(b"$ ls\na\n$ whoami\nroot\n"));
-        assert!(!is_sectioned(b"# free -m\n# cat /proc/meminfo\nset -e\n"));
+        assert!(!is_sectioned(b"$ free -m\nMem: 1 2 3\n", 1024));
+        assert!(!is_sectioned(b"$ ls\na\n$ whoami\nroot\n", 1024));
+        assert!(!is_sectioned(
+            b"# free -m\n# cat /proc/meminfo\nset -e\n",
+            1024
+        ));
     }
 
     #[test]
