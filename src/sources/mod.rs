@@ -820,6 +820,11 @@ mod tests {
             K::AppConfig,
             "sosreport-n/etc/uwsgi/apps-enabled/app.ini",
         ),
+        (
+            "systemctl_status/insights-core-3.8.4-status-all-host-header.txt",
+            K::SystemctlStatus,
+            "sosreport-n/sos_commands/systemd/systemctl_status_--all",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {
