@@ -882,6 +882,16 @@ mod tests {
             K::Syslog,
             "var/log/messages",
         ),
+        (
+            "systemctl_status/insights-core-3.8.4-status-all-host-header.txt",
+            K::SystemctlStatus,
+            "sosreport-n/sos_commands/systemd/systemctl_status_--all",
+        ),
+        (
+            "dmesg/insights-vmcore-dmesg-rhel7-862.9.1-oops.txt",
+            K::Dmesg,
+            "sosreport-n/var/crash/127.0.0.1-2018-09-25-10:52:06/vmcore-dmesg.txt",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {
