@@ -36,6 +36,42 @@ fn every_sample_report_validates_against_the_schema() {
     }
 }
 
+/// The commands a report gives are run as they are: every name in them is the bundle's own, none
+/// a `<placeholder>` left for the reader to fill in.
+#[test]
+fn recommended_commands_hold_no_placeholder() {
+    fn commands<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("command", Value::String(c)) => out.push(c),
+                        _ => commands(value, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| commands(i, out)),
+            _ => {}
+        }
+    }
+    let placeholder = regex::Regex::new(r"<[A-Za-z_-]+>").expect("regex");
+    let mut seen = 0;
+    for dir in sample_dirs() {
+        let report = report_json(&dir);
+        let mut found = Vec::new();
+        commands(&report, &mut found);
+        seen += found.len();
+        for c in found {
+            assert!(
+                !placeholder.is_match(c),
+                "{}: a command holds a placeholder: {c}",
+                dir.display()
+            );
+        }
+    }
+    assert!(seen > 10, "the samples' reports give {seen} commands");
+}
+
 #[test]
 fn every_evidence_line_is_a_real_line_of_the_bundle() {
     for dir in sample_dirs() {

@@ -260,13 +260,13 @@ pub fn limit_advice(
         }
     }
     let command = match &owner {
+        // Only what measures the peak: the size to set comes from it, and the bundle does not
+        // hold it.
         CgroupOwner::Container(v) => Some(format!(
-            "docker stats --no-stream {0}; docker update --memory <size> --memory-swap <size> {0}",
+            "docker stats --no-stream {}",
             v.name.unwrap_or(v.id)
         )),
-        CgroupOwner::Unit(u) => Some(format!(
-            "systemctl status {u}; systemctl set-property {u} MemoryMax=<size>"
-        )),
+        CgroupOwner::Unit(u) => Some(format!("systemctl status {u}")),
         CgroupOwner::Pod(uid) => pod_of_uid(ctx, uid).and_then(kubectl_top),
         _ => None,
     };
@@ -314,18 +314,11 @@ pub fn limits_advice(
     if !containers.is_empty() {
         commands.insert(
             0,
-            format!(
-                "docker stats --no-stream {}; docker update --memory <size> --memory-swap <size> \
-                 <container>",
-                containers.join(" ")
-            ),
+            format!("docker stats --no-stream {}", containers.join(" ")),
         );
     }
     if !units.is_empty() {
-        commands.push(format!(
-            "systemctl status {}; systemctl set-property <unit> MemoryMax=<size>",
-            units.join(" ")
-        ));
+        commands.push(format!("systemctl status {}", units.join(" ")));
     }
     (action, (!commands.is_empty()).then(|| commands.join("; ")))
 }

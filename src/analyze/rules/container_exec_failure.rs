@@ -86,6 +86,13 @@ impl Rule for ContainerExecFailure {
         let container = errors.iter().find_map(|e| {
             kube_label_of_error(e.item, &ctx.derived.pods).or_else(|| e.item.container.clone())
         });
+        // A shell in it: `namespace/pod/container` is Kubernetes', a plain name docker's.
+        let shell = container
+            .as_deref()
+            .map(|c| match c.splitn(3, '/').collect::<Vec<_>>()[..] {
+                [ns, pod, name] => format!("kubectl exec -it -n {ns} {pod} -c {name} -- sh"),
+                _ => format!("docker exec -it {c} sh"),
+            });
         let who = container
             .as_ref()
             .map(|c| format!("container {}", code(c)))
@@ -130,10 +137,9 @@ impl Rule for ContainerExecFailure {
             .metric_opt("container", container)
             .metric_opt("exit_status", first.item.exit_status)
             .recommend(
-                "Run the same command by hand in the container to see its own error",
-                Some(
-                    "docker exec -it <container> <command>   # or: kubectl exec <pod> -- <command>",
-                ),
+                "Open a shell in the container and run the same command by hand to see its own \
+                 error",
+                shell.as_deref(),
                 Risk::None,
                 "First, to tell a missing command from a node problem",
             );

@@ -92,6 +92,9 @@ struct Killed<'a> {
     /// Why it was not an OOM kill, in the words of whoever recorded the exit.
     reason: String,
     engine: Engine,
+    /// What names it to `kubectl` or `docker service`: the pod's `-n NAMESPACE NAME`, or the
+    /// Swarm service's name, where the bundle says it.
+    handle: Option<String>,
 }
 
 /// 128 + SIGKILL, 128 + SIGTERM.
@@ -303,6 +306,10 @@ impl Rule for ContainerKilled {
                     words: cause_words(kill, exit_code, grace_seconds, pod),
                     reason,
                     engine: Engine::Kubelet,
+                    handle: pod.name.as_ref().map(|name| match &pod.namespace {
+                        Some(ns) => format!("{name} -n {ns}"),
+                        None => name.clone(),
+                    }),
                 });
             }
         }
@@ -396,14 +403,24 @@ impl Rule for ContainerKilled {
                 "Find out why the probe failed (the `Unhealthy` events' message), and give the \
                  probe a timeout, period and failure threshold that the application can meet \
                  under load; a slow start wants a startup probe",
-                Some("kubectl describe pod <pod> -n <namespace>"),
+                first
+                    .handle
+                    .as_ref()
+                    .map(|h| format!("kubectl describe pod {h}"))
+                    .as_deref(),
                 Risk::Low,
                 "When a liveness probe restarts a container that was only slow",
             ),
             (Kill::Eviction, _) => b.recommend(
                 "See the node's memory pressure: set requests that match the pods' use, so that \
                  the scheduler does not overcommit the node",
-                Some("kubectl describe node <node>"),
+                Some(
+                    &ctx.derived
+                        .host
+                        .as_ref()
+                        .map(|h| format!("kubectl describe node {}", h.name))
+                        .unwrap_or_else(|| "kubectl top nodes".to_string()),
+                ),
                 Risk::None,
                 "When pods are evicted for a resource the node is short of",
             ),
@@ -420,7 +437,11 @@ impl Rule for ContainerKilled {
                 "See whether the service's tasks keep ending in SIGKILL: one stop needs nothing; \
                  stops that repeat want an application that exits on SIGTERM within its grace \
                  period, or a longer `--stop-grace-period`",
-                Some("docker service ps --no-trunc <service>"),
+                first
+                    .handle
+                    .as_ref()
+                    .map(|service| format!("docker service ps --no-trunc {service}"))
+                    .as_deref(),
                 Risk::None,
                 "When an orchestrator's stops end with SIGKILL",
             ),
@@ -566,6 +587,7 @@ fn docker_kill<'a>(label: String, exit: &SignalledExit<'a>) -> Killed<'a> {
         words,
         reason,
         engine: Engine::Docker,
+        handle: exit.swarm_service().map(str::to_string),
     }
 }
 

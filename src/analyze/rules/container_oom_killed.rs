@@ -293,7 +293,7 @@ impl Rule for ContainerOomKilled {
             b.recommend(
                 "Compare the container's peak memory use with its limit before changing either",
                 Some(if in_kube {
-                    "kubectl top pod <pod> -n <namespace> --containers"
+                    "kubectl top pods -A --containers"
                 } else {
                     "docker stats --no-stream"
                 }),
@@ -307,11 +307,7 @@ impl Rule for ContainerOomKilled {
                 } else {
                     "Raise the container's memory limit to its measured working set plus headroom"
                 },
-                Some(if in_kube {
-                    "kubectl set resources deployment/<name> -c <container> --limits=memory=<size>"
-                } else {
-                    "docker update --memory <size> --memory-swap <size> <container>"
-                }),
+                None,
                 Risk::Low,
                 "When the workload legitimately needs more than the limit",
             )

@@ -161,6 +161,13 @@ impl Rule for ContainerStartFailure {
             .collect();
         let chosen = failed.first();
         let container = chosen.map(FailedContainer::label);
+        // What `docker inspect` takes: the name, else the short id.
+        let inspect_target = chosen.and_then(|c| {
+            c.name
+                .clone()
+                .filter(|n| !n.is_empty())
+                .or_else(|| (!c.id.is_empty()).then(|| c.id.chars().take(12).collect()))
+        });
         // The errors that explain it: those that name the chosen container and its own
         // `State.Error` first, then those that name no container; never another container's.
         let explaining: Vec<&RuntimeError> = match chosen {
@@ -271,14 +278,27 @@ impl Rule for ContainerStartFailure {
             Some((SetupStep::Network, ..)) => b.recommend(
                 "Read the daemon's whole error for the container and mend the host's network \
                  set-up it names (a published port already taken, a missing bridge)",
-                Some("docker inspect --format '{{.State.Error}}' <container>; ss -ltnp; ip -br link"),
+                Some(&match &inspect_target {
+                    Some(t) => {
+                        format!("docker inspect --format '{{{{.State.Error}}}}' {t}; ss -ltnp; ip -br link")
+                    }
+                    None => "ss -ltnp; ip -br link".to_string(),
+                }),
                 Risk::None,
                 "Before starting the container again",
             ),
             Some((SetupStep::Process, ..)) => b.recommend(
                 "Check that the image holds the command the container runs, executable and on \
                  its `PATH`",
-                Some("docker inspect --format '{{.Config.Entrypoint}} {{.Config.Cmd}} {{.Path}}' <container>"),
+                inspect_target
+                    .as_ref()
+                    .map(|t| {
+                        format!(
+                            "docker inspect --format '{{{{.Config.Entrypoint}}}} \
+                             {{{{.Config.Cmd}}}} {{{{.Path}}}}' {t}"
+                        )
+                    })
+                    .as_deref(),
                 Risk::None,
                 "Before starting the container again",
             ),

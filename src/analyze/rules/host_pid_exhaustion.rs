@@ -120,7 +120,14 @@ impl Rule for PidExhaustion {
             )
             .recommend(
                 "Raise the limit while the leak is found",
-                Some("sysctl -w kernel.pid_max=4194304 kernel.threads-max=<n>"),
+                Some(&match threads_max {
+                    // threads-max binds too when the tasks come near it: double it with pid_max.
+                    Some(t) if tasks.value * 10 >= t.value * 9 => format!(
+                        "sysctl -w kernel.pid_max=4194304 kernel.threads-max={}",
+                        t.value.saturating_mul(2)
+                    ),
+                    _ => "sysctl -w kernel.pid_max=4194304".to_string(),
+                }),
                 Risk::Medium,
                 "When the task count is legitimate",
             )

@@ -221,7 +221,10 @@ impl Rule for HighThrottling {
         vec![b
             .recommend(
                 "Watch the group's pressure and events while the workload runs",
-                Some("cat /sys/fs/cgroup/<group>/memory.pressure /sys/fs/cgroup/<group>/memory.events"),
+                Some(&format!(
+                    "cat /sys/fs/cgroup{0}/memory.pressure /sys/fs/cgroup{0}/memory.events",
+                    node.cgroup.trim_end_matches('/')
+                )),
                 Risk::Low,
                 "First",
             )

@@ -200,7 +200,13 @@ impl Rule for PodEvicted {
             .recommend(
                 "Compare the pods' requests with their real use, so that the scheduler does not \
                  overcommit the node, and see what else holds the node's memory",
-                Some("kubectl describe node <node>; kubectl top pods -A --sort-by=memory"),
+                Some(&match &ctx.derived.host {
+                    Some(h) => format!(
+                        "kubectl describe node {}; kubectl top pods -A --sort-by=memory",
+                        h.name
+                    ),
+                    None => "kubectl top nodes; kubectl top pods -A --sort-by=memory".to_string(),
+                }),
                 Risk::None,
                 "When pods are evicted for node pressure",
             )
