@@ -325,7 +325,13 @@ impl Rule for ContainerKilled {
         };
         let code_first = first.exit_code;
         let kernel_log = !ctx.facts.kernel_logs.is_empty();
-        let mut b = FindingBuilder::new(self).severity(Severity::Warning);
+        // One orchestrator stop that ran out of grace is routine: worth a note, not a warning.
+        let routine = killed.iter().all(|k| k.kill == Kill::OrchestratorStop) && killed.len() == 1;
+        let mut b = FindingBuilder::new(self).severity(if routine {
+            Severity::Info
+        } else {
+            Severity::Warning
+        });
         for k in &killed {
             for (path, line) in &k.evidence {
                 b = b.cite(path, line);
@@ -752,7 +758,8 @@ Containers:
         ]);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].role, Role::Symptom);
-        assert_eq!(f[0].severity, Severity::Warning);
+        // One stop is routine: a note, not a warning.
+        assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[0].metrics.get("kill"), Some(&"orchestrator-stop".into()));
         assert_eq!(
             f[0].metrics.get("grace_period_seconds"),
