@@ -5,10 +5,11 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::oom::{apps, apps::Server, consumers};
+use crate::analyze::oom::explains::{self, SHARED_BUFFERS_PERCENT};
+use crate::analyze::oom::{apps, apps::Server};
 use crate::analyze::{Context, Rule};
 use crate::derive::oom::OomEvent;
-use crate::facts::{AppKind, OomScope};
+use crate::facts::AppKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::units;
 
@@ -73,9 +74,6 @@ static META: RuleMeta = RuleMeta {
 /// cache and the kernel.
 const WORKER_SHARE_PERCENT: u64 = 90;
 
-/// PostgreSQL's own advice for `shared_buffers`: a quarter of the memory.
-const SHARED_BUFFERS_PERCENT: u64 = 25;
-
 const MIB: u64 = 1024 * 1024;
 
 /// The text with its first letter in upper case, to open a recommendation.
@@ -90,24 +88,6 @@ fn upper_first(text: &str) -> String {
 /// Round up to a whole 64 MiB, a size an operator would set.
 fn round_up(bytes: u64) -> u64 {
     bytes.div_ceil(64 * MIB).saturating_mul(64 * MIB)
-}
-
-/// The memory a kill was bounded by, in bytes, and its name in words: the cgroup's limit, else
-/// the host's RAM.
-fn bound(ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<(u64, &'static str)> {
-    let k = e.kill.item;
-    match k.scope {
-        OomScope::Memcg => k
-            .memory_limit_kb
-            .map(|l| (l.saturating_mul(1024), "limit"))
-            .filter(|(l, _)| *l > 0),
-        _ => k
-            .mem_info
-            .as_ref()
-            .and_then(consumers::ram_bytes)
-            .or_else(|| ctx.derived.available.as_ref().and_then(|a| a.total_bytes))
-            .map(|r| (r, "RAM")),
-    }
 }
 
 /// The settings of `server` the bundle gives: the command line and sizing variables of the
@@ -183,14 +163,8 @@ impl OomAppSizing {
     /// The finding for a kill whose task table holds a pre-fork server's workers.
     fn workers(&self, ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<Finding> {
         let k = e.kill.item;
-        let w = apps::workers_at_kill(k)?;
-        let (whole, of) = bound(ctx, e)?;
+        let (w, whole, of) = explains::workers_explaining(ctx, e)?;
         let name = w.server.comm();
-        let victim_is_worker = k.victim.as_ref().is_some_and(|v| v.comm == name);
-        let held = w.anon_bytes.unwrap_or(w.total_bytes);
-        if !victim_is_worker && held.saturating_mul(2) < whole {
-            return None;
-        }
         let (settings, lines) = configured(ctx, e, w.server);
         // The master (arbiter) is one of the processes: the others are workers.
         let seen_workers = u64::try_from(w.processes.saturating_sub(1))
@@ -295,36 +269,12 @@ impl OomAppSizing {
     /// The finding for a kill of PostgreSQL whose settings ask for more than its memory.
     fn postgres(&self, ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<Finding> {
         let k = e.kill.item;
-        if k.victim.as_ref().map(|v| v.comm.as_str()) != Some("postgres") {
-            return None;
-        }
-        let (whole, of) = bound(ctx, e)?;
-        let cgroups = [e.limit_cgroup(), e.task_cgroup()];
-        let command: Vec<String> = ctx
-            .derived
-            .containers
-            .iter()
-            .filter(|v| {
-                cgroups
-                    .iter()
-                    .flatten()
-                    .any(|c| crate::derive::cgroup_names_container(c, v.id))
-            })
-            .find_map(|v| v.inspect.map(|i| i.item.command.clone()))
-            .unwrap_or_default();
-        let s = apps::PostgresSizing::read(
-            ctx.facts
-                .app_configs
-                .iter()
-                .map(|c| (c.path.as_str(), &c.value)),
-            &command,
-        )?;
-        let shared = s.shared_buffers.unwrap_or(128 * MIB);
+        let (s, whole, of) = explains::postgres_explaining(ctx, e)?;
+        let shared = s
+            .shared_buffers
+            .unwrap_or(explains::PG_DEFAULT_SHARED_BUFFERS);
         let worst = s.work_mem_worst();
         let quarter = whole.saturating_mul(SHARED_BUFFERS_PERCENT) / 100;
-        if shared <= quarter && shared.saturating_add(worst) <= whole {
-            return None;
-        }
         let whole_words = format!("{} {of}", units::bytes(whole));
         let connections = s
             .max_connections

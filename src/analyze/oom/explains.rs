@@ -1,0 +1,109 @@
+//! Whether an application's own sizing explains an OOM kill: a pre-fork server's workers in the
+//! kill's task table ([`workers_explaining`]), or PostgreSQL's `shared_buffers` and `work_mem`
+//! against the memory the kill was bounded by ([`postgres_explaining`]).
+//!
+//! `oom.app-sizing` gives its recommendation when these hold; the limit's own findings read the
+//! same predicates ([`app_sizing_explains`]) to leave out their generic advice for the cgroup,
+//! so that one cgroup gets one sizing recommendation.
+
+use super::{apps, consumers};
+use crate::analyze::Context;
+use crate::derive::oom::OomEvent;
+use crate::facts::OomScope;
+
+/// PostgreSQL's own advice for `shared_buffers`: a quarter of the memory.
+pub const SHARED_BUFFERS_PERCENT: u64 = 25;
+
+/// PostgreSQL's `shared_buffers` when its configuration leaves it commented.
+pub const PG_DEFAULT_SHARED_BUFFERS: u64 = 128 * 1024 * 1024;
+
+/// The memory a kill was bounded by, in bytes, and its name in words: the cgroup's limit, else
+/// the host's RAM.
+pub fn bound(ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<(u64, &'static str)> {
+    let k = e.kill.item;
+    match k.scope {
+        OomScope::Memcg => k
+            .memory_limit_kb
+            .map(|l| (l.saturating_mul(1024), "limit"))
+            .filter(|(l, _)| *l > 0),
+        _ => k
+            .mem_info
+            .as_ref()
+            .and_then(consumers::ram_bytes)
+            .or_else(|| ctx.derived.available.as_ref().and_then(|a| a.total_bytes))
+            .map(|r| (r, "RAM")),
+    }
+}
+
+/// The pre-fork server's workers of a kill's task table, with the memory the kill was bounded
+/// by, when they explain it: the victim is one of them, or they held at least half of it.
+pub fn workers_explaining(
+    ctx: &Context<'_>,
+    e: &OomEvent<'_>,
+) -> Option<(apps::WorkersAtKill, u64, &'static str)> {
+    let k = e.kill.item;
+    let w = apps::workers_at_kill(k)?;
+    let (whole, of) = bound(ctx, e)?;
+    let victim_is_worker = k.victim.as_ref().is_some_and(|v| v.comm == w.server.comm());
+    let held = w.anon_bytes.unwrap_or(w.total_bytes);
+    (victim_is_worker || held.saturating_mul(2) >= whole).then_some((w, whole, of))
+}
+
+/// The command line of the container whose cgroup a kill names, if the bundle inspects it.
+pub fn container_command(ctx: &Context<'_>, e: &OomEvent<'_>) -> Vec<String> {
+    let cgroups = [e.limit_cgroup(), e.task_cgroup()];
+    ctx.derived
+        .containers
+        .iter()
+        .filter(|v| {
+            cgroups
+                .iter()
+                .flatten()
+                .any(|c| crate::derive::cgroup_names_container(c, v.id))
+        })
+        .find_map(|v| v.inspect.map(|i| i.item.command.clone()))
+        .unwrap_or_default()
+}
+
+/// PostgreSQL's settings, with the memory the kill was bounded by, when PostgreSQL was killed
+/// and they ask for more than it: `shared_buffers` past a quarter of it, or `shared_buffers`
+/// and `work_mem` for every connection past all of it.
+pub fn postgres_explaining(
+    ctx: &Context<'_>,
+    e: &OomEvent<'_>,
+) -> Option<(apps::PostgresSizing, u64, &'static str)> {
+    let k = e.kill.item;
+    if k.victim.as_ref().map(|v| v.comm.as_str()) != Some("postgres") {
+        return None;
+    }
+    let (whole, of) = bound(ctx, e)?;
+    let s = apps::PostgresSizing::read(
+        ctx.facts
+            .app_configs
+            .iter()
+            .map(|c| (c.path.as_str(), &c.value)),
+        &container_command(ctx, e),
+    )?;
+    let shared = s.shared_buffers.unwrap_or(PG_DEFAULT_SHARED_BUFFERS);
+    let quarter = whole.saturating_mul(SHARED_BUFFERS_PERCENT) / 100;
+    let fits = shared <= quarter && shared.saturating_add(s.work_mem_worst()) <= whole;
+    (!fits).then_some((s, whole, of))
+}
+
+/// Whether an application's own sizing explains a memory cgroup OOM kill of the cgroup at
+/// `cgroup` (the cgroup whose limit was hit, or the victim's): its recommendation is the
+/// cgroup's, in place of the generic one.
+pub fn app_sizing_explains(ctx: &Context<'_>, cgroup: &str) -> bool {
+    let cgroup = cgroup.trim_end_matches('/');
+    ctx.derived
+        .oom_events
+        .iter()
+        .filter(|e| e.kill.item.scope == OomScope::Memcg)
+        .filter(|e| {
+            [e.limit_cgroup(), e.task_cgroup()]
+                .iter()
+                .flatten()
+                .any(|c| c.trim_end_matches('/') == cgroup)
+        })
+        .any(|e| workers_explaining(ctx, e).is_some() || postgres_explaining(ctx, e).is_some())
+}
