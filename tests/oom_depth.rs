@@ -132,6 +132,12 @@ fn recorded_gunicorn_workers_are_the_cause() {
         first.starts_with("Run at most 2 `gunicorn` workers in the 256 MiB limit"),
         "{first}"
     );
+    let kill = finding(&report, "oom.memcg-kill");
+    let text = kill["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("`gunicorn` ×5 328 MiB, 128% of the limit (pages they share count in each)"),
+        "{text}"
+    );
 }
 
 /// The recorded PostgreSQL backend: `ALTER SYSTEM`'s settings in `postgresql.auto.conf` win
@@ -144,6 +150,17 @@ fn recorded_postgres_settings_are_the_cause() {
     let first = first_action(&report);
     assert!(first.starts_with("Set `shared_buffers = 128MB`"), "{first}");
     assert!(first.contains("`work_mem = 3MB`"), "{first}");
+    // Seven backends over one `shared_buffers` sum past the limit: the pages they share are
+    // said with the share, so that 118% reads as what it is.
+    let kill = finding(&report, "oom.memcg-kill");
+    let text = kill["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "The task table holds 7 processes: `postgres` ×7 607 MiB, 118% of the limit (pages \
+             they share count in each)."
+        ),
+        "{text}"
+    );
 }
 
 /// A one-line kill in the journal, whose kernel line names no cgroup, beside systemd's lines for
