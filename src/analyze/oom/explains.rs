@@ -107,3 +107,106 @@ pub fn app_sizing_explains(ctx: &Context<'_>, cgroup: &str) -> bool {
         })
         .any(|e| workers_explaining(ctx, e).is_some() || postgres_explaining(ctx, e).is_some())
 }
+
+/// The huge pages the host reserves, from `/proc/meminfo`: `HugePages_Total` pages of
+/// `Hugepagesize`, of which `HugePages_Free` less `HugePages_Rsvd` no mapping has taken or
+/// promised.
+#[derive(Debug, Clone, Copy)]
+pub struct HugePages<'a> {
+    pub pages: u64,
+    pub page_bytes: u64,
+    /// Reserved and neither used nor promised to a mapping, in bytes.
+    pub unused_bytes: Option<u64>,
+    pub path: &'a str,
+    /// The `HugePages_Total:` line.
+    pub line: &'a crate::facts::Line,
+}
+
+impl HugePages<'_> {
+    pub fn total_bytes(&self) -> u64 {
+        self.pages.saturating_mul(self.page_bytes)
+    }
+}
+
+/// The host's huge pages, when `/proc/meminfo` gives their count and size.
+pub fn huge_pages<'a>(ctx: &Context<'a>) -> Option<HugePages<'a>> {
+    ctx.facts.meminfo.iter().find_map(|m| {
+        let count = |k: &str| m.value.value(k).and_then(|v| u64::try_from(v).ok());
+        let total = m.value.get("HugePages_Total")?;
+        let pages = total.value.and_then(|v| u64::try_from(v).ok())?;
+        let page_bytes = count("Hugepagesize")?.saturating_mul(1024);
+        let unused = count("HugePages_Free")
+            .map(|f| f.saturating_sub(count("HugePages_Rsvd").unwrap_or(0)))
+            .map(|p| p.saturating_mul(page_bytes));
+        Some(HugePages {
+            pages,
+            page_bytes,
+            unused_bytes: unused,
+            path: m.path.as_str(),
+            line: &total.line,
+        })
+    })
+}
+
+/// What PostgreSQL's `huge_pages = on|try` meets on the host: whether `shared_buffers` fits in
+/// the huge pages reserved, and that reserved pages left unused are memory the OOM killer
+/// cannot reclaim. `None` when huge pages are off or the bundle has no meminfo.
+pub fn postgres_huge_pages<'a>(
+    ctx: &Context<'a>,
+    s: &apps::PostgresSizing,
+) -> Option<(String, HugePages<'a>)> {
+    use crate::units::bytes;
+    let mode = s
+        .huge_pages
+        .as_deref()?
+        .trim()
+        .trim_matches(['\'', '"'])
+        .to_ascii_lowercase();
+    if !matches!(mode.as_str(), "on" | "try") {
+        return None;
+    }
+    let h = huge_pages(ctx)?;
+    let shared = s.shared_buffers.unwrap_or(PG_DEFAULT_SHARED_BUFFERS);
+    let reserved = h.total_bytes();
+    let mut text = if h.pages == 0 {
+        format!(
+            "`huge_pages = {mode}`, but the host reserves no huge pages (`HugePages_Total: 0`): {}",
+            if mode == "on" {
+                "PostgreSQL cannot start so configured."
+            } else {
+                "`shared_buffers` is in ordinary pages."
+            }
+        )
+    } else if shared <= reserved {
+        format!(
+            "`huge_pages = {mode}`: the `shared_buffers` of {} fit in the {} of huge pages the \
+             host reserves ({} × {}).",
+            bytes(shared),
+            bytes(reserved),
+            h.pages,
+            bytes(h.page_bytes)
+        )
+    } else {
+        format!(
+            "`huge_pages = {mode}`: the `shared_buffers` of {} do not fit in the {} of huge \
+             pages the host reserves ({} × {}), so PostgreSQL {}.",
+            bytes(shared),
+            bytes(reserved),
+            h.pages,
+            bytes(h.page_bytes),
+            if mode == "on" {
+                "cannot start so configured"
+            } else {
+                "takes its shared memory in ordinary pages, beside the huge pages"
+            }
+        )
+    };
+    if let Some(unused) = h.unused_bytes.filter(|u| *u > 0) {
+        text.push_str(&format!(
+            " {} of the reserved huge pages were unused when the bundle was taken: memory that \
+             no other process can use and that the OOM killer cannot reclaim.",
+            bytes(unused)
+        ));
+    }
+    Some((text, h))
+}

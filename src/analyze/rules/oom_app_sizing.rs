@@ -340,6 +340,9 @@ impl OomAppSizing {
         for (path, line) in &s.lines {
             b = b.cite(path, line);
         }
+        if let Some((text, huge)) = explains::postgres_huge_pages(ctx, &s) {
+            b = b.paragraph(text).cite(huge.path, huge.line);
+        }
         Some(
             b.recommend(action, None, Risk::Low, "before restarting PostgreSQL")
                 .build(),
@@ -401,6 +404,56 @@ mod tests {
         insta::assert_snapshot!(f[0].recommendations[0].action, @"Run at most 2 `gunicorn` workers in the 256 MiB limit (`--workers 2`), each measured at up to 108 MiB; or recycle workers that grow with `--max-requests 1000 --max-requests-jitter 100`; or raise the limit to at least 512 MiB for 4 workers");
     }
 
+    /// The recorded backend with `huge_pages = try` on a host that reserves 128 MiB of huge
+    /// pages (the kernel documentation's meminfo, its `HugePages_*` lines set by the test), none
+    /// of them used: `shared_buffers` of 256 MiB does not fit, and the reserved pages are memory
+    /// the OOM killer cannot reclaim.
+    #[test]
+    fn recorded_postgres_with_huge_pages_reserved_and_unused() {
+        let mut facts = kernel_log_facts(
+            "dmesg",
+            include_str!("../../../tests/data/recorded/postgresql-15-cgroup1-backend-oom/dmesg"),
+            SourceKind::Dmesg,
+        );
+        let auto = without_header(include_str!(
+            "../../../tests/data/recorded/postgresql-15-cgroup1-backend-oom/postgresql.auto.conf"
+        ));
+        file_into(
+            &mut facts,
+            "postgresql.auto.conf",
+            &format!("{auto}huge_pages = try\n"),
+        );
+        let meminfo: String = without_header(include_str!(
+            "../../../tests/data/meminfo/kernel-doc-6x-full.txt"
+        ))
+        .lines()
+        .map(|l| match l.split(':').next() {
+            Some("HugePages_Total") => "HugePages_Total:      64".to_string(),
+            Some("HugePages_Free") => "HugePages_Free:       64".to_string(),
+            _ => l.to_string(),
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+        file_into(&mut facts, "proc/meminfo", &meminfo);
+        let f = OomAppSizing.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1);
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.text.starts_with("HugePages_Total:")),
+            "{:?}",
+            f[0].evidence
+        );
+        let said = f[0]
+            .explanation
+            .split("\n\n")
+            .find(|p| p.starts_with("`huge_pages"))
+            .unwrap_or_default()
+            .to_string();
+        insta::assert_snapshot!(said, @"`huge_pages = try`: the `shared_buffers` of 256 MiB do not fit in the 128 MiB of huge pages the host reserves (64 × 2 MiB), so PostgreSQL takes its shared memory in ordinary pages, beside the huge pages. 128 MiB of the reserved huge pages were unused when the bundle was taken: memory that no other process can use and that the OOM killer cannot reclaim.");
+    }
+
     /// The recorded backend killed at 512 MiB with `shared_buffers` 256MB and `work_mem` 1GB set
     /// by `ALTER SYSTEM` over initdb's `postgresql.conf`.
     #[test]
@@ -432,6 +485,8 @@ mod tests {
         assert_eq!(f[0].metrics["work_mem_worst_bytes"], 100u64 << 30);
         assert!(evidence_is_real(&facts, &f[0].evidence));
         insta::assert_snapshot!(f[0].sentence, @"PostgreSQL was killed with `shared_buffers` of 256 MiB (50% of the 512 MiB limit), and `work_mem` of 1 GiB for each of 100 connections: at worst 100 GiB more for the queries, 100 GiB in all.");
+        // Without meminfo or `huge_pages`, nothing is said of huge pages.
+        assert!(!f[0].explanation.contains("huge pages"));
         insta::assert_snapshot!(f[0].recommendations[0].action, @"Set `shared_buffers = 128MB`, a quarter of the 512 MiB limit, or give PostgreSQL at least 1 GiB (four times its `shared_buffers`); and set `work_mem = 3MB` so that 100 connections at once fit in the 384 MiB that `shared_buffers` leaves, or lower `max_connections`");
     }
 }
