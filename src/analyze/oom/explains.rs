@@ -65,6 +65,64 @@ pub fn container_command(ctx: &Context<'_>, e: &OomEvent<'_>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The processes `systemctl status` lists for the unit a kill hit, each with the file it was
+/// read from: the unit systemd named for the kill, else the unit whose control group the kill
+/// names, else the unit whose process the victim was.
+pub fn unit_processes<'a>(
+    ctx: &Context<'a>,
+    e: &OomEvent<'_>,
+) -> Vec<(&'a str, &'a crate::facts::UnitProcess)> {
+    let cgroup_unit = || {
+        [e.limit_cgroup(), e.task_cgroup()]
+            .into_iter()
+            .flatten()
+            .find_map(|c| super::unit_of_cgroup(ctx, c))
+            .map(|u| u.item.name.as_str())
+    };
+    let victim_unit = || {
+        let pid = e.kill.item.victim.as_ref()?.pid?;
+        crate::derive::oom::unit_of_pid(ctx.facts, pid)
+    };
+    let Some(name) = e
+        .unit
+        .map(|u| u.name)
+        .or_else(cgroup_unit)
+        .or_else(victim_unit)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(&'a str, &'a crate::facts::UnitProcess)> = Vec::new();
+    for status in &ctx.facts.systemd_units {
+        for u in &status.value {
+            for p in &u.processes {
+                let of_unit = p.unit.as_deref().unwrap_or(u.name.as_str()) == name;
+                if of_unit && !out.iter().any(|(_, q)| q.pid == p.pid) {
+                    out.push((status.path.as_str(), p));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The command line of a kill's container, else of the process of its unit that runs
+/// PostgreSQL, as `systemctl status` lists it.
+fn postgres_command(ctx: &Context<'_>, e: &OomEvent<'_>) -> Vec<String> {
+    let command = container_command(ctx, e);
+    if !command.is_empty() {
+        return command;
+    }
+    unit_processes(ctx, e)
+        .into_iter()
+        .map(|(_, p)| p.words())
+        .find(|w| {
+            w.iter()
+                .take(2)
+                .any(|x| x.rsplit('/').next() == Some("postgres"))
+        })
+        .unwrap_or_default()
+}
+
 /// PostgreSQL's settings, with the memory the kill was bounded by, when PostgreSQL was killed
 /// and they ask for more than it: `shared_buffers` past a quarter of it, or `shared_buffers`
 /// and `work_mem` for every connection past all of it.
@@ -82,7 +140,7 @@ pub fn postgres_explaining(
             .app_configs
             .iter()
             .map(|c| (c.path.as_str(), &c.value)),
-        &container_command(ctx, e),
+        &postgres_command(ctx, e),
     )?;
     let shared = s.shared_buffers.unwrap_or(PG_DEFAULT_SHARED_BUFFERS);
     let quarter = whole.saturating_mul(SHARED_BUFFERS_PERCENT) / 100;

@@ -109,6 +109,18 @@ fn configured<'a>(
         (named && apps::server_of_command(&inspect.item.command) == Some(server)).then_some(inspect)
     });
     let mut lines = Vec::new();
+    // Without a container, the server's process as `systemctl status` lists its unit's.
+    let unit_process = explains::unit_processes(ctx, e)
+        .into_iter()
+        .find(|(_, p)| apps::server_of_command(&p.words()) == Some(server));
+    if let (None, Some((path, p))) = (container, unit_process) {
+        places.push(apps::workers_of_command(
+            server,
+            &p.words(),
+            "the command line `systemctl status` shows",
+        ));
+        lines.push((path, &p.line));
+    }
     if let Some(c) = container {
         places.push(apps::workers_of_command(
             server,
@@ -402,6 +414,62 @@ mod tests {
         assert!(evidence_is_real(&facts, &f[0].evidence));
         insta::assert_snapshot!(f[0].sentence, @"At the kill the task table holds 5 `gunicorn` processes, the master and its workers: the largest resident at 108 MiB, together 328 MiB against the 256 MiB limit (pages they share count in each). The server is configured for 4 workers (`workers = 4`, from `gunicorn.conf.py`): 4 × 108 MiB is 434 MiB, more than the 256 MiB limit.");
         insta::assert_snapshot!(f[0].recommendations[0].action, @"Run at most 2 `gunicorn` workers in the 256 MiB limit (`--workers 2`), each measured at up to 108 MiB; or recycle workers that grow with `--max-requests 1000 --max-requests-jitter 100`; or raise the limit to at least 512 MiB for 4 workers");
+    }
+
+    /// The recorded server run by a systemd unit whose `systemctl status` tree lists the master
+    /// and the victim among its workers: the worker count is read from the command line there,
+    /// and cited.
+    #[test]
+    fn recorded_gunicorn_workers_counted_from_the_unit_tree() {
+        let mut facts = kernel_log_facts("dmesg", DMESG, SourceKind::Dmesg);
+        let command = "/usr/bin/python3 /usr/local/bin/gunicorn --workers 6 app:app";
+        let status = format!(
+            "\
+● web.service - Web application
+     Loaded: loaded (/etc/systemd/system/web.service; enabled)
+     Active: active (running) since Tue 2024-03-05 09:00:00 UTC; 2min ago
+   Main PID: 21848 (gunicorn)
+     CGroup: /system.slice/web.service
+             ├─21848 {command}
+             ├─21851 {command}
+             └─21854 {command}
+"
+        );
+        file_into(&mut facts, "systemctl-status.txt", &status);
+        assert_eq!(facts.systemd_units.len(), 1);
+        let f = OomAppSizing.evaluate(&context(&facts, None));
+        assert_eq!(f[0].metrics["workers_configured"], 6);
+        assert_eq!(f[0].confidence, Confidence::High);
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+        assert!(f[0].sentence.contains(
+            "configured for 6 workers (`--workers 6`, from the command line `systemctl status` \
+             shows)"
+        ), "{}", f[0].sentence);
+    }
+
+    /// The recorded backend with no configuration file, its settings on the postmaster's command
+    /// line as `systemctl status` lists the unit whose control group the kill names.
+    #[test]
+    fn recorded_postgres_settings_from_the_unit_tree() {
+        let mut facts = kernel_log_facts(
+            "dmesg",
+            include_str!("../../../tests/data/recorded/postgresql-15-cgroup1-backend-oom/dmesg"),
+            SourceKind::Dmesg,
+        );
+        let status = "\
+● postgresql@15-main.service - PostgreSQL Cluster 15-main
+     Loaded: loaded (/lib/systemd/system/postgresql@.service; enabled-runtime)
+     Active: active (running) since Tue 2024-03-05 09:00:00 UTC; 2min ago
+   Main PID: 16991 (postgres)
+     CGroup: /pg-oom
+             ├─16991 /usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main -c shared_buffers=256MB -c work_mem=1GB
+             └─17000 postgres: 15/main: checkpointer
+";
+        file_into(&mut facts, "systemctl-status.txt", status);
+        let f = OomAppSizing.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].metrics["shared_buffers_bytes"], 256 << 20);
+        assert_eq!(f[0].metrics["work_mem_worst_bytes"], 100u64 << 30);
     }
 
     /// The recorded backend with `huge_pages = try` on a host that reserves 128 MiB of huge
