@@ -150,6 +150,9 @@ pub enum KernelLogFormat {
     JournalShort,
     /// `journalctl -o json` (one object per line).
     JournalJson,
+    /// `/dev/kmsg` records (`6,1234,5678901,-;msg`): priority, sequence number, monotonic
+    /// microseconds.
+    DevKmsg,
 }
 
 /// Everything read from one kernel log (dmesg, syslog or journal) that later stages use. Plain
@@ -1499,7 +1502,20 @@ impl Facts {
         self.free.extend(free);
         self.meminfo.extend(meminfo);
         self.vmstat.extend(vmstat);
-        self.sysctl.extend(sysctl);
+        for settings in sysctl {
+            // What the kernel ran with (`sysctl -a`) is filed before configuration files, which
+            // say what a boot would set: a key is read from the first that has it, whatever
+            // order the bundle lists them in (`etc/` before `sos_commands/`).
+            let at = if is_sysctl_configuration(&settings.path) {
+                self.sysctl.len()
+            } else {
+                self.sysctl
+                    .iter()
+                    .position(|s| is_sysctl_configuration(&s.path))
+                    .unwrap_or(self.sysctl.len())
+            };
+            self.sysctl.insert(at, settings);
+        }
         self.buddyinfo.extend(buddyinfo);
         self.pagetypeinfo.extend(pagetypeinfo);
         self.extfrag_index.extend(extfrag_index);
@@ -1546,9 +1562,57 @@ impl Facts {
     }
 }
 
+/// Whether a sysctl file is configuration (`/etc/sysctl.conf`, `sysctl.d/*.conf`) rather than
+/// the running kernel's values.
+fn is_sysctl_configuration(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".conf")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sosreport lists `etc/sysctl.d/*.conf` and `usr/lib/sysctl.d/*.conf` beside
+    /// `sos_commands/kernel/sysctl_-a`: the running kernel's value is the one read, in
+    /// whichever order the files come.
+    #[test]
+    fn sysctl_output_is_read_before_configuration_files() {
+        let text = |name: &str| crate::parse::test_data(&format!("sysctl/{name}"));
+        let part = |path: &str, name: &str| {
+            let mut facts = Facts::default();
+            let parsed = crate::parse::keyvalue::parse_sysctl(&text(name));
+            facts.sysctl.push(Sourced {
+                path: path.to_string(),
+                value: parsed.value,
+            });
+            facts
+        };
+        let conf = || {
+            part(
+                "etc/sysctl.d/50-pid-max.conf",
+                "debian12-systemd-50-pid-max.conf.txt",
+            )
+        };
+        let live = || {
+            part(
+                "sos_commands/kernel/sysctl_-a",
+                "debian12-sos-sysctl-a-kernel-p.txt",
+            )
+        };
+        for parts in [[conf(), live()], [live(), conf()]] {
+            let mut facts = Facts::default();
+            for p in parts {
+                facts.append(p);
+            }
+            let first = facts
+                .sysctl
+                .iter()
+                .find_map(|s| s.value.get("kernel.pid_max"))
+                .and_then(|kv| kv.value);
+            assert_eq!(first, Some(32768));
+            assert_eq!(facts.sysctl.len(), 2);
+        }
+    }
 
     /// A kernel message kind's `as_str` is its serialized `type`.
     #[test]

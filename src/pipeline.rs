@@ -510,7 +510,7 @@ impl Entry {
             return;
         };
         let head = std::mem::take(head);
-        if sources::sections::is_sectioned(&head) {
+        if sources::sections::is_sectioned(&head, self.meta.size) {
             self.stage = Stage::Sectioned(head);
             return;
         }

@@ -531,3 +531,56 @@ fn recorded_syslog_without_host_names_is_read() {
         "{source}"
     );
 }
+
+/// The seed incident's write-up pasted whole into one file: the kernel log before the first
+/// prompt, then `free -mh` and `cat /proc/buddyinfo` after their prompts, are each read as what
+/// they are; the healthy node's `buddyinfo`, pasted under its own host's prompt, is not taken
+/// for the failing host's.
+#[test]
+fn a_write_up_with_several_commands_pasted_reads_each_command() {
+    let dir = bundle_of(&[("notes.txt", "excerpts/seed-write-up-pasted-whole.txt")]);
+    let (report, by_id) = report_of(dir.path());
+    let kinds: Vec<&str> = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["dmesg", "free", "buddyinfo", "buddyinfo"]);
+    assert!(
+        by_id.contains_key("mm.high-order-alloc-failure"),
+        "{by_id:?}"
+    );
+    assert!(by_id.contains_key("mm.external-fragmentation"), "{by_id:?}");
+    let text = report.to_string();
+    // The healthy node's Normal zone (2121 754 758 ...) is nowhere in the report.
+    assert!(
+        !text.contains("2121"),
+        "the healthy node's buddyinfo was read"
+    );
+}
+
+/// Two runs of `free -mt` pasted with their prompts, another command between them: each run is
+/// read in MiB, as its own prompt line says.
+#[test]
+fn two_pasted_runs_of_free_take_their_unit_from_their_prompts() {
+    let dir = bundle_of(&[("notes.txt", "free/new-procps-4-mt-ubuntu2204.txt")]);
+    let report = report_json(dir.path());
+    let sources: Vec<(&str, u64)> = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap_or(""),
+                s["records"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(sources, [("free", 1), ("free", 1)]);
+    let text = report.to_string();
+    assert!(
+        !text.contains("the unit of this free output is not stated"),
+        "{text}"
+    );
+}

@@ -833,6 +833,10 @@ pub fn exhaustion_facts() -> Facts {
         ],
     );
     Facts {
+        sources: vec![
+            source("var/log/kern.log", SourceKind::Syslog),
+            source("proc/meminfo", SourceKind::Meminfo),
+        ],
         kernel_logs: vec![sourced("var/log/kern.log", log)],
         meminfo: vec![meminfo(
             "proc/meminfo",
@@ -892,6 +896,10 @@ pub fn modern_fragmentation_facts() -> Facts {
         ],
     );
     Facts {
+        sources: vec![
+            source("var/log/syslog", SourceKind::Syslog),
+            source("proc/meminfo", SourceKind::Meminfo),
+        ],
         kernel_logs: vec![sourced("var/log/syslog", log)],
         meminfo: vec![meminfo(
             "proc/meminfo",
@@ -945,6 +953,43 @@ mod tests {
         assert_eq!(healthy.buddyinfo[0].value.zones[2].counts[8], 1075);
         let ext = &facts.extfrag_index[0].value.zones[1];
         assert_eq!(ext.values[4], 0.864);
+    }
+
+    /// A case is a bundle: what its findings cite is a file it lists, and what the evidence
+    /// gap says is missing is no kind it lists.
+    #[test]
+    fn every_case_lists_the_files_its_findings_cite() {
+        for (name, facts) in cases() {
+            let healthy = healthy_facts();
+            let analysis = crate::analyze::analyze(&context(&facts, Some(&healthy)));
+            for f in &analysis.findings {
+                for e in &f.evidence {
+                    assert!(
+                        facts.sources.iter().any(|s| s.path == e.path),
+                        "{name}: {} cites {}, which the case does not list",
+                        f.id,
+                        e.path
+                    );
+                }
+            }
+            let gap = analysis
+                .findings
+                .iter()
+                .find(|f| f.id == "bundle.evidence-gap")
+                .map(|f| f.explanation.clone())
+                .unwrap_or_default();
+            for s in &facts.sources {
+                let said_missing = match s.kind {
+                    SourceKind::Meminfo | SourceKind::Free => {
+                        gap.contains("no /proc/meminfo or free output")
+                    }
+                    SourceKind::Buddyinfo => gap.contains("no /proc/buddyinfo"),
+                    SourceKind::Slabinfo => gap.contains("no /proc/slabinfo"),
+                    _ => false,
+                };
+                assert!(!said_missing, "{name}: the gap says {} is missing", s.path);
+            }
+        }
     }
 
     #[test]
@@ -1111,7 +1156,7 @@ The fragmentation index at order 2 is -1.000 (a block of the order was free): th
 
 `/proc/meminfo` shows only 95.7 MiB available of 15.6 GiB.
 
-## bundle.evidence-gap: The bundle lacks 7 pieces of evidence
+## bundle.evidence-gap: The bundle lacks 6 pieces of evidence
 
 The findings above stand on what the bundle holds. These would confirm them or close the open questions:
 
@@ -1119,7 +1164,6 @@ The findings above stand on what the bundle holds. These would confirm them or c
 - no debugfs extfrag_index: the kernel's own fragmentation index per order; postmortem computes it from the free lists, the file would cross-check it (collect with `mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index`)
 - no /proc/slabinfo: which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist (collect with `cat /proc/slabinfo`)
 - no /proc/vmstat: compaction counters: whether the kernel tried to rebuild large blocks and failed (collect with `cat /proc/vmstat`)
-- no /proc/meminfo or free output: how much memory was available overall, to tell exhaustion from fragmentation (collect with `cat /proc/meminfo; free -m`)
 - no uname: the kernel release decides how GFP flags, watermarks and known defects are read; it was taken from the kernel log where possible (collect with `uname -a`)
 - no date and uptime taken together: they tie the kernel's seconds-since-boot stamps to the wall clock (collect with `date --rfc-3339=ns; cat /proc/uptime`)
 
@@ -1166,7 +1210,7 @@ Reclaimable is not movable: compaction cannot migrate slab pages, so slab spread
 
 The bundle has no `/proc/slabinfo`, so the caches that grew cannot be named; `slabtop -o` or `/proc/slabinfo` from the node would.
 
-## bundle.evidence-gap: The bundle lacks 7 pieces of evidence
+## bundle.evidence-gap: The bundle lacks 6 pieces of evidence
 
 The findings above stand on what the bundle holds. These would confirm them or close the open questions:
 
@@ -1174,7 +1218,6 @@ The findings above stand on what the bundle holds. These would confirm them or c
 - no debugfs extfrag_index: the kernel's own fragmentation index per order; postmortem computes it from the free lists, the file would cross-check it (collect with `mount -t debugfs none /sys/kernel/debug; cat /sys/kernel/debug/extfrag/extfrag_index`)
 - no /proc/slabinfo: which kernel caches hold the slab memory, and how many per-namespace and per-cgroup caches exist (collect with `cat /proc/slabinfo`)
 - no /proc/vmstat: compaction counters: whether the kernel tried to rebuild large blocks and failed (collect with `cat /proc/vmstat`)
-- no /proc/meminfo or free output: how much memory was available overall, to tell exhaustion from fragmentation (collect with `cat /proc/meminfo; free -m`)
 - no uname: the kernel release decides how GFP flags, watermarks and known defects are read; it was taken from the kernel log where possible (collect with `uname -a`)
 - no date and uptime taken together: they tie the kernel's seconds-since-boot stamps to the wall clock (collect with `date --rfc-3339=ns; cat /proc/uptime`)
 

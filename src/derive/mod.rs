@@ -302,7 +302,9 @@ fn layout(facts: &Facts) -> Layout {
     }
 }
 
-/// `hostname`, then `uname -a`, then the first host name a syslog or journal line gave.
+/// `hostname`, then `uname -a`, then the first host name a syslog or journal line gave, in the
+/// log with the most kernel messages: a bundle's other logs may be other hosts' (a log server's
+/// `messages`, a ticket's paste from another node).
 fn host(facts: &Facts) -> Option<HostName<'_>> {
     let named = |name: &str, path| {
         let name = name.trim();
@@ -324,12 +326,13 @@ fn host(facts: &Facts) -> Option<HostName<'_>> {
             })
         })
         .or_else(|| {
-            facts.kernel_logs.iter().find_map(|k| {
-                k.value
-                    .hostnames
-                    .first()
-                    .and_then(|h| named(h, k.path.as_str()))
-            })
+            let named_logs = facts.kernel_logs.iter().enumerate().filter_map(|(i, k)| {
+                let host = k.value.hostnames.iter().find_map(|h| named(h, &k.path))?;
+                Some((k.value.kernel_messages, std::cmp::Reverse(i), host))
+            });
+            named_logs
+                .max_by_key(|(messages, first, _)| (*messages, *first))
+                .map(|(.., h)| h)
         })
 }
 

@@ -84,6 +84,32 @@ fn the_seed_is_one_boot_on_the_kernel_uname_names() {
     assert!(d.boots.is_empty(), "{:?}", d.boots);
 }
 
+/// A bundle's syslog files may be other hosts': the host is the one of the log that holds the
+/// kernel's messages.
+#[test]
+fn without_hostname_the_host_is_that_of_the_kernel_messages() {
+    let mut facts = with_log(
+        "messages",
+        SourceKind::Syslog,
+        &["May 18 15:13:34 log-server crond[11954]: (root) CMD (run-parts /etc/cron.hourly)"],
+    );
+    let node = with_log(
+        "syslog",
+        SourceKind::Syslog,
+        &[
+            "Jan 23 20:10:01 node-7 kernel: IPVS: Creating netns size=2040 id=1583",
+            "Jan 23 20:10:02 node-7 kernel: docker0: port 1(veth1) entered forwarding state",
+        ],
+    );
+    facts.kernel_logs.extend(node.kernel_logs);
+    assert_eq!(derive(&facts).host.unwrap().name, "node-7");
+    // Among logs alike, the first.
+    facts.kernel_logs.swap(0, 1);
+    facts.kernel_logs[1] = facts.kernel_logs[0].clone();
+    facts.kernel_logs[1].value.hostnames = vec!["node-8".to_string()];
+    assert_eq!(derive(&facts).host.unwrap().name, "node-7");
+}
+
 #[test]
 fn host_name_prefers_hostname_then_uname_then_the_logs() {
     let mut facts = with_log(

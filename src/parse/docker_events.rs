@@ -69,6 +69,8 @@ pub struct LineParser {
 impl LineParser {
     /// Read line `no` (1-based, without its line end).
     pub fn push_line(&mut self, no: u32, raw: &str) {
+        // Quoted in a ticket: no event starts with `>`.
+        let raw = crate::parse::text::unquote_line(raw);
         if let Some(open) = &mut self.open {
             // Join the lines that continue an event cut inside its attribute list.
             let next_trim = raw.trim();

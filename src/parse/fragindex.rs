@@ -60,6 +60,19 @@ pub fn parse(text: &str) -> Parsed<FragIndexTable> {
             ));
             continue;
         }
+        // Every zone has an index per order: a shorter row was cut (a paste cut mid-line, whose
+        // last value may be cut too: `0.9` of `0.998`).
+        let expected = zones.first().map(|z: &FragIndexZone| z.values.len());
+        if let Some(expected) = expected.filter(|&e| e != values.len()) {
+            warnings.push(Warning::at(
+                no,
+                format!(
+                    "fragmentation index row has {} orders where earlier rows have {expected}; skipped",
+                    values.len()
+                ),
+            ));
+            continue;
+        }
         zones.push(FragIndexZone {
             node: row.node,
             zone: row.zone,
@@ -141,6 +154,20 @@ mod tests {
         assert_eq!(dma32.values[4], 0.864);
         assert_eq!(dma32.values[10], 0.998);
         assert!(t.zones[0].values.iter().all(|v| *v == -1.0));
+    }
+
+    /// Pasted and cut in the middle of its last row: the row is not read, with a warning.
+    #[test]
+    fn a_row_cut_short_is_skipped() {
+        let text = test_data("extfrag_index/seed-beta004-pasted.txt");
+        let at = text.find("0.995 0.998").expect("the Normal row") + "0.995 0.9".len();
+        let p = parse(&text[..at]);
+        assert_eq!(p.value.zones.len(), 2);
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(4));
+        assert!(p.warnings[0]
+            .message
+            .contains("has 10 orders where earlier rows have 11"));
     }
 
     #[test]

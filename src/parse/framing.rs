@@ -10,6 +10,8 @@
 //!   spaces), RFC 3164 with its `<pri>`, RFC 5424 (`<4>1 2018-01-23T20:10:01.240+08:00 host
 //!   kernel - - - msg`), rsyslog's RFC 3339 stamps, and a kernel message's own `[ 12.345678]`
 //!   stamp after the tag (`kern.log`); rsyslog's `#012` newlines are left in the body;
+//! - `/dev/kmsg` records (`6,1234,5678901,-,caller=T1;msg`, its `kmsg` module), their dictionary
+//!   lines and the NUL bytes between records read one at a time;
 //! - the journal: short, short-precise, short-iso, short-full, short-monotonic, `cat` (no
 //!   prefix), `-o json` (one object a line) and `-o export` (`KEY=value` lines, one entry per
 //!   paragraph, a message with a newline in its binary form);
@@ -36,13 +38,16 @@ use crate::facts::{KernelLogFormat, Stamp, WallClock};
 use crate::parse::text::{is_prompt_line, syslog_month};
 use crate::sources::SourceKind;
 
+mod kmsg;
+
 /// One physical line, unwrapped.
 #[derive(Debug)]
 pub enum Frame<'a> {
     /// Empty line.
     Blank,
-    /// Journal meta lines (`-- Logs begin at ... --`, `-- Boot <id> --`, `-- Reboot --`), and
-    /// the field lines of a `journalctl -o export` entry not complete yet.
+    /// Journal meta lines (`-- Logs begin at ... --`, `-- Boot <id> --`, `-- Reboot --`), the
+    /// field lines of a `journalctl -o export` entry not complete yet, and a `/dev/kmsg`
+    /// record's dictionary lines (` SUBSYSTEM=acpi`): what describes a record, not a message.
     JournalMeta,
     /// A pasted shell prompt (`$ dmesg`, `[root@host ~]# journalctl -k`): it ends the message
     /// being read.
@@ -143,6 +148,10 @@ pub struct Framer {
     /// last record began (its id differs from the one before), until it is taken.
     boot: Option<String>,
     new_boot: Option<String>,
+    /// A `/dev/kmsg` record was read: lines of ` KEY=value` are its dictionary.
+    kmsg: bool,
+    /// The margin was taken from a line without a stamp: the first stamped line's replaces it.
+    margin_guessed: bool,
 }
 
 /// Unwrap one line out of context: as the first line of a file of `kind`.
@@ -169,6 +178,8 @@ impl Framer {
             export: None,
             boot: None,
             new_boot: None,
+            kmsg: false,
+            margin_guessed: false,
         }
     }
 
@@ -227,19 +238,33 @@ impl Framer {
         if first.is_ascii_alphanumeric() || matches!(first, b'[' | b'<' | b'{' | b'-') {
             // Neither quoted nor indented: the bulk of every log.
             if let Some(f) = self.stamped_frame(line) {
-                self.margin.get_or_insert_with(Margin::default);
+                self.stamped_margin(Margin::default());
                 return f;
+            }
+            if self.margin.is_none() && self.reads_bare() {
+                self.margin = Some(Margin::default());
+                self.margin_guessed = true;
             }
             return self.unstamped(line, line, 0);
         }
         let (marks, quoted) = strip_quote_marks(line);
+        if self.kmsg && kmsg::is_dictionary_line(quoted) {
+            return Frame::JournalMeta;
+        }
         let (indent, rest) = strip_indent(quoted);
+        // Records of `/dev/kmsg` read one at a time are apart by NUL bytes.
+        let rest = rest.trim_start_matches('\0');
         if rest.is_empty() {
             return Frame::Blank;
         }
         if let Some(f) = self.stamped_frame(rest) {
-            self.margin.get_or_insert(Margin { marks, indent });
+            self.stamped_margin(Margin { marks, indent });
             return f;
+        }
+        if self.margin.is_none() && self.reads_bare() && !is_prompt_line(rest) {
+            // A log without stamps, indented or quoted whole: its first line is at the margin.
+            self.margin = Some(Margin { marks, indent });
+            self.margin_guessed = true;
         }
         let margin = self.margin.unwrap_or_default();
         let own = if marks >= margin.marks {
@@ -248,6 +273,22 @@ impl Framer {
             indent
         };
         self.unstamped(skip_chars(quoted, indent - own), rest, own)
+    }
+
+    /// The margin of a stamped line: the file's, unless one was learnt from a stamped line
+    /// before.
+    #[inline(always)]
+    fn stamped_margin(&mut self, margin: Margin) {
+        if self.margin.is_none() || self.margin_guessed {
+            self.margin = Some(margin);
+            self.margin_guessed = false;
+        }
+    }
+
+    /// Whether a line without a stamp is a message of its own: in a dmesg file, and in a
+    /// journal before any stamped line (`journalctl -o cat`).
+    fn reads_bare(&self) -> bool {
+        self.kind == SourceKind::Dmesg || self.kind == SourceKind::Journal && !self.stamped
     }
 
     /// A line without a stamp: `text` is the line after the quoting's margin, `rest` after all
@@ -266,9 +307,7 @@ impl Framer {
                 return Frame::Entry(e.into_owned());
             }
         }
-        let bare =
-            self.kind == SourceKind::Dmesg || self.kind == SourceKind::Journal && !self.stamped;
-        if !bare {
+        if !self.reads_bare() {
             return Frame::Continuation(text);
         }
         Frame::Entry(Entry {
@@ -313,7 +352,9 @@ impl Framer {
                 .map(Frame::Entry)
                 .or_else(|| self.dmesg_decoded(line))
                 .or_else(|| journal_short_full(line).map(Frame::Entry)),
-            b'0'..=b'9' => syslog_iso(line, self.kind).map(Frame::Entry),
+            b'0'..=b'9' => syslog_iso(line, self.kind)
+                .map(Frame::Entry)
+                .or_else(|| self.kmsg_record(line)),
             _ => None,
         }
     }
@@ -390,6 +431,16 @@ impl Framer {
             kernel: true,
             body: Cow::Borrowed(body),
         }))
+    }
+
+    /// A `/dev/kmsg` record: an entry, or the continuation of the one before (flag `+`).
+    fn kmsg_record<'a>(&mut self, line: &'a str) -> Option<Frame<'a>> {
+        let (header, message) = kmsg::record(line)?;
+        self.kmsg = true;
+        if header.piece == kmsg::Piece::Continues {
+            return Some(Frame::Continuation(message));
+        }
+        Some(Frame::Entry(kmsg::entry(&header, message)))
     }
 
     /// `dmesg -x`: `kern  :info  : [   12.345678] msg`.
@@ -850,7 +901,9 @@ fn iso_wall(stamp: &str) -> Option<WallClock> {
 fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     let sp = byte_pos(line, b' ')?;
     let stamp = &line[..sp];
-    let wall = iso_wall(stamp)?;
+    let Some(wall) = iso_wall(stamp) else {
+        return spaced_syslog(line, kind);
+    };
     let rest = &line[sp + 1..];
     // dmesg writes the fraction after a comma; in a dmesg file, a stamp without the kernel's
     // tag after it is dmesg's too.
@@ -879,6 +932,85 @@ fn syslog_iso(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
     };
     Some(framed_entry(format, Syntax::Iso, wall, rest))
 }
+
+/// `2023-05-10 15:37:39 host tag[pid]: msg`: an rsyslog template of a site's own, a date and a
+/// time without zone apart by a space, read only with its host and tag (an application's log
+/// has such stamps too, and neither).
+fn spaced_syslog(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
+    let date = line.get(..10)?;
+    let rest = line.get(10..)?.strip_prefix(' ')?;
+    let sp = byte_pos(rest, b' ')?;
+    let (time, rest) = (&rest[..sp], &rest[sp + 1..]);
+    let shape = |s: &str, form: &[u8]| {
+        s.len() == form.len()
+            && s.bytes().zip(form).all(|(b, &f)| {
+                if f == b'0' {
+                    b.is_ascii_digit()
+                } else {
+                    b == f
+                }
+            })
+    };
+    let (hms, frac) = match byte_pos(time, b'.') {
+        Some(dot) => (&time[..dot], Some(&time[dot + 1..])),
+        None => (time, None),
+    };
+    let frac_ok =
+        frac.is_none_or(|f| (1..=9).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    if !shape(date, b"0000-00-00") || !shape(hms, b"00:00:00") || !frac_ok {
+        return None;
+    }
+    let at = format!("{date}T{time}").parse::<civil::DateTime>().ok()?;
+    let wall = WallClock::Local {
+        at,
+        zone_abbrev: None,
+    };
+    let format = if kind == SourceKind::Journal {
+        KernelLogFormat::JournalShort
+    } else {
+        KernelLogFormat::SyslogIso
+    };
+    if host_tag_message(rest).is_some() {
+        return Some(framed_entry(format, Syntax::Iso, wall, rest));
+    }
+    // `host tag[-] warning: msg`: the severity's name after the tag, in place of its colon.
+    let (host, after) = rest.split_once(' ')?;
+    let (tag_full, after) = after.split_once(' ')?;
+    let body = SEVERITY_WORDS.iter().find_map(|w| after.strip_prefix(w))?;
+    if host.is_empty() || host.ends_with(':') || tag_full.contains(':') {
+        return None;
+    }
+    let tag = program_name(tag_full)?;
+    let kernel = tag == "kernel";
+    let mut entry = Entry {
+        format,
+        syntax: Syntax::Iso,
+        stamp: Stamp {
+            uptime_s: None,
+            wall: Some(wall),
+        },
+        host: Some(Cow::Borrowed(host)),
+        tag: Some(Cow::Borrowed(tag)),
+        kernel,
+        body: Cow::Borrowed(body),
+    };
+    if kernel {
+        own_uptime(&mut entry, body);
+    }
+    Some(entry)
+}
+
+/// The severities' names, as rsyslog's `%syslogseverity-text%` writes them, with their colon.
+const SEVERITY_WORDS: [&str; 8] = [
+    "emerg: ",
+    "alert: ",
+    "crit: ",
+    "err: ",
+    "warning: ",
+    "notice: ",
+    "info: ",
+    "debug: ",
+];
 
 /// The part after a syslog/journal stamp: `host tag[pid]: msg`, or `tag[pid]: msg` when the
 /// host was left out (or left empty: two spaces).
@@ -910,8 +1042,10 @@ fn framed_entry(format: KernelLogFormat, syntax: Syntax, wall: WallClock, rest: 
     entry
 }
 
-/// rsyslog and some journal setups keep the ring buffer's own uptime stamp after the tag.
+/// rsyslog and some journal setups keep the ring buffer's own uptime stamp after the tag, some
+/// templates after the severity's name (`warning: [   69.953197] msg`).
 fn own_uptime<'a>(entry: &mut Entry<'a>, body: &'a str) {
+    let body = without_severity_word(body);
     if let Some(inner_rest) = body.strip_prefix('[') {
         if let Some(close) = byte_pos(inner_rest, b']') {
             if let Some(up) = parse_uptime(&inner_rest[..close]) {
@@ -921,6 +1055,16 @@ fn own_uptime<'a>(entry: &mut Entry<'a>, body: &'a str) {
             }
         }
     }
+}
+
+/// A message without the severity's name an rsyslog template put before the kernel's stamp
+/// (`%syslogseverity-text%: `), when a stamp follows it.
+fn without_severity_word(body: &str) -> &str {
+    SEVERITY_WORDS
+        .iter()
+        .find_map(|w| body.strip_prefix(w))
+        .filter(|rest| rest.starts_with('['))
+        .unwrap_or(body)
 }
 
 /// Split `host tag[pid]: message` into host, tag (without `[pid]`) and message.
@@ -955,19 +1099,19 @@ fn tag_message(after: &str) -> Option<(&str, &str)> {
         from = at + 1;
     };
     let colon = colon.or_else(|| after.ends_with(':').then(|| after.len() - 1))?;
-    let tag_full = &after[..colon];
-    if tag_full.is_empty() {
-        return None;
-    }
-    let tag = match byte_pos(tag_full, b'[') {
-        Some(b) if tag_full.ends_with(']') => &tag_full[..b],
-        _ => tag_full,
-    };
-    if tag.is_empty() {
-        return None;
-    }
+    let tag = program_name(&after[..colon])?;
     let msg = after.get(colon + 2..).unwrap_or("");
     Some((tag, msg))
+}
+
+/// A syslog tag without its `[pid]`; `None` when no name is left (`[12]` names no program).
+#[inline(always)]
+fn program_name(tag: &str) -> Option<&str> {
+    let name = match byte_pos(tag, b'[') {
+        Some(b) if tag.ends_with(']') => &tag[..b],
+        _ => tag,
+    };
+    (!name.is_empty()).then_some(name)
 }
 
 /// The entry of a journal record's fields: `journalctl -o json`'s object or an `-o export`
@@ -1399,9 +1543,34 @@ mod tests {
     fn no_timestamp_lines() {
         let e = entry("lo: Dropping TSO features", SourceKind::Dmesg);
         assert_eq!(e.format, KernelLogFormat::DmesgNoTimestamp);
+        // Unindented, and indented whole (pasted with a margin): the first line is at the
+        // margin, and a line indented past it continues the message before it.
+        for margin in ["", "\t"] {
+            let mut framer = Framer::new(SourceKind::Dmesg);
+            let lines = [
+                ("HP HPSA Driver (v 3.4.4-1-RH2)", true),
+                ("  alloc irq_desc for 34 on node 0", false),
+                ("lo: Dropping TSO features", true),
+            ];
+            for (no, (line, starts)) in (1..).zip(lines) {
+                let text = format!("{margin}{line}");
+                let frame = framer.frame(no, &text);
+                let entry = matches!(frame, Frame::Entry(_));
+                let continuation = matches!(frame, Frame::Continuation(_));
+                assert_eq!((entry, continuation), (starts, !starts), "{margin:?}{line}");
+            }
+        }
+        // A note before a paste indented by four: the first stamped line's margin is the file's.
+        let mut framer = Framer::new(SourceKind::Dmesg);
+        framer.frame(1, "dmesg of node 7 below");
+        let stamped = framer.frame(
+            2,
+            "    [2751018.239907] runc:[1:CHILD]: page allocation failure",
+        );
+        assert!(matches!(stamped, Frame::Entry(_)));
         assert!(matches!(
-            frame("  alloc irq_desc for 34 on node 0", SourceKind::Dmesg),
-            Frame::Continuation(_)
+            framer.frame(3, "    lo: Dropping TSO features"),
+            Frame::Entry(_)
         ));
     }
 
@@ -1591,6 +1760,14 @@ mod tests {
         });
         static ISO: LazyLock<Regex> =
             LazyLock::new(|| re(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]*) (.*)$"));
+        static SPACED: LazyLock<Regex> = LazyLock::new(|| {
+            re(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?) (.*)$")
+        });
+        static SEVERITY_TEMPLATE: LazyLock<Regex> = LazyLock::new(|| {
+            re(r"^([^ ]*[^ :]) ([^ :]+) (?:emerg|alert|crit|err|warning|notice|info|debug): (.*)$")
+        });
+        static SEVERITY: LazyLock<Regex> =
+            LazyLock::new(|| re(r"^(?:emerg|alert|crit|err|warning|notice|info|debug): (\[.*)$"));
         static RING: LazyLock<Regex> = LazyLock::new(|| re(r"^\[([^\]]*)\] ?(.*)$"));
         static RFC5424: LazyLock<Regex> = LazyLock::new(|| {
             re(
@@ -1635,9 +1812,12 @@ mod tests {
             }
         }
 
-        /// The kernel's own `[ 12.3]` after its tag.
+        /// The kernel's own `[ 12.3]` after its tag, or after a severity's name.
         fn own_uptime(body: String) -> (Option<f64>, String) {
-            if let Some(c) = RING.captures(&body) {
+            let stamped = SEVERITY
+                .captures(&body)
+                .map_or(body.clone(), |c| c[1].to_string());
+            if let Some(c) = RING.captures(&stamped) {
                 if let Some(up) = parse_uptime(&c[1]) {
                     return (Some(up), c[2].to_string());
                 }
@@ -1676,8 +1856,46 @@ mod tests {
         }
 
         pub fn iso(line: &str) -> Option<Said> {
-            let c = ISO.captures(line)?;
+            let Some(c) = ISO.captures(line) else {
+                return spaced(line);
+            };
             Some(framed(Some(iso_wall(&c[1])?), &c[2]))
+        }
+
+        /// `2023-05-10 15:37:39 host tag: msg`, only with its host and tag.
+        fn spaced(line: &str) -> Option<Said> {
+            let c = SPACED.captures(line)?;
+            let at = format!("{}T{}", &c[1], &c[2])
+                .parse::<jiff::civil::DateTime>()
+                .ok()?;
+            let wall = WallClock::Local {
+                at,
+                zone_abbrev: None,
+            };
+            if HOST.captures(&c[3]).is_some_and(|h| tag(&h[2]).is_some()) {
+                return Some(framed(Some(wall), &c[3]));
+            }
+            let t = SEVERITY_TEMPLATE.captures(&c[3])?;
+            let full = &t[2];
+            let tag = PID
+                .captures(full)
+                .map_or(full, |p| p.get(1).map_or(full, |m| m.as_str()));
+            if tag.is_empty() {
+                return None;
+            }
+            let body = t[3].to_string();
+            let (uptime, body) = if tag == "kernel" {
+                own_uptime(body)
+            } else {
+                (None, body)
+            };
+            Some((
+                Some(wall),
+                uptime,
+                Some(t[1].to_string()),
+                Some(tag.to_string()),
+                body,
+            ))
         }
 
         pub fn ring(line: &str) -> Option<Said> {
@@ -1786,6 +2004,8 @@ mod tests {
             "Jan 23 20:10:01 kernel: runc:[1:CHILD]: page allocation failure: order:6".into(),
         );
         lines.push("Jan 23 20:10:01  kernel: Mem-Info:".into());
+        lines.push("2023-05-10 15:40:35 in4 kernel[-] err: [  245.356952] INFO: task kworker/9:0:73 blocked for more than 120 seconds.".into());
+        lines.push("2023-05-10 15:37:39.5 in4 podman[812]: level=warning".into());
         lines
     }
 
@@ -1842,6 +2062,7 @@ mod tests {
             "Mar\u{a0} 12 13:57:40 k8s-node-12 kernel: IPVS: Creating netns size=2048 id=41173",
             "Mar 12 13:57:40\u{a0} k8s-node-12 kernel: IPVS: Creating netns size=2048 id=41173",
             "\tOct 12 09:14:27 k8s-worker-07 dockerd: time=\"2018-10-12T09:14:27Z\" level=error",
+            "\t[3320193.118273] IPVS: Creating netns size=2048 id=41173",
             " [12] kB (the three zone `free:` values).",
             "\u{a0} Jan 23 20:10:01 beta kernel: Mem-Info:",
             "May 18 15:36:19 lxc-rhel68-sat56 [12]yum[11954]: Updated: sos-3.2-40.el6.noarch",
@@ -1901,6 +2122,26 @@ mod tests {
             while !line.is_char_boundary(end) {
                 end += 1;
             }
+            let mutated = format!("{}{}{}", &line[..at], insert, &line[end..]);
+            agree(&mutated);
+        }
+
+        /// Mutations of a site template's `2023-05-10 15:40:35 host tag:` lines.
+        #[test]
+        fn the_reader_agrees_with_the_oracle_on_spaced_stamp_mutations(
+            pick in 0usize..3,
+            at in 0usize..60,
+            cut in 0usize..4,
+            insert in proptest::sample::select(vec!["", " ", "  ", ":", ": ", "[", "]", "-", "x", "0", "9", "\t", "\u{a0}", ".", "T", "err: ", "[-]"]),
+        ) {
+            let lines = [
+                "2023-05-10 15:40:35 in4 kernel[-] err: [  245.356952] INFO: task kworker/9:0:73 blocked",
+                "2023-05-10 15:37:39.5 in4 podman[812]: level=warning",
+                "2023-05-10 15:37:40 in4 kernel: warning: [   69.975395] overlayfs: fs on",
+            ];
+            let line = lines[pick];
+            let at = at.min(line.len());
+            let end = (at + cut).min(line.len());
             let mutated = format!("{}{}{}", &line[..at], insert, &line[end..]);
             agree(&mutated);
         }

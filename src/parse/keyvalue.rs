@@ -331,6 +331,10 @@ fn is_cgroup_stat_key(key: &str) -> bool {
         "oom_kill_disable",
         "under_oom",
         "oom_group_kill",
+        "low",
+        "high",
+        "max",
+        "oom",
         // cpu.stat.
         "usage_usec",
         "user_usec",
@@ -350,7 +354,8 @@ fn is_cgroup_stat_key(key: &str) -> bool {
 
 sniff_regex!(
     SYSCTL_LINE,
-    r"^[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-*/]+)+\s*=\s*"
+    // The kernel's sysctl tree has these roots: a Java `.properties` file has dotted keys too.
+    r"^(?:abi|crypto|debug|dev|fs|kernel|net|sunrpc|user|vm)(?:\.[A-Za-z0-9_\-*/]+)+\s*=\s*"
 );
 
 fn sniff_sysctl(head: &Head<'_>) -> Option<Strength> {
@@ -459,6 +464,32 @@ mod tests {
         assert!(s.get("vm.swappiness").is_none());
         assert_eq!(s.get("kernel.domainname").map(|e| e.raw.as_str()), Some(""));
         assert_eq!(s.entries.len(), 5);
+    }
+
+    /// Dotted keys and `=` that are no kernel setting (a Java `.properties` file that a
+    /// sosreport copies from `/etc`), and a cgroup's `memory.events`, whose `oom_kill` is a
+    /// vmstat key too, are neither sysctl nor vmstat.
+    #[test]
+    fn lookalikes_are_not_sysctl_nor_vmstat() {
+        use crate::sources::{detect, SourceKind};
+        let properties = test_data("not_sysctl/openjdk-17-logging.properties.txt");
+        assert_ne!(
+            detect("logging.properties", properties.as_bytes()).0,
+            SourceKind::Sysctl
+        );
+        let events =
+            test_data("cgroup_memory_events/elastic-v2-5x-docker-scope-no-oom-group-kill.txt");
+        assert_ne!(
+            detect("events.txt", events.as_bytes()).0,
+            SourceKind::Vmstat
+        );
+        // What sysctl prints is still sysctl.
+        let sysctl =
+            "kernel.pid_max = 4194304\nvm.min_free_kbytes = 67584\nnet.core.somaxconn = 4096\n";
+        assert_eq!(
+            detect("settings.txt", sysctl.as_bytes()).0,
+            SourceKind::Sysctl
+        );
     }
 
     proptest! {

@@ -114,7 +114,16 @@ pub static FORMATS: &[&Format] = &[
 /// Parse `bytes` of a source of `kind` read from `path`, and file the facts into `facts`.
 pub fn parse_into(facts: &mut Facts, path: &str, kind: SourceKind, bytes: &[u8]) -> Outcome {
     match sources::format_of(kind).map(|f| &f.parse) {
-        Some(Parse::Whole(parse)) => parse(facts, path, bytes),
+        Some(Parse::Whole(parse)) => {
+            let Some(plain) = text::unquoted(&String::from_utf8_lossy(bytes)) else {
+                return parse(facts, path, bytes);
+            };
+            let mut outcome = parse(facts, path, plain.as_bytes());
+            outcome.warnings.push(Warning::file(
+                "every line is quoted (`> `): read without its quote marks",
+            ));
+            outcome
+        }
         Some(Parse::Lines(_)) | None => {
             feed_text(facts, path, kind, &String::from_utf8_lossy(bytes))
         }

@@ -74,6 +74,44 @@ pub fn is_prompt_line(line: &str) -> bool {
     false
 }
 
+/// A text quoted whole in a ticket or a mail (`> ` before every line that is not blank) without
+/// one level of its quote marks, so that a table reads as its program printed it; `None` when a
+/// line is not quoted. Line numbers are kept: every line stays a line.
+pub fn unquoted(text: &str) -> Option<String> {
+    let mut quoted = false;
+    for line in text.lines() {
+        let t = line.trim_start_matches([' ', '\t']);
+        if t.is_empty() {
+            continue;
+        }
+        if !t.starts_with('>') {
+            return None;
+        }
+        quoted = true;
+    }
+    if !quoted {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive('\n') {
+        let t = piece.trim_start_matches([' ', '\t']);
+        match t.strip_prefix('>') {
+            Some(rest) => out.push_str(rest.strip_prefix(' ').unwrap_or(rest)),
+            None => out.push_str(piece),
+        }
+    }
+    Some(out)
+}
+
+/// A line without the quote marks (`> `, `> > `) a ticket or a mail put before it.
+pub fn unquote_line(line: &str) -> &str {
+    let mut rest = line;
+    while let Some(after) = rest.trim_start_matches([' ', '\t']).strip_prefix('>') {
+        rest = after.strip_prefix(' ').unwrap_or(after);
+    }
+    rest
+}
+
 /// The number of a month by its English abbreviation as syslog and logrus write it (`Jan` is 1),
 /// exactly three letters in that case.
 pub fn syslog_month(name: &str) -> Option<i8> {
@@ -105,6 +143,22 @@ mod tests {
         let v: Vec<_> = numbered_lines("a\nb\n").collect();
         assert_eq!(v, vec![(1, "a"), (2, "b")]);
         assert_eq!(numbered_lines("").count(), 0);
+    }
+
+    #[test]
+    fn a_text_quoted_whole_is_unquoted() {
+        assert_eq!(
+            unquoted("> Mem:  1  2\n>\n> Swap: 0\r\n\n").as_deref(),
+            Some("Mem:  1  2\n\nSwap: 0\r\n\n")
+        );
+        assert_eq!(unquoted(">> a\n> b").as_deref(), Some("> a\nb"));
+        assert_eq!(unquoted("> a\nb\n"), None);
+        assert_eq!(unquoted("\n\n"), None);
+        assert_eq!(
+            unquote_line("> > 2016-07-01T12:00:00Z container oom x"),
+            "2016-07-01T12:00:00Z container oom x"
+        );
+        assert_eq!(unquote_line("plain"), "plain");
     }
 
     #[test]

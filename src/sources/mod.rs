@@ -820,6 +820,21 @@ mod tests {
             K::AppConfig,
             "sosreport-n/etc/uwsgi/apps-enabled/app.ini",
         ),
+        (
+            "dev_kmsg/util-linux-cid-kmsg-input-nul-separated.txt",
+            K::Dmesg,
+            "kmsg",
+        ),
+        (
+            "dev_kmsg/linux-6.18-memcg-v1-oom-python.txt",
+            K::Dmesg,
+            "node1/dev/kmsg",
+        ),
+        (
+            "dmesg_hung_task/syzkaller-5.10.2-arm32-io-schedule-ext4.txt",
+            K::Dmesg,
+            "dmesg",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {
@@ -861,6 +876,33 @@ mod tests {
                     "{rel} as notes"
                 );
             }
+        }
+    }
+
+    /// Quoted whole in a ticket or a mail (`> ` before every line), every sample is still
+    /// recognised from its content, and a table reads as unquoted, with a warning that says so.
+    #[test]
+    fn every_sample_quoted_whole_is_recognised_and_read() {
+        for &(rel, want, _) in SAMPLES {
+            let real = without_header(&sample(rel));
+            let text = String::from_utf8_lossy(&real);
+            if !text.contains('\n') || text.lines().any(|l| l.trim_start().starts_with('>')) {
+                continue;
+            }
+            let quoted: String = text
+                .split_inclusive('\n')
+                .map(|l| format!("> {l}"))
+                .collect();
+            assert_eq!(
+                detect("notes", head(quoted.as_bytes())).0,
+                want,
+                "{rel} quoted"
+            );
+            let mut plain = crate::facts::Facts::default();
+            let mut read = crate::facts::Facts::default();
+            let a = crate::parse::parse_into(&mut plain, "f", want, &real);
+            let b = crate::parse::parse_into(&mut read, "f", want, quoted.as_bytes());
+            assert_eq!(a.records, b.records, "{rel} quoted");
         }
     }
 
@@ -915,6 +957,8 @@ mod tests {
             "kubectl_get_pod_yaml",
             "crictl_ps",
             "crictl_inspect",
+            "dev_kmsg",
+            "dmesg_hung_task",
         ] {
             let entries =
                 std::fs::read_dir(dir.join(folder)).unwrap_or_else(|e| panic!("{folder}: {e}"));

@@ -142,6 +142,10 @@ pub fn with_head<R>(head: &[u8], read: impl FnOnce(&Head<'_>) -> R) -> R {
         return read(&Head::new(head, Shape::Binary, Vec::new(), None));
     }
     let decoded = String::from_utf8_lossy(head);
+    if let Some(plain) = text::unquoted(&decoded) {
+        // Quoted whole in a ticket: sniffed as the program printed it.
+        return with_head(plain.as_bytes(), read);
+    }
     let prepared = Prepared::new(&decoded, head.len() >= SNIFF_BYTES);
     let hint = prepared.commands.iter().find_map(|c| kind_of_command(c));
     let shape = if prepared.body.is_empty() {
@@ -234,7 +238,7 @@ fn is_prompt(line: &str) -> bool {
 }
 
 /// The command part of a prompt line: `[root@host ~]# cat /proc/buddyinfo` -> `cat /proc/buddyinfo`.
-fn prompt_command(line: &str) -> &str {
+pub(crate) fn prompt_command(line: &str) -> &str {
     if let Some(rest) = line.strip_prefix("COMMAND>") {
         return rest.trim();
     }
@@ -633,6 +637,9 @@ fn looks_like_kernel_text(body: &[Cow<'_, str>]) -> bool {
         "mems_allowed=",
         "pages reserved",
         "total pagecache pages",
+        // A hung task's report, which a console without `printk.time` prints bare.
+        "blocked for more than ",
+        "hung_task_timeout_secs",
     ];
     const USUAL: &[&str] = &[
         "entered disabled state",

@@ -103,7 +103,7 @@ fn clock_quality(format: KernelLogFormat, stamp: &Stamp) -> u8 {
         _ if both => 0,
         KernelLogFormat::JournalJson => 1,
         KernelLogFormat::JournalShort | KernelLogFormat::SyslogIso => 2,
-        KernelLogFormat::DmesgRaw => 3,
+        KernelLogFormat::DmesgRaw | KernelLogFormat::DevKmsg => 3,
         KernelLogFormat::Syslog => 4,
         KernelLogFormat::DmesgHuman => 5,
         KernelLogFormat::DmesgNoTimestamp => 6,

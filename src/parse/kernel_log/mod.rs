@@ -680,14 +680,14 @@ fn empty_log() -> KernelLog {
     KernelLog::empty(KernelLogFormat::DmesgRaw)
 }
 
-/// The kernel ring buffer: raw `[ 12.3]`, no prefix, `dmesg -T`, `dmesg -x`.
+/// The kernel ring buffer: raw `[ 12.3]`, no prefix, `dmesg -T`, `dmesg -x`, `/dev/kmsg` records.
 pub const DMESG: Format = Format {
     kind: SourceKind::Dmesg,
     paths: Paths {
-        sosreport: &["sos_commands/kernel/dmesg*", "var/log/dmesg*"],
+        sosreport: &["sos_commands/kernel/dmesg*", "var/log/dmesg*", "dev/kmsg"],
         collector: &["dmesg.txt", "dmesg-t.txt"],
         supportconfig: &["dmesg*", "/var/log/boot.msg"],
-        plain: &["dmesg*"],
+        plain: &["dmesg*", "kmsg*"],
     },
     sniff: Some(sniff_dmesg),
     parse: Parse::Lines(|| {

@@ -1446,3 +1446,171 @@ fn daemon_only_errors_are_read_from_the_daemon_s_syslog_lines() {
     assert_eq!(e.container.as_deref(), Some("web-2"));
     assert_eq!(e.setup, Some(crate::facts::SetupStep::Network));
 }
+
+const KMSG_UTIL_LINUX: &str =
+    include_str!("../../../tests/data/dev_kmsg/util-linux-cid-kmsg-input-nul-separated.txt");
+const KMSG_MEMCG_OOM: &str =
+    include_str!("../../../tests/data/dev_kmsg/linux-6.18-memcg-v1-oom-python.txt");
+
+#[test]
+fn dev_kmsg_records_are_a_kernel_log_with_their_release_and_stamps() {
+    let out = parse(&data(KMSG_UTIL_LINUX), SourceKind::Dmesg);
+    let log = &out.log;
+    assert_eq!(log.format, KernelLogFormat::DevKmsg);
+    assert_eq!(log.kernel_release.as_deref(), Some("6.6.4-arch1-1"));
+    // The monotonic microseconds are the ring buffer's stamp.
+    assert_eq!(log.first.as_ref().unwrap().uptime_s, Some(0.0));
+    assert_eq!(log.last.as_ref().unwrap().uptime_s, Some(207.987439));
+    // Records after the first begin with a NUL byte; the dictionary lines are no messages, and
+    // the records of another facility than the kernel's (user 12-15, daemon 30, syslog 44-46:
+    // systemd and programs writing to the device) are not the kernel's.
+    let priorities: Vec<u32> = data(KMSG_UTIL_LINUX)
+        .lines()
+        .filter_map(|l| l.trim_start_matches('\0').split_once(','))
+        .filter_map(|(p, _)| p.parse().ok())
+        .collect();
+    let kernel = priorities.iter().filter(|&&p| p < 8).count() as u32;
+    assert_eq!((priorities.len(), kernel), (58, 45));
+    assert_eq!(log.kernel_messages, kernel);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn a_memcg_oom_report_in_dev_kmsg_records_is_read_whole() {
+    let text = data(KMSG_MEMCG_OOM);
+    let out = parse(&text, SourceKind::Dmesg);
+    let log = &out.log;
+    assert_eq!(log.format, KernelLogFormat::DevKmsg);
+    assert_eq!(log.kernel_release.as_deref(), Some("6.18.44-fc-v1272"));
+    assert_eq!(log.oom_kills.len(), 1);
+    let k = &log.oom_kills[0];
+    assert_eq!(k.scope, OomScope::Memcg);
+    assert_eq!(k.memcg.as_deref(), Some("/w2oom"));
+    assert_eq!(k.memory_limit_kb, Some(65536));
+    assert_eq!(k.memory_failcnt, Some(113));
+    assert_eq!(k.stamp.uptime_s, Some(21476.949114));
+    let victim = k.victim.as_ref().unwrap();
+    assert_eq!((victim.pid, victim.comm.as_str()), (Some(27410), "python3"));
+    assert_eq!(victim.anon_rss_kb, Some(65280));
+    assert_eq!(k.task_table.len(), 1);
+    assert!(k.missing.is_empty(), "{:?}", k.missing);
+    // Evidence quotes the record as it was read.
+    assert!(victim
+        .line
+        .text
+        .starts_with("3,1189,21476949460,-;Memory cgroup"));
+}
+
+#[test]
+fn dev_kmsg_continued_pieces_and_program_records() {
+    // Kernels 3.5 to 4.8 flag the pieces of a continued line `c` and `+`; systemd writes its
+    // own records with facility 3 (`30` = daemon.info).
+    let text = "6,0,0,-;Linux version 4.4.0-21-generic (buildd@lgw01-21) (gcc version 5.3.1 20160413) #37-Ubuntu SMP\n\
+                4,311,209670,c;smpboot: Booting Node 0\n\
+                4,312,209671,+; Processors #1\n\
+                30,520,3012345,-;systemd[1]: Started Journal Service.\n\
+                3,521,3012400,-;Out of memory: Kill process 812 (java) score 901 or sacrifice child\n";
+    let out = parse(text, SourceKind::Dmesg);
+    assert_eq!(out.log.kernel_release.as_deref(), Some("4.4.0-21-generic"));
+    assert_eq!(out.log.kernel_messages, 3);
+    assert_eq!(out.log.last.as_ref().unwrap().uptime_s, Some(3.0124));
+}
+
+#[test]
+fn dev_kmsg_is_recognised_by_path_and_by_content() {
+    use crate::sources::{detect, Detection};
+    let text = data(KMSG_MEMCG_OOM);
+    for path in ["kmsg", "dev/kmsg", "sosreport-node1/dev/kmsg", "kmsg.txt"] {
+        assert_eq!(
+            detect(path, text.as_bytes()),
+            (SourceKind::Dmesg, Detection::Path),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        detect("ring-buffer.txt", text.as_bytes()).0,
+        SourceKind::Dmesg
+    );
+    assert_eq!(
+        detect("attachment", KMSG_UTIL_LINUX.as_bytes()).0,
+        SourceKind::Dmesg
+    );
+}
+
+#[test]
+fn a_hung_task_report_without_stamps_is_read() {
+    let text = data(include_str!(
+        "../../../tests/data/dmesg_hung_task/syzkaller-5.10.2-arm32-io-schedule-ext4.txt"
+    ));
+    let out = parse(&text, SourceKind::Dmesg);
+    assert_eq!(out.log.format, KernelLogFormat::DmesgNoTimestamp);
+    let hung: Vec<_> = out
+        .log
+        .messages
+        .iter()
+        .filter(|m| matches!(m.kind, KernelMessageKind::HungTask { .. }))
+        .collect();
+    assert_eq!(hung.len(), 1);
+    assert!(matches!(
+        &hung[0].kind,
+        KernelMessageKind::HungTask { task, seconds: Some(122), .. } if task == "syz-executor.0"
+    ));
+}
+
+/// A log without stamps pasted indented whole (a tab, or non-breaking spaces, before every
+/// line) reads as it does unindented: its first line is at the margin, and only what is
+/// indented past it continues a message.
+#[test]
+fn an_unstamped_log_indented_whole_reads_as_unindented() {
+    for text in [CADVISOR_MEMCG, RHEL6] {
+        let plain = parse(&data(text), SourceKind::Dmesg);
+        for margin in ["\t", "\u{a0}\u{a0}", "    "] {
+            let indented: String = data(text)
+                .lines()
+                .map(|l| format!("{margin}{l}\n"))
+                .collect();
+            let out = parse(&indented, SourceKind::Dmesg);
+            assert_eq!(
+                out.log.kernel_messages, plain.log.kernel_messages,
+                "{margin:?}"
+            );
+            assert_eq!(out.log.oom_kills.len(), plain.log.oom_kills.len());
+            assert_eq!(
+                out.log.oom_kills.first().map(|k| k.task_table.len()),
+                plain.log.oom_kills.first().map(|k| k.task_table.len())
+            );
+        }
+    }
+}
+
+/// A site's rsyslog template: `2023-05-10 15:40:35 host kernel[-] err: [  245.356952] msg`, a
+/// date and a time apart by a space, the severity's name after the tag.
+#[test]
+fn a_site_template_with_a_spaced_stamp_and_severity_words() {
+    let text = data(include_str!(
+        "../../../tests/data/syslog_framing/podman-18610-custom-template-severity-words.txt"
+    ));
+    let out = parse(&text, SourceKind::Syslog);
+    let log = &out.log;
+    assert_eq!(log.format, KernelLogFormat::SyslogIso);
+    assert_eq!(log.hostnames, vec!["in4"]);
+    assert_eq!(log.kernel_messages, 7);
+    let first = log.first.as_ref().unwrap();
+    assert_eq!(first.uptime_s, Some(69.953197));
+    assert_eq!(
+        first.wall,
+        Some(WallClock::Local {
+            at: "2023-05-10T15:37:39".parse().unwrap(),
+            zone_abbrev: None
+        })
+    );
+    let hung = log
+        .messages
+        .iter()
+        .find(|m| matches!(m.kind, KernelMessageKind::HungTask { .. }))
+        .expect("the hung task");
+    assert_eq!(hung.stamp.uptime_s, Some(245.356952));
+    assert!(hung
+        .message
+        .starts_with("INFO: task kworker/9:0:73 blocked"));
+}

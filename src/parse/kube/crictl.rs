@@ -12,7 +12,7 @@
 
 use crate::facts::{CriContainer, KubeContainer, KubeContainerState, KubePod, Line, Warning};
 use crate::parse::docker_events::parse_rfc3339;
-use crate::parse::text::numbered_lines;
+use crate::parse::text::{is_prompt_line, numbered_lines};
 use crate::parse::Parsed;
 use crate::sources::{Format, Parse, Paths, SourceKind, Strength};
 
@@ -38,7 +38,7 @@ pub fn parse_ps(text: &str) -> Parsed<Vec<CriContainer>> {
             header = raw.to_string();
             continue;
         }
-        if header.is_empty() {
+        if header.is_empty() || raw.trim().is_empty() || is_prompt_line(raw) {
             continue;
         }
         let columns = table_columns(&header);
@@ -228,6 +228,30 @@ mod tests {
     use super::*;
 
     use crate::parse::testing::text as sample;
+
+    /// Pasted into a ticket: non-breaking spaces for the spaces (two bytes each, one character
+    /// wide), and the shell's prompt after the table.
+    #[test]
+    fn ps_pasted_with_non_breaking_spaces_and_a_prompt() {
+        for rel in [
+            "crictl_ps/k8s-docs-2018-ps-a-digest-images.txt",
+            "crictl_ps/vijayrod-aks-ps-a-pod-columns.txt",
+            "crictl_ps/insights-openshift-cri-o-ps.txt",
+        ] {
+            let plain = parse_ps(&sample(rel));
+            let pasted = format!("{}[root@node1 ~]# \n", sample(rel).replace("  ", " \u{a0}"));
+            let read = parse_ps(&pasted);
+            assert!(read.warnings.is_empty(), "{rel}: {:?}", read.warnings);
+            assert_eq!(read.value.len(), plain.value.len(), "{rel}");
+            for (a, b) in read.value.iter().zip(&plain.value) {
+                assert_eq!(
+                    (&a.id, &a.image, &a.state, &a.name, a.attempt, &a.pod),
+                    (&b.id, &b.image, &b.state, &b.name, b.attempt, &b.pod),
+                    "{rel}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ps_six_and_nine_columns() {

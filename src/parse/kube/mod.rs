@@ -39,41 +39,52 @@ pub fn low_resource(message: &str) -> Option<LowResource> {
     .filter(|l| !l.resource.is_empty())
 }
 
-/// The columns of a table header (`kubectl`, `crictl`) and their byte offsets: columns are apart
-/// by two blanks or more (a tab in the oldest layouts), and a column's name may be two words
-/// (`LAST SEEN`, `CONTAINER ID`, `POD ID`).
+/// The columns of a table header (`kubectl`, `crictl`) and their offsets in characters:
+/// columns are apart by two blanks or more (a tab in the oldest layouts), and a column's name
+/// may be two words (`LAST SEEN`, `CONTAINER ID`, `POD ID`). A pasted table's non-breaking
+/// spaces are blanks, one character wide as the spaces they replaced.
 pub(crate) fn table_columns(text: &str) -> Vec<(&str, usize)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let blank = |at: usize| chars.get(at).map(|&(_, c)| is_blank(c));
     let mut columns = Vec::new();
-    let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b' ' || bytes[i] == b'\t' {
+    while i < chars.len() {
+        if blank(i) == Some(true) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len()
-            && bytes[i] != b'\t'
-            && !(bytes[i] == b' ' && matches!(bytes.get(i + 1), Some(b' ' | b'\t') | None))
+        while i < chars.len()
+            && chars[i].1 != '\t'
+            && !(is_blank(chars[i].1) && blank(i + 1).is_none_or(|b| b))
         {
             i += 1;
         }
-        columns.push((text.get(start..i).unwrap_or(""), start));
+        let from = chars[start].0;
+        let to = chars.get(i).map_or(text.len(), |&(at, _)| at);
+        columns.push((text.get(from..to).unwrap_or(""), start));
     }
     columns
 }
 
 /// The cell of a row under the column at `at` of `columns`: from the column's offset to the
-/// next one's, trimmed; `None` when empty.
+/// next one's (in characters), trimmed; `None` when empty.
 pub(crate) fn table_cell<'t>(
     row: &'t str,
     columns: &[(&str, usize)],
     at: usize,
 ) -> Option<&'t str> {
     let start = columns.get(at)?.1;
-    let end = columns.get(at + 1).map_or(row.len(), |c| c.1);
-    let cell = row.get(start.min(row.len())..end.min(row.len()))?.trim();
+    let end = columns.get(at + 1).map(|c| c.1);
+    let byte = |chars: usize| row.char_indices().nth(chars).map_or(row.len(), |(b, _)| b);
+    let (from, to) = (byte(start), end.map_or(row.len(), byte));
+    let cell = row.get(from..to.max(from))?.trim_matches(is_blank);
     (!cell.is_empty()).then_some(cell)
+}
+
+/// A blank between a table's columns: a space, a tab, or a paste's non-breaking space.
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{a0}' | '\u{202f}' | '\u{2007}')
 }
 
 /// A Kubernetes quantity of bytes (`128Mi`, `1.5Gi`, `500M`, `1e9`, `268435456`) in bytes.
