@@ -1241,6 +1241,11 @@ pub struct RuntimeError {
     pub container: Option<String>,
     /// The daemon's own set-up step that failed before the runtime ran, when it was one.
     pub setup: Option<SetupStep>,
+    /// The Kubernetes pod a kubelet line ties the error to: `namespace/name` (structured klog's
+    /// `pod=`, the older `name_namespace(uid)`), or the name alone.
+    pub pod: Option<String>,
+    /// That pod's uid (`podUID=`, the older form's `(uid)`).
+    pub pod_uid: Option<String>,
 }
 
 /// A step of a container's start that failed outside the kernel's namespace and cgroup set-up:

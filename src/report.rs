@@ -332,6 +332,10 @@ pub struct Recommendation {
     pub command: Option<String>,
     pub risk: Risk,
     pub when: String,
+    /// The action this is one wording of, when several rules give it in their own words
+    /// ([`crate::analyze::kernel::KERNEL_UPGRADE`]): a report lists the first one only.
+    #[serde(skip)]
+    pub topic: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]

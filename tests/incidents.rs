@@ -90,6 +90,7 @@ fn the_verdicts_own_actions_come_first_and_other_incidents_are_named() {
         .filter(|l| l.starts_with("**Also in this bundle:**"))
         .collect();
     insta::assert_snapshot!(also.join("\n"), @r###"
+**Also in this bundle:** Container `crm_api.2.w2e8r4t6y1u3i5o7p9a0s2d4f (5d1e0b9c7a3f)` was killed with exit code 137 (SIGKILL) when Swarm stopped its task of service `crm_api`: docker sent it SIGTERM, and it was still running when its 10 s grace period ran out, so SIGKILL ended it; it was not OOM-killed: docker recorded no `oom` event for it, and the kernel log has no OOM report for it. An orchestrator stop whose grace period ran out is routine (a service update, a scale-down, a task moved to another node) unless it repeats.
 **Also in this bundle:** The kernel's OOM killer killed `java` (pid 3127, resident 507 MiB) inside memory cgroup `/docker/7c1e9a4f3b2d8e6a0f5c4b3a2918d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0` because the cgroup had reached its 512 MiB limit; the host itself was not out of memory.
 **Also in this bundle:** The conntrack table was full, so the kernel dropped the packets of new connections: it logged `table full, dropping packet` 144 times (and rate-limited 35558 more messages), and connections through the node timed out or were refused.
 "###);

@@ -363,3 +363,56 @@ fn a_node_without_signature_has_no_article() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no knowledge-base article"), "{stderr}");
 }
+
+/// What a Resolution item asks to do: its words before `(risk: ...)`, with the phrasings of one
+/// action (a kernel upgrade) taken as that action.
+fn resolution_action(item: &str) -> String {
+    const KERNEL_UPGRADE: [&str; 3] = ["newer kernel", "kernel upgrade", "upgrade the kernel"];
+    let action = item
+        .split_once(". ")
+        .map_or(item, |(_, a)| a)
+        .split(" (risk: ")
+        .next()
+        .unwrap_or(item)
+        .to_lowercase();
+    if KERNEL_UPGRADE.iter().any(|p| action.contains(p)) {
+        "kernel upgrade".to_string()
+    } else {
+        action
+    }
+}
+
+#[test]
+fn no_two_resolution_items_of_an_article_share_their_action() {
+    let mut articles = 0;
+    for dir in sample_dirs() {
+        let out = postmortem()
+            .args(["report", "--format", "kb"])
+            .arg(&dir)
+            .output()
+            .expect("run");
+        if out.status.code() == Some(2) {
+            // No signature, no article.
+            continue;
+        }
+        let article = String::from_utf8(out.stdout).expect("UTF-8");
+        articles += 1;
+        let items: Vec<&str> = section(&article, "Resolution")
+            .lines()
+            .filter(|l| {
+                l.split_once(". ")
+                    .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+            })
+            .collect();
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        for item in &items {
+            if let Some(earlier) = seen.insert(resolution_action(item), item) {
+                panic!(
+                    "{}: two Resolution items ask the same:\n{earlier}\n{item}",
+                    name_of(&dir)
+                );
+            }
+        }
+    }
+    assert!(articles > 3, "{articles} articles");
+}

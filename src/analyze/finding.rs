@@ -199,8 +199,26 @@ impl FindingBuilder {
             command: command.map(str::to_string),
             risk,
             when: when.into(),
+            topic: None,
         });
         self
+    }
+
+    /// Add a recommendation that is one wording of `topic`, an action other rules may give in
+    /// theirs (see [`Recommendation::topic`]).
+    pub fn recommend_as(
+        self,
+        topic: &'static str,
+        action: impl Into<String>,
+        command: Option<&str>,
+        risk: Risk,
+        when: impl Into<String>,
+    ) -> FindingBuilder {
+        let mut b = self.recommend(action, command, risk, when);
+        if let Some(r) = b.recommendations.last_mut() {
+            r.topic = Some(topic);
+        }
+        b
     }
 
     /// Add references (upstream issues, kernel documentation), once each.

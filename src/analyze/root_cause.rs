@@ -150,7 +150,9 @@ fn rank_recommendations(findings: &[Finding], chain: &[&Finding]) -> Vec<Recomme
         for f in findings.iter().filter(|f| f.id == link.id) {
             for r in &f.recommendations {
                 let dup = out.iter().any(|o| {
-                    o.action == r.action || (o.command.is_some() && o.command == r.command)
+                    o.action == r.action
+                        || (o.command.is_some() && o.command == r.command)
+                        || (o.topic.is_some() && o.topic == r.topic)
                 });
                 if !dup {
                     out.push(r.clone());

@@ -510,6 +510,19 @@ fn sourced<T>(path: &str, value: T) -> Sourced<T> {
     }
 }
 
+/// The facts of a kubelet log whose lines quote a start failure and an exec failure of
+/// container `app` of pod `shop/web-6d4cf56db6-x7k2p`.
+pub fn kubelet_failure_facts() -> Facts {
+    let log = crate::parse::testing::data(
+        "kubelet_log/k8s-source-structured-start-and-exec-failures.txt",
+    );
+    crate::parse::testing::facts_of(&[(
+        "var/log/kubelet.log",
+        crate::sources::SourceKind::DaemonLog,
+        &log,
+    )])
+}
+
 /// The seed incident's facts.
 pub fn seed_facts() -> Facts {
     let free = Free {
@@ -549,6 +562,8 @@ pub fn seed_facts() -> Facts {
         ],
         container: None,
         setup: None,
+        pod: None,
+        pod_uid: None,
     };
     let unshare_error = RuntimeError {
         line: Line::new(3, SEED_DAEMON_LINE),
@@ -561,6 +576,8 @@ pub fn seed_facts() -> Facts {
         go_locations: Vec::new(),
         container: None,
         setup: None,
+        pod: None,
+        pod_uid: None,
     };
     Facts {
         sources: vec![

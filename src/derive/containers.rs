@@ -8,12 +8,20 @@
 //! container recreated under its name is another container, with another id).
 //!
 //! The order of a container's events is read here once: a `die` that follows a `create` of the
-//! same container with no `start` between them is a start that failed.
+//! same container with no `start` between them is a start that failed; a `die` with exit code
+//! 137 or 143 is an exit on a signal, read with the `kill` events before it, the `stop` after
+//! it and the daemon's lines of the same kill ([`signalled_exits`]).
 
 use foldhash::HashMap;
 
-use crate::facts::{Container, DockerEvent, Facts, OomKill, OomScope, RuntimeError};
+use jiff::{SignedDuration, Timestamp};
 
+use crate::facts::{
+    Container, DaemonRecord, DockerEvent, Facts, KubeAction, OomKill, OomScope, RuntimeError,
+    WallClock,
+};
+
+use super::kube::PodView;
 use super::At;
 
 /// Exit codes docker gives a container whose process never ran: 127 (command not found) and
@@ -282,4 +290,345 @@ pub fn container_of_cgroup<'v, 'a>(
     cgroup: &str,
 ) -> Option<&'v ContainerView<'a>> {
     views.iter().find(|v| cgroup_names_container(cgroup, v.id))
+}
+
+/// 128 + SIGKILL, 128 + SIGTERM: the exit codes of a process ended by the signals a stop sends.
+pub const SIGNAL_EXIT_CODES: [i64; 2] = [137, 143];
+
+/// The grace period `docker stop` gives when the daemon's line does not say.
+const DEFAULT_STOP_GRACE_SECONDS: i64 = 10;
+
+/// A container that exited on a signal (exit code 137 or 143) as docker recorded it, with what
+/// the bundle says of who sent the signal.
+#[derive(Debug, Clone)]
+pub struct SignalledExit<'a> {
+    /// The container: an index into the views [`signalled_exits`] was given.
+    pub container: usize,
+    pub exit_code: i64,
+    /// The `die` event with that exit code.
+    pub die: Option<At<'a, DockerEvent>>,
+    /// The inspect document, when its state is this exit (the container's last).
+    pub inspect: Option<At<'a, Container>>,
+    /// The `kill` events (each with its `signal`) since the container's previous start.
+    pub kills: Vec<At<'a, DockerEvent>>,
+    /// The `stop` event that followed the `die`: a `docker stop` (or a delete, or an
+    /// orchestrator's stop) sent the kills.
+    pub stop: Option<At<'a, DockerEvent>>,
+    /// The daemon's line that it killed the container once its grace period ran out.
+    pub forced: Option<At<'a, DaemonRecord>>,
+    /// The daemon's line that it was told to stop, shortly before the kill: a daemon stop or
+    /// restart stops its containers.
+    pub shutdown: Option<At<'a, DaemonRecord>>,
+    /// Whether the bundle says the OOM killer sent it: `OOMKilled: true`, an `oom` event since
+    /// the start, or a kernel OOM report of its cgroup with no kill from docker.
+    pub oom: bool,
+}
+
+impl SignalledExit<'_> {
+    /// When it exited, as exactly as the bundle says.
+    fn when(&self) -> Option<Timestamp> {
+        self.die
+            .and_then(|d| instant(d.item.time.as_ref()))
+            .or_else(|| self.forced.and_then(|f| instant(f.item.time.as_ref())))
+            .or_else(|| {
+                self.inspect
+                    .and_then(|c| instant(c.item.state.finished_at.as_ref()))
+            })
+    }
+
+    /// The Swarm service whose task the container ran, from its events' labels (`""` when
+    /// only the task is named).
+    pub fn swarm_service(&self) -> Option<&str> {
+        let label = |key: &str| {
+            self.die
+                .iter()
+                .chain(&self.kills)
+                .find_map(|e| e.item.attributes.get(key))
+                .map(|v| &**v)
+        };
+        label("com.docker.swarm.service.name")
+            .or_else(|| label("com.docker.swarm.task.id").map(|_| ""))
+    }
+
+    /// The signals docker sent it, in order (`kill` events' `signal`).
+    pub fn signals(&self) -> Vec<&str> {
+        self.kills
+            .iter()
+            .filter_map(|k| k.item.attributes.get("signal").map(|s| &**s))
+            .collect()
+    }
+}
+
+fn instant(w: Option<&WallClock>) -> Option<Timestamp> {
+    match w? {
+        WallClock::Instant { at } => Some(*at),
+        _ => None,
+    }
+}
+
+/// The daemon records of the runtime's kills and stops, each with its path.
+fn runtime_records<'a>(
+    facts: &'a Facts,
+    wanted: impl Fn(&KubeAction) -> bool,
+) -> Vec<At<'a, DaemonRecord>> {
+    facts
+        .daemon_logs
+        .iter()
+        .flat_map(|s| {
+            s.value.iter().map(move |r| At {
+                path: s.path.as_str(),
+                item: r,
+            })
+        })
+        .filter(|r| r.item.kube_action().is_some_and(&wanted))
+        .collect()
+}
+
+/// The exits on a signal of `views`' containers (see [`SignalledExit`]), container by
+/// container in view order, each container's in event order.
+pub fn signalled_exits<'a>(
+    facts: &'a Facts,
+    views: &[ContainerView<'a>],
+) -> Vec<SignalledExit<'a>> {
+    let forced = runtime_records(facts, |a| matches!(a, KubeAction::RuntimeForcedKill { .. }));
+    let shutdowns = runtime_records(facts, |a| matches!(a, KubeAction::RuntimeShutdown { .. }));
+    let mut out = Vec::new();
+    for (at, view) in views.iter().enumerate() {
+        let mut exits = exits_of(at, view);
+        if let Some(inspect) = view.inspect {
+            let state = &inspect.item.state;
+            let code = state.exit_code.filter(|c| SIGNAL_EXIT_CODES.contains(c));
+            match (exits.last_mut(), code) {
+                // The inspect document is the state after the container's last exit.
+                (Some(last), Some(code)) if last.exit_code == code => {
+                    last.inspect = Some(inspect);
+                }
+                // An exit the events do not show (they are kept in the daemon's memory only).
+                (None, Some(code)) if state.running != Some(true) => exits.push(SignalledExit {
+                    inspect: Some(inspect),
+                    ..SignalledExit::new(at, code)
+                }),
+                _ => {}
+            }
+        }
+        let kernel_oom = !view.oom_kills.is_empty();
+        for exit in &mut exits {
+            exit.forced = forced_kill_of(&forced, view, exit);
+            exit.oom = exit.oom
+                || exit
+                    .inspect
+                    .is_some_and(|c| c.item.state.oom_killed == Some(true))
+                || (kernel_oom && exit.kills.is_empty() && exit.forced.is_none());
+            exit.shutdown = shutdown_before(&shutdowns, exit);
+        }
+        out.extend(exits);
+    }
+    out
+}
+
+impl<'a> SignalledExit<'a> {
+    fn new(container: usize, exit_code: i64) -> SignalledExit<'a> {
+        SignalledExit {
+            container,
+            exit_code,
+            die: None,
+            inspect: None,
+            kills: Vec::new(),
+            stop: None,
+            forced: None,
+            shutdown: None,
+            oom: false,
+        }
+    }
+}
+
+/// The exits on a signal that `view`'s events show, with the kills and `oom` events since the
+/// start before each, and the `stop` after it.
+fn exits_of<'a>(at: usize, view: &ContainerView<'a>) -> Vec<SignalledExit<'a>> {
+    let mut out: Vec<SignalledExit<'a>> = Vec::new();
+    let mut kills = Vec::new();
+    let mut oom = false;
+    // The exit a `stop` may still follow.
+    let mut open: Option<usize> = None;
+    for e in &view.events {
+        match e.item.action.as_str() {
+            "start" => {
+                kills.clear();
+                oom = false;
+                open = None;
+            }
+            "kill" => kills.push(*e),
+            "oom" => oom = true,
+            "die" => {
+                open = None;
+                match e.item.exit_code().filter(|c| SIGNAL_EXIT_CODES.contains(c)) {
+                    Some(code) => {
+                        open = Some(out.len());
+                        out.push(SignalledExit {
+                            die: Some(*e),
+                            kills: std::mem::take(&mut kills),
+                            oom,
+                            ..SignalledExit::new(at, code)
+                        });
+                    }
+                    None => kills.clear(),
+                }
+                oom = false;
+            }
+            "stop" => {
+                if let Some(exit) = open.take().and_then(|i| out.get_mut(i)) {
+                    exit.stop = Some(*e);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The daemon's forced kill of `view`'s container that ended `exit`: its id names the
+/// container, and it is at most a minute from the exit when both times are known.
+fn forced_kill_of<'a>(
+    forced: &[At<'a, DaemonRecord>],
+    view: &ContainerView<'_>,
+    exit: &SignalledExit<'_>,
+) -> Option<At<'a, DaemonRecord>> {
+    let when = exit.when();
+    forced
+        .iter()
+        .filter(|r| {
+            r.item
+                .kube
+                .as_ref()
+                .and_then(|k| k.container_id.as_deref())
+                .is_some_and(|id| view.has_id(id) && id.len() >= SHORT_ID.min(view.id.len()))
+        })
+        .find(|r| match (when, instant(r.item.time.as_ref())) {
+            (Some(exit), Some(kill)) => {
+                exit.duration_since(kill).abs() <= SignedDuration::from_secs(60)
+            }
+            _ => true,
+        })
+        .copied()
+}
+
+/// The daemon's last line that it was told to stop, within the grace period (and a margin)
+/// before `exit`.
+fn shutdown_before<'a>(
+    shutdowns: &[At<'a, DaemonRecord>],
+    exit: &SignalledExit<'_>,
+) -> Option<At<'a, DaemonRecord>> {
+    let when = exit.when()?;
+    let grace = exit
+        .forced
+        .and_then(|f| match f.item.kube_action() {
+            Some(KubeAction::RuntimeForcedKill { grace_seconds, .. }) => *grace_seconds,
+            _ => None,
+        })
+        .and_then(|g| i64::try_from(g).ok())
+        .unwrap_or(DEFAULT_STOP_GRACE_SECONDS);
+    let window = SignedDuration::from_secs(grace.saturating_add(30));
+    shutdowns
+        .iter()
+        .rev()
+        .find(|r| {
+            instant(r.item.time.as_ref())
+                .is_some_and(|t| t <= when && when.duration_since(t) <= window)
+        })
+        .copied()
+}
+
+/// `namespace/pod/container` for a runtime error that a kubelet line ties to its pod
+/// ([`RuntimeError::pod`], [`RuntimeError::pod_uid`]) and names the container of: a pod
+/// named by its uid alone, or without its namespace, is named from `pods` (`<container> in pod
+/// <uid>` when they do not know it). `None` for an
+/// error whose line names no pod or no container.
+pub fn kube_label_of_error(error: &RuntimeError, pods: &[PodView<'_>]) -> Option<String> {
+    let container = error.container.as_deref().filter(|c| !c.is_empty())?;
+    let known = pods.iter().find(|p| {
+        let by_uid = error.pod_uid.is_some() && p.uid == error.pod_uid;
+        let by_name = error
+            .pod
+            .as_deref()
+            .is_some_and(|named| match named.split_once('/') {
+                Some((ns, name)) => {
+                    p.name.as_deref() == Some(name)
+                        && p.namespace.as_deref().is_none_or(|n| n == ns)
+                }
+                None => p.name.as_deref() == Some(named),
+            });
+        by_uid || by_name
+    });
+    let pod = match (error.pod.as_deref(), known) {
+        (Some(named), _) if named.contains('/') => named.to_string(),
+        (_, Some(p)) if p.name.is_some() => p.label(),
+        (Some(named), _) => named.to_string(),
+        // As the derived pods name a container of a pod known by its uid alone.
+        (None, _) => return Some(format!("{container} in pod {}", error.pod_uid.as_deref()?)),
+    };
+    Some(format!("{pod}/{container}"))
+}
+
+#[cfg(test)]
+mod kube_label_tests {
+    use super::*;
+    use crate::facts::{Line, RuntimeErrorKind};
+
+    fn error(pod: Option<&str>, uid: Option<&str>, container: Option<&str>) -> RuntimeError {
+        RuntimeError {
+            line: Line::new(1, "x"),
+            time: None,
+            kind: RuntimeErrorKind::StartFailure,
+            exit_status: None,
+            failed_step: None,
+            errno_text: None,
+            cgroup_path: None,
+            go_locations: Vec::new(),
+            container: container.map(str::to_string),
+            setup: None,
+            pod: pod.map(str::to_string),
+            pod_uid: uid.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_kubelet_error_is_named_by_its_pod() {
+        let uid = "5e0c7a4e-2b7d-4c41-9a3f-1f6e2d9b8c70";
+        let pods = [PodView {
+            namespace: Some("shop".into()),
+            name: Some("web-6d4cf56db6-x7k2p".into()),
+            uid: Some(uid.into()),
+            ..PodView::default()
+        }];
+        let named = |e: &RuntimeError| kube_label_of_error(e, &pods);
+        let full = error(Some("shop/web-6d4cf56db6-x7k2p"), None, Some("app"));
+        assert_eq!(
+            named(&full).as_deref(),
+            Some("shop/web-6d4cf56db6-x7k2p/app")
+        );
+        // By uid only, or by name without a namespace: the derived pod names it.
+        let by_uid = error(None, Some(uid), Some("app"));
+        assert_eq!(
+            named(&by_uid).as_deref(),
+            Some("shop/web-6d4cf56db6-x7k2p/app")
+        );
+        let by_name = error(Some("web-6d4cf56db6-x7k2p"), None, Some("app"));
+        assert_eq!(
+            named(&by_name).as_deref(),
+            Some("shop/web-6d4cf56db6-x7k2p/app")
+        );
+        // A pod the bundle knows nothing more of, by uid: said as such.
+        let unknown = error(
+            None,
+            Some("0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90"),
+            Some("app"),
+        );
+        assert_eq!(
+            kube_label_of_error(&unknown, &[]).as_deref(),
+            Some("app in pod 0b7c2a54-3f1e-4a8b-9d6e-2f5a1c7e8b90")
+        );
+        // No container, or no pod: no Kubernetes name.
+        assert_eq!(named(&error(Some("shop/web"), None, None)), None);
+        assert_eq!(named(&error(None, None, Some("app"))), None);
+    }
 }

@@ -180,6 +180,15 @@ pub enum KubeAction {
     /// The kubelet holds back restarting a container that keeps failing (`CrashLoopBackOff`),
     /// for this long (`5m0s`).
     BackOff { delay: Option<String> },
+    /// The runtime killed a container that had not exited within this long of the signal it
+    /// was sent first (dockerd's `failed to exit within 10s of signal 15 - using the force`).
+    RuntimeForcedKill {
+        grace_seconds: Option<u64>,
+        signal: Option<u32>,
+    },
+    /// The runtime daemon was told to stop (dockerd's `Processing signal 'terminated'`): unless
+    /// it keeps them alive (`live-restore`), it stops its containers as it goes.
+    RuntimeShutdown { signal: String },
 }
 
 impl KubeAction {
@@ -194,6 +203,8 @@ impl KubeAction {
             KubeAction::RuntimeOom => "runtime_oom",
             KubeAction::RuntimeStop { .. } => "runtime_stop",
             KubeAction::BackOff { .. } => "back_off",
+            KubeAction::RuntimeForcedKill { .. } => "runtime_forced_kill",
+            KubeAction::RuntimeShutdown { .. } => "runtime_shutdown",
         }
     }
 }

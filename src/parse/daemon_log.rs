@@ -356,6 +356,11 @@ impl Reading<'_> {
                 .map(|(key, value)| (key.to_string(), value.into_owned()))
                 .collect(),
         };
+        let mut kube = self.kube;
+        // dockerd names the container of its message in a field (`container=<id>`).
+        if let Some(k) = kube.as_mut().filter(|k| k.container_id.is_none()) {
+            k.container_id = fields.get("container").filter(|c| !c.is_empty()).cloned();
+        }
         DaemonRecord {
             daemon: self.daemon.to_string(),
             time: self.time,
@@ -364,7 +369,7 @@ impl Reading<'_> {
             fields,
             line: line.clone(),
             repeat: None,
-            kube: self.kube,
+            kube,
         }
     }
 
@@ -933,7 +938,14 @@ mod tests {
             return None;
         }
         let parsed = read_message(m);
-        let kube = crate::parse::kube::log::read(&parsed.message);
+        let mut kube = crate::parse::kube::log::read(&parsed.message);
+        if let Some(k) = kube.as_mut().filter(|k| k.container_id.is_none()) {
+            k.container_id = parsed
+                .fields
+                .get("container")
+                .filter(|c| !c.is_empty())
+                .cloned();
+        }
         let keep = kube.is_some()
             || match kept_by_level(parsed.level.as_deref()) {
                 Some(kept) => kept,

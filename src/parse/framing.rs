@@ -7,7 +7,8 @@
 //!   `dmesg --time-format iso` (`2018-01-23T20:10:01,288012+08:00 msg`), and no stamp at all;
 //!   `[ 12.345678] kernel: msg` (`journalctl -o short-monotonic --no-hostname` saved as dmesg);
 //! - syslog: `Jan 23 20:10:01 host tag[pid]: msg` with the host present, missing or empty (two
-//!   spaces), RFC 3164 with its `<pri>`, RFC 5424 (`<4>1 2018-01-23T20:10:01.240+08:00 host
+//!   spaces), the month also in the host's language as `journalctl` prints it (`янв 20`,
+//!   `déc. 06`, `Dez 06`, `dic 06`, `12月 06`: [`localized_month`]), RFC 3164 with its `<pri>`, RFC 5424 (`<4>1 2018-01-23T20:10:01.240+08:00 host
 //!   kernel - - - msg`), rsyslog's RFC 3339 stamps, and a kernel message's own `[ 12.345678]`
 //!   stamp after the tag (`kern.log`); rsyslog's `#012` newlines are left in the body;
 //! - `/dev/kmsg` records (`6,1234,5678901,-,caller=T1;msg`, its `kmsg` module), their dictionary
@@ -351,10 +352,16 @@ impl Framer {
             b'A'..=b'Z' | b'a'..=b'z' => syslog_traditional(line, self.kind)
                 .map(Frame::Entry)
                 .or_else(|| self.dmesg_decoded(line))
-                .or_else(|| journal_short_full(line).map(Frame::Entry)),
-            b'0'..=b'9' => syslog_iso(line, self.kind)
-                .map(Frame::Entry)
-                .or_else(|| self.kmsg_record(line)),
+                .or_else(|| other_lettered(line, self.kind)),
+            b'0'..=b'9' => match syslog_iso(line, self.kind) {
+                Some(e) => Some(Frame::Entry(e)),
+                // `12月 06 10:15:02`: `月` is E6 9C 88.
+                None if line.as_bytes().get(1..3).is_some_and(|b| b.contains(&0xE6)) => {
+                    syslog_localized(line, self.kind).map(Frame::Entry)
+                }
+                None => self.kmsg_record(line),
+            },
+            0x80.. => syslog_localized(line, self.kind).map(Frame::Entry),
             _ => None,
         }
     }
@@ -697,7 +704,84 @@ fn syslog_traditional(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
 fn syslog_stamp(line: &str) -> Option<(WallClock, Syntax, &str)> {
     // Byte offsets below are those of ASCII bytes, so every slice falls on a char boundary.
     let month = syslog_month(line.get(..3)?)?;
-    let rest = line.get(3..)?.strip_prefix(' ')?;
+    syslog_stamp_past_month(month, line.get(3..)?)
+}
+
+/// A line that starts with a letter and is neither traditional syslog nor `dmesg -T`:
+/// `journalctl -o short-full`, or a stamp whose month is in the host's language. Kept out of
+/// line so that the hot path's chain stays as small as before.
+#[inline(never)]
+fn other_lettered(line: &str, kind: SourceKind) -> Option<Frame<'_>> {
+    journal_short_full(line)
+        .or_else(|| syslog_localized(line, kind))
+        .map(Frame::Entry)
+}
+
+/// [`syslog_traditional`] with the month in the host's language (`янв 20 00:20:07`, `déc. 06`,
+/// `12月 06`), as `journalctl` prints it under a non-English locale. Tried only once a line
+/// has failed every other reading, so that English stamps never pay for it.
+#[cold]
+#[inline(never)]
+fn syslog_localized(line: &str, kind: SourceKind) -> Option<Entry<'_>> {
+    // The longest name read (`февр.`, ` 12月`) is 11 bytes.
+    let sp = line.bytes().take(12).position(|b| b == b' ')?;
+    let after = line.get(sp..)?;
+    if !after
+        .trim_start_matches(' ')
+        .starts_with(|c: char| c.is_ascii_digit() || c == '+')
+    {
+        return None;
+    }
+    let month = localized_month(line.get(..sp)?)?;
+    let (wall, syntax, rest) = syslog_stamp_past_month(month, after)?;
+    let format = if kind == SourceKind::Journal {
+        KernelLogFormat::JournalShort
+    } else {
+        KernelLogFormat::Syslog
+    };
+    Some(framed_entry(format, syntax, wall, rest))
+}
+
+/// The month of a `journalctl` stamp printed in the host's locale (glibc's abbreviated month
+/// names, `%b`): Russian, German, French, Spanish, Italian, Portuguese and Polish names, in
+/// either case and with or without the abbreviation's dot, and the numeric Chinese and
+/// Japanese ones (`1月` to `12月`). English names are [`syslog_month`]'s.
+pub fn localized_month(name: &str) -> Option<i8> {
+    /// Names a month has across those languages, each once.
+    const NAMES: [&[&str]; 12] = [
+        &["янв", "jan", "janv", "jän", "ene", "gen", "sty"],
+        &["фев", "февр", "feb", "fév", "févr", "fev", "lut"],
+        &["мар", "mar", "mär", "märz", "mrz", "mars"],
+        &["апр", "apr", "avr", "avril", "abr", "kwi"],
+        &["мая", "май", "may", "mai", "mag", "maj"],
+        &["июн", "jun", "juin", "giu", "cze"],
+        &["июл", "jul", "juil", "lug", "lip"],
+        &["авг", "aug", "août", "ago", "sie"],
+        &["сен", "сент", "sep", "sept", "set", "wrz"],
+        &["окт", "oct", "okt", "ott", "out", "paź"],
+        &["ноя", "нояб", "nov", "lis"],
+        &["дек", "dec", "déc", "dez", "dic", "gru"],
+    ];
+    let name = name.trim_start_matches(' ');
+    if let Some(number) = name.strip_suffix('月') {
+        let digits = (1..=2).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
+        return digits
+            .then(|| small_number(number))
+            .flatten()
+            .filter(|m| (1..=12).contains(m));
+    }
+    let name = name.strip_suffix('.').unwrap_or(name).to_lowercase();
+    NAMES
+        .iter()
+        .position(|names| names.contains(&name.as_str()))
+        .and_then(|i| i8::try_from(i + 1).ok())
+}
+
+/// [`syslog_stamp`] past the month: `after` is ` 23 20:10:01[.288012] host tag: ...`.
+#[inline(always)]
+fn syslog_stamp_past_month(month: i8, after: &str) -> Option<(WallClock, Syntax, &str)> {
+    // Byte offsets below are those of ASCII bytes, so every slice falls on a char boundary.
+    let rest = after.strip_prefix(' ')?;
     let rest = rest.trim_start_matches(' ');
     let sp = byte_pos(rest, b' ')?;
     let day = small_number(&rest[..sp]).filter(|d| (1..=31).contains(d))?;
@@ -1452,6 +1536,87 @@ mod tests {
         assert!(!e.kernel);
     }
 
+    /// `journalctl -o short` under nine locales (recorded with systemd 252): every month of
+    /// the year, read as that month.
+    #[test]
+    fn journal_months_in_the_hosts_language() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for locale in [
+            "ru_RU", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "pl_PL", "zh_CN", "ja_JP",
+        ] {
+            let path = root.join(format!(
+                "tests/data/journalctl/recorded-systemd-252-short-{locale}.txt"
+            ));
+            let text = std::fs::read_to_string(&path).expect("recorded journal");
+            let mut framer = Framer::new(SourceKind::Journal);
+            let months: Vec<i8> = text
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .enumerate()
+                .map(|(no, line)| match framer.frame(no as u32 + 3, line) {
+                    Frame::Entry(e) => {
+                        assert_eq!(e.host.as_deref(), Some("node-1"), "{locale}: {line}");
+                        assert_eq!(e.tag.as_deref(), Some("kernel"), "{locale}: {line}");
+                        match e.stamp.wall {
+                            Some(WallClock::NoYear {
+                                month,
+                                day: 6,
+                                hour: 10,
+                                minute: 15,
+                                second: 2,
+                                ..
+                            }) => month,
+                            other => panic!("{locale}: {line}: {other:?}"),
+                        }
+                    }
+                    other => panic!("{locale}: {line}: {other:?}"),
+                })
+                .collect();
+            assert_eq!(months, (1..=12).collect::<Vec<i8>>(), "{locale}");
+        }
+    }
+
+    #[test]
+    fn localized_month_names_and_near_misses() {
+        // Kubernetes issue 58541: a kubelet journal under a Russian locale.
+        let e = entry(
+            "янв 20 00:20:07 o1.home kubelet[32406]: W0120 00:20:07.544864   32406 \
+             eviction_manager.go:142] Failed to admit pod",
+            SourceKind::Journal,
+        );
+        assert_eq!(e.tag.as_deref(), Some("kubelet"));
+        assert!(matches!(
+            e.stamp.wall,
+            Some(WallClock::NoYear {
+                month: 1,
+                day: 20,
+                ..
+            })
+        ));
+        for (name, month) in [
+            ("Dez", 12),
+            ("déc.", 12),
+            ("DIC", 12),
+            ("paź", 10),
+            ("сент.", 9),
+            ("12月", 12),
+            (" 1月", 1),
+            ("Mär", 3),
+        ] {
+            assert_eq!(localized_month(name), Some(month), "{name}");
+        }
+        for name in [
+            "13月", "012月", "+1月", "月", "Janvier", "time=", "dec2", "",
+        ] {
+            assert_eq!(localized_month(name), None, "{name}");
+        }
+        // A word that is no month, before a day and a time, is no stamp.
+        assert!(!matches!(
+            frame("Hello 20 00:20:07 host tag: x", SourceKind::Journal),
+            Frame::Entry(e) if e.is_stamped()
+        ));
+    }
+
     #[test]
     fn journal_forms() {
         let e = entry(
@@ -1735,7 +1900,7 @@ mod tests {
     /// The framing as regular expressions: the oracle the hand-written reader is checked
     /// against. What a line says: its wall stamp, uptime, host, tag and message.
     mod oracle {
-        use super::super::{iso_wall, parse_uptime};
+        use super::super::{iso_wall, localized_month, parse_uptime};
         use crate::facts::WallClock;
         use crate::parse::text::syslog_month;
         use regex::Regex;
@@ -1756,6 +1921,13 @@ mod tests {
         static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
             re(
                 r"^([A-Z][a-z]{2}) +(\+?[0-9]+) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?: (.*))?$",
+            )
+        });
+        /// A month in the host's language: anything up to the first space, named by
+        /// [`localized_month`], within the first 12 bytes.
+        static LOCALIZED: LazyLock<Regex> = LazyLock::new(|| {
+            re(
+                r"^([^ ]{1,11}) +(\+?[0-9]+) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?: (.*))?$",
             )
         });
         static ISO: LazyLock<Regex> =
@@ -1836,7 +2008,20 @@ mod tests {
         }
 
         pub fn syslog(line: &str) -> Option<Said> {
-            let c = SYSLOG.captures(line)?;
+            let english = SYSLOG
+                .captures(line)
+                .filter(|c| syslog_month(&c[1]).is_some());
+            let (c, month) = match english {
+                Some(c) => {
+                    let month = syslog_month(&c[1])?;
+                    (c, month)
+                }
+                None => {
+                    let c = LOCALIZED.captures(line)?;
+                    let month = localized_month(&c[1])?;
+                    (c, month)
+                }
+            };
             let n = |i: usize| c[i].trim_start_matches('+').parse::<i64>().ok();
             let (day, hour, minute, second) = (n(2)?, n(3)?, n(4)?, n(5)?);
             if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
@@ -1845,7 +2030,7 @@ mod tests {
             let frac = c.get(6).map_or("", |m| m.as_str());
             let nanosecond = format!("{frac:0<9}").parse::<i32>().ok()?;
             let wall = WallClock::NoYear {
-                month: syslog_month(&c[1])?,
+                month,
                 day: day as i8,
                 hour: hour as i8,
                 minute: minute as i8,
@@ -1920,7 +2105,7 @@ mod tests {
             match line.as_bytes().first()? {
                 b'<' => rfc5424(line),
                 b'[' => ring(line),
-                b'0'..=b'9' => iso(line),
+                b'0'..=b'9' => iso(line).or_else(|| syslog(line)),
                 _ => syslog(line),
             }
         }

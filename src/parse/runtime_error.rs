@@ -220,6 +220,8 @@ pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
         go_locations: Vec::new(),
         container: None,
         setup: None,
+        pod: None,
+        pod_uid: None,
     };
     let exec_failure = EXEC_FAILURE_MARKERS.iter().any(|f| f.find(hay).is_some());
     let start_failure = START_FAILURE_MARKERS.iter().any(|f| f.find(hay).is_some());
@@ -302,10 +304,67 @@ pub fn scan_line(line: &Line, message: &str) -> Option<RuntimeError> {
             .or_else(|| c.get(2))
             .map(|m| m.as_str().to_string())
     });
+    kube_names(&mut err, message);
     let recognised = err.kind != RuntimeErrorKind::Other
         || err.failed_step.is_some()
         || (!err.go_locations.is_empty() && err.exit_status.is_some());
     recognised.then_some(err)
+}
+
+/// The pod and container a kubelet line names around the runtime error it quotes, into `err`
+/// (its container only when nothing else named one):
+/// - structured klog (1.21+): `pod="<namespace>/<name>"`, `podUID=<uid>`,
+///   `containerName="<name>"`;
+/// - the container of a failed start, `failed to "StartContainer" for "<name>" with ...`, its
+///   quotes escaped or not;
+/// - the older pod form `<name>_<namespace>(<uid>)` after `Error syncing pod <uid> ("...")` or
+///   `start failed in pod `, and its container as `&Container{Name:<name>,`.
+///
+/// Runs only on lines already read as runtime errors.
+fn kube_names(err: &mut RuntimeError, message: &str) {
+    let quoted_after = |key: &str| {
+        let at = message.find(key)? + key.len();
+        let rest = message.get(at..)?;
+        let end = rest.find(['"', '\\'])?;
+        Some(rest[..end].to_string()).filter(|v| !v.is_empty())
+    };
+    let mut pod = quoted_after(" pod=\"");
+    let mut pod_uid = message.find("podUID=").and_then(|at| {
+        let rest = message.get(at + "podUID=".len()..)?.trim_start_matches('"');
+        let end = rest.find(['"', ' ', ',']).unwrap_or(rest.len());
+        Some(rest[..end].to_string()).filter(|v| !v.is_empty())
+    });
+    let container = quoted_after("containerName=\"")
+        .or_else(|| quoted_after("StartContainer\\\" for \\\""))
+        .or_else(|| quoted_after("StartContainer\" for \""))
+        .or_else(|| {
+            let at = message.find("&Container{Name:")? + "&Container{Name:".len();
+            let rest = message.get(at..)?;
+            Some(rest[..rest.find(',')?].to_string()).filter(|v| !v.is_empty())
+        });
+    // `name_namespace(uid)`, the older kubelet's pod.
+    let old_form = ["Error syncing pod ", "start failed in pod "]
+        .iter()
+        .find_map(|key| {
+            let rest = message.get(message.find(key)? + key.len()..)?;
+            let rest = rest.split_once("(\"").map_or(rest, |(_, r)| r);
+            let (named, after) = rest.split_once('(')?;
+            let uid = after.split(')').next()?;
+            let (name, namespace) = named.rsplit_once('_')?;
+            Some((format!("{namespace}/{name}"), uid.to_string()))
+        });
+    if let Some((named, uid)) = old_form {
+        pod = pod.or(Some(named));
+        pod_uid = pod_uid.or(Some(uid));
+    }
+    if pod.is_none() && pod_uid.is_none() {
+        return;
+    }
+    err.pod = pod;
+    err.pod_uid = pod_uid;
+    if err.container.is_none() {
+        err.container = container;
+    }
 }
 
 /// What an exec error says went wrong: the text after the last `exec failed: `, without the
@@ -573,6 +632,49 @@ mod tests {
         let e = scan("Handler for POST /v1.24/containers/web/start returned error: oci runtime error: container_linux.go:262: starting container process caused \"exit status 34\"").unwrap();
         assert_eq!(e.container.as_deref(), Some("web"));
         assert_eq!(e.exit_status, Some(34));
+    }
+
+    #[test]
+    fn kubelet_lines_name_the_pod_and_the_container() {
+        // The older kubelet's form, in the cgroup-id-exhaustion sample (kubelet 1.11).
+        let e = scan(r#"E1012 09:14:27.316230    1823 pod_workers.go:186] Error syncing pod a1c40d7e-cd11-11e8-8a4f-fa163e5b2d71 ("payments-api-7d6b9c8f4-2xw9n_payments(a1c40d7e-cd11-11e8-8a4f-fa163e5b2d71)"), skipping: failed to "StartContainer" for "payments-api" with RunContainerError: "failed to start container \"0c5a8e3f1b6d\": Error response from daemon: OCI runtime create failed: container_linux.go:348: starting container process caused \"process_linux.go:279: applying cgroup configuration for process caused \\\"mkdir /sys/fs/cgroup/memory/kubepods/burstable/poda1c40d7e-cd11-11e8-8a4f-fa163e5b2d71/0c5a8e3f1b6d: no space left on device\\\"\"""#).unwrap();
+        assert_eq!(
+            e.pod.as_deref(),
+            Some("payments/payments-api-7d6b9c8f4-2xw9n")
+        );
+        assert_eq!(
+            e.pod_uid.as_deref(),
+            Some("a1c40d7e-cd11-11e8-8a4f-fa163e5b2d71")
+        );
+        assert_eq!(e.container.as_deref(), Some("payments-api"));
+        // Structured klog, read by the daemon log parser as the kubelet's file holds it.
+        let text = data(include_str!(
+            "../../tests/data/kubelet_log/k8s-source-structured-start-and-exec-failures.txt"
+        ));
+        let errors = crate::parse::daemon_log::parse(&text).runtime_errors;
+        let named: Vec<_> = errors
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    e.pod.as_deref(),
+                    e.pod_uid.as_deref(),
+                    e.container.as_deref(),
+                )
+            })
+            .collect();
+        let pod = Some("shop/web-6d4cf56db6-x7k2p");
+        let uid = Some("5e0c7a4e-2b7d-4c41-9a3f-1f6e2d9b8c70");
+        assert_eq!(
+            named,
+            [
+                (RuntimeErrorKind::StartFailure, pod, uid, Some("app")),
+                (RuntimeErrorKind::ExecFailure, pod, uid, Some("app")),
+            ]
+        );
+        // A docker line names no pod.
+        let e = scan("Handler for POST /v1.24/containers/web/start returned error: oci runtime error: container_linux.go:262: starting container process caused \"exit status 34\"").unwrap();
+        assert_eq!((e.pod, e.pod_uid), (None, None));
     }
 
     /// Test data without its `# source:` / `# note:` header lines.

@@ -6,6 +6,10 @@
 //! versions: `Memory: 1.1M (limit: 10.0M)` (`MemoryLimit=`, cgroup v1) before 240, then
 //! `Memory: 812.4M (high: 900.0M max: 1.0G swap max: 0B available: 211.6M)` with those the unit
 //! sets; 252 adds `peak:`. Sizes are systemd's: `K`, `M`, `G`, `T` of 1024, `B` for bytes.
+//!
+//! `systemctl status` without a unit (sosreport's `systemctl status --all`) begins with the
+//! host's block: its name behind the same bullet, then `State:`, `Jobs:` and a `CGroup: /` tree
+//! of the whole machine. That block is no unit and is not read as one.
 
 use crate::facts::{Line, SystemdUnitStatus, UnitMemoryLimit, UnitProcess};
 use crate::parse::Parsed;
@@ -113,6 +117,11 @@ fn main_pid(value: &str) -> Option<u32> {
     value.split_whitespace().next()?.parse().ok()
 }
 
+/// Whether `line` is the host's `State:` line, which follows the host's header.
+fn is_host_state(line: &str) -> bool {
+    line.trim_start().starts_with("State: ")
+}
+
 /// Every unit of a `systemctl status` output, in the order printed.
 pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
     let mut units: Vec<SystemdUnitStatus> = Vec::new();
@@ -121,9 +130,18 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
     // In the `CGroup:` tree, with the unit below whose processes are being listed.
     let mut in_tree = false;
     let mut tree_unit: Option<String> = None;
-    for (i, raw) in text.lines().enumerate() {
+    // Inside the host's block, whose lines belong to no unit.
+    let mut in_host = false;
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
         let no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         if let Some((name, description)) = header(raw) {
+            in_host =
+                description.is_none() && lines.peek().is_some_and(|&(_, next)| is_host_state(next));
+            in_tree = false;
+            if in_host {
+                continue;
+            }
             units.push(SystemdUnitStatus {
                 name: name.to_string(),
                 description: description.map(str::to_string),
@@ -131,10 +149,9 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
                 ..SystemdUnitStatus::default()
             });
             drop_in_dir = None;
-            in_tree = false;
             continue;
         }
-        let Some(unit) = units.last_mut() else {
+        let Some(unit) = units.last_mut().filter(|_| !in_host) else {
             continue;
         };
         let t = raw.trim();
@@ -199,15 +216,22 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
 
 sniff_regex!(
     UNIT_HEADER,
-    r"^[●*○×] \S+\.(service|slice|scope|socket|mount|timer) "
+    r"^[●*○×] \S+\.(service|slice|scope|socket|mount|timer|automount|device|path|swap|target) "
 );
 sniff_regex!(LOADED, r"^\s*Loaded: (loaded|not-found|masked)");
+sniff_regex!(HOST_HEADER, r"^[●*] \S+$");
+sniff_regex!(HOST_JOBS, r"^\s*Jobs: \d+ queued");
 
-/// `systemctl status` by its unit header and `Loaded:` line.
+/// `systemctl status` by its unit header and `Loaded:` line, or by the host's header, `State:`
+/// and `Jobs:` lines (the host's control group tree may fill the head before any unit's).
 fn sniff(head: &Head<'_>) -> Option<Strength> {
-    let mut lines = head.lines();
-    let first = lines.clone().find(|l| !l.trim().is_empty())?;
-    (UNIT_HEADER.is_match(first) && lines.any(|l| LOADED.is_match(l))).then_some(Strength::Strong)
+    let mut lines = head.lines().skip_while(|l| l.trim().is_empty());
+    let first = lines.next()?;
+    let unit = UNIT_HEADER.is_match(first) && lines.clone().any(|l| LOADED.is_match(l));
+    let host = HOST_HEADER.is_match(first)
+        && lines.next().is_some_and(is_host_state)
+        && lines.next().is_some_and(|l| HOST_JOBS.is_match(l));
+    (unit || host).then_some(Strength::Strong)
 }
 
 pub(crate) const FORMAT: Format = Format {
@@ -323,6 +347,18 @@ Mar 05 09:11:48 web01 gunicorn[911]: [INFO] Booting worker with pid: 915
         let failed = parse(&text.replacen('x', "×", 1)).value;
         assert_eq!(failed[0].main_pid, Some(4120));
         assert!(failed[0].processes.is_empty());
+    }
+
+    #[test]
+    fn the_host_block_of_status_all_is_no_unit() {
+        let text = crate::parse::test_data(
+            "systemctl_status/insights-core-3.8.4-status-all-host-header.txt",
+        );
+        let units = parse(&text).value;
+        let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["proc-sys-fs-binfmt_misc.automount"]);
+        assert_eq!(units[0].line.no, 11);
+        assert_eq!(units[0].cgroup, None);
     }
 
     #[test]

@@ -72,6 +72,7 @@ fn recommendation(r: &mut Recommendation, f: &mut dyn FnMut(&mut String)) {
         command,
         risk: _,
         when,
+        topic: _,
     } = r;
     f(action);
     opt(command, f);

@@ -33,6 +33,7 @@ fn rec(action: &str, command: Option<&str>, risk: Risk, when: &str) -> Recommend
         command: command.map(Into::into),
         risk,
         when: when.into(),
+        topic: None,
     }
 }
 

@@ -835,6 +835,63 @@ mod tests {
             K::Dmesg,
             "dmesg",
         ),
+        // `journalctl -o short` without its header reads as syslog, whatever the month's
+        // language.
+        (
+            "journalctl/recorded-systemd-252-short-ru_RU.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-de_DE.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-fr_FR.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-es_ES.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-it_IT.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-pt_BR.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-pl_PL.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-zh_CN.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "journalctl/recorded-systemd-252-short-ja_JP.txt",
+            K::Syslog,
+            "var/log/messages",
+        ),
+        (
+            "systemctl_status/insights-core-3.8.4-status-all-host-header.txt",
+            K::SystemctlStatus,
+            "sosreport-n/sos_commands/systemd/systemctl_status_--all",
+        ),
+        (
+            "dmesg/insights-vmcore-dmesg-rhel7-862.9.1-oops.txt",
+            K::Dmesg,
+            "sosreport-n/var/crash/127.0.0.1-2018-09-25-10:52:06/vmcore-dmesg.txt",
+        ),
     ];
 
     fn sample(rel: &str) -> Vec<u8> {

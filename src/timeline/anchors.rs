@@ -242,6 +242,7 @@ fn kernel_line_anchors(facts: &Facts, clock: &ClockResolution) -> Vec<Anchor> {
     let logs: Vec<(&str, KernelLogFormat, Vec<KernelItem>)> = facts
         .kernel_logs
         .par_iter()
+        .filter(|l| !super::is_crashed_kernel_log(&l.path))
         .map(|l| (l.path.as_str(), l.value.format, kernel_items(&l.value)))
         .collect();
     // Uptime-only occurrences, per log.

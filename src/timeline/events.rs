@@ -455,6 +455,22 @@ fn kube_draft<'a>(
             ),
             Severity::Warning,
         ),
+        KubeAction::RuntimeForcedKill {
+            grace_seconds,
+            signal,
+        } => (
+            format!(
+                "{} kills {who}: still running {}after signal {}",
+                r.daemon,
+                grace_seconds.map(|g| format!("{g} s ")).unwrap_or_default(),
+                signal.map_or_else(|| "?".to_string(), |s| s.to_string())
+            ),
+            Severity::Warning,
+        ),
+        KubeAction::RuntimeShutdown { signal } => (
+            format!("{} was told to stop (signal {signal})", r.daemon),
+            Severity::Info,
+        ),
     };
     Draft {
         time: r.time.as_ref().and_then(|w| clock.resolve_wall_in(path, w)),

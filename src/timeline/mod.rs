@@ -84,6 +84,7 @@ impl ClockResolution {
     }
 
     /// The instant of a stamp read from the source at `path`, with that source's correction.
+    /// The seconds since boot of a crashed kernel's log count from a boot the anchor is not of.
     pub fn resolve_in(&self, path: &str, stamp: &Stamp) -> Option<Timestamp> {
         let wall = stamp
             .wall
@@ -92,6 +93,7 @@ impl ClockResolution {
         match (wall, self.wall_corrections_s.get(path)) {
             (Some(t), Some(shift)) => add_seconds(t, *shift),
             (Some(t), None) => Some(t),
+            (None, _) if is_crashed_kernel_log(path) => None,
             (None, _) => add_seconds(self.boot_time?, stamp.uptime_s?),
         }
     }
@@ -175,6 +177,17 @@ fn rotation_day(path: &str) -> Option<jiff::civil::Date> {
     let month = i8::try_from(month).ok()?;
     let day = i8::try_from(day).ok()?;
     jiff::civil::Date::new(year, month, day).ok()
+}
+
+/// Whether the kernel log at `path` is kdump's copy of a crashed kernel's ring buffer
+/// (`var/crash/<host>-<date>/vmcore-dmesg.txt`, `vmcore-dmesg-incomplete.txt` when the dump
+/// was cut short). Its seconds since boot count from the boot that crashed, an earlier one
+/// than the boot the bundle was collected in, so no anchor of the running boot places them,
+/// and its lines anchor nothing.
+pub(crate) fn is_crashed_kernel_log(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with("vmcore-dmesg"))
 }
 
 /// The first kernel log in `dmesg -T` form with a stamped line, when there is one.

@@ -958,6 +958,8 @@ fn runtime_error_replaces_the_daemon_record_of_its_line_and_copies_merge() {
             go_locations: Vec::new(),
             container: None,
             setup: None,
+            pod: None,
+            pod_uid: None,
         }],
     ));
     let t = build(&facts);
@@ -1005,4 +1007,58 @@ fn uptime_kept_inside_a_syslog_message_is_read() {
     assert_eq!(hung[0].source, "var/log/messages");
     assert_eq!(hung[0].uptime_s, Some(3600.5));
     assert_eq!(hung[0].also_in[0].source, "dmesg");
+}
+
+#[test]
+fn a_crashed_kernels_log_is_not_placed_on_the_running_boot() {
+    use crate::parse::testing::{data, facts_of};
+    let running = data("dmesg/insights-raw-rhel7-862-linux-version.txt");
+    let crashed = data("dmesg/insights-vmcore-dmesg-rhel7-862.9.1-oops.txt");
+    let stat = data("proc_stat/insights-8cpu-btime.txt");
+    let crash_path = "sosreport-n/var/crash/127.0.0.1-2018-09-25-10:52:06/vmcore-dmesg.txt";
+    let facts = facts_of(&[
+        (
+            "sosreport-n/sos_commands/kernel/dmesg",
+            SourceKind::Dmesg,
+            &running,
+        ),
+        (crash_path, SourceKind::Dmesg, &crashed),
+        ("sosreport-n/proc/stat", SourceKind::ProcStat, &stat),
+    ]);
+    let t = build(&facts);
+    assert_eq!(t.clock.method, "/proc/stat btime (sosreport-n/proc/stat)");
+    let boot = t.events.iter().find(|e| e.kind == "boot");
+    assert_eq!(
+        boot.and_then(|e| e.time)
+            .map(crate::report::rfc3339)
+            .as_deref(),
+        Some("2018-11-14T07:17:05Z")
+    );
+    let oops: Vec<&TimelineEvent> = t.events.iter().filter(|e| e.source == crash_path).collect();
+    assert!(!oops.is_empty(), "{:#?}", t.events);
+    for e in oops {
+        assert_eq!(e.time, None, "{e:#?}");
+        assert!(e.uptime_s.is_some_and(|s| s > 345.0));
+    }
+}
+
+#[test]
+fn a_crashed_kernels_log_anchors_nothing() {
+    let mut crashed = kernel_log(KernelLogFormat::DmesgRaw);
+    crashed.messages.push(hung(4, up(345.7)));
+    let mut messages = kernel_log(KernelLogFormat::Syslog);
+    messages
+        .messages
+        .push(hung(9, wall(instant("2018-09-25T10:51:40Z"))));
+    let mut facts = Facts::default();
+    facts.kernel_logs.push(sourced(
+        "var/crash/127.0.0.1-2018-09-25-10:52:06/vmcore-dmesg.txt",
+        crashed,
+    ));
+    facts
+        .kernel_logs
+        .push(sourced("var/log/messages", messages));
+    let t = build(&facts);
+    assert_eq!(t.clock.boot_time, None, "{}", t.clock.method);
+    assert_eq!(t.clock.method, "none");
 }

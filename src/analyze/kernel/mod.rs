@@ -15,3 +15,8 @@ pub mod paths;
 /// The memory controller's id space (`MEM_CGROUP_ID_MAX`): no more memory cgroups than this
 /// can exist, removed ones the kernel still keeps included.
 pub const MEMCG_ID_MAX: u64 = 65535;
+
+/// The topic ([`crate::report::Recommendation::topic`]) of the advice to move a node to a
+/// kernel outside a defect's range: `memcg.kmem-accounting`, `kernel.known-defect` and
+/// `netns.unregister-netdevice-hang` each give it, and a report lists it once.
+pub const KERNEL_UPGRADE: &str = "kernel-upgrade";

@@ -140,6 +140,8 @@ mod tests {
                 go_locations: Vec::new(),
                 container: None,
                 setup: None,
+                pod: None,
+                pod_uid: None,
             }],
         });
         let f = run(&facts);

@@ -10,6 +10,7 @@ use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
+use crate::derive::containers::kube_label_of_error;
 use crate::facts::{RuntimeError, RuntimeErrorKind};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
@@ -81,7 +82,10 @@ impl Rule for ContainerExecFailure {
         };
         let sources: BTreeSet<&str> = errors.iter().map(|e| e.path).collect();
         let reason = errors.iter().find_map(|e| e.item.failed_step.clone());
-        let container = errors.iter().find_map(|e| e.item.container.clone());
+        // A kubelet line names the pod too: `namespace/pod/container`.
+        let container = errors.iter().find_map(|e| {
+            kube_label_of_error(e.item, &ctx.derived.pods).or_else(|| e.item.container.clone())
+        });
         let who = container
             .as_ref()
             .map(|c| format!("container {}", code(c)))
@@ -193,5 +197,16 @@ mod tests {
         assert!(ContainerExecFailure
             .evaluate(&context(&facts, None))
             .is_empty());
+    }
+
+    #[test]
+    fn a_kubelet_probe_line_names_the_pod_of_the_container() {
+        let facts = kubelet_failure_facts();
+        let f = ContainerExecFailure.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            f[0].title,
+            "An exec into container shop/web-6d4cf56db6-x7k2p/app failed"
+        );
     }
 }

@@ -1,13 +1,16 @@
 //! `container.killed`: a container's process was killed by a signal that was not the OOM
 //! killer's: exit code 137 (SIGKILL) or 143 (SIGTERM), no `OOMKilled`, and no OOM report, OOM
 //! event or `TaskOOM` for it. Says which kill it was when the kubelet's lines or the pod's
-//! events say: a failed liveness probe, an eviction, a stop whose grace period ran out.
+//! events say: a failed liveness probe, an eviction, a stop whose grace period ran out; or,
+//! for a docker container, when the daemon's lines and `docker events` say: a daemon stop or
+//! restart, a Swarm task stop (routine unless it repeats), a `docker stop`, a `docker kill`.
 
 use std::collections::BTreeSet;
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{lookup, Context, Rule};
+use crate::derive::containers::{signalled_exits, SignalledExit, SIGNAL_EXIT_CODES};
 use crate::derive::kube::{PodContainer, PodView};
 use crate::derive::At;
 use crate::facts::{DaemonRecord, KubeAction, KubeContainerState, KubeEvent, Line, OomScope};
@@ -33,18 +36,25 @@ static META: RuleMeta = RuleMeta {
         Metric::one(
             "kill",
             MetricKind::Text,
-            "which kill: liveness-probe, eviction, stop, unknown",
+            "which kill: liveness-probe, eviction, stop, unknown, daemon-restart, \
+             orchestrator-stop, kill",
         ),
     ],
     needs: &[],
 };
 
-/// Who killed the container, as the bundle says.
+/// Who killed the container, as the bundle says; the first in this order is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kill {
     Eviction,
     LivenessProbe,
+    /// The docker daemon was stopped or restarted and stopped its containers.
+    DaemonRestart,
+    /// `docker kill`: a signal with no stop before it.
+    Killed,
     Stop,
+    /// An orchestrator (Swarm) stopped its task: routine unless it repeats.
+    OrchestratorStop,
     Unknown,
 }
 
@@ -53,24 +63,39 @@ impl Kill {
         match self {
             Kill::Eviction => "eviction",
             Kill::LivenessProbe => "liveness-probe",
+            Kill::DaemonRestart => "daemon-restart",
+            Kill::Killed => "kill",
             Kill::Stop => "stop",
+            Kill::OrchestratorStop => "orchestrator-stop",
             Kill::Unknown => "unknown",
         }
     }
 }
 
+/// Whose records tell the kill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Kubelet,
+    Docker,
+}
+
 /// One container's kill, with its evidence.
 struct Killed<'a> {
     label: String,
-    state: At<'a, KubeContainerState>,
+    exit_code: i64,
     kill: Kill,
     grace_seconds: Option<u64>,
-    /// What the bundle says of the kill's cause.
-    cause: Vec<(&'a str, &'a Line)>,
+    /// The exit, then what the bundle says of the kill's cause.
+    evidence: Vec<(&'a str, &'a Line)>,
+    /// Which kill it was, in words.
+    words: String,
+    /// Why it was not an OOM kill, in the words of whoever recorded the exit.
+    reason: String,
+    engine: Engine,
 }
 
 /// 128 + SIGKILL, 128 + SIGTERM.
-const KILL_EXIT_CODES: [i64; 2] = [137, 143];
+const KILL_EXIT_CODES: [i64; 2] = SIGNAL_EXIT_CODES;
 
 fn signal_name(code: i64) -> &'static str {
     if code == 143 {
@@ -219,8 +244,12 @@ fn cause_words(kill: Kill, code: i64, grace: Option<u64>, pod: &PodView<'_>) -> 
                 .unwrap_or_default();
             format!("when the kubelet evicted its pod{short}")
         }
-        Kill::Stop => format!("when the kubelet stopped it, and {ending}"),
-        Kill::Unknown => "by a signal whose sender the bundle does not name".to_string(),
+        Kill::Stop | Kill::DaemonRestart | Kill::OrchestratorStop => {
+            format!("when the kubelet stopped it, and {ending}")
+        }
+        Kill::Killed | Kill::Unknown => {
+            "by a signal whose sender the bundle does not name".to_string()
+        }
     }
 }
 
@@ -255,15 +284,29 @@ impl Rule for ContainerKilled {
                     continue;
                 };
                 let (kill, grace_seconds, cause) = cause(pod, c);
+                let exit_code = state.item.exit_code.unwrap_or(137);
+                let mut evidence = vec![(state.path, &state.item.line)];
+                evidence.extend(state.item.exit_code_line.as_ref().map(|l| (state.path, l)));
+                evidence.extend(cause);
+                let reason = state
+                    .item
+                    .reason
+                    .as_deref()
+                    .map(|r| format!("Kubernetes reports `Reason: {r}`, not `OOMKilled`"))
+                    .unwrap_or_else(|| "Kubernetes does not report `OOMKilled`".to_string());
                 killed.push(Killed {
                     label: pod.container_label(at),
-                    state,
+                    exit_code,
                     kill,
                     grace_seconds,
-                    cause,
+                    evidence,
+                    words: cause_words(kill, exit_code, grace_seconds, pod),
+                    reason,
+                    engine: Engine::Kubelet,
                 });
             }
         }
+        killed.extend(docker_killed(ctx));
         // A host-wide OOM kill is reported as `Error` with 137 too: a kill whose sender the
         // bundle does not name is then most likely that.
         if host_oom(ctx) {
@@ -273,44 +316,34 @@ impl Rule for ContainerKilled {
         let Some(first) = killed.first() else {
             return Vec::new();
         };
-        let code_first = first.state.item.exit_code.unwrap_or(137);
+        let code_first = first.exit_code;
         let kernel_log = !ctx.facts.kernel_logs.is_empty();
         let mut b = FindingBuilder::new(self).severity(Severity::Warning);
         for k in &killed {
-            b = b
-                .cite(k.state.path, &k.state.item.line)
-                .cite_opt(k.state.path, k.state.item.exit_code_line.as_ref());
-            for (path, line) in &k.cause {
+            for (path, line) in &k.evidence {
                 b = b.cite(path, line);
             }
         }
-        let pod = ctx
-            .derived
-            .pods
-            .iter()
-            .find(|p| (0..p.containers.len()).any(|i| p.container_label(i) == first.label));
-        let words = pod
-            .map(|p| cause_words(first.kill, code_first, first.grace_seconds, p))
-            .unwrap_or_default();
-        let reason = first
-            .state
-            .item
-            .reason
-            .as_deref()
-            .map(|r| format!("Kubernetes reports `Reason: {r}`, not `OOMKilled`"))
-            .unwrap_or_else(|| "Kubernetes does not report `OOMKilled`".to_string());
         let kernel = if kernel_log {
             ", and the kernel log has no OOM report for it"
         } else {
             ""
         };
         let names: BTreeSet<&str> = killed.iter().map(|k| k.label.as_str()).collect();
-        let sentence = format!(
-            "Container {} was killed with exit code {code_first} ({}) {words}; it was not \
-             OOM-killed: {reason}{kernel}.",
+        let mut sentence = format!(
+            "Container {} was killed with exit code {code_first} ({}) {}; it was not \
+             OOM-killed: {}{kernel}.",
             code(&first.label),
             signal_name(code_first),
+            first.words,
+            first.reason,
         );
+        if first.kill == Kill::OrchestratorStop {
+            sentence.push_str(
+                " An orchestrator stop whose grace period ran out is routine (a service update, \
+                 a scale-down, a task moved to another node) unless it repeats.",
+            );
+        }
         let confidence = match (first.kill, kernel_log) {
             (Kill::Unknown, _) => Confidence::Low,
             (_, true) => Confidence::High,
@@ -322,14 +355,25 @@ impl Rule for ContainerKilled {
                 first.label
             ))
             .sentence(sentence)
-            .paragraph(
-                "Exit code 128 + N means the process was ended by signal N: 137 is SIGKILL, 143 \
-                 SIGTERM. The OOM killer sends SIGKILL too, but Kubernetes then reports \
-                 `OOMKilled` and the kernel logs an OOM report; without them the kill came from \
-                 outside: the kubelet stopping the container (a failed liveness probe, an \
-                 eviction, a pod deleted or updated) or someone's `kill`. Raising the memory \
-                 limit does not help here.",
-            )
+            .paragraph(match first.engine {
+                Engine::Kubelet => {
+                    "Exit code 128 + N means the process was ended by signal N: 137 is SIGKILL, \
+                     143 SIGTERM. The OOM killer sends SIGKILL too, but Kubernetes then reports \
+                     `OOMKilled` and the kernel logs an OOM report; without them the kill came \
+                     from outside: the kubelet stopping the container (a failed liveness probe, \
+                     an eviction, a pod deleted or updated) or someone's `kill`. Raising the \
+                     memory limit does not help here."
+                }
+                Engine::Docker => {
+                    "Exit code 128 + N means the process was ended by signal N: 137 is SIGKILL, \
+                     143 SIGTERM. The OOM killer sends SIGKILL too, but docker then records an \
+                     `oom` event and `OOMKilled: true`, and the kernel logs an OOM report; \
+                     without them the kill came from outside: a stop (`docker stop`, a delete, \
+                     a daemon restart, an orchestrator's stop) sends SIGTERM, then SIGKILL when \
+                     the grace period runs out, and `docker kill` sends SIGKILL at once. Raising \
+                     the memory limit does not help here."
+                }
+            })
             .confidence(confidence)
             .metric("containers", names.len() as u64)
             .metric("exit_code", code_first)
@@ -347,8 +391,8 @@ impl Rule for ContainerKilled {
                 names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
             ));
         }
-        b = match first.kill {
-            Kill::LivenessProbe => b.recommend(
+        b = match (first.kill, first.engine) {
+            (Kill::LivenessProbe, _) => b.recommend(
                 "Find out why the probe failed (the `Unhealthy` events' message), and give the \
                  probe a timeout, period and failure threshold that the application can meet \
                  under load; a slow start wants a startup probe",
@@ -356,14 +400,38 @@ impl Rule for ContainerKilled {
                 Risk::Low,
                 "When a liveness probe restarts a container that was only slow",
             ),
-            Kill::Eviction => b.recommend(
+            (Kill::Eviction, _) => b.recommend(
                 "See the node's memory pressure: set requests that match the pods' use, so that \
                  the scheduler does not overcommit the node",
                 Some("kubectl describe node <node>"),
                 Risk::None,
                 "When pods are evicted for a resource the node is short of",
             ),
-            Kill::Stop | Kill::Unknown => b.recommend(
+            (Kill::DaemonRestart, _) => b.recommend(
+                "Turn on `live-restore` in `/etc/docker/daemon.json`, so that a restart of the \
+                 docker daemon leaves running containers alone, and make the application exit \
+                 on SIGTERM within its stop timeout",
+                Some("docker info --format '{{.LiveRestoreEnabled}}'"),
+                Risk::Low,
+                "When restarting the docker daemon kills its containers",
+            ),
+            // One stop is routine: what to do is to see whether it repeats.
+            (Kill::OrchestratorStop, _) => b.recommend(
+                "See whether the service's tasks keep ending in SIGKILL: one stop needs nothing; \
+                 stops that repeat want an application that exits on SIGTERM within its grace \
+                 period, or a longer `--stop-grace-period`",
+                Some("docker service ps --no-trunc <service>"),
+                Risk::None,
+                "When an orchestrator's stops end with SIGKILL",
+            ),
+            (Kill::Stop | Kill::Killed | Kill::Unknown, Engine::Docker) => b.recommend(
+                "Make the application exit on SIGTERM within its stop timeout, or give it a \
+                 longer one (`docker stop -t`, `--stop-timeout`)",
+                None,
+                Risk::Low,
+                "When a stop ends with SIGKILL",
+            ),
+            (Kill::Stop | Kill::Killed | Kill::Unknown, Engine::Kubelet) => b.recommend(
                 "Make the application exit on SIGTERM within its grace period, or lengthen \
                  `terminationGracePeriodSeconds`",
                 None,
@@ -372,6 +440,132 @@ impl Rule for ContainerKilled {
             ),
         };
         vec![b.build()]
+    }
+}
+
+/// The containers docker saw exit on a signal that was not the OOM killer's, with who sent it;
+/// those of a Kubernetes pod are told from the kubelet's side.
+fn docker_killed<'a>(ctx: &Context<'a>) -> Vec<Killed<'a>> {
+    let views = &ctx.derived.containers;
+    let of_a_pod = |id: &str| {
+        ctx.derived
+            .pods
+            .iter()
+            .flat_map(|p| &p.containers)
+            .any(|c| c.has_id(id))
+    };
+    let mut out = Vec::new();
+    for exit in signalled_exits(ctx.facts, views) {
+        let Some(view) = views.get(exit.container) else {
+            continue;
+        };
+        if exit.oom || of_a_pod(view.id) {
+            continue;
+        }
+        out.push(docker_kill(view.label(), &exit));
+    }
+    out
+}
+
+/// One docker exit on a signal: which kill it was, from the daemon's lines and the events.
+fn docker_kill<'a>(label: String, exit: &SignalledExit<'a>) -> Killed<'a> {
+    let signals = exit.signals();
+    let sigterm_first = signals
+        .first()
+        .is_some_and(|s| *s == "15" || *s == "SIGTERM");
+    let grace_seconds = exit.forced.and_then(|f| match f.item.kube_action() {
+        Some(KubeAction::RuntimeForcedKill { grace_seconds, .. }) => *grace_seconds,
+        _ => None,
+    });
+    let stopped = sigterm_first || exit.forced.is_some() || exit.stop.is_some();
+    let kill = if exit.shutdown.is_some() {
+        Kill::DaemonRestart
+    } else if stopped && exit.swarm_service().is_some() {
+        Kill::OrchestratorStop
+    } else if stopped {
+        Kill::Stop
+    } else if !signals.is_empty() {
+        Kill::Killed
+    } else {
+        Kill::Unknown
+    };
+    let mut evidence: Vec<(&'a str, &'a Line)> = Vec::new();
+    let mut reason = Vec::new();
+    if let Some(c) = exit.inspect {
+        let state = &c.item.state;
+        evidence.extend(state.exit_code_line.as_ref().map(|l| (c.path, l)));
+        if let Some(l) = state.oom_killed_line.as_ref() {
+            evidence.push((c.path, l));
+            reason.push("docker reports `OOMKilled: false`");
+        }
+    }
+    if let Some(shutdown) = exit.shutdown {
+        evidence.push((shutdown.path, &shutdown.item.line));
+    }
+    evidence.extend(exit.kills.iter().map(|k| (k.path, &k.item.line)));
+    if let Some(f) = exit.forced {
+        evidence.push((f.path, &f.item.line));
+    }
+    if let Some(d) = exit.die {
+        evidence.push((d.path, &d.item.line));
+        reason.push("docker recorded no `oom` event for it");
+    }
+    if let Some(s) = exit.stop {
+        evidence.push((s.path, &s.item.line));
+    }
+    let grace_words = grace_seconds
+        .map(|g| format!("its {g} s grace period"))
+        .unwrap_or_else(|| "its grace period".to_string());
+    let ending = if exit.exit_code == 143 {
+        "it exited on the SIGTERM".to_string()
+    } else {
+        format!("it was still running when {grace_words} ran out, so SIGKILL ended it")
+    };
+    let words = match kill {
+        Kill::DaemonRestart => {
+            let signal = exit
+                .shutdown
+                .and_then(|s| match s.item.kube_action() {
+                    Some(KubeAction::RuntimeShutdown { signal }) => Some(signal.as_str()),
+                    _ => None,
+                })
+                .unwrap_or("terminated");
+            format!(
+                "when the docker daemon was stopped (`Processing signal '{signal}'`, a stop or \
+                 restart of the daemon): the daemon stops its containers as it goes, and {ending}"
+            )
+        }
+        Kill::OrchestratorStop => {
+            let service = exit
+                .swarm_service()
+                .filter(|s| !s.is_empty())
+                .map(|s| format!(" of service {}", code(s)))
+                .unwrap_or_default();
+            format!("when Swarm stopped its task{service}: docker sent it SIGTERM, and {ending}")
+        }
+        Kill::Stop => format!("when it was stopped (`docker stop` or a delete), and {ending}"),
+        Kill::Killed => format!(
+            "by `docker kill` (signal {}), with no SIGTERM first",
+            signals.join(", then ")
+        ),
+        Kill::LivenessProbe | Kill::Eviction | Kill::Unknown => {
+            "by a signal whose sender the bundle does not name".to_string()
+        }
+    };
+    let reason = if reason.is_empty() {
+        "docker does not report it".to_string()
+    } else {
+        reason.join(" and ")
+    };
+    Killed {
+        label,
+        exit_code: exit.exit_code,
+        kill,
+        grace_seconds,
+        evidence,
+        words,
+        reason,
+        engine: Engine::Docker,
     }
 }
 
@@ -475,6 +669,130 @@ Containers:
         let f = run(&[
             ("pod.json", SourceKind::KubePod, &json),
             ("events.txt", SourceKind::KubeEvents, &events),
+        ]);
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    /// The recorded docker host (`tests/data/recorded/.../README.md`): `web-1` killed at a
+    /// daemon restart, a busybox `dd` and four JVM runs killed by the memory cgroup's OOM killer.
+    fn recorded(file: &str) -> Vec<u8> {
+        data(&format!(
+            "recorded/docker-20.10-cgroup1-oom-and-start-failures/{file}"
+        ))
+    }
+
+    #[test]
+    fn a_daemon_restart_kill_is_named_and_the_oom_kills_are_not_counted() {
+        let (inspect, events, daemon, dmesg) = (
+            recorded("docker_inspect"),
+            recorded("docker_events"),
+            recorded("dockerd.log"),
+            recorded("dmesg"),
+        );
+        let f = run(&[
+            ("docker_inspect", SourceKind::ContainerInspect, &inspect),
+            ("docker_events", SourceKind::DockerEvents, &events),
+            ("dockerd.log", SourceKind::DaemonLog, &daemon),
+            ("dmesg", SourceKind::Dmesg, &dmesg),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        insta::assert_snapshot!(f[0].sentence, @"Container `web-1 (e83d4a00bbbe)` was killed with exit code 137 (SIGKILL) when the docker daemon was stopped (`Processing signal 'terminated'`, a stop or restart of the daemon): the daemon stops its containers as it goes, and it was still running when its 10 s grace period ran out, so SIGKILL ended it; it was not OOM-killed: docker reports `OOMKilled: false`, and the kernel log has no OOM report for it.");
+        // web-1 only: the busybox and JVM kills had `oom` events and kernel OOM reports.
+        assert_eq!(f[0].metrics.get("containers"), Some(&1u64.into()));
+        assert_eq!(f[0].confidence, Confidence::High);
+        let cited: Vec<String> = f[0].evidence.iter().map(|e| e.path.clone()).collect();
+        assert_eq!(
+            cited,
+            [
+                "docker_inspect",
+                "docker_inspect",
+                "dockerd.log",
+                "dockerd.log"
+            ]
+        );
+        // Without the daemon's log, the inspect document alone does not say who sent it.
+        let f = run(&[
+            ("docker_inspect", SourceKind::ContainerInspect, &inspect),
+            ("dmesg", SourceKind::Dmesg, &dmesg),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].confidence, Confidence::Low);
+        assert_eq!(f[0].metrics.get("kill"), Some(&"unknown".into()));
+    }
+
+    #[test]
+    fn a_swarm_task_stop_is_routine_context() {
+        let events = data("../../samples/seed-runc-unshare-enomem/docker-events.log");
+        let messages = data("../../samples/seed-runc-unshare-enomem/messages");
+        let f = run(&[
+            ("docker-events.log", SourceKind::DockerEvents, &events),
+            ("messages", SourceKind::Syslog, &messages),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].role, Role::Symptom);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(f[0].metrics.get("kill"), Some(&"orchestrator-stop".into()));
+        assert_eq!(
+            f[0].metrics.get("grace_period_seconds"),
+            Some(&10u64.into())
+        );
+        assert!(
+            f[0].sentence
+                .contains("when Swarm stopped its task of service `crm_api`")
+                && f[0].sentence.ends_with(
+                    "An orchestrator stop whose grace period ran out is routine (a service \
+                     update, a scale-down, a task moved to another node) unless it repeats."
+                ),
+            "{}",
+            f[0].sentence
+        );
+        // SIGTERM, SIGKILL, the daemon's line, the die and the stop.
+        assert_eq!(f[0].evidence.len(), 5, "{:#?}", f[0].evidence);
+    }
+
+    #[test]
+    fn docker_stop_and_docker_kill_from_events() {
+        // The docker CLI reference's `docker events` example: `kill` 15, `kill` 9, `die` 137,
+        // `stop`.
+        let events = data("docker_events/cli-docs-text-filters.txt");
+        let f = run(&[("events", SourceKind::DockerEvents, &events)]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].metrics.get("kill"), Some(&"stop".into()));
+        // (The reference abbreviates two containers' ids alike: the first one's name stands.)
+        assert!(
+            f[0].sentence.contains(
+                "was killed with exit code 137 (SIGKILL) when it was stopped (`docker stop` or a \
+                 delete), and it was still running when its grace period ran out"
+            ),
+            "{}",
+            f[0].sentence
+        );
+        // The same events without the SIGTERM and the stop: a `docker kill`.
+        let text = String::from_utf8_lossy(&events);
+        let killed: String = text
+            .lines()
+            .filter(|l| !l.contains("signal=15") && !l.contains("container stop d9cd"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let f = run(&[("events", SourceKind::DockerEvents, killed.as_bytes())]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].metrics.get("kill"), Some(&"kill".into()));
+        assert!(
+            f[0].sentence
+                .contains("by `docker kill` (signal 9), with no SIGTERM first"),
+            "{}",
+            f[0].sentence
+        );
+    }
+
+    #[test]
+    fn a_docker_oom_kill_with_137_is_not_this() {
+        // batch-1's `dd`: `oom` then `die` 137, and the kernel's report of its cgroup.
+        let events = recorded("docker_events");
+        let dmesg = recorded("dmesg");
+        let f = run(&[
+            ("docker_events", SourceKind::DockerEvents, &events),
+            ("dmesg", SourceKind::Dmesg, &dmesg),
         ]);
         assert!(f.is_empty(), "{f:#?}");
     }

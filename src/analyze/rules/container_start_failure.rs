@@ -11,6 +11,7 @@ use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::lookup::{self, At};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{Context, Rule};
+use crate::derive::containers::kube_label_of_error;
 use crate::facts::{DockerEvent, RuntimeError, RuntimeErrorKind, SetupStep};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
@@ -141,17 +142,20 @@ impl Rule for ContainerStartFailure {
                 name: c.value.name.clone(),
                 id: c.value.id.clone(),
                 error: c.value.state.start_error.as_ref(),
+                kube: None,
             })
             .chain(dies.iter().map(|(_, d, _)| FailedContainer {
                 name: d.name().map(str::to_string),
                 id: d.actor_id.clone(),
                 error: None,
+                kube: None,
             }))
             .chain(errors.iter().filter_map(|e| {
                 e.item.container.as_ref().map(|n| FailedContainer {
                     name: Some(n.clone()),
                     id: String::new(),
                     error: Some(e.item),
+                    kube: kube_label_of_error(e.item, &ctx.derived.pods),
                 })
             }))
             .collect();
@@ -331,11 +335,16 @@ struct FailedContainer<'a> {
     id: String,
     /// What that source says went wrong.
     error: Option<&'a RuntimeError>,
+    /// `namespace/pod/container`, when a kubelet line named its pod.
+    kube: Option<String>,
 }
 
 impl FailedContainer<'_> {
     /// `name (short id)`, the name, or the short id.
     fn label(&self) -> String {
+        if let Some(kube) = &self.kube {
+            return kube.clone();
+        }
         let id: String = self.id.chars().take(12).collect();
         match (
             self.name.as_deref().filter(|n| !n.is_empty()),
@@ -475,5 +484,23 @@ mod tests {
         let f = run(&facts);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn a_kubelet_line_names_the_pod_of_the_container() {
+        let facts = kubelet_failure_facts();
+        let f = run(&facts);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            f[0].title,
+            "Container shop/web-6d4cf56db6-x7k2p/app failed to start"
+        );
+        assert!(
+            f[0].sentence.starts_with(
+                "The container runtime failed to start container `shop/web-6d4cf56db6-x7k2p/app`"
+            ),
+            "{}",
+            f[0].sentence
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! signature too.
 
 use crate::analyze::finding::{code, FindingBuilder};
-use crate::analyze::kernel::kmem;
+use crate::analyze::kernel::{self, kmem};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
 use crate::analyze::{refs, Context, Rule};
@@ -136,7 +136,8 @@ impl Rule for KernelKnownDefect {
                 Risk::None,
                 "now",
             ),
-            None => b.recommend(
+            None => b.recommend_as(
+                kernel::KERNEL_UPGRADE,
                 "Plan a kernel upgrade to a release outside the affected range",
                 None,
                 Risk::Medium,

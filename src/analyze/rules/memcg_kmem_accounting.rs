@@ -5,7 +5,7 @@ use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::kernel::kmem::{kmem_evidence, limit_switches_kmem_on, MEMCG_CACHE_FUNCTIONS};
 use crate::analyze::lookup::trace_has;
 use crate::analyze::meta::{Metric, MetricKind, Need, NeedWhen, RuleMeta};
-use crate::analyze::{refs, Context, Rule};
+use crate::analyze::{kernel, refs, Context, Rule};
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::sources::SourceKind;
 use crate::units;
@@ -247,7 +247,8 @@ impl Rule for KmemAccounting {
                     Risk::Medium,
                     "at the next maintenance window (needs a reboot)",
                 )
-                .recommend(
+                .recommend_as(
+                    kernel::KERNEL_UPGRADE,
                     "Move the node to a newer kernel (4.x or later) where kmem accounting \
                      reclaims and the per-namespace conntrack cache is gone.",
                     None,

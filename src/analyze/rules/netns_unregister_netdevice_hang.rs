@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::analyze::finding::{code, times, FindingBuilder};
 use crate::analyze::lookup;
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::{Context, Rule};
+use crate::analyze::{kernel, Context, Rule};
 use crate::facts::KernelMessageKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 
@@ -128,7 +128,8 @@ impl Rule for UnregisterNetdeviceHang {
                 Risk::Medium,
                 "When container starts and stops hang on the node",
             )
-            .recommend(
+            .recommend_as(
+                kernel::KERNEL_UPGRADE,
                 "Upgrade the kernel to a release with the leak fixed for your network plugin",
                 None,
                 Risk::Medium,

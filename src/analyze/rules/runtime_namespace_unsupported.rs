@@ -125,6 +125,8 @@ mod tests {
             go_locations: Vec::new(),
             container: None,
             setup: None,
+            pod: None,
+            pod_uid: None,
         }
     }
 

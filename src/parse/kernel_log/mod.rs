@@ -684,7 +684,12 @@ fn empty_log() -> KernelLog {
 pub const DMESG: Format = Format {
     kind: SourceKind::Dmesg,
     paths: Paths {
-        sosreport: &["sos_commands/kernel/dmesg*", "var/log/dmesg*", "dev/kmsg"],
+        sosreport: &[
+            "sos_commands/kernel/dmesg*",
+            "var/log/dmesg*",
+            "dev/kmsg",
+            "var/crash/*/vmcore-dmesg*",
+        ],
         collector: &["dmesg.txt", "dmesg-t.txt"],
         supportconfig: &["dmesg*", "/var/log/boot.msg"],
         plain: &["dmesg*", "kmsg*"],

@@ -11,8 +11,11 @@
 //!   `Failed to admit pod <pod>_<ns>(<uid>) - node has conditions: [MemoryPressure]`.
 //!
 //! containerd's CRI plugin says `TaskOOM event container_id:"<id>"` and `StopContainer for
-//! "<id>" with timeout 30 (s)`. A message none of these is
-//! `None`: most of a kubelet log says nothing of a pod's fate.
+//! "<id>" with timeout 30 (s)`. dockerd says `Container failed to exit within 10s of signal 15 -
+//! using the force` (20.10+, the id in its `container=` field) or `Container <id> failed to exit
+//! within 10 seconds of signal 15 - using the force` (older), and `Processing signal
+//! 'terminated'` when it is told to stop. A message none of these is `None`: most of a kubelet
+//! log says nothing of a pod's fate.
 
 use std::collections::BTreeMap;
 
@@ -193,6 +196,16 @@ fn free_text(m: &str) -> Option<KubeLogEvent> {
         event.container_id = Some(id);
         return Some(event);
     }
+    if let Some(rest) = m.strip_prefix("Container ") {
+        return forced_kill(rest);
+    }
+    if let Some(rest) = m.strip_prefix("Processing signal ") {
+        let signal = rest.trim().trim_matches(['\'', '"']);
+        return Some(KubeLogEvent::new(KubeAction::RuntimeShutdown {
+            signal: signal.to_string(),
+        }))
+        .filter(|_| !signal.is_empty());
+    }
     if let Some(rest) = m.strip_prefix("StopContainer for ") {
         let timeout = rest
             .split_once(" with timeout ")
@@ -205,6 +218,53 @@ fn free_text(m: &str) -> Option<KubeLogEvent> {
         return Some(event);
     }
     None
+}
+
+/// dockerd's kill of a container that outlived its stop signal, `rest` following `Container `:
+/// `[<id> ]failed to exit within <10s|10 seconds> of signal 15 - using the force`, or docker
+/// 1.x's `<id> failed to exit within 10 seconds of kill - trying direct SIGKILL`.
+fn forced_kill(rest: &str) -> Option<KubeLogEvent> {
+    let (id, after) = rest.split_once("failed to exit within ")?;
+    let mut words = after.split_whitespace();
+    let grace = words.next().and_then(|w| match w.parse::<u64>() {
+        // `10 seconds`
+        Ok(n) => Some(n),
+        // `10s`, `1m0s`: a Go duration
+        Err(_) => go_duration_seconds(w),
+    });
+    let signal = after
+        .split_once("of signal ")
+        .and_then(|(_, s)| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .or_else(|| after.contains("trying direct SIGKILL").then_some(15));
+    let mut event = KubeLogEvent::new(KubeAction::RuntimeForcedKill {
+        grace_seconds: grace,
+        signal,
+    });
+    event.container_id = Some(id.trim().to_string()).filter(|id| !id.is_empty());
+    Some(event)
+}
+
+/// Whole seconds of a Go duration such as `10s`, `1m30s`, `1h0m0s` (fractions dropped).
+fn go_duration_seconds(d: &str) -> Option<u64> {
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in d.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let whole: u64 = number.split('.').next()?.parse().ok()?;
+        total = total.checked_add(whole.checked_mul(unit)?)?;
+        number.clear();
+    }
+    number.is_empty().then_some(total)
 }
 
 /// The first Go-quoted string of `s`, unquoted.
@@ -320,8 +380,7 @@ mod tests {
         assert_eq!(got[1].pod_label().as_deref(), Some("default/nginx"));
     }
 
-    /// The klog messages of a sample, their headers taken off: the framing of this one (a
-    /// journal in a Russian locale, `янв 20 00:20:07`) is not read.
+    /// The klog messages of a sample, their headers taken off.
     fn messages(text: &str) -> Vec<String> {
         numbered_lines(text)
             .filter_map(|(_, line)| Some(line.split_once("] ")?.1.to_string()))
@@ -331,7 +390,9 @@ mod tests {
     #[test]
     fn eviction_in_the_older_free_text() {
         let text = sample("kubelet_log/k8s-58541-journal-ru-locale-eviction-1.9.txt");
-        let got: Vec<KubeLogEvent> = messages(&text).iter().filter_map(|m| read(m)).collect();
+        // A journal in a Russian locale (`янв 20 00:20:07`), read whole by the daemon log
+        // parser.
+        let got = events(&text);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(
             got[0].action,
@@ -410,5 +471,48 @@ mod tests {
             oom.container_id.as_deref(),
             Some("25a38b5b8d556d7983d975577f5ac75ebbcfb4b269e6deaa0a0440c1ffc969ca")
         );
+    }
+
+    #[test]
+    fn dockerd_forced_kills_and_shutdown() {
+        // docker 20.10: the id in the `container=` field, the grace period a Go duration.
+        let text = sample("recorded/docker-20.10-cgroup1-oom-and-start-failures/dockerd.log");
+        let got = events(&text);
+        let actions: Vec<&str> = got.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["runtime_shutdown", "runtime_forced_kill"]);
+        assert_eq!(
+            got[0].action,
+            KubeAction::RuntimeShutdown {
+                signal: "terminated".into()
+            }
+        );
+        assert_eq!(
+            got[1].action,
+            KubeAction::RuntimeForcedKill {
+                grace_seconds: Some(10),
+                signal: Some(15)
+            }
+        );
+        assert_eq!(
+            got[1].container_id.as_deref(),
+            Some("e83d4a00bbbed09d32af6d3160439e24abd00db77195852fe3fabc0b906e2f5f")
+        );
+        // docker 1.x-17.x: the short id in the message, the grace period in seconds.
+        let old = read(
+            "Container 5d1e0b9c7a3f failed to exit within 10 seconds of signal 15 - using the force",
+        )
+        .expect("a forced kill");
+        assert_eq!(old.container_id.as_deref(), Some("5d1e0b9c7a3f"));
+        assert_eq!(
+            old.action,
+            KubeAction::RuntimeForcedKill {
+                grace_seconds: Some(10),
+                signal: Some(15)
+            }
+        );
+        assert_eq!(go_duration_seconds("1m30s"), Some(90));
+        assert_eq!(go_duration_seconds("1.5s"), Some(1));
+        assert_eq!(go_duration_seconds("10x"), None);
+        assert_eq!(read("Container 5d1e0b9c7a3f started"), None);
     }
 }

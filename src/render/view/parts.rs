@@ -86,7 +86,8 @@ pub(super) fn ranked_recommendations(report: &Report) -> Vec<RecView> {
     all.sort_by_key(|&(risk, role, fi, ri, _, _)| (risk, role, fi, ri));
     let mut seen = std::collections::BTreeSet::new();
     all.into_iter()
-        .filter(|(_, _, _, _, r, _)| seen.insert(r.action.clone()))
+        // One wording of an action several rules give (its topic) stands for the others.
+        .filter(|(_, _, _, _, r, _)| seen.insert(r.topic.unwrap_or(&r.action).to_string()))
         .map(|(_, _, _, _, r, id)| rec_view(r, id))
         .collect()
 }
