@@ -1364,6 +1364,34 @@ pub struct SystemdUnitStatus {
     pub memory_line: Option<Line>,
     /// Drop-in files, full paths (`/etc/systemd/system/batch.slice.d/50-MemoryMax.conf`).
     pub drop_ins: Vec<String>,
+    /// `Main PID: 4388 (python3)`; a failed unit keeps the pid its main process had
+    /// (`Main PID: 4120 (code=killed, signal=KILL)`).
+    pub main_pid: Option<u32>,
+    pub main_pid_line: Option<Line>,
+    /// The processes of its `CGroup:` tree, in the order printed.
+    pub processes: Vec<UnitProcess>,
+}
+
+/// A process of a unit's `CGroup:` tree: `└─2211 /usr/bin/java -Xmx640m -jar loader.jar`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitProcess {
+    pub pid: u32,
+    /// The command line as printed (systemd may shorten a long one with `…`).
+    pub command: String,
+    /// The unit below this one whose cgroup holds the process, in a slice's tree
+    /// (`etl-loader.service`); `None` for the unit's own.
+    pub unit: Option<String>,
+    pub line: Line,
+}
+
+impl UnitProcess {
+    /// The command line's words.
+    pub fn words(&self) -> Vec<String> {
+        self.command
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 impl SystemdUnitStatus {

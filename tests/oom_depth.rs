@@ -132,6 +132,12 @@ fn recorded_gunicorn_workers_are_the_cause() {
         first.starts_with("Run at most 2 `gunicorn` workers in the 256 MiB limit"),
         "{first}"
     );
+    let kill = finding(&report, "oom.memcg-kill");
+    let text = kill["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("`gunicorn` ×5 328 MiB, 128% of the limit (pages they share count in each)"),
+        "{text}"
+    );
 }
 
 /// The recorded PostgreSQL backend: `ALTER SYSTEM`'s settings in `postgresql.auto.conf` win
@@ -144,6 +150,17 @@ fn recorded_postgres_settings_are_the_cause() {
     let first = first_action(&report);
     assert!(first.starts_with("Set `shared_buffers = 128MB`"), "{first}");
     assert!(first.contains("`work_mem = 3MB`"), "{first}");
+    // Seven backends over one `shared_buffers` sum past the limit: the pages they share are
+    // said with the share, so that 118% reads as what it is.
+    let kill = finding(&report, "oom.memcg-kill");
+    let text = kill["explanation"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "The task table holds 7 processes: `postgres` ×7 607 MiB, 118% of the limit (pages \
+             they share count in each)."
+        ),
+        "{text}"
+    );
 }
 
 /// A one-line kill in the journal, whose kernel line names no cgroup, beside systemd's lines for
@@ -252,4 +269,94 @@ fn recorded_oom_kills_say_which_runtime_sizing_explains() {
     let memcg = finding(&report, "oom.memcg-kill");
     let text = memcg["explanation"].as_str().unwrap_or_default();
     assert!(!text.contains("failcnt"), "{text}");
+}
+
+/// The sizing recommendations of a report, `(finding id, action)`: the specific ones of a
+/// runtime's or an application's sizing, and the generic ones that say to measure the peak and
+/// size the limit.
+fn sizing_recommendations(report: &Value) -> Vec<(String, String)> {
+    const GENERIC: [&str; 4] = [
+        "Measure the peak memory of",
+        "Size the limit to",
+        "Compare the container's peak memory",
+        "Raise the container's",
+    ];
+    let mut out = Vec::new();
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let id = f["id"].as_str().unwrap_or_default();
+        for r in f["recommendations"].as_array().into_iter().flatten() {
+            let action = r["action"].as_str().unwrap_or_default();
+            let specific = matches!(id, "oom.app-sizing" | "oom.runtime-sizing");
+            if specific || GENERIC.iter().any(|g| action.starts_with(g)) {
+                out.push((id.to_string(), action.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// One cgroup, one sizing recommendation, in every sample and recorded bundle: where a
+/// runtime's or an application's sizing gives the numbers for a cgroup, no finding adds the
+/// generic advice to measure its peak and size its limit; the generic advice stays for the
+/// cgroups that no specific one covers.
+#[test]
+fn every_cgroup_gets_one_sizing_recommendation() {
+    let expected: &[(&str, &[&str])] = &[
+        ("k8s-pod-oom-cgroupv2", &["memcg.limit-reached"]),
+        ("memcg-oom-container", &["oom.runtime-sizing"]),
+        ("systemd-slice-oom", &["memcg.limit-reached"]),
+        (
+            "busybox-1.35-syslogd-small-output",
+            &["memcg.limit-reached"],
+        ),
+        (
+            "docker-20.10-cgroup1-oom-and-start-failures",
+            &["oom.runtime-sizing", "memcg.limit-reached"],
+        ),
+        ("gunicorn-27-cgroup1-worker-oom", &["oom.app-sizing"]),
+        ("postgresql-15-cgroup1-backend-oom", &["oom.app-sizing"]),
+    ];
+    let mut bundles: Vec<(String, Value)> = crate::util::sample_dirs()
+        .iter()
+        .map(|d| {
+            (
+                d.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                report_json(d),
+            )
+        })
+        .collect();
+    let recorded_root = repo().join("tests/data/recorded");
+    let mut folders: Vec<String> = std::fs::read_dir(&recorded_root)
+        .expect("recorded folders")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let dir = recorded(&folder);
+        bundles.push((folder, report_json(dir.path())));
+    }
+    assert!(bundles.len() >= expected.len());
+    for (name, report) in &bundles {
+        let sizing = sizing_recommendations(report);
+        let ids: Vec<&str> = sizing.iter().map(|(id, _)| id.as_str()).collect();
+        let want = expected
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, ids)| ids.to_vec())
+            .unwrap_or_default();
+        assert_eq!(ids, want, "{name}: {sizing:?}");
+    }
+    // The generic advice of the recorded docker host is for the `dd` container alone: the JVMs'
+    // limits are the heap's recommendation.
+    let (_, docker) = bundles
+        .iter()
+        .find(|(n, _)| n == "docker-20.10-cgroup1-oom-and-start-failures")
+        .expect("recorded docker host");
+    let generic = &sizing_recommendations(docker)[1].1;
+    assert!(generic.contains("`batch-1 (e57be85230c8)`"), "{generic}");
+    assert!(!generic.contains("report-worker"), "{generic}");
 }

@@ -12,7 +12,9 @@
 //!
 //! Whose limit a kill hit is [`cgroup_owner`]: a container of the bundle, a Kubernetes pod, a
 //! systemd unit or slice, a user session, or only the cgroup path. A kill line that names no
-//! cgroup is joined to the unit systemd names for it in the same seconds ([`OomEvent::unit`]).
+//! cgroup is joined to the unit systemd names for it in the same seconds ([`OomEvent::unit`]);
+//! when several units are named then, to the one whose process the victim was, by its pid in
+//! `systemctl status` ([`unit_of_pid`]).
 //!
 //! Invariants: the events are in bundle order of their first copy; each copy belongs to one
 //! event; the event's [`OomEvent::kill`] is its most complete copy (fewest missing parts, the
@@ -130,12 +132,37 @@ fn join_units<'a>(facts: &'a Facts, events: &mut [OomEvent<'a>]) {
                     .is_some_and(|s| (-1.0..=UNIT_LINE_WITHIN_S).contains(&s))
             })
             .collect();
-        if let Some(first) = near.first() {
+        // The victim's pid tells units failing in the same seconds apart, where `systemctl
+        // status` names it.
+        let by_pid = k
+            .victim
+            .as_ref()
+            .and_then(|v| v.pid)
+            .and_then(|pid| unit_of_pid(facts, pid));
+        if let Some(named) = by_pid.and_then(|u| near.iter().find(|l| l.name == u)) {
+            e.unit = Some(**named);
+        } else if let Some(first) = near.first() {
             if near.iter().all(|u| u.name == first.name) {
                 e.unit = Some(**first);
             }
         }
     }
+}
+
+/// The unit whose process `pid` was, as `systemctl status` shows it: the unit whose main pid it
+/// is (a failed unit keeps its main process's), else the unit whose control group's tree lists
+/// it (in a slice's tree, the unit below that holds it).
+pub fn unit_of_pid(facts: &Facts, pid: u32) -> Option<&str> {
+    let units = || facts.systemd_units.iter().flat_map(|s| s.value.iter());
+    units()
+        .find(|u| u.main_pid == Some(pid))
+        .map(|u| u.name.as_str())
+        .or_else(|| {
+            units().find_map(|u| {
+                let p = u.processes.iter().find(|p| p.pid == pid)?;
+                Some(p.unit.as_deref().unwrap_or(u.name.as_str()))
+            })
+        })
 }
 
 impl<'a> OomEvent<'a> {
@@ -394,6 +421,53 @@ mod tests {
             unit_line("session-3.scope: Main process exited, code=killed, status=9/KILL"),
             None
         );
+    }
+
+    /// Two units killed in the same seconds: systemd's lines alone cannot tell whose the kill
+    /// was; `systemctl status`'s main pid of the failed unit can.
+    #[test]
+    fn units_failing_in_the_same_seconds_are_told_apart_by_pid() {
+        // The kernel's and systemd's lines as systemd 249 and a 5.15 kernel print them.
+        let journal = "\
+Mar 05 09:11:48 batch01 kernel: Memory cgroup out of memory: Killed process 4120 (python3) total-vm:412288kB, anon-rss:186152kB, file-rss:2264kB, shmem-rss:0kB, UID:998 pgtables:520kB oom_score_adj:0
+Mar 05 09:11:48 batch01 systemd[1]: etl-loader.service: A process of this unit has been killed by the OOM killer.
+Mar 05 09:11:48 batch01 systemd[1]: report-export.service: A process of this unit has been killed by the OOM killer.
+";
+        let status = "\
+× report-export.service - Nightly report export
+     Loaded: loaded (/etc/systemd/system/report-export.service; enabled)
+     Active: failed (Result: oom-kill) since Tue 2024-03-05 09:11:48 UTC; 5s ago
+   Main PID: 4120 (code=killed, signal=KILL)
+● etl-loader.service - ETL loader
+     Loaded: loaded (/etc/systemd/system/etl-loader.service; enabled)
+   Main PID: 2211 (java)
+     CGroup: /batch.slice/etl-loader.service
+             └─2211 /usr/bin/java -Xmx640m -jar /opt/etl/loader.jar
+";
+        let mut facts = Facts::default();
+        let parse = |facts: &mut Facts, path: &str, kind, text: &str| {
+            crate::parse::parse_into(facts, path, kind, text.as_bytes())
+        };
+        parse(
+            &mut facts,
+            "var/log/messages",
+            crate::sources::SourceKind::Syslog,
+            journal,
+        );
+        assert!(count_once(&facts)[0].unit.is_none());
+        parse(
+            &mut facts,
+            "systemctl-status.txt",
+            crate::sources::SourceKind::SystemctlStatus,
+            status,
+        );
+        let events = count_once(&facts);
+        assert_eq!(
+            events[0].unit.as_ref().map(|u| u.name),
+            Some("report-export.service")
+        );
+        assert_eq!(unit_of_pid(&facts, 2211), Some("etl-loader.service"));
+        assert_eq!(unit_of_pid(&facts, 7), None);
     }
 
     #[test]

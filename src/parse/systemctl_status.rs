@@ -1,5 +1,5 @@
 //! `systemctl status` output: each unit's memory in use, its memory limits, the drop-ins that
-//! set them, and its control group.
+//! set them, its control group, its main pid and the processes of its control group's tree.
 //!
 //! A unit's block starts with its header (`● batch.slice - Batch jobs`, `*` where the
 //! terminal has no bullet) and holds `Key: value` lines. The memory line changed with systemd's
@@ -11,7 +11,7 @@
 //! host's block: its name behind the same bullet, then `State:`, `Jobs:` and a `CGroup: /` tree
 //! of the whole machine. That block is no unit and is not read as one.
 
-use crate::facts::{Line, SystemdUnitStatus, UnitMemoryLimit};
+use crate::facts::{Line, SystemdUnitStatus, UnitMemoryLimit, UnitProcess};
 use crate::parse::Parsed;
 use crate::sources::sniff::{sniff_regex, Head, Strength};
 use crate::sources::{Format, Parse, Paths, SourceKind};
@@ -89,6 +89,34 @@ fn header(line: &str) -> Option<(&str, Option<&str>)> {
     (!name.is_empty() && !name.contains(' ')).then_some((name, description))
 }
 
+/// The characters that draw a `CGroup:` tree (`├─`, `│ `, `└─`, and `|-`, `` `- `` in ASCII).
+const TREE: [char; 7] = ['├', '└', '─', '│', '|', '`', '-'];
+
+/// A line of a `CGroup:` tree: a process (`└─2211 /usr/bin/java -jar x.jar`) or a unit below
+/// (`├─etl-loader.service`).
+enum TreeItem<'t> {
+    Process(u32, &'t str),
+    Unit(&'t str),
+}
+
+fn tree_item(line: &str) -> Option<TreeItem<'_>> {
+    let t = line.trim_start_matches(|c: char| TREE.contains(&c) || c == ' ');
+    let (first, rest) = t.split_once(' ').unwrap_or((t, ""));
+    if let Ok(pid) = first.parse::<u32>() {
+        return Some(TreeItem::Process(pid, rest.trim()));
+    }
+    let is_unit = rest.is_empty()
+        && [".service", ".scope", ".slice", ".socket", ".mount"]
+            .iter()
+            .any(|s| first.ends_with(s));
+    is_unit.then_some(TreeItem::Unit(first))
+}
+
+/// `4388 (python3)`, `4120 (code=killed, signal=KILL)`: the pid.
+fn main_pid(value: &str) -> Option<u32> {
+    value.split_whitespace().next()?.parse().ok()
+}
+
 /// Whether `line` is the host's `State:` line, which follows the host's header.
 fn is_host_state(line: &str) -> bool {
     line.trim_start().starts_with("State: ")
@@ -99,6 +127,9 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
     let mut units: Vec<SystemdUnitStatus> = Vec::new();
     // The folder of the drop-ins being listed (`Drop-In: /etc/systemd/system/x.d`).
     let mut drop_in_dir: Option<String> = None;
+    // In the `CGroup:` tree, with the unit below whose processes are being listed.
+    let mut in_tree = false;
+    let mut tree_unit: Option<String> = None;
     // Inside the host's block, whose lines belong to no unit.
     let mut in_host = false;
     let mut lines = text.lines().enumerate().peekable();
@@ -107,6 +138,7 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
         if let Some((name, description)) = header(raw) {
             in_host =
                 description.is_none() && lines.peek().is_some_and(|&(_, next)| is_host_state(next));
+            in_tree = false;
             if in_host {
                 continue;
             }
@@ -123,6 +155,25 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
             continue;
         };
         let t = raw.trim();
+        if in_tree {
+            match tree_item(raw) {
+                Some(TreeItem::Process(pid, command)) => {
+                    unit.processes.push(UnitProcess {
+                        pid,
+                        command: command.to_string(),
+                        unit: tree_unit.clone(),
+                        line: Line::new(no, raw),
+                    });
+                    continue;
+                }
+                Some(TreeItem::Unit(name)) => {
+                    tree_unit = Some(name.to_string());
+                    continue;
+                }
+                // A blank line or the log lines after it end the tree.
+                None => in_tree = false,
+            }
+        }
         let Some((key, value)) = t.split_once(": ").filter(|(k, _)| {
             !k.is_empty()
                 && k.bytes()
@@ -148,7 +199,15 @@ pub fn parse(text: &str) -> Parsed<Vec<SystemdUnitStatus>> {
                 unit.memory_limits = limits;
                 unit.memory_line = Some(Line::new(no, raw));
             }
-            "CGroup" => unit.cgroup = Some(value.trim().to_string()),
+            "CGroup" => {
+                unit.cgroup = Some(value.trim().to_string());
+                in_tree = true;
+                tree_unit = None;
+            }
+            "Main PID" => {
+                unit.main_pid = main_pid(value);
+                unit.main_pid_line = Some(Line::new(no, raw));
+            }
             _ => {}
         }
     }
@@ -229,6 +288,65 @@ mod tests {
             Some("/batch.slice/report-export.service")
         );
         assert!(service.memory_limits.is_empty());
+        assert_eq!(service.main_pid, Some(4388));
+        // The slice's tree: each process with the unit below that holds it.
+        let tree: Vec<(u32, Option<&str>)> = slice
+            .processes
+            .iter()
+            .map(|p| (p.pid, p.unit.as_deref()))
+            .collect();
+        assert_eq!(
+            tree,
+            [
+                (2211, Some("etl-loader.service")),
+                (4388, Some("report-export.service"))
+            ]
+        );
+        assert_eq!(
+            slice.processes[0].words()[..2],
+            [
+                "/usr/lib/jvm/java-17-openjdk-amd64/bin/java".to_string(),
+                "-Xmx640m".to_string()
+            ]
+        );
+        assert_eq!(service.processes.len(), 1);
+        assert_eq!(service.processes[0].unit, None);
+        assert_eq!(
+            service.processes[0].command,
+            "/usr/bin/python3 /opt/report/export.py"
+        );
+    }
+
+    /// A failed unit keeps its main process's pid with how it ended, and a tree drawn in ASCII
+    /// (`systemctl --plain`, a terminal without UTF-8) reads as one drawn in lines.
+    #[test]
+    fn a_failed_unit_and_an_ascii_tree() {
+        let text = "\
+x report-export.service - Nightly report export
+     Loaded: loaded (/etc/systemd/system/report-export.service; enabled)
+     Active: failed (Result: oom-kill) since Tue 2024-03-05 09:11:48 UTC; 5s ago
+    Process: 4120 ExecStart=/usr/bin/python3 /opt/report/export.py (code=killed, signal=KILL)
+   Main PID: 4120 (code=killed, signal=KILL)
+* web.service - Web
+     Loaded: loaded (/etc/systemd/system/web.service; enabled)
+   Main PID: 911 (gunicorn)
+     CGroup: /system.slice/web.service
+             |-911 /usr/bin/python3 /usr/bin/gunicorn -w 8 app:app
+             `-915 /usr/bin/python3 /usr/bin/gunicorn -w 8 app:app
+
+Mar 05 09:11:48 web01 gunicorn[911]: [INFO] Booting worker with pid: 915
+";
+        let units = parse(text).value;
+        // `x` is no bullet systemd prints: the first block is not a unit.
+        assert_eq!(units.len(), 1);
+        let web = &units[0];
+        assert_eq!(web.main_pid, Some(911));
+        let pids: Vec<u32> = web.processes.iter().map(|p| p.pid).collect();
+        assert_eq!(pids, [911, 915]);
+        assert_eq!(web.processes[1].line.no, 11);
+        let failed = parse(&text.replacen('x', "×", 1)).value;
+        assert_eq!(failed[0].main_pid, Some(4120));
+        assert!(failed[0].processes.is_empty());
     }
 
     #[test]

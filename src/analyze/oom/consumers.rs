@@ -59,15 +59,23 @@ fn share(part: u64, whole: u64) -> String {
     }
 }
 
-/// `java` (pid 7818) 513 MiB, 100% of the limit.
+/// `java` (pid 7818) 513 MiB, 100% of the limit. Several processes of one name whose sum passes
+/// `whole` share pages (a pre-fork server's workers, PostgreSQL's backends over
+/// `shared_buffers`), each counted in every resident size: said there, so that a share above
+/// 100% does not read as a contradiction.
 fn consumer_words(c: &Consumer, whole: u64, of: &str) -> String {
     let who = match (c.processes, c.pid) {
         (1, Some(pid)) => format!("{} (pid {pid})", code(&c.name)),
         (1, None) => code(&c.name),
         (n, _) => format!("{} ×{n}", code(&c.name)),
     };
+    let shared = if c.processes > 1 && c.rss_bytes > whole {
+        " (pages they share count in each)"
+    } else {
+        ""
+    };
     format!(
-        "{who} {}, {} of {of}",
+        "{who} {}, {} of {of}{shared}",
         units::bytes(c.rss_bytes),
         share(c.rss_bytes, whole)
     )
@@ -84,7 +92,7 @@ pub fn sentence(kill: &OomKill, whole: u64, of: &str) -> Option<String> {
         .collect();
     let largest = all.first()?;
     let victim = kill.victim.as_ref().map(|v| v.comm.as_str());
-    let listed = if all.len() == 1 {
+    let listed = if kill.task_table.len() == 1 {
         format!(
             "The task table holds one process: {}",
             consumer_words(largest, whole, of)
@@ -122,7 +130,25 @@ pub fn sentence(kill: &OomKill, whole: u64, of: &str) -> Option<String> {
         }
         None => String::new(),
     };
-    Some(format!("{listed}{victim_words}."))
+    // Processes of different names may share pages too (a file mapped by each, shared memory):
+    // their sum passing the whole says so when no name's sum has said it.
+    let sum: u64 = all.iter().map(|c| c.rss_bytes).sum();
+    let said = all
+        .iter()
+        .take(TOP)
+        .any(|c| c.processes > 1 && c.rss_bytes > whole);
+    let shared = if sum > whole && !said && whole > 0 && kill.task_table.len() > 1 {
+        format!(
+            " Together the {} processes are resident at {}, {} of {of}: pages that processes \
+             share count in each one's size.",
+            kill.task_table.len(),
+            units::bytes(sum),
+            share(sum, whole)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!("{listed}{victim_words}.{shared}"))
 }
 
 /// A stat of the kill by the first key present.
@@ -249,6 +275,47 @@ mod tests {
             "The task table holds 4 processes: `gunicorn` ×2 200 MiB, 39% of the \
              limit; `python3` (pid 13) 200 MiB, 39% of the limit; `nginx` (pid 12) 1 MiB, <1% \
              of the limit; the victim `nginx` was not the largest."
+        );
+    }
+
+    /// A pre-fork server's workers summed past the limit: the pages they share are said where
+    /// the share passes 100%, and nowhere else.
+    #[test]
+    fn workers_summed_past_the_limit_share_pages() {
+        let kill = OomKill {
+            task_table: vec![
+                task("gunicorn", 10, 27764),
+                task("gunicorn", 11, 24209),
+                task("gunicorn", 12, 20308),
+                task("timeout", 13, 430),
+            ],
+            victim: Some(OomVictim {
+                comm: "gunicorn".into(),
+                ..OomVictim::default()
+            }),
+            ..OomKill::default()
+        };
+        let s = sentence(&kill, 256 * 1024 * 1024, "the limit").unwrap();
+        assert_eq!(
+            s,
+            "The task table holds 4 processes: `gunicorn` ×3 282 MiB, 110% of the limit (pages \
+             they share count in each); `timeout` (pid 13) 1.7 MiB, <1% of the limit; the \
+             victim `gunicorn` was the largest."
+        );
+        let s = sentence(&kill, 512 * 1024 * 1024, "the limit").unwrap();
+        assert!(!s.contains("share"), "{s}");
+        // Two names whose sizes together pass the limit.
+        let kill = OomKill {
+            task_table: vec![task("java", 10, 40000), task("python3", 11, 40000)],
+            ..OomKill::default()
+        };
+        let s = sentence(&kill, 256 * 1024 * 1024, "the limit").unwrap();
+        assert!(
+            s.ends_with(
+                "Together the 2 processes are resident at 312 MiB, 122% of the limit: pages \
+                 that processes share count in each one's size."
+            ),
+            "{s}"
         );
     }
 

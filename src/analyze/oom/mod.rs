@@ -8,6 +8,7 @@
 
 pub mod apps;
 pub mod consumers;
+pub mod explains;
 pub mod sizing;
 
 use crate::analyze::Context;
@@ -99,6 +100,13 @@ pub fn sizing_explains(sized: &[SizedLimit<'_>], cgroup: &str) -> bool {
     sized
         .iter()
         .any(|s| crate::derive::cgroup_names_container(cgroup, &s.container.item.id))
+}
+
+/// Whether a specific sizing recommendation covers the memory cgroup at `cgroup`: a runtime's
+/// sizing ([`sized_limits`]) or an application's ([`explains::app_sizing_explains`]). The
+/// generic advice to measure the peak and size the limit is then left out for it.
+pub fn sizing_advised(ctx: &Context<'_>, sized: &[SizedLimit<'_>], cgroup: &str) -> bool {
+    sizing_explains(sized, cgroup) || explains::app_sizing_explains(ctx, cgroup)
 }
 
 /// Whose limit a memory cgroup OOM kill hit and who consumed it, in sentences: the owner of
@@ -401,11 +409,11 @@ pub fn at_limit(kill: &crate::facts::OomKill) -> bool {
 }
 
 /// Whether the limit of a kill's cgroup gets its advice elsewhere in the report: the kill
-/// reached its limit (the limit's own finding advises, with its numbers), or a runtime's sizing
-/// explains it.
+/// reached its limit (the limit's own finding advises, with its numbers), or a runtime's or an
+/// application's sizing explains it.
 pub fn limit_advised(ctx: &Context<'_>, kill: &crate::facts::OomKill) -> bool {
     let cgroup = kill.memcg.as_deref().or(kill.task_memcg.as_deref());
-    at_limit(kill) || cgroup.is_some_and(|c| sizing_explains(&sized_limits(ctx), c))
+    at_limit(kill) || cgroup.is_some_and(|c| sizing_advised(ctx, &sized_limits(ctx), c))
 }
 
 /// What to do first at a host-wide shortage: find what holds the memory. With a global OOM

@@ -40,7 +40,8 @@ impl Rule for LimitReached {
         let mut out: Vec<Finding> = Vec::new();
         let mut from_kills: Vec<Advised> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        // A runtime's sizing that explains a cgroup's kills gives the advice for its limit.
+        // A runtime's or an application's sizing that explains a cgroup's kills gives the advice
+        // for its limit.
         let sized = oom::sized_limits(ctx);
         // Each kill once, however many logs keep a copy of its report.
         let events = &ctx.derived.oom_events;
@@ -135,8 +136,10 @@ impl Rule for LimitReached {
                 None => b,
             };
             if b.has_evidence() {
-                // A runtime's sizing that explains the kills advises on this limit instead.
-                let advice = (!oom::sizing_explains(&sized, &cgroup)).then_some((cgroup, limit));
+                // A runtime's or an application's sizing that explains the kills advises on this
+                // limit instead.
+                let advice =
+                    (!oom::sizing_advised(ctx, &sized, &cgroup)).then_some((cgroup, limit));
                 from_kills.push((b, advice));
             }
         }
@@ -153,11 +156,13 @@ impl Rule for LimitReached {
                 continue;
             }
             seen.push(limit.node.cgroup.clone());
-            let advice = (
-                limit.node.cgroup.clone(),
-                Some(units::bytes(limit.limit_bytes)),
-            );
-            from_files.push((limit_in_files(self, &limit), Some(advice)));
+            let advice = (!oom::sizing_advised(ctx, &sized, &limit.node.cgroup)).then(|| {
+                (
+                    limit.node.cgroup.clone(),
+                    Some(units::bytes(limit.limit_bytes)),
+                )
+            });
+            from_files.push((limit_in_files(self, &limit), advice));
         }
         let (action, command) = match from_files.as_slice() {
             [_] => (

@@ -5,10 +5,11 @@
 
 use crate::analyze::finding::{code, FindingBuilder};
 use crate::analyze::meta::{Metric, MetricKind, RuleMeta};
-use crate::analyze::oom::{apps, apps::Server, consumers};
+use crate::analyze::oom::explains::{self, SHARED_BUFFERS_PERCENT};
+use crate::analyze::oom::{apps, apps::Server};
 use crate::analyze::{Context, Rule};
 use crate::derive::oom::OomEvent;
-use crate::facts::{AppKind, OomScope};
+use crate::facts::AppKind;
 use crate::report::{Confidence, Finding, Risk, Role, Severity};
 use crate::units;
 
@@ -73,9 +74,6 @@ static META: RuleMeta = RuleMeta {
 /// cache and the kernel.
 const WORKER_SHARE_PERCENT: u64 = 90;
 
-/// PostgreSQL's own advice for `shared_buffers`: a quarter of the memory.
-const SHARED_BUFFERS_PERCENT: u64 = 25;
-
 const MIB: u64 = 1024 * 1024;
 
 /// The text with its first letter in upper case, to open a recommendation.
@@ -90,24 +88,6 @@ fn upper_first(text: &str) -> String {
 /// Round up to a whole 64 MiB, a size an operator would set.
 fn round_up(bytes: u64) -> u64 {
     bytes.div_ceil(64 * MIB).saturating_mul(64 * MIB)
-}
-
-/// The memory a kill was bounded by, in bytes, and its name in words: the cgroup's limit, else
-/// the host's RAM.
-fn bound(ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<(u64, &'static str)> {
-    let k = e.kill.item;
-    match k.scope {
-        OomScope::Memcg => k
-            .memory_limit_kb
-            .map(|l| (l.saturating_mul(1024), "limit"))
-            .filter(|(l, _)| *l > 0),
-        _ => k
-            .mem_info
-            .as_ref()
-            .and_then(consumers::ram_bytes)
-            .or_else(|| ctx.derived.available.as_ref().and_then(|a| a.total_bytes))
-            .map(|r| (r, "RAM")),
-    }
 }
 
 /// The settings of `server` the bundle gives: the command line and sizing variables of the
@@ -129,6 +109,18 @@ fn configured<'a>(
         (named && apps::server_of_command(&inspect.item.command) == Some(server)).then_some(inspect)
     });
     let mut lines = Vec::new();
+    // Without a container, the server's process as `systemctl status` lists its unit's.
+    let unit_process = explains::unit_processes(ctx, e)
+        .into_iter()
+        .find(|(_, p)| apps::server_of_command(&p.words()) == Some(server));
+    if let (None, Some((path, p))) = (container, unit_process) {
+        places.push(apps::workers_of_command(
+            server,
+            &p.words(),
+            "the command line `systemctl status` shows",
+        ));
+        lines.push((path, &p.line));
+    }
     if let Some(c) = container {
         places.push(apps::workers_of_command(
             server,
@@ -183,14 +175,8 @@ impl OomAppSizing {
     /// The finding for a kill whose task table holds a pre-fork server's workers.
     fn workers(&self, ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<Finding> {
         let k = e.kill.item;
-        let w = apps::workers_at_kill(k)?;
-        let (whole, of) = bound(ctx, e)?;
+        let (w, whole, of) = explains::workers_explaining(ctx, e)?;
         let name = w.server.comm();
-        let victim_is_worker = k.victim.as_ref().is_some_and(|v| v.comm == name);
-        let held = w.anon_bytes.unwrap_or(w.total_bytes);
-        if !victim_is_worker && held.saturating_mul(2) < whole {
-            return None;
-        }
         let (settings, lines) = configured(ctx, e, w.server);
         // The master (arbiter) is one of the processes: the others are workers.
         let seen_workers = u64::try_from(w.processes.saturating_sub(1))
@@ -295,36 +281,12 @@ impl OomAppSizing {
     /// The finding for a kill of PostgreSQL whose settings ask for more than its memory.
     fn postgres(&self, ctx: &Context<'_>, e: &OomEvent<'_>) -> Option<Finding> {
         let k = e.kill.item;
-        if k.victim.as_ref().map(|v| v.comm.as_str()) != Some("postgres") {
-            return None;
-        }
-        let (whole, of) = bound(ctx, e)?;
-        let cgroups = [e.limit_cgroup(), e.task_cgroup()];
-        let command: Vec<String> = ctx
-            .derived
-            .containers
-            .iter()
-            .filter(|v| {
-                cgroups
-                    .iter()
-                    .flatten()
-                    .any(|c| crate::derive::cgroup_names_container(c, v.id))
-            })
-            .find_map(|v| v.inspect.map(|i| i.item.command.clone()))
-            .unwrap_or_default();
-        let s = apps::PostgresSizing::read(
-            ctx.facts
-                .app_configs
-                .iter()
-                .map(|c| (c.path.as_str(), &c.value)),
-            &command,
-        )?;
-        let shared = s.shared_buffers.unwrap_or(128 * MIB);
+        let (s, whole, of) = explains::postgres_explaining(ctx, e)?;
+        let shared = s
+            .shared_buffers
+            .unwrap_or(explains::PG_DEFAULT_SHARED_BUFFERS);
         let worst = s.work_mem_worst();
         let quarter = whole.saturating_mul(SHARED_BUFFERS_PERCENT) / 100;
-        if shared <= quarter && shared.saturating_add(worst) <= whole {
-            return None;
-        }
         let whole_words = format!("{} {of}", units::bytes(whole));
         let connections = s
             .max_connections
@@ -390,6 +352,9 @@ impl OomAppSizing {
         for (path, line) in &s.lines {
             b = b.cite(path, line);
         }
+        if let Some((text, huge)) = explains::postgres_huge_pages(ctx, &s) {
+            b = b.paragraph(text).cite(huge.path, huge.line);
+        }
         Some(
             b.recommend(action, None, Risk::Low, "before restarting PostgreSQL")
                 .build(),
@@ -451,6 +416,112 @@ mod tests {
         insta::assert_snapshot!(f[0].recommendations[0].action, @"Run at most 2 `gunicorn` workers in the 256 MiB limit (`--workers 2`), each measured at up to 108 MiB; or recycle workers that grow with `--max-requests 1000 --max-requests-jitter 100`; or raise the limit to at least 512 MiB for 4 workers");
     }
 
+    /// The recorded server run by a systemd unit whose `systemctl status` tree lists the master
+    /// and the victim among its workers: the worker count is read from the command line there,
+    /// and cited.
+    #[test]
+    fn recorded_gunicorn_workers_counted_from_the_unit_tree() {
+        let mut facts = kernel_log_facts("dmesg", DMESG, SourceKind::Dmesg);
+        let command = "/usr/bin/python3 /usr/local/bin/gunicorn --workers 6 app:app";
+        let status = format!(
+            "\
+● web.service - Web application
+     Loaded: loaded (/etc/systemd/system/web.service; enabled)
+     Active: active (running) since Tue 2024-03-05 09:00:00 UTC; 2min ago
+   Main PID: 21848 (gunicorn)
+     CGroup: /system.slice/web.service
+             ├─21848 {command}
+             ├─21851 {command}
+             └─21854 {command}
+"
+        );
+        file_into(&mut facts, "systemctl-status.txt", &status);
+        assert_eq!(facts.systemd_units.len(), 1);
+        let f = OomAppSizing.evaluate(&context(&facts, None));
+        assert_eq!(f[0].metrics["workers_configured"], 6);
+        assert_eq!(f[0].confidence, Confidence::High);
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+        assert!(f[0].sentence.contains(
+            "configured for 6 workers (`--workers 6`, from the command line `systemctl status` \
+             shows)"
+        ), "{}", f[0].sentence);
+    }
+
+    /// The recorded backend with no configuration file, its settings on the postmaster's command
+    /// line as `systemctl status` lists the unit whose control group the kill names.
+    #[test]
+    fn recorded_postgres_settings_from_the_unit_tree() {
+        let mut facts = kernel_log_facts(
+            "dmesg",
+            include_str!("../../../tests/data/recorded/postgresql-15-cgroup1-backend-oom/dmesg"),
+            SourceKind::Dmesg,
+        );
+        let status = "\
+● postgresql@15-main.service - PostgreSQL Cluster 15-main
+     Loaded: loaded (/lib/systemd/system/postgresql@.service; enabled-runtime)
+     Active: active (running) since Tue 2024-03-05 09:00:00 UTC; 2min ago
+   Main PID: 16991 (postgres)
+     CGroup: /pg-oom
+             ├─16991 /usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main -c shared_buffers=256MB -c work_mem=1GB
+             └─17000 postgres: 15/main: checkpointer
+";
+        file_into(&mut facts, "systemctl-status.txt", status);
+        let f = OomAppSizing.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].metrics["shared_buffers_bytes"], 256 << 20);
+        assert_eq!(f[0].metrics["work_mem_worst_bytes"], 100u64 << 30);
+    }
+
+    /// The recorded backend with `huge_pages = try` on a host that reserves 128 MiB of huge
+    /// pages (the kernel documentation's meminfo, its `HugePages_*` lines set by the test), none
+    /// of them used: `shared_buffers` of 256 MiB does not fit, and the reserved pages are memory
+    /// the OOM killer cannot reclaim.
+    #[test]
+    fn recorded_postgres_with_huge_pages_reserved_and_unused() {
+        let mut facts = kernel_log_facts(
+            "dmesg",
+            include_str!("../../../tests/data/recorded/postgresql-15-cgroup1-backend-oom/dmesg"),
+            SourceKind::Dmesg,
+        );
+        let auto = without_header(include_str!(
+            "../../../tests/data/recorded/postgresql-15-cgroup1-backend-oom/postgresql.auto.conf"
+        ));
+        file_into(
+            &mut facts,
+            "postgresql.auto.conf",
+            &format!("{auto}huge_pages = try\n"),
+        );
+        let meminfo: String = without_header(include_str!(
+            "../../../tests/data/meminfo/kernel-doc-6x-full.txt"
+        ))
+        .lines()
+        .map(|l| match l.split(':').next() {
+            Some("HugePages_Total") => "HugePages_Total:      64".to_string(),
+            Some("HugePages_Free") => "HugePages_Free:       64".to_string(),
+            _ => l.to_string(),
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+        file_into(&mut facts, "proc/meminfo", &meminfo);
+        let f = OomAppSizing.evaluate(&context(&facts, None));
+        assert_eq!(f.len(), 1);
+        assert!(evidence_is_real(&facts, &f[0].evidence));
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.text.starts_with("HugePages_Total:")),
+            "{:?}",
+            f[0].evidence
+        );
+        let said = f[0]
+            .explanation
+            .split("\n\n")
+            .find(|p| p.starts_with("`huge_pages"))
+            .unwrap_or_default()
+            .to_string();
+        insta::assert_snapshot!(said, @"`huge_pages = try`: the `shared_buffers` of 256 MiB do not fit in the 128 MiB of huge pages the host reserves (64 × 2 MiB), so PostgreSQL takes its shared memory in ordinary pages, beside the huge pages. 128 MiB of the reserved huge pages were unused when the bundle was taken: memory that no other process can use and that the OOM killer cannot reclaim.");
+    }
+
     /// The recorded backend killed at 512 MiB with `shared_buffers` 256MB and `work_mem` 1GB set
     /// by `ALTER SYSTEM` over initdb's `postgresql.conf`.
     #[test]
@@ -482,6 +553,8 @@ mod tests {
         assert_eq!(f[0].metrics["work_mem_worst_bytes"], 100u64 << 30);
         assert!(evidence_is_real(&facts, &f[0].evidence));
         insta::assert_snapshot!(f[0].sentence, @"PostgreSQL was killed with `shared_buffers` of 256 MiB (50% of the 512 MiB limit), and `work_mem` of 1 GiB for each of 100 connections: at worst 100 GiB more for the queries, 100 GiB in all.");
+        // Without meminfo or `huge_pages`, nothing is said of huge pages.
+        assert!(!f[0].explanation.contains("huge pages"));
         insta::assert_snapshot!(f[0].recommendations[0].action, @"Set `shared_buffers = 128MB`, a quarter of the 512 MiB limit, or give PostgreSQL at least 1 GiB (four times its `shared_buffers`); and set `work_mem = 3MB` so that 100 connections at once fit in the 384 MiB that `shared_buffers` leaves, or lower `max_connections`");
     }
 }
