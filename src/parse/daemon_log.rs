@@ -374,11 +374,19 @@ impl Reading<'_> {
     }
 
     /// Whether the message tells what happened to a pod or a container: an incident, whose
-    /// record is kept whole; a failing probe repeats every few seconds, and its repeats fold.
+    /// record is kept whole. A failing probe repeats every few seconds, the kubelet's back-off
+    /// of a crash-looping container every few minutes, and the daemon's forced kill comes with
+    /// every stop that runs out of grace, beside the `kill` events that `docker events` keeps:
+    /// their repeats fold.
     pub fn is_kube_incident(&self) -> bool {
-        self.kube
-            .as_ref()
-            .is_some_and(|k| !matches!(k.action, KubeAction::ProbeFailed { .. }))
+        self.kube.as_ref().is_some_and(|k| {
+            !matches!(
+                k.action,
+                KubeAction::ProbeFailed { .. }
+                    | KubeAction::BackOff { .. }
+                    | KubeAction::RuntimeForcedKill { .. }
+            )
+        })
     }
 
     /// The record's [`DaemonRecord::summary`], appended to `out`.
@@ -918,6 +926,36 @@ mod tests {
 
     const AKS: &str =
         include_str!("../../tests/data/dmesg_oom/aks-syslog-cgroupv2-memcg-oom-5.15-azure.txt");
+
+    /// A stop that runs out of grace is logged with every container stopped: past a log's first
+    /// routine records its lines fold, and every one is still counted.
+    #[test]
+    fn forced_kills_by_the_thousand_fold_and_are_counted() {
+        let total = 5000;
+        let text: String = (0..total)
+            .map(|i| {
+                format!(
+                    "time=\"2018-01-23T20:{:02}:{:02}.902871406+08:00\" level=info \
+                     msg=\"Container {i:012x} failed to exit within 10 seconds of signal 15 - \
+                     using the force\"\n",
+                    i / 60 % 60,
+                    i % 60
+                )
+            })
+            .collect();
+        let out = parse(&text);
+        let forced: Vec<&DaemonRecord> = out
+            .records
+            .iter()
+            .filter(|r| matches!(r.kube_action(), Some(KubeAction::RuntimeForcedKill { .. })))
+            .collect();
+        assert!(forced.len() < total / 2, "{} kept whole", forced.len());
+        let counted: u64 = forced
+            .iter()
+            .map(|r| 1 + r.repeat.as_ref().map_or(0, |rep| rep.count))
+            .sum();
+        assert_eq!(counted, total as u64);
+    }
 
     fn instant(w: &Option<WallClock>) -> Timestamp {
         match w {

@@ -97,6 +97,10 @@ struct Killed<'a> {
     handle: Option<String>,
 }
 
+/// How many kills the evidence cites, and how many containers the finding names.
+const CITED_KILLS: usize = 10;
+const NAMED_KILLS: usize = 20;
+
 /// 128 + SIGKILL, 128 + SIGTERM.
 const KILL_EXIT_CODES: [i64; 2] = SIGNAL_EXIT_CODES;
 
@@ -332,8 +336,11 @@ impl Rule for ContainerKilled {
         } else {
             Severity::Warning
         });
-        for k in &killed {
-            for (path, line) in &k.evidence {
+        // The first kill is cited whole, each of the next few by its first line: a node that
+        // stopped its containers by the thousand gets a readable finding.
+        for (at, k) in killed.iter().take(CITED_KILLS).enumerate() {
+            let lines = if at == 0 { k.evidence.len() } else { 1 };
+            for (path, line) in k.evidence.iter().take(lines) {
                 b = b.cite(path, line);
             }
         }
@@ -399,9 +406,13 @@ impl Rule for ContainerKilled {
             );
         }
         if names.len() > 1 {
+            let mut listed: Vec<String> = names.iter().take(NAMED_KILLS).map(|n| code(n)).collect();
+            if names.len() > NAMED_KILLS {
+                listed.push(format!("and {} more", names.len() - NAMED_KILLS));
+            }
             b = b.paragraph(format!(
                 "Killed the same way or otherwise: {}.",
-                names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+                listed.join(", ")
             ));
         }
         b = match (first.kill, first.engine) {

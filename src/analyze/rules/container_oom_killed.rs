@@ -421,14 +421,23 @@ fn pod_restart_loops(ctx: &Context<'_>) -> Vec<String> {
             if kernel == 0 && !reported {
                 continue;
             }
-            let backoffs: Vec<Option<&str>> = c
+            // Back-offs past a log's first routine records are folded into a kept one: each
+            // counts with its repeats, and the last delay is known only when none was folded.
+            let backoffs: Vec<(Option<&str>, u64)> = c
                 .log
                 .iter()
                 .filter_map(|r| match r.item.kube_action() {
-                    Some(KubeAction::BackOff { delay }) => Some(delay.as_deref()),
+                    Some(KubeAction::BackOff { delay }) => Some((
+                        delay.as_deref(),
+                        r.item.repeat.as_ref().map_or(0, |rep| rep.count),
+                    )),
                     _ => None,
                 })
                 .collect();
+            let folded = backoffs.iter().any(|(_, repeats)| *repeats > 0);
+            let logged = backoffs
+                .iter()
+                .fold(0u64, |n, (_, repeats)| n.saturating_add(1 + repeats));
             // Cluster events name the container in their message since 1.26, else only the pod.
             let name = c.name.as_deref().unwrap_or_default();
             let events: u64 = pod
@@ -443,7 +452,7 @@ fn pod_restart_loops(ctx: &Context<'_>) -> Vec<String> {
                 .map(|e| e.item.count.unwrap_or(1))
                 .sum();
             let restarts = c.statuses.iter().filter_map(|s| s.item.restart_count).max();
-            let held = (backoffs.len() as u64).max(events);
+            let held = logged.max(events);
             if held == 0 && restarts.is_none_or(|r| r < 2) {
                 continue;
             }
@@ -455,7 +464,11 @@ fn pod_restart_loops(ctx: &Context<'_>) -> Vec<String> {
                 s.push_str(&format!(", restarted {} (`Restart Count`)", times(r)));
             }
             if held > 0 {
-                let longest = backoffs.iter().flatten().next_back();
+                let longest = backoffs
+                    .iter()
+                    .filter_map(|(delay, _)| *delay)
+                    .next_back()
+                    .filter(|_| !folded);
                 s.push_str(&format!(
                     ", and the kubelet held back restarting it {} (`CrashLoopBackOff`{}): a \
                      restart loop, each run killed at the same limit",
