@@ -138,6 +138,11 @@ fn recorded_gunicorn_workers_are_the_cause() {
         text.contains("`gunicorn` ×5 328 MiB, 128% of the limit (pages they share count in each)"),
         "{text}"
     );
+    // A cgroup that nothing else names is named by its path, once.
+    assert!(
+        text.contains("The limit hit was that of memory cgroup `/gunicorn-oom`."),
+        "{text}"
+    );
 }
 
 /// The recorded PostgreSQL backend: `ALTER SYSTEM`'s settings in `postgresql.auto.conf` win

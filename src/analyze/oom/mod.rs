@@ -116,18 +116,25 @@ pub fn memcg_attribution(ctx: &Context<'_>, event: &OomEvent<'_>) -> Vec<String>
     use crate::analyze::finding::code;
     let k = event.kill.item;
     let mut out = Vec::new();
+    // An owner known only by its cgroup is named by its path once, not twice.
+    let with_path = |cgroup: &str| {
+        let owner = owner_words(ctx, cgroup, false);
+        if owner.contains(&code(cgroup)) {
+            owner
+        } else {
+            format!("{owner} ({})", code(cgroup))
+        }
+    };
     if let Some(cg) = event.limit_cgroup() {
-        let owner = owner_words(ctx, cg, false);
-        let mut s = format!("The limit hit was that of {owner} ({}).", code(cg));
+        let owner = with_path(cg);
+        let mut s = format!("The limit hit was that of {owner}.");
         if event.limit_is_parents() {
             if let Some(task) = event.task_cgroup() {
                 s = format!(
-                    "The limit hit was that of {owner} ({}), a parent of the victim's own cgroup \
-                     {} ({}): every cgroup below it shares that limit, so the victim may have \
-                     been killed for memory its siblings used.",
-                    code(cg),
-                    owner_words(ctx, task, false),
-                    code(task)
+                    "The limit hit was that of {owner}, a parent of the victim's own cgroup {}: \
+                     every cgroup below it shares that limit, so the victim may have been killed \
+                     for memory its siblings used.",
+                    with_path(task)
                 );
             }
         }
