@@ -161,13 +161,7 @@ impl Rule for ContainerStartFailure {
             .collect();
         let chosen = failed.first();
         let container = chosen.map(FailedContainer::label);
-        // What `docker inspect` takes: the name, else the short id.
-        let inspect_target = chosen.and_then(|c| {
-            c.name
-                .clone()
-                .filter(|n| !n.is_empty())
-                .or_else(|| (!c.id.is_empty()).then(|| c.id.chars().take(12).collect()))
-        });
+        let inspect_target = chosen.and_then(FailedContainer::docker_ref);
         // The errors that explain it: those that name the chosen container and its own
         // `State.Error` first, then those that name no container; never another container's.
         let explaining: Vec<&RuntimeError> = match chosen {
@@ -365,7 +359,7 @@ impl FailedContainer<'_> {
         if let Some(kube) = &self.kube {
             return kube.clone();
         }
-        let id: String = self.id.chars().take(12).collect();
+        let id = self.short_id();
         match (
             self.name.as_deref().filter(|n| !n.is_empty()),
             id.is_empty(),
@@ -373,6 +367,18 @@ impl FailedContainer<'_> {
             (Some(n), true) => n.to_string(),
             (Some(n), false) => format!("{n} ({id})"),
             (None, _) => id,
+        }
+    }
+
+    fn short_id(&self) -> String {
+        self.id.chars().take(12).collect()
+    }
+
+    /// What `docker inspect` takes for it: the name, else the short id.
+    fn docker_ref(&self) -> Option<String> {
+        match self.name.as_deref().filter(|n| !n.is_empty()) {
+            Some(n) => Some(n.to_string()),
+            None => Some(self.short_id()).filter(|id| !id.is_empty()),
         }
     }
 
